@@ -1,0 +1,96 @@
+/** Mail accounts (design.md §4 `accounts`). */
+
+/** How the plugin reaches the mail. */
+export type MailProtocol = 'imap';
+/** `implicit` = TLS from the first byte (993); `starttls` = upgrade required; `none` = loopback only (tests, demo). */
+export type TlsMode = 'implicit' | 'starttls' | 'none';
+/** What the first cycle of a new account fetches. */
+export type InitialSync = 'unseen' | 'all' | 'new_only';
+/** What happens on the server after a message became a ticket: `move:<folder>` moves it. */
+export type PostFetchAction = 'mark_seen' | 'keep' | 'delete' | `move:${string}`;
+/** What the admin sees as the account's badge. */
+export type AccountStatus = 'not_connected' | 'connected' | 'needs_reauth' | 'app_error' | 'retrying' | 'disabled';
+
+/** One mailbox the helpdesk fetches from. */
+export interface MailAccount {
+  readonly id: string;
+  readonly appId: string;
+  /** Mailbox address; the SASL user. For a shared mailbox, the shared address. */
+  readonly mailbox: string;
+  readonly authMode: 'delegated';
+  readonly protocol: MailProtocol;
+  readonly host: string;
+  readonly port: number;
+  readonly tls: TlsMode;
+  readonly folder: string;
+  readonly initialSync: InitialSync;
+  readonly postFetch: PostFetchAction;
+  readonly pollIntervalSeconds: number;
+  /** A shared mailbox reached through a delegate's token: the signed-in identity may differ from `mailbox`. */
+  readonly sharedViaDelegate: boolean;
+  readonly enabled: boolean;
+  readonly status: AccountStatus;
+  /** The PluginErrorCode behind a non-connected status. */
+  readonly statusCode: string | null;
+  /** Secret-free words for the admin. */
+  readonly statusDetail: string | null;
+  /** Who signed in at the provider (may differ from `mailbox` for a delegate). */
+  readonly authorizedIdentity: string | null;
+  readonly lastPollAt: number | null;
+  readonly lastSuccessAt: number | null;
+  readonly nextPollAt: number | null;
+  readonly failureCount: number;
+  readonly messagesFetched: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** Fields an admin sets. */
+export interface MailAccountInput {
+  readonly appId: string;
+  readonly mailbox: string;
+  readonly protocol?: MailProtocol;
+  readonly host: string;
+  readonly port: number;
+  readonly tls: TlsMode;
+  readonly folder?: string;
+  readonly initialSync?: InitialSync;
+  readonly postFetch?: PostFetchAction;
+  readonly pollIntervalSeconds?: number;
+  readonly sharedViaDelegate?: boolean;
+  readonly enabled?: boolean;
+}
+
+/** A status change with its reason. */
+export interface AccountStatusChange {
+  readonly status: AccountStatus;
+  readonly statusCode?: string | null;
+  readonly statusDetail?: string | null;
+  readonly authorizedIdentity?: string | null;
+}
+
+/** Result bookkeeping of one poll. */
+export interface PollOutcome {
+  readonly at: number;
+  readonly nextPollAt: number;
+  readonly succeeded: boolean;
+  readonly fetched: number;
+}
+
+/** Storage of mail accounts, including the poll lease that keeps two host processes off one account. */
+export interface AccountRepository {
+  create(input: MailAccountInput): Promise<MailAccount>;
+  /** @throws PluginError ERR_NOT_FOUND */
+  update(id: string, input: MailAccountInput): Promise<MailAccount>;
+  find(id: string): Promise<MailAccount | null>;
+  list(filter?: { readonly appId?: string }): Promise<MailAccount[]>;
+  remove(id: string): Promise<void>;
+  setStatus(id: string, change: AccountStatusChange): Promise<MailAccount>;
+  /** Records a poll: last poll time, next due time, failure count (reset on success), messages fetched. */
+  recordPoll(id: string, outcome: PollOutcome): Promise<void>;
+  /** Enabled accounts whose next poll time has come (or was never set), oldest first. */
+  listDue(now: number, limit: number): Promise<MailAccount[]>;
+  /** Atomically claims the account for `owner` until `until` when no live lease is held. */
+  acquireLease(id: string, owner: string, until: number, now: number): Promise<boolean>;
+  releaseLease(id: string, owner: string): Promise<void>;
+}

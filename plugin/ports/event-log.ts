@@ -1,0 +1,28 @@
+/** The audit trail (design.md §4 `events`): never a token value. */
+
+/** Kinds of event. */
+export type EventType =
+  | 'app_created' | 'app_updated' | 'app_removed'
+  | 'account_created' | 'account_updated' | 'account_removed'
+  | 'connect_started' | 'token_obtained' | 'token_refreshed' | 'token_rotated' | 'token_revoked' | 'disconnected'
+  | 'auth_failed' | 'status_changed' | 'poll_failed' | 'message_quarantined' | 'message_skipped' | 'keep_alive';
+
+/** One event. */
+export interface PluginEvent {
+  readonly id: string;
+  readonly at: number;
+  readonly type: EventType;
+  readonly accountId: string | null;
+  readonly appId: string | null;
+  readonly actorId: string | null;
+  /** A PluginErrorCode when the event is a failure. */
+  readonly code: string | null;
+  /** Secret-free words. */
+  readonly message: string;
+}
+
+/** Append-only event storage. */
+export interface EventLog {
+  record(event: Omit<PluginEvent, 'id'>): Promise<void>;
+  list(filter: { readonly accountId?: string; readonly appId?: string; readonly limit: number }): Promise<PluginEvent[]>;
+}
