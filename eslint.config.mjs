@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const drivers = ['knex', 'imapflow', 'simple-oauth2', 'fastify', '@fastify/*', 'pg', 'mysql2', 'sqlite3', 'nodemailer', 'pino', 'oidc-provider', 'playwright-core'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.test-env/**', 'fixtures/**', 'bin/**', 'data/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.test-env/**', 'fixtures/**', 'bin/**', 'data/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

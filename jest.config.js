@@ -7,4 +7,5 @@ module.exports = {
   testTimeout: 60000,
   maxWorkers: 2,
   verbose: false,
+  reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
 };
