@@ -1,0 +1,77 @@
+/**
+ * The plugin's own configuration (what the host stores for it and hands over as `host.config`).
+ * The zod schema is the source of truth: plugin.json `config.schema` is generated from it
+ * (`configJsonSchema()`), and a test fails when the two drift apart.
+ */
+import { z } from 'zod';
+import { PluginError } from './errors';
+
+const MEGABYTE = 1024 * 1024;
+
+/** Limits of the polling cycle. */
+const FetchConfig = z
+  .object({
+    batchSize: z.number().int().min(1).max(1000).default(50).describe('Messages fetched per IMAP FETCH batch.'),
+    maxMessageBytes: z.number().int().min(1024).default(25 * MEGABYTE).describe('Larger messages are left on the server, recorded as skipped and reported.'),
+    concurrency: z.number().int().min(1).max(64).default(4).describe('Accounts polled at the same time by one host process.'),
+    accountTimeoutSeconds: z.number().int().min(5).default(300).describe('One account\'s poll is stopped after this long; it continues on the next cycle.'),
+    quarantineAfter: z.number().int().min(1).default(5).describe('A message the helpdesk rejects this many times is quarantined and the admin told.'),
+  })
+  .strict()
+  .prefault({});
+
+/** Token handling. */
+const TokenConfig = z
+  .object({
+    refreshSkewSeconds: z.number().int().min(0).default(300).describe('An access token expiring within this many seconds is refreshed first.'),
+    keepAliveDays: z.number().int().min(1).default(7).describe('Idle grants are refreshed at least this often so the provider does not expire them.'),
+    httpTimeoutSeconds: z.number().int().min(1).default(15).describe('Timeout of one request to the provider\'s token endpoint.'),
+  })
+  .strict()
+  .prefault({});
+
+/** The zod schema of the plugin configuration; every field has a default, so `{}` is a valid config. */
+export const PluginConfigSchema = z
+  .object({
+    fetch: FetchConfig,
+    token: TokenConfig,
+    allowInsecureLoopback: z
+      .boolean()
+      .default(false)
+      .describe('Allow an http issuer and cleartext IMAP, but only on 127.0.0.1 / localhost (tests and demo).'),
+  })
+  .strict();
+
+/** The parsed, defaulted plugin configuration. */
+export type PluginConfig = Readonly<{
+  fetch: Readonly<z.output<typeof FetchConfig>>;
+  token: Readonly<z.output<typeof TokenConfig>>;
+  allowInsecureLoopback: boolean;
+}>;
+
+/**
+ * Parses and defaults the raw stored configuration.
+ * @param raw - what the host stored (`undefined` and `null` count as `{}`)
+ * @returns a deeply frozen config
+ * @throws PluginError ERR_INPUT_INVALID naming every invalid field, prefixed "Invalid oauth2-mail config: "
+ */
+export function parseConfig(raw: unknown): PluginConfig {
+  const result = PluginConfigSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`);
+    throw new PluginError('ERR_INPUT_INVALID', `Invalid oauth2-mail config: ${problems.join('; ')}`, { fields: problems });
+  }
+  const config = result.data;
+  return Object.freeze({
+    fetch: Object.freeze({ ...config.fetch }),
+    token: Object.freeze({ ...config.token }),
+    allowInsecureLoopback: config.allowInsecureLoopback,
+  });
+}
+
+/** The JSON Schema of the plugin configuration, as written into plugin.json `config.schema`. */
+export function configJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(PluginConfigSchema, { io: 'input' }) as Record<string, unknown>;
+  delete schema.$schema;
+  return schema;
+}
