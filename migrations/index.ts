@@ -1,0 +1,29 @@
+/**
+ * The plugin's migrations in the order they run, imported statically so ts-jest and the compiled
+ * `dist/` run the same code (no `.ts`/`.js` directory scan). A released migration is never edited:
+ * a change is a new file appended here.
+ */
+import type { Knex } from 'knex';
+import * as createApps from './20261127000000_create_apps';
+import * as createAccounts from './20261127000100_create_accounts';
+import * as createTokens from './20261127000200_create_tokens';
+import * as createAuthRequests from './20261127000300_create_auth_requests';
+import * as createCursors from './20261127000400_create_cursors';
+import * as createDeliveries from './20261127000500_create_deliveries';
+import * as createEvents from './20261127000600_create_events';
+
+/** One migration with the name recorded in the migrations table (the file name without extension). */
+export interface NamedMigration extends Knex.Migration {
+  readonly name: string;
+}
+
+/** Every migration, oldest first. */
+export const migrations: readonly NamedMigration[] = Object.freeze([
+  { name: '20261127000000_create_apps', ...createApps },
+  { name: '20261127000100_create_accounts', ...createAccounts },
+  { name: '20261127000200_create_tokens', ...createTokens },
+  { name: '20261127000300_create_auth_requests', ...createAuthRequests },
+  { name: '20261127000400_create_cursors', ...createCursors },
+  { name: '20261127000500_create_deliveries', ...createDeliveries },
+  { name: '20261127000600_create_events', ...createEvents },
+]);

@@ -1,0 +1,79 @@
+import { createKnex } from '../../adapters/knex/create-knex';
+import { MIGRATIONS_TABLE, migrateLatest, pendingMigrations, rollbackAll } from '../../adapters/knex/migration-source';
+import { migrations } from '../../migrations/index';
+import { testDatabases, type TestDatabase } from '../helpers/databases';
+
+const PLUGIN_TABLES = [
+  'oauth2_mail_apps', 'oauth2_mail_accounts', 'oauth2_mail_tokens', 'oauth2_mail_auth_requests',
+  'oauth2_mail_cursors', 'oauth2_mail_deliveries', 'oauth2_mail_events',
+];
+const NAMES = migrations.map((m) => m.name);
+
+async function existing(db: TestDatabase, tables: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const table of tables) if (await db.knex.schema.hasTable(table)) found.push(table);
+  return found;
+}
+
+describe.each(testDatabases())('migrations on $name', (provider) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await provider.create();
+  });
+  afterAll(async () => {
+    await db?.destroy();
+  });
+
+  it('applies every migration in order, rolls all back, and applies them again', async () => {
+    expect(await existing(db, PLUGIN_TABLES)).toEqual([]);
+    expect(await pendingMigrations(db.knex)).toEqual(NAMES);
+
+    expect(await migrateLatest(db.knex)).toEqual(NAMES);
+    expect(await existing(db, PLUGIN_TABLES)).toEqual(PLUGIN_TABLES);
+    expect(await existing(db, [MIGRATIONS_TABLE, `${MIGRATIONS_TABLE}_lock`, 'knex_migrations'])).toEqual([MIGRATIONS_TABLE, `${MIGRATIONS_TABLE}_lock`]);
+    expect(await pendingMigrations(db.knex)).toEqual([]);
+    expect(await migrateLatest(db.knex)).toEqual([]);
+
+    expect(await rollbackAll(db.knex)).toEqual([...NAMES].reverse());
+    expect(await existing(db, PLUGIN_TABLES)).toEqual([]);
+
+    expect(await migrateLatest(db.knex)).toEqual(NAMES);
+    expect(await existing(db, PLUGIN_TABLES)).toEqual(PLUGIN_TABLES);
+  });
+
+  it('stores epoch-ms timestamps and 32-bit-unsigned UIDVALIDITY values without loss', async () => {
+    const at = 4_102_444_800_123; // 2100-01-01, far above 2^32
+    const [app] = await db.knex('oauth2_mail_apps').insert({
+      name: 'n', provider: 'generic', client_id: 'c', client_secret_sealed: 's', created_at: at, updated_at: at,
+    }, db.name === 'mariadb' ? undefined : ['id']);
+    const appId = typeof app === 'object' ? (app as { id: number }).id : app;
+    const [account] = await db.knex('oauth2_mail_accounts').insert({
+      app_id: appId, mailbox: 'a@example.org', auth_mode: 'delegated', protocol: 'imap', host: 'h', port: 993, tls: 'implicit',
+      folder: 'INBOX', initial_sync: 'unseen', post_fetch: 'keep', poll_interval_s: 60, status: 'not_connected', created_at: at, updated_at: at,
+    }, db.name === 'mariadb' ? undefined : ['id']);
+    const accountId = typeof account === 'object' ? (account as { id: number }).id : account;
+    await db.knex('oauth2_mail_cursors').insert({ account_id: accountId, folder: 'INBOX', uid_validity: '4294967295', last_uid: 4_294_967_295, updated_at: at });
+    const cursor = await db.knex('oauth2_mail_cursors').where({ account_id: accountId }).first();
+    expect(String(cursor.uid_validity)).toBe('4294967295');
+    expect(Number(cursor.last_uid)).toBe(4_294_967_295);
+    expect(Number(cursor.updated_at)).toBe(at);
+    const stored = await db.knex('oauth2_mail_apps').where({ id: appId }).first();
+    expect(Number(stored.created_at)).toBe(at);
+    await db.knex('oauth2_mail_accounts').del();
+    await db.knex('oauth2_mail_apps').del();
+  });
+
+  it('lets several connections migrate a fresh database at the same time: one applies, the others find nothing to do', async () => {
+    await rollbackAll(db.knex);
+    const peers = [createKnex(db.url), createKnex(db.url), createKnex(db.url)];
+    try {
+      const results = await Promise.all(peers.map((peer) => migrateLatest(peer)));
+      expect(results.flat()).toEqual(NAMES);
+      expect(results.filter((r) => r.length > 0)).toHaveLength(1);
+      expect(await existing(db, PLUGIN_TABLES)).toEqual(PLUGIN_TABLES);
+      expect(await pendingMigrations(db.knex)).toEqual([]);
+    } finally {
+      await Promise.all(peers.map((peer) => peer.destroy()));
+    }
+  });
+});
