@@ -1,0 +1,46 @@
+/**
+ * Who signed in, from ID token or userinfo claims, and whether that identity is the mailbox. Synchronized
+ * (hybrid) Microsoft accounts often carry a UPN that is not the mail address, so every address is collected.
+ */
+
+/** The identity a sign-in produced. */
+export interface AuthorizedIdentity {
+  /** What to show the admin ("signed in as …"): the email, else the UPN, else the subject. */
+  readonly display: string;
+  /** Every address the identity carries, lower case, unique. */
+  readonly addresses: readonly string[];
+}
+
+const ADDRESS = /^[^\s@]+@[^\s@]+$/;
+
+function addressesIn(value: unknown): string[] {
+  if (typeof value === 'string') return ADDRESS.test(value.trim()) ? [value.trim().toLowerCase()] : [];
+  if (Array.isArray(value)) return value.flatMap(addressesIn);
+  return [];
+}
+
+/**
+ * Collects the addresses of an identity: `email` (unless `email_verified` is false), `preferred_username`,
+ * `upn`, `unique_name`, Entra's optional `verified_primary_email` / `verified_secondary_email`, and `emails`.
+ * @param claims - ID token payload or userinfo answer
+ */
+export function identityFromClaims(claims: Readonly<Record<string, unknown>>): AuthorizedIdentity {
+  const emailTrusted = claims.email_verified !== false && claims.email_verified !== 'false';
+  const ordered = [
+    ...(emailTrusted ? addressesIn(claims.email) : []),
+    ...addressesIn(claims.preferred_username),
+    ...addressesIn(claims.upn),
+    ...addressesIn(claims.unique_name),
+    ...addressesIn(claims.verified_primary_email),
+    ...addressesIn(claims.verified_secondary_email),
+    ...addressesIn(claims.emails),
+  ];
+  const addresses = [...new Set(ordered)];
+  const fallback = typeof claims.preferred_username === 'string' ? claims.preferred_username : typeof claims.sub === 'string' ? `subject ${claims.sub}` : 'an unknown account';
+  return { display: addresses[0] ?? fallback, addresses };
+}
+
+/** True when one of the identity's addresses is the mailbox (case-insensitive). */
+export function identityOwnsMailbox(identity: AuthorizedIdentity, mailbox: string): boolean {
+  return identity.addresses.includes(mailbox.trim().toLowerCase());
+}

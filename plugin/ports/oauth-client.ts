@@ -1,0 +1,98 @@
+/**
+ * Talking to an OAuth2 / OpenID Connect provider (design.md §2 `oauth-client.ts`); implemented by adapters/simple-oauth2.
+ *
+ * Everything here is the plugin's own vocabulary: no library type crosses this port. Failures are
+ * {@link PluginError}s whose `details` are secret-free: `httpStatus`, `providerError` (the OAuth `error`),
+ * `providerCodes` (AADSTS numbers as strings), `suberror` and `providerDescription` (first line of
+ * `error_description`). The adapter picks a base code from the HTTP exchange and RFC 6749 §5.2; the provider
+ * behaviour in plugin/oauth refines it (for example AADSTS7000222 -> ERR_CLIENT_SECRET_EXPIRED).
+ */
+
+/** Where a provider's endpoints live, as resolved by the core (presets, overrides or discovery). */
+export interface OAuthEndpoints {
+  readonly authorizeUrl: string;
+  readonly tokenUrl: string;
+  /** RFC 7009 revocation endpoint; null when the provider has none (Microsoft). */
+  readonly revocationUrl: string | null;
+  readonly userinfoUrl: string | null;
+  readonly jwksUri: string | null;
+  /** The expected `iss` of ID tokens; may contain Microsoft's `{tenantid}` placeholder. */
+  readonly issuer: string | null;
+}
+
+/** How the client proves itself at the token endpoint (RFC 6749 §2.3.1). */
+export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic';
+
+/** One app registration as the OAuth client needs it. */
+export interface OAuthClientConfig {
+  readonly endpoints: OAuthEndpoints;
+  readonly clientId: string;
+  /** Plaintext; the adapter never logs it nor puts it in an error. */
+  readonly clientSecret: string;
+  readonly clientAuthMethod: ClientAuthMethod;
+}
+
+/** The tokens of one successful token response. */
+export interface TokenSet {
+  readonly accessToken: string;
+  /** Null when the response carried none (Google on refresh): the caller keeps the one it has. */
+  readonly refreshToken: string | null;
+  /** Epoch ms, computed from `expires_in` with the adapter's clock. */
+  readonly expiresAt: number;
+  readonly scope: string | null;
+  readonly idToken: string | null;
+  readonly tokenType: string;
+}
+
+/** The fields of an OpenID Connect discovery document (or RFC 8414 metadata) the plugin uses. */
+export interface ProviderMetadata {
+  readonly issuer: string;
+  readonly authorizationEndpoint: string;
+  readonly tokenEndpoint: string;
+  readonly revocationEndpoint: string | null;
+  readonly userinfoEndpoint: string | null;
+  readonly jwksUri: string | null;
+  /** Empty when the document does not say. */
+  readonly tokenEndpointAuthMethods: readonly string[];
+}
+
+/** A JSON Web Key Set as published at `jwks_uri`. */
+export interface JsonWebKeySet {
+  readonly keys: ReadonlyArray<Readonly<Record<string, unknown>>>;
+}
+
+/** The OAuth2 client: authorization URL, token endpoint, revocation, discovery, keys and userinfo. */
+export interface OAuthClient {
+  /**
+   * The URL the admin's browser is sent to: `response_type=code` and `client_id` plus every parameter given.
+   * @throws PluginError ERR_PROVIDER_CONFIG when the authorize URL is not a valid URL
+   */
+  authorizationUrl(config: OAuthClientConfig, params: Readonly<Record<string, string>>): string;
+  /**
+   * Redeems an authorization code (with its PKCE verifier).
+   * @throws PluginError ERR_GRANT_INVALID | ERR_CLIENT_INVALID | ERR_PROVIDER_CONFIG | ERR_PROVIDER_UNAVAILABLE | ERR_TOKEN_RESPONSE_INVALID | …
+   */
+  exchangeCode(config: OAuthClientConfig, grant: { readonly code: string; readonly redirectUri: string; readonly codeVerifier: string }): Promise<TokenSet>;
+  /**
+   * Uses a refresh token. `refreshToken` of the result is null when the provider sent none.
+   * @throws PluginError as {@link OAuthClient.exchangeCode}
+   */
+  refresh(config: OAuthClientConfig, grant: { readonly refreshToken: string; readonly scope?: string | null }): Promise<TokenSet>;
+  /**
+   * RFC 7009 revocation at `config.endpoints.revocationUrl`.
+   * @throws PluginError ERR_REVOCATION_FAILED when the provider does not confirm it (or has no endpoint)
+   */
+  revoke(config: OAuthClientConfig, token: { readonly token: string; readonly tokenTypeHint: 'refresh_token' | 'access_token' }): Promise<void>;
+  /**
+   * OpenID Connect discovery of `issuerUrl` (`/.well-known/openid-configuration`).
+   * @throws PluginError ERR_PROVIDER_CONFIG (not found, not a discovery document, issuer mismatch) | ERR_PROVIDER_UNAVAILABLE
+   */
+  discover(issuerUrl: string): Promise<ProviderMetadata>;
+  /** @throws PluginError ERR_PROVIDER_UNAVAILABLE | ERR_PROVIDER_CONFIG */
+  fetchJwks(jwksUri: string): Promise<JsonWebKeySet>;
+  /**
+   * The OpenID Connect userinfo claims for `accessToken`.
+   * @throws PluginError ERR_PROVIDER_UNAVAILABLE | ERR_PROVIDER_CONFIG | ERR_GRANT_INVALID
+   */
+  fetchUserinfo(userinfoUrl: string, accessToken: string): Promise<Readonly<Record<string, unknown>>>;
+}
