@@ -1,0 +1,140 @@
+/**
+ * Maps what imapflow 2.10.2 throws into the plugin's closed error codes (design.md §6,
+ * providers.md §0 items 5-8, §1.10, §6.8, dovecot-oauth2.md "What a client sees").
+ */
+import { PluginError, type ErrorDetails, type PluginErrorCode } from '../../plugin/errors';
+
+/** The fields imapflow puts on its errors (plain `Error` objects, never a class to test with instanceof). */
+interface ImapFlowErrorLike {
+  readonly message?: unknown;
+  readonly code?: unknown;
+  readonly authenticationFailed?: unknown;
+  readonly serverResponseCode?: unknown;
+  readonly responseStatus?: unknown;
+  readonly responseText?: unknown;
+  readonly response?: unknown;
+  readonly reason?: unknown;
+  readonly tlsFailed?: unknown;
+  readonly oauthError?: unknown;
+  readonly throttleReset?: unknown;
+}
+
+/** What the mapper needs to know besides the error. */
+export interface ImapErrorContext {
+  /** What was being done, for the admin: "connect", "open folder INBOX", "download UID 7" … */
+  readonly operation: string;
+  /** Strings that must never appear in a message (the access token); replaced by `[redacted]`. */
+  readonly secrets?: readonly string[];
+  /** The session's BYE reason, when the server said goodbye before the failure. */
+  readonly byeReason?: string | undefined;
+}
+
+const TIMEOUT_CODES = new Set(['CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT', 'ETIMEOUT', 'ETIMEDOUT', 'LockTimeout']);
+const UNAVAILABLE_CODES = new Set([
+  'NoConnection', 'EConnectionClosed', 'StateLogout', 'ClosedAfterConnectText', 'ClosedAfterConnectTLS', 'ETHROTTLE',
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL',
+  'ProxyError', 'EPROXY', 'UnexpectedTag', 'MissingTag', 'InvalidResponse', 'ResponseProcessingFailed', 'PollFailed',
+]);
+// Node's TLS layer reports certificate problems with OpenSSL's verify codes and its own ERR_TLS_* / ERR_SSL_* codes.
+const TLS_CODE = /^(?:ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|EPROTO$|STARTTLS_INJECTION$)/;
+
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Error) return value.message;
+  return '';
+}
+
+function redact(value: string, secrets: readonly string[]): string {
+  let out = value;
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+  }
+  // a SASL payload never belongs in a message, whatever produced it
+  return out.replace(/auth=Bearer\s+\S+/gi, 'auth=Bearer [redacted]').slice(0, 500);
+}
+
+/** The server's words behind a failed command: responseText, the BYE reason, or the NAMESPACE probe's text. */
+function serverText(err: ImapFlowErrorLike, byeReason: string | undefined): string {
+  return [text(err.responseText), text(err.reason), typeof err.response === 'string' ? err.response : '', byeReason ?? '']
+    .filter((part) => part.length > 0)
+    .join(' | ');
+}
+
+function oauthDetails(err: ImapFlowErrorLike): ErrorDetails {
+  const oauth = err.oauthError;
+  if (typeof oauth !== 'object' || oauth === null) return {};
+  const fields = oauth as Record<string, unknown>;
+  return {
+    oauthStatus: typeof fields.status === 'string' ? fields.status : undefined,
+    oauthScope: typeof fields.scope === 'string' ? fields.scope : undefined,
+  };
+}
+
+/** A cause safe to keep next to the error: imapflow's error object carries the parsed response and socket state. */
+function safeCause(err: ImapFlowErrorLike, secrets: readonly string[]): Error {
+  const cause = new Error(redact(text(err.message) || String(err), secrets));
+  cause.name = 'ImapFlowError';
+  return Object.assign(cause, { code: typeof err.code === 'string' ? err.code : undefined });
+}
+
+function classify(err: ImapFlowErrorLike, words: string): { code: PluginErrorCode; detail: string } {
+  const code = typeof err.code === 'string' ? err.code : '';
+  const message = text(err.message);
+  // Exchange Online: the session ends with "* BYE Session invalidated - AccessTokenExpired" (providers.md §0.8).
+  if (/AccessTokenExpired/i.test(words) || /AccessTokenExpired/i.test(message)) {
+    return { code: 'ERR_MAIL_TOKEN_EXPIRED', detail: 'The mail server ended the session because the access token expired.' };
+  }
+  // Exchange Online accepts AUTHENTICATE, then fails NAMESPACE with this text (providers.md §0.7, §1.10).
+  if (/authenticated but not connected/i.test(words)) {
+    return { code: 'ERR_MAILBOX_ACCESS_DENIED', detail: 'The mail server accepted the login but cannot open the mailbox: "User is authenticated but not connected".' };
+  }
+  // Dovecot: "NO [UNAVAILABLE] Temporary authentication failure." when the authorization server is unreachable.
+  if (err.serverResponseCode === 'UNAVAILABLE') {
+    return { code: 'ERR_MAIL_UNAVAILABLE', detail: `The mail server could not check the token right now: ${words || message}` };
+  }
+  if (err.authenticationFailed === true) {
+    return { code: 'ERR_MAIL_AUTH_FAILED', detail: `The mail server refused the access token: ${words || message}` };
+  }
+  if (message === 'Unsupported authentication mechanism') {
+    return { code: 'ERR_MAIL_AUTH_FAILED', detail: 'The mail server offers neither XOAUTH2 nor OAUTHBEARER.' };
+  }
+  if (err.tlsFailed === true || TLS_CODE.test(code)) {
+    return { code: 'ERR_MAIL_TLS', detail: `TLS with the mail server failed: ${message}${code ? ` (${code})` : ''}` };
+  }
+  if (TIMEOUT_CODES.has(code)) {
+    return { code: 'ERR_TIMEOUT', detail: `The mail server did not answer in time (${code}).` };
+  }
+  if (err.serverResponseCode === 'NONEXISTENT') {
+    return { code: 'ERR_MAIL_FOLDER_NOT_FOUND', detail: `The folder does not exist: ${words || message}` };
+  }
+  if (UNAVAILABLE_CODES.has(code)) {
+    return { code: 'ERR_MAIL_UNAVAILABLE', detail: `The mail server could not be reached or dropped the connection: ${words || message}${code ? ` (${code})` : ''}` };
+  }
+  if (err.responseStatus === 'NO' || err.responseStatus === 'BAD') {
+    return { code: 'ERR_MAIL_UNAVAILABLE', detail: `The mail server refused a command: ${words || message}` };
+  }
+  return { code: 'ERR_MAIL_UNAVAILABLE', detail: `Unexpected mail server failure: ${message || code || 'unknown'}` };
+}
+
+/**
+ * Turns anything imapflow (or the socket under it) threw into a {@link PluginError}.
+ * A PluginError passes through unchanged; the message and details never carry the token.
+ * @param error - what was thrown
+ * @param context - the operation and the secrets to scrub
+ * @returns the mapped error; its `cause` is a scrubbed summary, never imapflow's own object
+ */
+export function mapImapError(error: unknown, context: ImapErrorContext): PluginError {
+  if (error instanceof PluginError) return error;
+  const secrets = context.secrets ?? [];
+  const err: ImapFlowErrorLike = typeof error === 'object' && error !== null ? (error as ImapFlowErrorLike) : { message: String(error) };
+  const words = serverText(err, context.byeReason);
+  const { code, detail } = classify(err, words);
+  const details: ErrorDetails = {
+    operation: context.operation,
+    imapCode: typeof err.code === 'string' ? err.code : undefined,
+    serverResponseCode: typeof err.serverResponseCode === 'string' ? err.serverResponseCode : undefined,
+    responseStatus: typeof err.responseStatus === 'string' ? err.responseStatus : undefined,
+    ...oauthDetails(err),
+  };
+  return new PluginError(code, redact(`${context.operation}: ${detail}`, secrets), details, { cause: safeCause(err, secrets) });
+}

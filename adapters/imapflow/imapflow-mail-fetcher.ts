@@ -1,0 +1,89 @@
+/** MailFetcher over imapflow 2.10.2 (design.md §2 `adapters/imapflow`, providers.md §4.5 and §6). */
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import { PluginError } from '../../plugin/errors';
+import type { LoggerPort } from '../../plugin/ports/host';
+import type { MailConnectionOptions, MailFetcher, MailSession } from '../../plugin/ports/mail-fetcher';
+import { mapImapError } from './imap-error-mapper';
+import { imapFlowLogger } from './imap-logger';
+import { imapTransportSecurity } from './imap-tls-options';
+import { ImapFlowMailSession } from './imapflow-mail-session';
+
+/** How the fetcher is built. */
+export interface ImapFlowMailFetcherOptions {
+  /** Where imapflow's own log lines go (whitelisted fields only); omitted: imapflow logs nothing. */
+  readonly logger?: LoggerPort;
+  /** Cleartext IMAP (TLS mode `none`) to a loopback host, for tests and the demo only. */
+  readonly allowInsecureLoopback?: boolean;
+  /** Idle socket timeout once connected (imapflow's default is 5 minutes). */
+  readonly socketTimeoutMs?: number;
+  /** Seam for tests: builds the client (default `new ImapFlow(options)`). */
+  readonly createClient?: (options: ImapFlowOptions) => ImapFlow;
+}
+
+/**
+ * Connects with `auth: { user, accessToken }`: imapflow picks OAUTHBEARER when the server offers it, else XOAUTH2,
+ * and never falls back to a password mechanism because none is given.
+ * @example
+ * const fetcher = new ImapFlowMailFetcher({ logger: host.logger.child({ component: 'imap' }) });
+ * const session = await fetcher.connect({ host, port: 993, tls: 'implicit', user, accessToken, timeoutMs: 30_000 });
+ */
+export class ImapFlowMailFetcher implements MailFetcher {
+  constructor(private readonly options: ImapFlowMailFetcherOptions = {}) {}
+
+  /** @inheritdoc */
+  async connect(connection: MailConnectionOptions, signal?: AbortSignal): Promise<MailSession> {
+    if (signal?.aborted) throw new PluginError('ERR_TIMEOUT', 'connect: stopped before connecting', { operation: 'connect' });
+    const secrets = [connection.accessToken];
+    const security = imapTransportSecurity(connection.host, connection.tls, connection.caCertPem, this.options.allowInsecureLoopback ?? false);
+    const clientOptions: ImapFlowOptions = {
+      host: connection.host,
+      port: connection.port,
+      secure: security.secure,
+      doSTARTTLS: security.doSTARTTLS,
+      ...(security.servername ? { servername: security.servername } : {}),
+      tls: security.tls,
+      auth: { user: connection.user, accessToken: connection.accessToken },
+      logger: this.options.logger ? imapFlowLogger(this.options.logger, secrets) : false,
+      connectionTimeout: connection.timeoutMs,
+      greetingTimeout: connection.timeoutMs,
+      socketTimeout: this.options.socketTimeoutMs ?? 5 * 60_000,
+      // The poll cycle drives the session; a background IDLE would only race its commands.
+      disableAutoIdle: true,
+      clientInfo: { name: 'oauth2-mail' },
+    };
+    const client = (this.options.createClient ?? ((options) => new ImapFlow(options)))(clientOptions);
+    // An 'error' event without a listener crashes the process; the failure itself reaches the caller
+    // through the rejected command, so the listener only records it.
+    client.on('error', (err: unknown) => {
+      this.options.logger?.debug('imap connection error', { code: (err as { code?: unknown })?.code as string | undefined });
+    });
+    const opened: { session?: ImapFlowMailSession } = {};
+    const onAbort = () => {
+      if (opened.session) opened.session.abort();
+      else client.close();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await client.connect();
+    } catch (error) {
+      signal?.removeEventListener('abort', onAbort);
+      try {
+        client.close();
+      } catch {
+        // already closed
+      }
+      if (signal?.aborted) throw new PluginError('ERR_TIMEOUT', 'connect: stopped while connecting', { operation: 'connect' });
+      throw mapImapError(error, { operation: 'connect', secrets, byeReason: client.byeReason });
+    }
+    opened.session = new ImapFlowMailSession(client, mechanismOf(client), secrets);
+    client.once('close', () => signal?.removeEventListener('abort', onAbort));
+    return opened.session;
+  }
+}
+
+/** The mechanism imapflow used; it records it in the (untyped) authCapabilities map after a successful AUTHENTICATE. */
+function mechanismOf(client: ImapFlow): 'XOAUTH2' | 'OAUTHBEARER' {
+  const used = (client as unknown as { authCapabilities?: Map<string, boolean> }).authCapabilities;
+  if (used?.get('AUTH=OAUTHBEARER') === true) return 'OAUTHBEARER';
+  return 'XOAUTH2';
+}

@@ -1,0 +1,143 @@
+/** One authenticated IMAP session over an imapflow client (plugin/ports/mail-fetcher.ts `MailSession`). */
+import type { ImapFlow, FetchMessageObject } from 'imapflow';
+import { PluginError } from '../../plugin/errors';
+import type { FolderState, MailSession, MessageSummary } from '../../plugin/ports/mail-fetcher';
+import { mapImapError } from './imap-error-mapper';
+
+/** How long a polite LOGOUT may take before the socket is simply closed. */
+const LOGOUT_GRACE_MS = 3000;
+
+/** A MailSession over one connected imapflow client. Built by {@link ImapFlowMailFetcher}. */
+export class ImapFlowMailSession implements MailSession {
+  private closed = false;
+
+  /**
+   * @param client - a connected, authenticated client with an 'error' listener attached
+   * @param mechanism - the SASL mechanism the login used
+   * @param secrets - strings to scrub from error messages (the access token)
+   */
+  constructor(
+    private readonly client: ImapFlow,
+    readonly mechanism: 'XOAUTH2' | 'OAUTHBEARER',
+    private readonly secrets: readonly string[],
+  ) {}
+
+  /** @inheritdoc */
+  async listFolders(): Promise<string[]> {
+    const folders = await this.call('list folders', () => this.client.list());
+    return folders.map((folder) => folder.path);
+  }
+
+  /** @inheritdoc */
+  async openFolder(path: string): Promise<FolderState> {
+    const box = await this.call(`open folder ${path}`, () => this.client.mailboxOpen(path));
+    return { path: box.path, uidValidity: box.uidValidity.toString(), uidNext: box.uidNext, exists: box.exists };
+  }
+
+  /** @inheritdoc */
+  async listMessages(query: { readonly fromUid: number; readonly unseenOnly?: boolean }): Promise<MessageSummary[]> {
+    const box = this.client.mailbox;
+    if (!box) throw new PluginError('ERR_INTERNAL', 'list messages: no folder is open');
+    const fromUid = Math.max(1, Math.floor(query.fromUid));
+    if (box.exists === 0 || fromUid >= box.uidNext) return [];
+    let range: string | number[] = `${fromUid}:*`;
+    if (query.unseenOnly) {
+      const found = await this.call('search unseen', () => this.client.search({ seen: false, uid: `${fromUid}:*` }, { uid: true }));
+      const uids = (Array.isArray(found) ? found : []).filter((uid) => uid >= fromUid);
+      if (uids.length === 0) return [];
+      range = uids;
+    }
+    const summaries: MessageSummary[] = [];
+    await this.call('list messages', async () => {
+      // No other command may run inside this loop: imapflow streams the FETCH responses through it.
+      for await (const msg of this.client.fetch(range, { uid: true, size: true, flags: true, internalDate: true }, { uid: true })) {
+        // "N:*" always matches the highest UID, even below N (RFC 3501 §6.4.8).
+        if (msg.uid >= fromUid) summaries.push(toSummary(msg));
+      }
+    });
+    return summaries.sort((a, b) => a.uid - b.uid);
+  }
+
+  /** @inheritdoc */
+  async download(uid: number): Promise<Buffer | null> {
+    // BODY.PEEK[] via `source`: the exact bytes, and fetching does not set \Seen (the post-fetch action decides that).
+    const msg = await this.call(`download UID ${uid}`, () => this.client.fetchOne(String(uid), { uid: true, source: true }, { uid: true }));
+    if (!msg) return null;
+    return msg.source ?? Buffer.alloc(0);
+  }
+
+  /** @inheritdoc */
+  async markSeen(uid: number): Promise<void> {
+    const ok = await this.call(`mark UID ${uid} seen`, () => this.client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true }));
+    this.checkOutcome(ok === true, `mark UID ${uid} seen`);
+  }
+
+  /** @inheritdoc */
+  async move(uid: number, folder: string): Promise<void> {
+    const result = await this.call(`move UID ${uid} to ${folder}`, () => this.client.messageMove(String(uid), folder, { uid: true }));
+    this.checkOutcome(typeof result === 'object' && result !== null, `move UID ${uid} to ${folder}`);
+  }
+
+  /** @inheritdoc */
+  async delete(uid: number): Promise<void> {
+    const ok = await this.call(`delete UID ${uid}`, () => this.client.messageDelete(String(uid), { uid: true }));
+    this.checkOutcome(ok === true, `delete UID ${uid}`);
+  }
+
+  /** @inheritdoc */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.client.usable) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.client.logout().catch(() => undefined),
+        new Promise<void>((resolve) => { timer = setTimeout(resolve, LOGOUT_GRACE_MS); }),
+      ]);
+      clearTimeout(timer);
+    }
+    try {
+      this.client.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  /** Closes the socket at once (an abort): every command in flight rejects. */
+  abort(): void {
+    this.closed = true;
+    try {
+      this.client.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  // imapflow answers a refused STORE / MOVE / EXPUNGE with `false` instead of throwing (providers.md §0.6);
+  // a dropped connection gives the same `false`, so the two are told apart by whether the client is still usable.
+  private checkOutcome(ok: boolean, operation: string): void {
+    if (ok) return;
+    if (!this.client.usable) {
+      throw mapImapError(Object.assign(new Error('Connection closed'), { code: 'NoConnection' }), { operation, secrets: this.secrets, byeReason: this.client.byeReason });
+    }
+    throw new PluginError('ERR_MAIL_OPERATION_FAILED', `${operation}: the mail server refused it.`, { operation });
+  }
+
+  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw mapImapError(error, { operation, secrets: this.secrets, byeReason: this.client.byeReason });
+    }
+  }
+}
+
+function toSummary(msg: FetchMessageObject): MessageSummary {
+  const date = msg.internalDate instanceof Date ? msg.internalDate : typeof msg.internalDate === 'string' ? new Date(msg.internalDate) : null;
+  return {
+    uid: msg.uid,
+    size: msg.size ?? 0,
+    internalDate: date && !Number.isNaN(date.getTime()) ? date : null,
+    seen: msg.flags?.has('\\Seen') ?? false,
+  };
+}

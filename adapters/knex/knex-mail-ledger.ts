@@ -1,0 +1,185 @@
+import type { Knex } from 'knex';
+import type { Clock } from '../../plugin/ports/clock';
+import { systemClock } from '../../plugin/ports/clock';
+import type { Delivery, DeliveryRecord, DeliveryState, MailCursor, MailLedger, MessageLocation } from '../../plugin/ports/mail-ledger';
+import { withDatabaseErrors } from './database-errors';
+import { insertReturningId } from './insert-returning-id';
+import { parseId, TABLES, toNumber, type DbInteger } from './rows';
+
+/** `oauth2_mail_cursors` row. */
+interface CursorRow {
+  readonly account_id: DbInteger;
+  readonly folder: string;
+  readonly uid_validity: string;
+  readonly last_uid: DbInteger;
+  readonly updated_at: DbInteger;
+}
+
+/** `oauth2_mail_deliveries` row. */
+interface DeliveryRow {
+  readonly id: DbInteger;
+  readonly account_id: DbInteger;
+  readonly folder: string;
+  readonly uid_validity: string;
+  readonly uid: DbInteger;
+  readonly message_key: string;
+  readonly dedupe_key: string;
+  readonly ticket_id: string | null;
+  readonly state: string;
+  readonly attempts: DbInteger;
+  readonly last_error: string | null;
+  readonly size: DbInteger;
+  readonly created_at: DbInteger;
+  readonly updated_at: DbInteger;
+}
+
+const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'ingested', 'post_action_done', 'skipped', 'quarantined'];
+// last_error is TEXT, but a host's rejection text is not ours to store at any length.
+const MAX_ERROR_TEXT = 2000;
+
+function toCursor(row: CursorRow): MailCursor {
+  return { accountId: String(row.account_id), folder: row.folder, uidValidity: String(row.uid_validity), lastUid: toNumber(row.last_uid), updatedAt: toNumber(row.updated_at) };
+}
+
+function toDelivery(row: DeliveryRow): Delivery {
+  const state = DELIVERY_STATES.includes(row.state as DeliveryState) ? (row.state as DeliveryState) : 'pending';
+  return {
+    id: String(row.id),
+    accountId: String(row.account_id),
+    folder: row.folder,
+    uidValidity: String(row.uid_validity),
+    uid: toNumber(row.uid),
+    messageKey: row.message_key.trim(),
+    dedupeKey: row.dedupe_key,
+    ticketId: row.ticket_id,
+    state,
+    attempts: toNumber(row.attempts),
+    lastError: row.last_error,
+    size: toNumber(row.size),
+    createdAt: toNumber(row.created_at),
+    updatedAt: toNumber(row.updated_at),
+  };
+}
+
+/** The account key of a port-side id; an id that cannot exist matches no row (-1). */
+function accountKey(accountId: string): number {
+  return parseId(accountId) ?? -1;
+}
+
+/**
+ * {@link MailLedger} on `oauth2_mail_cursors` and `oauth2_mail_deliveries`. The delivery row and the cursor
+ * move in one transaction ({@link KnexMailLedger.recordDelivery}); the cursor only ever moves up.
+ */
+export class KnexMailLedger implements MailLedger {
+  readonly #knex: Knex;
+  readonly #clock: Clock;
+
+  /** @param options - the host's knex (with the plugin migrations applied) and a clock */
+  constructor(options: { readonly knex: Knex; readonly clock?: Clock }) {
+    this.#knex = options.knex;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
+  async getCursor(accountId: string, folder: string): Promise<MailCursor | null> {
+    const row = (await withDatabaseErrors(() => this.#knex(TABLES.cursors).where({ account_id: accountKey(accountId), folder }).first())) as CursorRow | undefined;
+    return row ? toCursor(row) : null;
+  }
+
+  /** @throws PluginError ERR_DATABASE_UNAVAILABLE | ERR_NOT_FOUND (no such account) */
+  async setCursor(cursor: Omit<MailCursor, 'updatedAt'>): Promise<void> {
+    const row = { account_id: accountKey(cursor.accountId), folder: cursor.folder, uid_validity: cursor.uidValidity, last_uid: cursor.lastUid, updated_at: this.#clock.now() };
+    await withDatabaseErrors(
+      () => this.#knex(TABLES.cursors).insert(row).onConflict(['account_id', 'folder']).merge(['uid_validity', 'last_uid', 'updated_at']),
+      `Mail account ${cursor.accountId} does not exist.`,
+    );
+  }
+
+  /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
+  async advanceCursor(location: MessageLocation): Promise<boolean> {
+    return withDatabaseErrors(() => this.advance(this.#knex, location));
+  }
+
+  /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
+  async findDelivery(location: MessageLocation): Promise<Delivery | null> {
+    const row = (await withDatabaseErrors(() => this.#knex(TABLES.deliveries).where(this.locationKey(location)).first())) as DeliveryRow | undefined;
+    return row ? toDelivery(row) : null;
+  }
+
+  /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
+  async listDeliveries(query: { readonly accountId: string; readonly folder: string; readonly uidValidity: string; readonly fromUid?: number; readonly states?: readonly DeliveryState[] }): Promise<Delivery[]> {
+    const rows = (await withDatabaseErrors(() => {
+      let select = this.#knex(TABLES.deliveries).where({ account_id: accountKey(query.accountId), folder: query.folder, uid_validity: query.uidValidity });
+      if (query.fromUid !== undefined) select = select.where('uid', '>=', query.fromUid);
+      if (query.states !== undefined) select = select.whereIn('state', [...query.states]);
+      return select.orderBy('uid', 'asc');
+    })) as DeliveryRow[];
+    return rows.map(toDelivery);
+  }
+
+  /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
+  async findIngestedByMessageKey(accountId: string, messageKey: string): Promise<Delivery | null> {
+    const row = (await withDatabaseErrors(() =>
+      this.#knex(TABLES.deliveries)
+        .where({ account_id: accountKey(accountId), message_key: messageKey })
+        .whereIn('state', ['ingested', 'post_action_done'])
+        .whereNotNull('ticket_id')
+        .orderBy('id', 'asc')
+        .first(),
+    )) as DeliveryRow | undefined;
+    return row ? toDelivery(row) : null;
+  }
+
+  /** @throws PluginError ERR_DATABASE_UNAVAILABLE | ERR_NOT_FOUND (no such account) */
+  async recordDelivery(record: DeliveryRecord, options: { readonly advanceCursor: boolean; readonly countAttempt: boolean }): Promise<Delivery> {
+    return withDatabaseErrors(
+      () => this.#knex.transaction(async (trx) => {
+        const now = this.#clock.now();
+        const key = this.locationKey(record);
+        const existing = (await trx(TABLES.deliveries).where(key).first()) as DeliveryRow | undefined;
+        const fields = {
+          message_key: record.messageKey,
+          dedupe_key: record.dedupeKey,
+          ticket_id: record.ticketId ?? existing?.ticket_id ?? null,
+          state: record.state,
+          last_error: record.lastError === undefined ? (existing?.last_error ?? null) : record.lastError === null ? null : record.lastError.slice(0, MAX_ERROR_TEXT),
+          size: record.size,
+          updated_at: now,
+        };
+        let id: string;
+        if (existing) {
+          id = String(existing.id);
+          await trx(TABLES.deliveries)
+            .where('id', toNumber(existing.id))
+            .update({ ...fields, attempts: toNumber(existing.attempts) + (options.countAttempt ? 1 : 0) });
+        } else {
+          id = await insertReturningId(trx, TABLES.deliveries, { ...key, ...fields, attempts: options.countAttempt ? 1 : 0, created_at: now });
+        }
+        if (options.advanceCursor) await this.advance(trx, record);
+        const stored = (await trx(TABLES.deliveries).where('id', Number(id)).first()) as DeliveryRow;
+        return toDelivery(stored);
+      }),
+      `Mail account ${record.accountId} does not exist.`,
+    );
+  }
+
+  /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
+  async markPostActionDone(deliveryId: string): Promise<void> {
+    const id = parseId(deliveryId);
+    if (id === null) return;
+    await withDatabaseErrors(() =>
+      this.#knex(TABLES.deliveries).where({ id, state: 'ingested' }).update({ state: 'post_action_done', updated_at: this.#clock.now() }),
+    );
+  }
+
+  private async advance(db: Knex | Knex.Transaction, location: MessageLocation): Promise<boolean> {
+    const where = { account_id: accountKey(location.accountId), folder: location.folder, uid_validity: location.uidValidity };
+    await db(TABLES.cursors).where(where).where('last_uid', '<', location.uid).update({ last_uid: location.uid, updated_at: this.#clock.now() });
+    const row = (await db(TABLES.cursors).where(where).first()) as CursorRow | undefined;
+    return row !== undefined && toNumber(row.last_uid) >= location.uid;
+  }
+
+  private locationKey(location: MessageLocation): { account_id: number; folder: string; uid_validity: string; uid: number } {
+    return { account_id: accountKey(location.accountId), folder: location.folder, uid_validity: location.uidValidity, uid: location.uid };
+  }
+}

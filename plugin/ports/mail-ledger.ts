@@ -1,0 +1,95 @@
+/**
+ * The fetch ledger (design.md §4 `cursors` + `deliveries`, §5 "Poll cycle"): per folder a cursor
+ * (UIDVALIDITY + last settled UID) and per fetched message one delivery row. Writing a delivery and
+ * advancing the cursor happen in one transaction, so a crash re-ingests at most the message in flight,
+ * which the host dedupes by `dedupeKey`.
+ */
+
+/** Where a delivery stands. */
+export type DeliveryState =
+  /** The host rejected it; retried next cycle until `quarantineAfter` attempts. */
+  | 'pending'
+  /** The host made a ticket of it; the post-fetch action is still due. */
+  | 'ingested'
+  /** Ticket made and the post-fetch action done (or `keep`). */
+  | 'post_action_done'
+  /** Left on the server (over the size limit). */
+  | 'skipped'
+  /** Rejected by the host too often; left on the server and reported once. */
+  | 'quarantined';
+
+/** States after which a message is never handed to the host again. */
+export const SETTLED_DELIVERY_STATES: readonly DeliveryState[] = ['ingested', 'post_action_done', 'skipped', 'quarantined'];
+
+/** One message's place on the server: UIDs only mean something together with UIDVALIDITY. */
+export interface MessageLocation {
+  readonly accountId: string;
+  readonly folder: string;
+  /** UIDVALIDITY as a decimal string. */
+  readonly uidValidity: string;
+  readonly uid: number;
+}
+
+/** A folder's high-water mark: every UID up to `lastUid` (under `uidValidity`) is settled. */
+export interface MailCursor {
+  readonly accountId: string;
+  readonly folder: string;
+  readonly uidValidity: string;
+  readonly lastUid: number;
+  readonly updatedAt: number;
+}
+
+/** One ledger row. */
+export interface Delivery extends MessageLocation {
+  readonly id: string;
+  /** sha256 hex of Message-ID + Date + size, or of the raw bytes when there is no Message-ID. */
+  readonly messageKey: string;
+  /** `${accountId}:${messageKey}`, the key the host dedupes on. */
+  readonly dedupeKey: string;
+  readonly ticketId: string | null;
+  readonly state: DeliveryState;
+  /** How many times the host was asked (and, for `pending`, refused). */
+  readonly attempts: number;
+  /** Secret-free reason of the last failure. */
+  readonly lastError: string | null;
+  readonly size: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** What to write for one message. */
+export interface DeliveryRecord extends MessageLocation {
+  readonly messageKey: string;
+  readonly dedupeKey: string;
+  readonly size: number;
+  readonly state: DeliveryState;
+  readonly ticketId?: string | null;
+  readonly lastError?: string | null;
+}
+
+/** Storage of cursors and deliveries. */
+export interface MailLedger {
+  /** The folder's cursor, or null before the first sync. */
+  getCursor(accountId: string, folder: string): Promise<MailCursor | null>;
+  /** Creates or replaces the folder's cursor (first sync, or a completed rescan after a UIDVALIDITY change). */
+  setCursor(cursor: Omit<MailCursor, 'updatedAt'>): Promise<void>;
+  /**
+   * Moves the cursor up to `uid` when its UIDVALIDITY matches; never moves it down.
+   * @returns true when the cursor now stands at or above `uid`
+   */
+  advanceCursor(location: MessageLocation): Promise<boolean>;
+  /** The delivery of one message, or null. */
+  findDelivery(location: MessageLocation): Promise<Delivery | null>;
+  /** Deliveries of a folder under one UIDVALIDITY with UID >= `fromUid` (default all), optionally only some states; ascending UID. */
+  listDeliveries(query: { readonly accountId: string; readonly folder: string; readonly uidValidity: string; readonly fromUid?: number; readonly states?: readonly DeliveryState[] }): Promise<Delivery[]>;
+  /** A delivery of the account in state `ingested` or `post_action_done` with this message key (any folder or UIDVALIDITY), or null. */
+  findIngestedByMessageKey(accountId: string, messageKey: string): Promise<Delivery | null>;
+  /**
+   * In ONE transaction: writes the delivery (insert, or update the row at the same location, counting one more
+   * attempt when `countAttempt`) and, when `advanceCursor`, moves the cursor up to its UID (as {@link advanceCursor}).
+   * @returns the row as stored
+   */
+  recordDelivery(record: DeliveryRecord, options: { readonly advanceCursor: boolean; readonly countAttempt: boolean }): Promise<Delivery>;
+  /** `ingested` -> `post_action_done`. */
+  markPostActionDone(deliveryId: string): Promise<void>;
+}
