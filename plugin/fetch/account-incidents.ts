@@ -1,0 +1,42 @@
+/**
+ * Admin notifications of the polling cycle: one per incident (design.md §6), closed when the cause goes away.
+ * An incident key is stable for as long as the same problem lasts, so the host keeps one open notification.
+ */
+import { ERROR_CODES, type PluginErrorCode } from '../errors';
+import type { MailAccount } from '../ports/account-repository';
+import type { Notification } from '../ports/host';
+
+/** Where the admin fixes an account. */
+export const ACCOUNTS_SCREEN_PATH = '/accounts';
+
+/** The incident key of an account failing with `code` (shared with the token service's notifications). */
+export function accountIncidentKey(accountId: string, code: string): string {
+  return `oauth2-mail:account:${accountId}:${code}`;
+}
+
+/** The incident key of one message (quarantined or skipped); one notification per message, ever. */
+export function messageIncidentKey(accountId: string, kind: 'quarantined' | 'skipped', folder: string, uidValidity: string, uid: number): string {
+  return `oauth2-mail:message:${accountId}:${kind}:${folder}:${uidValidity}:${uid}`;
+}
+
+/** The incident key of refused post-fetch actions on an account. */
+export function postActionIncidentKey(accountId: string): string {
+  return `oauth2-mail:account:${accountId}:post-fetch-action`;
+}
+
+/**
+ * The notification for an account whose poll fails with `code`.
+ * @param account - the account
+ * @param code - the error code
+ * @param detail - secret-free words on what exactly happened
+ */
+export function accountFailureNotification(account: MailAccount, code: PluginErrorCode, detail: string): Notification {
+  const info = ERROR_CODES[code];
+  return {
+    key: accountIncidentKey(account.id, code),
+    severity: info.retryable ? 'warning' : 'error',
+    title: `Mail account ${account.mailbox}: ${info.message}`,
+    message: `${detail} What to do: ${info.fix}`,
+    path: ACCOUNTS_SCREEN_PATH,
+  };
+}

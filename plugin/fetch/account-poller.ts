@@ -1,0 +1,192 @@
+/**
+ * One poll of one account (design.md §5 "Poll cycle", §6): token -> connect -> open folder -> folder sync,
+ * with one token refresh and reconnect when the server refuses or ends the session for an expired token;
+ * then the account's status, one notification per incident, and the next poll time (backoff on failure).
+ */
+import { ERROR_CODES, isPluginError, PluginError, toPluginError, type PluginErrorCode } from '../errors';
+import type { AccessTokenProvider } from '../oauth/access-token-provider';
+import type { AccountRepository, AccountStatus, MailAccount } from '../ports/account-repository';
+import type { Clock } from '../ports/clock';
+import type { EventLog } from '../ports/event-log';
+import type { LoggerPort, NotifyPort } from '../ports/host';
+import type { MailFetcher, MailSession } from '../ports/mail-fetcher';
+import { accountFailureNotification, accountIncidentKey, postActionIncidentKey, ACCOUNTS_SCREEN_PATH } from './account-incidents';
+import type { AccountPollResult } from './account-poll-result';
+import { backoffDelayMs } from './backoff';
+import type { FetchSettings } from './fetch-settings';
+import { emptyCounts, type FolderSync, throwIfAborted, type FolderSyncCounts } from './folder-sync';
+
+/** What the poller needs. */
+export interface AccountPollerDeps {
+  readonly accounts: AccountRepository;
+  readonly tokens: AccessTokenProvider;
+  readonly fetcher: MailFetcher;
+  readonly folderSync: FolderSync;
+  readonly notify: NotifyPort;
+  readonly events: EventLog;
+  readonly logger: LoggerPort;
+  readonly clock: Clock;
+  readonly settings: FetchSettings;
+  /** Jitter source for the backoff. */
+  readonly random?: () => number;
+}
+
+/** Why a poll was stopped from outside. */
+export class PollStopped extends Error {
+  constructor(readonly why: 'timeout' | 'shutdown') {
+    super(why === 'timeout' ? 'The account poll took longer than fetch.accountTimeoutSeconds.' : 'The host is shutting down.');
+    this.name = 'PollStopped';
+  }
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+
+/** Polls one account; never throws (every failure becomes the account's status and the result). */
+export class AccountPoller {
+  constructor(private readonly deps: AccountPollerDeps) {}
+
+  /**
+   * Polls `account` once.
+   * @param account - the account as read when the cycle started
+   * @param signal - aborted with a {@link PollStopped} reason on timeout or shutdown
+   * @param betweenBatches - renews the account lease between batches
+   */
+  async poll(account: MailAccount, signal: AbortSignal, betweenBatches?: () => Promise<void>): Promise<AccountPollResult> {
+    const logger = this.deps.logger.child({ accountId: account.id });
+    const startedAt = this.deps.clock.now();
+    const counts = emptyCounts();
+    try {
+      await this.fetch(account, signal, betweenBatches, counts);
+    } catch (caught) {
+      if (signal.aborted && signal.reason instanceof PollStopped && signal.reason.why === 'shutdown') {
+        logger.info('poll stopped by shutdown; it resumes next time');
+        return this.result(account, 'aborted', counts, account.status);
+      }
+      const error = signal.aborted && signal.reason instanceof PollStopped
+        ? new PluginError('ERR_TIMEOUT', `The poll of ${account.mailbox} took longer than ${this.deps.settings.accountTimeoutSeconds} s; it continues on the next cycle.`)
+        : toPluginError(caught);
+      logger.warn('poll failed', { code: error.code, detail: error.message });
+      const status = await this.onFailure(account, error, startedAt, counts);
+      return this.result(account, 'failed', counts, status, error);
+    }
+    const status = await this.onSuccess(account, startedAt, counts);
+    return this.result(account, 'polled', counts, status, counts.postActionError ?? undefined);
+  }
+
+  private async fetch(account: MailAccount, signal: AbortSignal, betweenBatches: (() => Promise<void>) | undefined, counts: FolderSyncCounts): Promise<void> {
+    // One forced refresh per poll: after the server refused the token or ended the session because it expired.
+    let forceRefresh = false;
+    for (;;) {
+      throwIfAborted(signal);
+      const grant = await this.deps.tokens.getAccessToken(account.id, { forceRefresh, signal });
+      throwIfAborted(signal);
+      let session: MailSession;
+      try {
+        session = await this.deps.fetcher.connect({
+          host: account.host,
+          port: account.port,
+          tls: account.tls,
+          user: account.mailbox,
+          accessToken: grant.accessToken,
+          caCertPem: this.deps.settings.caCertPem ?? null,
+          timeoutMs: Math.min(this.deps.settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, this.deps.settings.accountTimeoutSeconds * 1000),
+        }, signal);
+      } catch (error) {
+        throwIfAborted(signal);
+        if (!forceRefresh && isPluginError(error) && (error.code === 'ERR_MAIL_AUTH_FAILED' || error.code === 'ERR_MAIL_TOKEN_EXPIRED')) {
+          this.deps.logger.info('mail server refused the access token; refreshing it once', { accountId: account.id, code: error.code });
+          forceRefresh = true;
+          continue;
+        }
+        throw error;
+      }
+      try {
+        const folder = await session.openFolder(account.folder);
+        await this.deps.folderSync.run({ account, session, folder, signal, counts, ...(betweenBatches ? { betweenBatches } : {}) });
+        return;
+      } catch (error) {
+        throwIfAborted(signal);
+        if (!forceRefresh && isPluginError(error) && error.code === 'ERR_MAIL_TOKEN_EXPIRED') {
+          this.deps.logger.info('mail server ended the session: token expired; refreshing and reconnecting', { accountId: account.id });
+          forceRefresh = true;
+          continue;
+        }
+        throw error;
+      } finally {
+        await session.close();
+      }
+    }
+  }
+
+  private async onSuccess(account: MailAccount, startedAt: number, counts: FolderSyncCounts): Promise<AccountStatus> {
+    const now = this.deps.clock.now();
+    let status = account.status;
+    await this.bestEffort(account, 'record the poll', async () => {
+      await this.deps.accounts.recordPoll(account.id, { at: startedAt, nextPollAt: now + account.pollIntervalSeconds * 1000, succeeded: true, fetched: counts.fetched });
+      const current = (await this.deps.accounts.find(account.id)) ?? account;
+      if (current.status !== 'connected' || current.statusCode !== null) {
+        await this.deps.accounts.setStatus(account.id, { status: 'connected', statusCode: null, statusDetail: null });
+        await this.deps.events.record({ at: now, type: 'status_changed', accountId: account.id, appId: account.appId, actorId: null, code: null, message: `Mail account ${account.mailbox} fetches again (was ${current.status}${current.statusCode ? `: ${current.statusCode}` : ''}).` });
+        if (current.statusCode) await this.deps.notify.resolve(accountIncidentKey(account.id, current.statusCode));
+      }
+      status = 'connected';
+      if (counts.postActionError) {
+        await this.deps.notify.notify({
+          key: postActionIncidentKey(account.id),
+          severity: 'warning',
+          title: `Mail account ${account.mailbox}: the post-fetch action failed`,
+          message: `${counts.postActionError.message} Messages were made into tickets; the action is retried every cycle. What to do: ${ERROR_CODES.ERR_MAIL_OPERATION_FAILED.fix}`,
+          path: ACCOUNTS_SCREEN_PATH,
+        });
+      } else {
+        await this.deps.notify.resolve(postActionIncidentKey(account.id));
+      }
+    });
+    return status;
+  }
+
+  private async onFailure(account: MailAccount, error: PluginError, startedAt: number, counts: FolderSyncCounts): Promise<AccountStatus> {
+    const now = this.deps.clock.now();
+    // A code without a status of its own (an internal error, a second token expiry) still means "not fetching": retrying.
+    const status: AccountStatus = ERROR_CODES[error.code].status ?? 'retrying';
+    await this.bestEffort(account, 'record the failure', async () => {
+      await this.deps.accounts.recordPoll(account.id, {
+        at: startedAt,
+        nextPollAt: now + backoffDelayMs(account.failureCount + 1, account.pollIntervalSeconds * 1000, this.deps.random),
+        succeeded: false,
+        fetched: counts.fetched,
+      });
+      // Re-read: the token service may already have recorded this incident (status, event, notification).
+      const current = (await this.deps.accounts.find(account.id)) ?? account;
+      if (current.status === status && current.statusCode === error.code) return;
+      await this.deps.accounts.setStatus(account.id, { status, statusCode: error.code, statusDetail: error.message });
+      await this.deps.events.record({ at: now, type: 'poll_failed', accountId: account.id, appId: account.appId, actorId: null, code: error.code, message: error.message });
+      if (current.statusCode && current.statusCode !== error.code) await this.deps.notify.resolve(accountIncidentKey(account.id, current.statusCode));
+      await this.deps.notify.notify(accountFailureNotification(account, error.code, error.message));
+    });
+    return status;
+  }
+
+  private async bestEffort(account: MailAccount, what: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      this.deps.logger.error(`could not ${what}`, { accountId: account.id, code: toPluginError(error).code });
+    }
+  }
+
+  private result(account: MailAccount, outcome: AccountPollResult['outcome'], counts: FolderSyncCounts, status: AccountStatus, error?: PluginError): AccountPollResult {
+    return {
+      accountId: account.id,
+      mailbox: account.mailbox,
+      outcome,
+      fetched: counts.fetched,
+      duplicates: counts.duplicates,
+      skipped: counts.skipped,
+      failed: counts.failed,
+      quarantined: counts.quarantined,
+      status,
+      ...(error ? { error: { code: error.code as PluginErrorCode, message: error.message } } : {}),
+    };
+  }
+}

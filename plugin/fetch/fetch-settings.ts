@@ -1,0 +1,25 @@
+/** The limits the polling cycle works with (plugin config `fetch`, design.md §5 "Poll cycle"). */
+
+/** Settings of the fetch cycle; main.ts builds them from the plugin config. */
+export interface FetchSettings {
+  /** Messages handled between two abort/deadline checks and lease renewals. */
+  readonly batchSize: number;
+  /** Messages listed larger than this are left on the server, recorded as skipped and reported. */
+  readonly maxMessageBytes: number;
+  /** Accounts polled at the same time by one process. */
+  readonly concurrency: number;
+  /** One account's poll is stopped after this long. */
+  readonly accountTimeoutSeconds: number;
+  /** A message the host rejects this many times is quarantined. */
+  readonly quarantineAfter: number;
+  /** Connection + greeting timeout of one IMAP connect (default 30 s, never above the account timeout). */
+  readonly connectTimeoutMs?: number;
+  /** Extra trusted CA (PEM) for the mail servers, besides the system store and NODE_EXTRA_CA_CERTS. */
+  readonly caCertPem?: string | null;
+}
+
+/** The `sourceId` declared in plugin.json `contributes.mailSources`. */
+export const IMAP_MAIL_SOURCE_ID = 'oauth2-mail.imap';
+
+/** The scheduled task id declared in plugin.json `contributes.scheduledTasks`. */
+export const FETCH_TASK_ID = 'oauth2-mail.fetch';

@@ -1,0 +1,24 @@
+/** The scheduled task the host runs every few seconds; the cycle itself picks the accounts that are due. */
+import type { ScheduledTask } from '../ports/host';
+import type { FetchCycle } from './fetch-cycle';
+import { FETCH_TASK_ID } from './fetch-settings';
+
+/** How often the host wakes the task by default: short, because each account keeps its own interval. */
+export const DEFAULT_FETCH_TASK_INTERVAL_MS = 15_000;
+
+/**
+ * The fetch task for `host.scheduler.schedule`.
+ * @param cycle - the polling cycle
+ * @param intervalMs - how often the host calls it
+ * @example
+ * host.scheduler.schedule(createFetchTask(cycle));
+ */
+export function createFetchTask(cycle: Pick<FetchCycle, 'run'>, intervalMs: number = DEFAULT_FETCH_TASK_INTERVAL_MS): ScheduledTask {
+  return {
+    id: FETCH_TASK_ID,
+    intervalMs,
+    run: async (signal) => {
+      await cycle.run({ signal });
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The message key (design.md §4 `deliveries`): what identifies one message across UIDVALIDITY changes,
+ * folders and re-deliveries, so a rescan never makes a second ticket.
+ */
+import { createHash } from 'node:crypto';
+
+/** Headers are read from at most this many leading bytes; a malformed message without a blank line is all "header". */
+const HEADER_SCAN_LIMIT = 256 * 1024;
+
+/**
+ * Reads one header's first value from the raw message (case-insensitive name, folded lines joined).
+ * Tolerates bare LF, a missing header/body separator and 8-bit bytes (read as latin1, so no byte is lost).
+ * @param raw - the RFC 5322 message
+ * @param name - header name without the colon
+ * @returns the trimmed value, or null when the header is absent or empty
+ */
+export function readHeader(raw: Buffer, name: string): string | null {
+  const head = raw.subarray(0, HEADER_SCAN_LIMIT).toString('latin1');
+  const end = head.search(/\r?\n\r?\n/);
+  const block = end === -1 ? head : head.slice(0, end);
+  const unfolded = block.replace(/\r?\n[ \t]/g, ' ');
+  const wanted = name.toLowerCase();
+  for (const line of unfolded.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    if (line.slice(0, colon).trim().toLowerCase() === wanted) {
+      const value = line.slice(colon + 1).trim();
+      return value.length > 0 ? value : null;
+    }
+  }
+  return null;
+}
+
+/**
+ * sha256 (hex) of Message-ID + Date + size, or of the raw bytes when the message has no Message-ID.
+ * @param raw - the exact bytes fetched from the server
+ * @returns 64 lowercase hex characters
+ * @example
+ * messageKey(Buffer.from('Message-ID: <a@b>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\nhi'))
+ */
+export function messageKey(raw: Buffer): string {
+  const messageId = readHeader(raw, 'message-id');
+  if (!messageId) return createHash('sha256').update(raw).digest('hex');
+  const date = readHeader(raw, 'date') ?? '';
+  return createHash('sha256').update(`message-id:${messageId}\ndate:${date}\nsize:${raw.length}`, 'latin1').digest('hex');
+}
+
+/**
+ * The key of a message that was never downloaded (left on the server for its size): unique per location.
+ * @param folder - the folder it is in
+ * @param uidValidity - the folder's UIDVALIDITY
+ * @param uid - the message's UID
+ * @param size - the size the server listed
+ */
+export function undownloadedMessageKey(folder: string, uidValidity: string, uid: number, size: number): string {
+  return createHash('sha256').update(`undownloaded:${folder}:${uidValidity}:${uid}:${size}`).digest('hex');
+}

@@ -1,0 +1,31 @@
+/** What happens on the server after a message became a ticket (design.md §4 `accounts.post_fetch`). */
+import { PluginError } from '../errors';
+import type { PostFetchAction } from '../ports/account-repository';
+import type { MailSession } from '../ports/mail-fetcher';
+
+/**
+ * The target folder of a `move:<folder>` action, or null for the other actions.
+ * @throws PluginError ERR_INPUT_INVALID for `move:` without a folder
+ */
+export function moveTarget(action: PostFetchAction): string | null {
+  if (!action.startsWith('move:')) return null;
+  const folder = action.slice('move:'.length);
+  if (folder.length === 0) throw new PluginError('ERR_INPUT_INVALID', 'The post-fetch action "move:" names no folder.', { field: 'postFetch' });
+  return folder;
+}
+
+/**
+ * Applies the account's post-fetch action to one message of the open folder.
+ * @param session - the session with the message's folder open
+ * @param uid - the message
+ * @param action - `mark_seen` | `move:<folder>` | `delete` | `keep`
+ * @throws PluginError ERR_MAIL_OPERATION_FAILED when the server refuses, or a connection error
+ */
+export async function applyPostFetchAction(session: MailSession, uid: number, action: PostFetchAction): Promise<void> {
+  if (action === 'keep') return;
+  if (action === 'mark_seen') return session.markSeen(uid);
+  if (action === 'delete') return session.delete(uid);
+  const folder = moveTarget(action);
+  if (folder !== null) return session.move(uid, folder);
+  throw new PluginError('ERR_INPUT_INVALID', `Unknown post-fetch action "${String(action)}".`, { field: 'postFetch' });
+}
