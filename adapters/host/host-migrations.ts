@@ -1,0 +1,105 @@
+/**
+ * The reference host's own tables (`host_*`), with their own knex migrations table so they never
+ * mix with a plugin's migrations. Migrations are listed in code: nothing is read from disk.
+ */
+import type { Knex } from 'knex';
+
+/** The host's knex migrations table. */
+export const HOST_MIGRATIONS_TABLE = 'host_knex_migrations';
+
+interface HostMigration {
+  readonly name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+function isMysql(knex: Knex): boolean {
+  const client = String(knex.client.config.client ?? '');
+  return client === 'mysql' || client === 'mysql2';
+}
+
+const initial: HostMigration = {
+  name: '20260101000000_host_initial',
+  async up(knex) {
+    await knex.schema.createTable('host_users', (table) => {
+      table.comment('Helpdesk users who sign in to the web admin');
+      table.increments('id').primary();
+      table.string('email', 320).notNullable().unique().comment('Sign-in name, lower case');
+      table.string('role', 16).notNullable().comment('admin | agent');
+      table.string('password_hash', 255).notNullable().comment('scrypt$N$r$p$salt$hash');
+      table.bigInteger('created_at').notNullable().comment('epoch ms');
+    });
+    await knex.schema.createTable('host_sessions', (table) => {
+      table.comment('Web sessions; only the sha256 of the cookie value is stored');
+      table.string('id', 64).primary().comment('sha256 hex of the sid cookie');
+      table.integer('user_id').unsigned().notNullable().references('id').inTable('host_users').onDelete('CASCADE');
+      table.string('csrf_token', 64).notNullable().comment('Per-session CSRF token');
+      table.bigInteger('created_at').notNullable().comment('epoch ms');
+      table.bigInteger('expires_at').notNullable().index().comment('epoch ms');
+    });
+    await knex.schema.createTable('host_tickets', (table) => {
+      table.comment('Tickets created from ingested mail');
+      table.increments('id').primary();
+      table.string('account_id', 64).notNullable().index().comment('Plugin mail account the message came from');
+      table.string('dedupe_key', 255).notNullable().unique().comment('Idempotency key of the ingest');
+      table.string('source_id', 128).notNullable().comment('Mail source contribution id');
+      table.text('message_id').nullable().comment('Message-ID header');
+      table.text('subject').nullable();
+      table.text('from_address').nullable().comment('From header as text');
+      table.integer('size').notNullable().comment('bytes');
+      table.string('sha256', 64).notNullable().comment('sha256 hex of the raw message');
+      if (isMysql(knex)) table.specificType('raw', 'LONGBLOB').notNullable().comment('The raw RFC 5322 message');
+      else table.binary('raw').notNullable().comment('The raw RFC 5322 message');
+      table.bigInteger('received_at').notNullable().comment('epoch ms');
+      table.bigInteger('created_at').notNullable().comment('epoch ms');
+    });
+    await knex.schema.createTable('host_plugins', (table) => {
+      table.comment('Installed plugins and the permissions the admin granted');
+      table.string('id', 64).primary().comment('plugin.json id');
+      table.string('version', 64).notNullable();
+      table.text('directory').notNullable().comment('Absolute folder the plugin was installed from');
+      table.text('permissions').notNullable().comment('JSON array of granted permissions');
+      table.text('config').notNullable().comment('JSON object: the plugin configuration');
+      table.boolean('enabled').notNullable().defaultTo(true);
+      table.text('last_error').nullable().comment('Problems of the last install or activation');
+      table.bigInteger('installed_at').notNullable().comment('epoch ms');
+      table.bigInteger('updated_at').notNullable().comment('epoch ms');
+    });
+    await knex.schema.createTable('host_notifications', (table) => {
+      table.comment('Admin notifications (banners); one open row per plugin and key');
+      table.increments('id').primary();
+      table.string('plugin_id', 64).notNullable();
+      table.string('key', 191).notNullable().comment('Incident key');
+      table.string('open_key', 191).nullable().comment('= key while open, NULL once resolved (keeps one open row per key)');
+      table.string('severity', 16).notNullable().comment('info | warning | error');
+      table.text('title').notNullable();
+      table.text('message').notNullable();
+      table.string('path', 512).nullable().comment('Plugin route path where the admin fixes it');
+      table.integer('occurrences').notNullable().defaultTo(1);
+      table.bigInteger('created_at').notNullable().comment('epoch ms');
+      table.bigInteger('updated_at').notNullable().comment('epoch ms');
+      table.bigInteger('resolved_at').nullable().comment('epoch ms');
+      table.unique(['plugin_id', 'open_key']);
+    });
+  },
+  async down(knex) {
+    for (const name of ['host_notifications', 'host_plugins', 'host_tickets', 'host_sessions', 'host_users']) await knex.schema.dropTableIfExists(name);
+  },
+};
+
+const MIGRATIONS: readonly HostMigration[] = [initial];
+
+/** knex MigrationSource over the in-code host migrations. */
+export const hostMigrationSource: Knex.MigrationSource<HostMigration> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: (migration) => migration.name,
+  getMigration: async (migration) => ({ up: (knex: Knex) => migration.up(knex), down: (knex: Knex) => migration.down(knex) }),
+};
+
+/**
+ * Brings the host tables up to date.
+ * @param knex - the host database
+ */
+export async function migrateHost(knex: Knex): Promise<void> {
+  await knex.migrate.latest({ migrationSource: hostMigrationSource, tableName: HOST_MIGRATIONS_TABLE });
+}
