@@ -1,4 +1,5 @@
 import { createKnex } from '../../adapters/knex/create-knex';
+import { insertReturningId } from '../../adapters/knex/insert-returning-id';
 import { MIGRATIONS_TABLE, migrateLatest, pendingMigrations, rollbackAll } from '../../adapters/knex/migration-source';
 import { migrations } from '../../migrations/index';
 import { testDatabases, type TestDatabase } from '../helpers/databases';
@@ -43,15 +44,13 @@ describe.each(testDatabases())('migrations on $name', (provider) => {
 
   it('stores epoch-ms timestamps and 32-bit-unsigned UIDVALIDITY values without loss', async () => {
     const at = 4_102_444_800_123; // 2100-01-01, far above 2^32
-    const [app] = await db.knex('oauth2_mail_apps').insert({
+    const appId = Number(await insertReturningId(db.knex, 'oauth2_mail_apps', {
       name: 'n', provider: 'generic', client_id: 'c', client_secret_sealed: 's', created_at: at, updated_at: at,
-    }, db.name === 'mariadb' ? undefined : ['id']);
-    const appId = typeof app === 'object' ? (app as { id: number }).id : app;
-    const [account] = await db.knex('oauth2_mail_accounts').insert({
+    }));
+    const accountId = Number(await insertReturningId(db.knex, 'oauth2_mail_accounts', {
       app_id: appId, mailbox: 'a@example.org', auth_mode: 'delegated', protocol: 'imap', host: 'h', port: 993, tls: 'implicit',
       folder: 'INBOX', initial_sync: 'unseen', post_fetch: 'keep', poll_interval_s: 60, status: 'not_connected', created_at: at, updated_at: at,
-    }, db.name === 'mariadb' ? undefined : ['id']);
-    const accountId = typeof account === 'object' ? (account as { id: number }).id : account;
+    }));
     await db.knex('oauth2_mail_cursors').insert({ account_id: accountId, folder: 'INBOX', uid_validity: '4294967295', last_uid: 4_294_967_295, updated_at: at });
     const cursor = await db.knex('oauth2_mail_cursors').where({ account_id: accountId }).first();
     expect(String(cursor.uid_validity)).toBe('4294967295');

@@ -1,0 +1,73 @@
+import { accountInput, appInput, ManualClock, UNKNOWN_IDS, type Repositories, type RepositoryContractTarget } from './repository-contract-target';
+
+/** The AppRepository contract: every implementation must pass it. */
+export function appRepositoryContract(target: RepositoryContractTarget): void {
+  describe('AppRepository contract', () => {
+    let clock: ManualClock;
+    let repos: Repositories;
+    beforeEach(async () => {
+      clock = new ManualClock();
+      repos = await target.fresh(clock);
+    });
+
+    it('creates an app with string id, defaults to null, timestamps from the clock, and never returns the secret', async () => {
+      const app = await repos.apps.create({ name: 'Google', provider: 'google', clientId: 'g-client', clientSecret: 'g-secret-PLAIN' });
+      expect(app).toEqual({
+        id: expect.stringMatching(/^\d+$/), name: 'Google', provider: 'google', cloud: null, tenant: null, issuerUrl: null,
+        authorizeUrl: null, tokenUrl: null, revocationUrl: null, userinfoUrl: null, clientId: 'g-client', scopes: null,
+        secretExpiresAt: null, createdAt: clock.now(), updatedAt: clock.now(),
+      });
+      expect(JSON.stringify(app)).not.toContain('g-secret-PLAIN');
+      expect(await repos.apps.find(app.id)).toEqual(app);
+      expect(await repos.apps.clientSecret(app.id)).toBe('g-secret-PLAIN');
+    });
+
+    it('keeps every field, including far-future epoch-ms expiry and long URLs', async () => {
+      const long = `https://idp.example/${'p'.repeat(1500)}`;
+      const app = await repos.apps.create(appInput({
+        provider: 'generic', cloud: null, tenant: null, issuerUrl: 'https://idp.example', authorizeUrl: long, tokenUrl: 'https://idp.example/token',
+        revocationUrl: 'https://idp.example/revoke', userinfoUrl: 'https://idp.example/userinfo', scopes: 'openid email offline_access', secretExpiresAt: 4_102_444_800_000,
+      }));
+      const found = await repos.apps.find(app.id);
+      expect(found).toMatchObject({ provider: 'generic', issuerUrl: 'https://idp.example', authorizeUrl: long, scopes: 'openid email offline_access', secretExpiresAt: 4_102_444_800_000 });
+    });
+
+    it('updates: omitted optional fields and the omitted secret are kept, null clears, a new secret replaces', async () => {
+      const app = await repos.apps.create(appInput({ scopes: 'a b', secretExpiresAt: 5 }));
+      clock.advance(1000);
+      const updated = await repos.apps.update(app.id, { name: 'Renamed', provider: 'microsoft', clientId: 'client-2', scopes: null });
+      expect(updated).toEqual({ ...app, name: 'Renamed', clientId: 'client-2', scopes: null, updatedAt: app.createdAt + 1000 });
+      expect(await repos.apps.find(app.id)).toEqual(updated);
+      expect(await repos.apps.clientSecret(app.id)).toBe('client-secret-PLAIN-1');
+      await repos.apps.update(app.id, { name: 'Renamed', provider: 'microsoft', clientId: 'client-2', clientSecret: 'rotated-PLAIN' });
+      expect(await repos.apps.clientSecret(app.id)).toBe('rotated-PLAIN');
+    });
+
+    it('answers ERR_NOT_FOUND / null for unknown ids', async () => {
+      for (const id of UNKNOWN_IDS) {
+        expect(await repos.apps.find(id)).toBeNull();
+        await expect(repos.apps.update(id, appInput())).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+        await expect(repos.apps.clientSecret(id)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+        await expect(repos.apps.remove(id)).resolves.toBeUndefined();
+      }
+    });
+
+    it('lists apps oldest first', async () => {
+      const a = await repos.apps.create(appInput({ name: 'A' }));
+      const b = await repos.apps.create(appInput({ name: 'B' }));
+      expect((await repos.apps.list()).map((x) => x.id)).toEqual([a.id, b.id]);
+    });
+
+    it('refuses to remove an app still used by accounts (ERR_CONFLICT, nothing lost), removes it once unused', async () => {
+      const app = await repos.apps.create(appInput());
+      const account = await repos.accounts.create(accountInput(app.id));
+      await expect(repos.apps.remove(app.id)).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+      expect(await repos.apps.find(app.id)).not.toBeNull();
+      expect(await repos.accounts.find(account.id)).not.toBeNull();
+      await repos.accounts.remove(account.id);
+      await repos.apps.remove(app.id);
+      expect(await repos.apps.find(app.id)).toBeNull();
+      expect(await repos.apps.list()).toEqual([]);
+    });
+  });
+}

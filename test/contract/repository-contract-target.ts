@@ -1,0 +1,58 @@
+import type { AccountRepository, MailAccountInput } from '../../plugin/ports/account-repository';
+import type { AppRegistrationInput, AppRepository } from '../../plugin/ports/app-repository';
+import type { AuthRequestRepository } from '../../plugin/ports/auth-request-repository';
+import type { Clock } from '../../plugin/ports/clock';
+import type { EventLog } from '../../plugin/ports/event-log';
+import type { TokenRepository } from '../../plugin/ports/token-repository';
+
+/** One implementation of every repository port over one storage. */
+export interface Repositories {
+  readonly apps: AppRepository;
+  readonly accounts: AccountRepository;
+  readonly tokens: TokenRepository;
+  readonly authRequests: AuthRequestRepository;
+  readonly events: EventLog;
+}
+
+/**
+ * What a contract suite runs against (the factory). The suites call `fresh` before every test and
+ * `peers` for concurrency tests.
+ */
+export interface RepositoryContractTarget {
+  /** Repositories over EMPTY storage whose timestamps come from `clock`. */
+  fresh(clock: Clock): Promise<Repositories>;
+  /** The same storage through `count` separate connections (what several host processes see). */
+  peers(count: number, clock: Clock): Promise<Repositories[]>;
+}
+
+/** A clock the test sets. */
+export class ManualClock implements Clock {
+  constructor(private current = 1_767_225_600_000 /* 2026-01-01 */) {}
+  /** @returns the set time */
+  now(): number {
+    return this.current;
+  }
+  /** Moves the time on by `ms`. */
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
+
+/** A valid app input with a recognizable secret. */
+export function appInput(overrides: Partial<AppRegistrationInput> = {}): AppRegistrationInput & { clientSecret: string } {
+  return { name: 'Contoso', provider: 'microsoft', cloud: 'global', tenant: 'contoso.onmicrosoft.com', clientId: 'client-1', clientSecret: 'client-secret-PLAIN-1', ...overrides };
+}
+
+/** A valid account input for `appId`. */
+export function accountInput(appId: string, overrides: Partial<MailAccountInput> = {}): MailAccountInput {
+  return { appId, mailbox: 'support@contoso.example', host: 'outlook.office365.com', port: 993, tls: 'implicit', ...overrides };
+}
+
+/** Creates an app and an account, returning the account's id. */
+export async function createAccount(repos: Repositories, overrides: Partial<MailAccountInput> = {}): Promise<string> {
+  const app = await repos.apps.create(appInput());
+  return (await repos.accounts.create(accountInput(app.id, overrides))).id;
+}
+
+/** Ids that name no row in any implementation: never issued, or not an id at all. */
+export const UNKNOWN_IDS = ['999999', 'abc', '', '-1', '1e3'] as const;
