@@ -44,3 +44,14 @@ export function identityFromClaims(claims: Readonly<Record<string, unknown>>): A
 export function identityOwnsMailbox(identity: AuthorizedIdentity, mailbox: string): boolean {
   return identity.addresses.includes(mailbox.trim().toLowerCase());
 }
+
+/**
+ * The status line of a connected account: who signed in, and for which mailbox when that is someone else.
+ * @param authorizedIdentity - the identity that signed in, if known
+ * @param mailbox - the account's mailbox
+ */
+export function connectedDetail(authorizedIdentity: string | null, mailbox: string): string {
+  if (!authorizedIdentity) return `Connected to mailbox ${mailbox}.`;
+  if (authorizedIdentity.toLowerCase() === mailbox.trim().toLowerCase()) return `Signed in as ${authorizedIdentity}.`;
+  return `Signed in as ${authorizedIdentity} for mailbox ${mailbox}.`;
+}

@@ -1,0 +1,41 @@
+/** The fields of a mail account as a form or the console sends them (strings), validated with zod. */
+import { z } from 'zod';
+import { blankToUndefined, toBoolean } from '../oauth/validation';
+
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const MAILBOX = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+$/;
+// eslint-disable-next-line no-control-regex -- folder names must not smuggle control characters into IMAP commands
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+const integer = (min: number, max: number, message: string) =>
+  z.preprocess((value) => {
+    const blank = blankToUndefined(value);
+    return typeof blank === 'string' && /^\s*\d+\s*$/.test(blank) ? Number(blank) : blank;
+  }, z.number({ error: message }).int(message).min(min, message).max(max, message).optional());
+
+/** The raw account fields. Defaults that depend on the app (host, port, TLS) are filled in by the account service. */
+export const AccountFields = z.object({
+  appId: z.preprocess((value) => (typeof value === 'number' ? String(value) : blankToUndefined(value)), z.string({ error: 'is required' }).trim().min(1, 'is required').max(64)),
+  mailbox: z.preprocess(blankToUndefined, z.string({ error: 'is required' }).trim().max(320, 'must be at most 320 characters').regex(MAILBOX, 'must be a mail address such as support@example.com')),
+  protocol: z.preprocess(blankToUndefined, z.enum(['imap'], { error: 'must be imap' }).default('imap')),
+  host: z.preprocess(blankToUndefined, z.string().trim().toLowerCase().refine((host) => HOSTNAME.test(host) || IPV4.test(host), 'must be a host name or an IPv4 address').optional()),
+  port: integer(1, 65535, 'must be a port number between 1 and 65535'),
+  tls: z.preprocess(blankToUndefined, z.enum(['implicit', 'starttls', 'none'], { error: 'must be implicit, starttls or none' }).optional()),
+  folder: z.preprocess(blankToUndefined, z.string().trim().min(1).max(255, 'must be at most 255 characters').refine((folder) => !CONTROL.test(folder), 'must not contain control characters').default('INBOX')),
+  initialSync: z.preprocess(blankToUndefined, z.enum(['unseen', 'all', 'new_only'], { error: 'must be unseen, all or new_only' }).default('unseen')),
+  postFetch: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .refine((action) => ['mark_seen', 'keep', 'delete'].includes(action) || (/^move:.{1,255}$/.test(action) && !CONTROL.test(action)), 'must be mark_seen, keep, delete or move:FOLDER')
+      .default('mark_seen'),
+  ),
+  pollIntervalSeconds: integer(10, 86_400, 'must be a number of seconds between 10 and 86400'),
+  sharedViaDelegate: z.preprocess(toBoolean, z.boolean({ error: 'must be true or false' }).default(false)),
+  enabled: z.preprocess(toBoolean, z.boolean({ error: 'must be true or false' }).default(true)),
+});
+
+/** Parsed account fields. */
+export type AccountFieldsOutput = z.output<typeof AccountFields>;

@@ -1,0 +1,192 @@
+/**
+ * Mail accounts: validation shared by the console and the admin screen (defaults from the app's provider,
+ * TLS rules), create / update / list / remove, and the Connect / Disconnect entry points.
+ */
+import type { z } from 'zod';
+import { PluginError, toPluginError } from '../errors';
+import type { AccountRepository, MailAccount, MailAccountInput, PostFetchAction, TlsMode } from '../ports/account-repository';
+import type { AppRepository } from '../ports/app-repository';
+import type { Clock } from '../ports/clock';
+import type { EventLog, EventType } from '../ports/event-log';
+import type { LoggerPort } from '../ports/host';
+import type { AuthorizationService } from '../oauth/authorization-service';
+import type { DisconnectResult, DisconnectService } from '../oauth/disconnect-service';
+import { providerFor } from '../oauth/providers';
+import { isLoopbackHost } from '../oauth/providers/url-policy';
+import { inputError } from '../oauth/validation';
+import { AccountFields } from './account-input';
+
+/** What the console's `account show --json` and the admin screen's list show of an account. */
+export interface AccountSummary {
+  readonly id: string;
+  readonly appId: string;
+  readonly mailbox: string;
+  readonly protocol: string;
+  readonly host: string;
+  readonly port: number;
+  readonly tls: TlsMode;
+  readonly folder: string;
+  readonly initialSync: string;
+  readonly postFetch: string;
+  readonly pollIntervalSeconds: number;
+  readonly sharedViaDelegate: boolean;
+  readonly enabled: boolean;
+  readonly status: string;
+  readonly statusCode: string | null;
+  readonly detail: string | null;
+  readonly authorizedIdentity: string | null;
+  readonly lastPollAt: number | null;
+  readonly lastSuccessAt: number | null;
+  readonly messagesFetched: number;
+}
+
+/** The summary of an account (no secret lives on an account, so this is a projection for display). */
+export function summarizeAccount(account: MailAccount): AccountSummary {
+  return {
+    id: account.id,
+    appId: account.appId,
+    mailbox: account.mailbox,
+    protocol: account.protocol,
+    host: account.host,
+    port: account.port,
+    tls: account.tls,
+    folder: account.folder,
+    initialSync: account.initialSync,
+    postFetch: account.postFetch,
+    pollIntervalSeconds: account.pollIntervalSeconds,
+    sharedViaDelegate: account.sharedViaDelegate,
+    enabled: account.enabled,
+    status: account.status,
+    statusCode: account.statusCode,
+    detail: account.statusDetail,
+    authorizedIdentity: account.authorizedIdentity,
+    lastPollAt: account.lastPollAt,
+    lastSuccessAt: account.lastSuccessAt,
+    messagesFetched: account.messagesFetched,
+  };
+}
+
+/** Dependencies of {@link AccountService}. */
+export interface AccountServiceDeps {
+  readonly accounts: AccountRepository;
+  readonly apps: AppRepository;
+  readonly events: EventLog;
+  readonly clock: Clock;
+  readonly logger: LoggerPort;
+  readonly authorization: Pick<AuthorizationService, 'start'>;
+  readonly disconnect: Pick<DisconnectService, 'disconnect'>;
+  /** Plugin config `allowInsecureLoopback`: cleartext IMAP only to 127.0.0.1 / localhost. */
+  readonly allowInsecureLoopback: boolean;
+}
+
+const DEFAULT_POLL_SECONDS = 60;
+
+/** Mail accounts. */
+export class AccountService {
+  /** @param deps - repositories, event log, the Connect and Disconnect services, TLS policy */
+  constructor(private readonly deps: AccountServiceDeps) {}
+
+  /**
+   * Validates raw input and fills the provider's defaults (host, port, TLS).
+   * @throws PluginError ERR_INPUT_INVALID naming every invalid field (an unknown app is a field error on `appId`)
+   */
+  async validate(raw: unknown): Promise<MailAccountInput> {
+    const parsed = AccountFields.safeParse(raw ?? {});
+    if (!parsed.success) throw inputError('mail account', parsed.error.issues);
+    const input = parsed.data;
+    const problems: z.core.$ZodIssue[] = [];
+    const problem = (field: string, message: string) => problems.push({ code: 'custom', path: [field], message, input: undefined } as z.core.$ZodIssue);
+
+    const app = await this.deps.apps.find(input.appId);
+    if (!app) throw inputError('mail account', [{ code: 'custom', path: ['appId'], message: `no app registration has the id ${input.appId}`, input: undefined } as z.core.$ZodIssue]);
+    const preset = input.host === undefined ? providerFor(app.provider).defaultServer(app, input.protocol) : null;
+    const host = input.host ?? preset?.host;
+    const tls: TlsMode = input.tls ?? preset?.tls ?? 'implicit';
+    const port = input.port ?? preset?.port ?? (tls === 'implicit' ? 993 : 143);
+    if (!host) problem('host', `is required: the ${app.provider} provider has no default mail server`);
+    if (tls === 'none' && host && !(this.deps.allowInsecureLoopback && isLoopbackHost(host))) {
+      problem('tls', 'none (cleartext) is only allowed to 127.0.0.1 / localhost with the plugin config allowInsecureLoopback; use implicit or starttls');
+    }
+    if (problems.length > 0) throw inputError('mail account', problems);
+    return {
+      appId: app.id,
+      mailbox: input.mailbox,
+      protocol: input.protocol,
+      host: host!,
+      port,
+      tls,
+      folder: input.folder,
+      initialSync: input.initialSync,
+      postFetch: input.postFetch as PostFetchAction,
+      pollIntervalSeconds: input.pollIntervalSeconds ?? DEFAULT_POLL_SECONDS,
+      sharedViaDelegate: input.sharedViaDelegate,
+      enabled: input.enabled,
+    };
+  }
+
+  /** @throws PluginError ERR_INPUT_INVALID */
+  async create(raw: unknown, actorId: string | null): Promise<MailAccount> {
+    const input = await this.validate(raw);
+    const account = await this.deps.accounts.create(input);
+    await this.record('account_created', account, actorId, `Mail account ${account.mailbox} created (${account.host}:${account.port}, ${account.tls}).`);
+    return account;
+  }
+
+  /**
+   * Replaces the account's settings. A changed mailbox or app invalidates the grant: the tokens are removed
+   * through Disconnect so the next Connect starts clean.
+   * @throws PluginError ERR_INPUT_INVALID | ERR_NOT_FOUND
+   */
+  async update(id: string, raw: unknown, actorId: string | null): Promise<MailAccount> {
+    const before = await this.get(id);
+    const input = await this.validate(raw);
+    const identityChanged = before.mailbox.toLowerCase() !== input.mailbox.toLowerCase() || before.appId !== input.appId;
+    const account = await this.deps.accounts.update(id, input);
+    await this.record('account_updated', account, actorId, `Mail account ${account.mailbox} updated.`);
+    if (identityChanged && before.status !== 'not_connected') {
+      await this.deps.disconnect.disconnect(id, actorId);
+      return this.get(id);
+    }
+    return account;
+  }
+
+  /** Every account, or those of one app. */
+  list(filter?: { readonly appId?: string }): Promise<MailAccount[]> {
+    return this.deps.accounts.list(filter);
+  }
+
+  /** @throws PluginError ERR_NOT_FOUND */
+  async get(id: string): Promise<MailAccount> {
+    const account = await this.deps.accounts.find(id);
+    if (!account) throw new PluginError('ERR_NOT_FOUND', `Mail account ${id} does not exist.`, { accountId: id });
+    return account;
+  }
+
+  /** Disconnects (revoking where supported) and removes the account. @throws PluginError ERR_NOT_FOUND */
+  async remove(id: string, actorId: string | null): Promise<void> {
+    const account = await this.get(id);
+    if (account.status !== 'not_connected') {
+      try {
+        await this.deps.disconnect.disconnect(id, actorId);
+      } catch (error) {
+        this.deps.logger.warn('oauth2-mail: disconnect before removal failed; removing anyway', { accountId: id, code: toPluginError(error).code });
+      }
+    }
+    await this.deps.accounts.remove(id);
+    await this.record('account_removed', account, actorId, `Mail account ${account.mailbox} removed.`);
+  }
+
+  /** Starts Connect / Re-authorize. @throws PluginError ERR_NOT_FOUND | ERR_PROVIDER_CONFIG | ERR_PROVIDER_UNAVAILABLE */
+  connect(id: string, actorId: string): Promise<{ readonly authorizationUrl: string; readonly expiresAt: number }> {
+    return this.deps.authorization.start(id, actorId);
+  }
+
+  /** Revokes where supported and deletes the tokens. @throws PluginError ERR_NOT_FOUND */
+  disconnect(id: string, actorId: string | null): Promise<DisconnectResult> {
+    return this.deps.disconnect.disconnect(id, actorId);
+  }
+
+  private async record(type: EventType, account: MailAccount, actorId: string | null, message: string): Promise<void> {
+    await this.deps.events.record({ at: this.deps.clock.now(), type, accountId: account.id, appId: account.appId, actorId, code: null, message });
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * OAuth2 app registrations: validation (shared by the console and the admin screen), create / update / list /
+ * remove, with events. The client secret is write-only: it goes to the repository (which seals it) and never
+ * comes back out of this service.
+ */
+import { z } from 'zod';
+import { PluginError } from '../errors';
+import type { AccountRepository } from '../ports/account-repository';
+import type { AppRegistration, AppRegistrationInput, AppRepository } from '../ports/app-repository';
+import type { Clock } from '../ports/clock';
+import type { EventLog, EventType } from '../ports/event-log';
+import { assertMicrosoftTenant } from './providers/microsoft';
+import type { EndpointResolver } from './providers/endpoint-resolver';
+import { assertProviderUrl } from './providers/url-policy';
+import { blankToUndefined, inputError } from './validation';
+
+/** Visible ASCII and space: what OAuth2 allows in a client id or secret (RFC 6749 Appendix A.1). */
+const VSCHAR = /^[\x20-\x7E]+$/;
+/** One scope token (RFC 6749 §3.3). */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+const URL_FIELDS = ['issuerUrl', 'authorizeUrl', 'tokenUrl', 'revocationUrl', 'userinfoUrl'] as const;
+
+const optionalText = (max: number) => z.preprocess(blankToUndefined, z.string().trim().max(max, `must be at most ${max} characters`).optional());
+
+/** The raw fields of an app registration as a form or the console sends them. */
+const AppFields = z.object({
+  name: z.preprocess(blankToUndefined, z.string({ error: 'is required' }).trim().min(1, 'is required').max(120, 'must be at most 120 characters')),
+  provider: z.enum(['microsoft', 'google', 'generic'], { error: 'must be microsoft, google or generic' }),
+  cloud: z.preprocess(blankToUndefined, z.enum(['global', 'usgov', 'china'], { error: 'must be global, usgov or china' }).optional()),
+  tenant: optionalText(255),
+  issuerUrl: optionalText(2000),
+  authorizeUrl: optionalText(2000),
+  tokenUrl: optionalText(2000),
+  revocationUrl: optionalText(2000),
+  userinfoUrl: optionalText(2000),
+  clientId: z.preprocess(blankToUndefined, z.string({ error: 'is required' }).trim().min(1, 'is required').max(500, 'must be at most 500 characters').regex(VSCHAR, 'may contain only visible ASCII characters')),
+  clientSecret: z.preprocess(blankToUndefined, z.string().max(4096, 'must be at most 4096 characters').regex(VSCHAR, 'may contain only visible ASCII characters (paste the secret VALUE, not its id)').optional()),
+  scopes: optionalText(2000),
+  secretExpiresAt: z.preprocess(
+    (value) => {
+      const blank = blankToUndefined(value);
+      if (typeof blank === 'string' && /^\d{4}-\d{2}-\d{2}/.test(blank)) return Date.parse(blank);
+      if (typeof blank === 'string' && /^\d+$/.test(blank)) return Number(blank);
+      return blank;
+    },
+    z.number({ error: 'must be a date (YYYY-MM-DD)' }).int().positive('must be a date (YYYY-MM-DD)').optional(),
+  ),
+});
+
+/** What {@link AppService.validate} checks a create or an update against. */
+export type AppFieldsInput = z.input<typeof AppFields>;
+
+/** Dependencies of {@link AppService}. */
+export interface AppServiceDeps {
+  readonly apps: AppRepository;
+  readonly accounts: AccountRepository;
+  readonly events: EventLog;
+  readonly clock: Clock;
+  /** Plugin config `allowInsecureLoopback`. */
+  readonly allowInsecureLoopback: boolean;
+  /** Forgotten discovery documents after an edit. */
+  readonly endpoints?: Pick<EndpointResolver, 'forget'>;
+}
+
+/** App registrations. */
+export class AppService {
+  /** @param deps - repositories, event log, clock, URL policy */
+  constructor(private readonly deps: AppServiceDeps) {}
+
+  /**
+   * Validates raw input (strings from a form or the console).
+   * @param raw - the fields
+   * @param mode - `create` requires the client secret; `update` keeps the stored one when it is omitted
+   * @throws PluginError ERR_INPUT_INVALID naming every invalid field
+   */
+  validate(raw: unknown, mode: 'create' | 'update'): AppRegistrationInput {
+    const parsed = AppFields.safeParse(raw ?? {});
+    if (!parsed.success) throw inputError('app registration', parsed.error.issues);
+    const input = parsed.data;
+    const problems: z.core.$ZodIssue[] = [];
+    const problem = (field: string, message: string) => problems.push({ code: 'custom', path: [field], message, input: undefined } as z.core.$ZodIssue);
+
+    if (mode === 'create' && input.clientSecret === undefined) problem('clientSecret', 'is required');
+    if (input.provider === 'microsoft') {
+      if (input.tenant !== undefined) {
+        try {
+          assertMicrosoftTenant(input.tenant);
+        } catch (error) {
+          problem('tenant', (error as Error).message.replace(/^tenant: /, ''));
+        }
+      }
+    } else {
+      if (input.cloud !== undefined) problem('cloud', 'applies to Microsoft apps only');
+      if (input.tenant !== undefined) problem('tenant', 'applies to Microsoft apps only');
+    }
+    if (input.provider === 'generic' && input.issuerUrl === undefined && (input.authorizeUrl === undefined || input.tokenUrl === undefined)) {
+      if (input.authorizeUrl === undefined && input.tokenUrl === undefined) problem('issuerUrl', 'is required for a generic provider (or give both authorizeUrl and tokenUrl)');
+      else problem(input.authorizeUrl === undefined ? 'authorizeUrl' : 'tokenUrl', 'is required together with the other endpoint when no issuer URL is given');
+    }
+    if (input.provider !== 'generic' && input.issuerUrl === undefined && (input.authorizeUrl === undefined) !== (input.tokenUrl === undefined)) {
+      problem(input.authorizeUrl === undefined ? 'authorizeUrl' : 'tokenUrl', 'overriding one endpoint needs the other as well (or an issuer URL)');
+    }
+    for (const field of URL_FIELDS) {
+      const value = input[field];
+      if (value === undefined) continue;
+      try {
+        assertProviderUrl(value, field, this.deps.allowInsecureLoopback);
+      } catch (error) {
+        problem(field, (error as Error).message.replace(`${field}: `, ''));
+      }
+    }
+    if (input.scopes !== undefined) {
+      const bad = input.scopes.split(/\s+/).filter((scope) => scope.length > 0 && !SCOPE_TOKEN.test(scope));
+      if (bad.length > 0) problem('scopes', `contains characters a scope may not have: ${bad.slice(0, 3).join(', ')}`);
+    }
+    if (problems.length > 0) throw inputError('app registration', problems);
+
+    return {
+      name: input.name,
+      provider: input.provider,
+      cloud: input.provider === 'microsoft' ? (input.cloud ?? 'global') : null,
+      tenant: input.provider === 'microsoft' ? (input.tenant ?? 'organizations') : null,
+      issuerUrl: input.issuerUrl ?? null,
+      authorizeUrl: input.authorizeUrl ?? null,
+      tokenUrl: input.tokenUrl ?? null,
+      revocationUrl: input.revocationUrl ?? null,
+      userinfoUrl: input.userinfoUrl ?? null,
+      clientId: input.clientId,
+      ...(input.clientSecret !== undefined ? { clientSecret: input.clientSecret } : {}),
+      scopes: input.scopes ? input.scopes.split(/\s+/).filter((s) => s.length > 0).join(' ') : null,
+      secretExpiresAt: input.secretExpiresAt ?? null,
+    };
+  }
+
+  /**
+   * @param raw - the fields, client secret included
+   * @param actorId - who did it (event)
+   * @throws PluginError ERR_INPUT_INVALID
+   */
+  async create(raw: unknown, actorId: string | null): Promise<AppRegistration> {
+    const input = this.validate(raw, 'create');
+    const app = await this.deps.apps.create({ ...input, clientSecret: input.clientSecret! });
+    await this.record('app_created', app, actorId, `App registration "${app.name}" (${app.provider}) created.`);
+    return app;
+  }
+
+  /**
+   * @param id - the app
+   * @param raw - all fields; an omitted client secret keeps the stored one
+   * @throws PluginError ERR_INPUT_INVALID | ERR_NOT_FOUND
+   */
+  async update(id: string, raw: unknown, actorId: string | null): Promise<AppRegistration> {
+    const before = await this.get(id);
+    const input = this.validate(raw, 'update');
+    const app = await this.deps.apps.update(id, input);
+    if (before.issuerUrl) this.deps.endpoints?.forget(before.issuerUrl);
+    await this.record('app_updated', app, actorId, `App registration "${app.name}" updated${input.clientSecret !== undefined ? ' (new client secret)' : ''}.`);
+    return app;
+  }
+
+  /** Every app registration. */
+  list(): Promise<AppRegistration[]> {
+    return this.deps.apps.list();
+  }
+
+  /** @throws PluginError ERR_NOT_FOUND */
+  async get(id: string): Promise<AppRegistration> {
+    const app = await this.deps.apps.find(id);
+    if (!app) throw new PluginError('ERR_NOT_FOUND', `App registration ${id} does not exist.`, { appId: id });
+    return app;
+  }
+
+  /** @throws PluginError ERR_NOT_FOUND | ERR_CONFLICT while mail accounts use the app */
+  async remove(id: string, actorId: string | null): Promise<void> {
+    const app = await this.get(id);
+    const users = await this.deps.accounts.list({ appId: id });
+    if (users.length > 0) {
+      throw new PluginError('ERR_CONFLICT', `App registration "${app.name}" is used by ${users.length} mail account(s) (${users.slice(0, 3).map((a) => a.mailbox).join(', ')}): remove them first.`, { appId: id });
+    }
+    await this.deps.apps.remove(id);
+    await this.record('app_removed', app, actorId, `App registration "${app.name}" removed.`);
+  }
+
+  private async record(type: EventType, app: AppRegistration, actorId: string | null, message: string): Promise<void> {
+    await this.deps.events.record({ at: this.deps.clock.now(), type, accountId: null, appId: app.id, actorId, code: null, message });
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * Connect (design.md §5 "Connect", issue #3 items 2-3): the authorization request with `state` (only its hash
+ * stored, single use, 10 minutes, bound to the admin who started it), PKCE S256 and a nonce; the callback with
+ * every failure named; the identity check; the tokens stored only when the mailbox is proven to be reachable.
+ */
+import { PluginError, toPluginError } from '../errors';
+import type { AccountRepository, MailAccount } from '../ports/account-repository';
+import type { AppRegistration, AppRepository } from '../ports/app-repository';
+import type { AuthRequestRepository } from '../ports/auth-request-repository';
+import type { Clock } from '../ports/clock';
+import type { LoggerPort } from '../ports/host';
+import type { MailFetcher } from '../ports/mail-fetcher';
+import type { OAuthClient, OAuthClientConfig, TokenSet } from '../ports/oauth-client';
+import type { TokenRepository } from '../ports/token-repository';
+import type { AccountIncidents } from './account-incidents';
+import { verifyIdToken } from './id-token';
+import { connectedDetail, identityFromClaims, identityOwnsMailbox, type AuthorizedIdentity } from './identity';
+import { createNonce, createPkce, createState, hashState } from './pkce';
+import { providerFor } from './providers';
+import type { ResolvedEndpoints, EndpointResolver } from './providers/endpoint-resolver';
+import { classifyStandard } from './providers/oauth-error-codes';
+import { requestedScopes } from './scopes';
+
+/** How long a started Connect stays valid. */
+export const AUTH_REQUEST_TTL_MS = 10 * 60 * 1000;
+
+/** The query parameters of the redirect back from the provider. */
+export interface CallbackParams {
+  readonly state?: string;
+  readonly code?: string;
+  readonly error?: string;
+  readonly error_description?: string;
+  /** RFC 9207 issuer identification, when the provider sends it. */
+  readonly iss?: string;
+}
+
+/** What a successful Connect produced. */
+export interface ConnectResult {
+  readonly accountId: string;
+  readonly mailbox: string;
+  /** Who signed in (display form), or null when the provider told nothing and the mailbox login proved access. */
+  readonly authorizedIdentity: string | null;
+  /** True when someone other than the mailbox signed in and the mailbox opened with their token. */
+  readonly delegate: boolean;
+  /** "Signed in as X" / "Signed in as X for mailbox Y". */
+  readonly message: string;
+}
+
+/** Dependencies of {@link AuthorizationService}. */
+export interface AuthorizationServiceDeps {
+  readonly accounts: AccountRepository;
+  readonly apps: AppRepository;
+  readonly authRequests: AuthRequestRepository;
+  readonly tokens: TokenRepository;
+  readonly oauthClient: OAuthClient;
+  readonly endpoints: EndpointResolver;
+  /** Proves access to the mailbox when the signed-in identity is not the mailbox. */
+  readonly mailFetcher: MailFetcher;
+  readonly incidents: AccountIncidents;
+  readonly clock: Clock;
+  readonly logger: LoggerPort;
+  /** The exact redirect URI registered at the provider (host.routes.publicUrl('/callback')). */
+  readonly redirectUri: string;
+  /** Extra CA for the mail server (tests, private servers). */
+  readonly mailCaCertPem?: string | null;
+  readonly mailTimeoutMs?: number;
+  /** Called after tokens were stored or deleted, so caches forget the account (the token service's). */
+  readonly onTokensReplaced?: (accountId: string) => void;
+}
+
+/** Starts and completes Connect. */
+export class AuthorizationService {
+  /** @param deps - repositories, OAuth client, endpoint resolver, mail fetcher, incidents, clock, logger, redirect URI */
+  constructor(private readonly deps: AuthorizationServiceDeps) {}
+
+  /**
+   * Starts Connect for an account: stores the pending request and returns the provider URL to send the browser to.
+   * @param accountId - the mail account
+   * @param actorId - the admin who clicked Connect (the callback must come back for the same admin)
+   * @throws PluginError ERR_NOT_FOUND | ERR_PROVIDER_CONFIG | ERR_PROVIDER_UNAVAILABLE (discovery)
+   */
+  async start(accountId: string, actorId: string): Promise<{ readonly authorizationUrl: string; readonly expiresAt: number }> {
+    const { account, app } = await this.load(accountId);
+    const resolved = await this.deps.endpoints.resolve(app);
+    const scopes = requestedScopes(app, account);
+    const { state, stateHash } = createState();
+    const pkce = createPkce();
+    const nonce = createNonce();
+    const now = this.deps.clock.now();
+    const params: Record<string, string> = {
+      redirect_uri: this.deps.redirectUri,
+      scope: scopes.join(' '),
+      state,
+      code_challenge: pkce.challenge,
+      code_challenge_method: 'S256',
+      ...providerFor(app.provider).authorizeParams(account),
+    };
+    if (scopes.includes('openid')) params.nonce = nonce;
+    // A delegate signs in as themselves, not as the shared mailbox.
+    if (!account.sharedViaDelegate) params.login_hint = account.mailbox;
+    const authorizationUrl = this.deps.oauthClient.authorizationUrl(await this.clientConfig(app, resolved, false), params);
+
+    await this.deps.authRequests.purgeExpired(now - 24 * 60 * 60 * 1000).catch(() => 0);
+    const expiresAt = now + AUTH_REQUEST_TTL_MS;
+    await this.deps.authRequests.create({ stateHash, accountId, actorId, codeVerifier: pkce.verifier, nonce, redirectUri: this.deps.redirectUri, createdAt: now, expiresAt });
+    await this.deps.incidents.record('connect_started', account, null, `Connect started for mailbox ${account.mailbox}.`, actorId);
+    return { authorizationUrl, expiresAt };
+  }
+
+  /**
+   * Completes Connect from the provider's redirect. Nothing is stored unless every check passes.
+   * @param params - the callback's query parameters
+   * @param actorId - the signed-in admin on the callback request, when the host knows one; a different admin
+   *   than the one who started Connect is refused (the state stays usable for the right one)
+   * @throws PluginError ERR_STATE_UNKNOWN | ERR_STATE_EXPIRED | ERR_STATE_REPLAYED | ERR_STATE_OTHER_ADMIN |
+   *   ERR_AUTHORIZATION_DENIED (or the provider's error) | ERR_AUTHORIZATION_CODE_MISSING | ERR_ID_TOKEN_INVALID |
+   *   ERR_IDENTITY_MISMATCH | token endpoint errors
+   */
+  async complete(params: CallbackParams, actorId?: string | null): Promise<ConnectResult> {
+    const state = typeof params.state === 'string' ? params.state : '';
+    if (state.length === 0) throw new PluginError('ERR_STATE_UNKNOWN', 'The provider came back without a state parameter.', { reason: 'missing' });
+    if (state.length > 512) throw new PluginError('ERR_STATE_UNKNOWN', undefined, { reason: 'malformed' });
+    const stateHash = hashState(state);
+    const request = await this.deps.authRequests.find(stateHash);
+    const now = this.deps.clock.now();
+    if (!request) throw new PluginError('ERR_STATE_UNKNOWN', undefined, { reason: 'unknown' });
+    if (request.consumedAt !== null) throw new PluginError('ERR_STATE_REPLAYED', undefined, { accountId: request.accountId });
+    if (request.expiresAt <= now) throw new PluginError('ERR_STATE_EXPIRED', undefined, { accountId: request.accountId });
+    if (actorId && actorId !== request.actorId) throw new PluginError('ERR_STATE_OTHER_ADMIN', undefined, { accountId: request.accountId });
+    if (!(await this.deps.authRequests.consume(stateHash, now))) throw new PluginError('ERR_STATE_REPLAYED', undefined, { accountId: request.accountId });
+
+    const { account, app } = await this.load(request.accountId);
+    const provider = providerFor(app.provider);
+    try {
+      if (typeof params.error === 'string' && params.error.length > 0) {
+        const description = typeof params.error_description === 'string' ? params.error_description.split(/\r?\n/)[0]!.slice(0, 300) : undefined;
+        const base = new PluginError('ERR_AUTHORIZATION_DENIED', `The provider answered ${params.error}${description ? `: ${description}` : ''}.`, { providerError: params.error.slice(0, 100), providerDescription: description });
+        throw provider.classify(classifyStandard(base));
+      }
+      const code = typeof params.code === 'string' ? params.code : '';
+      if (code.length === 0) throw new PluginError('ERR_AUTHORIZATION_CODE_MISSING', undefined, { accountId: account.id });
+
+      const resolved = await this.deps.endpoints.resolve(app);
+      this.checkIssuerParam(params.iss, resolved);
+      const config = await this.clientConfig(app, resolved, true);
+      let tokens: TokenSet;
+      try {
+        tokens = await this.deps.oauthClient.exchangeCode(config, { code, redirectUri: request.redirectUri, codeVerifier: request.codeVerifier });
+      } catch (error) {
+        throw provider.classify(toPluginError(error));
+      }
+      const identity = await this.readIdentity(config, resolved, tokens, request.nonce);
+      const delegate = await this.checkMailboxAccess(account, identity, tokens);
+
+      await this.deps.tokens.replace(account.id, {
+        accessToken: tokens.accessToken,
+        accessTokenExpiresAt: tokens.expiresAt,
+        refreshToken: tokens.refreshToken,
+        scope: tokens.scope,
+        at: this.deps.clock.now(),
+      });
+      this.deps.onTokensReplaced?.(account.id);
+      const authorizedIdentity = identity?.display ?? null;
+      const message = connectedDetail(authorizedIdentity, account.mailbox);
+      const warning = tokens.refreshToken ? '' : ' The provider issued no refresh token: the mailbox must be connected again when the access token expires.';
+      await this.deps.incidents.recovered(account, { detail: `${message}${warning}`, authorizedIdentity });
+      await this.deps.incidents.record('token_obtained', account, null, `${message}${delegate ? ' (delegate access proven by a mailbox login)' : ''}${warning}`, request.actorId);
+      return { accountId: account.id, mailbox: account.mailbox, authorizedIdentity, delegate, message };
+    } catch (thrown) {
+      const error = toPluginError(thrown);
+      await this.deps.incidents.record('auth_failed', account, error.code, `Connect failed: ${error.message}`, request.actorId);
+      throw error;
+    }
+  }
+
+  private async load(accountId: string): Promise<{ account: MailAccount; app: AppRegistration }> {
+    const account = await this.deps.accounts.find(accountId);
+    if (!account) throw new PluginError('ERR_NOT_FOUND', `Mail account ${accountId} does not exist.`, { accountId });
+    const app = await this.deps.apps.find(account.appId);
+    if (!app) throw new PluginError('ERR_NOT_FOUND', `The app registration of mailbox ${account.mailbox} does not exist.`, { accountId, appId: account.appId });
+    return { account, app };
+  }
+
+  private async clientConfig(app: AppRegistration, resolved: ResolvedEndpoints, withSecret: boolean): Promise<OAuthClientConfig> {
+    return {
+      endpoints: resolved.endpoints,
+      clientId: app.clientId,
+      // The authorization URL never carries the secret; only the code exchange opens it.
+      clientSecret: withSecret ? await this.deps.apps.clientSecret(app.id) : '',
+      clientAuthMethod: resolved.clientAuthMethod,
+    };
+  }
+
+  /** RFC 9207: when the provider names itself on the redirect, it must be the one we sent the admin to (mix-up defence). */
+  private checkIssuerParam(iss: string | undefined, resolved: ResolvedEndpoints): void {
+    const expected = resolved.endpoints.issuer;
+    if (!iss || !expected || expected.includes('{tenantid}')) return;
+    if (iss.replace(/\/+$/, '') !== expected.replace(/\/+$/, '')) {
+      throw new PluginError('ERR_PROVIDER_CONFIG', `The redirect came from issuer ${iss.slice(0, 200)}, not from ${expected}.`, { check: 'iss' });
+    }
+  }
+
+  /** The identity from the ID token (checked), else from userinfo, else unknown. */
+  private async readIdentity(config: OAuthClientConfig, resolved: ResolvedEndpoints, tokens: TokenSet, nonce: string): Promise<AuthorizedIdentity | null> {
+    if (tokens.idToken && resolved.endpoints.jwksUri && resolved.endpoints.issuer) {
+      const claims = await verifyIdToken(this.deps.oauthClient, resolved.endpoints, tokens.idToken, { clientId: config.clientId, nonce, now: this.deps.clock.now() });
+      return identityFromClaims(claims);
+    }
+    if (resolved.endpoints.userinfoUrl) {
+      try {
+        return identityFromClaims(await this.deps.oauthClient.fetchUserinfo(resolved.endpoints.userinfoUrl, tokens.accessToken));
+      } catch (error) {
+        // The mailbox login below still proves access; a userinfo outage must not block Connect.
+        this.deps.logger.warn('oauth2-mail: userinfo could not be read; proving access by a mailbox login', { code: toPluginError(error).code });
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Equal identity: fine. Otherwise log in to the mailbox with the new token before anything is stored.
+   * @returns true when access was proven for a different (or unknown) identity
+   */
+  private async checkMailboxAccess(account: MailAccount, identity: AuthorizedIdentity | null, tokens: TokenSet): Promise<boolean> {
+    if (identity && identityOwnsMailbox(identity, account.mailbox)) return false;
+    const who = identity?.display ?? 'an account the provider did not name';
+    try {
+      const session = await this.deps.mailFetcher.connect({
+        host: account.host,
+        port: account.port,
+        tls: account.tls,
+        user: account.mailbox,
+        accessToken: tokens.accessToken,
+        caCertPem: this.deps.mailCaCertPem ?? null,
+        timeoutMs: this.deps.mailTimeoutMs ?? 30_000,
+      });
+      await session.close();
+    } catch (thrown) {
+      const error = toPluginError(thrown);
+      if (error.code === 'ERR_MAIL_AUTH_FAILED' || error.code === 'ERR_MAILBOX_ACCESS_DENIED') {
+        throw new PluginError('ERR_IDENTITY_MISMATCH', `Signed in as ${who}, who cannot open mailbox ${account.mailbox}. Nothing was stored.`, { authorizedIdentity: identity?.display, mailbox: account.mailbox, mailError: error.code });
+      }
+      throw new PluginError(error.code, `Signed in as ${who}, not as mailbox ${account.mailbox}, and the mailbox login that would prove access failed: ${error.message} Nothing was stored.`, { ...error.details, authorizedIdentity: identity?.display });
+    }
+    return identity !== null;
+  }
+}
