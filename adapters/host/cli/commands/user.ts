@@ -1,0 +1,24 @@
+/** `user add`: helpdesk users (admins and agents); the password comes from stdin or a file, never argv. */
+import { Option, type Command } from 'commander';
+import type { Role } from '../../auth/user-store';
+import type { CliContext } from '../context';
+
+/**
+ * Registers the `user` command group.
+ * @param program - the root command
+ * @param context - shared helpers
+ */
+export function register(program: Command, context: CliContext): void {
+  const user = program.command('user').description('Manage helpdesk users');
+  user
+    .command('add')
+    .description('Add a user; the password is read from stdin (or --password-file)')
+    .requiredOption('--email <email>', 'sign-in email')
+    .addOption(new Option('--role <role>', 'admin or agent').choices(['admin', 'agent']).default('agent'))
+    .option('--password-file <file>', 'file whose first line is the password')
+    .action(async (options: { email: string; role: Role; passwordFile?: string }) => {
+      const password = await context.readSecret('password', options.passwordFile);
+      const created = await context.withHost((host) => host.users.create({ email: options.email, role: options.role, password }));
+      context.output(created, `Added ${created.role} ${created.email} (id ${created.id})`);
+    });
+}

@@ -1,0 +1,128 @@
+/**
+ * Composition root: the ONE file in plugin/ that imports adapters/. `activate` builds the services
+ * (`buildServices`) and registers every entry of `contributions`; `deactivate` disposes them in
+ * reverse order. To wire a feature, add a service to {@link PluginServices} and a contribution to
+ * the list: each contribution registers one thing and returns its Disposable.
+ */
+import escapeHtml from 'escape-html';
+import { createKnexRepositories, type KnexRepositories } from '../adapters/knex/knex-repositories';
+import { migrateLatest } from '../adapters/knex/migration-source';
+import { parseConfig, type PluginConfig } from './config';
+import { PluginError } from './errors';
+import type { Disposable, HostPort, LoggerPort } from './ports/host';
+
+/** Everything the contributions are built from. */
+export interface PluginServices {
+  readonly host: HostPort;
+  readonly config: PluginConfig;
+  readonly logger: LoggerPort;
+  readonly repositories: KnexRepositories;
+}
+
+/** Registers one thing with the host; returns what takes it back. */
+export type Contribution = (services: PluginServices) => Disposable | Promise<Disposable>;
+
+/** Interval of the fetch task: plugin.json `contributes.scheduledTasks[oauth2-mail.fetch].defaultIntervalSeconds`. */
+const FETCH_INTERVAL_MS = 60_000;
+
+/**
+ * Parses the config, runs the plugin migrations (unless the host runs them) and builds the repositories.
+ * @param host - the scoped host object
+ */
+export async function buildServices(host: HostPort): Promise<PluginServices> {
+  const config = parseConfig(host.config);
+  const logger = host.logger;
+  const knex = host.database.getClient();
+  if (!host.database.migrationsRunByHost) {
+    const applied = await migrateLatest(knex);
+    if (applied.length > 0) logger.info('plugin migrations applied', { migrations: applied });
+  }
+  return { host, config, logger, repositories: createKnexRepositories({ knex, secrets: host.secrets }) };
+}
+
+/** The admin menu entry. */
+const accountsScreen: Contribution = ({ host }) => host.admin.registerScreen({ id: 'oauth2-mail.accounts', title: 'Mail accounts (OAuth2)', path: '/accounts' });
+
+/** GET /accounts: the list of mail accounts (every value escaped). */
+const accountsPage: Contribution = ({ host, repositories }) =>
+  host.routes.register({
+    id: 'oauth2-mail.accounts',
+    method: 'GET',
+    path: '/accounts',
+    auth: 'admin',
+    async handle() {
+      const accounts = await repositories.accounts.list();
+      const rows = accounts
+        .map((a) => `<tr><td>${escapeHtml(a.mailbox)}</td><td>${escapeHtml(`${a.host}:${a.port}`)}</td><td>${escapeHtml(a.folder)}</td><td>${escapeHtml(a.status)}</td><td>${escapeHtml(a.statusDetail ?? '')}</td></tr>`)
+        .join('');
+      const html = accounts.length === 0
+        ? '<p id="no-accounts">No mail account yet.</p>'
+        : `<table id="accounts"><thead><tr><th>Mailbox</th><th>Server</th><th>Folder</th><th>Status</th><th>Detail</th></tr></thead><tbody>${rows}</tbody></table>`;
+      return { kind: 'page', title: 'Mail accounts (OAuth2)', html };
+    },
+  });
+
+/** GET /callback: the OAuth redirect target; answers 503 until the Connect flow is wired. */
+const callbackRoute: Contribution = ({ host }) =>
+  host.routes.register({
+    id: 'oauth2-mail.callback',
+    method: 'GET',
+    path: '/callback',
+    auth: 'none',
+    async handle() {
+      return { kind: 'page', status: 503, title: 'Connect is not available yet', html: '<p>Connect is not available yet: this version of oauth2-mail cannot complete a provider sign-in.</p>' };
+    },
+  });
+
+/** The polling task: for now it lists the due accounts and logs them. */
+const fetchTask: Contribution = ({ host, repositories, logger }) =>
+  host.scheduler.schedule({
+    id: 'oauth2-mail.fetch',
+    intervalMs: FETCH_INTERVAL_MS,
+    async run(signal) {
+      const due = await repositories.accounts.listDue(Date.now(), 100);
+      if (signal.aborted) return;
+      logger.info('fetch cycle: accounts due (fetching is not wired yet)', { count: due.length, accounts: due.map((a) => a.id) });
+    },
+  });
+
+/** What `activate` registers, in order. */
+export const contributions: readonly Contribution[] = [accountsScreen, accountsPage, callbackRoute, fetchTask];
+
+let active: { readonly services: PluginServices; readonly disposables: Disposable[] } | undefined;
+
+async function disposeAll(disposables: readonly Disposable[], logger: LoggerPort): Promise<void> {
+  for (const disposable of [...disposables].reverse()) {
+    try {
+      await disposable.dispose();
+    } catch (error) {
+      logger.error('dispose failed', { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
+
+/**
+ * Called once by the host: builds the services and registers every contribution. When one fails,
+ * those already registered are taken back and the error is thrown to the host.
+ * @param host - the scoped host object
+ */
+export async function activate(host: HostPort): Promise<void> {
+  if (active) throw new PluginError('ERR_CONFLICT', 'oauth2-mail is already active; deactivate it first');
+  const services = await buildServices(host);
+  const disposables: Disposable[] = [];
+  try {
+    for (const contribution of contributions) disposables.push(await contribution(services));
+  } catch (error) {
+    await disposeAll(disposables, services.logger);
+    throw error;
+  }
+  active = { services, disposables };
+  services.logger.info('oauth2-mail activated');
+}
+
+/** Called on disable or shutdown: disposes every registration. */
+export async function deactivate(): Promise<void> {
+  const current = active;
+  active = undefined;
+  if (current) await disposeAll(current.disposables, current.services.logger);
+}
