@@ -17,6 +17,7 @@ interface ImapFlowErrorLike {
   readonly tlsFailed?: unknown;
   readonly oauthError?: unknown;
   readonly throttleReset?: unknown;
+  readonly mailboxMissing?: unknown;
 }
 
 /** What the mapper needs to know besides the error. */
@@ -104,7 +105,8 @@ function classify(err: ImapFlowErrorLike, words: string): { code: PluginErrorCod
   if (TIMEOUT_CODES.has(code)) {
     return { code: 'ERR_TIMEOUT', detail: `The mail server did not answer in time (${code}).` };
   }
-  if (err.serverResponseCode === 'NONEXISTENT') {
+  // imapflow flags a failed SELECT; Dovecot 2.3 says "NO Mailbox doesn't exist" without [NONEXISTENT].
+  if (err.mailboxMissing === true || err.serverResponseCode === 'NONEXISTENT') {
     return { code: 'ERR_MAIL_FOLDER_NOT_FOUND', detail: `The folder does not exist: ${words || message}` };
   }
   if (UNAVAILABLE_CODES.has(code)) {

@@ -28,6 +28,7 @@ const cases: [string, unknown, string | undefined, string][] = [
   ['refused', err('connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' }), undefined, 'ERR_MAIL_UNAVAILABLE'],
   ['dropped', err('Connection not available', { code: 'NoConnection' }), undefined, 'ERR_MAIL_UNAVAILABLE'],
   ['throttled', err('Request is throttled', { code: 'ETHROTTLE', throttleReset: 1000 }), undefined, 'ERR_MAIL_UNAVAILABLE'],
+  ['folder missing (Dovecot 2.3)', err('Command failed', { responseStatus: 'NO', responseText: "Mailbox doesn't exist: Nope", mailboxMissing: true }), undefined, 'ERR_MAIL_FOLDER_NOT_FOUND'],
   ['folder missing', err('Command failed', { responseStatus: 'NO', responseText: "Mailbox doesn't exist: Nope", serverResponseCode: 'NONEXISTENT' }), undefined, 'ERR_MAIL_FOLDER_NOT_FOUND'],
 ];
 
