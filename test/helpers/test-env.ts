@@ -1,4 +1,5 @@
 // Typed access to the local test environment (fixtures/test-env) for tests, plus fresh temp dirs.
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -54,22 +55,28 @@ export const startDovecot = env.startDovecot;
 /** The browser's part of an authorization request over HTTP; resolves to the final redirect URL. */
 export const completeAuthorization = env.completeAuthorization;
 
-const created: string[] = [];
-let cleanupInstalled = false;
+let remover: ChildProcess | null = null;
 
 /**
- * A fresh directory under os.tmpdir(), removed when the test process exits
+ * Removes the given directories when this process ends, however it ends: jest's sandbox never
+ * sees process 'exit', so a small shell holds our stdin and deletes them at end of file.
+ */
+function removeAtExit(dir: string): void {
+  if (process.env.O2M_KEEP_TMP === '1') return;
+  if (!remover) {
+    remover = spawn('/bin/sh', ['-c', 'while read -r d; do set -- "$@" "$d"; done; rm -rf "$@"'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    remover.unref();
+    (remover.stdin as unknown as { unref(): void }).unref();
+  }
+  remover.stdin?.write(`${dir}\n`);
+}
+
+/**
+ * A fresh directory under os.tmpdir(), removed when the test process ends
  * (set O2M_KEEP_TMP=1 to keep it for debugging).
  */
 export function tempDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix.replace(/[^A-Za-z0-9_.-]/g, '_')}-`));
-  created.push(dir);
-  if (!cleanupInstalled) {
-    cleanupInstalled = true;
-    process.on('exit', () => {
-      if (process.env.O2M_KEEP_TMP === '1') return;
-      for (const d of created) fs.rmSync(d, { recursive: true, force: true });
-    });
-  }
+  removeAtExit(dir);
   return dir;
 }
