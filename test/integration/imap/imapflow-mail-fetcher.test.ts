@@ -136,7 +136,7 @@ describe('ImapFlowMailFetcher on Dovecot', () => {
   it('maps refusals: another user\'s token and a garbage token are ERR_MAIL_AUTH_FAILED; a missing folder ERR_MAIL_FOLDER_NOT_FOUND; a closed port ERR_MAIL_UNAVAILABLE', async () => {
     const wrongUser = fetcher.connect(imaps(bobToken));
     await expect(wrongUser).rejects.toMatchObject({ code: 'ERR_MAIL_AUTH_FAILED' });
-    const garbage = await fetcher.connect(imaps('not-a-token-at-all')).catch((e: unknown) => e as Error);
+    const garbage = await fetcher.connect(imaps('not-a-token-at-all')).then(() => new Error('connected'), (e: unknown) => e as Error);
     expect(garbage).toMatchObject({ code: 'ERR_MAIL_AUTH_FAILED' });
     expect(garbage.message).not.toContain('not-a-token-at-all');
     const session = await open(imaps(aliceToken));
