@@ -3,6 +3,7 @@
  * this process (the next run is timed from the end of the previous one), with an AbortSignal
  * aborted on stop or dispose. A failing run is logged and the task keeps its schedule.
  */
+import { PluginError } from '../../plugin/errors';
 import type { Disposable, LoggerPort, ScheduledTask } from '../../plugin/ports/host';
 
 interface Entry {
@@ -72,6 +73,31 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all([...this.entries].map((entry) => this.remove(entry)));
+  }
+
+  /**
+   * Runs one cycle of a task now, outside its schedule (the console's `poll --once`): after any run of
+   * it in flight, through its `runOnce` when it has one (whose report is returned), else `run`.
+   * @param taskId - the task's contribution id
+   * @param options - task-specific options, e.g. `{ accountId }`
+   * @param signal - aborts the run (stopping the scheduler aborts it too)
+   * @throws PluginError ERR_NOT_FOUND when no task has this id
+   */
+  async runNow(taskId: string, options: Readonly<Record<string, string>> = {}, signal?: AbortSignal): Promise<unknown> {
+    const entry = [...this.entries].find((candidate) => candidate.task.id === taskId);
+    if (!entry) throw new PluginError('ERR_NOT_FOUND', `No scheduled task ${taskId}; is the plugin installed and active?`);
+    await entry.running;
+    const combined = signal ? AbortSignal.any([signal, entry.controller.signal]) : entry.controller.signal;
+    let done: () => void = () => undefined;
+    entry.running = new Promise<void>((resolve) => { done = resolve; });
+    try {
+      if (entry.task.runOnce) return await entry.task.runOnce(combined, options);
+      await entry.task.run(combined);
+      return undefined;
+    } finally {
+      entry.running = undefined;
+      done();
+    }
   }
 
   /** What is scheduled. */

@@ -116,6 +116,11 @@ export interface ScheduledTask {
   readonly intervalMs: number;
   /** One cycle; `signal` aborts at shutdown. */
   run(signal: AbortSignal): Promise<void>;
+  /**
+   * Optional: one cycle on demand (a console command such as `poll --once`), with task-specific options,
+   * returning a JSON-serialisable report. A host without on-demand runs simply never calls it.
+   */
+  runOnce?(signal: AbortSignal, options: Readonly<Record<string, string>>): Promise<unknown>;
 }
 
 /** The host's scheduler. */
