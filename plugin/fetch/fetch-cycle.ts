@@ -31,6 +31,8 @@ export interface FetchCycleOptions {
   readonly signal: AbortSignal;
   /** Poll this account now, due or not (the console's `--account`). */
   readonly accountId?: string;
+  /** Poll every enabled, connected account now, due or not (the console's `poll --once`). */
+  readonly includeNotDue?: boolean;
 }
 
 /** The lease outlives the per-account timeout by this much, so a poll finishing its last write is never overtaken. */
@@ -55,7 +57,7 @@ export class FetchCycle {
         this.deps.logger.warn('pre-cycle task failed', { code: toPluginError(error).code });
       }
     }
-    const accounts = await this.select(options.accountId);
+    const accounts = await this.select(options.accountId, options.includeNotDue ?? false);
     const limit = pLimit(Math.max(1, this.deps.settings.concurrency));
     const results = await Promise.all(accounts.map((account) => limit(() => this.pollOne(account, options.signal))));
     const totals = results.reduce((sum, r) => ({ fetched: sum.fetched + r.fetched, failed: sum.failed + r.failed }), { fetched: 0, failed: 0 });
@@ -63,14 +65,14 @@ export class FetchCycle {
     return results;
   }
 
-  private async select(accountId: string | undefined): Promise<MailAccount[]> {
+  private async select(accountId: string | undefined, includeNotDue: boolean): Promise<MailAccount[]> {
     if (accountId !== undefined) {
       const account = await this.deps.accounts.find(accountId);
       if (!account) throw new PluginError('ERR_NOT_FOUND', `No mail account with id ${accountId}.`, { accountId });
       if (!account.enabled) throw new PluginError('ERR_INPUT_INVALID', `Mail account ${account.mailbox} is disabled; enable it first.`, { accountId });
       return [account];
     }
-    const due = await this.deps.accounts.listDue(this.deps.clock.now(), DUE_LIMIT);
+    const due = includeNotDue ? await this.deps.accounts.list() : await this.deps.accounts.listDue(this.deps.clock.now(), DUE_LIMIT);
     // Never connected (or disconnected) accounts wait for the admin's Connect, not for the scheduler.
     return due.filter((account) => account.enabled && account.status !== 'not_connected' && account.status !== 'disabled');
   }

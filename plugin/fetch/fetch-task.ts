@@ -1,15 +1,22 @@
 /** The scheduled task the host runs every few seconds; the cycle itself picks the accounts that are due. */
 import type { ScheduledTask } from '../ports/host';
+import type { AccountPollResult } from './account-poll-result';
 import type { FetchCycle } from './fetch-cycle';
 import { FETCH_TASK_ID } from './fetch-settings';
 
 /** How often the host wakes the task by default: short, because each account keeps its own interval. */
 export const DEFAULT_FETCH_TASK_INTERVAL_MS = 15_000;
 
+/** The report of an on-demand run (`oauth2-mail poll --once`). */
+export interface FetchReport {
+  readonly accounts: readonly AccountPollResult[];
+}
+
 /**
- * The fetch task for `host.scheduler.schedule`.
+ * The fetch task for `host.scheduler.schedule`. `run` polls the due accounts; `runOnce` polls now (every enabled,
+ * connected account, or `options.accountId`), due or not, and returns the per-account results.
  * @param cycle - the polling cycle
- * @param intervalMs - how often the host calls it
+ * @param intervalMs - how often the host calls `run`
  * @example
  * host.scheduler.schedule(createFetchTask(cycle));
  */
@@ -19,6 +26,11 @@ export function createFetchTask(cycle: Pick<FetchCycle, 'run'>, intervalMs: numb
     intervalMs,
     run: async (signal) => {
       await cycle.run({ signal });
+    },
+    runOnce: async (signal, options): Promise<FetchReport> => {
+      const accountId = options.accountId;
+      const accounts = await cycle.run({ signal, includeNotDue: true, ...(accountId ? { accountId } : {}) });
+      return { accounts };
     },
   };
 }
