@@ -232,6 +232,14 @@ describe('local test environment (oidc-provider + Dovecot)', () => {
     expect(await imapLogin(dovecot, 'carol@example.test', tokens.access_token ?? '')).toEqual({ ok: true });
   });
 
+  it('lets the delegate bob open the shared mailbox with his own token, and nobody else', async () => {
+    const bob = await signIn(microsoft, 'bob@example.test');
+    expect(await imapLogin(dovecot, 'shared@example.test', bob.access_token ?? '')).toEqual({ ok: true });
+    const alice = await signIn(microsoft, 'alice@example.test');
+    const refused = await rawXoauth2(dovecot.ports.imap, 'imap', 'shared@example.test', alice.access_token ?? '');
+    expect(refused.final).toMatch(/^a1 NO \[AUTHENTICATIONFAILED\]/);
+  });
+
   it('refuses a revoked token at the next login, and the refresh then fails with AADSTS50173', async () => {
     const tokens = await signIn(microsoft, 'bob@example.test');
     expect(await imapLogin(dovecot, 'bob@example.test', tokens.access_token ?? '')).toEqual({ ok: true });
