@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { createKnex } from '../../adapters/knex/create-knex';
+import { withDatabaseErrors } from '../../adapters/knex/database-errors';
 import { createKnexRepositories } from '../../adapters/knex/knex-repositories';
 import { migrateLatest } from '../../adapters/knex/migration-source';
 import { TABLES } from '../../adapters/knex/rows';
@@ -97,6 +98,33 @@ describe.each(testDatabases())('knex repositories on $name', (provider) => {
     await knex(TABLES.accounts).where({ id: Number(account.id) }).del();
     expect(await knex(TABLES.tokens).where({ account_id: Number(account.id) })).toEqual([]);
   });
+  if (provider.name !== 'sqlite') {
+    it('maps a connection killed in the middle of a transaction to ERR_DATABASE_UNAVAILABLE, and recovers on the next call', async () => {
+      const repos = await target.fresh(new ManualClock());
+      const knex = state.db!.knex;
+      const killer = createKnex(state.db!.url);
+      try {
+        const attempt = withDatabaseErrors(() => knex.transaction(async (trx) => {
+          await trx(TABLES.apps).insert({ name: 'lost', provider: 'generic', client_id: 'c', client_secret_sealed: 's', created_at: 1, updated_at: 1 });
+          if (provider.name === 'postgres') {
+            const { rows } = (await trx.raw('SELECT pg_backend_pid() AS pid')) as { rows: { pid: number }[] };
+            await killer.raw('SELECT pg_terminate_backend(?)', [rows[0].pid]);
+          } else {
+            const [rows] = (await trx.raw('SELECT CONNECTION_ID() AS id')) as [{ id: number }[]];
+            await killer.raw(`KILL ${Number(rows[0].id)}`);
+          }
+          await trx.raw('SELECT 1');
+        }));
+        await expect(attempt).rejects.toMatchObject({ code: 'ERR_DATABASE_UNAVAILABLE' });
+        // Nothing half-written, and the pool hands out a working connection again.
+        expect(await repos.apps.list()).toEqual([]);
+        await repos.apps.create(appInput());
+        expect(await repos.apps.list()).toHaveLength(1);
+      } finally {
+        await killer.destroy();
+      }
+    });
+  }
 });
 
 describe('knex adapter failures', () => {
