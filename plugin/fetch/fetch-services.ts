@@ -1,0 +1,73 @@
+/**
+ * Builds the polling cycle from its ports in one place, so the composition root (plugin/main.ts) stays small
+ * and the integration tests assemble exactly what production runs.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { PluginConfig } from '../config';
+import type { AccessTokenProvider } from '../oauth/access-token-provider';
+import type { AccountRepository } from '../ports/account-repository';
+import type { Clock } from '../ports/clock';
+import type { EventLog } from '../ports/event-log';
+import type { LoggerPort, MailPort, NotifyPort, ScheduledTask } from '../ports/host';
+import type { MailFetcher } from '../ports/mail-fetcher';
+import type { MailLedger } from '../ports/mail-ledger';
+import { AccountPoller } from './account-poller';
+import { FetchCycle } from './fetch-cycle';
+import type { FetchSettings } from './fetch-settings';
+import { createFetchTask, DEFAULT_FETCH_TASK_INTERVAL_MS } from './fetch-task';
+import { FolderSync } from './folder-sync';
+
+/** What the polling cycle is built from. */
+export interface FetchServicesDeps {
+  readonly accounts: AccountRepository;
+  readonly events: EventLog;
+  readonly ledger: MailLedger;
+  readonly tokens: AccessTokenProvider;
+  readonly fetcher: MailFetcher;
+  readonly mail: Pick<MailPort, 'ingest'>;
+  readonly notify: NotifyPort;
+  readonly logger: LoggerPort;
+  readonly clock: Clock;
+  readonly config: Pick<PluginConfig, 'fetch'>;
+  /** Extra trusted CA (PEM) for the mail servers. */
+  readonly caCertPem?: string | null;
+  /** This process's account-lease owner id; default `<hostname>:<pid>:<random>`. */
+  readonly ownerId?: string;
+  /** Runs at the start of every scheduled cycle (the token keep-alive). */
+  readonly beforeCycle?: (signal: AbortSignal) => Promise<void>;
+  /** How often the host wakes the task; default 15 s (each account keeps its own interval). */
+  readonly taskIntervalMs?: number;
+}
+
+/** The polling cycle and its scheduled task. */
+export interface FetchServices {
+  readonly settings: FetchSettings;
+  readonly cycle: FetchCycle;
+  readonly task: ScheduledTask;
+}
+
+/**
+ * Wires the polling cycle.
+ * @param deps - repositories, ledger, token provider, mail fetcher, host services, config
+ * @example
+ * const fetch = createFetchServices({ accounts, events, ledger, tokens: oauth.tokenService, fetcher, mail: host.mail, notify: host.notify, logger, clock: systemClock, config });
+ * host.scheduler.schedule(fetch.task);
+ */
+export function createFetchServices(deps: FetchServicesDeps): FetchServices {
+  const { clock } = deps;
+  const logger = deps.logger.child({ component: 'fetch' });
+  const settings: FetchSettings = { ...deps.config.fetch, caCertPem: deps.caCertPem ?? null };
+  const folderSync = new FolderSync({ ledger: deps.ledger, mail: deps.mail, notify: deps.notify, events: deps.events, logger, clock, settings });
+  const poller = new AccountPoller({ accounts: deps.accounts, tokens: deps.tokens, fetcher: deps.fetcher, folderSync, notify: deps.notify, events: deps.events, logger, clock, settings });
+  const cycle = new FetchCycle({
+    accounts: deps.accounts,
+    poller,
+    logger,
+    clock,
+    settings,
+    ownerId: deps.ownerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    ...(deps.beforeCycle ? { beforeCycle: deps.beforeCycle } : {}),
+  });
+  return { settings, cycle, task: createFetchTask(cycle, deps.taskIntervalMs ?? DEFAULT_FETCH_TASK_INTERVAL_MS) };
+}
