@@ -246,6 +246,7 @@ describe('local test environment (oidc-provider + Dovecot)', () => {
     expect(await microsoft.revokeUser('bob@example.test')).toBeGreaterThanOrEqual(1);
     const after = await imapLogin(dovecot, 'bob@example.test', tokens.access_token ?? '');
     expect(after.ok).toBe(false);
+    if (!after.ok) expect(after.error.serverResponseCode).toBe('AUTHENTICATIONFAILED');
     const refresh = await tokenRequest(microsoft, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token ?? '' });
     expect(refresh.status).toBe(400);
     expect(refresh.body).toMatchObject({ error: 'invalid_grant', error_codes: [50173] });
@@ -342,10 +343,16 @@ describe('local test environment (oidc-provider + Dovecot)', () => {
     expect(seen).not.toBe(uidValidity);
   });
 
-  it('stop() is idempotent and leaves nothing listening', async () => {
+  it('answers a temporary failure while the OAuth server is down; stop() is idempotent and leaves nothing listening', async () => {
     const extraDir = tempDir('o2m-test-env-stop');
-    const server = await startOAuthServer({ profile: 'google', dir: extraDir });
+    const server = await startOAuthServer({ profile: 'google', dir: extraDir, redirectUris: [REDIRECT_URI] });
     const mail = await startDovecot({ dir: extraDir, oauth: server });
+    const tokens = await signIn(server, 'alice@example.test');
+    await server.stop();
+    const unreachable = await rawXoauth2(mail.ports.imap, 'imap', 'alice@example.test', tokens.access_token ?? '');
+    expect(unreachable.final).toMatch(/^a1 NO \[UNAVAILABLE\]/);
+    expect(unreachable.challenge).toBeNull();
+
     const ports = [server.port, mail.ports.imap, mail.ports.imaps, mail.ports.pop3, mail.ports.submission];
     await Promise.all([mail.stop(), mail.stop(), server.stop()]);
     await server.stop();
