@@ -59,8 +59,8 @@ export interface AuthorizationServiceDeps {
   readonly incidents: AccountIncidents;
   readonly clock: Clock;
   readonly logger: LoggerPort;
-  /** The exact redirect URI registered at the provider (host.routes.publicUrl('/callback')). */
-  readonly redirectUri: string;
+  /** The exact redirect URI registered at the provider (host.routes.publicUrl('/callback')); read at every Connect. */
+  readonly redirectUri: string | (() => string);
   /** Extra CA for the mail server (tests, private servers). */
   readonly mailCaCertPem?: string | null;
   readonly mailTimeoutMs?: number;
@@ -87,8 +87,9 @@ export class AuthorizationService {
     const pkce = createPkce();
     const nonce = createNonce();
     const now = this.deps.clock.now();
+    const redirectUri = typeof this.deps.redirectUri === 'function' ? this.deps.redirectUri() : this.deps.redirectUri;
     const params: Record<string, string> = {
-      redirect_uri: this.deps.redirectUri,
+      redirect_uri: redirectUri,
       scope: scopes.join(' '),
       state,
       code_challenge: pkce.challenge,
@@ -102,7 +103,7 @@ export class AuthorizationService {
 
     await this.deps.authRequests.purgeExpired(now - 24 * 60 * 60 * 1000).catch(() => 0);
     const expiresAt = now + AUTH_REQUEST_TTL_MS;
-    await this.deps.authRequests.create({ stateHash, accountId, actorId, codeVerifier: pkce.verifier, nonce, redirectUri: this.deps.redirectUri, createdAt: now, expiresAt });
+    await this.deps.authRequests.create({ stateHash, accountId, actorId, codeVerifier: pkce.verifier, nonce, redirectUri, createdAt: now, expiresAt });
     await this.deps.incidents.record('connect_started', account, null, `Connect started for mailbox ${account.mailbox}.`, actorId);
     return { authorizationUrl, expiresAt };
   }

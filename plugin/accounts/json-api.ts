@@ -1,0 +1,104 @@
+/**
+ * The plugin's small JSON API for app registrations and mail accounts (design.md §3: "a small JSON API
+ * through routes"). The console (`oauth2-mail app …`, `oauth2-mail account …`) drives these routes in process,
+ * and any host front end may call them over HTTP. Admin only; the host checks CSRF on POST.
+ */
+import { ERROR_CODES, PluginError, toPluginError, type PluginErrorCode } from '../errors';
+import type { Actor, HostRequest, HostResponse, RouteDefinition } from '../ports/host';
+import type { AppService } from '../oauth/app-service';
+import { summarizeAccount, type AccountService } from './account-service';
+
+/** The route ids, paths and methods this API registers (declared in plugin.json `contributes.routes`). */
+export const JSON_API_ROUTES = [
+  { id: 'oauth2-mail.api.apps', method: 'GET', path: '/api/apps' },
+  { id: 'oauth2-mail.api.apps.create', method: 'POST', path: '/api/apps' },
+  { id: 'oauth2-mail.api.app', method: 'GET', path: '/api/apps/:id' },
+  { id: 'oauth2-mail.api.app.action', method: 'POST', path: '/api/apps/:id/:action' },
+  { id: 'oauth2-mail.api.accounts', method: 'GET', path: '/api/accounts' },
+  { id: 'oauth2-mail.api.accounts.create', method: 'POST', path: '/api/accounts' },
+  { id: 'oauth2-mail.api.account', method: 'GET', path: '/api/accounts/:id' },
+  { id: 'oauth2-mail.api.account.action', method: 'POST', path: '/api/accounts/:id/:action' },
+] as const;
+
+type RouteId = (typeof JSON_API_ROUTES)[number]['id'];
+
+const HTTP_STATUS: Partial<Record<PluginErrorCode, number>> = {
+  ERR_INPUT_INVALID: 400,
+  ERR_FORBIDDEN: 403,
+  ERR_NOT_FOUND: 404,
+  ERR_CONFLICT: 409,
+  ERR_PROVIDER_CONFIG: 422,
+  ERR_PROVIDER_UNAVAILABLE: 502,
+  ERR_DATABASE_UNAVAILABLE: 503,
+};
+
+/** The JSON error body: `{ error: { code, message, fix, details } }`. */
+export function errorResponse(thrown: unknown): HostResponse {
+  const error = toPluginError(thrown);
+  const message = error.code === 'ERR_INTERNAL' ? ERROR_CODES.ERR_INTERNAL.message : error.message;
+  return { kind: 'json', status: HTTP_STATUS[error.code] ?? (error.code === 'ERR_INTERNAL' ? 500 : 400), body: { error: { code: error.code, message, fix: ERROR_CODES[error.code].fix, details: error.code === 'ERR_INTERNAL' ? {} : error.details } } };
+}
+
+function actorOf(request: HostRequest): Actor {
+  if (!request.actor?.isAdmin) throw new PluginError('ERR_FORBIDDEN');
+  return request.actor;
+}
+
+function ok(body: unknown, status = 200): HostResponse {
+  return { kind: 'json', status, body };
+}
+
+/**
+ * The API's routes.
+ * @param services - the app and account services
+ */
+export function jsonApiRoutes(services: { readonly apps: AppService; readonly accounts: AccountService }): RouteDefinition[] {
+  const { apps, accounts } = services;
+  const handlers: Record<RouteId, (request: HostRequest, actor: Actor) => Promise<HostResponse>> = {
+    'oauth2-mail.api.apps': async () => ok({ apps: await apps.list() }),
+    'oauth2-mail.api.apps.create': async (request, actor) => ok({ app: await apps.create(request.form, actor.id) }, 201),
+    'oauth2-mail.api.app': async (request) => ok({ app: await apps.get(request.params.id!), accounts: (await accounts.list({ appId: request.params.id! })).map(summarizeAccount) }),
+    'oauth2-mail.api.app.action': async (request, actor) => {
+      const id = request.params.id!;
+      switch (request.params.action) {
+        case 'update':
+          return ok({ app: await apps.update(id, request.form, actor.id) });
+        case 'remove':
+          await apps.remove(id, actor.id);
+          return ok({ removed: id });
+        default:
+          return errorResponse(new PluginError('ERR_NOT_FOUND', `Unknown action "${request.params.action}".`));
+      }
+    },
+    'oauth2-mail.api.accounts': async (request) => ok({ accounts: (await accounts.list(request.query.appId ? { appId: request.query.appId } : undefined)).map(summarizeAccount) }),
+    'oauth2-mail.api.accounts.create': async (request, actor) => ok({ account: summarizeAccount(await accounts.create(request.form, actor.id)) }, 201),
+    'oauth2-mail.api.account': async (request) => ok({ account: summarizeAccount(await accounts.get(request.params.id!)) }),
+    'oauth2-mail.api.account.action': async (request, actor) => {
+      const id = request.params.id!;
+      switch (request.params.action) {
+        case 'update':
+          return ok({ account: summarizeAccount(await accounts.update(id, request.form, actor.id)) });
+        case 'connect':
+          return ok(await accounts.connect(id, actor.id));
+        case 'disconnect':
+          return ok(await accounts.disconnect(id, actor.id));
+        case 'remove':
+          await accounts.remove(id, actor.id);
+          return ok({ removed: id });
+        default:
+          return errorResponse(new PluginError('ERR_NOT_FOUND', `Unknown action "${request.params.action}".`));
+      }
+    },
+  };
+  return JSON_API_ROUTES.map((route) => ({
+    ...route,
+    auth: 'admin' as const,
+    async handle(request: HostRequest): Promise<HostResponse> {
+      try {
+        return await handlers[route.id](request, actorOf(request));
+      } catch (error) {
+        return errorResponse(error);
+      }
+    },
+  }));
+}

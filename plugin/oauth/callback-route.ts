@@ -1,0 +1,34 @@
+/**
+ * GET /callback: where the provider sends the admin's browser back. `auth: 'none'` (the provider's redirect may
+ * arrive without the host's session cookie); `state` protects it. Every outcome is a page with words and a fix.
+ */
+import type { LoggerPort, RouteDefinition } from '../ports/host';
+import { toPluginError } from '../errors';
+import type { AuthorizationService } from './authorization-service';
+import { connectFailedPage, connectedPage } from './callback-page';
+
+/** Route id and path as declared in plugin.json. */
+export const CALLBACK_ROUTE = { id: 'oauth2-mail.callback', method: 'GET', path: '/callback' } as const;
+
+/**
+ * The callback route.
+ * @param authorization - completes Connect
+ * @param accountsPath - the plugin path of the account screen (the "back" link)
+ * @param logger - failures are logged with their code only
+ */
+export function callbackRoute(authorization: Pick<AuthorizationService, 'complete'>, accountsPath: string, logger: LoggerPort): RouteDefinition {
+  return {
+    ...CALLBACK_ROUTE,
+    auth: 'none',
+    async handle(request) {
+      const { state, code, error, error_description, iss } = request.query;
+      try {
+        const result = await authorization.complete({ state, code, error, error_description, iss }, request.actor?.id ?? null);
+        return connectedPage(result, accountsPath);
+      } catch (thrown) {
+        logger.warn('oauth2-mail: Connect callback refused', { code: toPluginError(thrown).code });
+        return connectFailedPage(thrown, accountsPath);
+      }
+    },
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Builds the OAuth core from its ports in one place, so the composition root (plugin/main.ts) stays small and
+ * tests assemble exactly what production runs.
+ */
+import type { PluginConfig } from '../config';
+import type { AccountRepository } from '../ports/account-repository';
+import type { AppRepository } from '../ports/app-repository';
+import type { AuthRequestRepository } from '../ports/auth-request-repository';
+import type { Clock } from '../ports/clock';
+import type { EventLog } from '../ports/event-log';
+import type { LoggerPort, NotifyPort } from '../ports/host';
+import type { MailFetcher } from '../ports/mail-fetcher';
+import type { OAuthClient } from '../ports/oauth-client';
+import type { TokenRepository } from '../ports/token-repository';
+import { AccountService } from '../accounts/account-service';
+import { AccountIncidents } from './account-incidents';
+import { AppService } from './app-service';
+import { AuthorizationService } from './authorization-service';
+import { DisconnectService } from './disconnect-service';
+import { KeepAlive } from './keep-alive';
+import { EndpointResolver } from './providers/endpoint-resolver';
+import { TokenService, type TokenServiceOptions } from './token-service';
+
+/** What the OAuth core is built from. */
+export interface OAuthServicesDeps {
+  readonly repositories: {
+    readonly apps: AppRepository;
+    readonly accounts: AccountRepository;
+    readonly tokens: TokenRepository;
+    readonly authRequests: AuthRequestRepository;
+    readonly events: EventLog;
+  };
+  readonly notify: NotifyPort;
+  readonly logger: LoggerPort;
+  readonly clock: Clock;
+  readonly oauthClient: OAuthClient;
+  readonly mailFetcher: MailFetcher;
+  /** The exact redirect URI (host.routes.publicUrl('/callback')), read at every Connect. */
+  readonly redirectUri: string | (() => string);
+  readonly config: Pick<PluginConfig, 'token' | 'allowInsecureLoopback'>;
+  /** Extra CA for the mail server login that proves a delegate's access. */
+  readonly mailCaCertPem?: string | null;
+  /** Overrides of the token service's tuning (tests). */
+  readonly tokenOptions?: TokenServiceOptions;
+}
+
+/** The OAuth core. */
+export interface OAuthServices {
+  readonly endpoints: EndpointResolver;
+  readonly incidents: AccountIncidents;
+  /** Implements AccessTokenProvider for the poll cycle. */
+  readonly tokenService: TokenService;
+  /** Runs once per poll cycle (FetchCycle `beforeCycle`). */
+  readonly keepAlive: KeepAlive;
+  readonly authorization: AuthorizationService;
+  readonly disconnect: DisconnectService;
+  readonly apps: AppService;
+  readonly accounts: AccountService;
+}
+
+/**
+ * Wires the OAuth core.
+ * @param deps - repositories, host services, adapters, config
+ * @example
+ * const oauth = createOAuthServices({ repositories, notify: host.notify, logger, clock: systemClock, oauthClient: new SimpleOAuth2Client(), mailFetcher, redirectUri: () => host.routes.publicUrl('/callback'), config });
+ */
+export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
+  const { repositories: repos, clock, logger } = deps;
+  const allowInsecureLoopback = deps.config.allowInsecureLoopback;
+  const endpoints = new EndpointResolver({ oauthClient: deps.oauthClient, clock, allowInsecureLoopback });
+  const incidents = new AccountIncidents({ accounts: repos.accounts, events: repos.events, notify: deps.notify, clock, logger });
+  const tokenService = new TokenService({
+    tokens: repos.tokens,
+    accounts: repos.accounts,
+    apps: repos.apps,
+    oauthClient: deps.oauthClient,
+    endpoints,
+    incidents,
+    clock,
+    logger,
+    options: {
+      refreshSkewMs: deps.config.token.refreshSkewSeconds * 1000,
+      leaseMs: deps.config.token.httpTimeoutSeconds * 1000 * 2 + 15_000,
+      ...deps.tokenOptions,
+    },
+  });
+  const forget = (accountId: string) => tokenService.forget(accountId);
+  const keepAlive = new KeepAlive({ accounts: repos.accounts, tokens: repos.tokens, tokenService, incidents, clock, logger, keepAliveDays: deps.config.token.keepAliveDays });
+  const authorization = new AuthorizationService({
+    accounts: repos.accounts,
+    apps: repos.apps,
+    authRequests: repos.authRequests,
+    tokens: repos.tokens,
+    oauthClient: deps.oauthClient,
+    endpoints,
+    mailFetcher: deps.mailFetcher,
+    incidents,
+    clock,
+    logger,
+    redirectUri: deps.redirectUri,
+    mailCaCertPem: deps.mailCaCertPem ?? null,
+    onTokensReplaced: forget,
+  });
+  const disconnect = new DisconnectService({ accounts: repos.accounts, apps: repos.apps, tokens: repos.tokens, oauthClient: deps.oauthClient, endpoints, incidents, onTokensReplaced: forget });
+  const apps = new AppService({ apps: repos.apps, accounts: repos.accounts, events: repos.events, clock, allowInsecureLoopback, endpoints });
+  const accounts = new AccountService({ accounts: repos.accounts, apps: repos.apps, events: repos.events, clock, logger, authorization, disconnect, allowInsecureLoopback });
+  return { endpoints, incidents, tokenService, keepAlive, authorization, disconnect, apps, accounts };
+}

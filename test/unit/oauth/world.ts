@@ -1,0 +1,70 @@
+/** A complete OAuth core over in-memory fakes, as plugin/main.ts wires it over knex and simple-oauth2. */
+import { parseConfig } from '../../../plugin/config';
+import type { MailConnectionOptions } from '../../../plugin/ports/mail-fetcher';
+import { createOAuthServices, type OAuthServices } from '../../../plugin/oauth/oauth-services';
+import type { TokenServiceOptions } from '../../../plugin/oauth/token-service';
+import {
+  CapturingLogger,
+  FakeClock,
+  FakeMailFetcher,
+  MemoryAccountRepository,
+  MemoryAppRepository,
+  MemoryAuthRequestRepository,
+  MemoryEventLog,
+  MemoryNotify,
+  MemoryTokenRepository,
+  ScriptedOAuthClient,
+} from './fakes';
+
+/** Everything a unit test touches. */
+export interface World {
+  readonly clock: FakeClock;
+  readonly apps: MemoryAppRepository;
+  readonly accounts: MemoryAccountRepository;
+  readonly tokens: MemoryTokenRepository;
+  readonly authRequests: MemoryAuthRequestRepository;
+  readonly events: MemoryEventLog;
+  readonly notify: MemoryNotify;
+  readonly logger: CapturingLogger;
+  readonly oauth: ScriptedOAuthClient;
+  readonly mail: FakeMailFetcher;
+  readonly services: OAuthServices;
+  /** The (user, token) pairs the fake mail server accepts. */
+  readonly mailboxAccess: Set<string>;
+}
+
+/**
+ * @param options - token service tuning and an optional second "process" sharing the repositories
+ */
+export function createWorld(options: { tokenOptions?: TokenServiceOptions; share?: World } = {}): World {
+  const clock = options.share?.clock ?? new FakeClock();
+  const apps = options.share?.apps ?? new MemoryAppRepository(clock);
+  const accounts = options.share?.accounts ?? new MemoryAccountRepository(clock);
+  const tokens = options.share?.tokens ?? new MemoryTokenRepository();
+  const authRequests = options.share?.authRequests ?? new MemoryAuthRequestRepository();
+  const events = options.share?.events ?? new MemoryEventLog();
+  const notify = options.share?.notify ?? new MemoryNotify();
+  const logger = options.share?.logger ?? new CapturingLogger();
+  const oauth = options.share?.oauth ?? new ScriptedOAuthClient();
+  const mailboxAccess = options.share?.mailboxAccess ?? new Set<string>();
+  const mail = options.share?.mail ?? new FakeMailFetcher((o: MailConnectionOptions) => mailboxAccess.has(`${o.user}|${o.accessToken}`));
+  const services = createOAuthServices({
+    repositories: { apps, accounts, tokens, authRequests, events },
+    notify,
+    logger,
+    clock,
+    oauthClient: oauth,
+    mailFetcher: mail,
+    redirectUri: 'https://helpdesk.example.com/plugins/oauth2-mail/callback',
+    config: parseConfig({}),
+    tokenOptions: { sleep: async () => undefined, random: () => 0.5, ...options.tokenOptions },
+  });
+  return { clock, apps, accounts, tokens, authRequests, events, notify, logger, oauth, mail, services, mailboxAccess };
+}
+
+/** Creates a Microsoft app and an account for `mailbox` in `world`. */
+export async function seedMicrosoftAccount(world: World, mailbox = 'support@contoso.com', extra: Record<string, unknown> = {}): Promise<{ appId: string; accountId: string }> {
+  const app = await world.services.apps.create({ name: 'Contoso', provider: 'microsoft', tenant: 'contoso.com', clientId: 'client-1', clientSecret: 'secret-value-1' }, 'admin-1');
+  const account = await world.services.accounts.create({ appId: app.id, mailbox, ...extra }, 'admin-1');
+  return { appId: app.id, accountId: account.id };
+}
