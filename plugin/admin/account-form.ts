@@ -1,0 +1,131 @@
+/**
+ * The create / edit form of a mail account (mailbox, app, protocol, server, TLS, folder, initial sync, post-fetch
+ * action, interval, shared mailbox via a delegate, enabled) and the translation between form fields and the
+ * account service's fields.
+ */
+import type { MailAccount } from '../ports/account-repository';
+import type { AppRegistration } from '../ports/app-repository';
+import { providerFor } from '../oauth/providers';
+import { ROUTE_PATHS, type AdminPaths } from './admin-paths';
+import { PROVIDER_LABELS } from './app-pages';
+import type { FieldErrors } from './field-errors';
+import { checkboxField, csrfField, inputField, selectField } from './form-widgets';
+import { html, type SafeHtml } from './html';
+
+/** The form's field names. */
+export const ACCOUNT_FORM_FIELDS = ['appId', 'mailbox', 'protocol', 'host', 'port', 'tls', 'folder', 'initialSync', 'postFetchAction', 'postFetchFolder', 'pollIntervalSeconds', 'sharedViaDelegate', 'enabled'] as const;
+
+/** Service fields entered under another form field name. */
+export const ACCOUNT_FIELD_ALIASES: Readonly<Record<string, string>> = { postFetch: 'postFetchAction' };
+
+/** Entered or stored values of the account form, as strings. */
+export type AccountFormValues = Partial<Record<(typeof ACCOUNT_FORM_FIELDS)[number], string>>;
+
+/** The default poll interval offered on a new account (seconds). */
+export const DEFAULT_FORM_INTERVAL = '60';
+
+/** A stored account as form values. */
+export function accountFormValues(account: MailAccount): AccountFormValues {
+  const move = account.postFetch.startsWith('move:');
+  return {
+    appId: account.appId,
+    mailbox: account.mailbox,
+    protocol: account.protocol,
+    host: account.host,
+    port: String(account.port),
+    tls: account.tls,
+    folder: account.folder,
+    initialSync: account.initialSync,
+    postFetchAction: move ? 'move' : account.postFetch,
+    postFetchFolder: move ? account.postFetch.slice('move:'.length) : '',
+    pollIntervalSeconds: String(account.pollIntervalSeconds),
+    sharedViaDelegate: account.sharedViaDelegate ? 'on' : '',
+    enabled: account.enabled ? 'true' : 'false',
+  };
+}
+
+/** Submitted values: only the known fields, as strings. */
+export function submittedAccountValues(form: Readonly<Record<string, string>>): AccountFormValues {
+  const values: AccountFormValues = {};
+  for (const field of ACCOUNT_FORM_FIELDS) if (typeof form[field] === 'string') values[field] = form[field];
+  return values;
+}
+
+/**
+ * The account service's raw input from the form: `postFetchAction` + `postFetchFolder` become `postFetch`
+ * (`move:<folder>`); a move without a folder stays `move:` so the service names the field.
+ */
+export function accountServiceInput(values: AccountFormValues): Record<string, string> {
+  const action = values.postFetchAction ?? '';
+  const postFetch = action === 'move' ? `move:${(values.postFetchFolder ?? '').trim()}` : action;
+  return {
+    appId: values.appId ?? '',
+    mailbox: values.mailbox ?? '',
+    protocol: values.protocol ?? '',
+    host: values.host ?? '',
+    port: values.port ?? '',
+    tls: values.tls ?? '',
+    folder: values.folder ?? '',
+    initialSync: values.initialSync ?? '',
+    postFetch,
+    pollIntervalSeconds: values.pollIntervalSeconds ?? '',
+    sharedViaDelegate: values.sharedViaDelegate === 'on' ? 'true' : 'false',
+    enabled: values.enabled === 'false' ? 'false' : 'true',
+  };
+}
+
+/** Everything the account form needs. */
+export interface AccountFormInput {
+  readonly mode: 'create' | 'edit';
+  readonly values: AccountFormValues;
+  readonly errors: FieldErrors | null;
+  readonly apps: readonly AppRegistration[];
+  readonly csrfToken: string | undefined;
+  readonly paths: AdminPaths;
+  /** The stored account (edit). */
+  readonly account?: MailAccount;
+}
+
+function serverHint(apps: readonly AppRegistration[]): string {
+  const defaults = apps
+    .map((app) => ({ app, server: providerFor(app.provider).defaultServer(app, 'imap') }))
+    .filter((entry) => entry.server !== null)
+    .map(({ app, server }) => `${app.name}: ${server!.host}:${server!.port}`);
+  const unique = [...new Set(defaults)].slice(0, 3);
+  return `Empty = the provider's server${unique.length > 0 ? ` (${unique.join('; ')})` : ''}. Required for other providers.`;
+}
+
+/** The form page body. */
+export function accountFormBody(input: AccountFormInput): SafeHtml {
+  const { values, errors, paths, apps } = input;
+  const action = input.mode === 'edit' && input.account ? paths.to(ROUTE_PATHS.account(input.account.id)) : paths.to(ROUTE_PATHS.accounts);
+  const formErrors = errors?._form ?? [];
+  if (apps.length === 0) {
+    return html`<p id="no-apps">A mail account signs in through an app registration, and there is none yet.</p><p><a class="button primary" href="${paths.to(ROUTE_PATHS.appNew)}">Add an app registration first</a></p>`;
+  }
+  return html`${errors && Object.keys(errors).length > 0 ? html`<div class="notice error" role="alert" id="form-errors">Nothing was saved: correct the marked fields.${formErrors.length > 0 ? html`<ul>${formErrors.map((m) => html`<li>${m}</li>`)}</ul>` : ''}</div>` : ''}
+${input.mode === 'edit' ? html`<p class="notice">Changing the mailbox or the app registration disconnects the account: connect it again afterwards.</p>` : ''}
+<form method="post" action="${action}" id="account-form" autocomplete="off">
+${csrfField(input.csrfToken)}
+<fieldset><legend>Mailbox</legend>
+${inputField({ name: 'mailbox', label: 'Mailbox address', type: 'email', value: values.mailbox, errors, required: true, placeholder: 'support@example.com', hint: 'The address mail is fetched from; the login name on the mail server.' })}
+${selectField({ name: 'appId', label: 'App registration', value: values.appId ?? apps[0]?.id, errors, options: apps.map((app) => ({ value: app.id, label: `${app.name} (${PROVIDER_LABELS[app.provider]})` })) })}
+${checkboxField({ name: 'sharedViaDelegate', label: 'Shared mailbox via a delegate', checked: values.sharedViaDelegate === 'on', errors, hint: 'Tick when someone else signs in (a user with FullAccess on this mailbox) instead of the mailbox itself. The screen then shows "signed in as X for mailbox Y".' })}
+</fieldset>
+<fieldset><legend>Mail server</legend>
+${selectField({ name: 'protocol', label: 'Protocol', value: values.protocol || 'imap', errors, options: [{ value: 'imap', label: 'IMAP' }] })}
+${inputField({ name: 'host', label: 'Server', value: values.host, errors, placeholder: 'outlook.office365.com', hint: serverHint(apps) })}
+${inputField({ name: 'port', label: 'Port', type: 'number', value: values.port, errors, min: 1, max: 65535, placeholder: '993', hint: 'Empty = 993 with TLS, 143 with STARTTLS.' })}
+${selectField({ name: 'tls', label: 'Encryption', value: values.tls, errors, options: [{ value: '', label: 'Provider default (TLS)' }, { value: 'implicit', label: 'TLS (port 993)' }, { value: 'starttls', label: 'STARTTLS (port 143)' }, { value: 'none', label: 'None: only 127.0.0.1 in a test or demo set-up' }], hint: 'Certificates are always verified.' })}
+</fieldset>
+<fieldset><legend>Fetching</legend>
+${inputField({ name: 'folder', label: 'Folder', value: values.folder, errors, placeholder: 'INBOX', hint: 'Empty = INBOX. "Test connection" lists the folders.' })}
+${selectField({ name: 'initialSync', label: 'First fetch', value: values.initialSync || 'unseen', errors, options: [{ value: 'unseen', label: 'Unread messages already in the folder, then new ones' }, { value: 'all', label: 'All messages already in the folder, then new ones' }, { value: 'new_only', label: 'Only messages arriving from now on' }] })}
+${selectField({ name: 'postFetchAction', label: 'After a message became a ticket', value: values.postFetchAction || 'mark_seen', errors, options: [{ value: 'mark_seen', label: 'Mark it as read' }, { value: 'keep', label: 'Leave it as it is' }, { value: 'move', label: 'Move it to the folder below' }, { value: 'delete', label: 'Delete it' }] })}
+${inputField({ name: 'postFetchFolder', label: 'Move to folder', value: values.postFetchFolder, errors, placeholder: 'Archive', hint: 'Only for "Move it".' })}
+${inputField({ name: 'pollIntervalSeconds', label: 'Check every (seconds)', type: 'number', value: values.pollIntervalSeconds ?? (input.mode === 'create' ? DEFAULT_FORM_INTERVAL : ''), errors, min: 10, max: 86400 })}
+${selectField({ name: 'enabled', label: 'Fetching', value: values.enabled || 'true', errors, options: [{ value: 'true', label: 'Enabled' }, { value: 'false', label: 'Disabled (kept, not fetched)' }] })}
+</fieldset>
+<p class="actions"><button type="submit" class="primary">${input.mode === 'edit' ? 'Save changes' : 'Save mail account'}</button> <a href="${input.account ? paths.to(ROUTE_PATHS.account(input.account.id)) : paths.to(ROUTE_PATHS.accounts)}">Cancel</a></p>
+</form>`;
+}

@@ -1,0 +1,375 @@
+/**
+ * The admin screen's routes (issue #5): server-rendered pages and their POST actions, all `auth: 'admin'` (the host
+ * checks the admin and the CSRF token; every form here carries `_csrf`). Actions answer with a redirect and a
+ * notice, or re-render the page with what went wrong; a provider, token or mail-server failure never becomes a 500.
+ */
+import { isPluginError, PluginError, toPluginError } from '../errors';
+import type { AccountService } from '../accounts/account-service';
+import type { MailAccount } from '../ports/account-repository';
+import type { Clock } from '../ports/clock';
+import type { EventLog } from '../ports/event-log';
+import type { HostRequest, HostResponse, LoggerPort, RouteDefinition } from '../ports/host';
+import type { AppService } from '../oauth/app-service';
+import type { AccountPollResult } from '../fetch/account-poll-result';
+import { AdminPaths, ROUTE_PATHS } from './admin-paths';
+import { adminStyle } from './admin-style';
+import { accountFormBody, accountFormValues, accountServiceInput, ACCOUNT_FIELD_ALIASES, ACCOUNT_FORM_FIELDS, submittedAccountValues, type AccountFormValues } from './account-form';
+import { accountDetailBody, accountListBody } from './account-pages';
+import { appFormBody, appFormValues, APP_FORM_FIELDS, providerChoiceBody, providerOf, PROVIDER_LABELS, submittedAppValues, type AppFormValues } from './app-pages';
+import type { ConnectionTester, ConnectionTestResult } from './connection-test';
+import { fieldErrorsOf, type FieldErrors } from './field-errors';
+import { html, type SafeHtml } from './html';
+import { noticeQuery, readNotice, type Notice } from './notices';
+import type { ProviderKind } from '../ports/app-repository';
+
+/** What the admin screen is built from. */
+export interface AdminScreenDeps {
+  readonly apps: Pick<AppService, 'create' | 'update' | 'list' | 'get' | 'remove'>;
+  readonly accounts: Pick<AccountService, 'create' | 'update' | 'list' | 'get' | 'remove' | 'connect' | 'disconnect'>;
+  readonly events: Pick<EventLog, 'list'>;
+  readonly tester: Pick<ConnectionTester, 'test'>;
+  /** Polls one account now (the fetch cycle with `accountId`). */
+  readonly fetchNow: (accountId: string) => Promise<AccountPollResult>;
+  /** `host.routes.publicUrl`. */
+  readonly publicUrl: (path: string) => string;
+  readonly clock: Clock;
+  readonly logger: LoggerPort;
+}
+
+/** Route ids as declared in plugin.json. */
+export const ADMIN_ROUTE_IDS = {
+  accounts: 'oauth2-mail.accounts',
+  accountNew: 'oauth2-mail.account-new',
+  accountCreate: 'oauth2-mail.account-create',
+  accountShow: 'oauth2-mail.account-show',
+  accountEdit: 'oauth2-mail.account-edit',
+  accountUpdate: 'oauth2-mail.account-update',
+  accountConnect: 'oauth2-mail.account-connect',
+  accountTest: 'oauth2-mail.account-test',
+  accountFetch: 'oauth2-mail.account-fetch',
+  accountDisconnect: 'oauth2-mail.account-disconnect',
+  accountDelete: 'oauth2-mail.account-delete',
+  appNew: 'oauth2-mail.app-new',
+  appCreate: 'oauth2-mail.app-create',
+  appEdit: 'oauth2-mail.app-edit',
+  appUpdate: 'oauth2-mail.app-update',
+  appDelete: 'oauth2-mail.app-delete',
+} as const;
+
+/** How many events the account page lists. */
+const HISTORY_LIMIT = 50;
+
+/** The fields each provider's app form shows (a problem with another field is shown above the form). */
+const APP_FIELDS_SHOWN: Readonly<Record<ProviderKind, readonly string[]>> = {
+  microsoft: APP_FORM_FIELDS.filter((f) => f !== 'provider'),
+  google: APP_FORM_FIELDS.filter((f) => !['provider', 'cloud', 'tenant'].includes(f)),
+  generic: APP_FORM_FIELDS.filter((f) => !['provider', 'cloud', 'tenant'].includes(f)),
+};
+
+/** The status of a page showing `error`: our faults are 5xx, everything else is the request's or the provider's. */
+function statusOf(error: PluginError): number {
+  switch (error.code) {
+    case 'ERR_INTERNAL': return 500;
+    case 'ERR_DATABASE_UNAVAILABLE': return 503;
+    case 'ERR_NOT_FOUND': return 404;
+    case 'ERR_CONFLICT': return 409;
+    case 'ERR_PROVIDER_UNAVAILABLE':
+    case 'ERR_MAIL_UNAVAILABLE':
+    case 'ERR_MAIL_TLS': return 502;
+    case 'ERR_TIMEOUT': return 504;
+    default: return 400;
+  }
+}
+
+/** A notice for an error thrown by an action: the table's words, the precise detail, the fix. */
+function errorNotice(prefix: string, thrown: unknown): Notice {
+  const error = toPluginError(thrown);
+  const detail = error.code === 'ERR_INTERNAL' ? error.info.message : error.message;
+  return { tone: 'error', text: `${prefix}: ${detail}${detail === error.info.message ? '' : ` (${error.info.message})`}`, fix: error.info.fix };
+}
+
+/**
+ * The admin screen's routes, in registration order (static paths before `:id` patterns).
+ * @param deps - services and host helpers
+ */
+export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
+  const paths = new AdminPaths(deps.publicUrl);
+
+  const page = (title: string, body: SafeHtml, status = 200): HostResponse => ({ kind: 'page', status, title, html: html`<div class="o2m">${adminStyle()}${body}</div>`.value });
+  const redirect = (routePath: string): HostResponse => ({ kind: 'redirect', location: routePath });
+  const actorId = (request: HostRequest): string => {
+    if (!request.actor) throw new PluginError('ERR_FORBIDDEN', 'Sign in as an administrator.');
+    return request.actor.id;
+  };
+
+  const detailPage = async (request: HostRequest, account: MailAccount, extras: { notice?: Notice | null; testResult?: ConnectionTestResult; status?: number } = {}): Promise<HostResponse> => {
+    const [app, events] = await Promise.all([deps.apps.get(account.appId).catch(() => null), deps.events.list({ accountId: account.id, limit: HISTORY_LIMIT })]);
+    const body = accountDetailBody({ account, app, events, paths, csrfToken: request.csrfToken, now: deps.clock.now(), notice: extras.notice ?? readNotice(request.query), testResult: extras.testResult });
+    return page(`Mail account ${account.mailbox}`, body, extras.status);
+  };
+
+  const appForm = async (request: HostRequest, options: { mode: 'create' | 'edit'; provider: ProviderKind; values: AppFormValues; errors: FieldErrors | null; appId?: string; status?: number }): Promise<HostResponse> => {
+    const app = options.appId ? await deps.apps.get(options.appId) : undefined;
+    const accountCount = app ? (await deps.accounts.list({ appId: app.id })).length : 0;
+    const body = appFormBody({ mode: options.mode, provider: options.provider, values: options.values, errors: options.errors, csrfToken: request.csrfToken, paths, redirectUri: paths.redirectUri(), app, accountCount, now: deps.clock.now() });
+    const title = options.mode === 'edit' && app ? `App registration ${app.name}` : `New app registration: ${PROVIDER_LABELS[options.provider]}`;
+    return page(title, body, options.status);
+  };
+
+  const accountForm = async (request: HostRequest, options: { mode: 'create' | 'edit'; values: AccountFormValues; errors: FieldErrors | null; account?: MailAccount; status?: number }): Promise<HostResponse> => {
+    const apps = await deps.apps.list();
+    const body = accountFormBody({ mode: options.mode, values: options.values, errors: options.errors, apps, csrfToken: request.csrfToken, paths, account: options.account });
+    return page(options.mode === 'edit' && options.account ? `Edit mail account ${options.account.mailbox}` : 'New mail account', body, options.status);
+  };
+
+  /** Validation errors per field; any other error as a form-level message. */
+  const formErrors = (thrown: unknown, fields: readonly string[], aliases: Readonly<Record<string, string>> = {}): { errors: FieldErrors; status: number } => {
+    const byField = fieldErrorsOf(thrown, fields, aliases);
+    if (byField) return { errors: byField, status: 400 };
+    const error = toPluginError(thrown);
+    if (error.code === 'ERR_INTERNAL') deps.logger.error('oauth2-mail admin: saving failed', { code: error.code, error: error.cause instanceof Error ? error.cause.message : undefined });
+    return { errors: { _form: [error.code === 'ERR_INTERNAL' ? error.info.message : error.message] }, status: statusOf(error) };
+  };
+
+  const accountAliases = (values: AccountFormValues): Readonly<Record<string, string>> =>
+    values.postFetchAction === 'move' && (values.postFetchFolder ?? '').trim().length === 0 ? { postFetch: 'postFetchFolder' } : ACCOUNT_FIELD_ALIASES;
+
+  const routes: RouteDefinition[] = [
+    {
+      id: ADMIN_ROUTE_IDS.accounts,
+      method: 'GET',
+      path: ROUTE_PATHS.accounts,
+      auth: 'admin',
+      async handle(request) {
+        const [accounts, apps] = await Promise.all([deps.accounts.list(), deps.apps.list()]);
+        return page('Mail accounts (OAuth2)', accountListBody({ accounts, apps, paths, csrfToken: request.csrfToken, now: deps.clock.now(), notice: readNotice(request.query) }));
+      },
+    },
+    {
+      id: ADMIN_ROUTE_IDS.accountNew,
+      method: 'GET',
+      path: ROUTE_PATHS.accountNew,
+      auth: 'admin',
+      async handle(request) {
+        const appId = request.query.appId;
+        return accountForm(request, { mode: 'create', values: appId ? { appId } : {}, errors: null });
+      },
+    },
+    {
+      id: ADMIN_ROUTE_IDS.accountCreate,
+      method: 'POST',
+      path: ROUTE_PATHS.accounts,
+      auth: 'admin',
+      async handle(request) {
+        const values = submittedAccountValues(request.form);
+        try {
+          const account = await deps.accounts.create(accountServiceInput(values), actorId(request));
+          return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery('account_created')}`);
+        } catch (thrown) {
+          const { errors, status } = formErrors(thrown, ACCOUNT_FORM_FIELDS, accountAliases(values));
+          return accountForm(request, { mode: 'create', values, errors, status });
+        }
+      },
+    },
+    {
+      id: ADMIN_ROUTE_IDS.appNew,
+      method: 'GET',
+      path: ROUTE_PATHS.appNew,
+      auth: 'admin',
+      async handle(request) {
+        const provider = providerOf(request.query.provider);
+        if (!provider) return page('New app registration', providerChoiceBody(paths));
+        return appForm(request, { mode: 'create', provider, values: { provider }, errors: null });
+      },
+    },
+    {
+      id: ADMIN_ROUTE_IDS.appCreate,
+      method: 'POST',
+      path: ROUTE_PATHS.apps,
+      auth: 'admin',
+      async handle(request) {
+        const provider = providerOf(request.form.provider);
+        if (!provider) return page('New app registration', html`<div class="notice error" role="alert">Choose a provider first.</div>${providerChoiceBody(paths)}`, 400);
+        try {
+          await deps.apps.create(appInput(request.form), actorId(request));
+          return redirect(`${ROUTE_PATHS.accounts}${noticeQuery('app_created')}`);
+        } catch (thrown) {
+          const { errors, status } = formErrors(thrown, APP_FIELDS_SHOWN[provider]);
+          return appForm(request, { mode: 'create', provider, values: submittedAppValues(request.form), errors, status });
+        }
+      },
+    },
+    {
+      id: ADMIN_ROUTE_IDS.appEdit,
+      method: 'GET',
+      path: '/apps/:id',
+      auth: 'admin',
+      async handle(request) {
+        const app = await deps.apps.get(request.params.id ?? '');
+        return appForm(request, { mode: 'edit', provider: app.provider, values: appFormValues(app), errors: null, appId: app.id });
+      },
+    },
+    {
+      id: ADMIN_ROUTE_IDS.appUpdate,
+      method: 'POST',
+      path: '/apps/:id',
+      auth: 'admin',
+      async handle(request) {
+        const app = await deps.apps.get(request.params.id ?? '');
+        // The provider of a registration is fixed: another provider is another app registration.
+        const form = { ...request.form, provider: app.provider };
+        try {
+          await deps.apps.update(app.id, appInput(form), actorId(request));
+          return redirect(`${ROUTE_PATHS.accounts}${noticeQuery('app_updated')}`);
+        } catch (thrown) {
+          const { errors, status } = formErrors(thrown, APP_FIELDS_SHOWN[app.provider]);
+          return appForm(request, { mode: 'edit', provider: app.provider, values: submittedAppValues(form), errors, appId: app.id, status });
+        }
+      },
+    },
+    {
+      id: ADMIN_ROUTE_IDS.appDelete,
+      method: 'POST',
+      path: '/apps/:id/delete',
+      auth: 'admin',
+      async handle(request) {
+        const app = await deps.apps.get(request.params.id ?? '');
+        if (request.form.confirm !== 'yes') {
+          return appForm(request, { mode: 'edit', provider: app.provider, values: appFormValues(app), errors: { _form: ['Tick "Yes, delete it" to delete the app registration.'] }, appId: app.id, status: 400 });
+        }
+        try {
+          await deps.apps.remove(app.id, actorId(request));
+          return redirect(`${ROUTE_PATHS.accounts}${noticeQuery('app_deleted')}`);
+        } catch (thrown) {
+          const { errors, status } = formErrors(thrown, []);
+          return appForm(request, { mode: 'edit', provider: app.provider, values: appFormValues(app), errors, appId: app.id, status });
+        }
+      },
+    },
+    {
+      id: ADMIN_ROUTE_IDS.accountShow,
+      method: 'GET',
+      path: '/accounts/:id',
+      auth: 'admin',
+      async handle(request) {
+        return detailPage(request, await deps.accounts.get(request.params.id ?? ''));
+      },
+    },
+    {
+      id: ADMIN_ROUTE_IDS.accountEdit,
+      method: 'GET',
+      path: '/accounts/:id/edit',
+      auth: 'admin',
+      async handle(request) {
+        const account = await deps.accounts.get(request.params.id ?? '');
+        return accountForm(request, { mode: 'edit', values: accountFormValues(account), errors: null, account });
+      },
+    },
+    {
+      id: ADMIN_ROUTE_IDS.accountUpdate,
+      method: 'POST',
+      path: '/accounts/:id',
+      auth: 'admin',
+      async handle(request) {
+        const account = await deps.accounts.get(request.params.id ?? '');
+        const values = submittedAccountValues(request.form);
+        try {
+          await deps.accounts.update(account.id, accountServiceInput(values), actorId(request));
+          return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery('account_updated')}`);
+        } catch (thrown) {
+          const { errors, status } = formErrors(thrown, ACCOUNT_FORM_FIELDS, accountAliases(values));
+          return accountForm(request, { mode: 'edit', values, errors, account, status });
+        }
+      },
+    },
+    {
+      id: ADMIN_ROUTE_IDS.accountConnect,
+      method: 'POST',
+      path: '/accounts/:id/connect',
+      auth: 'admin',
+      async handle(request) {
+        const account = await deps.accounts.get(request.params.id ?? '');
+        try {
+          const { authorizationUrl } = await deps.accounts.connect(account.id, actorId(request));
+          return { kind: 'redirect', location: authorizationUrl };
+        } catch (thrown) {
+          const error = toPluginError(thrown);
+          deps.logger.warn('oauth2-mail admin: Connect could not start', { accountId: account.id, code: error.code });
+          // The page keeps the Connect button: the admin fixes the app registration and tries again.
+          return detailPage(request, await deps.accounts.get(account.id), { notice: errorNotice('Connect could not start', error), status: statusOf(error) });
+        }
+      },
+    },
+    {
+      id: ADMIN_ROUTE_IDS.accountTest,
+      method: 'POST',
+      path: '/accounts/:id/test',
+      auth: 'admin',
+      async handle(request) {
+        const account = await deps.accounts.get(request.params.id ?? '');
+        const testResult = await deps.tester.test(account);
+        // Re-read: a dead grant found by the test changed the status.
+        return detailPage(request, await deps.accounts.get(account.id), { testResult, notice: null });
+      },
+    },
+    {
+      id: ADMIN_ROUTE_IDS.accountFetch,
+      method: 'POST',
+      path: '/accounts/:id/fetch',
+      auth: 'admin',
+      async handle(request) {
+        const account = await deps.accounts.get(request.params.id ?? '');
+        try {
+          const result = await deps.fetchNow(account.id);
+          if (result.outcome === 'polled') {
+            return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery('fetched', { fetched: result.fetched, duplicates: result.duplicates, skipped: result.skipped, failed: result.failed })}`);
+          }
+          if (result.outcome === 'failed') return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery('fetch_failed', { code: result.error?.code ?? 'ERR_INTERNAL' })}`);
+          return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery('fetch_busy')}`);
+        } catch (thrown) {
+          return detailPage(request, await deps.accounts.get(account.id), { notice: errorNotice('Fetch now failed', thrown), status: statusOf(toPluginError(thrown)) });
+        }
+      },
+    },
+    {
+      id: ADMIN_ROUTE_IDS.accountDisconnect,
+      method: 'POST',
+      path: '/accounts/:id/disconnect',
+      auth: 'admin',
+      async handle(request) {
+        const account = await deps.accounts.get(request.params.id ?? '');
+        try {
+          const result = await deps.accounts.disconnect(account.id, actorId(request));
+          return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery(result.warning ? 'disconnected_unrevoked' : 'disconnected')}`);
+        } catch (thrown) {
+          return detailPage(request, await deps.accounts.get(account.id), { notice: errorNotice('Disconnect failed', thrown), status: statusOf(toPluginError(thrown)) });
+        }
+      },
+    },
+    {
+      id: ADMIN_ROUTE_IDS.accountDelete,
+      method: 'POST',
+      path: '/accounts/:id/delete',
+      auth: 'admin',
+      async handle(request) {
+        const account = await deps.accounts.get(request.params.id ?? '');
+        if (request.form.confirm !== 'yes') return detailPage(request, account, { notice: { tone: 'error', text: 'Tick "Yes, delete it" to delete the mail account.' }, status: 400 });
+        try {
+          await deps.accounts.remove(account.id, actorId(request));
+          return redirect(`${ROUTE_PATHS.accounts}${noticeQuery('account_deleted')}`);
+        } catch (thrown) {
+          if (isPluginError(thrown) && thrown.code === 'ERR_NOT_FOUND') return redirect(`${ROUTE_PATHS.accounts}${noticeQuery('account_deleted')}`);
+          return detailPage(request, account, { notice: errorNotice('Deleting failed', thrown), status: statusOf(toPluginError(thrown)) });
+        }
+      },
+    },
+  ];
+  return routes;
+}
+
+/** The app service's raw input from a form: the known fields only (the secret included, it is write-only). */
+function appInput(form: Readonly<Record<string, string>>): Record<string, string> {
+  const input: Record<string, string> = {};
+  for (const field of APP_FORM_FIELDS) if (typeof form[field] === 'string') input[field] = form[field];
+  return input;
+}

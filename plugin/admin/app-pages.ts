@@ -1,0 +1,202 @@
+/**
+ * App registration pages: the list (on the main screen), the provider choice, and the create / edit form that shows
+ * only the fields the chosen provider needs. The client secret is write-only: never rendered back, empty on edit
+ * keeps the stored one.
+ */
+import type { AppRegistration, ProviderKind } from '../ports/app-repository';
+import { ROUTE_PATHS, type AdminPaths } from './admin-paths';
+import type { FieldErrors } from './field-errors';
+import { daysUntil, formatDate } from './formatting';
+import { csrfField, inputField, postButton, selectField } from './form-widgets';
+import { html, type SafeHtml } from './html';
+import { providerSetupBox } from './provider-setup';
+
+/** Provider names as admins know them. */
+export const PROVIDER_LABELS: Readonly<Record<ProviderKind, string>> = {
+  microsoft: 'Microsoft 365 / Exchange Online (Entra ID)',
+  google: 'Google Workspace / Gmail',
+  generic: 'Other OAuth2 / OpenID Connect provider',
+};
+
+/** Every field name an app form can carry (the secret included). */
+export const APP_FORM_FIELDS = ['name', 'provider', 'cloud', 'tenant', 'issuerUrl', 'authorizeUrl', 'tokenUrl', 'revocationUrl', 'userinfoUrl', 'clientId', 'clientSecret', 'secretExpiresAt', 'scopes'] as const;
+
+/** Entered or stored values of an app form, as strings. The secret is never among them. */
+export type AppFormValues = Partial<Record<(typeof APP_FORM_FIELDS)[number], string>>;
+
+/** Warn about a client secret expiring within this many days. */
+export const SECRET_WARNING_DAYS = 30;
+
+/** A stored app as form values (no secret). */
+export function appFormValues(app: AppRegistration): AppFormValues {
+  return {
+    name: app.name,
+    provider: app.provider,
+    cloud: app.cloud ?? '',
+    tenant: app.tenant ?? '',
+    issuerUrl: app.issuerUrl ?? '',
+    authorizeUrl: app.authorizeUrl ?? '',
+    tokenUrl: app.tokenUrl ?? '',
+    revocationUrl: app.revocationUrl ?? '',
+    userinfoUrl: app.userinfoUrl ?? '',
+    clientId: app.clientId,
+    secretExpiresAt: formatDate(app.secretExpiresAt),
+    scopes: app.scopes ?? '',
+  };
+}
+
+/** Submitted form values: only the known fields, as strings, and never the secret. */
+export function submittedAppValues(form: Readonly<Record<string, string>>): AppFormValues {
+  const values: AppFormValues = {};
+  for (const field of APP_FORM_FIELDS) if (field !== 'clientSecret' && typeof form[field] === 'string') values[field] = form[field];
+  return values;
+}
+
+/** The provider of a request (`?provider=` or the form), or null when it is none of the three. */
+export function providerOf(value: string | undefined): ProviderKind | null {
+  return value === 'microsoft' || value === 'google' || value === 'generic' ? value : null;
+}
+
+/** The secret-expiry words for an app: null when nothing to say. */
+export function secretExpiryNote(app: Pick<AppRegistration, 'secretExpiresAt'>, now: number): { readonly tone: 'warn' | 'error' | 'ok'; readonly text: string } | null {
+  if (app.secretExpiresAt === null) return null;
+  const days = daysUntil(app.secretExpiresAt, now);
+  if (days < 0) return { tone: 'error', text: `client secret expired on ${formatDate(app.secretExpiresAt)}` };
+  if (days <= SECRET_WARNING_DAYS) return { tone: 'warn', text: `client secret expires in ${days} day${days === 1 ? '' : 's'} (${formatDate(app.secretExpiresAt)})` };
+  return { tone: 'ok', text: `secret valid until ${formatDate(app.secretExpiresAt)}` };
+}
+
+/**
+ * The app registrations table of the main screen.
+ * @param apps - every app
+ * @param accountCounts - accounts per app id
+ */
+export function appListSection(apps: readonly AppRegistration[], accountCounts: ReadonlyMap<string, number>, paths: AdminPaths, now: number): SafeHtml {
+  return html`<section id="apps"><h2>App registrations</h2>
+<p class="muted">An app registration holds the OAuth2 client (id and secret) that mail accounts sign in through; many accounts can share one.</p>
+${apps.length === 0
+    ? html`<p id="no-apps">No app registration yet. Create one first: it is what Microsoft, Google or your provider knows this helpdesk by.</p>`
+    : html`<table id="app-list"><thead><tr><th>Name</th><th>Provider</th><th>Client id</th><th>Client secret</th><th>Accounts</th></tr></thead><tbody>
+${apps.map((app) => {
+    const note = secretExpiryNote(app, now);
+    return html`<tr data-app-id="${app.id}"><td><a href="${paths.to(ROUTE_PATHS.app(app.id))}">${app.name}</a></td><td>${PROVIDER_LABELS[app.provider]}${app.provider === 'microsoft' ? html`<br><small class="muted">tenant ${app.tenant ?? 'organizations'}${app.cloud && app.cloud !== 'global' ? html`, cloud ${app.cloud}` : ''}</small>` : ''}</td><td><code>${app.clientId}</code></td><td>${note ? html`<span class="badge ${note.tone}">${note.text}</span>` : html`<span class="muted">stored (no expiry date entered)</span>`}</td><td>${accountCounts.get(app.id) ?? 0}</td></tr>`;
+  })}
+</tbody></table>`}
+<p class="actions"><a class="button" id="add-app" href="${paths.to(ROUTE_PATHS.appNew)}">Add app registration</a></p>
+</section>`;
+}
+
+/** The provider choice before the app form. */
+export function providerChoiceBody(paths: AdminPaths): SafeHtml {
+  const link = (provider: ProviderKind, text: string) => html`<li><a class="button" id="provider-${provider}" href="${paths.to(`${ROUTE_PATHS.appNew}?provider=${provider}`)}">${PROVIDER_LABELS[provider]}</a> <span class="muted">${text}</span></li>`;
+  return html`<p>Which provider hosts the mailboxes?</p>
+<ul class="providers">
+${link('microsoft', 'Entra ID app registration; delegated IMAP access; shared mailboxes through a delegate.')}
+${link('google', 'Google Cloud OAuth client (Web application); scope https://mail.google.com/.')}
+${link('generic', 'Any standards-compliant server: issuer URL (discovery) or explicit endpoints.')}
+</ul>
+<p><a href="${paths.to(ROUTE_PATHS.accounts)}">Back to the mail accounts</a></p>`;
+}
+
+/** Everything the app form needs. */
+export interface AppFormInput {
+  readonly mode: 'create' | 'edit';
+  readonly provider: ProviderKind;
+  readonly values: AppFormValues;
+  readonly errors: FieldErrors | null;
+  readonly csrfToken: string | undefined;
+  readonly paths: AdminPaths;
+  readonly redirectUri: string;
+  /** The stored app (edit). */
+  readonly app?: AppRegistration;
+  /** Accounts that use the app (edit: the delete button explains why it is refused). */
+  readonly accountCount?: number;
+  readonly now: number;
+}
+
+function advancedEndpoints(input: AppFormInput, intro: string): SafeHtml {
+  const { values, errors } = input;
+  const names = ['issuerUrl', 'authorizeUrl', 'tokenUrl', 'revocationUrl', 'userinfoUrl', 'scopes'] as const;
+  const open = names.some((name) => (values[name] ?? '').trim().length > 0 || (errors?.[name] ?? []).length > 0);
+  return html`<details id="advanced"${open ? html` open` : ''}><summary>Advanced: endpoints and scopes</summary>
+<p class="muted">${intro}</p>
+${urlFields(input)}
+${inputField({ name: 'scopes', label: 'Scopes (space-separated)', value: values.scopes, errors, hint: 'Leave empty for the provider\'s default scopes (shown under "Register this at the provider").' })}
+</details>`;
+}
+
+function urlFields(input: AppFormInput): SafeHtml {
+  const { values, errors } = input;
+  return html`${inputField({ name: 'issuerUrl', label: 'Issuer URL (OpenID Connect discovery)', type: 'url', value: values.issuerUrl, errors, placeholder: 'https://login.example.com/realms/mail', hint: 'The endpoints are read from ISSUER/.well-known/openid-configuration.' })}
+${inputField({ name: 'authorizeUrl', label: 'Authorization endpoint', type: 'url', value: values.authorizeUrl, errors, hint: 'Only without an issuer URL (or to override discovery); needs the token endpoint too.' })}
+${inputField({ name: 'tokenUrl', label: 'Token endpoint', type: 'url', value: values.tokenUrl, errors })}
+${inputField({ name: 'revocationUrl', label: 'Revocation endpoint (optional)', type: 'url', value: values.revocationUrl, errors })}
+${inputField({ name: 'userinfoUrl', label: 'Userinfo endpoint (optional)', type: 'url', value: values.userinfoUrl, errors })}`;
+}
+
+function secretField(input: AppFormInput): SafeHtml {
+  const edit = input.mode === 'edit';
+  return inputField({
+    name: 'clientSecret',
+    label: 'Client secret',
+    type: 'password',
+    autocomplete: 'new-password',
+    required: !edit,
+    errors: input.errors,
+    hint: edit
+      ? 'Stored encrypted and never shown again. Leave empty to keep the stored secret; paste a new VALUE to replace it.'
+      : input.provider === 'microsoft'
+        ? 'The secret\'s VALUE (shown once when you create it), not its Secret ID. Stored encrypted, never shown again.'
+        : 'Stored encrypted, never shown again.',
+  });
+}
+
+function providerFields(input: AppFormInput): SafeHtml {
+  const { values, errors } = input;
+  switch (input.provider) {
+    case 'microsoft':
+      return html`${selectField({ name: 'cloud', label: 'Cloud', value: values.cloud || 'global', errors, options: [{ value: 'global', label: 'Global (login.microsoftonline.com)' }, { value: 'usgov', label: 'US Government (login.microsoftonline.us)' }, { value: 'china', label: 'China, 21Vianet (login.partner.microsoftonline.cn)' }] })}
+${inputField({ name: 'tenant', label: 'Tenant', value: values.tenant, errors, placeholder: 'organizations', hint: 'Directory (tenant) ID, or your domain (contoso.com); empty = organizations (any work or school account).' })}
+${inputField({ name: 'clientId', label: 'Application (client) ID', value: values.clientId, errors, required: true, placeholder: '00000000-0000-0000-0000-000000000000' })}
+${secretField(input)}
+${inputField({ name: 'secretExpiresAt', label: 'Client secret expires on', type: 'date', value: values.secretExpiresAt, errors, hint: 'From "Certificates & secrets": you are warned 30 days before mail would stop.' })}
+${advancedEndpoints(input, 'Only for sovereign or test set-ups: an issuer URL here replaces the cloud\'s login endpoints.')}`;
+    case 'google':
+      return html`${inputField({ name: 'clientId', label: 'Client ID', value: values.clientId, errors, required: true, placeholder: '1234567890-abc.apps.googleusercontent.com' })}
+${secretField(input)}
+${inputField({ name: 'secretExpiresAt', label: 'Client secret expires on (optional)', type: 'date', value: values.secretExpiresAt, errors })}
+${advancedEndpoints(input, 'Only for test set-ups: an issuer URL here replaces Google\'s endpoints.')}`;
+    case 'generic':
+      return html`${urlFields(input)}
+${inputField({ name: 'clientId', label: 'Client ID', value: values.clientId, errors, required: true })}
+${secretField(input)}
+${inputField({ name: 'secretExpiresAt', label: 'Client secret expires on (optional)', type: 'date', value: values.secretExpiresAt, errors })}
+${inputField({ name: 'scopes', label: 'Scopes (space-separated)', value: values.scopes, errors, placeholder: 'openid email offline_access mail', hint: 'Empty = openid email offline_access; add the scope your server needs for mail access.' })}`;
+  }
+}
+
+/** The create / edit form of an app registration, with the redirect URI and the permissions to register. */
+export function appFormBody(input: AppFormInput): SafeHtml {
+  const { values, errors, paths } = input;
+  const action = input.mode === 'edit' && input.app ? paths.to(ROUTE_PATHS.app(input.app.id)) : paths.to(ROUTE_PATHS.apps);
+  const formErrors = errors?._form ?? [];
+  const note = input.app ? secretExpiryNote(input.app, input.now) : null;
+  return html`${formErrors.length > 0 || (errors && Object.keys(errors).length > 0) ? html`<div class="notice error" role="alert" id="form-errors">Nothing was saved: correct the marked fields.${formErrors.length > 0 ? html`<ul>${formErrors.map((m) => html`<li>${m}</li>`)}</ul>` : ''}</div>` : ''}
+${note && note.tone !== 'ok' ? html`<div class="notice error">The ${note.text}. Create a new secret at the provider and paste its value below.</div>` : ''}
+<p>Provider: <strong>${PROVIDER_LABELS[input.provider]}</strong>${input.mode === 'create' ? html` <a href="${paths.to(ROUTE_PATHS.appNew)}">(change)</a>` : ''}</p>
+<form method="post" action="${action}" id="app-form" autocomplete="off">
+${csrfField(input.csrfToken)}
+<input type="hidden" name="provider" value="${input.provider}">
+${inputField({ name: 'name', label: 'Name', value: values.name, errors, required: true, placeholder: input.provider === 'microsoft' ? 'Contoso Entra app' : input.provider === 'google' ? 'Example Workspace' : 'Our identity provider', hint: 'For you: shown in the lists and on the account form.' })}
+${providerFields(input)}
+<p class="actions"><button type="submit" class="primary">${input.mode === 'edit' ? 'Save changes' : 'Save app registration'}</button> <a href="${paths.to(ROUTE_PATHS.accounts)}">Cancel</a></p>
+</form>
+${providerSetupBox(input.provider, { cloud: (values.cloud as AppRegistration['cloud']) || (input.provider === 'microsoft' ? 'global' : null), scopes: values.scopes ?? null }, input.redirectUri)}
+${input.mode === 'edit' && input.app
+    ? html`<details class="box danger-zone"><summary>Delete this app registration</summary>
+${(input.accountCount ?? 0) > 0
+        ? html`<p>${input.accountCount} mail account(s) use it: delete or move them first.</p>`
+        : postButton(paths.to(ROUTE_PATHS.appDelete(input.app.id)), 'Delete app registration', { csrfToken: input.csrfToken, kind: 'danger', confirm: 'Yes, delete it', id: 'delete-app' })}
+</details>`
+    : ''}`;
+}

@@ -1,0 +1,125 @@
+/**
+ * "Test connection" (issue #5): token, login, folder list, message count, each step's result shown on its own so
+ * the admin sees exactly where it breaks. Nothing is fetched or changed on the server; a token refresh it needs
+ * goes through the token service like any other (and a dead grant changes the account status as usual).
+ */
+import { ERROR_CODES, toPluginError, type PluginErrorCode } from '../errors';
+import type { MailAccount } from '../ports/account-repository';
+import type { Clock } from '../ports/clock';
+import type { MailFetcher, MailSession } from '../ports/mail-fetcher';
+import type { AccessTokenProvider } from '../oauth/access-token-provider';
+
+/** The steps, in order. */
+export type ConnectionTestStepName = 'token' | 'login' | 'folders' | 'messages';
+
+/** One step's outcome: `ok`, `failed`, or `skipped` because an earlier step failed. */
+export interface ConnectionTestStep {
+  readonly step: ConnectionTestStepName;
+  readonly title: string;
+  readonly outcome: 'ok' | 'failed' | 'skipped';
+  /** What was found (ok) or what went wrong (failed); secret-free. */
+  readonly detail: string;
+  readonly error?: { readonly code: PluginErrorCode; readonly message: string; readonly fix: string };
+}
+
+/** The whole test. */
+export interface ConnectionTestResult {
+  readonly accountId: string;
+  readonly at: number;
+  readonly ok: boolean;
+  readonly steps: readonly ConnectionTestStep[];
+}
+
+/** Dependencies of {@link ConnectionTester}. */
+export interface ConnectionTesterDeps {
+  readonly tokens: AccessTokenProvider;
+  readonly mailFetcher: MailFetcher;
+  readonly clock: Clock;
+  /** Extra CA for the mail server (private servers, tests). */
+  readonly caCertPem?: string | null;
+  /** Connection + greeting timeout. Default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+const TITLES: Readonly<Record<ConnectionTestStepName, string>> = {
+  token: 'Access token',
+  login: 'Mail server login',
+  folders: 'Folder list',
+  messages: 'Message count',
+};
+
+const ORDER: readonly ConnectionTestStepName[] = ['token', 'login', 'folders', 'messages'];
+
+/** How many folder names the result lists. */
+const FOLDERS_SHOWN = 30;
+
+/** Runs connection tests. */
+export class ConnectionTester {
+  /** @param deps - token provider, mail fetcher, clock, mail CA */
+  constructor(private readonly deps: ConnectionTesterDeps) {}
+
+  /**
+   * Tests one account step by step; never throws for a failing step.
+   * @param account - the account as stored
+   * @param signal - aborts the login
+   */
+  async test(account: MailAccount, signal?: AbortSignal): Promise<ConnectionTestResult> {
+    const steps: ConnectionTestStep[] = [];
+    const ok = (step: ConnectionTestStepName, detail: string) => steps.push({ step, title: TITLES[step], outcome: 'ok', detail });
+    const fail = (step: ConnectionTestStepName, thrown: unknown) => {
+      const error = toPluginError(thrown);
+      const info = ERROR_CODES[error.code];
+      steps.push({ step, title: TITLES[step], outcome: 'failed', detail: error.code === 'ERR_INTERNAL' ? info.message : error.message, error: { code: error.code, message: info.message, fix: info.fix } });
+    };
+    let session: MailSession | null = null;
+    try {
+      const grant = await this.deps.tokens.getAccessToken(account.id, { signal }).catch((error: unknown) => {
+        fail('token', error);
+        return null;
+      });
+      if (!grant) return this.finish(account, steps);
+      ok('token', `A valid access token, good until ${new Date(grant.expiresAt).toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
+
+      try {
+        session = await this.deps.mailFetcher.connect(
+          { host: account.host, port: account.port, tls: account.tls, user: account.mailbox, accessToken: grant.accessToken, caCertPem: this.deps.caCertPem ?? null, timeoutMs: this.deps.timeoutMs ?? 30_000 },
+          signal,
+        );
+      } catch (error) {
+        fail('login', error);
+        return this.finish(account, steps);
+      }
+      ok('login', `Logged in to ${account.host}:${account.port} (${account.tls === 'none' ? 'no TLS' : account.tls === 'starttls' ? 'STARTTLS' : 'TLS'}) as ${account.mailbox} with ${session.mechanism}.`);
+
+      let folders: string[];
+      try {
+        folders = await session.listFolders();
+      } catch (error) {
+        fail('folders', error);
+        return this.finish(account, steps);
+      }
+      const shown = folders.slice(0, FOLDERS_SHOWN).join(', ');
+      const configuredListed = folders.some((folder) => folder === account.folder || (account.folder.toUpperCase() === 'INBOX' && folder.toUpperCase() === 'INBOX'));
+      ok('folders', `${folders.length} folder${folders.length === 1 ? '' : 's'}: ${shown}${folders.length > FOLDERS_SHOWN ? ', …' : ''}.${configuredListed ? '' : ` The configured folder "${account.folder}" is not among them.`}`);
+
+      try {
+        const state = await session.openFolder(account.folder);
+        ok('messages', `Folder "${state.path}" holds ${state.exists} message${state.exists === 1 ? '' : 's'} (UIDVALIDITY ${state.uidValidity}, next UID ${state.uidNext}).`);
+      } catch (error) {
+        fail('messages', error);
+      }
+      return this.finish(account, steps);
+    } finally {
+      await session?.close();
+    }
+  }
+
+  private finish(account: MailAccount, steps: ConnectionTestStep[]): ConnectionTestResult {
+    const done = new Set(steps.map((s) => s.step));
+    const all = [...steps];
+    for (const step of ORDER) {
+      if (!done.has(step)) all.push({ step, title: TITLES[step], outcome: 'skipped', detail: 'Not run: an earlier step failed.' });
+    }
+    return { accountId: account.id, at: this.deps.clock.now(), ok: all.every((s) => s.outcome === 'ok'), steps: all };
+  }
+}

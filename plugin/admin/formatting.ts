@@ -1,0 +1,46 @@
+/** Times and counts in words for the admin screen (UTC, so every admin reads the same). */
+
+/**
+ * `2026-11-27 19:45 UTC (3 min ago)`, or `never`.
+ * @param at - epoch ms, or null
+ * @param now - epoch ms
+ */
+export function formatTime(at: number | null, now: number): string {
+  if (at === null || !Number.isFinite(at)) return 'never';
+  return `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC (${relative(at, now)})`;
+}
+
+/** A date only: `2026-11-27`. */
+export function formatDate(at: number | null): string {
+  return at === null || !Number.isFinite(at) ? '' : new Date(at).toISOString().slice(0, 10);
+}
+
+/**
+ * `in 3 days`, `5 min ago`, `just now`.
+ * @param at - epoch ms
+ * @param now - epoch ms
+ */
+export function relative(at: number, now: number): string {
+  const diff = at - now;
+  const abs = Math.abs(diff);
+  const units: Array<[number, string]> = [
+    [86_400_000, 'day'],
+    [3_600_000, 'h'],
+    [60_000, 'min'],
+    [1000, 's'],
+  ];
+  if (abs < 5000) return 'just now';
+  for (const [size, unit] of units) {
+    if (abs >= size) {
+      const count = Math.floor(abs / size);
+      const text = unit === 'day' ? `${count} day${count === 1 ? '' : 's'}` : `${count} ${unit}`;
+      return diff > 0 ? `in ${text}` : `${text} ago`;
+    }
+  }
+  return 'just now';
+}
+
+/** Whole days from `now` until `at` (negative when past). */
+export function daysUntil(at: number, now: number): number {
+  return Math.floor((at - now) / 86_400_000);
+}
