@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PluginError } from '../../../plugin/errors';
 import { randomToken, safeEqual } from '../auth/tokens';
 import { html } from '../html';
+import { serializeCookie } from './cookies';
 import { checkCsrf, requireUser, SESSION_COOKIE, submittedCsrf } from './request-auth';
 import { SESSION_TTL_MS } from '../auth/session-store';
 import type { WebContext } from './web-context';
@@ -29,11 +30,11 @@ function field(body: unknown, name: string): string {
  * @param ctx - the web context
  */
 export function registerLoginRoutes(app: FastifyInstance, ctx: WebContext): void {
-  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: ctx.secureCookies };
+  const cookieOptions = { httpOnly: true, sameSite: 'Lax' as const, secure: ctx.secureCookies };
 
   const sendForm = async (request: FastifyRequest, reply: FastifyReply, options: { readonly next?: string; readonly email?: string; readonly error?: string; readonly status?: number }) => {
     const token = randomToken();
-    void reply.setCookie(LOGIN_CSRF_COOKIE, token, { ...cookieOptions, path: '/login', maxAge: 3600 });
+    void reply.header('set-cookie', serializeCookie(LOGIN_CSRF_COOKIE, token, { ...cookieOptions, path: '/login', maxAge: 3600 }));
     return ctx.sendPage(request, reply, {
       title: 'Sign in',
       status: options.status,
@@ -55,7 +56,7 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: WebContext): void
   });
 
   app.post('/login', async (request, reply) => {
-    if (!safeEqual(submittedCsrf(request), request.cookies[LOGIN_CSRF_COOKIE])) throw new PluginError('ERR_CSRF', 'The sign-in form was stale or did not come from this site; reload it and try again.');
+    if (!safeEqual(submittedCsrf(request), request.hostCookies[LOGIN_CSRF_COOKIE])) throw new PluginError('ERR_CSRF', 'The sign-in form was stale or did not come from this site; reload it and try again.');
     const email = field(request.body, 'email');
     const next = safeNext(field(request.body, 'next'));
     const user = await ctx.users.authenticate(email, field(request.body, 'password'));
@@ -64,8 +65,8 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: WebContext): void
       return sendForm(request, reply, { next, email, error: 'Wrong email or password.', status: 401 });
     }
     const { token } = await ctx.sessions.create(user.id);
-    void reply.clearCookie(LOGIN_CSRF_COOKIE, { path: '/login' });
-    void reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, path: '/', maxAge: SESSION_TTL_MS / 1000 });
+    void reply.header('set-cookie', serializeCookie(LOGIN_CSRF_COOKIE, '', { ...cookieOptions, path: '/login', maxAge: 0 }));
+    void reply.header('set-cookie', serializeCookie(SESSION_COOKIE, token, { ...cookieOptions, path: '/', maxAge: SESSION_TTL_MS / 1000 }));
     ctx.logger.info({ userId: user.id }, 'signed in');
     return reply.redirect(next ?? (user.role === 'admin' ? '/' : '/tickets'), 303);
   });
@@ -74,8 +75,8 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: WebContext): void
     const session = requireUser(request, reply);
     if (!session) return reply;
     checkCsrf(request, session);
-    await ctx.sessions.destroy(request.cookies[SESSION_COOKIE]);
-    void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    await ctx.sessions.destroy(request.hostCookies[SESSION_COOKIE]);
+    void reply.header('set-cookie', serializeCookie(SESSION_COOKIE, '', { ...cookieOptions, path: '/', maxAge: 0 }));
     return reply.redirect('/login', 303);
   });
 }

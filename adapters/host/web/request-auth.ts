@@ -2,11 +2,11 @@
  * Who is asking, and may they: the session from the `sid` cookie, sign-in redirects for pages and
  * 401 for JSON, 403 for non-admins on admin pages, and the CSRF check on every POST.
  */
-import type {} from '@fastify/cookie'; // brings request.cookies / reply.setCookie types
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PluginError } from '../../../plugin/errors';
 import type { Session, SessionStore } from '../auth/session-store';
 import { safeEqual } from '../auth/tokens';
+import { parseCookies } from './cookies';
 
 /** Name of the session cookie. */
 export const SESSION_COOKIE = 'sid';
@@ -15,6 +15,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in session, loaded by {@link loadSession}. */
     hostSession: Session | null;
+    /** The request's cookies, parsed by {@link loadSession}. */
+    hostCookies: Record<string, string>;
   }
 }
 
@@ -29,12 +31,13 @@ export function wantsJson(request: FastifyRequest): boolean {
 }
 
 /**
- * Loads the session of the request's `sid` cookie into `request.hostSession`.
+ * Parses the cookies into `request.hostCookies` and loads the session of the `sid` cookie into `request.hostSession`.
  * @param sessions - the session store
  */
 export function loadSession(sessions: SessionStore) {
   return async (request: FastifyRequest): Promise<void> => {
-    request.hostSession = await sessions.find(request.cookies[SESSION_COOKIE]);
+    request.hostCookies = parseCookies(request.headers.cookie);
+    request.hostSession = await sessions.find(request.hostCookies[SESSION_COOKIE]);
   };
 }
 

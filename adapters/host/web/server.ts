@@ -2,7 +2,6 @@
  * The reference host's web server (fastify): sign-in, admin shell, ticket list and plugin routes.
  * Query strings are never logged (OAuth codes and states travel there).
  */
-import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { ERROR_CODES, isPluginError } from '../../../plugin/errors';
@@ -20,15 +19,15 @@ import { createWebContext, type WebDependencies } from './web-context';
  */
 export async function buildWebServer(deps: WebDependencies): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, trustProxy: false, bodyLimit: 1024 * 1024 });
-  await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
   const ctx = createWebContext(deps);
 
   app.decorateRequest('hostSession', null);
+  app.decorateRequest('hostCookies', null as unknown as Record<string, string>); // set per request by loadSession
   app.addHook('onRequest', async (_request, reply) => {
     void reply.headers({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer', 'content-security-policy': "frame-ancestors 'none'" });
   });
-  app.addHook('preHandler', loadSession(deps.sessions));
+  app.addHook('onRequest', loadSession(deps.sessions));
   app.addHook('onResponse', async (request, reply) => {
     if (request.url === '/healthz') return;
     deps.logger.info({ method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
