@@ -1,0 +1,235 @@
+// The admin screen's routes over the real services and repositories (SQLite), with the OAuth and mail sides faked:
+// escaping, write-only secrets, validation errors next to the field with nothing half-saved, badges, and a failing
+// Connect that never becomes a 500.
+import { join } from 'node:path';
+import type { Knex } from 'knex';
+import { createKnex } from '../../../adapters/knex/create-knex';
+import { createKnexRepositories, type KnexRepositories } from '../../../adapters/knex/knex-repositories';
+import { migrateLatest } from '../../../adapters/knex/migration-source';
+import { AccountService } from '../../../plugin/accounts/account-service';
+import { adminRoutes, ADMIN_ROUTE_IDS } from '../../../plugin/admin/admin-routes';
+import type { ConnectionTestResult } from '../../../plugin/admin/connection-test';
+import { ERROR_CODES, PluginError } from '../../../plugin/errors';
+import type { AccountPollResult } from '../../../plugin/fetch/account-poll-result';
+import { AppService } from '../../../plugin/oauth/app-service';
+import type { HostRequest, HostResponse, LoggerPort, RouteDefinition } from '../../../plugin/ports/host';
+import { createTestSecrets } from '../../helpers/test-secrets';
+import { tempDir } from '../../helpers/test-env';
+
+const XSS = '<img src=x onerror=alert(1)>';
+const SECRET = 'super-secret-VALUE~123';
+
+const logger: LoggerPort = { debug() {}, info() {}, warn() {}, error() {}, child: () => logger };
+
+let knex: Knex;
+let repos: KnexRepositories;
+let routes: RouteDefinition[];
+let connectStart: jest.Mock;
+let fetchNow: jest.Mock<Promise<AccountPollResult>, [string]>;
+let testResult: ConnectionTestResult | null;
+
+function request(partial: Partial<HostRequest> = {}): HostRequest {
+  return { method: 'GET', params: {}, query: {}, form: {}, actor: { id: '1', name: 'admin@example.test', isAdmin: true }, csrfToken: 'csrf-token-1', ...partial };
+}
+
+async function call(id: string, partial: Partial<HostRequest> = {}): Promise<HostResponse> {
+  const route = routes.find((r) => r.id === id);
+  if (!route) throw new Error(`no route ${id}`);
+  return route.handle(request({ method: route.method, ...partial }));
+}
+
+function pageOf(response: HostResponse): { status: number; html: string } {
+  if (response.kind !== 'page') throw new Error(`expected a page, got ${response.kind}`);
+  return { status: response.status ?? 200, html: response.html };
+}
+
+function microsoftApp(overrides: Record<string, string> = {}): Record<string, string> {
+  return { provider: 'microsoft', name: 'Contoso', cloud: 'global', tenant: 'contoso.com', clientId: '11111111-2222-3333-4444-555555555555', clientSecret: SECRET, secretExpiresAt: '', ...overrides };
+}
+
+async function createApp(overrides: Record<string, string> = {}): Promise<string> {
+  const response = await call(ADMIN_ROUTE_IDS.appCreate, { form: microsoftApp(overrides) });
+  expect(response).toEqual({ kind: 'redirect', location: '/accounts?notice=app_created' });
+  const apps = await repos.apps.list();
+  return apps[apps.length - 1]!.id;
+}
+
+async function createAccount(appId: string, overrides: Record<string, string> = {}): Promise<string> {
+  const response = await call(ADMIN_ROUTE_IDS.accountCreate, { form: { appId, mailbox: 'support@contoso.com', postFetchAction: 'mark_seen', pollIntervalSeconds: '60', enabled: 'true', ...overrides } });
+  if (response.kind !== 'redirect') throw new Error(`account not created: ${pageOf(response).html.slice(0, 2000)}`);
+  const accounts = await repos.accounts.list();
+  return accounts[accounts.length - 1]!.id;
+}
+
+beforeAll(async () => {
+  knex = createKnex(join(tempDir('o2m-admin-unit'), 'admin.sqlite'));
+  await migrateLatest(knex);
+});
+
+afterAll(async () => {
+  await knex.destroy();
+});
+
+beforeEach(async () => {
+  for (const table of ['oauth2_mail_events', 'oauth2_mail_tokens', 'oauth2_mail_auth_requests', 'oauth2_mail_accounts', 'oauth2_mail_apps']) {
+    if (await knex.schema.hasTable(table)) await knex(table).del();
+  }
+  repos = createKnexRepositories({ knex, secrets: createTestSecrets() });
+  const clock = { now: () => Date.now() };
+  const apps = new AppService({ apps: repos.apps, accounts: repos.accounts, events: repos.events, clock, allowInsecureLoopback: false });
+  connectStart = jest.fn(async () => ({ authorizationUrl: 'https://login.example.test/authorize?state=abc', expiresAt: Date.now() + 600_000 }));
+  const accounts = new AccountService({
+    accounts: repos.accounts,
+    apps: repos.apps,
+    events: repos.events,
+    clock,
+    logger,
+    authorization: { start: connectStart },
+    disconnect: { disconnect: jest.fn(async (accountId: string) => ({ accountId, revoked: false, revocationSupported: false, warning: null })) },
+    allowInsecureLoopback: false,
+  });
+  fetchNow = jest.fn();
+  testResult = null;
+  routes = adminRoutes({
+    apps,
+    accounts,
+    events: repos.events,
+    tester: { test: async () => testResult! },
+    fetchNow,
+    publicUrl: (path) => `https://helpdesk.example.test/plugins/oauth2-mail${path}`,
+    clock,
+    logger,
+  });
+});
+
+test('every route is an admin route, static paths are registered before their :id twins', () => {
+  expect(routes.every((r) => r.auth === 'admin')).toBe(true);
+  const ids = routes.map((r) => r.id);
+  expect(ids.indexOf(ADMIN_ROUTE_IDS.accountNew)).toBeLessThan(ids.indexOf(ADMIN_ROUTE_IDS.accountShow));
+});
+
+test('markup in an app name and an account error renders as text', async () => {
+  const appId = await createApp({ name: XSS });
+  const accountId = await createAccount(appId);
+  await repos.accounts.setStatus(accountId, { status: 'needs_reauth', statusCode: 'ERR_GRANT_INVALID', statusDetail: `AADSTS70008 ${XSS}` });
+  const { html } = pageOf(await call(ADMIN_ROUTE_IDS.accounts));
+  expect(html).not.toContain('<img');
+  expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  const detail = pageOf(await call(ADMIN_ROUTE_IDS.accountShow, { params: { id: accountId } })).html;
+  expect(detail).not.toContain('<img');
+});
+
+test('the client secret is write-only: never rendered, empty on edit keeps it, a new value replaces it', async () => {
+  const appId = await createApp();
+  const edit = pageOf(await call(ADMIN_ROUTE_IDS.appEdit, { params: { id: appId } })).html;
+  expect(edit).not.toContain(SECRET);
+  expect(edit).toContain('value="https://helpdesk.example.test/plugins/oauth2-mail/callback"');
+  expect(edit).toContain('https://outlook.office.com/IMAP.AccessAsUser.All');
+
+  await call(ADMIN_ROUTE_IDS.appUpdate, { params: { id: appId }, form: microsoftApp({ name: 'Contoso renamed', clientSecret: '' }) });
+  expect((await repos.apps.find(appId))?.name).toBe('Contoso renamed');
+  expect(await repos.apps.clientSecret(appId)).toBe(SECRET);
+
+  await call(ADMIN_ROUTE_IDS.appUpdate, { params: { id: appId }, form: microsoftApp({ clientSecret: 'second-secret' }) });
+  expect(await repos.apps.clientSecret(appId)).toBe('second-secret');
+});
+
+test('an invalid app form is shown again with errors next to the fields, the entered values but not the secret, and nothing saved', async () => {
+  const response = pageOf(await call(ADMIN_ROUTE_IDS.appCreate, { form: microsoftApp({ clientId: '', name: 'Kept name' }) }));
+  expect(response.status).toBe(400);
+  expect(response.html).toMatch(/id="e-clientId"[^>]*>is required/);
+  const tenant = pageOf(await call(ADMIN_ROUTE_IDS.appCreate, { form: microsoftApp({ tenant: 'not a tenant!' }) }));
+  expect(tenant.html).toMatch(/id="e-tenant"[^>]*>must be/);
+  expect(response.html).toContain('value="Kept name"');
+  expect(response.html).not.toContain(SECRET);
+  expect(response.html).toContain('name="_csrf" value="csrf-token-1"');
+  expect(await repos.apps.list()).toHaveLength(0);
+});
+
+test('an invalid account form names the field and saves nothing; a move needs its folder', async () => {
+  const appId = await createApp();
+  const response = pageOf(await call(ADMIN_ROUTE_IDS.accountCreate, { form: { appId, mailbox: 'not-an-address', port: '70000', postFetchAction: 'move', postFetchFolder: '' } }));
+  expect(response.status).toBe(400);
+  expect(response.html).toContain('id="e-mailbox"');
+  expect(response.html).toContain('id="e-port"');
+  expect(response.html).toContain('id="e-postFetchFolder"');
+  expect(response.html).toContain('value="not-an-address"');
+  expect(await repos.accounts.list()).toHaveLength(0);
+});
+
+test('badges, last error with its fix, Re-authorize offered on a dead token, the delegate line', async () => {
+  const appId = await createApp();
+  const dead = await createAccount(appId, { mailbox: 'dead@contoso.com' });
+  const shared = await createAccount(appId, { mailbox: 'shared@contoso.com', sharedViaDelegate: 'on' });
+  const fresh = await createAccount(appId, { mailbox: 'new@contoso.com' });
+  await repos.accounts.setStatus(dead, { status: 'needs_reauth', statusCode: 'ERR_GRANT_INVALID', statusDetail: 'AADSTS70008: The refresh token has expired due to inactivity.' });
+  await repos.accounts.setStatus(shared, { status: 'connected', statusCode: null, statusDetail: 'Signed in as bob@contoso.com for mailbox shared@contoso.com.', authorizedIdentity: 'bob@contoso.com' });
+  const { html } = pageOf(await call(ADMIN_ROUTE_IDS.accounts));
+  expect(html).toMatch(new RegExp(`data-account-id="${dead}" data-status="needs_reauth"`));
+  expect(html).toContain('needs re-authorization');
+  expect(html).toContain(ERROR_CODES.ERR_GRANT_INVALID.message.replace(/'/g, '&#39;'));
+  expect(html).toContain(`What to do: ${ERROR_CODES.ERR_GRANT_INVALID.fix}`);
+  expect(html).toMatch(new RegExp(`id="connect-${dead}"[^]*?>Re-authorize</button>`));
+  expect(html).toMatch(new RegExp(`id="connect-${fresh}"[^]*?>Connect</button>`));
+  expect(html).toContain('signed in as <strong>bob@contoso.com</strong> for mailbox <strong>shared@contoso.com</strong>');
+  expect(html).toContain('>not connected<');
+});
+
+test('Connect redirects to the provider; a failing start shows why and keeps the button (never a 500)', async () => {
+  const appId = await createApp();
+  const accountId = await createAccount(appId);
+  expect(await call(ADMIN_ROUTE_IDS.accountConnect, { params: { id: accountId } })).toEqual({ kind: 'redirect', location: 'https://login.example.test/authorize?state=abc' });
+  expect(connectStart).toHaveBeenCalledWith(accountId, '1');
+
+  connectStart.mockRejectedValueOnce(new PluginError('ERR_PROVIDER_UNAVAILABLE', 'Discovery of https://login.example.test failed: HTTP 503.'));
+  const failed = pageOf(await call(ADMIN_ROUTE_IDS.accountConnect, { params: { id: accountId } }));
+  expect(failed.status).toBe(502);
+  expect(failed.html).toContain('Discovery of https://login.example.test failed');
+  expect(failed.html).toContain(`id="connect-${accountId}"`);
+});
+
+test('Fetch now reports its counts or the error code, and a forged notice cannot inject text', async () => {
+  const appId = await createApp();
+  const accountId = await createAccount(appId);
+  fetchNow.mockResolvedValueOnce({ accountId, mailbox: 'support@contoso.com', outcome: 'polled', fetched: 3, duplicates: 1, skipped: 0, failed: 0, quarantined: 0, status: 'connected' });
+  const done = await call(ADMIN_ROUTE_IDS.accountFetch, { params: { id: accountId } });
+  expect(done).toEqual({ kind: 'redirect', location: `/accounts/${accountId}?notice=fetched&fetched=3&duplicates=1&skipped=0&failed=0` });
+  const shown = pageOf(await call(ADMIN_ROUTE_IDS.accountShow, { params: { id: accountId }, query: { notice: 'fetched', fetched: '3', duplicates: '1' } })).html;
+  expect(shown).toContain('3 new messages fetched, 1 duplicate ignored');
+
+  const forged = pageOf(await call(ADMIN_ROUTE_IDS.accountShow, { params: { id: accountId }, query: { notice: 'fetch_failed', code: '<script>x</script>' } })).html;
+  expect(forged).not.toContain('<script>');
+  expect(forged).toContain('Fetch now failed');
+});
+
+test('the connection test shows each step', async () => {
+  const appId = await createApp();
+  const accountId = await createAccount(appId);
+  testResult = {
+    accountId,
+    at: Date.now(),
+    ok: false,
+    steps: [
+      { step: 'token', title: 'Access token', outcome: 'ok', detail: 'A valid access token.' },
+      { step: 'login', title: 'Mail server login', outcome: 'failed', detail: 'AUTHENTICATE failed.', error: { code: 'ERR_MAIL_AUTH_FAILED', message: ERROR_CODES.ERR_MAIL_AUTH_FAILED.message, fix: ERROR_CODES.ERR_MAIL_AUTH_FAILED.fix } },
+      { step: 'folders', title: 'Folder list', outcome: 'skipped', detail: 'Not run: an earlier step failed.' },
+      { step: 'messages', title: 'Message count', outcome: 'skipped', detail: 'Not run: an earlier step failed.' },
+    ],
+  };
+  const { html } = pageOf(await call(ADMIN_ROUTE_IDS.accountTest, { params: { id: accountId } }));
+  expect(html).toContain('data-step="token" data-outcome="ok"');
+  expect(html).toContain('data-step="login" data-outcome="failed"');
+  expect(html).toContain('data-step="messages" data-outcome="skipped"');
+});
+
+test('deleting needs the confirmation; an app in use is not deleted', async () => {
+  const appId = await createApp();
+  const accountId = await createAccount(appId);
+  expect(pageOf(await call(ADMIN_ROUTE_IDS.accountDelete, { params: { id: accountId }, form: {} })).status).toBe(400);
+  expect(await repos.accounts.find(accountId)).not.toBeNull();
+  const refused = pageOf(await call(ADMIN_ROUTE_IDS.appDelete, { params: { id: appId }, form: { confirm: 'yes' } }));
+  expect(refused.status).toBe(409);
+  expect(await repos.apps.find(appId)).not.toBeNull();
+  expect(await call(ADMIN_ROUTE_IDS.accountDelete, { params: { id: accountId }, form: { confirm: 'yes' } })).toEqual({ kind: 'redirect', location: '/accounts?notice=account_deleted' });
+  expect(await call(ADMIN_ROUTE_IDS.appDelete, { params: { id: appId }, form: { confirm: 'yes' } })).toEqual({ kind: 'redirect', location: '/accounts?notice=app_deleted' });
+});
