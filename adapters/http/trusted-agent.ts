@@ -9,6 +9,14 @@ import { rootCertificates } from 'node:tls';
 
 const agents = new Map<string, https.Agent>();
 
+/**
+ * simple-oauth2 merges its `http` options with @hapi/hoek's applyToDefaults, which deep-clones every object,
+ * an Agent included; the clone lacks the Agent's private state and the first request throws "Illegal invocation".
+ * Hoek leaves an object alone when its prototype says `isImmutable`.
+ */
+class UncloneableAgent extends https.Agent {}
+(UncloneableAgent.prototype as unknown as { isImmutable: boolean }).isImmutable = true;
+
 /** Node's bundled roots plus the file NODE_EXTRA_CA_CERTS names: an explicit `ca` option replaces both, so we add them back. */
 function defaultTrust(): string[] {
   const extraFile = process.env.NODE_EXTRA_CA_CERTS;
@@ -33,7 +41,7 @@ export function trustedAgentFor(url: URL, caCertPem?: string | null): https.Agen
   if (url.protocol !== 'https:' || !caCertPem) return undefined;
   let agent = agents.get(caCertPem);
   if (!agent) {
-    agent = new https.Agent({ ca: [...defaultTrust(), caCertPem], keepAlive: true, maxSockets: 16 });
+    agent = new UncloneableAgent({ ca: [...defaultTrust(), caCertPem], keepAlive: true, maxSockets: 16 });
     agents.set(caCertPem, agent);
   }
   return agent;
