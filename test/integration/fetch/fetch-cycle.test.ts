@@ -1,0 +1,166 @@
+// The polling cycle end to end on SQLite: real Dovecot, real OAuth server (tokens from the real Connect flow),
+// the reference host's ticket store. One ticket per message, byte-identical; post-fetch actions checked on the
+// server by a separate client; UIDVALIDITY change; quarantine.
+import { ImapFlow } from 'imapflow';
+import type { TestDatabase } from '../../helpers/databases';
+import { testDatabases } from '../../helpers/databases';
+import { startDovecot, startOAuthServer, tempDir, type DovecotHandle, type OAuthServerHandle, type TestUser } from '../../helpers/test-env';
+import { codeFlowTokens } from '../imap/code-flow-token';
+import { createFetchWorld, type FetchWorld } from './fetch-world';
+import { fullCorpus, numberedMessage, servedByDovecot, sha256 } from './mail-corpus';
+
+const extraUsers: TestUser[] = ['dave', 'hank'].map((name) => ({ login: `${name}@example.test`, email: `${name}@example.test`, password: `${name}-password`, name }));
+
+let db: TestDatabase;
+let oauthServer: OAuthServerHandle;
+let dovecot: DovecotHandle;
+let world: FetchWorld;
+const poison = new Set<string>();
+
+/** A separate IMAP client (its own grant) to look at the server. */
+async function inspect<T>(mailbox: string, folder: string, look: (client: ImapFlow) => Promise<T>): Promise<T> {
+  const { accessToken } = await codeFlowTokens(oauthServer, mailbox);
+  const client = new ImapFlow({ host: '127.0.0.1', port: dovecot.ports.imap, secure: false, doSTARTTLS: false, auth: { user: mailbox, accessToken }, logger: false });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const box = await client.mailboxOpen(folder);
+    if (box.exists === 0) return await look(client);
+    return await look(client);
+  } finally {
+    await client.logout();
+  }
+}
+
+async function flagsOf(mailbox: string, folder: string): Promise<{ uid: number; seen: boolean; sha: string }[]> {
+  return inspect(mailbox, folder, async (client) => {
+    if (!client.mailbox || client.mailbox.exists === 0) return [];
+    const all = await client.fetchAll('1:*', { uid: true, flags: true, source: true }, { uid: true });
+    return all.map((m) => ({ uid: m.uid, seen: m.flags?.has('\\Seen') ?? false, sha: sha256(m.source ?? Buffer.alloc(0)) }));
+  });
+}
+
+async function ticketsOf(accountId: string) {
+  return (await world.tickets.list({ accountId, limit: 10_000 })).reverse();
+}
+
+beforeAll(async () => {
+  const dir = tempDir('o2m-fetch');
+  const sqlite = testDatabases().find((provider) => provider.name === 'sqlite');
+  if (!sqlite) throw new Error('SQLite test database missing');
+  db = await sqlite.create();
+  oauthServer = await startOAuthServer({ profile: 'microsoft', dir, users: [...(await import('../../helpers/test-env')).DEFAULT_USERS, ...extraUsers] });
+  dovecot = await startDovecot({ dir, oauth: oauthServer });
+  world = await createFetchWorld({
+    knex: db.knex, oauthServer, dovecot,
+    config: { fetch: { quarantineAfter: 2, batchSize: 4 } },
+    beforeIngest: (message) => {
+      if ([...poison].some((marker) => message.raw.includes(marker))) throw new Error('the ticket rules rejected this message');
+    },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await dovecot?.stop();
+  await oauthServer?.stop();
+  await db?.destroy();
+});
+
+describe('fetch cycle on Dovecot (SQLite)', () => {
+  it('turns every corpus message into exactly one ticket with the byte-identical source; a second cycle ingests nothing', async () => {
+    const corpus = fullCorpus(3);
+    await dovecot.seed('alice@example.test', corpus.map((m) => m.raw));
+    const account = await world.addAccount('alice@example.test');
+    expect(account.status).toBe('connected');
+    const [first] = await world.poll(account.id);
+    expect(first).toMatchObject({ outcome: 'polled', fetched: corpus.length, skipped: 0, failed: 0, status: 'connected' });
+    const tickets = await ticketsOf(account.id);
+    expect(tickets.map((t) => t.sha256)).toEqual(corpus.map((m) => sha256(servedByDovecot(m.raw))));
+    expect(new Set(tickets.map((t) => t.dedupeKey)).size).toBe(corpus.length);
+    for (const ticket of tickets) expect(ticket.dedupeKey.startsWith(`${account.id}:`)).toBe(true);
+    // Every message but the NUL one (Dovecot serves NUL as 0x80) is exactly the seeded file.
+    const exact = tickets.filter((t, i) => t.sha256 === sha256(corpus[i].raw)).length;
+    expect(exact).toBe(corpus.length - 1);
+    expect((await flagsOf('alice@example.test', 'INBOX')).every((m) => m.seen)).toBe(true);
+
+    const [second] = await world.poll(account.id);
+    expect(second).toMatchObject({ outcome: 'polled', fetched: 0, duplicates: 0, failed: 0 });
+    expect(await world.tickets.count()).toBeGreaterThanOrEqual(corpus.length);
+    expect((await ticketsOf(account.id)).length).toBe(corpus.length);
+    expect(await world.ledger.getCursor(account.id, 'INBOX')).toMatchObject({ lastUid: corpus.length });
+  });
+
+  it('applies each post-fetch action on the server (seen flag, target folder, expunged, untouched)', async () => {
+    const folders = { ActSeen: 'mark_seen', ActMove: 'move:Processed', ActDelete: 'delete', ActKeep: 'keep' } as const;
+    const seeded = new Map<string, Buffer[]>();
+    for (const folder of Object.keys(folders)) {
+      const raws = [1, 2, 3].map((n) => numberedMessage(n, folder).raw);
+      seeded.set(folder, raws);
+      await dovecot.seed('bob@example.test', raws, folder);
+    }
+    await dovecot.seed('bob@example.test', [], 'Processed');
+    for (const [folder, postFetch] of Object.entries(folders)) {
+      const account = await world.addAccount('bob@example.test', { folder, postFetch });
+      const [result] = await world.poll(account.id);
+      expect({ folder, ...result }).toMatchObject({ folder, outcome: 'polled', fetched: 3, failed: 0 });
+      expect(result.error).toBeUndefined();
+      const deliveries = await world.ledger.listDeliveries({ accountId: account.id, folder, uidValidity: (await world.ledger.getCursor(account.id, folder))!.uidValidity });
+      expect(deliveries.map((d) => d.state)).toEqual(['post_action_done', 'post_action_done', 'post_action_done']);
+    }
+    const shas = (folder: string) => seeded.get(folder)!.map((raw) => sha256(raw));
+    expect(await flagsOf('bob@example.test', 'ActSeen')).toEqual(shas('ActSeen').map((sha, i) => ({ uid: i + 1, seen: true, sha })));
+    expect(await flagsOf('bob@example.test', 'ActMove')).toEqual([]);
+    expect((await flagsOf('bob@example.test', 'Processed')).map((m) => m.sha)).toEqual(shas('ActMove'));
+    expect(await flagsOf('bob@example.test', 'ActDelete')).toEqual([]);
+    expect(await flagsOf('bob@example.test', 'ActKeep')).toEqual(shas('ActKeep').map((sha, i) => ({ uid: i + 1, seen: false, sha })));
+  });
+
+  it('rescans after a UIDVALIDITY change (recreateMailbox) without a single duplicate ticket', async () => {
+    const first = [1, 2, 3, 4, 5].map((n) => numberedMessage(n, 'dave').raw);
+    await dovecot.seed('dave@example.test', first);
+    const account = await world.addAccount('dave@example.test', { postFetch: 'keep' });
+    const [before] = await world.poll(account.id);
+    expect(before).toMatchObject({ fetched: 5 });
+    const cursorBefore = await world.ledger.getCursor(account.id, 'INBOX');
+    const recreated = await dovecot.recreateMailbox('dave@example.test');
+    expect(String(recreated.uidValidity)).not.toBe(cursorBefore?.uidValidity);
+    await dovecot.seed('dave@example.test', [6, 7].map((n) => numberedMessage(n, 'dave').raw));
+    const [after] = await world.poll(account.id);
+    expect(after).toMatchObject({ outcome: 'polled', fetched: 2, duplicates: 5, failed: 0 });
+    expect(await world.ledger.getCursor(account.id, 'INBOX')).toMatchObject({ uidValidity: String(recreated.uidValidity), lastUid: 7 });
+    const tickets = await ticketsOf(account.id);
+    expect(tickets.map((t) => t.messageId)).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `<dave-${n}@example.test>`));
+    const [third] = await world.poll(account.id);
+    expect(third).toMatchObject({ fetched: 0, duplicates: 0 });
+  });
+
+  it('quarantines a message the host keeps rejecting after N tries, with one notification, and moves on', async () => {
+    poison.add('POISON-hank');
+    await dovecot.seed('hank@example.test', [numberedMessage(1, 'hank').raw, Buffer.from('Message-ID: <p@hank>\r\nSubject: POISON-hank\r\n\r\nx\r\n'), numberedMessage(3, 'hank').raw]);
+    const account = await world.addAccount('hank@example.test');
+    const [first] = await world.poll(account.id);
+    expect(first).toMatchObject({ outcome: 'polled', fetched: 2, failed: 1, quarantined: 0, status: 'connected' });
+    expect(await world.ledger.getCursor(account.id, 'INBOX')).toMatchObject({ lastUid: 1 });
+    await dovecot.seed('hank@example.test', [numberedMessage(4, 'hank').raw]);
+    const [second] = await world.poll(account.id);
+    expect(second).toMatchObject({ fetched: 1, failed: 1, quarantined: 1 });
+    expect(await world.ledger.getCursor(account.id, 'INBOX')).toMatchObject({ lastUid: 4 });
+    const [third] = await world.poll(account.id);
+    expect(third).toMatchObject({ fetched: 0, failed: 0 });
+    const quarantine = (await world.openNotifications()).filter((n) => n.key.includes(`message:${account.id}:quarantined`));
+    expect(quarantine).toEqual([expect.objectContaining({ occurrences: 1 })]);
+    const events = await world.repositories.events.list({ accountId: account.id, limit: 100 });
+    expect(events.filter((e) => e.type === 'message_quarantined')).toHaveLength(1);
+    // the poison message stays on the server, unseen; the others were handled
+    expect((await flagsOf('hank@example.test', 'INBOX')).map((m) => m.seen)).toEqual([true, false, true, true]);
+    expect((await ticketsOf(account.id)).map((t) => t.messageId)).toEqual(['<hank-1@example.test>', '<hank-3@example.test>', '<hank-4@example.test>']);
+  });
+
+  it('never writes a token into the log or the events', async () => {
+    const rows = await world.repositories.tokens.find('1');
+    expect(rows?.accessToken).toBeTruthy();
+    const haystack = JSON.stringify(world.logger.lines) + JSON.stringify(await world.repositories.events.list({ limit: 1000 }));
+    expect(haystack).not.toContain(rows!.accessToken);
+    if (rows!.refreshToken) expect(haystack).not.toContain(rows!.refreshToken);
+  });
+});
