@@ -1,0 +1,250 @@
+// The admin mail-account screen in Chromium against the reference host, the local OAuth2 server and Dovecot:
+// app + account created in the browser, Connect, Fetch now, tickets; a revoked grant -> needs re-authorization with
+// its reason -> Re-authorize -> connected, no ticket lost or duplicated; CSRF, sign-in and admin checks; inert
+// markup; callback failures that leave the account as it was; the README screenshots.
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { ERROR_CODES } from '../../plugin/errors';
+import { ADMIN, AGENT, mail, newContext, PLUGIN, signIn, startWorld, type E2eWorld } from './e2e-world';
+
+jest.setTimeout(120_000);
+
+const MAILBOX = 'alice@example.test';
+const XSS = '<img src=x onerror=alert(1)>';
+
+let world: E2eWorld;
+let admin: BrowserContext;
+let page: Page;
+let accountId: string;
+const dialogs: string[] = [];
+
+async function tickets(): Promise<{ count: number; keys: number; messageIds: string[] }> {
+  const rows = (await world.db('host_tickets').select('dedupe_key', 'message_id')) as Array<{ dedupe_key: string; message_id: string | null }>;
+  return { count: rows.length, keys: new Set(rows.map((r) => r.dedupe_key)).size, messageIds: rows.map((r) => r.message_id ?? '').sort() };
+}
+
+async function accountRow(): Promise<{ status: string; status_code: string | null; authorized_identity: string | null }> {
+  return world.db('oauth2_mail_accounts').where({ id: accountId }).first('status', 'status_code', 'authorized_identity');
+}
+
+async function tokenVersion(): Promise<string> {
+  const row = (await world.db('oauth2_mail_tokens').where({ account_id: accountId }).first()) as Record<string, unknown> | undefined;
+  return row ? `${String(row.version)}:${String(row.obtained_at ?? '')}` : 'none';
+}
+
+/** Connect / Re-authorize from the account page, signing in at the provider as `login`. */
+async function connectAs(login: string, password: string, options: { screenshot?: string; cancel?: boolean } = {}): Promise<void> {
+  await page.goto(`${world.host.url}${PLUGIN}/accounts/${accountId}`);
+  await Promise.all([page.waitForURL((url) => url.origin === world.oauth.origin), page.click(`#connect-${accountId} button`)]);
+  await page.waitForSelector('#login');
+  if (options.screenshot) await page.screenshot({ path: join(world.screenshotDir, options.screenshot) });
+  if (options.cancel) {
+    await Promise.all([page.waitForURL((url) => url.pathname === `${PLUGIN}/callback`), page.click('#abort')]);
+    return;
+  }
+  await page.fill('#login', login);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForURL((url) => url.pathname === `${PLUGIN}/callback`, { timeout: 30_000 }), page.click('#submit')]);
+}
+
+/** Fetch now from the account page; the scheduler may be polling the same account, so "busy" is retried. */
+async function fetchNow(): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    await page.goto(`${world.host.url}${PLUGIN}/accounts/${accountId}`);
+    await Promise.all([page.waitForURL(/notice=/), page.click('#fetch-now button')]);
+    const notice = (await page.textContent('#notice')) ?? '';
+    if (!notice.includes('being fetched right now') || attempt >= 20) return notice;
+    await page.waitForTimeout(500);
+  }
+}
+
+/** The scheduler polls too: wait until the ticket count settles at `count`. */
+async function waitForTickets(count: number): Promise<void> {
+  for (let i = 0; i < 100 && (await tickets()).count < count; i++) await page.waitForTimeout(200);
+  expect((await tickets()).count).toBe(count);
+}
+
+beforeAll(async () => {
+  // 60 s tokens: below the 300 s refresh skew, so every poll refreshes and a revoked grant shows at once.
+  world = await startWorld(60);
+  await world.dovecot.seed(MAILBOX, [mail('first', 'Printer on floor 3 is jammed'), mail('second', 'VPN drops every hour'), mail('third', 'Request: new laptop for Kim')]);
+  admin = await newContext(world);
+  page = await admin.newPage();
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+});
+
+afterAll(async () => {
+  await world?.stop();
+});
+
+test('a signed-out visitor is sent to the sign-in page and cannot post', async () => {
+  const visitor = await newContext(world);
+  const anon = await visitor.newPage();
+  await anon.goto(`${world.host.url}${PLUGIN}/accounts`);
+  expect(new URL(anon.url()).pathname).toBe('/login');
+  const post = await visitor.request.post(`${world.host.url}${PLUGIN}/apps`, { form: { provider: 'google', name: 'x', clientId: 'x', clientSecret: 'y' }, maxRedirects: 0 });
+  expect([303, 401, 403]).toContain(post.status());
+  await visitor.close();
+});
+
+test('an admin creates an app registration and a mail account in the browser', async () => {
+  await signIn(page, world, ADMIN, `${PLUGIN}/accounts`);
+  await page.goto(`${world.host.url}${PLUGIN}/accounts`);
+  await page.click('#add-app');
+  await page.click('#provider-microsoft');
+  // The exact redirect URI to register is shown, ready to copy.
+  expect(await page.inputValue('#redirect-uri')).toBe(`${world.host.url}${PLUGIN}/callback`);
+  expect(await page.inputValue('#requested-scopes')).toContain('https://outlook.office.com/IMAP.AccessAsUser.All');
+  await page.fill('#f-name', 'Contoso Entra app');
+  await page.fill('#f-tenant', world.oauth.tenant ?? 'organizations');
+  await page.fill('#f-clientId', world.oauth.client.clientId);
+  await page.fill('#f-clientSecret', world.oauth.client.clientSecret);
+  await page.fill('#f-secretExpiresAt', new Date(Date.now() + 200 * 86_400_000).toISOString().slice(0, 10));
+  await page.click('#advanced summary');
+  await page.fill('#f-issuerUrl', world.oauth.issuer);
+  await Promise.all([page.waitForURL(/notice=app_created/), page.click('#app-form button[type=submit]')]);
+  expect(await page.textContent('#app-list')).toContain('Contoso Entra app');
+  expect(await page.content()).not.toContain(world.oauth.client.clientSecret);
+
+  await page.click('#add-account');
+  // A validation error is shown next to its field and nothing is saved.
+  await page.fill('#f-mailbox', 'not an address');
+  await page.fill('#f-host', '127.0.0.1');
+  await page.fill('#f-port', String(world.dovecot.ports.imaps));
+  await page.selectOption('#f-tls', 'implicit');
+  await page.selectOption('#f-initialSync', 'all');
+  await page.fill('#f-pollIntervalSeconds', '3600');
+  await page.$eval('#account-form', (form) => form.setAttribute('novalidate', ''));
+  await page.click('#account-form button[type=submit]');
+  expect(await page.textContent('#e-mailbox')).toContain('must be a mail address');
+  expect(await page.inputValue('#f-host')).toBe('127.0.0.1');
+  expect(await world.db('oauth2_mail_accounts').count({ n: '*' }).first()).toMatchObject({ n: 0 });
+
+  await page.fill('#f-mailbox', MAILBOX);
+  await Promise.all([page.waitForURL(/notice=account_created/), page.click('#account-form button[type=submit]')]);
+  accountId = /\/accounts\/([^/?]+)/.exec(page.url())![1]!;
+  expect(await page.getAttribute('#account-status', 'data-status')).toBe('not_connected');
+});
+
+test('Connect: sign in at the provider, back connected; Fetch now turns the mail into tickets', async () => {
+  await connectAs('alice@example.test', 'alice-password', { screenshot: 'provider-login.png' });
+  expect(await page.textContent('main')).toContain('Mailbox connected');
+  await page.goto(`${world.host.url}${PLUGIN}/accounts/${accountId}`);
+  expect(await page.getAttribute('#account-status', 'data-status')).toBe('connected');
+  expect(await page.textContent('#account-status')).toContain(`signed in as ${MAILBOX}`);
+
+  expect(await fetchNow()).toMatch(/Fetch now: \d+ new messages? fetched/);
+  await waitForTickets(3);
+  await page.reload();
+  expect(await page.textContent('#messages-fetched')).toBe('3');
+  await page.screenshot({ path: join(world.screenshotDir, 'account-connected.png'), fullPage: true });
+
+  await page.goto(`${world.host.url}/tickets`);
+  const subjects = await page.locator('#tickets tbody tr').allTextContents();
+  expect(subjects).toHaveLength(3);
+  expect(subjects.join('\n')).toContain('VPN drops every hour');
+  await page.goto(`${world.host.url}${PLUGIN}/accounts`);
+  await page.screenshot({ path: join(world.screenshotDir, 'account-list.png'), fullPage: true });
+});
+
+test('the connection test shows token, login, folders and message count', async () => {
+  await page.goto(`${world.host.url}${PLUGIN}/accounts/${accountId}`);
+  await page.click('#test-connection button');
+  await page.waitForSelector('#connection-test');
+  expect(await page.getAttribute('#connection-test', 'data-ok')).toBe('true');
+  for (const step of ['token', 'login', 'folders', 'messages']) expect(await page.getAttribute(`li[data-step=${step}]`, 'data-outcome')).toBe('ok');
+  expect(await page.textContent('li[data-step=messages]')).toContain('holds 3 messages');
+});
+
+test('a revoked grant: needs re-authorization with its reason, Re-authorize, connected again, no ticket lost or duplicated', async () => {
+  expect(await world.oauth.revokeUser(MAILBOX)).toBeGreaterThanOrEqual(1);
+  await world.dovecot.seed(MAILBOX, [mail('fourth', 'Password reset for Jo'), mail('fifth', 'Broken monitor cable')]);
+  const notice = await fetchNow();
+  expect(notice).toContain('Fetch now failed');
+  expect(await page.getAttribute('#account-status', 'data-status')).toBe('needs_reauth');
+  const status = (await page.textContent('#account-status')) ?? '';
+  expect(status).toContain('needs re-authorization');
+  expect(status).toContain(ERROR_CODES.ERR_GRANT_INVALID.message);
+  expect(status).toContain(ERROR_CODES.ERR_GRANT_INVALID.fix);
+  expect(await page.textContent(`#connect-${accountId} button`)).toBe('Re-authorize');
+  expect((await tickets()).count).toBe(3);
+
+  await connectAs('alice@example.test', 'alice-password');
+  expect(await page.textContent('main')).toContain('Mailbox connected');
+  expect(await fetchNow()).toMatch(/Fetch now: \d+ new messages? fetched/);
+  await waitForTickets(5);
+  expect(await page.getAttribute('#account-status', 'data-status')).toBe('connected');
+  // Again: nothing new, nothing twice.
+  expect(await fetchNow()).toContain('0 new messages fetched');
+  const after = await tickets();
+  expect(after).toEqual({ count: 5, keys: 5, messageIds: ['<fifth@e2e.example>', '<first@e2e.example>', '<fourth@e2e.example>', '<second@e2e.example>', '<third@e2e.example>'] });
+});
+
+test('callback failures say what happened and leave the account as it was', async () => {
+  const before = { row: await accountRow(), token: await tokenVersion() };
+  expect(before.row.status).toBe('connected');
+
+  // The user cancels at the provider: error=access_denied.
+  await connectAs('', '', { cancel: true });
+  expect(await page.textContent('main')).toContain('The mailbox was not connected');
+  expect(await page.textContent('main')).toContain(ERROR_CODES.ERR_AUTHORIZATION_DENIED.message);
+
+  // Someone else signs in: bob cannot open alice's mailbox.
+  await connectAs('bob@example.test', 'bob-password');
+  const mismatch = (await page.textContent('main')) ?? '';
+  expect(mismatch).toContain('The mailbox was not connected');
+  expect(mismatch).toContain('bob@example.test');
+  expect(mismatch).toContain(ERROR_CODES.ERR_IDENTITY_MISMATCH.fix);
+
+  // A successful sign-in's callback URL used a second time.
+  await connectAs('alice@example.test', 'alice-password');
+  const used = page.url();
+  expect(await page.textContent('main')).toContain('Mailbox connected');
+  const reconnected = await tokenVersion();
+  await page.goto(used);
+  expect(await page.textContent('main')).toContain(ERROR_CODES.ERR_STATE_REPLAYED.message);
+
+  const after = await accountRow();
+  expect(after).toEqual({ ...before.row, status: 'connected' });
+  expect(after.authorized_identity).toBe(MAILBOX);
+  expect(await tokenVersion()).toBe(reconnected);
+});
+
+test('a forged or absent CSRF token is refused and changes nothing', async () => {
+  const url = `${world.host.url}${PLUGIN}/accounts/${accountId}/disconnect`;
+  const absent = await admin.request.post(url, { form: { confirm: 'yes' }, maxRedirects: 0 });
+  expect(absent.status()).toBe(403);
+  const forged = await admin.request.post(url, { form: { _csrf: 'forged-token', confirm: 'yes' }, maxRedirects: 0 });
+  expect(forged.status()).toBe(403);
+  expect((await accountRow()).status).toBe('connected');
+});
+
+test('a non-admin is refused', async () => {
+  const agentContext = await newContext(world);
+  const agentPage = await agentContext.newPage();
+  await signIn(agentPage, world, AGENT, '/tickets');
+  const screen = await agentPage.goto(`${world.host.url}${PLUGIN}/accounts`);
+  expect(screen?.status()).toBe(403);
+  const csrf = await agentPage.goto(`${world.host.url}/tickets`).then(() => agentPage.getAttribute('input[name=_csrf]', 'value'));
+  const post = await agentContext.request.post(`${world.host.url}${PLUGIN}/accounts/${accountId}/disconnect`, { form: { _csrf: csrf ?? '' }, maxRedirects: 0 });
+  expect(post.status()).toBe(403);
+  expect((await accountRow()).status).toBe('connected');
+  await agentContext.close();
+});
+
+test('markup in names renders inert', async () => {
+  await page.goto(`${world.host.url}${PLUGIN}/apps/new?provider=google`);
+  await page.fill('#f-name', XSS);
+  await page.fill('#f-clientId', 'xss-client.apps.googleusercontent.com');
+  await page.fill('#f-clientSecret', 'xss-secret');
+  await Promise.all([page.waitForURL(/notice=app_created/), page.click('#app-form button[type=submit]')]);
+  expect(await page.textContent('#app-list')).toContain(XSS);
+  expect(await page.locator('main img').count()).toBe(0);
+  await page.goto(`${world.host.url}${PLUGIN}/accounts/new`);
+  expect(await page.locator('main img').count()).toBe(0);
+  expect(await page.textContent('#f-appId')).toContain(XSS);
+  expect(dialogs).toEqual([]);
+});
