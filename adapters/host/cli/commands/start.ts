@@ -34,6 +34,7 @@ export function register(program: Command, context: CliContext): void {
       process.once('SIGTERM', () => stop('SIGTERM'));
       try {
         await host.ensureFirstAdmin();
+        await host.sessions.purgeExpired();
         const url = await host.listen({ port: options.port, host: options.host });
         const problems: string[] = [];
         for (const report of await host.activatePlugins()) if (!report.ok) problems.push(`plugin ${report.id} is not active: ${report.problems.join('; ')}`);
