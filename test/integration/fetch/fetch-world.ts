@@ -41,6 +41,8 @@ export interface FetchWorld {
   readonly appId: string;
   /** Creates an account for `mailbox` and connects it by signing `login` in (default: the mailbox's user). */
   addAccount(mailbox: string, fields?: Record<string, unknown>, login?: string): Promise<MailAccount>;
+  /** Runs Connect again for an existing account (re-authorization). */
+  reconnect(accountId: string, login: string): Promise<MailAccount>;
   /** Polls every enabled, connected account now (or one). */
   poll(accountId?: string): Promise<AccountPollResult[]>;
   /** Open notifications of the plugin, with how often each incident was reported. */
@@ -122,17 +124,20 @@ export async function createFetchWorld(options: FetchWorldOptions): Promise<Fetc
     clientSecret: oauthServer.client.clientSecret,
   }, null);
 
-  return {
+  const world: FetchWorld = {
     knex, config, repositories, ledger, tickets, notifications, logger, oauth, fetch, appId: app.id,
     async addAccount(mailbox, fields = {}, login) {
       const account = await oauth.accounts.create({
         appId: app.id, mailbox, host: '127.0.0.1', port: dovecot.ports.imaps, tls: 'implicit', initialSync: 'all', postFetch: 'mark_seen', ...fields,
       }, 'admin-1');
-      const user = oauthServer.user(login ?? mailbox);
-      const { authorizationUrl } = await oauth.authorization.start(account.id, 'admin-1');
+      return world.reconnect(account.id, login ?? mailbox);
+    },
+    async reconnect(accountId, login) {
+      const user = oauthServer.user(login);
+      const { authorizationUrl } = await oauth.authorization.start(accountId, 'admin-1');
       const back = new URL(await completeAuthorization(authorizationUrl, { login: user.login, password: user.password ?? '', caCertPem: oauthServer.caCertPem }));
       await oauth.authorization.complete(Object.fromEntries(back.searchParams), 'admin-1');
-      return (await repositories.accounts.find(account.id)) as MailAccount;
+      return (await repositories.accounts.find(accountId)) as MailAccount;
     },
     poll(accountId) {
       return fetch.cycle.run({ signal: new AbortController().signal, includeNotDue: true, ...(accountId ? { accountId } : {}) });
@@ -142,4 +147,5 @@ export async function createFetchWorld(options: FetchWorldOptions): Promise<Fetc
       return rows.map((row) => ({ key: row.key, title: row.title, occurrences: Number(row.occurrences) }));
     },
   };
+  return world;
 }
