@@ -11,7 +11,7 @@ import { AuthorizationCode, type ModuleOptions } from 'simple-oauth2';
 import { z } from 'zod';
 import { PluginError } from '../../plugin/errors';
 import { systemClock, type Clock } from '../../plugin/ports/clock';
-import type { JsonWebKeySet, OAuthClient, OAuthClientConfig, ProviderMetadata, TokenSet } from '../../plugin/ports/oauth-client';
+import { attachIssuedRefreshToken, type JsonWebKeySet, type OAuthClient, type OAuthClientConfig, type ProviderMetadata, type TokenSet } from '../../plugin/ports/oauth-client';
 import { httpRequest, HttpTransportError, isJsonMediaType, type HttpResponse } from '../http/http-request';
 import { trustedAgentFor } from '../http/trusted-agent';
 import { errorFromAnswer, errorFromBoom } from './provider-error';
@@ -92,7 +92,13 @@ export class SimpleOAuth2Client implements OAuthClient {
       throw errorFromBoom('The token endpoint', error);
     }
     // simple-oauth2 5.1.0 copies `this.refresh_token` (always undefined) when the answer has none: that is "none".
-    return parseTokenResponse(stripExpiresAt(raw), this.clock.now());
+    try {
+      return parseTokenResponse(stripExpiresAt(raw), this.clock.now());
+    } catch (error) {
+      const issued = (raw as { refresh_token?: unknown } | null)?.refresh_token;
+      // A rotating provider has retired the old refresh token by now: hand the new one over so the grant survives.
+      throw typeof issued === 'string' && issued.length > 0 && typeof error === 'object' && error !== null ? attachIssuedRefreshToken(error, issued) : error;
+    }
   }
 
   /** @inheritdoc */

@@ -20,7 +20,7 @@ import type { AccountRepository, MailAccount } from '../ports/account-repository
 import type { AppRegistration, AppRepository } from '../ports/app-repository';
 import type { Clock } from '../ports/clock';
 import type { LoggerPort } from '../ports/host';
-import type { OAuthClient, TokenSet } from '../ports/oauth-client';
+import { issuedRefreshToken, type OAuthClient, type TokenSet } from '../ports/oauth-client';
 import type { StoredToken, TokenRepository } from '../ports/token-repository';
 import type { AccessTokenGrant, AccessTokenProvider } from './access-token-provider';
 import { TOKEN_STATUS_CODES, type AccountIncidents } from './account-incidents';
@@ -231,7 +231,8 @@ export class TokenService implements AccessTokenProvider {
         { refreshToken: row.refreshToken, scope },
       );
     } catch (thrown) {
-      return this.refreshFailed(account, app, row, provider.classify(toPluginError(thrown)), mode);
+      const current = await this.keepIssuedRefreshToken(account, row, issuedRefreshToken(thrown));
+      return this.refreshFailed(account, app, current, provider.classify(toPluginError(thrown)), mode);
     }
 
     const now = this.deps.clock.now();
@@ -256,6 +257,30 @@ export class TokenService implements AccessTokenProvider {
     if (rotated) await this.deps.incidents.record('token_rotated', account, null, 'The provider rotated the refresh token; the new one is stored.');
     await this.deps.incidents.recovered(account, { onlyFromCodes: TOKEN_STATUS_CODES, detail: connectedDetail(account.authorizedIdentity, account.mailbox) });
     return grantOf(saved);
+  }
+
+  /**
+   * An unusable answer that still carried a new refresh token: a rotating provider has retired the old one, so
+   * the new one is stored (with the old access token) before anything else happens.
+   * @returns the row to continue with
+   */
+  private async keepIssuedRefreshToken(account: MailAccount, row: StoredToken, issued: string | null): Promise<StoredToken> {
+    if (!issued || issued === row.refreshToken) return row;
+    try {
+      const saved = await this.deps.tokens.compareAndSwap(account.id, row.version, {
+        accessToken: row.accessToken,
+        accessTokenExpiresAt: row.accessTokenExpiresAt,
+        refreshToken: issued,
+        scope: row.scope,
+        at: row.refreshedAt,
+      });
+      if (!saved) return row;
+      await this.deps.incidents.record('token_rotated', account, null, 'The provider rotated the refresh token in an answer that was otherwise unusable; the new refresh token is stored.');
+      return saved;
+    } catch (error) {
+      this.deps.logger.error('oauth2-mail: a rotated refresh token could not be stored', { accountId: account.id, code: toPluginError(error).code });
+      return row;
+    }
   }
 
   private async refreshFailed(account: MailAccount, app: AppRegistration, row: StoredToken, error: PluginError, mode: RefreshMode): Promise<AccessTokenGrant> {

@@ -96,3 +96,27 @@ export interface OAuthClient {
    */
   fetchUserinfo(userinfoUrl: string, accessToken: string): Promise<Readonly<Record<string, unknown>>>;
 }
+
+/**
+ * Where an adapter leaves a refresh token the provider issued in an answer that was otherwise unusable (say
+ * `expires_in: "abc"`): a provider that rotates refresh tokens has already retired the old one, so dropping it
+ * would lose the grant. A non-enumerable symbol property, so it never reaches a log line or a JSON body.
+ */
+export const ISSUED_REFRESH_TOKEN: unique symbol = Symbol.for('oauth2-mail.issuedRefreshToken');
+
+/**
+ * Attaches the refresh token of an unusable answer to the error about it (adapters only).
+ * @param error - the ERR_TOKEN_RESPONSE_INVALID error
+ * @param refreshToken - the refresh token found in the answer
+ */
+export function attachIssuedRefreshToken<E extends object>(error: E, refreshToken: string): E {
+  Object.defineProperty(error, ISSUED_REFRESH_TOKEN, { value: refreshToken, enumerable: false, configurable: false, writable: false });
+  return error;
+}
+
+/** The refresh token an unusable answer carried, if the adapter attached one. */
+export function issuedRefreshToken(error: unknown): string | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const value = (error as { [ISSUED_REFRESH_TOKEN]?: unknown })[ISSUED_REFRESH_TOKEN];
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}

@@ -1,5 +1,5 @@
 import { PluginError } from '../../../plugin/errors';
-import type { TokenSet } from '../../../plugin/ports/oauth-client';
+import { attachIssuedRefreshToken, type TokenSet } from '../../../plugin/ports/oauth-client';
 import { incidentKey } from '../../../plugin/oauth/account-incidents';
 import { createWorld, seedMicrosoftAccount, type World } from './world';
 
@@ -190,6 +190,22 @@ describe('TokenService', () => {
     await world.tokens.delete(accountId);
     await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({ code: 'ERR_NOT_CONNECTED' });
     expect(world.oauth.refreshCalls).toHaveLength(0);
+  });
+
+  it('an unusable answer that still carries a rotated refresh token: the new refresh token is stored, the old access token kept', async () => {
+    const world = createWorld();
+    const { accountId } = await connected(world, -1);
+    world.oauth.onRefresh = async (_grant, call) => {
+      if (call === 1) throw attachIssuedRefreshToken(new PluginError('ERR_TOKEN_RESPONSE_INVALID', 'expires_in must be a positive number of seconds'), 'refresh-rotated');
+      return tokenSet(world, call, `refresh-${call}`);
+    };
+    const error = await world.services.tokenService.getAccessToken(accountId).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_TOKEN_RESPONSE_INVALID' });
+    expect(JSON.stringify(error)).not.toContain('refresh-rotated');
+    expect(await world.tokens.find(accountId)).toMatchObject({ accessToken: 'access-0', refreshToken: 'refresh-rotated' });
+    world.clock.advance(60_000);
+    await world.services.tokenService.getAccessToken(accountId);
+    expect(world.oauth.refreshCalls.map((c) => c.refreshToken)).toEqual(['refresh-0', 'refresh-rotated']);
   });
 
   it('forceRefresh refreshes a token that still looks valid (the mail server said it expired)', async () => {
