@@ -5,10 +5,16 @@
  * the list: each contribution registers one thing and returns its Disposable.
  */
 import escapeHtml from 'escape-html';
+import { ImapFlowMailFetcher } from '../adapters/imapflow/imapflow-mail-fetcher';
+import { KnexMailLedger } from '../adapters/knex/knex-mail-ledger';
 import { createKnexRepositories, type KnexRepositories } from '../adapters/knex/knex-repositories';
 import { migrateLatest } from '../adapters/knex/migration-source';
+import { SimpleOAuth2Client } from '../adapters/simple-oauth2/simple-oauth2-client';
 import { parseConfig, type PluginConfig } from './config';
 import { PluginError } from './errors';
+import { createFetchServices, type FetchServices } from './fetch/fetch-services';
+import { createOAuthServices, type OAuthServices } from './oauth/oauth-services';
+import { systemClock } from './ports/clock';
 import type { Disposable, HostPort, LoggerPort } from './ports/host';
 
 /** Everything the contributions are built from. */
@@ -17,13 +23,20 @@ export interface PluginServices {
   readonly config: PluginConfig;
   readonly logger: LoggerPort;
   readonly repositories: KnexRepositories;
+  /** The OAuth core: token service (the poll cycle's AccessTokenProvider), Connect, keep-alive, app and account services. */
+  readonly oauth: OAuthServices;
+  /** The polling cycle and its scheduled task. */
+  readonly fetch: FetchServices;
 }
 
 /** Registers one thing with the host; returns what takes it back. */
 export type Contribution = (services: PluginServices) => Disposable | Promise<Disposable>;
 
-/** Interval of the fetch task: plugin.json `contributes.scheduledTasks[oauth2-mail.fetch].defaultIntervalSeconds`. */
-const FETCH_INTERVAL_MS = 60_000;
+/**
+ * How often the host wakes the fetch task. Shorter than plugin.json's `defaultIntervalSeconds` (60) on purpose:
+ * each account keeps its own interval (next_poll_at), so an account checked every 10-60 s is not held to 60.
+ */
+const FETCH_INTERVAL_MS = 15_000;
 
 /**
  * Parses the config, runs the plugin migrations (unless the host runs them) and builds the repositories.
@@ -37,7 +50,35 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     const applied = await migrateLatest(knex);
     if (applied.length > 0) logger.info('plugin migrations applied', { migrations: applied });
   }
-  return { host, config, logger, repositories: createKnexRepositories({ knex, secrets: host.secrets }) };
+  const repositories = createKnexRepositories({ knex, secrets: host.secrets });
+  const mailFetcher = new ImapFlowMailFetcher({ logger: logger.child({ component: 'imap' }), allowInsecureLoopback: config.allowInsecureLoopback });
+  const oauth = createOAuthServices({
+    repositories,
+    notify: host.notify,
+    logger,
+    clock: systemClock,
+    oauthClient: new SimpleOAuth2Client({ timeoutMs: config.token.httpTimeoutSeconds * 1000 }),
+    mailFetcher,
+    redirectUri: () => host.routes.publicUrl('/callback'),
+    config,
+  });
+  const fetch = createFetchServices({
+    accounts: repositories.accounts,
+    events: repositories.events,
+    ledger: new KnexMailLedger({ knex }),
+    tokens: oauth.tokenService,
+    fetcher: mailFetcher,
+    mail: { ingest: (message) => host.mail.ingest(message) },
+    notify: host.notify,
+    logger,
+    clock: systemClock,
+    config,
+    beforeCycle: async (signal) => {
+      await oauth.keepAlive.run(signal);
+    },
+    taskIntervalMs: FETCH_INTERVAL_MS,
+  });
+  return { host, config, logger, repositories, oauth, fetch };
 }
 
 /** The admin menu entry. */
@@ -74,17 +115,8 @@ const callbackRoute: Contribution = ({ host }) =>
     },
   });
 
-/** The polling task: for now it lists the due accounts and logs them. */
-const fetchTask: Contribution = ({ host, repositories, logger }) =>
-  host.scheduler.schedule({
-    id: 'oauth2-mail.fetch',
-    intervalMs: FETCH_INTERVAL_MS,
-    async run(signal) {
-      const due = await repositories.accounts.listDue(Date.now(), 100);
-      if (signal.aborted) return;
-      logger.info('fetch cycle: accounts due (fetching is not wired yet)', { count: due.length, accounts: due.map((a) => a.id) });
-    },
-  });
+/** The polling cycle (due accounts every few seconds; `runOnce` for the console's `poll --once`). */
+const fetchTask: Contribution = ({ host, fetch }) => host.scheduler.schedule(fetch.task);
 
 /** What `activate` registers, in order. */
 export const contributions: readonly Contribution[] = [accountsScreen, accountsPage, callbackRoute, fetchTask];
