@@ -104,7 +104,8 @@ export const microsoftProvider: OAuthProvider = {
 
   defaultScopes(app: AppRegistration, services: readonly MailService[]): string[] {
     const { resource } = cloudOf(app);
-    return ['openid', 'email', 'offline_access', ...services.map((service) => `${resource}${SERVICE_SCOPES[service]}`)];
+    // `profile` brings preferred_username (the UPN) into the ID token: needed to name a hybrid account's sign-in.
+    return ['openid', 'profile', 'email', 'offline_access', ...services.map((service) => `${resource}${SERVICE_SCOPES[service]}`)];
   },
 
   authorizeParams(_account: MailAccount): Readonly<Record<string, string>> {

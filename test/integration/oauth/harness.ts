@@ -35,7 +35,7 @@ export interface Core {
  * @param server - the local OAuth server (its CA is trusted)
  * @param options - a mail fetcher (default: refuses every login), token service tuning, a shared secret key
  */
-export async function buildCore(knex: Knex, server: OAuthServerHandle, options: { mailFetcher?: MailFetcher; tokenOptions?: TokenServiceOptions; secretKey?: Buffer; timeoutMs?: number } = {}): Promise<Core> {
+export async function buildCore(knex: Knex, server: OAuthServerHandle, options: { mailFetcher?: MailFetcher; mailCaCertPem?: string; tokenOptions?: TokenServiceOptions; secretKey?: Buffer; timeoutMs?: number } = {}): Promise<Core> {
   await migrateLatest(knex);
   const secretKey = options.secretKey ?? randomBytes(32);
   const repositories = createKnexRepositories({ knex, secrets: createTestSecrets(secretKey) });
@@ -49,6 +49,7 @@ export async function buildCore(knex: Knex, server: OAuthServerHandle, options: 
     clock: systemClock,
     oauthClient,
     mailFetcher: options.mailFetcher ?? new FakeMailFetcher(() => false),
+    mailCaCertPem: options.mailCaCertPem ?? null,
     redirectUri: REDIRECT_URI,
     config: parseConfig({}),
     tokenOptions: options.tokenOptions,

@@ -24,12 +24,12 @@ describe('Microsoft', () => {
       revocationUrl: null,
       issuer: `${loginHost}/{tenantid}/v2.0`,
     });
-    expect(ms.defaultScopes(a, ['imap'])).toEqual(['openid', 'email', 'offline_access', imapScope]);
+    expect(ms.defaultScopes(a, ['imap'])).toEqual(['openid', 'profile', 'email', 'offline_access', imapScope]);
     expect(ms.defaultServer(a, 'imap')).toEqual({ host: mailHost, port: 993, tls: 'implicit' });
   });
 
   it('scopes per protocol carry the Outlook resource prefix', () => {
-    expect(providerFor('microsoft').defaultScopes(app({}), ['imap', 'pop', 'smtp']).slice(3)).toEqual([
+    expect(providerFor('microsoft').defaultScopes(app({}), ['imap', 'pop', 'smtp']).slice(4)).toEqual([
       'https://outlook.office.com/IMAP.AccessAsUser.All',
       'https://outlook.office.com/POP.AccessAsUser.All',
       'https://outlook.office.com/SMTP.Send',

@@ -62,7 +62,7 @@ describe('TokenService', () => {
     const { accountId } = await connected(world, -1);
     world.oauth.onRefresh = async () => tokenSet(world, 1, 'refresh-1');
     await world.services.tokenService.getAccessToken(accountId);
-    expect(world.oauth.refreshCalls[0]!.scope).toBe('openid email offline_access https://outlook.office.com/IMAP.AccessAsUser.All');
+    expect(world.oauth.refreshCalls[0]!.scope).toBe('openid profile email offline_access https://outlook.office.com/IMAP.AccessAsUser.All');
   });
 
   it('invalid_grant on an unchanged row: needs_reauth, one event, one notification, and no second request for the same dead grant', async () => {
