@@ -10,9 +10,11 @@ import { KnexMailLedger } from '../adapters/knex/knex-mail-ledger';
 import { createKnexRepositories, type KnexRepositories } from '../adapters/knex/knex-repositories';
 import { migrateLatest } from '../adapters/knex/migration-source';
 import { SimpleOAuth2Client } from '../adapters/simple-oauth2/simple-oauth2-client';
+import { jsonApiRoutes } from './accounts/json-api';
 import { parseConfig, type PluginConfig } from './config';
 import { PluginError } from './errors';
 import { createFetchServices, type FetchServices } from './fetch/fetch-services';
+import { callbackRoute } from './oauth/callback-route';
 import { createOAuthServices, type OAuthServices } from './oauth/oauth-services';
 import { systemClock } from './ports/clock';
 import type { Disposable, HostPort, LoggerPort } from './ports/host';
@@ -103,23 +105,20 @@ const accountsPage: Contribution = ({ host, repositories }) =>
     },
   });
 
-/** GET /callback: the OAuth redirect target; answers 503 until the Connect flow is wired. */
-const callbackRoute: Contribution = ({ host }) =>
-  host.routes.register({
-    id: 'oauth2-mail.callback',
-    method: 'GET',
-    path: '/callback',
-    auth: 'none',
-    async handle() {
-      return { kind: 'page', status: 503, title: 'Connect is not available yet', html: '<p>Connect is not available yet: this version of oauth2-mail cannot complete a provider sign-in.</p>' };
-    },
-  });
+/** GET /callback: where the provider sends the admin back (Connect, plugin/oauth). */
+const callbackPage: Contribution = ({ host, oauth, logger }) => host.routes.register(callbackRoute(oauth.authorization, () => host.routes.publicUrl('/accounts'), logger));
+
+/** The JSON API for app registrations and mail accounts (the console drives it in process). */
+const jsonApi: Contribution = ({ host, oauth }) => {
+  const registered = jsonApiRoutes({ apps: oauth.apps, accounts: oauth.accounts }).map((route) => host.routes.register(route));
+  return { dispose: async () => { for (const disposable of registered.reverse()) await disposable.dispose(); } };
+};
 
 /** The polling cycle (due accounts every few seconds; `runOnce` for the console's `poll --once`). */
 const fetchTask: Contribution = ({ host, fetch }) => host.scheduler.schedule(fetch.task);
 
 /** What `activate` registers, in order. */
-export const contributions: readonly Contribution[] = [accountsScreen, accountsPage, callbackRoute, fetchTask];
+export const contributions: readonly Contribution[] = [accountsScreen, accountsPage, callbackPage, jsonApi, fetchTask];
 
 let active: { readonly services: PluginServices; readonly disposables: Disposable[] } | undefined;
 

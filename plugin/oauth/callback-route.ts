@@ -13,14 +13,15 @@ export const CALLBACK_ROUTE = { id: 'oauth2-mail.callback', method: 'GET', path:
 /**
  * The callback route.
  * @param authorization - completes Connect
- * @param accountsPath - the plugin path of the account screen (the "back" link)
+ * @param accountsUrl - the account screen's URL (the "back" link), read per request
  * @param logger - failures are logged with their code only
  */
-export function callbackRoute(authorization: Pick<AuthorizationService, 'complete'>, accountsPath: string, logger: LoggerPort): RouteDefinition {
+export function callbackRoute(authorization: Pick<AuthorizationService, 'complete'>, accountsUrl: string | (() => string), logger: LoggerPort): RouteDefinition {
   return {
     ...CALLBACK_ROUTE,
     auth: 'none',
     async handle(request) {
+      const accountsPath = typeof accountsUrl === 'function' ? accountsUrl() : accountsUrl;
       const { state, code, error, error_description, iss } = request.query;
       try {
         const result = await authorization.complete({ state, code, error, error_description, iss }, request.actor?.id ?? null);
