@@ -4,13 +4,14 @@
  * reverse order. To wire a feature, add a service to {@link PluginServices} and a contribution to
  * the list: each contribution registers one thing and returns its Disposable.
  */
-import escapeHtml from 'escape-html';
 import { ImapFlowMailFetcher } from '../adapters/imapflow/imapflow-mail-fetcher';
 import { KnexMailLedger } from '../adapters/knex/knex-mail-ledger';
 import { createKnexRepositories, type KnexRepositories } from '../adapters/knex/knex-repositories';
 import { migrateLatest } from '../adapters/knex/migration-source';
 import { SimpleOAuth2Client } from '../adapters/simple-oauth2/simple-oauth2-client';
 import { jsonApiRoutes } from './accounts/json-api';
+import { adminRoutes } from './admin/admin-routes';
+import { ConnectionTester } from './admin/connection-test';
 import { parseConfig, type PluginConfig } from './config';
 import { PluginError } from './errors';
 import { createFetchServices, type FetchServices } from './fetch/fetch-services';
@@ -18,6 +19,7 @@ import { callbackRoute } from './oauth/callback-route';
 import { createOAuthServices, type OAuthServices } from './oauth/oauth-services';
 import { systemClock } from './ports/clock';
 import type { Disposable, HostPort, LoggerPort } from './ports/host';
+import type { MailFetcher } from './ports/mail-fetcher';
 
 /** Everything the contributions are built from. */
 export interface PluginServices {
@@ -29,6 +31,8 @@ export interface PluginServices {
   readonly oauth: OAuthServices;
   /** The polling cycle and its scheduled task. */
   readonly fetch: FetchServices;
+  /** IMAP sessions (the poll cycle's, the Connect proof's and the admin screen's connection test). */
+  readonly mailFetcher: MailFetcher;
 }
 
 /** Registers one thing with the host; returns what takes it back. */
@@ -80,30 +84,32 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     },
     taskIntervalMs: FETCH_INTERVAL_MS,
   });
-  return { host, config, logger, repositories, oauth, fetch };
+  return { host, config, logger, repositories, oauth, fetch, mailFetcher };
 }
 
 /** The admin menu entry. */
 const accountsScreen: Contribution = ({ host }) => host.admin.registerScreen({ id: 'oauth2-mail.accounts', title: 'Mail accounts (OAuth2)', path: '/accounts' });
 
-/** GET /accounts: the list of mail accounts (every value escaped). */
-const accountsPage: Contribution = ({ host, repositories }) =>
-  host.routes.register({
-    id: 'oauth2-mail.accounts',
-    method: 'GET',
-    path: '/accounts',
-    auth: 'admin',
-    async handle() {
-      const accounts = await repositories.accounts.list();
-      const rows = accounts
-        .map((a) => `<tr><td>${escapeHtml(a.mailbox)}</td><td>${escapeHtml(`${a.host}:${a.port}`)}</td><td>${escapeHtml(a.folder)}</td><td>${escapeHtml(a.status)}</td><td>${escapeHtml(a.statusDetail ?? '')}</td></tr>`)
-        .join('');
-      const html = accounts.length === 0
-        ? '<p id="no-accounts">No mail account yet.</p>'
-        : `<table id="accounts"><thead><tr><th>Mailbox</th><th>Server</th><th>Folder</th><th>Status</th><th>Detail</th></tr></thead><tbody>${rows}</tbody></table>`;
-      return { kind: 'page', title: 'Mail accounts (OAuth2)', html };
+/** The admin screen (plugin/admin): app registrations and mail accounts, their pages and actions. */
+const adminScreen: Contribution = ({ host, oauth, fetch, mailFetcher, repositories, logger }) => {
+  const tester = new ConnectionTester({ tokens: oauth.tokenService, mailFetcher, clock: systemClock, caCertPem: fetch.settings.caCertPem ?? null });
+  const routes = adminRoutes({
+    apps: oauth.apps,
+    accounts: oauth.accounts,
+    events: repositories.events,
+    tester,
+    fetchNow: async (accountId) => {
+      const [result] = await fetch.cycle.run({ signal: new AbortController().signal, accountId });
+      if (!result) throw new PluginError('ERR_NOT_FOUND', `Mail account ${accountId} does not exist.`, { accountId });
+      return result;
     },
+    publicUrl: (path) => host.routes.publicUrl(path),
+    clock: systemClock,
+    logger,
   });
+  const registered = routes.map((route) => host.routes.register(route));
+  return { dispose: async () => { for (const disposable of registered.reverse()) await disposable.dispose(); } };
+};
 
 /** GET /callback: where the provider sends the admin back (Connect, plugin/oauth). */
 const callbackPage: Contribution = ({ host, oauth, logger }) => host.routes.register(callbackRoute(oauth.authorization, () => host.routes.publicUrl('/accounts'), logger));
@@ -118,7 +124,7 @@ const jsonApi: Contribution = ({ host, oauth }) => {
 const fetchTask: Contribution = ({ host, fetch }) => host.scheduler.schedule(fetch.task);
 
 /** What `activate` registers, in order. */
-export const contributions: readonly Contribution[] = [accountsScreen, accountsPage, callbackPage, jsonApi, fetchTask];
+export const contributions: readonly Contribution[] = [accountsScreen, adminScreen, callbackPage, jsonApi, fetchTask];
 
 let active: { readonly services: PluginServices; readonly disposables: Disposable[] } | undefined;
 
