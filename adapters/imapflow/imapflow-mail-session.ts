@@ -35,23 +35,25 @@ export class ImapFlowMailSession implements MailSession {
   }
 
   /** @inheritdoc */
-  async listMessages(query: { readonly fromUid: number; readonly unseenOnly?: boolean }): Promise<MessageSummary[]> {
+  async listMessages(query: { readonly fromUid: number; readonly unseenOnly?: boolean; readonly limit?: number }): Promise<MessageSummary[]> {
     const box = this.client.mailbox;
     if (!box) throw new PluginError('ERR_INTERNAL', 'list messages: no folder is open');
     const fromUid = Math.max(1, Math.floor(query.fromUid));
     if (box.exists === 0 || fromUid >= box.uidNext) return [];
     let range: string | number[] = `${fromUid}:*`;
-    if (query.unseenOnly) {
-      const found = await this.call('search unseen', () => this.client.search({ seen: false, uid: `${fromUid}:*` }, { uid: true }));
-      const uids = (Array.isArray(found) ? found : []).filter((uid) => uid >= fromUid);
-      if (uids.length === 0) return [];
-      range = uids;
+    if (query.unseenOnly || query.limit !== undefined) {
+      // UID SEARCH answers with numbers only: cheap even for a large folder, and it lets a batch ask for just its UIDs.
+      const search = query.unseenOnly ? { seen: false, uid: `${fromUid}:*` } : { uid: `${fromUid}:*` };
+      const found = await this.call('search messages', () => this.client.search(search, { uid: true }));
+      // "N:*" always matches the highest UID, even below N (RFC 3501 §6.4.8).
+      const uids = (Array.isArray(found) ? found : []).filter((uid) => uid >= fromUid).sort((a, b) => a - b);
+      range = query.limit !== undefined ? uids.slice(0, Math.max(0, query.limit)) : uids;
+      if (range.length === 0) return [];
     }
     const summaries: MessageSummary[] = [];
     await this.call('list messages', async () => {
       // No other command may run inside this loop: imapflow streams the FETCH responses through it.
       for await (const msg of this.client.fetch(range, { uid: true, size: true, flags: true, internalDate: true }, { uid: true })) {
-        // "N:*" always matches the highest UID, even below N (RFC 3501 §6.4.8).
         if (msg.uid >= fromUid) summaries.push(toSummary(msg));
       }
     });

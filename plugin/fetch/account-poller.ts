@@ -49,14 +49,13 @@ export class AccountPoller {
    * Polls `account` once.
    * @param account - the account as read when the cycle started
    * @param signal - aborted with a {@link PollStopped} reason on timeout or shutdown
-   * @param betweenBatches - renews the account lease between batches
    */
-  async poll(account: MailAccount, signal: AbortSignal, betweenBatches?: () => Promise<void>): Promise<AccountPollResult> {
+  async poll(account: MailAccount, signal: AbortSignal): Promise<AccountPollResult> {
     const logger = this.deps.logger.child({ accountId: account.id });
     const startedAt = this.deps.clock.now();
     const counts = emptyCounts();
     try {
-      await this.fetch(account, signal, betweenBatches, counts);
+      await this.fetch(account, signal, counts);
     } catch (caught) {
       if (signal.aborted && signal.reason instanceof PollStopped && signal.reason.why === 'shutdown') {
         logger.info('poll stopped by shutdown; it resumes next time');
@@ -73,7 +72,7 @@ export class AccountPoller {
     return this.result(account, 'polled', counts, status, counts.postActionError ?? undefined);
   }
 
-  private async fetch(account: MailAccount, signal: AbortSignal, betweenBatches: (() => Promise<void>) | undefined, counts: FolderSyncCounts): Promise<void> {
+  private async fetch(account: MailAccount, signal: AbortSignal, counts: FolderSyncCounts): Promise<void> {
     // One forced refresh per poll: after the server refused the token or ended the session because it expired.
     let forceRefresh = false;
     for (;;) {
@@ -102,7 +101,7 @@ export class AccountPoller {
       }
       try {
         const folder = await session.openFolder(account.folder);
-        await this.deps.folderSync.run({ account, session, folder, signal, counts, ...(betweenBatches ? { betweenBatches } : {}) });
+        await this.deps.folderSync.run({ account, session, folder, signal, counts });
         return;
       } catch (error) {
         throwIfAborted(signal);

@@ -2,7 +2,7 @@
 
 /** Settings of the fetch cycle; main.ts builds them from the plugin config. */
 export interface FetchSettings {
-  /** Messages handled between two abort/deadline checks and lease renewals. */
+  /** UIDs listed (UID SEARCH + one FETCH of sizes and flags) per batch. */
   readonly batchSize: number;
   /** Messages listed larger than this are left on the server, recorded as skipped and reported. */
   readonly maxMessageBytes: number;

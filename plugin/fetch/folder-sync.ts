@@ -33,8 +33,6 @@ export interface FolderSyncRun {
   readonly folder: FolderState;
   /** Aborted on timeout or shutdown; checked before every message. */
   readonly signal: AbortSignal;
-  /** Called between batches (the caller renews the account lease there). */
-  readonly betweenBatches?: () => Promise<void>;
   /** Counted into as the run goes, so a run that fails half-way still reports what it did. */
   readonly counts?: FolderSyncCounts;
 }
@@ -72,19 +70,21 @@ export class FolderSync {
     const plan = await this.plan(run);
     if (plan === null) return counts;
     await this.finishPostActions(run, counts);
-    const summaries = await run.session.listMessages({ fromUid: plan.fromUid, unseenOnly: plan.mode === 'unseen-scan' });
-    const known = new Map<number, Delivery>();
-    if (summaries.length > 0) {
-      const rows = await this.deps.ledger.listDeliveries({ accountId: run.account.id, folder: run.account.folder, uidValidity: run.folder.uidValidity, fromUid: summaries[0].uid });
-      for (const row of rows) known.set(row.uid, row);
-    }
     // Once a message stays pending (the host refused it), the cursor must not pass it; later messages are still
     // handled and recorded, and the cursor catches up over them once the pending one settles.
     let blocked = false;
     let highest = run.folder.uidNext - 1;
-    for (let start = 0; start < summaries.length; start += this.deps.settings.batchSize) {
-      if (start > 0 && run.betweenBatches) await run.betweenBatches();
-      for (const summary of summaries.slice(start, start + this.deps.settings.batchSize)) {
+    // In batches of UIDs (a UID SEARCH, then one FETCH of sizes and flags per batch), so a large folder never
+    // has to be listed at once; messages arriving meanwhile join a later batch.
+    for (let fromUid = plan.fromUid; ;) {
+      throwIfAborted(run.signal);
+      const batch = await run.session.listMessages({ fromUid, unseenOnly: plan.mode === 'unseen-scan', limit: this.deps.settings.batchSize });
+      if (batch.length === 0) break;
+      const last = batch[batch.length - 1].uid;
+      const known = new Map<number, Delivery>();
+      const rows = await this.deps.ledger.listDeliveries({ accountId: run.account.id, folder: run.account.folder, uidValidity: run.folder.uidValidity, fromUid: batch[0].uid });
+      for (const row of rows) if (row.uid <= last) known.set(row.uid, row);
+      for (const summary of batch) {
         throwIfAborted(run.signal);
         highest = Math.max(highest, summary.uid);
         const advance = plan.mode === 'incremental' && !blocked;
@@ -96,6 +96,7 @@ export class FolderSync {
         const settled = await this.handle(run, summary, row ?? null, advance, counts);
         if (!settled) blocked = true;
       }
+      fromUid = last + 1;
     }
     if (plan.mode === 'unseen-scan' && !blocked) {
       await this.deps.ledger.setCursor({ accountId: run.account.id, folder: run.account.folder, uidValidity: run.folder.uidValidity, lastUid: Math.max(0, highest) });

@@ -39,8 +39,8 @@ export interface MailSession {
   listFolders(): Promise<string[]>;
   /** @throws PluginError ERR_MAIL_FOLDER_NOT_FOUND */
   openFolder(path: string): Promise<FolderState>;
-  /** Messages of the open folder with UID >= `fromUid`, ascending by UID. */
-  listMessages(query: { readonly fromUid: number; readonly unseenOnly?: boolean }): Promise<MessageSummary[]>;
+  /** Messages of the open folder with UID >= `fromUid`, ascending by UID; with `limit`, only the first `limit` of them. */
+  listMessages(query: { readonly fromUid: number; readonly unseenOnly?: boolean; readonly limit?: number }): Promise<MessageSummary[]>;
   /** The exact raw bytes of one message; null when it vanished meanwhile. */
   download(uid: number): Promise<Buffer | null>;
   /** @throws PluginError ERR_MAIL_OPERATION_FAILED when the server refuses. */

@@ -85,6 +85,8 @@ describe('ImapFlowMailFetcher on Dovecot', () => {
     // Every seeded file but the one with NUL bytes comes back exactly as written.
     expect(corpus.map((m) => m.name).filter((name) => !identical.includes(name))).toEqual(['08-nul-bytes.eml']);
     expect(await session.listMessages({ fromUid: corpus.length + 1 })).toEqual([]);
+    expect((await session.listMessages({ fromUid: 3, limit: 4 })).map((m) => m.uid)).toEqual([3, 4, 5, 6]);
+    expect(await session.listMessages({ fromUid: corpus.length + 1, limit: 4 })).toEqual([]);
     expect(await session.download(9999)).toBeNull();
   });
 

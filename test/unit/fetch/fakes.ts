@@ -76,6 +76,7 @@ export class FakeMailServer implements MailFetcher {
   readonly acceptedTokens = new Set<string>();
   readonly faults: FakeServerFaults = {};
   connects = 0;
+  listCalls = 0;
   openSessions = 0;
   maxOpenSessions = 0;
   readonly connectLog: { user: string; accessToken: string }[] = [];
@@ -136,12 +137,14 @@ export class FakeSession implements MailSession {
     return { path, uidValidity: String(folder.uidValidity), uidNext: folder.uidNext, exists: folder.messages.size };
   }
 
-  async listMessages(query: { readonly fromUid: number; readonly unseenOnly?: boolean }): Promise<MessageSummary[]> {
+  async listMessages(query: { readonly fromUid: number; readonly unseenOnly?: boolean; readonly limit?: number }): Promise<MessageSummary[]> {
     this.check();
+    this.server.listCalls += 1;
     const folder = this.requireOpen();
     return [...folder.messages.entries()]
       .filter(([uid, msg]) => uid >= query.fromUid && (!query.unseenOnly || !msg.seen))
       .sort(([a], [b]) => a - b)
+      .slice(0, query.limit ?? Number.POSITIVE_INFINITY)
       .map(([uid, msg]) => ({ uid, size: msg.raw.length, internalDate: msg.internalDate, seen: msg.seen }));
   }
 

@@ -11,6 +11,8 @@ describe('fetch cycle (fakes)', () => {
     for (let i = 1; i <= 7; i++) folder.add(mail(i));
     const [first] = await h.poll();
     expect(first).toMatchObject({ outcome: 'polled', fetched: 7, skipped: 0, failed: 0, status: 'connected' });
+    // batches of 3 UIDs: 3 + 3 + 1, then an empty one
+    expect(h.server.listCalls).toBe(4);
     expect([...h.host.tickets.values()].map((t) => t.raw.toString())).toEqual([1, 2, 3, 4, 5, 6, 7].map((i) => mail(i).toString()));
     expect([...folder.messages.values()].every((m) => m.seen)).toBe(true);
     expect(await h.ledger.getCursor(account.id, 'INBOX')).toMatchObject({ uidValidity: '1000', lastUid: 7 });
