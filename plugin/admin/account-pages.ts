@@ -127,7 +127,7 @@ export function accountDetailBody(input: AccountDetailInput): SafeHtml {
 <section class="box" id="account-status" data-status="${displayedStatus(account)}">
 <p>${statusBadge(account)} ${identityLine(account)}</p>
 ${statusText(account, false)}
-${account.status === 'connected' && account.statusDetail ? html`<p class="muted">${account.statusDetail}</p>` : ''}
+${account.status === 'connected' && account.statusDetail && !account.authorizedIdentity ? html`<p class="muted">${account.statusDetail}</p>` : ''}
 <div class="actions">
 ${connectButton(account, paths, csrfToken)}
 ${postButton(paths.to(ROUTE_PATHS.accountAction(account.id, 'test')), 'Test connection', { csrfToken, id: 'test-connection' })}

@@ -8,9 +8,9 @@ const CSS = `
 .o2m .notice{padding:.6rem 1rem;border-radius:4px;margin:.6rem 0;border:1px solid #9cc0e6;background:#e8f1fb}
 .o2m .notice.error{border-color:#e0a8a2;background:#fdecea}.o2m .notice.ok{border-color:#9dd3ac;background:#e9f7ed}
 .o2m form.inline{display:inline-block;margin:0 .3rem .3rem 0}
-.o2m button{padding:.3rem .8rem;border:1px solid #8b95a5;border-radius:4px;background:#fff;cursor:pointer}
-.o2m button.primary{background:#1f5fbf;border-color:#1f5fbf;color:#fff}.o2m button.danger{border-color:#b3261e;color:#b3261e}
-.o2m a.button{display:inline-block;padding:.3rem .8rem;border:1px solid #8b95a5;border-radius:4px;text-decoration:none;color:inherit;background:#fff}
+.o2m button,.o2m a.button{font:inherit;font-size:.9rem;line-height:1.3;padding:.3rem .8rem;border:1px solid #8b95a5;border-radius:4px;background:#fff;cursor:pointer}
+.o2m button.primary,.o2m a.button.primary{background:#1f5fbf;border-color:#1f5fbf;color:#fff}.o2m button.danger{border-color:#b3261e;color:#b3261e}
+.o2m a.button{display:inline-block;text-decoration:none;color:inherit;vertical-align:top}
 .o2m .field{margin:.6rem 0;max-width:40rem}.o2m .field label{display:block;font-weight:600;margin-bottom:.2rem}
 .o2m .field.check label{font-weight:normal}
 .o2m .field input[type=text],.o2m .field input[type=email],.o2m .field input[type=url],.o2m .field input[type=number],.o2m .field input[type=password],.o2m .field input[type=date],.o2m .field select{padding:.35rem;width:100%;box-sizing:border-box}

@@ -34,10 +34,17 @@ async function tokenVersion(): Promise<string> {
 
 /** Connect / Re-authorize from the account page, signing in at the provider as `login`. */
 async function connectAs(login: string, password: string, options: { screenshot?: string; cancel?: boolean } = {}): Promise<void> {
+  // Forget the provider's sign-in session (single sign-on would skip its login page); keep the helpdesk's.
+  const keep = (await admin.cookies()).filter((cookie) => cookie.name === 'sid');
+  await admin.clearCookies();
+  await admin.addCookies(keep);
   await page.goto(`${world.host.url}${PLUGIN}/accounts/${accountId}`);
   await Promise.all([page.waitForURL((url) => url.origin === world.oauth.origin), page.click(`#connect-${accountId} button`)]);
   await page.waitForSelector('#login');
-  if (options.screenshot) await page.screenshot({ path: join(world.screenshotDir, options.screenshot) });
+  if (options.screenshot) {
+    await page.fill('#login', login);
+    await page.screenshot({ path: join(world.screenshotDir, options.screenshot), clip: { x: 0, y: 0, width: 720, height: 150 } });
+  }
   if (options.cancel) {
     await Promise.all([page.waitForURL((url) => url.pathname === `${PLUGIN}/callback`), page.click('#abort')]);
     return;
@@ -171,6 +178,9 @@ test('a revoked grant: needs re-authorization with its reason, Re-authorize, con
   expect(status).toContain(ERROR_CODES.ERR_GRANT_INVALID.fix);
   expect(await page.textContent(`#connect-${accountId} button`)).toBe('Re-authorize');
   expect((await tickets()).count).toBe(3);
+  await page.goto(`${world.host.url}${PLUGIN}/accounts`);
+  expect(await page.textContent(`tr[data-account-id="${accountId}"]`)).toContain(ERROR_CODES.ERR_GRANT_INVALID.fix);
+  await page.screenshot({ path: join(world.screenshotDir, 'account-needs-reauth.png'), fullPage: true });
 
   await connectAs('alice@example.test', 'alice-password');
   expect(await page.textContent('main')).toContain('Mailbox connected');

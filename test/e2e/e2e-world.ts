@@ -3,7 +3,7 @@
  * mailbox, and the reference host as a child process on a temp SQLite file (trusting the local CA), plus Chromium.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -53,11 +53,14 @@ export function mail(id: string, subject: string, from = 'Customer <customer@cus
 export async function startWorld(accessTokenTtl: number): Promise<E2eWorld> {
   ensureBuilt();
   const dir = tempDir('o2m-e2e');
+  // Dovecot reads the mail as an unprivileged user: the folder must be traversable.
+  chmodSync(dir, 0o755);
   const port = await freePort();
-  const oauth = await startOAuthServer({ profile: 'microsoft', dir: join(dir, 'provider'), redirectUris: [`http://127.0.0.1:${port}${PLUGIN}/callback`], accessTokenTtl });
+  const oauth = await startOAuthServer({ profile: 'microsoft', dir, redirectUris: [`http://127.0.0.1:${port}${PLUGIN}/callback`], accessTokenTtl });
   const stops: Array<() => Promise<unknown>> = [() => oauth.stop()];
   try {
-    const dovecot = await startDovecot({ dir: join(dir, 'dovecot'), oauth });
+    // One folder for both: Dovecot (an unprivileged user) reads the provider's CA from it.
+    const dovecot = await startDovecot({ dir, oauth });
     stops.push(() => dovecot.stop());
     const dbFile = join(dir, 'helpdesk.sqlite');
     // The agent (a non-admin) is added before the start, through the console.

@@ -135,11 +135,12 @@ async function main(): Promise<void> {
     const port = await freePort(options.port);
     const callbackUrl = `http://127.0.0.1:${port}${PLUGIN}/callback`;
     say('Starting the local OAuth2 provider (Microsoft-like) …');
-    const oauth = await testEnv.startOAuthServer({ profile: 'microsoft', dir: join(options.dataDir, 'provider'), redirectUris: [callbackUrl] });
+    // One folder for both: Dovecot (an unprivileged user) reads the provider's CA from it.
+    const oauth = await testEnv.startOAuthServer({ profile: 'microsoft', dir: options.dataDir, redirectUris: [callbackUrl] });
     stops.push(() => oauth.stop());
 
     say('Starting Dovecot with a seeded mailbox …');
-    const dovecot = await startDovecotInstalling(testEnv, join(options.dataDir, 'dovecot'), oauth);
+    const dovecot = await startDovecotInstalling(testEnv, options.dataDir, oauth);
     stops.push(() => dovecot.stop());
     const seeded = initialDemoMessages();
     await dovecot.seed(MAILBOX, seeded.map((m) => ({ raw: m.raw, mtime: m.receivedAt })));
