@@ -1,0 +1,125 @@
+/**
+ * `oauth2-mail account add|list|show|connect|disconnect|remove`: mail accounts, through the plugin's JSON API
+ * (see app.ts). `account connect ID --json` prints {"authorizationUrl": …}: open it in a browser; the provider
+ * sends it back to the running host's callback (`oauth2-mail start`), which completes Connect.
+ */
+import { Option, type Command } from 'commander';
+import type { CliContext } from '../context';
+import { callPluginApi, formOf } from './app';
+
+interface AccountView {
+  readonly id: string;
+  readonly appId: string;
+  readonly mailbox: string;
+  readonly host: string;
+  readonly port: number;
+  readonly tls: string;
+  readonly folder: string;
+  readonly status: string;
+  readonly statusCode: string | null;
+  readonly detail: string | null;
+  readonly authorizedIdentity: string | null;
+  readonly lastPollAt: number | null;
+  readonly sharedViaDelegate: boolean;
+}
+
+function line(account: AccountView): string {
+  return `account ${account.id} ${account.mailbox} (app ${account.appId}, ${account.host}:${account.port} ${account.tls}, folder ${account.folder}): ${account.status}${account.statusCode ? ` [${account.statusCode}]` : ''}`;
+}
+
+function details(account: AccountView): string[] {
+  return [
+    line(account),
+    ...(account.detail ? [`  ${account.detail}`] : []),
+    ...(account.authorizedIdentity ? [`  signed in as ${account.authorizedIdentity}${account.sharedViaDelegate ? ' (delegate of a shared mailbox)' : ''}`] : []),
+    `  last poll: ${account.lastPollAt ? new Date(account.lastPollAt).toISOString() : 'never'}`,
+  ];
+}
+
+/**
+ * Registers the `account` command group.
+ * @param program - the root command
+ * @param context - shared helpers
+ */
+export function register(program: Command, context: CliContext): void {
+  const account = program.command('account').description('Mail accounts fetched with OAuth2');
+
+  account
+    .command('add')
+    .description('Add a mail account; host, port and TLS default to the provider\'s mail server')
+    .requiredOption('--app <id>', 'the app registration it signs in with')
+    .requiredOption('--mailbox <address>', 'the mailbox address (the shared mailbox\'s, for a delegate)')
+    .addOption(new Option('--protocol <protocol>', 'mail protocol').choices(['imap']).default('imap'))
+    .option('--host <host>', 'mail server (default: the provider\'s)')
+    .option('--port <port>', 'mail server port')
+    .addOption(new Option('--tls <mode>', 'implicit (993), starttls, or none (loopback only, tests/demo)').choices(['implicit', 'starttls', 'none']))
+    .option('--folder <folder>', 'folder to fetch', 'INBOX')
+    .addOption(new Option('--initial-sync <mode>', 'what the first cycle fetches').choices(['unseen', 'all', 'new_only']))
+    .option('--post-fetch <action>', 'after a message became a ticket: mark_seen, keep, delete or move:FOLDER')
+    .option('--poll-interval <seconds>', 'seconds between polls')
+    .option('--shared-via-delegate', 'a shared mailbox reached with a delegate\'s sign-in')
+    .action(async (options: { app: string; mailbox: string; protocol: string; host?: string; port?: string; tls?: string; folder?: string; initialSync?: string; postFetch?: string; pollInterval?: string; sharedViaDelegate?: boolean }) => {
+      const form = formOf({
+        appId: options.app,
+        mailbox: options.mailbox,
+        protocol: options.protocol,
+        host: options.host,
+        port: options.port,
+        tls: options.tls,
+        folder: options.folder,
+        initialSync: options.initialSync,
+        postFetch: options.postFetch,
+        pollIntervalSeconds: options.pollInterval,
+        sharedViaDelegate: options.sharedViaDelegate === true,
+      });
+      const body = await context.withHost((host) => callPluginApi(host, context, 'POST', '/api/accounts', form), { activatePlugins: true });
+      const created = body.account as AccountView;
+      context.output(created, [`Added ${line(created)}`, `Connect it: oauth2-mail account connect ${created.id}`]);
+    });
+
+  account
+    .command('list')
+    .description('List the mail accounts with their status')
+    .option('--app <id>', 'only the accounts of this app')
+    .action(async (options: { app?: string }) => {
+      const body = await context.withHost((host) => callPluginApi(host, context, 'GET', '/api/accounts'), { activatePlugins: true });
+      const accounts = (body.accounts as AccountView[]).filter((a) => !options.app || a.appId === options.app);
+      context.output(accounts, accounts.length === 0 ? 'No mail account yet (oauth2-mail account add …).' : accounts.map(line));
+    });
+
+  account
+    .command('show <id>')
+    .description('Show an account: status, status code, detail, who signed in, last poll')
+    .action(async (id: string) => {
+      const body = await context.withHost((host) => callPluginApi(host, context, 'GET', `/api/accounts/${encodeURIComponent(id)}`), { activatePlugins: true });
+      context.output(body.account, details(body.account as AccountView));
+    });
+
+  account
+    .command('connect <id>')
+    .description('Start Connect / Re-authorize: prints the URL to open in a browser (valid 10 minutes)')
+    .option('--base-url <url>', 'public URL of the running helpdesk (the redirect URI is built from it); default OAUTH2_MAIL_BASE_URL')
+    .action(async (id: string, options: { baseUrl?: string }) => {
+      const body = await context.withHost((host) => callPluginApi(host, context, 'POST', `/api/accounts/${encodeURIComponent(id)}/connect`), { activatePlugins: true, publicBaseUrl: options.baseUrl });
+      const url = body.authorizationUrl as string;
+      context.output({ authorizationUrl: url, expiresAt: body.expiresAt }, ['Open this URL in a browser and sign in (valid for 10 minutes):', url, 'The provider sends the browser back to the running helpdesk, which completes Connect.']);
+    });
+
+  account
+    .command('disconnect <id>')
+    .description('Revoke the grant where the provider supports it and delete the tokens')
+    .action(async (id: string) => {
+      const body = await context.withHost((host) => callPluginApi(host, context, 'POST', `/api/accounts/${encodeURIComponent(id)}/disconnect`), { activatePlugins: true });
+      const result = body as { revoked: boolean; revocationSupported: boolean; warning: string | null };
+      const how = result.revoked ? 'the provider revoked the grant' : result.revocationSupported ? `the revocation was not confirmed (${result.warning ?? 'no answer'})` : 'the provider has no revocation endpoint';
+      context.output(body, `Disconnected account ${id}: tokens deleted, ${how}.`);
+    });
+
+  account
+    .command('remove <id>')
+    .description('Disconnect and remove a mail account')
+    .action(async (id: string) => {
+      const body = await context.withHost((host) => callPluginApi(host, context, 'POST', `/api/accounts/${encodeURIComponent(id)}/remove`), { activatePlugins: true });
+      context.output(body, `Removed account ${id}`);
+    });
+}
