@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { ERROR_CODES } from '../../plugin/errors';
+import { SHARED_MAILBOX } from '../helpers/test-env';
 import { ADMIN, AGENT, mail, newContext, PLUGIN, signIn, startWorld, type E2eWorld } from './e2e-world';
 
 jest.setTimeout(120_000);
@@ -33,13 +34,14 @@ async function tokenVersion(): Promise<string> {
 }
 
 /** Connect / Re-authorize from the account page, signing in at the provider as `login`. */
-async function connectAs(login: string, password: string, options: { screenshot?: string; cancel?: boolean } = {}): Promise<void> {
+async function connectAs(login: string, password: string, options: { screenshot?: string; cancel?: boolean; account?: string } = {}): Promise<void> {
+  const id = options.account ?? accountId;
   // Forget the provider's sign-in session (single sign-on would skip its login page); keep the helpdesk's.
   const keep = (await admin.cookies()).filter((cookie) => cookie.name === 'sid');
   await admin.clearCookies();
   await admin.addCookies(keep);
-  await page.goto(`${world.host.url}${PLUGIN}/accounts/${accountId}`);
-  await Promise.all([page.waitForURL((url) => url.origin === world.oauth.origin), page.click(`#connect-${accountId} button`)]);
+  await page.goto(`${world.host.url}${PLUGIN}/accounts/${id}`);
+  await Promise.all([page.waitForURL((url) => url.origin === world.oauth.origin), page.click(`#connect-${id} button`)]);
   await page.waitForSelector('#login');
   if (options.screenshot) {
     await page.fill('#login', login);
@@ -221,6 +223,28 @@ test('callback failures say what happened and leave the account as it was', asyn
   expect(after).toEqual({ ...before.row, status: 'connected' });
   expect(after.authorized_identity).toBe(MAILBOX);
   expect(await tokenVersion()).toBe(reconnected);
+});
+
+test('a shared mailbox connected through a delegate shows who signed in for which mailbox', async () => {
+  await world.dovecot.seed(SHARED_MAILBOX, [mail('shared-1', 'Shared inbox: invoice question')]);
+  await page.goto(`${world.host.url}${PLUGIN}/accounts/new`);
+  await page.fill('#f-mailbox', SHARED_MAILBOX);
+  await page.check('#f-sharedViaDelegate');
+  await page.fill('#f-host', '127.0.0.1');
+  await page.fill('#f-port', String(world.dovecot.ports.imaps));
+  await page.selectOption('#f-tls', 'implicit');
+  await page.fill('#f-pollIntervalSeconds', '3600');
+  await Promise.all([page.waitForURL(/notice=account_created/), page.click('#account-form button[type=submit]')]);
+  const sharedId = /\/accounts\/([^/?]+)/.exec(page.url())![1]!;
+  await connectAs('bob@example.test', 'bob-password', { account: sharedId });
+  expect(await page.textContent('main')).toContain(`Signed in as bob@example.test for mailbox ${SHARED_MAILBOX}`);
+  await page.goto(`${world.host.url}${PLUGIN}/accounts/${sharedId}`);
+  expect(await page.getAttribute('#account-status', 'data-status')).toBe('connected');
+  expect((await page.textContent('#account-status'))?.replace(/\s+/g, ' ')).toContain(`signed in as bob@example.test for mailbox ${SHARED_MAILBOX}`);
+  await page.click('#test-connection button');
+  await page.waitForSelector('#connection-test');
+  expect(await page.textContent('li[data-step=login]')).toContain(`as ${SHARED_MAILBOX}`);
+  expect(await page.getAttribute('#connection-test', 'data-ok')).toBe('true');
 });
 
 test('a forged or absent CSRF token is refused and changes nothing', async () => {
