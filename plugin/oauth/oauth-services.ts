@@ -85,7 +85,7 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
     },
   });
   const forget = (accountId: string) => tokenService.forget(accountId);
-  const keepAlive = new KeepAlive({ accounts: repos.accounts, tokens: repos.tokens, tokenService, incidents, clock, logger, keepAliveDays: deps.config.token.keepAliveDays });
+  const keepAlive = new KeepAlive({ accounts: repos.accounts, apps: repos.apps, notify: deps.notify, tokens: repos.tokens, tokenService, incidents, clock, logger, keepAliveDays: deps.config.token.keepAliveDays });
   const authorization = new AuthorizationService({
     accounts: repos.accounts,
     apps: repos.apps,

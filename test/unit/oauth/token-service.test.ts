@@ -242,3 +242,21 @@ describe('KeepAlive', () => {
     expect((await world.accounts.find(accountId))?.status).toBe('connected');
   });
 });
+
+describe('client secret expiry warnings', () => {
+  it('warns once per app within 14 days of the expiry, as an error once expired, and resolves after a new expiry date', async () => {
+    const world = createWorld();
+    const app = await world.services.apps.create({ name: 'Contoso', provider: 'microsoft', clientId: 'c', clientSecret: 's', secretExpiresAt: String(world.clock.now() + 20 * 24 * HOUR) }, 'a');
+    expect((await world.services.keepAlive.run()).secretsExpiring).toEqual([]);
+    world.clock.advance(7 * 24 * HOUR);
+    expect((await world.services.keepAlive.run()).secretsExpiring).toEqual([app.id]);
+    expect(world.notify.open.get(`oauth2-mail:app:${app.id}:secret-expiry`)).toMatchObject({ severity: 'warning', title: 'The client secret of app "Contoso" expires in 13 day(s)' });
+    world.clock.advance(14 * 24 * HOUR);
+    await world.services.keepAlive.run();
+    expect(world.notify.open.get(`oauth2-mail:app:${app.id}:secret-expiry`)).toMatchObject({ severity: 'error' });
+    await world.services.apps.update(app.id, { name: 'Contoso', provider: 'microsoft', clientId: 'c', clientSecret: 's2', secretExpiresAt: String(world.clock.now() + 365 * 24 * HOUR) }, 'a');
+    world.clock.advance(11 * 60_000);
+    expect((await world.services.keepAlive.run()).secretsExpiring).toEqual([]);
+    expect(world.notify.open.size).toBe(0);
+  });
+});
