@@ -12,7 +12,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DovecotHandle, OAuthServerHandle } from '../../../fixtures/test-env';
 import { findPackageRoot } from '../cli/main';
@@ -112,12 +112,24 @@ async function prefill(host: HostProcess, adminEmail: string, adminPassword: str
   if (account.status !== 303) throw new Error(`the demo mail account was refused (HTTP ${account.status}): ${account.text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 600)}`);
 }
 
+/** Marks a folder the demo created, so a later start may wipe it (and never a folder it did not create). */
+const MARKER = '.oauth2-mail-demo';
+
+/** Empties the demo folder: only when it is new, empty, or a previous demo's (it holds the marker). */
+function freshDataDir(dir: string): void {
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, MARKER))) {
+    throw new Error(`${dir} is not empty and was not created by the demo; choose another folder with --data.`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, MARKER), 'Created by `npm run demo`; wiped on its next start.\n');
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
   const testEnv = loadLocalTestEnv();
   const packageRoot = findPackageRoot(__dirname);
-  rmSync(options.dataDir, { recursive: true, force: true });
-  mkdirSync(options.dataDir, { recursive: true });
+  freshDataDir(options.dataDir);
 
   const stops: Array<() => Promise<void>> = [];
   let stopping = false;
@@ -189,4 +201,7 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+main().catch((error: unknown) => {
+  process.stderr.write(`The demo could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
