@@ -58,7 +58,12 @@ export class AccountPoller {
       await this.fetch(account, signal, counts);
     } catch (caught) {
       if (signal.aborted && signal.reason instanceof PollStopped && signal.reason.why === 'shutdown') {
-        logger.info('poll stopped by shutdown; it resumes next time');
+        logger.info('poll stopped by shutdown; it resumes next time', { fetched: counts.fetched });
+        // Not a failure; what was fetched before the stop still counts, and the account is due again at once.
+        if (counts.fetched > 0) {
+          await this.bestEffort(account, 'record the stopped poll', () =>
+            this.deps.accounts.recordPoll(account.id, { at: startedAt, nextPollAt: this.deps.clock.now(), succeeded: true, fetched: counts.fetched }));
+        }
         return this.result(account, 'aborted', counts, account.status);
       }
       const error = signal.aborted && signal.reason instanceof PollStopped

@@ -7,9 +7,9 @@ import { testDatabases } from '../../helpers/databases';
 import { startDovecot, startOAuthServer, tempDir, type DovecotHandle, type OAuthServerHandle, type TestUser } from '../../helpers/test-env';
 import { codeFlowTokens } from '../imap/code-flow-token';
 import { createFetchWorld, type FetchWorld } from './fetch-world';
-import { fullCorpus, numberedMessage, servedByDovecot, sha256 } from './mail-corpus';
+import { fullCorpus, largeMessage, numberedMessage, servedByDovecot, sha256 } from './mail-corpus';
 
-const extraUsers: TestUser[] = ['dave', 'hank'].map((name) => ({ login: `${name}@example.test`, email: `${name}@example.test`, password: `${name}-password`, name }));
+const extraUsers: TestUser[] = ['dave', 'hank', 'iris'].map((name) => ({ login: `${name}@example.test`, email: `${name}@example.test`, password: `${name}-password`, name }));
 
 let db: TestDatabase;
 let oauthServer: OAuthServerHandle;
@@ -53,7 +53,7 @@ beforeAll(async () => {
   dovecot = await startDovecot({ dir, oauth: oauthServer });
   world = await createFetchWorld({
     knex: db.knex, oauthServer, dovecot,
-    config: { fetch: { quarantineAfter: 2, batchSize: 4 } },
+    config: { fetch: { quarantineAfter: 2, batchSize: 4, maxMessageBytes: 4 * 1024 * 1024 } },
     beforeIngest: (message) => {
       if ([...poison].some((marker) => message.raw.includes(marker))) throw new Error('the ticket rules rejected this message');
     },
@@ -154,6 +154,24 @@ describe('fetch cycle on Dovecot (SQLite)', () => {
     // the poison message stays on the server, unseen; the others were handled
     expect((await flagsOf('hank@example.test', 'INBOX')).map((m) => m.seen)).toEqual([true, false, true, true]);
     expect((await ticketsOf(account.id)).map((t) => t.messageId)).toEqual(['<hank-1@example.test>', '<hank-3@example.test>', '<hank-4@example.test>']);
+  });
+
+  it('leaves a message over fetch.maxMessageBytes on the server, records it as skipped and reports it once', async () => {
+    const big = largeMessage(5, 'iris-big').raw;
+    await dovecot.seed('iris@example.test', [numberedMessage(1, 'iris').raw, big, numberedMessage(3, 'iris').raw]);
+    const account = await world.addAccount('iris@example.test');
+    const [result] = await world.poll(account.id);
+    expect(result).toMatchObject({ outcome: 'polled', fetched: 2, skipped: 1, failed: 0, status: 'connected' });
+    expect(await world.ledger.findDelivery({ accountId: account.id, folder: 'INBOX', uidValidity: (await world.ledger.getCursor(account.id, 'INBOX'))!.uidValidity, uid: 2 }))
+      .toMatchObject({ state: 'skipped', size: big.length });
+    expect(await world.ledger.getCursor(account.id, 'INBOX')).toMatchObject({ lastUid: 3 });
+    const [again] = await world.poll(account.id);
+    expect(again).toMatchObject({ fetched: 0, skipped: 0 });
+    const skippedNotes = (await world.openNotifications()).filter((n) => n.key.includes(`message:${account.id}:skipped`));
+    expect(skippedNotes).toEqual([expect.objectContaining({ occurrences: 1 })]);
+    expect((await world.repositories.events.list({ accountId: account.id, limit: 50 })).filter((e) => e.type === 'message_skipped' && e.code === 'ERR_MESSAGE_TOO_LARGE')).toHaveLength(1);
+    expect((await flagsOf('iris@example.test', 'INBOX')).map((m) => m.seen)).toEqual([true, false, true]);
+    expect((await ticketsOf(account.id)).map((t) => t.messageId)).toEqual(['<iris-1@example.test>', '<iris-3@example.test>']);
   });
 
   it('never writes a token into the log or the events', async () => {

@@ -34,7 +34,14 @@ function pollProcess(url: string): PollRun {
 function cli(url: string, args: string[]): PollRun {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'oauth2-mail.js'), '--db', url, '--json', ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, OAUTH2_MAIL_SECRET_KEY: SECRET_KEY.toString('base64'), NODE_EXTRA_CA_CERTS: oauthServer.caCertFile, OAUTH2_MAIL_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      OAUTH2_MAIL_SECRET_KEY: SECRET_KEY.toString('base64'),
+      NODE_EXTRA_CA_CERTS: oauthServer.caCertFile,
+      OAUTH2_MAIL_LOG_LEVEL: 'warn',
+      OAUTH2_MAIL_ADMIN_EMAIL: 'admin@fetch.test',
+      OAUTH2_MAIL_ADMIN_PASSWORD: 'fetch test admin password',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -140,6 +147,37 @@ describe('host processes', () => {
       expect(tickets[0]).toMatchObject({ accountId: account.id, messageId: '<kill-1@example.test>', subject: 'kill message 1', size: seeded[0].length });
       expect(tickets[0].dedupeKey).toMatch(new RegExp(`^${account.id}:[0-9a-f]{64}$`));
       console.log(`kill -9: ${atKill} tickets seen when killed, ${afterKill} after the kill (ledger rows ${Number(ledgerAfterKill.n)}); restart fetched ${restart.fetched}, re-ingested ${restart.duplicates} already-ticketed message(s); tickets ${ids.length} of ${total} seeded, unique Message-IDs ${new Set(ids).size}, duplicates 0`);
+    } finally {
+      await db.destroy();
+    }
+  }, 120_000);
+
+  it('`oauth2-mail start` polls each account on its own interval and stops cleanly (SQLite)', async () => {
+    const db = await testDatabases().find((p) => p.name === 'sqlite')!.create();
+    try {
+      const world = await prepare(db);
+      await dovecot.seed('bob@example.test', [1, 2, 3, 4].map((n) => numberedMessage(n, 'start').raw));
+      const account = await world.addAccount('bob@example.test', { pollIntervalSeconds: 10 });
+      const started = cli(db.url, ['start', '--port', '0']);
+      const waitFor = async (count: number, timeoutMs: number) => {
+        const deadline = Date.now() + timeoutMs;
+        while ((await messageIds(db.knex, account.id)).length < count) {
+          if (Date.now() > deadline) throw new Error(`start fetched ${(await messageIds(db.knex, account.id)).length} of ${count} in time; stderr: ${(await Promise.race([started.done, Promise.resolve(null)]))?.stderr ?? ''}`);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      };
+      try {
+        await waitFor(4, 30_000);
+        await dovecot.seed('bob@example.test', [5, 6].map((n) => numberedMessage(n, 'start').raw));
+        await waitFor(6, 40_000);
+      } finally {
+        started.child.kill('SIGTERM');
+      }
+      const exit = await started.done;
+      expect(exit.code).toBe(0);
+      expect(JSON.parse(exit.stdout)).toMatchObject({ plugins: ['oauth2-mail'] });
+      expect(await messageIds(db.knex, account.id)).toEqual([1, 2, 3, 4, 5, 6].map((n) => `<start-${n}@example.test>`));
+      expect(await world.repositories.accounts.find(account.id)).toMatchObject({ status: 'connected', messagesFetched: 6 });
     } finally {
       await db.destroy();
     }

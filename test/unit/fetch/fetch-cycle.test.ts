@@ -247,6 +247,8 @@ describe('fetch cycle (fakes)', () => {
     const [result] = await h.cycle.run({ signal: controller.signal });
     expect(result).toMatchObject({ outcome: 'aborted', status: 'connected' });
     expect(h.host.tickets.size).toBeLessThanOrEqual(2);
+    // what was fetched before the stop is counted; the account is due again at once, no failure recorded
+    expect(await h.accounts.find(account.id)).toMatchObject({ messagesFetched: h.host.tickets.size, failureCount: 0, nextPollAt: h.clock.now() });
     expect(await h.accounts.acquireLease(account.id, 'another', h.clock.now() + 1000, h.clock.now())).toBe(true);
   });
 
