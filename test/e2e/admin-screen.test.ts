@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { ERROR_CODES } from '../../plugin/errors';
-import { SHARED_MAILBOX } from '../helpers/test-env';
-import { ADMIN, AGENT, mail, newContext, PLUGIN, signIn, startWorld, type E2eWorld } from './e2e-world';
+import { completeAuthorization, SHARED_MAILBOX } from '../helpers/test-env';
+import { ADMIN, AGENT, mail, newContext, OTHER_ADMIN, PLUGIN, signIn, startWorld, type E2eWorld } from './e2e-world';
 
 jest.setTimeout(120_000);
 
@@ -223,6 +223,32 @@ test('callback failures say what happened and leave the account as it was', asyn
   expect(after).toEqual({ ...before.row, status: 'connected' });
   expect(after.authorized_identity).toBe(MAILBOX);
   expect(await tokenVersion()).toBe(reconnected);
+});
+
+test('a sign-in started by one admin cannot be finished by another signed-in admin', async () => {
+  const before = { row: await accountRow(), token: await tokenVersion() };
+  // Connect as the admin, then do the provider's part outside the browser so the callback URL is not visited yet.
+  await page.goto(`${world.host.url}${PLUGIN}/accounts/${accountId}`);
+  const action = await page.getAttribute(`#connect-${accountId}`, 'action');
+  const csrf = await page.getAttribute(`#connect-${accountId} input[name=_csrf]`, 'value');
+  const started = await admin.request.post(`${world.host.url}${action}`, { form: { _csrf: csrf ?? '' }, maxRedirects: 0 });
+  expect(started.status()).toBe(303);
+  const callbackUrl = await completeAuthorization(started.headers()['location']!, { login: MAILBOX, password: 'alice-password', caCertPem: world.oauth.caCertPem });
+  expect(callbackUrl).toContain('code=');
+
+  const otherContext = await newContext(world);
+  const otherPage = await otherContext.newPage();
+  await signIn(otherPage, world, OTHER_ADMIN, '/tickets');
+  await otherPage.goto(callbackUrl);
+  expect(await otherPage.textContent('main')).toContain(ERROR_CODES.ERR_STATE_OTHER_ADMIN.message);
+  await otherContext.close();
+  expect(await accountRow()).toEqual(before.row);
+  expect(await tokenVersion()).toBe(before.token);
+
+  // The admin who started it still finishes it: the refused attempt did not use up the state.
+  await page.goto(callbackUrl);
+  expect(await page.textContent('main')).toContain('Mailbox connected');
+  expect(await tokenVersion()).not.toBe(before.token);
 });
 
 test('a shared mailbox connected through a delegate shows who signed in for which mailbox', async () => {

@@ -16,6 +16,7 @@ import { startDovecot, startOAuthServer, tempDir, type DovecotHandle, type OAuth
 export const PLUGIN = '/plugins/oauth2-mail';
 export const ADMIN = { email: 'admin@e2e.test', password: 'e2e admin password 1' };
 export const AGENT = { email: 'agent@e2e.test', password: 'e2e agent password 1' };
+export const OTHER_ADMIN = { email: 'second-admin@e2e.test', password: 'e2e second admin password 1' };
 /** Where README screenshots go when O2M_UPDATE_SCREENSHOTS=1 (otherwise into the run's temp folder). */
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'docs', 'screenshots');
 
@@ -68,6 +69,9 @@ export async function startWorld(accessTokenTtl: number): Promise<E2eWorld> {
     writeFileSync(join(dir, 'agent-password'), `${AGENT.password}\n`);
     const added = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'oauth2-mail.js'), '--db', dbFile, 'user', 'add', '--email', AGENT.email, '--role', 'agent', '--password-file', join(dir, 'agent-password')], { encoding: 'utf8', env: { ...process.env, OAUTH2_MAIL_ADMIN_EMAIL: ADMIN.email, OAUTH2_MAIL_ADMIN_PASSWORD: ADMIN.password } });
     if (added.status !== 0) throw new Error(`user add failed: ${added.stderr}`);
+    writeFileSync(join(dir, 'other-admin-password'), `${OTHER_ADMIN.password}\n`);
+    const addedAdmin = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'oauth2-mail.js'), '--db', dbFile, 'user', 'add', '--email', OTHER_ADMIN.email, '--role', 'admin', '--password-file', join(dir, 'other-admin-password')], { encoding: 'utf8', env: { ...process.env, OAUTH2_MAIL_ADMIN_EMAIL: ADMIN.email, OAUTH2_MAIL_ADMIN_PASSWORD: ADMIN.password } });
+    if (addedAdmin.status !== 0) throw new Error(`user add (second admin) failed: ${addedAdmin.stderr}`);
     const host = await startHostProcess({ packageRoot: REPO_ROOT, db: dbFile, port, adminEmail: ADMIN.email, adminPassword: ADMIN.password, caCertFile: oauth.caCertFile, logFile: join(dir, 'helpdesk.log') });
     stops.push(() => host.stop());
     const db = createKnex(dbFile);

@@ -1,7 +1,8 @@
 /**
  * Mounts plugin routes under /plugins/<plugin id><path>, dispatching through the registry so plugins
  * activated after the server started are served too. `admin` routes need a signed-in admin and, on
- * POST, the session's CSRF token; `none` routes (the OAuth callback) need neither.
+ * POST, the session's CSRF token; `none` routes (the OAuth callback) need neither, but get the signed-in admin as
+ * `actor` when there is one, so the callback can refuse a sign-in another admin started.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PluginError } from '../../../plugin/errors';
@@ -68,6 +69,10 @@ export function registerPluginRoutes(app: FastifyInstance, ctx: WebContext): voi
       if (method === 'POST') checkCsrf(request, session);
       delete (hostRequest.form as Record<string, string>)._csrf;
       hostRequest = { ...hostRequest, actor: { id: session.user.id, name: session.user.email, isAdmin: true }, csrfToken: session.csrfToken };
+    } else if (request.hostSession?.user.role === 'admin') {
+      // The OAuth callback is bound to the admin who clicked Connect: tell the plugin who is signed in, when anyone is.
+      const user = request.hostSession.user;
+      hostRequest = { ...hostRequest, actor: { id: user.id, name: user.email, isAdmin: true } };
     }
     const response = await match.route.handle(hostRequest);
     return send(ctx, request, reply, params.pluginId, response);

@@ -12,8 +12,17 @@ import type { CliContext } from '../context';
 /** The plugin whose API the console drives. */
 const PLUGIN_ID = 'oauth2-mail';
 
-/** Who the console acts as (recorded in the plugin's events). */
+/** Who the console acts as when the host has no admin user yet (recorded in the plugin's events). */
 export const CONSOLE_ACTOR: Actor = { id: 'console', name: 'console', isAdmin: true };
+
+/**
+ * The console acts as the first admin user, so a Connect started here can be finished in a browser signed in as
+ * that admin (the callback refuses one signed in as another admin) or in a browser not signed in at all.
+ */
+async function consoleActor(host: HostApp): Promise<Actor> {
+  const admin = (await host.users.list()).find((user) => user.role === 'admin');
+  return admin ? { id: admin.id, name: admin.email, isAdmin: true } : CONSOLE_ACTOR;
+}
 
 /**
  * Calls one route of the plugin's JSON API in process, installing and activating the bundled plugin first when
@@ -34,7 +43,7 @@ export async function callPluginApi(host: HostApp, context: CliContext, method: 
     match = host.registry.matchRoute(PLUGIN_ID, method, path);
   }
   if (!match) throw new PluginError('ERR_INTERNAL', `The ${PLUGIN_ID} plugin is not active (see \`oauth2-mail plugin list\`).`);
-  const request: HostRequest = { method, params: match.params, query: {}, form, actor: CONSOLE_ACTOR };
+  const request: HostRequest = { method, params: match.params, query: {}, form, actor: await consoleActor(host) };
   const response: HostResponse = await match.route.handle(request);
   if (response.kind !== 'json') throw new PluginError('ERR_INTERNAL', `${method} ${path} did not answer with JSON.`);
   const body = (response.body ?? {}) as { error?: { code?: string; message?: string; details?: ErrorDetails } } & Record<string, unknown>;
