@@ -5,6 +5,7 @@
  */
 import { ERROR_CODES, isPluginError, PluginError, toPluginError, type PluginErrorCode } from '../errors';
 import type { AccessTokenProvider } from '../oauth/access-token-provider';
+import { connectedDetail } from '../oauth/identity';
 import type { AccountRepository, AccountStatus, MailAccount } from '../ports/account-repository';
 import type { Clock } from '../ports/clock';
 import type { EventLog } from '../ports/event-log';
@@ -129,7 +130,7 @@ export class AccountPoller {
       await this.deps.accounts.recordPoll(account.id, { at: startedAt, nextPollAt: now + account.pollIntervalSeconds * 1000, succeeded: true, fetched: counts.fetched });
       const current = (await this.deps.accounts.find(account.id)) ?? account;
       if (current.status !== 'connected' || current.statusCode !== null) {
-        await this.deps.accounts.setStatus(account.id, { status: 'connected', statusCode: null, statusDetail: null });
+        await this.deps.accounts.setStatus(account.id, { status: 'connected', statusCode: null, statusDetail: connectedDetail(current.authorizedIdentity, current.mailbox) });
         await this.deps.events.record({ at: now, type: 'status_changed', accountId: account.id, appId: account.appId, actorId: null, code: null, message: `Mail account ${account.mailbox} fetches again (was ${current.status}${current.statusCode ? `: ${current.statusCode}` : ''}).` });
         if (current.statusCode) await this.deps.notify.resolve(accountIncidentKey(account.id, current.statusCode));
       }

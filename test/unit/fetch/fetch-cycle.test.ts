@@ -170,7 +170,7 @@ describe('fetch cycle (fakes)', () => {
     expect(back).toMatchObject({ outcome: 'polled', status: 'connected' });
     expect(h.notify.resolved).toContain(key);
     expect(h.notify.open.has(key)).toBe(false);
-    expect(await h.accounts.find(account.id)).toMatchObject({ status: 'connected', statusCode: null, failureCount: 0 });
+    expect(await h.accounts.find(account.id)).toMatchObject({ status: 'connected', statusCode: null, statusDetail: `Signed in as ${account.mailbox}.`, failureCount: 0 });
   });
 
   it('backs off exponentially on failures and polls on the interval after success', async () => {
