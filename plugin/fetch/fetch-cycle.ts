@@ -21,8 +21,10 @@ export interface FetchCycleDeps {
   readonly settings: FetchSettings;
   /** This process's lease owner id (unique per process). */
   readonly ownerId: string;
-  /** Runs at the start of every cycle (the token keep-alive); its failure is logged and the cycle goes on. */
+  /** Runs at the start of a cycle (the token keep-alive), at most once per `beforeCycleEveryMs`; its failure is logged and the cycle goes on. */
   readonly beforeCycle?: (signal: AbortSignal) => Promise<void>;
+  /** Default 10 minutes: the keep-alive counts idle days, so checking it every few seconds would only cost queries. */
+  readonly beforeCycleEveryMs?: number;
 }
 
 /** What one cycle polls. */
@@ -42,6 +44,8 @@ const DUE_LIMIT = 1000;
 
 /** Runs poll cycles. */
 export class FetchCycle {
+  private lastBeforeCycleAt: number | null = null;
+
   constructor(private readonly deps: FetchCycleDeps) {}
 
   /**
@@ -50,7 +54,10 @@ export class FetchCycle {
    * @throws PluginError ERR_NOT_FOUND when `accountId` names no account; ERR_INPUT_INVALID when it is disabled
    */
   async run(options: FetchCycleOptions): Promise<AccountPollResult[]> {
-    if (this.deps.beforeCycle && options.accountId === undefined) {
+    const now = this.deps.clock.now();
+    const every = this.deps.beforeCycleEveryMs ?? 10 * 60_000;
+    if (this.deps.beforeCycle && options.accountId === undefined && (this.lastBeforeCycleAt === null || now - this.lastBeforeCycleAt >= every)) {
+      this.lastBeforeCycleAt = now;
       try {
         await this.deps.beforeCycle(options.signal);
       } catch (error) {

@@ -1,5 +1,6 @@
 import { PluginError } from '../../../plugin/errors';
 import { accountIncidentKey } from '../../../plugin/fetch/account-incidents';
+import { FetchCycle } from '../../../plugin/fetch/fetch-cycle';
 import { mail } from './fakes';
 import { harness } from './harness';
 
@@ -288,5 +289,27 @@ describe('fetch cycle (fakes)', () => {
     await expect(h.cycle.run({ signal: new AbortController().signal, accountId: '999' })).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
     const off = await h.addAccount({ enabled: false });
     await expect(h.cycle.run({ signal: new AbortController().signal, accountId: off.id })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
+  });
+});
+
+describe('fetch cycle keep-alive hook', () => {
+  it('runs before a scheduled cycle at most once per interval, never for a single-account poll, and survives its failure', async () => {
+    const h = harness();
+    await h.addAccount();
+    let calls = 0;
+    const cycle = new FetchCycle({
+      accounts: h.accounts, poller: { poll: async (account) => ({ accountId: account.id, mailbox: account.mailbox, outcome: 'polled', fetched: 0, duplicates: 0, skipped: 0, failed: 0, quarantined: 0, status: 'connected' }) },
+      logger: h.logger, clock: h.clock, settings: h.settings, ownerId: 'p', beforeCycleEveryMs: 60_000,
+      beforeCycle: async () => { calls += 1; throw new Error('provider down'); },
+    });
+    const signal = new AbortController().signal;
+    expect(await cycle.run({ signal })).toHaveLength(1);
+    await cycle.run({ signal, includeNotDue: true });
+    expect(calls).toBe(1);
+    h.clock.advance(60_000);
+    await cycle.run({ signal, accountId: '1' });
+    expect(calls).toBe(1);
+    await cycle.run({ signal, includeNotDue: true });
+    expect(calls).toBe(2);
   });
 });
