@@ -16,6 +16,11 @@ const FetchConfig = z
     concurrency: z.number().int().min(1).max(64).default(4).describe('Accounts polled at the same time by one host process.'),
     accountTimeoutSeconds: z.number().int().min(5).default(300).describe('One account\'s poll is stopped after this long; it continues on the next cycle.'),
     quarantineAfter: z.number().int().min(1).default(5).describe('A message the helpdesk rejects this many times is quarantined and the admin told.'),
+    caCertPem: z
+      .string()
+      .regex(/-----BEGIN CERTIFICATE-----/, 'must be PEM text starting with -----BEGIN CERTIFICATE-----')
+      .optional()
+      .describe('Extra trusted CA certificate(s), PEM, for the mail servers: added to the system store and NODE_EXTRA_CA_CERTS (TLS verification is never switched off).'),
   })
   .strict()
   .prefault({});

@@ -67,6 +67,7 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     mailFetcher,
     redirectUri: () => host.routes.publicUrl('/callback'),
     config,
+    mailCaCertPem: config.fetch.caCertPem ?? null,
   });
   const fetch = createFetchServices({
     accounts: repositories.accounts,
@@ -82,6 +83,7 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     beforeCycle: async (signal) => {
       await oauth.keepAlive.run(signal);
     },
+    caCertPem: config.fetch.caCertPem ?? null,
     taskIntervalMs: FETCH_INTERVAL_MS,
   });
   return { host, config, logger, repositories, oauth, fetch, mailFetcher };

@@ -30,14 +30,14 @@ function pollProcess(url: string): PollRun {
   return cli(url, ['poll', '--once']);
 }
 
-/** Spawns `oauth2-mail --db <url> --json <args>`. */
-function cli(url: string, args: string[]): PollRun {
+/** Spawns `oauth2-mail --db <url> --json <args>`; `trustCaByEnv: false` leaves NODE_EXTRA_CA_CERTS out. */
+function cli(url: string, args: string[], trustCaByEnv = true): PollRun {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'oauth2-mail.js'), '--db', url, '--json', ...args], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
       OAUTH2_MAIL_SECRET_KEY: SECRET_KEY.toString('base64'),
-      NODE_EXTRA_CA_CERTS: oauthServer.caCertFile,
+      NODE_EXTRA_CA_CERTS: trustCaByEnv ? oauthServer.caCertFile : '',
       OAUTH2_MAIL_LOG_LEVEL: 'warn',
       OAUTH2_MAIL_ADMIN_EMAIL: 'admin@fetch.test',
       OAUTH2_MAIL_ADMIN_PASSWORD: 'fetch test admin password',
@@ -70,14 +70,14 @@ async function pollReport(run: PollRun): Promise<PolledAccount[]> {
 }
 
 /** Installs the plugin into the host database (as `oauth2-mail plugin install` does), then builds the test's view of it. */
-async function prepare(db: TestDatabase): Promise<FetchWorld> {
+async function prepare(db: TestDatabase, config: Record<string, unknown> = PLUGIN_CONFIG): Promise<FetchWorld> {
   const host = await HostApp.open({ db: db.url, env: { OAUTH2_MAIL_SECRET_KEY: SECRET_KEY.toString('base64') }, logger: createLogger({ level: 'silent' }) });
   try {
-    await host.plugins.install(REPO_ROOT, { config: PLUGIN_CONFIG });
+    await host.plugins.install(REPO_ROOT, { config });
   } finally {
     await host.stop();
   }
-  return createFetchWorld({ knex: db.knex, oauthServer, dovecot, migrated: true, secrets: new AesGcmSecrets([SECRET_KEY]), config: PLUGIN_CONFIG });
+  return createFetchWorld({ knex: db.knex, oauthServer, dovecot, migrated: true, secrets: new AesGcmSecrets([SECRET_KEY]), config });
 }
 
 async function messageIds(knex: Knex, accountId?: string): Promise<string[]> {
@@ -152,13 +152,14 @@ describe('host processes', () => {
     }
   }, 120_000);
 
-  it('`oauth2-mail start` polls each account on its own interval and stops cleanly (SQLite)', async () => {
+  it('`oauth2-mail start` polls each account on its own interval, trusting the mail server by the configured CA, and stops cleanly (SQLite)', async () => {
     const db = await testDatabases().find((p) => p.name === 'sqlite')!.create();
     try {
-      const world = await prepare(db);
+      // The mail server's CA comes from the plugin config (fetch.caCertPem), not from NODE_EXTRA_CA_CERTS.
+      const world = await prepare(db, { ...PLUGIN_CONFIG, fetch: { ...PLUGIN_CONFIG.fetch, caCertPem: dovecot.caCertPem } });
       await dovecot.seed('bob@example.test', [1, 2, 3, 4].map((n) => numberedMessage(n, 'start').raw));
       const account = await world.addAccount('bob@example.test', { pollIntervalSeconds: 10 });
-      const started = cli(db.url, ['start', '--port', '0']);
+      const started = cli(db.url, ['start', '--port', '0'], false);
       const waitFor = async (count: number, timeoutMs: number) => {
         const deadline = Date.now() + timeoutMs;
         while ((await messageIds(db.knex, account.id)).length < count) {
