@@ -51,10 +51,12 @@ export function register(program: Command, context: CliContext): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
-        const report = await context.withHost(
-          (host) => host.scheduler.runNow(FETCH_TASK_ID, options.account !== undefined ? { accountId: options.account } : {}, controller.signal),
-          { activatePlugins: true },
-        );
+        const report = await context.withHost(async (host) => {
+          if (!host.scheduler.list().some((task) => task.id === FETCH_TASK_ID)) {
+            throw new PluginError('ERR_NOT_FOUND', 'The oauth2-mail plugin is not installed or not active in this database: run `oauth2-mail start` once (it installs the bundled plugin) or `oauth2-mail plugin install <dir>`.');
+          }
+          return host.scheduler.runNow(FETCH_TASK_ID, options.account !== undefined ? { accountId: options.account } : {}, controller.signal);
+        }, { activatePlugins: true });
         const accounts = readReport(report);
         context.output({ accounts }, accounts.length === 0 ? 'No enabled, connected mail account to poll.' : accounts.flatMap(human));
       } finally {
