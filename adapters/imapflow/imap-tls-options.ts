@@ -1,7 +1,8 @@
 /** TLS settings for the IMAP connection: always verified; a custom CA is added to, never instead of, the usual trust store. */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { rootCertificates, type ConnectionOptions } from 'node:tls';
+import { createSecureContext, rootCertificates, type ConnectionOptions, type SecureContext } from 'node:tls';
 import { PluginError } from '../../plugin/errors';
 import type { TlsMode } from '../../plugin/ports/account-repository';
 
@@ -35,6 +36,26 @@ function extraCaCertificates(): string[] {
   }
 }
 
+const MIN_TLS_VERSION = 'TLSv1.2';
+/** Few distinct trust lists exist (one per configured CA); the bound only keeps a misuse from growing without end. */
+const MAX_CACHED_CONTEXTS = 16;
+const trustContexts = new Map<string, SecureContext>();
+
+/**
+ * The secure context for a trust list, built once: parsing Node's ~140 root certificates plus the custom CA costs
+ * ~25 ms of CPU per connection (more than the IMAP login itself), which an idle poll cycle would pay for every account.
+ */
+function trustContext(ca: readonly string[]): SecureContext {
+  const key = createHash('sha256').update(ca.join('\n')).digest('hex');
+  let context = trustContexts.get(key);
+  if (!context) {
+    if (trustContexts.size >= MAX_CACHED_CONTEXTS) trustContexts.clear();
+    context = createSecureContext({ ca: [...ca], minVersion: MIN_TLS_VERSION });
+    trustContexts.set(key, context);
+  }
+  return context;
+}
+
 /**
  * Builds imapflow's transport options for a TLS mode.
  * @param host - the server host name or address
@@ -50,9 +71,10 @@ export function imapTransportSecurity(host: string, mode: TlsMode, caCertPem: st
     }
     return { secure: false, doSTARTTLS: false, tls: {} };
   }
-  const tls: ConnectionOptions = { rejectUnauthorized: true, minVersion: 'TLSv1.2' };
+  const tls: ConnectionOptions = { rejectUnauthorized: true, minVersion: MIN_TLS_VERSION };
   if (caCertPem) {
-    (tls as { ca?: string[] }).ca = [...rootCertificates, ...extraCaCertificates(), caCertPem];
+    // The context carries the trust list (and the minimum version); verification stays on through rejectUnauthorized.
+    tls.secureContext = trustContext([...rootCertificates, ...extraCaCertificates(), caCertPem]);
   }
   // SNI must be a host name (RFC 6066 §3); for an address the certificate is checked against its IP SAN.
   const servername = isIP(host) === 0 ? host : undefined;
