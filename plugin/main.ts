@@ -18,7 +18,7 @@ import { createFetchServices, type FetchServices } from './fetch/fetch-services'
 import { callbackRoute } from './oauth/callback-route';
 import { createOAuthServices, type OAuthServices } from './oauth/oauth-services';
 import { systemClock } from './ports/clock';
-import type { Disposable, HostPort, LoggerPort } from './ports/host';
+import type { Disposable, HostPort, LoggerPort, RouteDefinition } from './ports/host';
 import type { MailFetcher } from './ports/mail-fetcher';
 
 /** Everything the contributions are built from. */
@@ -89,6 +89,12 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
   return { host, config, logger, repositories, oauth, fetch, mailFetcher };
 }
 
+/** Registers several routes as one contribution; disposing takes them back in reverse order. */
+function registerRoutes(host: HostPort, routes: readonly RouteDefinition[]): Disposable {
+  const registered = routes.map((route) => host.routes.register(route));
+  return { dispose: async () => { for (const disposable of registered.reverse()) await disposable.dispose(); } };
+}
+
 /** The admin menu entry. */
 const accountsScreen: Contribution = ({ host }) => host.admin.registerScreen({ id: 'oauth2-mail.accounts', title: 'Mail accounts (OAuth2)', path: '/accounts' });
 
@@ -109,18 +115,14 @@ const adminScreen: Contribution = ({ host, oauth, fetch, mailFetcher, repositori
     clock: systemClock,
     logger,
   });
-  const registered = routes.map((route) => host.routes.register(route));
-  return { dispose: async () => { for (const disposable of registered.reverse()) await disposable.dispose(); } };
+  return registerRoutes(host, routes);
 };
 
 /** GET /callback: where the provider sends the admin back (Connect, plugin/oauth). */
 const callbackPage: Contribution = ({ host, oauth, logger }) => host.routes.register(callbackRoute(oauth.authorization, () => host.routes.publicUrl('/accounts'), logger));
 
 /** The JSON API for app registrations and mail accounts (the console drives it in process). */
-const jsonApi: Contribution = ({ host, oauth }) => {
-  const registered = jsonApiRoutes({ apps: oauth.apps, accounts: oauth.accounts }).map((route) => host.routes.register(route));
-  return { dispose: async () => { for (const disposable of registered.reverse()) await disposable.dispose(); } };
-};
+const jsonApi: Contribution = ({ host, oauth }) => registerRoutes(host, jsonApiRoutes({ apps: oauth.apps, accounts: oauth.accounts }));
 
 /** The polling cycle (due accounts every few seconds; `runOnce` for the console's `poll --once`). */
 const fetchTask: Contribution = ({ host, fetch }) => host.scheduler.schedule(fetch.task);
