@@ -9,7 +9,7 @@ import { providerFor } from '../oauth/providers';
 import { ROUTE_PATHS, type AdminPaths } from './admin-paths';
 import { PROVIDER_LABELS } from './app-pages';
 import type { FieldErrors } from './field-errors';
-import { checkboxField, csrfField, inputField, selectField } from './form-widgets';
+import { checkboxField, csrfField, formErrorsNotice, inputField, selectField } from './form-widgets';
 import { html, type SafeHtml } from './html';
 
 /** The form's field names. */
@@ -99,11 +99,10 @@ function serverHint(apps: readonly AppRegistration[]): string {
 export function accountFormBody(input: AccountFormInput): SafeHtml {
   const { values, errors, paths, apps } = input;
   const action = input.mode === 'edit' && input.account ? paths.to(ROUTE_PATHS.account(input.account.id)) : paths.to(ROUTE_PATHS.accounts);
-  const formErrors = errors?._form ?? [];
   if (apps.length === 0) {
     return html`<p id="no-apps">A mail account signs in through an app registration, and there is none yet.</p><p><a class="button primary" href="${paths.to(ROUTE_PATHS.appNew)}">Add an app registration first</a></p>`;
   }
-  return html`${errors && Object.keys(errors).length > 0 ? html`<div class="notice error" role="alert" id="form-errors">Nothing was saved: correct the marked fields.${formErrors.length > 0 ? html`<ul>${formErrors.map((m) => html`<li>${m}</li>`)}</ul>` : ''}</div>` : ''}
+  return html`${formErrorsNotice(errors)}
 ${input.mode === 'edit' ? html`<p class="notice">Changing the mailbox or the app registration disconnects the account: connect it again afterwards.</p>` : ''}
 <form method="post" action="${action}" id="account-form" autocomplete="off">
 ${csrfField(input.csrfToken)}

@@ -7,7 +7,7 @@ import type { AppRegistration, ProviderKind } from '../ports/app-repository';
 import { ROUTE_PATHS, type AdminPaths } from './admin-paths';
 import type { FieldErrors } from './field-errors';
 import { daysUntil, formatDate } from './formatting';
-import { csrfField, inputField, postButton, selectField } from './form-widgets';
+import { csrfField, formErrorsNotice, inputField, postButton, selectField } from './form-widgets';
 import { html, type SafeHtml } from './html';
 import { providerSetupBox } from './provider-setup';
 
@@ -179,9 +179,8 @@ ${inputField({ name: 'scopes', label: 'Scopes (space-separated)', value: values.
 export function appFormBody(input: AppFormInput): SafeHtml {
   const { values, errors, paths } = input;
   const action = input.mode === 'edit' && input.app ? paths.to(ROUTE_PATHS.app(input.app.id)) : paths.to(ROUTE_PATHS.apps);
-  const formErrors = errors?._form ?? [];
   const note = input.app ? secretExpiryNote(input.app, input.now) : null;
-  return html`${formErrors.length > 0 || (errors && Object.keys(errors).length > 0) ? html`<div class="notice error" role="alert" id="form-errors">Nothing was saved: correct the marked fields.${formErrors.length > 0 ? html`<ul>${formErrors.map((m) => html`<li>${m}</li>`)}</ul>` : ''}</div>` : ''}
+  return html`${formErrorsNotice(errors)}
 ${note && note.tone !== 'ok' ? html`<div class="notice error">The ${note.text}. Create a new secret at the provider and paste its value below.</div>` : ''}
 <p>Provider: <strong>${PROVIDER_LABELS[input.provider]}</strong>${input.mode === 'create' ? html` <a href="${paths.to(ROUTE_PATHS.appNew)}">(change)</a>` : ''}</p>
 <form method="post" action="${action}" id="app-form" autocomplete="off">

@@ -81,6 +81,13 @@ export function checkboxField(field: CheckboxField): SafeHtml {
 ${hint(field)}${errorList(field.name, field.errors)}</div>`;
 }
 
+/** The "Nothing was saved" box above a form, with the form-level messages; empty when there is no error. */
+export function formErrorsNotice(errors: FieldErrors | null): SafeHtml {
+  const formErrors = errors?._form ?? [];
+  if (!errors || Object.keys(errors).length === 0) return html``;
+  return html`<div class="notice error" role="alert" id="form-errors">Nothing was saved: correct the marked fields.${formErrors.length > 0 ? html`<ul>${formErrors.map((m) => html`<li>${m}</li>`)}</ul>` : ''}</div>`;
+}
+
 /** The hidden CSRF field every POST form carries. */
 export function csrfField(csrfToken: string | undefined): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${csrfToken ?? ''}">`;
