@@ -108,6 +108,12 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
     return page(`Mail account ${account.mailbox}`, body, extras.status);
   };
 
+  /** The account page again, saying why an action failed; re-read, as the failed action may have changed the status. */
+  const actionFailedPage = async (request: HostRequest, accountId: string, what: string, thrown: unknown): Promise<HostResponse> => {
+    const error = toPluginError(thrown);
+    return detailPage(request, await deps.accounts.get(accountId), { notice: errorNotice(what, error), status: statusOf(error) });
+  };
+
   const appForm = async (request: HostRequest, options: { mode: 'create' | 'edit'; provider: ProviderKind; values: AppFormValues; errors: FieldErrors | null; appId?: string; status?: number }): Promise<HostResponse> => {
     const app = options.appId ? await deps.apps.get(options.appId) : undefined;
     const accountCount = app ? (await deps.accounts.list({ appId: app.id })).length : 0;
@@ -296,7 +302,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
           const error = toPluginError(thrown);
           deps.logger.warn('oauth2-mail admin: Connect could not start', { accountId: account.id, code: error.code });
           // The page keeps the Connect button: the admin fixes the app registration and tries again.
-          return detailPage(request, await deps.accounts.get(account.id), { notice: errorNotice('Connect could not start', error), status: statusOf(error) });
+          return actionFailedPage(request, account.id, 'Connect could not start', error);
         }
       },
     },
@@ -327,7 +333,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
           if (result.outcome === 'failed') return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery('fetch_failed', { code: result.error?.code ?? 'ERR_INTERNAL' })}`);
           return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery('fetch_busy')}`);
         } catch (thrown) {
-          return detailPage(request, await deps.accounts.get(account.id), { notice: errorNotice('Fetch now failed', thrown), status: statusOf(toPluginError(thrown)) });
+          return actionFailedPage(request, account.id, 'Fetch now failed', thrown);
         }
       },
     },
@@ -342,7 +348,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
           const result = await deps.accounts.disconnect(account.id, actorId(request));
           return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery(result.warning ? 'disconnected_unrevoked' : 'disconnected')}`);
         } catch (thrown) {
-          return detailPage(request, await deps.accounts.get(account.id), { notice: errorNotice('Disconnect failed', thrown), status: statusOf(toPluginError(thrown)) });
+          return actionFailedPage(request, account.id, 'Disconnect failed', thrown);
         }
       },
     },
