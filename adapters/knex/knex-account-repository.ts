@@ -6,6 +6,7 @@ import type {
 import { systemClock, type Clock } from '../../plugin/ports/clock';
 import { withDatabaseErrors } from './database-errors';
 import { insertReturningId } from './insert-returning-id';
+import { accountNotFoundMessage, appNotFoundMessage } from './not-found';
 import type { KnexRepositoryOptions } from './repository-options';
 import { parseId, TABLES, toMailAccount, type AccountRow } from './rows';
 
@@ -21,11 +22,7 @@ export const ACCOUNT_DEFAULTS = Object.freeze({
 });
 
 function notFound(id: string): PluginError {
-  return new PluginError('ERR_NOT_FOUND', `Mail account ${id} does not exist.`, { accountId: id });
-}
-
-function appNotFound(appId: string): string {
-  return `App registration ${appId} does not exist.`;
+  return new PluginError('ERR_NOT_FOUND', accountNotFoundMessage(id), { accountId: id });
 }
 
 /** Columns an admin sets; `undefined` is left out (on update: keep the stored value). */
@@ -68,7 +65,7 @@ export class KnexAccountRepository implements AccountRepository {
    */
   async create(input: MailAccountInput): Promise<MailAccount> {
     const appKey = parseId(input.appId);
-    if (appKey === null) throw new PluginError('ERR_NOT_FOUND', appNotFound(input.appId), { appId: input.appId });
+    if (appKey === null) throw new PluginError('ERR_NOT_FOUND', appNotFoundMessage(input.appId), { appId: input.appId });
     const now = this.#clock.now();
     const row = {
       ...inputColumns({ ...ACCOUNT_DEFAULTS, ...withoutUndefined(input) }, appKey),
@@ -83,10 +80,10 @@ export class KnexAccountRepository implements AccountRepository {
       const inserted = await insertReturningId(trx, TABLES.accounts, row);
       // Checked after the write (not before) so SQLite takes its write lock first; covers a host whose SQLite has foreign keys off.
       if (!(await trx(TABLES.apps).where({ id: appKey }).first('id'))) {
-        throw new PluginError('ERR_NOT_FOUND', appNotFound(input.appId), { appId: input.appId });
+        throw new PluginError('ERR_NOT_FOUND', appNotFoundMessage(input.appId), { appId: input.appId });
       }
       return inserted;
-    }), appNotFound(input.appId));
+    }), appNotFoundMessage(input.appId));
     return toMailAccount({ ...row, id } as AccountRow);
   }
 
@@ -98,13 +95,13 @@ export class KnexAccountRepository implements AccountRepository {
     const key = parseId(id);
     if (key === null) throw notFound(id);
     const appKey = parseId(input.appId);
-    if (appKey === null) throw new PluginError('ERR_NOT_FOUND', appNotFound(input.appId), { appId: input.appId });
+    if (appKey === null) throw new PluginError('ERR_NOT_FOUND', appNotFoundMessage(input.appId), { appId: input.appId });
     const patch = { ...inputColumns(input, appKey), updated_at: this.#clock.now() };
     return this.#updateAndRead(id, key, patch, async (trx) => {
       if (!(await trx(TABLES.apps).where({ id: appKey }).first('id'))) {
-        throw new PluginError('ERR_NOT_FOUND', appNotFound(input.appId), { appId: input.appId });
+        throw new PluginError('ERR_NOT_FOUND', appNotFoundMessage(input.appId), { appId: input.appId });
       }
-    }, appNotFound(input.appId));
+    }, appNotFoundMessage(input.appId));
   }
 
   /** @throws PluginError ERR_DATABASE_UNAVAILABLE */

@@ -5,11 +5,12 @@ import { systemClock, type Clock } from '../../plugin/ports/clock';
 import type { SecretsPort } from '../../plugin/ports/host';
 import { withDatabaseErrors } from './database-errors';
 import { insertReturningId } from './insert-returning-id';
+import { appNotFoundMessage } from './not-found';
 import type { KnexRepositoryOptions } from './repository-options';
 import { parseId, TABLES, toAppRegistration, type AppRow } from './rows';
 
 function notFound(id: string): PluginError {
-  return new PluginError('ERR_NOT_FOUND', `App registration ${id} does not exist.`, { appId: id });
+  return new PluginError('ERR_NOT_FOUND', appNotFoundMessage(id), { appId: id });
 }
 
 /** The optional columns: `undefined` on update keeps the stored value, `null` clears it. */

@@ -3,12 +3,9 @@ import { PluginError } from '../../plugin/errors';
 import type { AuthRequest, AuthRequestRepository } from '../../plugin/ports/auth-request-repository';
 import type { SecretsPort } from '../../plugin/ports/host';
 import { withDatabaseErrors } from './database-errors';
+import { accountNotFoundMessage } from './not-found';
 import type { KnexRepositoryOptions } from './repository-options';
 import { parseId, TABLES, toAuthRequest, type AuthRequestRow } from './rows';
-
-function accountNotFound(accountId: string): string {
-  return `Mail account ${accountId} does not exist.`;
-}
 
 /**
  * {@link AuthRequestRepository} on the `oauth2_mail_auth_requests` table: keyed by the sha256 of
@@ -27,7 +24,7 @@ export class KnexAuthRequestRepository implements AuthRequestRepository {
   /** @throws PluginError ERR_CONFLICT (same state hash) | ERR_NOT_FOUND (no such account) | ERR_INPUT_INVALID | ERR_DATABASE_UNAVAILABLE */
   async create(request: Omit<AuthRequest, 'consumedAt'>): Promise<void> {
     const accountKey = parseId(request.accountId);
-    const notFound = accountNotFound(request.accountId);
+    const notFound = accountNotFoundMessage(request.accountId);
     if (accountKey === null) throw new PluginError('ERR_NOT_FOUND', notFound, { accountId: request.accountId });
     const row: AuthRequestRow = {
       state_hash: request.stateHash,

@@ -3,12 +3,9 @@ import { PluginError } from '../../plugin/errors';
 import type { SecretsPort } from '../../plugin/ports/host';
 import type { StoredToken, TokenRepository, TokenWrite } from '../../plugin/ports/token-repository';
 import { withDatabaseErrors } from './database-errors';
+import { accountNotFoundMessage } from './not-found';
 import type { KnexRepositoryOptions } from './repository-options';
 import { parseId, TABLES, toStoredToken, type TokenRow } from './rows';
-
-function accountNotFound(accountId: string): string {
-  return `Mail account ${accountId} does not exist.`;
-}
 
 /**
  * {@link TokenRepository} on the `oauth2_mail_tokens` table. Access and refresh tokens are sealed with
@@ -40,7 +37,7 @@ export class KnexTokenRepository implements TokenRepository {
    */
   async replace(accountId: string, write: TokenWrite): Promise<StoredToken> {
     const key = parseId(accountId);
-    if (key === null) throw new PluginError('ERR_NOT_FOUND', accountNotFound(accountId), { accountId });
+    if (key === null) throw new PluginError('ERR_NOT_FOUND', accountNotFoundMessage(accountId), { accountId });
     const sealed = await this.#seal(write);
     const columns = { ...sealed, obtained_at: write.at, refreshed_at: write.at, lease_owner: null, lease_until: null };
     const k = this.#knex;
@@ -51,10 +48,10 @@ export class KnexTokenRepository implements TokenRepository {
         .merge({ ...columns, version: k.raw('??.?? + 1', [TABLES.tokens, 'version']) });
       // Checked after the write so SQLite takes its write lock first; covers a host whose SQLite has foreign keys off.
       if (!(await trx(TABLES.accounts).where({ id: key }).first('id'))) {
-        throw new PluginError('ERR_NOT_FOUND', accountNotFound(accountId), { accountId });
+        throw new PluginError('ERR_NOT_FOUND', accountNotFoundMessage(accountId), { accountId });
       }
       return (await trx(TABLES.tokens).where({ account_id: key }).first()) as TokenRow;
-    }), accountNotFound(accountId));
+    }), accountNotFoundMessage(accountId));
     return toStoredToken(row, this.#secrets);
   }
 
