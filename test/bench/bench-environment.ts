@@ -1,0 +1,105 @@
+/**
+ * The bench's world: the local OAuth server (microsoft profile) and a private Dovecot from fixtures/test-env, a fresh
+ * SQLite file with the plugin's and the host's migrations, one app registration, and accounts connected through
+ * the real Connect flow (authorization URL -> the server's login page -> callback).
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { createKnex } from '../../adapters/knex/create-knex';
+import { migrateLatest } from '../../adapters/knex/migration-source';
+import { migrateHost } from '../../adapters/host/host-migrations';
+import type { MailAccount } from '../../plugin/ports/account-repository';
+import {
+  completeAuthorization, DEFAULT_USERS, startDovecot, startOAuthServer, tempDir,
+  type DovecotHandle, type OAuthServerHandle, type TestUser,
+} from '../helpers/test-env';
+import { assembleBenchPlugin, type BenchPlugin, type BenchPluginSettings } from './bench-plugin';
+
+/** Nothing listens there: completeAuthorization stops at the redirect. */
+const REDIRECT_URI = 'http://127.0.0.1:9/plugins/oauth2-mail/callback';
+
+/** A running bench world. */
+export interface BenchEnvironment {
+  readonly dir: string;
+  readonly oauthServer: OAuthServerHandle;
+  readonly dovecot: DovecotHandle;
+  /** What children need to assemble the same plugin. */
+  readonly settings: BenchPluginSettings;
+  /** The plugin in this process. */
+  readonly plugin: BenchPlugin;
+  readonly appId: string;
+  /** Creates an account for `mailbox` (a bench user's address) and connects it through the code flow. */
+  addAccount(mailbox: string, fields?: Record<string, unknown>): Promise<MailAccount>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A sign-in user per mailbox the bench uses (password `<local part>-password`).
+ * @param mailboxes - addresses under example.test
+ */
+export function benchUsers(mailboxes: readonly string[]): TestUser[] {
+  return mailboxes.map((email) => ({ login: email, email, password: `${email.split('@')[0]}-password`, name: `Bench ${email}` }));
+}
+
+/**
+ * Starts the servers and the database and registers the app.
+ * @param mailboxes - the bench's mailboxes (each gets a user at the OAuth server)
+ * @param config - plugin config (fetch limits)
+ */
+export async function startBenchEnvironment(mailboxes: readonly string[], config: Record<string, unknown>): Promise<BenchEnvironment> {
+  const dir = tempDir('o2m-bench');
+  const oauthServer = await startOAuthServer({ profile: 'microsoft', dir, users: [...DEFAULT_USERS, ...benchUsers(mailboxes)], redirectUris: [REDIRECT_URI] });
+  let dovecot: DovecotHandle | undefined;
+  try {
+    dovecot = await startDovecot({ dir, oauth: oauthServer });
+    const dbFile = join(dir, 'bench.sqlite');
+    const migrator = createKnex(dbFile);
+    try {
+      await migrateLatest(migrator);
+      await migrateHost(migrator);
+    } finally {
+      await migrator.destroy();
+    }
+    const settings: BenchPluginSettings = {
+      dbFile,
+      secretKeyBase64: randomBytes(32).toString('base64'),
+      oauthCaPem: oauthServer.caCertPem,
+      dovecotCaPem: dovecot.caCertPem,
+      redirectUri: REDIRECT_URI,
+      config,
+      logFile: join(dir, 'bench-host.log'),
+    };
+    const plugin = assembleBenchPlugin(settings);
+    const app = await plugin.oauth.apps.create({
+      name: 'Local Microsoft-like',
+      provider: 'microsoft',
+      tenant: oauthServer.tenant ?? undefined,
+      issuerUrl: oauthServer.issuer,
+      clientId: oauthServer.client.clientId,
+      clientSecret: oauthServer.client.clientSecret,
+    }, null);
+    const running = dovecot;
+    return {
+      dir, oauthServer, dovecot: running, settings, plugin, appId: app.id,
+      async addAccount(mailbox, fields = {}) {
+        const account = await plugin.oauth.accounts.create({
+          appId: app.id, mailbox, host: '127.0.0.1', port: running.ports.imaps, tls: 'implicit', initialSync: 'all', postFetch: 'keep', ...fields,
+        }, 'admin-1');
+        const user = oauthServer.user(mailbox);
+        const { authorizationUrl } = await plugin.oauth.authorization.start(account.id, 'admin-1');
+        const back = new URL(await completeAuthorization(authorizationUrl, { login: user.login, password: user.password ?? '', caCertPem: oauthServer.caCertPem }));
+        await plugin.oauth.authorization.complete(Object.fromEntries(back.searchParams), 'admin-1');
+        const connected = await plugin.repositories.accounts.find(account.id);
+        if (!connected || connected.status !== 'connected') throw new Error(`bench: ${mailbox} did not connect (status ${connected?.status ?? 'missing'})`);
+        return connected;
+      },
+      async stop() {
+        await plugin.close().catch(() => undefined);
+        await Promise.all([running.stop(), oauthServer.stop()]);
+      },
+    };
+  } catch (error) {
+    await Promise.all([dovecot?.stop(), oauthServer.stop()]);
+    throw error;
+  }
+}
