@@ -57,18 +57,8 @@ export function sqliteFileOf(db: string): string | undefined {
   return undefined;
 }
 
-/** The services {@link HostApp} is made of. */
-interface HostParts {
-  readonly knex: Knex;
-  readonly logger: Logger;
-  readonly users: UserStore;
-  readonly sessions: SessionStore;
-  readonly tickets: TicketStore;
-  readonly notifications: NotificationCenter;
-  readonly secrets: AesGcmSecrets;
-  readonly scheduler: Scheduler;
-  readonly registry: ContributionRegistry;
-}
+/** The services {@link HostApp} is made of (its own fields, so the two lists cannot drift apart). */
+type HostParts = Pick<HostApp, 'knex' | 'logger' | 'users' | 'sessions' | 'tickets' | 'notifications' | 'secrets' | 'scheduler' | 'registry'>;
 
 /** The running (or, for console commands, merely opened) host. */
 export class HostApp {
