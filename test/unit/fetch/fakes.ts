@@ -7,9 +7,12 @@ import { PluginError } from '../../../plugin/errors';
 import type { AccessTokenGrant, AccessTokenProvider } from '../../../plugin/oauth/access-token-provider';
 import type { AccountRepository, AccountStatusChange, MailAccount, MailAccountInput, PollOutcome } from '../../../plugin/ports/account-repository';
 import type { EventLog, PluginEvent } from '../../../plugin/ports/event-log';
-import type { InboundMessage, IngestResult, LogFields, LoggerPort, Notification, NotifyPort } from '../../../plugin/ports/host';
+import type { InboundMessage, IngestResult } from '../../../plugin/ports/host';
 import type { FolderState, MailConnectionOptions, MailFetcher, MailSession, MessageSummary } from '../../../plugin/ports/mail-fetcher';
 import type { Delivery, DeliveryRecord, DeliveryState, MailCursor, MailLedger, MessageLocation } from '../../../plugin/ports/mail-ledger';
+
+export { CapturingLogger as MemoryLogger } from '../../helpers/capturing-logger';
+export { MemoryNotify as FakeNotify } from '../../helpers/memory-notify';
 
 /** A clock tests move by hand. */
 export class ManualClock {
@@ -20,16 +23,6 @@ export class ManualClock {
   advance(ms: number): void {
     this.value += ms;
   }
-}
-
-/** A logger that keeps its lines. */
-export class MemoryLogger implements LoggerPort {
-  constructor(readonly lines: { level: string; msg: string; fields?: LogFields }[] = [], private readonly bindings: LogFields = {}) {}
-  debug(msg: string, fields?: LogFields): void { this.lines.push({ level: 'debug', msg, fields: { ...this.bindings, ...fields } }); }
-  info(msg: string, fields?: LogFields): void { this.lines.push({ level: 'info', msg, fields: { ...this.bindings, ...fields } }); }
-  warn(msg: string, fields?: LogFields): void { this.lines.push({ level: 'warn', msg, fields: { ...this.bindings, ...fields } }); }
-  error(msg: string, fields?: LogFields): void { this.lines.push({ level: 'error', msg, fields: { ...this.bindings, ...fields } }); }
-  child(bindings: LogFields): LoggerPort { return new MemoryLogger(this.lines, { ...this.bindings, ...bindings }); }
 }
 
 /** One message in a fake folder. */
@@ -238,23 +231,6 @@ export class FakeHostMail {
     const id = String(this.tickets.size + 1);
     this.tickets.set(message.dedupeKey, { id, raw: message.raw, accountId: message.accountId });
     return { ticketId: id, duplicate: false };
-  }
-}
-
-/** Notifications with the host's "one open notification per key" rule. */
-export class FakeNotify implements NotifyPort {
-  readonly sent: Notification[] = [];
-  readonly resolved: string[] = [];
-  readonly open = new Map<string, Notification>();
-
-  async notify(notification: Notification): Promise<void> {
-    this.sent.push(notification);
-    this.open.set(notification.key, notification);
-  }
-
-  async resolve(key: string): Promise<void> {
-    this.resolved.push(key);
-    this.open.delete(key);
   }
 }
 

@@ -5,10 +5,12 @@ import type { AppRegistration, AppRegistrationInput, AppRepository } from '../..
 import type { AuthRequest, AuthRequestRepository } from '../../../plugin/ports/auth-request-repository';
 import type { Clock } from '../../../plugin/ports/clock';
 import type { EventLog, PluginEvent } from '../../../plugin/ports/event-log';
-import type { LogFields, LoggerPort, Notification, NotifyPort } from '../../../plugin/ports/host';
 import type { MailConnectionOptions, MailFetcher, MailSession } from '../../../plugin/ports/mail-fetcher';
 import type { JsonWebKeySet, OAuthClient, OAuthClientConfig, ProviderMetadata, TokenSet } from '../../../plugin/ports/oauth-client';
 import type { StoredToken, TokenRepository, TokenWrite } from '../../../plugin/ports/token-repository';
+
+export { CapturingLogger } from '../../helpers/capturing-logger';
+export { MemoryNotify } from '../../helpers/memory-notify';
 
 /** A clock the test moves. */
 export class FakeClock implements Clock {
@@ -242,44 +244,6 @@ export class MemoryEventLog implements EventLog {
   }
   types(accountId?: string): string[] {
     return this.events.filter((e) => !accountId || e.accountId === accountId).map((e) => e.type);
-  }
-}
-
-/** Notifications in memory: one open per key, like the host. */
-export class MemoryNotify implements NotifyPort {
-  readonly open = new Map<string, Notification>();
-  readonly sent: Notification[] = [];
-  readonly resolved: string[] = [];
-  async notify(notification: Notification): Promise<void> {
-    this.sent.push(notification);
-    this.open.set(notification.key, notification);
-  }
-  async resolve(key: string): Promise<void> {
-    this.resolved.push(key);
-    this.open.delete(key);
-  }
-}
-
-/** A logger that keeps every line (to scan for secrets). */
-export class CapturingLogger implements LoggerPort {
-  constructor(readonly lines: Array<{ level: string; msg: string; fields?: LogFields }> = [], private readonly bindings: LogFields = {}) {}
-  debug(msg: string, fields?: LogFields): void {
-    this.lines.push({ level: 'debug', msg, fields: { ...this.bindings, ...fields } });
-  }
-  info(msg: string, fields?: LogFields): void {
-    this.lines.push({ level: 'info', msg, fields: { ...this.bindings, ...fields } });
-  }
-  warn(msg: string, fields?: LogFields): void {
-    this.lines.push({ level: 'warn', msg, fields: { ...this.bindings, ...fields } });
-  }
-  error(msg: string, fields?: LogFields): void {
-    this.lines.push({ level: 'error', msg, fields: { ...this.bindings, ...fields } });
-  }
-  child(bindings: LogFields): LoggerPort {
-    return new CapturingLogger(this.lines, { ...this.bindings, ...bindings });
-  }
-  text(): string {
-    return JSON.stringify(this.lines);
   }
 }
 

@@ -1,0 +1,25 @@
+import type { LogFields, LoggerPort } from '../../plugin/ports/host';
+
+/** A logger that keeps every line, children's included (to check what was logged and scan it for secrets). */
+export class CapturingLogger implements LoggerPort {
+  constructor(readonly lines: Array<{ level: string; msg: string; fields?: LogFields }> = [], private readonly bindings: LogFields = {}) {}
+  debug(msg: string, fields?: LogFields): void {
+    this.lines.push({ level: 'debug', msg, fields: { ...this.bindings, ...fields } });
+  }
+  info(msg: string, fields?: LogFields): void {
+    this.lines.push({ level: 'info', msg, fields: { ...this.bindings, ...fields } });
+  }
+  warn(msg: string, fields?: LogFields): void {
+    this.lines.push({ level: 'warn', msg, fields: { ...this.bindings, ...fields } });
+  }
+  error(msg: string, fields?: LogFields): void {
+    this.lines.push({ level: 'error', msg, fields: { ...this.bindings, ...fields } });
+  }
+  child(bindings: LogFields): LoggerPort {
+    return new CapturingLogger(this.lines, { ...this.bindings, ...bindings });
+  }
+  /** Every line as one JSON text. */
+  text(): string {
+    return JSON.stringify(this.lines);
+  }
+}
