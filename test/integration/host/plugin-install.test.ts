@@ -12,6 +12,7 @@ import { HostApp } from '../../../adapters/host/host-app';
 import { HOST_NOTIFICATION_SOURCE } from '../../../adapters/host/plugin-manager';
 import { isPluginError } from '../../../plugin/errors';
 import type { PluginManifest } from '../../../plugin/manifest';
+import { demoManifest } from './demo-manifest';
 import { ensureBuilt, REPO_ROOT } from './ensure-build';
 
 jest.setTimeout(120_000);
@@ -41,20 +42,6 @@ function writePlugin(name: string, pluginJson: unknown, indexJs: string): string
   writeFileSync(join(folder, 'plugin.json'), typeof pluginJson === 'string' ? pluginJson : JSON.stringify(pluginJson, null, 2));
   writeFileSync(join(folder, 'index.js'), indexJs);
   return folder;
-}
-
-function demoManifest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    manifestVersion: 1,
-    id: 'demo-plugin',
-    name: 'Demo',
-    version: '1.0.0',
-    engines: { host: '^1.0.0' },
-    main: 'index.js',
-    permissions: ['http:routes'],
-    contributes: { routes: [{ id: 'demo-plugin.hello', method: 'GET', path: '/hello', auth: 'none' }] },
-    ...overrides,
-  };
 }
 
 async function installError(folder: string, options?: { grant?: string[] }): Promise<{ code: string; message: string; problems: unknown }> {

@@ -19,14 +19,9 @@ import { AesGcmSecrets } from '../../../adapters/host/secrets';
 import { TicketStore } from '../../../adapters/host/ticket-store';
 import { isPluginError } from '../../../plugin/errors';
 import { KNOWN_PERMISSIONS, PluginManifest } from '../../../plugin/manifest';
+import { demoManifest } from './demo-manifest';
 
-const manifest = PluginManifest.parse({
-  manifestVersion: 1,
-  id: 'demo-plugin',
-  name: 'Demo',
-  version: '1.0.0',
-  engines: { host: '^1.0.0' },
-  main: 'index.js',
+const manifest = PluginManifest.parse(demoManifest({
   permissions: [...KNOWN_PERMISSIONS],
   contributes: {
     adminScreens: [{ id: 'demo-plugin.home', title: 'Demo', path: '/home' }],
@@ -35,7 +30,7 @@ const manifest = PluginManifest.parse({
     mailSources: [{ id: 'demo-plugin.imap', title: 'IMAP' }],
     mailTransports: [{ id: 'demo-plugin.smtp', title: 'SMTP' }],
   },
-});
+}));
 
 let dir: string;
 let knex: Knex;
