@@ -146,18 +146,17 @@ export class KnexMailLedger implements MailLedger {
           size: record.size,
           updated_at: now,
         };
+        const attempts = (existing ? toNumber(existing.attempts) : 0) + (options.countAttempt ? 1 : 0);
         let id: string;
         if (existing) {
           id = String(existing.id);
-          await trx(TABLES.deliveries)
-            .where('id', toNumber(existing.id))
-            .update({ ...fields, attempts: toNumber(existing.attempts) + (options.countAttempt ? 1 : 0) });
+          await trx(TABLES.deliveries).where('id', toNumber(existing.id)).update({ ...fields, attempts });
         } else {
-          id = await insertReturningId(trx, TABLES.deliveries, { ...key, ...fields, attempts: options.countAttempt ? 1 : 0, created_at: now });
+          id = await insertReturningId(trx, TABLES.deliveries, { ...key, ...fields, attempts, created_at: now });
         }
-        if (options.advanceCursor) await this.advance(trx, record);
-        const stored = (await trx(TABLES.deliveries).where('id', Number(id)).first()) as DeliveryRow;
-        return toDelivery(stored);
+        if (options.advanceCursor) await this.raiseCursor(trx, record);
+        // Built from what was just written (no re-select): the same values toDelivery would read back.
+        return toDelivery({ id, ...key, ...fields, attempts, created_at: existing ? existing.created_at : now });
       }),
       `Mail account ${record.accountId} does not exist.`,
     );
@@ -173,10 +172,20 @@ export class KnexMailLedger implements MailLedger {
   }
 
   private async advance(db: Knex | Knex.Transaction, location: MessageLocation): Promise<boolean> {
-    const where = { account_id: accountKey(location.accountId), folder: location.folder, uid_validity: location.uidValidity };
-    await db(TABLES.cursors).where(where).where('last_uid', '<', location.uid).update({ last_uid: location.uid, updated_at: this.#clock.now() });
-    const row = (await db(TABLES.cursors).where(where).first()) as CursorRow | undefined;
+    if (await this.raiseCursor(db, location)) return true;
+    // Nothing raised: the cursor already stands at or above the UID, or there is none under this UIDVALIDITY.
+    const row = (await db(TABLES.cursors).where(this.cursorKey(location)).first()) as CursorRow | undefined;
     return row !== undefined && toNumber(row.last_uid) >= location.uid;
+  }
+
+  /** One UPDATE; true when it moved the cursor up (the row always changes then, so every driver counts it). */
+  private async raiseCursor(db: Knex | Knex.Transaction, location: MessageLocation): Promise<boolean> {
+    const changed = await db(TABLES.cursors).where(this.cursorKey(location)).where('last_uid', '<', location.uid).update({ last_uid: location.uid, updated_at: this.#clock.now() });
+    return changed > 0;
+  }
+
+  private cursorKey(location: MessageLocation): { account_id: number; folder: string; uid_validity: string } {
+    return { account_id: accountKey(location.accountId), folder: location.folder, uid_validity: location.uidValidity };
   }
 
   private locationKey(location: MessageLocation): { account_id: number; folder: string; uid_validity: string; uid: number } {
