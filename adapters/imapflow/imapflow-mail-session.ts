@@ -69,6 +69,21 @@ export class ImapFlowMailSession implements MailSession {
   }
 
   /** @inheritdoc */
+  async downloadMany(uids: readonly number[]): Promise<Map<number, Buffer>> {
+    const sources = new Map<number, Buffer>();
+    if (uids.length === 0) return sources;
+    const wanted = new Set(uids);
+    await this.call(`download ${uids.length} messages from UID ${uids[0]}`, async () => {
+      // One UID FETCH BODY.PEEK[] for the whole group: the same bytes as download(), without \Seen. No other
+      // command may run inside this loop (imapflow streams the responses through it).
+      for await (const msg of this.client.fetch([...uids], { uid: true, source: true }, { uid: true })) {
+        if (wanted.has(msg.uid)) sources.set(msg.uid, msg.source ?? Buffer.alloc(0));
+      }
+    });
+    return sources;
+  }
+
+  /** @inheritdoc */
   async markSeen(uid: number): Promise<void> {
     const ok = await this.call(`mark UID ${uid} seen`, () => this.client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true }));
     this.checkOutcome(ok === true, `mark UID ${uid} seen`);

@@ -12,6 +12,7 @@ import type { FolderState, MailSession, MessageSummary } from '../ports/mail-fet
 import { SETTLED_DELIVERY_STATES, type Delivery, type DeliveryRecord, type MailLedger, type MessageLocation } from '../ports/mail-ledger';
 import { ACCOUNTS_SCREEN_PATH, messageIncidentKey } from './account-incidents';
 import { IMAP_MAIL_SOURCE_ID, type FetchSettings } from './fetch-settings';
+import { BatchSources } from './batch-sources';
 import { messageKey, undownloadedMessageKey } from './message-key';
 import { applyPostFetchAction } from './post-fetch-action';
 
@@ -75,7 +76,8 @@ export class FolderSync {
     let blocked = false;
     let highest = run.folder.uidNext - 1;
     // In batches of UIDs (a UID SEARCH, then one FETCH of sizes and flags per batch), so a large folder never
-    // has to be listed at once; messages arriving meanwhile join a later batch.
+    // has to be listed at once; messages arriving meanwhile join a later batch. Sources are fetched ahead in
+    // byte-bounded groups (BatchSources); everything else stays one message at a time, in UID order.
     for (let fromUid = plan.fromUid; ;) {
       throwIfAborted(run.signal);
       const batch = await run.session.listMessages({ fromUid, unseenOnly: plan.mode === 'unseen-scan', limit: this.deps.settings.batchSize });
@@ -84,16 +86,18 @@ export class FolderSync {
       const known = new Map<number, Delivery>();
       const rows = await this.deps.ledger.listDeliveries({ accountId: run.account.id, folder: run.account.folder, uidValidity: run.folder.uidValidity, fromUid: batch[0].uid });
       for (const row of rows) if (row.uid <= last) known.set(row.uid, row);
+      const settledRow = (uid: number) => { const row = known.get(uid); return row !== undefined && SETTLED_DELIVERY_STATES.includes(row.state); };
+      const sources = new BatchSources(run.session, batch.filter((summary) => !settledRow(summary.uid) && summary.size <= this.deps.settings.maxMessageBytes));
       for (const summary of batch) {
         throwIfAborted(run.signal);
         highest = Math.max(highest, summary.uid);
         const advance = plan.mode === 'incremental' && !blocked;
         const row = known.get(summary.uid);
-        if (row && SETTLED_DELIVERY_STATES.includes(row.state)) {
+        if (settledRow(summary.uid)) {
           if (advance) await this.deps.ledger.advanceCursor(this.location(run, summary.uid));
           continue;
         }
-        const settled = await this.handle(run, summary, row ?? null, advance, counts);
+        const settled = await this.handle(run, summary, row ?? null, sources, advance, counts);
         if (!settled) blocked = true;
       }
       fromUid = last + 1;
@@ -149,14 +153,14 @@ export class FolderSync {
   }
 
   /** One message not yet settled; returns whether it is settled now. */
-  private async handle(run: FolderSyncRun, summary: MessageSummary, row: Delivery | null, advance: boolean, counts: FolderSyncCounts): Promise<boolean> {
+  private async handle(run: FolderSyncRun, summary: MessageSummary, row: Delivery | null, sources: BatchSources, advance: boolean, counts: FolderSyncCounts): Promise<boolean> {
     const { account } = run;
     const location = this.location(run, summary.uid);
     if (summary.size > this.deps.settings.maxMessageBytes) {
       await this.skipOversized(run, location, summary.size, advance, counts);
       return true;
     }
-    const raw = await run.session.download(summary.uid);
+    const raw = await sources.take(summary.uid);
     if (raw === null) {
       // Expunged between listing and download: nothing left to fetch.
       this.deps.logger.info('message vanished before download', { accountId: account.id, uid: summary.uid });

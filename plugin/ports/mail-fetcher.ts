@@ -43,6 +43,11 @@ export interface MailSession {
   listMessages(query: { readonly fromUid: number; readonly unseenOnly?: boolean; readonly limit?: number }): Promise<MessageSummary[]>;
   /** The exact raw bytes of one message; null when it vanished meanwhile. */
   download(uid: number): Promise<Buffer | null>;
+  /**
+   * The exact raw bytes of several messages of the open folder in one round trip, keyed by UID; a UID that
+   * vanished meanwhile is absent. Optional: without it, the cycle downloads one message at a time.
+   */
+  downloadMany?(uids: readonly number[]): Promise<Map<number, Buffer>>;
   /** @throws PluginError ERR_MAIL_OPERATION_FAILED when the server refuses. */
   markSeen(uid: number): Promise<void>;
   /** @throws PluginError ERR_MAIL_OPERATION_FAILED when the server refuses. */

@@ -88,6 +88,16 @@ describe('ImapFlowMailFetcher on Dovecot', () => {
     expect((await session.listMessages({ fromUid: 3, limit: 4 })).map((m) => m.uid)).toEqual([3, 4, 5, 6]);
     expect(await session.listMessages({ fromUid: corpus.length + 1, limit: 4 })).toEqual([]);
     expect(await session.download(9999)).toBeNull();
+    // The batch download gives the very same bytes in one FETCH; a UID that is not there is simply absent.
+    expect(session.downloadMany).toBeInstanceOf(Function);
+    const downloadMany = (uids: number[]) => session.downloadMany?.(uids) ?? Promise.reject(new Error('no downloadMany'));
+    const many = await downloadMany(listed.map((m) => m.uid).concat(9999));
+    expect([...many.keys()].sort((a, b) => a - b)).toEqual(listed.map((m) => m.uid));
+    for (const [i, summary] of listed.entries()) {
+      expect({ name: corpus[i].name, sha: sha256(many.get(summary.uid) ?? Buffer.alloc(0)) }).toEqual({ name: corpus[i].name, sha: sha256(servedByDovecot(corpus[i].raw)) });
+    }
+    expect((await downloadMany([])).size).toBe(0);
+    expect((await session.listMessages({ fromUid: 1, unseenOnly: true })).length).toBe(corpus.length);
   });
 
   it('reports what Dovecot does with a bare-LF message (served as stored, or normalised to CRLF)', async () => {
