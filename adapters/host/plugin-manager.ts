@@ -11,6 +11,7 @@ import { isPluginError, PluginError, type PluginErrorCode } from '../../plugin/e
 import { KNOWN_PERMISSIONS, validateManifest, type ContributionKind, type ManifestValidation, type PluginManifest } from '../../plugin/manifest';
 import { HOST_API_VERSION, type LoggerPort, type PluginEntry } from '../../plugin/ports/host';
 import { isUniqueViolation, toMillis } from './db-errors';
+import { applyConfigSchema, compileConfigSchema } from './plugin-config';
 import { createPluginScope, type HostServices, type PluginScope } from './plugin-scope';
 
 /** The host's own id for notifications about plugins. */
@@ -102,7 +103,13 @@ export class PluginManager {
     } catch (error) {
       return { directory: dir, problems: [`plugin.json cannot be read in ${dir}: ${(error as NodeJS.ErrnoException).code ?? messageOf(error)}`] };
     }
-    return { directory: dir, ...validateManifest(text, { pluginDir: dir, hostApiVersion: HOST_API_VERSION, nodeVersion: process.versions.node, knownPermissions: KNOWN_PERMISSIONS }) };
+    const validation = validateManifest(text, { pluginDir: dir, hostApiVersion: HOST_API_VERSION, nodeVersion: process.versions.node, knownPermissions: KNOWN_PERMISSIONS });
+    const schema = validation.manifest?.config?.schema;
+    if (schema) {
+      const compiled = compileConfigSchema(schema);
+      if (compiled.problems) return { directory: dir, problems: compiled.problems };
+    }
+    return { directory: dir, ...validation };
   }
 
   /**
@@ -121,6 +128,8 @@ export class PluginManager {
     const previousRow = await this.findRow(manifest.id);
     const config = options.config ?? (previousRow ? (JSON.parse(previousRow.config) as Record<string, unknown>) : {});
 
+    // Refused before the running version is touched.
+    this.effectiveConfig(manifest, inspected.directory, config);
     const previous = this.active.get(manifest.id);
     if (previous) await this.deactivate(manifest.id);
     try {
@@ -234,9 +243,20 @@ export class PluginManager {
     return entry as PluginEntry;
   }
 
+  /** The stored config, defaulted and validated against `config.schema` (as is when the plugin declares none). */
+  private effectiveConfig(manifest: PluginManifest, directory: string, config: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+    const schema = manifest.config?.schema;
+    if (!schema) return config;
+    const compiled = compileConfigSchema(schema);
+    if (compiled.problems) throw manifestError(directory, compiled.problems);
+    return applyConfigSchema(manifest.id, compiled.validate, config);
+  }
+
   private async activatePlugin(manifest: PluginManifest, directory: string, granted: ReadonlySet<string>, config: Readonly<Record<string, unknown>>): Promise<void> {
+    // Checked before any plugin code is loaded: an invalid config never reaches activate().
+    const effective = this.effectiveConfig(manifest, directory, config);
     const entry = this.loadEntry(manifest, directory);
-    const scope = createPluginScope(this.services, manifest, granted, config);
+    const scope = createPluginScope(this.services, manifest, granted, effective);
     try {
       await entry.activate(scope.host);
     } catch (error) {

@@ -1,0 +1,161 @@
+/**
+ * The plugin manager checks a plugin's stored config against plugin.json `config.schema` before
+ * activate (style-anchors §10 rule 7) on a real host (in-process, temp SQLite file, port 0): defaults
+ * are filled in, an invalid config is refused naming each problem with nothing saved and the host
+ * serving, and a `config.schema` that does not compile is a manifest problem.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { HostApp } from '../../../adapters/host/host-app';
+import { HOST_NOTIFICATION_SOURCE } from '../../../adapters/host/plugin-manager';
+import { isPluginError } from '../../../plugin/errors';
+import { demoManifest } from './demo-manifest';
+import { ensureBuilt, REPO_ROOT } from './ensure-build';
+
+jest.setTimeout(120_000);
+
+let dir: string;
+let host: HostApp;
+let url: string;
+
+/** A demo plugin whose route answers with the config the host handed over. */
+const ECHO_CONFIG_JS =
+  "exports.activate = async (host) => { host.routes.register({ id: 'demo-plugin.hello', method: 'GET', path: '/hello', auth: 'none', handle: async () => ({ kind: 'json', body: host.config }) }); };\nexports.deactivate = async () => {};\n";
+
+const DEMO_SCHEMA = {
+  type: 'object',
+  properties: {
+    greeting: { type: 'string', default: 'hello' },
+    limits: { type: 'object', default: {}, properties: { max: { type: 'integer', minimum: 1, default: 10 } }, additionalProperties: false },
+  },
+  additionalProperties: false,
+};
+
+async function openHost(): Promise<HostApp> {
+  return HostApp.open({
+    db: join(dir, 'helpdesk.sqlite'),
+    env: { OAUTH2_MAIL_SECRET_KEY: randomBytes(32).toString('base64') },
+    logger: pino({ level: 'silent' }),
+    announce: () => undefined,
+    scheduler: { firstRunDelayMs: 3_600_000 },
+  });
+}
+
+function writePlugin(name: string, pluginJson: unknown, indexJs: string): string {
+  const folder = join(dir, name);
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'plugin.json'), JSON.stringify(pluginJson, null, 2));
+  writeFileSync(join(folder, 'index.js'), indexJs);
+  return folder;
+}
+
+async function installError(folder: string, config?: Record<string, unknown>): Promise<{ code: string; message: string; problems: string[] }> {
+  try {
+    await host.plugins.install(folder, config ? { config } : {});
+  } catch (error) {
+    if (!isPluginError(error)) throw error;
+    return { code: error.code, message: error.message, problems: error.details.problems as string[] };
+  }
+  throw new Error(`install of ${folder} was expected to fail`);
+}
+
+async function storedConfig(id: string): Promise<unknown> {
+  const row = (await host.knex('host_plugins').where({ id }).first()) as { config: string } | undefined;
+  return row ? JSON.parse(row.config) : undefined;
+}
+
+async function expectServing(): Promise<void> {
+  expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  expect((await fetch(`${url}/plugins/oauth2-mail/callback`)).status).toBe(400);
+}
+
+beforeAll(async () => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'oauth2-mail-config-'));
+  host = await openHost();
+  url = await host.listen({ port: 0, host: '127.0.0.1' });
+}, 300_000);
+
+afterAll(async () => {
+  await host?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the bundled oauth2-mail plugin', () => {
+  it('activates with the default config ({}), storing what was given', async () => {
+    const installed = await host.plugins.install(REPO_ROOT, { config: {} });
+    expect(installed).toMatchObject({ id: 'oauth2-mail', active: true, lastError: null });
+    expect(await storedConfig('oauth2-mail')).toEqual({});
+    await expectServing();
+  });
+
+  it('refuses a config with a wrong type and an unknown key, naming both, and keeps the running version and its stored config', async () => {
+    const error = await installError(REPO_ROOT, { fetch: { batchSize: 'x' }, colour: 'blue' });
+
+    expect(error.code).toBe('ERR_INPUT_INVALID');
+    expect(error.problems).toEqual(expect.arrayContaining(['fetch.batchSize: must be integer', 'colour: is not a known setting']));
+    expect(error.problems).toHaveLength(2);
+    for (const problem of error.problems) expect(error.message).toContain(problem);
+    expect(await storedConfig('oauth2-mail')).toEqual({});
+    expect((await host.plugins.list()).find((p) => p.id === 'oauth2-mail')).toMatchObject({ active: true, lastError: null });
+    await expectServing();
+  });
+
+  it('refuses a value out of range inside a nested object', async () => {
+    const error = await installError(REPO_ROOT, { fetch: { batchSize: 0 }, token: { keepAliveDays: 0 } });
+    expect(error.code).toBe('ERR_INPUT_INVALID');
+    expect(error.problems).toEqual(['fetch.batchSize: must be >= 1', 'token.keepAliveDays: must be >= 1']);
+    await expectServing();
+  });
+});
+
+describe('a plugin with its own config.schema', () => {
+  it('gets the defaults filled in at activate, while the stored config stays as given', async () => {
+    const folder = writePlugin('defaults', demoManifest({ config: { schema: DEMO_SCHEMA } }), ECHO_CONFIG_JS);
+    await host.plugins.install(folder, { config: { greeting: 'hi' } });
+
+    expect(await (await fetch(`${url}/plugins/demo-plugin/hello`)).json()).toEqual({ greeting: 'hi', limits: { max: 10 } });
+    expect(await storedConfig('demo-plugin')).toEqual({ greeting: 'hi' });
+  });
+
+  it('is not activated after a restart when its stored config became invalid: problems recorded and shown, host serving', async () => {
+    await host.knex('host_plugins').where({ id: 'demo-plugin' }).update({ config: JSON.stringify({ greeting: 5, limits: { max: 0, min: 1 } }) });
+    await host.stop();
+    host = await openHost();
+    url = await host.listen({ port: 0, host: '127.0.0.1' });
+
+    const reports = await host.activatePlugins();
+
+    expect(reports.find((r) => r.id === 'oauth2-mail')).toEqual({ id: 'oauth2-mail', ok: true, problems: [] });
+    const failed = reports.find((r) => r.id === 'demo-plugin');
+    expect(failed?.ok).toBe(false);
+    expect([...(failed?.problems ?? [])].sort()).toEqual(['greeting: must be string', 'limits.max: must be >= 1', 'limits.min: is not a known setting']);
+    expect((await host.plugins.list()).find((p) => p.id === 'demo-plugin')).toMatchObject({ active: false });
+    expect((await fetch(`${url}/plugins/demo-plugin/hello`)).status).toBe(404);
+    const banners = await host.notifications.listOpen();
+    expect(banners.map((b) => `${b.pluginId}:${b.title}`)).toContain(`${HOST_NOTIFICATION_SOURCE}:Plugin demo-plugin is not active`);
+    await expectServing();
+  });
+});
+
+describe('a config.schema that does not compile', () => {
+  it.each([
+    ['an unknown type', { type: 'object', properties: { a: { type: 'nope' } } }, /config\.schema.*properties\.a\.type/],
+    ['a keyword of the wrong kind', { type: 'object', properties: { a: { type: 'integer', minimum: 'one' } } }, /config\.schema.*minimum/],
+    ['an unknown keyword', { type: 'object', properties: { a: { type: 'string', colour: 'red' } } }, /config\.schema: does not compile: .*unknown keyword: "colour"/],
+  ])('is a manifest problem: %s', async (_name, schema, expected) => {
+    const folder = writePlugin(`broken-${randomBytes(4).toString('hex')}`, demoManifest({ id: 'broken-plugin', contributes: {}, config: { schema } }), ECHO_CONFIG_JS);
+
+    expect(host.plugins.inspect(folder).manifest).toBeUndefined();
+    const error = await installError(folder);
+
+    expect(error.code).toBe('ERR_MANIFEST_INVALID');
+    expect(error.problems.length).toBeGreaterThan(0);
+    expect(error.problems.join('\n')).toMatch(expected);
+    expect((await host.plugins.list()).map((p) => p.id)).not.toContain('broken-plugin');
+    await expectServing();
+  });
+});
