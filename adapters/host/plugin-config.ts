@@ -57,3 +57,45 @@ export function applyConfigSchema(pluginId: string, validate: ValidateFunction, 
   const problems = [...new Set((validate.errors ?? []).map(describe))];
   throw new PluginError('ERR_INPUT_INVALID', `The configuration of plugin ${pluginId} is not valid:\n - ${problems.join('\n - ')}`, { problems });
 }
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+
+/**
+ * Parses one `--set key.path=value` assignment: the value is read as JSON when it parses (`100`, `true`,
+ * `{"a":1}`, `"text"`), else taken as a plain string.
+ * @param assignment - `key.path=value`
+ * @returns the path segments and the value
+ * @throws PluginError ERR_INPUT_INVALID when there is no `=`, or the path has an empty or forbidden segment
+ */
+export function parseConfigAssignment(assignment: string): { readonly path: string[]; readonly value: unknown } {
+  const at = assignment.indexOf('=');
+  const path = at < 0 ? [] : assignment.slice(0, at).split('.');
+  if (at < 0 || path.some((s) => s.length === 0 || FORBIDDEN_KEYS.has(s))) {
+    throw new PluginError('ERR_INPUT_INVALID', `"${assignment}" is not a setting: write key.path=value, e.g. fetch.batchSize=100`);
+  }
+  const text = assignment.slice(at + 1);
+  let value: unknown = text;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = text;
+  }
+  return { path, value };
+}
+
+/**
+ * A copy of `config` with `value` at `path`, creating the objects on the way (an existing non-object on the way is replaced).
+ * @param config - the configuration (not changed)
+ * @param path - segments from {@link parseConfigAssignment}
+ * @param value - the new value
+ */
+export function withConfigValue(config: Readonly<Record<string, unknown>>, path: readonly string[], value: unknown): Record<string, unknown> {
+  const copy = structuredClone(config) as Record<string, unknown>;
+  let node = copy;
+  for (const segment of path.slice(0, -1)) {
+    const next = node[segment];
+    node = node[segment] = typeof next === 'object' && next !== null && !Array.isArray(next) ? (next as Record<string, unknown>) : {};
+  }
+  node[path[path.length - 1]] = value;
+  return copy;
+}

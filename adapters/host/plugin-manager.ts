@@ -144,6 +144,41 @@ export class PluginManager {
     return this.describe(await this.requireRow(manifest.id));
   }
 
+  /**
+   * The stored configuration of an installed plugin (as given, without defaults).
+   * @throws PluginError ERR_NOT_FOUND when the plugin is not installed
+   */
+  async storedConfig(id: string): Promise<Record<string, unknown>> {
+    return JSON.parse((await this.requireRow(id)).config) as Record<string, unknown>;
+  }
+
+  /**
+   * Replaces the stored configuration of an installed plugin after validating it against its
+   * `config.schema` the same way as at activate. An active plugin is re-activated with it; if that
+   * fails the previous configuration is kept, running and stored.
+   * @throws PluginError ERR_NOT_FOUND, ERR_MANIFEST_INVALID, ERR_INPUT_INVALID naming each problem, or the activation's error
+   */
+  async setConfig(id: string, config: Readonly<Record<string, unknown>>): Promise<InstalledPlugin> {
+    const row = await this.requireRow(id);
+    const inspected = this.inspect(row.directory);
+    if (!inspected.manifest) throw manifestError(inspected.directory, inspected.problems);
+    if (inspected.manifest.id !== id) throw manifestError(inspected.directory, [`plugin.json in ${row.directory} now has id "${inspected.manifest.id}", installed as "${id}"`]);
+    this.effectiveConfig(inspected.manifest, inspected.directory, config);
+    const running = this.active.get(id);
+    if (running) {
+      await this.deactivate(id);
+      try {
+        await this.activatePlugin(running.manifest, running.directory, running.granted, config);
+      } catch (error) {
+        await this.activatePlugin(running.manifest, running.directory, running.granted, running.config).catch((again) => this.logger.error('could not restore the previous config', { plugin: id, error: messageOf(again) }));
+        throw error;
+      }
+    }
+    await this.knex('host_plugins').where({ id }).update({ config: JSON.stringify(config), updated_at: this.now() });
+    this.logger.info('plugin config saved', { plugin: id, keys: Object.keys(config) });
+    return this.describe(await this.requireRow(id));
+  }
+
   /** Activates every enabled installed plugin; failures are recorded, logged and shown as a banner. */
   async activateInstalled(): Promise<ActivationReport[]> {
     const rows: PluginRow[] = await this.knex('host_plugins').orderBy('id');

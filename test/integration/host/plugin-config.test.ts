@@ -4,10 +4,12 @@
  * are filled in, an invalid config is refused naming each problem with nothing saved and the host
  * serving, and a `config.schema` that does not compile is a manifest problem.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import knexFactory from 'knex';
 import pino from 'pino';
 import { HostApp } from '../../../adapters/host/host-app';
 import { HOST_NOTIFICATION_SOURCE } from '../../../adapters/host/plugin-manager';
@@ -121,6 +123,20 @@ describe('a plugin with its own config.schema', () => {
     expect(await storedConfig('demo-plugin')).toEqual({ greeting: 'hi' });
   });
 
+  it('setConfig re-activates a running plugin with a valid config, and refuses an invalid one keeping the old config running and stored', async () => {
+    await host.plugins.setConfig('demo-plugin', { limits: { max: 3 } });
+    expect(await (await fetch(`${url}/plugins/demo-plugin/hello`)).json()).toEqual({ greeting: 'hello', limits: { max: 3 } });
+    expect(await storedConfig('demo-plugin')).toEqual({ limits: { max: 3 } });
+
+    let refused: unknown;
+    await host.plugins.setConfig('demo-plugin', { limits: { max: 'many' }, extra: true }).catch((error: unknown) => (refused = error));
+
+    expect(isPluginError(refused) && refused.code).toBe('ERR_INPUT_INVALID');
+    expect(isPluginError(refused) && refused.details.problems).toEqual(['extra: is not a known setting', 'limits.max: must be integer']);
+    expect(await storedConfig('demo-plugin')).toEqual({ limits: { max: 3 } });
+    expect(await (await fetch(`${url}/plugins/demo-plugin/hello`)).json()).toEqual({ greeting: 'hello', limits: { max: 3 } });
+  });
+
   it('is not activated after a restart when its stored config became invalid: problems recorded and shown, host serving', async () => {
     await host.knex('host_plugins').where({ id: 'demo-plugin' }).update({ config: JSON.stringify({ greeting: 5, limits: { max: 0, min: 1 } }) });
     await host.stop();
@@ -157,5 +173,63 @@ describe('a config.schema that does not compile', () => {
     expect(error.problems.join('\n')).toMatch(expected);
     expect((await host.plugins.list()).map((p) => p.id)).not.toContain('broken-plugin');
     await expectServing();
+  });
+});
+
+describe('oauth2-mail plugin config (console)', () => {
+  const BIN = join(REPO_ROOT, 'bin', 'oauth2-mail.js');
+
+  function cli(db: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, '--db', db, ...args], {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, OAUTH2_MAIL_SECRET_KEY: randomBytes(32).toString('base64') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  async function configIn(db: string): Promise<unknown> {
+    const knex = knexFactory({ client: 'sqlite3', connection: { filename: db }, useNullAsDefault: true });
+    try {
+      const row = (await knex('host_plugins').where({ id: 'oauth2-mail' }).first()) as { config: string };
+      return JSON.parse(row.config);
+    } finally {
+      await knex.destroy();
+    }
+  }
+
+  it('stores values set with --set and from --file, and refuses an invalid one naming each problem, changing nothing', async () => {
+    const db = join(dir, 'console.sqlite');
+    expect((await cli(db, ['plugin', 'install', REPO_ROOT])).code).toBe(0);
+
+    const set = await cli(db, ['plugin', 'config', 'oauth2-mail', '--set', 'fetch.batchSize=100', '--set', 'token.keepAliveDays=3']);
+    expect(set.stderr).toBe('');
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('set: fetch.batchSize, token.keepAliveDays');
+    expect(await configIn(db)).toEqual({ fetch: { batchSize: 100 }, token: { keepAliveDays: 3 } });
+
+    const bad = await cli(db, ['plugin', 'config', 'oauth2-mail', '--set', 'fetch.batchSize=x', '--set', 'colour=blue']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('ERR_INPUT_INVALID');
+    expect(bad.stderr).toContain('fetch.batchSize: must be integer');
+    expect(bad.stderr).toContain('colour: is not a known setting');
+    expect(await configIn(db)).toEqual({ fetch: { batchSize: 100 }, token: { keepAliveDays: 3 } });
+
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ allowInsecureLoopback: true }));
+    const fromFile = await cli(db, ['plugin', 'config', 'oauth2-mail', '--file', file, '--set', 'fetch.concurrency=2']);
+    expect(fromFile.code).toBe(0);
+    expect(await configIn(db)).toEqual({ allowInsecureLoopback: true, fetch: { concurrency: 2 } });
+
+    const noPath = await cli(db, ['plugin', 'config', 'oauth2-mail', '--set', '__proto__.x=1']);
+    expect(noPath.code).toBe(1);
+    expect(noPath.stderr).toContain('is not a setting');
   });
 });

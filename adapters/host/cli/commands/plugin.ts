@@ -1,9 +1,10 @@
-/** `plugin install <dir>` and `plugin list`. */
+/** `plugin install <dir>`, `plugin list` and `plugin config <id>`. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { PluginError } from '../../../../plugin/errors';
 import { PERMISSIONS } from '../../../../plugin/manifest';
 import type { InstalledPlugin } from '../../plugin-manager';
+import { parseConfigAssignment, withConfigValue } from '../../plugin-config';
 import type { CliContext } from '../context';
 
 function describePermission(permission: string): string {
@@ -47,6 +48,27 @@ export function register(program: Command, context: CliContext): void {
         'Granted permissions:',
         ...installed.permissions.map((p) => `  - ${p}: ${describePermission(p)}`),
         'It is activated by `start`.',
+      ]);
+    });
+
+  plugin
+    .command('config')
+    .description("Set an installed plugin's configuration, validated against its plugin.json config.schema (defaults filled in at activate)")
+    .argument('<id>', 'the plugin id')
+    .option('--file <file>', 'JSON file with the whole configuration (replaces the stored one)')
+    .option('--set <key.path=value>', 'set one value (JSON, else a string); repeatable, applied after --file', (value: string, previous: string[] = []) => [...previous, value])
+    .action(async (id: string, options: { file?: string; set?: string[] }) => {
+      const assignments = (options.set ?? []).map(parseConfigAssignment);
+      if (options.file === undefined && assignments.length === 0) throw new PluginError('ERR_INPUT_INVALID', 'Give --file <file> and/or --set key.path=value');
+      const saved = await context.withHost(async (host) => {
+        let config = options.file !== undefined ? readConfig(options.file) : await host.plugins.storedConfig(id);
+        for (const { path, value } of assignments) config = withConfigValue(config, path, value);
+        return host.plugins.setConfig(id, config);
+      });
+      // Only the keys changed are echoed: a config may hold values that are not for the terminal.
+      context.output({ id: saved.id, file: options.file ?? null, set: assignments.map((a) => a.path.join('.')) }, [
+        `Saved the configuration of ${saved.id}${options.file !== undefined ? ` from ${options.file}` : ''}${assignments.length > 0 ? ` (set: ${assignments.map((a) => a.path.join('.')).join(', ')})` : ''}.`,
+        'A running host applies it at its next start.',
       ]);
     });
 
