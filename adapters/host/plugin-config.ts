@@ -4,6 +4,7 @@
  * defaulted, then validated, before `activate`. JSON Schema draft 2020-12, what `z.toJSONSchema` emits.
  */
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { PluginError } from '../../plugin/errors';
 
 /** A compiled `config.schema`, or the problems that kept it from compiling. */
@@ -11,7 +12,10 @@ export type CompiledConfigSchema = { readonly validate: ValidateFunction; readon
 
 function newAjv(): Ajv2020 {
   // allErrors: an admin fixes every problem in one round; strict: an unknown keyword or format is a schema error, not silently ignored.
-  return new Ajv2020({ allErrors: true, useDefaults: true, strict: true, validateSchema: true });
+  const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: true, validateSchema: true });
+  // The standard formats (uri, email, date-time …) are known, so a plugin may use them; any other format stays an error.
+  addFormats(ajv);
+  return ajv;
 }
 
 function messageOf(error: unknown): string {

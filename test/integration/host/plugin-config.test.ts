@@ -162,6 +162,7 @@ describe('a config.schema that does not compile', () => {
     ['an unknown type', { type: 'object', properties: { a: { type: 'nope' } } }, /config\.schema.*properties\.a\.type/],
     ['a keyword of the wrong kind', { type: 'object', properties: { a: { type: 'integer', minimum: 'one' } } }, /config\.schema.*minimum/],
     ['an unknown keyword', { type: 'object', properties: { a: { type: 'string', colour: 'red' } } }, /config\.schema: does not compile: .*unknown keyword: "colour"/],
+    ['an unknown format', { type: 'object', properties: { a: { type: 'string', format: 'colourful' } } }, /config\.schema: does not compile: .*unknown format "colourful"/],
   ])('is a manifest problem: %s', async (_name, schema, expected) => {
     const folder = writePlugin(`broken-${randomBytes(4).toString('hex')}`, demoManifest({ id: 'broken-plugin', contributes: {}, config: { schema } }), ECHO_CONFIG_JS);
 
@@ -172,6 +173,18 @@ describe('a config.schema that does not compile', () => {
     expect(error.problems.length).toBeGreaterThan(0);
     expect(error.problems.join('\n')).toMatch(expected);
     expect((await host.plugins.list()).map((p) => p.id)).not.toContain('broken-plugin');
+    await expectServing();
+  });
+});
+
+describe('a config.schema with a standard format', () => {
+  it('compiles, and a value that breaks the format is refused', async () => {
+    const schema = { type: 'object', properties: { homepage: { type: 'string', format: 'uri' } }, additionalProperties: false };
+    const folder = writePlugin(`formats-${randomBytes(4).toString('hex')}`, demoManifest({ id: 'formats-plugin', contributes: {}, config: { schema } }), ECHO_CONFIG_JS);
+    expect(host.plugins.inspect(folder).manifest).toBeDefined();
+    const error = await installError(folder, { homepage: 'not a uri' });
+    expect(error.code).toBe('ERR_INPUT_INVALID');
+    expect(error.problems.join('\n')).toMatch(/homepage: must match format "uri"/);
     await expectServing();
   });
 });
