@@ -6,16 +6,16 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory from 'knex';
-import pino from 'pino';
-import { HostApp } from '../../../adapters/host/host-app';
+import type { HostApp } from '../../../adapters/host/host-app';
 import { HOST_NOTIFICATION_SOURCE } from '../../../adapters/host/plugin-manager';
 import { isPluginError } from '../../../plugin/errors';
 import { demoManifest } from './demo-manifest';
 import { ensureBuilt, REPO_ROOT } from './ensure-build';
+import { expectServing, installError, openTestHost, writePlugin } from './test-host';
 
 jest.setTimeout(120_000);
 
@@ -36,48 +36,19 @@ const DEMO_SCHEMA = {
   additionalProperties: false,
 };
 
-async function openHost(): Promise<HostApp> {
-  return HostApp.open({
-    db: join(dir, 'helpdesk.sqlite'),
-    env: { OAUTH2_MAIL_SECRET_KEY: randomBytes(32).toString('base64') },
-    logger: pino({ level: 'silent' }),
-    announce: () => undefined,
-    scheduler: { firstRunDelayMs: 3_600_000 },
-  });
-}
 
-function writePlugin(name: string, pluginJson: unknown, indexJs: string): string {
-  const folder = join(dir, name);
-  mkdirSync(folder, { recursive: true });
-  writeFileSync(join(folder, 'plugin.json'), JSON.stringify(pluginJson, null, 2));
-  writeFileSync(join(folder, 'index.js'), indexJs);
-  return folder;
-}
 
-async function installError(folder: string, config?: Record<string, unknown>): Promise<{ code: string; message: string; problems: string[] }> {
-  try {
-    await host.plugins.install(folder, config ? { config } : {});
-  } catch (error) {
-    if (!isPluginError(error)) throw error;
-    return { code: error.code, message: error.message, problems: error.details.problems as string[] };
-  }
-  throw new Error(`install of ${folder} was expected to fail`);
-}
 
 async function storedConfig(id: string): Promise<unknown> {
   const row = (await host.knex('host_plugins').where({ id }).first()) as { config: string } | undefined;
   return row ? JSON.parse(row.config) : undefined;
 }
 
-async function expectServing(): Promise<void> {
-  expect((await fetch(`${url}/healthz`)).status).toBe(200);
-  expect((await fetch(`${url}/plugins/oauth2-mail/callback`)).status).toBe(400);
-}
 
 beforeAll(async () => {
   ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'oauth2-mail-config-'));
-  host = await openHost();
+  host = await openTestHost(dir);
   url = await host.listen({ port: 0, host: '127.0.0.1' });
 }, 300_000);
 
@@ -91,11 +62,11 @@ describe('the bundled oauth2-mail plugin', () => {
     const installed = await host.plugins.install(REPO_ROOT, { config: {} });
     expect(installed).toMatchObject({ id: 'oauth2-mail', active: true, lastError: null });
     expect(await storedConfig('oauth2-mail')).toEqual({});
-    await expectServing();
+    await expectServing(url);
   });
 
   it('refuses a config with a wrong type and an unknown key, naming both, and keeps the running version and its stored config', async () => {
-    const error = await installError(REPO_ROOT, { fetch: { batchSize: 'x' }, colour: 'blue' });
+    const error = await installError(host, REPO_ROOT, { config: { fetch: { batchSize: 'x' }, colour: 'blue' } });
 
     expect(error.code).toBe('ERR_INPUT_INVALID');
     expect(error.problems).toEqual(expect.arrayContaining(['fetch.batchSize: must be integer', 'colour: is not a known setting']));
@@ -103,20 +74,20 @@ describe('the bundled oauth2-mail plugin', () => {
     for (const problem of error.problems) expect(error.message).toContain(problem);
     expect(await storedConfig('oauth2-mail')).toEqual({});
     expect((await host.plugins.list()).find((p) => p.id === 'oauth2-mail')).toMatchObject({ active: true, lastError: null });
-    await expectServing();
+    await expectServing(url);
   });
 
   it('refuses a value out of range inside a nested object', async () => {
-    const error = await installError(REPO_ROOT, { fetch: { batchSize: 0 }, token: { keepAliveDays: 0 } });
+    const error = await installError(host, REPO_ROOT, { config: { fetch: { batchSize: 0 }, token: { keepAliveDays: 0 } } });
     expect(error.code).toBe('ERR_INPUT_INVALID');
     expect(error.problems).toEqual(['fetch.batchSize: must be >= 1', 'token.keepAliveDays: must be >= 1']);
-    await expectServing();
+    await expectServing(url);
   });
 });
 
 describe('a plugin with its own config.schema', () => {
   it('gets the defaults filled in at activate, while the stored config stays as given', async () => {
-    const folder = writePlugin('defaults', demoManifest({ config: { schema: DEMO_SCHEMA } }), ECHO_CONFIG_JS);
+    const folder = writePlugin(dir, 'defaults', demoManifest({ config: { schema: DEMO_SCHEMA } }), ECHO_CONFIG_JS);
     await host.plugins.install(folder, { config: { greeting: 'hi' } });
 
     expect(await (await fetch(`${url}/plugins/demo-plugin/hello`)).json()).toEqual({ greeting: 'hi', limits: { max: 10 } });
@@ -140,7 +111,7 @@ describe('a plugin with its own config.schema', () => {
   it('is not activated after a restart when its stored config became invalid: problems recorded and shown, host serving', async () => {
     await host.knex('host_plugins').where({ id: 'demo-plugin' }).update({ config: JSON.stringify({ greeting: 5, limits: { max: 0, min: 1 } }) });
     await host.stop();
-    host = await openHost();
+    host = await openTestHost(dir);
     url = await host.listen({ port: 0, host: '127.0.0.1' });
 
     const reports = await host.activatePlugins();
@@ -153,7 +124,7 @@ describe('a plugin with its own config.schema', () => {
     expect((await fetch(`${url}/plugins/demo-plugin/hello`)).status).toBe(404);
     const banners = await host.notifications.listOpen();
     expect(banners.map((b) => `${b.pluginId}:${b.title}`)).toContain(`${HOST_NOTIFICATION_SOURCE}:Plugin demo-plugin is not active`);
-    await expectServing();
+    await expectServing(url);
   });
 });
 
@@ -164,28 +135,28 @@ describe('a config.schema that does not compile', () => {
     ['an unknown keyword', { type: 'object', properties: { a: { type: 'string', colour: 'red' } } }, /config\.schema: does not compile: .*unknown keyword: "colour"/],
     ['an unknown format', { type: 'object', properties: { a: { type: 'string', format: 'colourful' } } }, /config\.schema: does not compile: .*unknown format "colourful"/],
   ])('is a manifest problem: %s', async (_name, schema, expected) => {
-    const folder = writePlugin(`broken-${randomBytes(4).toString('hex')}`, demoManifest({ id: 'broken-plugin', contributes: {}, config: { schema } }), ECHO_CONFIG_JS);
+    const folder = writePlugin(dir, `broken-${randomBytes(4).toString('hex')}`, demoManifest({ id: 'broken-plugin', contributes: {}, config: { schema } }), ECHO_CONFIG_JS);
 
     expect(host.plugins.inspect(folder).manifest).toBeUndefined();
-    const error = await installError(folder);
+    const error = await installError(host, folder);
 
     expect(error.code).toBe('ERR_MANIFEST_INVALID');
     expect(error.problems.length).toBeGreaterThan(0);
     expect(error.problems.join('\n')).toMatch(expected);
     expect((await host.plugins.list()).map((p) => p.id)).not.toContain('broken-plugin');
-    await expectServing();
+    await expectServing(url);
   });
 });
 
 describe('a config.schema with a standard format', () => {
   it('compiles, and a value that breaks the format is refused', async () => {
     const schema = { type: 'object', properties: { homepage: { type: 'string', format: 'uri' } }, additionalProperties: false };
-    const folder = writePlugin(`formats-${randomBytes(4).toString('hex')}`, demoManifest({ id: 'formats-plugin', contributes: {}, config: { schema } }), ECHO_CONFIG_JS);
+    const folder = writePlugin(dir, `formats-${randomBytes(4).toString('hex')}`, demoManifest({ id: 'formats-plugin', contributes: {}, config: { schema } }), ECHO_CONFIG_JS);
     expect(host.plugins.inspect(folder).manifest).toBeDefined();
-    const error = await installError(folder, { homepage: 'not a uri' });
+    const error = await installError(host, folder, { config: { homepage: 'not a uri' } });
     expect(error.code).toBe('ERR_INPUT_INVALID');
     expect(error.problems.join('\n')).toMatch(/homepage: must match format "uri"/);
-    await expectServing();
+    await expectServing(url);
   });
 });
 

@@ -3,17 +3,15 @@
  * plugin runs its migrations and registers exactly the contributions plugin.json declares; bad
  * manifests and misbehaving plugins are refused with every problem named while the host keeps serving.
  */
-import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
-import { HostApp } from '../../../adapters/host/host-app';
+import type { HostApp } from '../../../adapters/host/host-app';
 import { HOST_NOTIFICATION_SOURCE } from '../../../adapters/host/plugin-manager';
-import { isPluginError } from '../../../plugin/errors';
 import type { PluginManifest } from '../../../plugin/manifest';
 import { demoManifest } from './demo-manifest';
 import { ensureBuilt, REPO_ROOT } from './ensure-build';
+import { expectServing, installError, openTestHost, writePlugin } from './test-host';
 
 jest.setTimeout(120_000);
 
@@ -24,48 +22,14 @@ let dir: string;
 let host: HostApp;
 let url: string;
 
-async function openHost(): Promise<HostApp> {
-  return HostApp.open({
-    db: join(dir, 'helpdesk.sqlite'),
-    env: { OAUTH2_MAIL_SECRET_KEY: randomBytes(32).toString('base64') },
-    logger: pino({ level: 'silent' }),
-    announce: () => undefined,
-    // The fetch task must not run during the test: only its registration is checked here.
-    scheduler: { firstRunDelayMs: 3_600_000 },
-  });
-}
 
-/** A throw-away plugin folder: plugin.json + index.js. */
-function writePlugin(name: string, pluginJson: unknown, indexJs: string): string {
-  const folder = join(dir, name);
-  mkdirSync(folder, { recursive: true });
-  writeFileSync(join(folder, 'plugin.json'), typeof pluginJson === 'string' ? pluginJson : JSON.stringify(pluginJson, null, 2));
-  writeFileSync(join(folder, 'index.js'), indexJs);
-  return folder;
-}
 
-async function installError(folder: string, options?: { grant?: string[] }): Promise<{ code: string; message: string; problems: unknown }> {
-  try {
-    await host.plugins.install(folder, options);
-  } catch (error) {
-    if (!isPluginError(error)) throw error;
-    return { code: error.code, message: error.message, problems: error.details.problems };
-  }
-  throw new Error(`install of ${folder} was expected to fail`);
-}
 
-async function expectServing(): Promise<void> {
-  const health = await fetch(`${url}/healthz`);
-  expect(health.status).toBe(200);
-  // The real plugin is still active and answering.
-  const callback = await fetch(`${url}/plugins/oauth2-mail/callback`);
-  expect(callback.status).toBe(400); // no state: the Connect callback refuses with its page
-}
 
 beforeAll(async () => {
   ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'oauth2-mail-host-'));
-  host = await openHost();
+  host = await openTestHost(dir);
   url = await host.listen({ port: 0, host: '127.0.0.1' });
 }, 300_000);
 
@@ -116,41 +80,41 @@ describe('refusals leave the host serving', () => {
     copyFileSync(join(REPO_ROOT, 'fixtures', 'manifests', `${name}.plugin.json`), join(folder, 'plugin.json'));
     writeFileSync(join(folder, 'index.js'), 'exports.activate = async () => {}; exports.deactivate = async () => {};\n');
 
-    const error = await installError(folder);
+    const error = await installError(host, folder);
 
     expect(error.code).toBe('ERR_MANIFEST_INVALID');
     expect(Array.isArray(error.problems) && (error.problems as string[]).length).toBeGreaterThan(0);
     for (const problem of error.problems as string[]) expect(error.message).toContain(problem);
     expect((await host.plugins.list()).map((p) => p.id)).toEqual(['oauth2-mail']);
-    await expectServing();
+    await expectServing(url);
   });
 
   it('names every problem of a manifest with several', async () => {
     const folder = join(dir, 'several');
     mkdirSync(folder, { recursive: true });
     copyFileSync(join(REPO_ROOT, 'fixtures', 'manifests', 'several-problems.plugin.json'), join(folder, 'plugin.json'));
-    const { problems } = await installError(folder);
+    const { problems } = await installError(host, folder);
     expect(problems).toHaveLength(9);
   });
 
   it('refuses a folder without plugin.json', async () => {
     const folder = join(dir, 'empty');
     mkdirSync(folder, { recursive: true });
-    const error = await installError(folder);
+    const error = await installError(host, folder);
     expect(error.code).toBe('ERR_MANIFEST_INVALID');
     expect(error.message).toMatch(/plugin\.json cannot be read .*ENOENT/);
   });
 
   it('refuses a main module without activate/deactivate', async () => {
-    const folder = writePlugin('no-exports', demoManifest(), 'exports.start = () => {};\n');
-    const error = await installError(folder);
+    const folder = writePlugin(dir, 'no-exports', demoManifest(), 'exports.start = () => {};\n');
+    const error = await installError(host, folder);
     expect(error.code).toBe('ERR_MANIFEST_INVALID');
     expect(error.problems).toEqual(['main: "index.js" does not export an activate(host) function', 'main: "index.js" does not export a deactivate() function']);
-    await expectServing();
+    await expectServing(url);
   });
 
   it('refuses a plugin that registers an undeclared route, and takes back what it registered', async () => {
-    const folder = writePlugin(
+    const folder = writePlugin(dir, 
       'undeclared',
       demoManifest(),
       `exports.activate = async (host) => {
@@ -159,31 +123,31 @@ describe('refusals leave the host serving', () => {
       };
       exports.deactivate = async () => {};\n`,
     );
-    const error = await installError(folder);
+    const error = await installError(host, folder);
     expect(error.code).toBe('ERR_CONTRIBUTION_UNDECLARED');
     expect(error.message).toContain('demo-plugin.secret');
     expect(host.plugins.registrations('demo-plugin')).toEqual({});
     expect((await fetch(`${url}/plugins/demo-plugin/hello`)).status).toBe(404);
     expect((await host.plugins.list()).map((p) => p.id)).toEqual(['oauth2-mail']);
-    await expectServing();
+    await expectServing(url);
   });
 
   it('refuses a plugin that uses a service whose permission was not granted', async () => {
-    const folder = writePlugin(
+    const folder = writePlugin(dir, 
       'ungranted',
       demoManifest({ permissions: ['http:routes', 'secrets:seal'] }),
       "exports.activate = async (host) => { await host.secrets.seal('x'); };\nexports.deactivate = async () => {};\n",
     );
-    const error = await installError(folder, { grant: ['http:routes'] });
+    const error = await installError(host, folder, { grant: ['http:routes'] });
     expect(error.code).toBe('ERR_PERMISSION_NOT_GRANTED');
     expect(error.message).toContain('secrets:seal');
-    const notDeclared = await installError(folder, { grant: ['mail:ingest'] });
+    const notDeclared = await installError(host, folder, { grant: ['mail:ingest'] });
     expect(notDeclared.code).toBe('ERR_INPUT_INVALID');
-    await expectServing();
+    await expectServing(url);
   });
 
   it('serves a well-behaved extra plugin, and reports it (banner) when it cannot be activated after a restart', async () => {
-    const folder = writePlugin(
+    const folder = writePlugin(dir, 
       'hello',
       demoManifest(),
       "exports.activate = async (host) => { host.routes.register({ id: 'demo-plugin.hello', method: 'GET', path: '/hello', auth: 'none', handle: async () => ({ kind: 'json', body: { hello: host.pluginId } }) }); };\nexports.deactivate = async () => {};\n",
@@ -193,7 +157,7 @@ describe('refusals leave the host serving', () => {
 
     await host.stop();
     unlinkSync(join(folder, 'index.js'));
-    host = await openHost();
+    host = await openTestHost(dir);
     url = await host.listen({ port: 0, host: '127.0.0.1' });
     const reports = await host.activatePlugins();
 
@@ -205,6 +169,6 @@ describe('refusals leave the host serving', () => {
     expect(listed).toMatchObject({ active: false, lastError: 'main: "index.js" does not exist in the plugin folder (build the plugin first)' });
     const banners = await host.notifications.listOpen();
     expect(banners.map((b) => `${b.pluginId}:${b.title}`)).toEqual([`${HOST_NOTIFICATION_SOURCE}:Plugin demo-plugin is not active`]);
-    await expectServing();
+    await expectServing(url);
   });
 });
