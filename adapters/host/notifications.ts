@@ -3,7 +3,7 @@
  * the admin shell. A repeat of an open incident updates the row (and counts it) instead of adding one.
  */
 import type { Knex } from 'knex';
-import type { LoggerPort, Notification } from '../../plugin/ports/host';
+import type { LoggerPort, Notification, NotifyPort } from '../../plugin/ports/host';
 import { isUniqueViolation, toMillis } from './db-errors';
 
 /** An open notification as the shell shows it. */
@@ -55,6 +55,11 @@ export class NotificationCenter {
     const at = this.now();
     const closed = await this.knex('host_notifications').where({ plugin_id: pluginId, open_key: key }).update({ open_key: null, resolved_at: at, updated_at: at });
     if (closed > 0) this.logger.info('notification resolved', { pluginId, key });
+  }
+
+  /** The NotifyPort of one source (a plugin id), without the permission check the plugin scope adds. */
+  portFor(pluginId: string): NotifyPort {
+    return { notify: (notification) => this.notify(pluginId, notification), resolve: (key) => this.resolve(pluginId, key) };
   }
 
   /** Open notifications, most recent first. */

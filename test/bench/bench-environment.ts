@@ -10,7 +10,7 @@ import { migrateLatest } from '../../adapters/knex/migration-source';
 import { migrateHost } from '../../adapters/host/host-migrations';
 import type { MailAccount } from '../../plugin/ports/account-repository';
 import {
-  completeAuthorization, DEFAULT_USERS, startDovecot, startOAuthServer, tempDir,
+  completeAuthorization, DEFAULT_USERS, localMicrosoftApp, startDovecot, startOAuthServer, tempDir,
   type DovecotHandle, type OAuthServerHandle, type TestUser,
 } from '../helpers/test-env';
 import { assembleBenchPlugin, type BenchPlugin, type BenchPluginSettings } from './bench-plugin';
@@ -70,14 +70,7 @@ export async function startBenchEnvironment(mailboxes: readonly string[], config
       logFile: join(dir, 'bench-host.log'),
     };
     const plugin = assembleBenchPlugin(settings);
-    const app = await plugin.oauth.apps.create({
-      name: 'Local Microsoft-like',
-      provider: 'microsoft',
-      tenant: oauthServer.tenant ?? undefined,
-      issuerUrl: oauthServer.issuer,
-      clientId: oauthServer.client.clientId,
-      clientSecret: oauthServer.client.clientSecret,
-    }, null);
+    const app = await plugin.oauth.apps.create(localMicrosoftApp(oauthServer), null);
     const running = dovecot;
     return {
       dir, oauthServer, dovecot: running, settings, plugin, appId: app.id,

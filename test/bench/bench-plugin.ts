@@ -16,7 +16,7 @@ import type { AccountPollResult } from '../../plugin/fetch/account-poll-result';
 import { createFetchServices, type FetchServices } from '../../plugin/fetch/fetch-services';
 import { createOAuthServices, type OAuthServices } from '../../plugin/oauth/oauth-services';
 import { systemClock } from '../../plugin/ports/clock';
-import type { InboundMessage, IngestResult, NotifyPort } from '../../plugin/ports/host';
+import type { InboundMessage, IngestResult } from '../../plugin/ports/host';
 import { createTestSecrets } from '../helpers/test-secrets';
 import { createBenchLogger, type LogProblems } from './bench-logger';
 import { MinimalHostIngest } from './minimal-host-ingest';
@@ -79,10 +79,7 @@ export function assembleBenchPlugin(settings: BenchPluginSettings, options: Benc
   const minimalHost = options.host === 'minimal' ? new MinimalHostIngest() : null;
   const host = minimalHost ?? tickets;
   const notifications = new NotificationCenter(knex, logger);
-  const notify: NotifyPort = {
-    notify: (notification) => notifications.notify(PLUGIN_ID, notification),
-    resolve: (key) => notifications.resolve(PLUGIN_ID, key),
-  };
+  const notify = notifications.portFor(PLUGIN_ID);
   const fetcher = new ImapFlowMailFetcher({ logger: logger.child({ component: 'imap' }), allowInsecureLoopback: true });
   const oauth = createOAuthServices({
     repositories,

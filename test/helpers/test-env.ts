@@ -80,3 +80,15 @@ export function tempDir(prefix: string): string {
   removeAtExit(dir);
   return dir;
 }
+
+/** An app registration pointing at the local OAuth server as if it were a Microsoft tenant. */
+export function localMicrosoftApp(server: TestEnv.OAuthServerHandle): { name: string; provider: 'microsoft'; tenant: string | undefined; issuerUrl: string; clientId: string; clientSecret: string } {
+  return {
+    name: 'Local Microsoft-like',
+    provider: 'microsoft',
+    tenant: server.tenant ?? undefined,
+    issuerUrl: server.issuer,
+    clientId: server.client.clientId,
+    clientSecret: server.client.clientSecret,
+  };
+}

@@ -19,9 +19,9 @@ import { createFetchServices, type FetchServices } from '../../../plugin/fetch/f
 import { createOAuthServices, type OAuthServices } from '../../../plugin/oauth/oauth-services';
 import type { MailAccount } from '../../../plugin/ports/account-repository';
 import { systemClock } from '../../../plugin/ports/clock';
-import type { InboundMessage, NotifyPort, SecretsPort } from '../../../plugin/ports/host';
+import type { InboundMessage, SecretsPort } from '../../../plugin/ports/host';
 import { createTestSecrets } from '../../helpers/test-secrets';
-import { completeAuthorization, type DovecotHandle, type OAuthServerHandle } from '../../helpers/test-env';
+import { completeAuthorization, localMicrosoftApp, type DovecotHandle, type OAuthServerHandle } from '../../helpers/test-env';
 import { MemoryLogger } from '../../unit/fetch/fakes';
 
 /** The plugin id the host scopes notifications by. */
@@ -80,10 +80,7 @@ export async function createFetchWorld(options: FetchWorldOptions): Promise<Fetc
   const ledger = new KnexMailLedger({ knex });
   const tickets = new TicketStore(knex);
   const notifications = new NotificationCenter(knex, logger);
-  const notify: NotifyPort = {
-    notify: (notification) => notifications.notify(PLUGIN_ID, notification),
-    resolve: (key) => notifications.resolve(PLUGIN_ID, key),
-  };
+  const notify = notifications.portFor(PLUGIN_ID);
   const fetcher = new ImapFlowMailFetcher({ logger: logger.child({ component: 'imap' }), allowInsecureLoopback: true });
   const oauth = createOAuthServices({
     repositories,
@@ -115,14 +112,7 @@ export async function createFetchWorld(options: FetchWorldOptions): Promise<Fetc
     caCertPem: dovecot.caCertPem,
     beforeCycle: async (signal) => { await oauth.keepAlive.run(signal); },
   });
-  const app = await oauth.apps.create({
-    name: 'Local Microsoft-like',
-    provider: 'microsoft',
-    tenant: oauthServer.tenant ?? undefined,
-    issuerUrl: oauthServer.issuer,
-    clientId: oauthServer.client.clientId,
-    clientSecret: oauthServer.client.clientSecret,
-  }, null);
+  const app = await oauth.apps.create(localMicrosoftApp(oauthServer), null);
 
   const world: FetchWorld = {
     knex, config, repositories, ledger, tickets, notifications, logger, oauth, fetch, appId: app.id,
