@@ -34,5 +34,5 @@ export type {
 } from './ports/host';
 export { PluginConfigSchema, parseConfig } from './config';
 export type { PluginConfig } from './config';
-export { KNOWN_PERMISSIONS, PERMISSIONS, PluginManifest, validateManifest } from './manifest';
-export type { ManifestContext, ManifestValidation, Permission } from './manifest';
+export { KNOWN_PERMISSIONS, PERMISSIONS, PluginManifest, manifestJsonSchema, tablePrefix } from './manifest';
+export type { ContributionKind, Permission } from './manifest';

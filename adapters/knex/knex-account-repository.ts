@@ -5,7 +5,7 @@ import type {
 } from '../../plugin/ports/account-repository';
 import { systemClock, type Clock } from '../../plugin/ports/clock';
 import { withDatabaseErrors } from './database-errors';
-import { insertReturningId } from './insert-returning-id';
+import { insertReturningId } from '../../lib/sql/insert-returning-id';
 import { accountNotFoundMessage, appNotFoundMessage } from './not-found';
 import type { KnexRepositoryOptions } from './repository-options';
 import { parseId, TABLES, toMailAccount, type AccountRow } from './rows';

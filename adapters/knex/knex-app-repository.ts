@@ -4,7 +4,7 @@ import type { AppRegistration, AppRegistrationInput, AppRepository } from '../..
 import { systemClock, type Clock } from '../../plugin/ports/clock';
 import type { SecretsPort } from '../../plugin/ports/host';
 import { withDatabaseErrors } from './database-errors';
-import { insertReturningId } from './insert-returning-id';
+import { insertReturningId } from '../../lib/sql/insert-returning-id';
 import { appNotFoundMessage } from './not-found';
 import type { KnexRepositoryOptions } from './repository-options';
 import { parseId, TABLES, toAppRegistration, type AppRow } from './rows';

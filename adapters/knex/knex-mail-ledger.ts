@@ -3,7 +3,7 @@ import type { Clock } from '../../plugin/ports/clock';
 import { systemClock } from '../../plugin/ports/clock';
 import type { Delivery, DeliveryRecord, DeliveryState, MailCursor, MailLedger, MessageLocation } from '../../plugin/ports/mail-ledger';
 import { withDatabaseErrors } from './database-errors';
-import { insertReturningId } from './insert-returning-id';
+import { insertReturningId } from '../../lib/sql/insert-returning-id';
 import { parseId, TABLES, toNumber, type DbInteger } from './rows';
 
 /** `oauth2_mail_cursors` row. */

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { migrations, type NamedMigration } from '../../migrations/index';
 import { PluginError } from '../../plugin/errors';
-import { classifyDatabaseError, toDatabaseError } from './database-errors';
+import { classifyDatabaseError } from '../../lib/sql/classify-database-error';
+import { toDatabaseError } from './database-errors';
 
 /** The plugin's own migrations table; knex adds `_lock` for its lock table. Never shared with the host's `knex_migrations`. */
 export const MIGRATIONS_TABLE = 'oauth2_mail_knex_migrations';

@@ -10,7 +10,7 @@ import { ROUTE_PATHS, type AdminPaths } from './admin-paths';
 import { PROVIDER_LABELS } from './app-pages';
 import type { FieldErrors } from './field-errors';
 import { checkboxField, csrfField, formErrorsNotice, inputField, selectField } from './form-widgets';
-import { html, type SafeHtml } from './html';
+import { html, type SafeHtml } from '../../lib/html';
 
 /** The form's field names. */
 export const ACCOUNT_FORM_FIELDS = ['appId', 'mailbox', 'protocol', 'host', 'port', 'tls', 'folder', 'initialSync', 'postFetchAction', 'postFetchFolder', 'pollIntervalSeconds', 'sharedViaDelegate', 'enabled'] as const;

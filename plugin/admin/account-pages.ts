@@ -12,7 +12,7 @@ import { appListSection, PROVIDER_LABELS, secretExpiryNote } from './app-pages';
 import type { ConnectionTestResult } from './connection-test';
 import { formatTime } from './formatting';
 import { postButton } from './form-widgets';
-import { html, type SafeHtml } from './html';
+import { html, type SafeHtml } from '../../lib/html';
 import type { Notice } from './notices';
 import { displayedStatus, statusBadge } from './status-badge';
 

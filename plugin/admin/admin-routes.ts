@@ -18,7 +18,7 @@ import { accountDetailBody, accountListBody } from './account-pages';
 import { appFormBody, appFormValues, APP_FORM_FIELDS, providerChoiceBody, providerOf, PROVIDER_LABELS, submittedAppValues, type AppFormValues } from './app-pages';
 import type { ConnectionTester, ConnectionTestResult } from './connection-test';
 import { fieldErrorsOf, type FieldErrors } from './field-errors';
-import { html, type SafeHtml } from './html';
+import { html, type SafeHtml } from '../../lib/html';
 import { noticeQuery, readNotice, type Notice } from './notices';
 import type { ProviderKind } from '../ports/app-repository';
 

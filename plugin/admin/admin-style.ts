@@ -1,5 +1,5 @@
 /** The admin screen's few style rules, inlined in every page (no front-end build step, no external file). */
-import { trustedHtml, type SafeHtml } from './html';
+import { trustedHtml, type SafeHtml } from '../../lib/html';
 
 const CSS = `
 .o2m .badge{display:inline-block;padding:.1rem .5rem;border-radius:1rem;font-size:.85em;font-weight:600;white-space:nowrap}

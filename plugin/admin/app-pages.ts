@@ -8,7 +8,7 @@ import { ROUTE_PATHS, type AdminPaths } from './admin-paths';
 import type { FieldErrors } from './field-errors';
 import { daysUntil, formatDate } from './formatting';
 import { csrfField, formErrorsNotice, inputField, postButton, selectField } from './form-widgets';
-import { html, type SafeHtml } from './html';
+import { html, type SafeHtml } from '../../lib/html';
 import { providerSetupBox } from './provider-setup';
 
 /** Provider names as admins know them. */

@@ -1,6 +1,6 @@
 /** Form building blocks of the admin screen: labelled fields with their errors next to them, CSRF-carrying POST buttons. */
 import type { FieldErrors } from './field-errors';
-import { html, type SafeHtml } from './html';
+import { html, type SafeHtml } from '../../lib/html';
 
 /** What every field shares. */
 interface FieldBase {

@@ -5,7 +5,7 @@
 import type { AppRegistration, MicrosoftCloud, ProviderKind } from '../ports/app-repository';
 import { providerFor } from '../oauth/providers';
 import { splitScopes } from '../oauth/scopes';
-import { html, type SafeHtml } from './html';
+import { html, type SafeHtml } from '../../lib/html';
 
 /** The fields of an app that decide the scopes. */
 export type ScopeSource = Pick<AppRegistration, 'provider' | 'cloud' | 'scopes'>;

@@ -1,6 +1,6 @@
 /** The account status badge: the six states an admin must tell apart at a glance. */
 import type { AccountStatus, MailAccount } from '../ports/account-repository';
-import { html, type SafeHtml } from './html';
+import { html, type SafeHtml } from '../../lib/html';
 
 /** What the badge shows for one status. */
 export interface BadgeInfo {

@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { createKnex } from '../../adapters/knex/create-knex';
+import { createKnex } from '../../host/create-knex';
 import { migrateLatest } from '../../adapters/knex/migration-source';
-import { migrateHost } from '../../adapters/host/host-migrations';
+import { migrateHost } from '../../host/host-migrations';
 import type { MailAccount } from '../../plugin/ports/account-repository';
 import {
   completeAuthorization, DEFAULT_USERS, localMicrosoftApp, startDovecot, startOAuthServer, tempDir,

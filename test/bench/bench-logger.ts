@@ -1,6 +1,6 @@
 /** The logger of the bench: the reference host's pino logger (level info, as `npm start`) into a file, counting warnings. */
 import pino from 'pino';
-import { createLogger, toLoggerPort } from '../../adapters/host/logger';
+import { createLogger, toLoggerPort } from '../../host/logger';
 import type { LogFields, LoggerPort } from '../../plugin/ports/host';
 
 /** Warnings and errors seen, so the bench can say when a run went wrong. */

@@ -4,13 +4,13 @@
  * file, logging through the host's pino logger. Built the same way in the bench process and in its children.
  */
 import type { Knex } from 'knex';
-import { createKnex } from '../../adapters/knex/create-knex';
+import { createKnex } from '../../host/create-knex';
 import { ImapFlowMailFetcher } from '../../adapters/imapflow/imapflow-mail-fetcher';
 import { KnexMailLedger } from '../../adapters/knex/knex-mail-ledger';
 import { createKnexRepositories, type KnexRepositories } from '../../adapters/knex/knex-repositories';
 import { SimpleOAuth2Client } from '../../adapters/simple-oauth2/simple-oauth2-client';
-import { NotificationCenter } from '../../adapters/host/notifications';
-import { TicketStore } from '../../adapters/host/ticket-store';
+import { NotificationCenter } from '../../host/notifications';
+import { TicketStore } from '../../host/ticket-store';
 import { parseConfig, type PluginConfig } from '../../plugin/config';
 import type { AccountPollResult } from '../../plugin/fetch/account-poll-result';
 import { createFetchServices, type FetchServices } from '../../plugin/fetch/fetch-services';

@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
-import { createKnex } from '../../adapters/knex/create-knex';
+import { createKnex } from '../../host/create-knex';
 import { withDatabaseErrors } from '../../adapters/knex/database-errors';
 import { createKnexRepositories } from '../../adapters/knex/knex-repositories';
 import { migrateLatest } from '../../adapters/knex/migration-source';
 import { TABLES } from '../../adapters/knex/rows';
-import { sqliteConnectionConfig } from '../../adapters/knex/sqlite-connection';
+import { sqliteConnectionConfig } from '../../host/sqlite-connection';
 import { testDatabases, type TestDatabase, type TestDatabaseProvider } from '../helpers/databases';
 import { createTestSecrets } from '../helpers/test-secrets';
 import { accountRepositoryContract } from './account-repository.contract';

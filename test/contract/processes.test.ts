@@ -45,7 +45,7 @@ describe.each(testDatabases().filter((d) => d.name === 'sqlite'))('several host 
     db = await provider.create();
     await migrateLatest(db.knex);
     compiled = await mkdtemp(join(tmpdir(), 'oauth2-mail-child-'));
-    transpileForChild(['adapters/knex/create-knex.ts', 'adapters/knex/knex-repositories.ts', 'test/helpers/test-secrets.ts'], compiled);
+    transpileForChild(['host/create-knex.ts', 'adapters/knex/knex-repositories.ts', 'test/helpers/test-secrets.ts'], compiled);
   });
   afterAll(async () => {
     await db?.destroy();

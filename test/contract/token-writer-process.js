@@ -4,7 +4,7 @@
 const { join } = require('node:path');
 
 const root = process.argv[2];
-const { createKnex } = require(join(root, 'adapters/knex/create-knex.js'));
+const { createKnex } = require(join(root, 'host/create-knex.js'));
 const { createKnexRepositories } = require(join(root, 'adapters/knex/knex-repositories.js'));
 const { createTestSecrets } = require(join(root, 'test/helpers/test-secrets.js'));
 

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import * as ts from 'typescript';
 
@@ -26,7 +26,8 @@ export function transpileForChild(entries: readonly string[], outDir: string): v
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, outputText);
     for (const [, specifier] of outputText.matchAll(/require\("(\.{1,2}\/[^"]+)"\)/g)) {
-      pending.push(`${resolve(dirname(file), specifier)}.ts`);
+      const module = resolve(dirname(file), specifier);
+      pending.push(existsSync(`${module}.ts`) ? `${module}.ts` : join(module, 'index.ts'));
     }
   }
 }

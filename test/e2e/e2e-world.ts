@@ -7,8 +7,8 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { freePort, startHostProcess, type HostProcess } from '../../adapters/host/demo/host-process';
-import { createKnex } from '../../adapters/knex/create-knex';
+import { freePort, startHostProcess, type HostProcess } from '../../host/demo/host-process';
+import { createKnex } from '../../host/create-knex';
 import { ensureBuilt, REPO_ROOT } from '../integration/host/ensure-build';
 import { startDovecot, startOAuthServer, tempDir, type DovecotHandle, type OAuthServerHandle } from '../helpers/test-env';
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
-import { createKnex } from '../../adapters/knex/create-knex';
+import { createKnex } from '../../host/create-knex';
 
 /** The databases the suites run on. */
 export type TestDatabaseName = 'sqlite' | 'postgres' | 'mariadb';

@@ -1,5 +1,5 @@
-import { createKnex } from '../../adapters/knex/create-knex';
-import { insertReturningId } from '../../adapters/knex/insert-returning-id';
+import { createKnex } from '../../host/create-knex';
+import { insertReturningId } from '../../lib/sql/insert-returning-id';
 import { MIGRATIONS_TABLE, migrateLatest, pendingMigrations, rollbackAll } from '../../adapters/knex/migration-source';
 import { migrations } from '../../migrations/index';
 import { testDatabases, type TestDatabase } from '../helpers/databases';

@@ -8,17 +8,18 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
-import { createKnex } from '../../adapters/knex/create-knex';
-import { ContributionRegistry } from '../../adapters/host/contribution-registry';
-import { NotificationCenter } from '../../adapters/host/notifications';
-import { createPluginScope } from '../../adapters/host/plugin-scope';
-import { Scheduler } from '../../adapters/host/scheduler';
-import { AesGcmSecrets } from '../../adapters/host/secrets';
-import { TicketStore } from '../../adapters/host/ticket-store';
-import { toLoggerPort } from '../../adapters/host/logger';
+import { createKnex } from '../../host/create-knex';
+import { ContributionRegistry } from '../../host/contribution-registry';
+import { NotificationCenter } from '../../host/notifications';
+import { createPluginScope } from '../../host/plugin-scope';
+import { Scheduler } from '../../host/scheduler';
+import { AesGcmSecrets } from '../../host/secrets';
+import { TicketStore } from '../../host/ticket-store';
+import { toLoggerPort } from '../../host/logger';
 import { configJsonSchema, parseConfig } from '../../plugin/config';
 import { isPluginError } from '../../plugin/errors';
-import { KNOWN_PERMISSIONS, manifestJsonSchema, validateManifest, type ManifestContext, type PluginManifest } from '../../plugin/manifest';
+import { validateManifest, type ManifestContext } from '../../host/manifest-validation';
+import { KNOWN_PERMISSIONS, manifestJsonSchema, type PluginManifest } from '../../plugin/manifest';
 import { HOST_API_VERSION } from '../../plugin/ports/host';
 
 const root = resolve(__dirname, '..', '..');

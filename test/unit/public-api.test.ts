@@ -15,9 +15,10 @@ describe('plugin/index.ts public API', () => {
         'activate',
         'deactivate',
         'isPluginError',
+        'manifestJsonSchema',
         'parseConfig',
+        'tablePrefix',
         'toPluginError',
-        'validateManifest',
       ].sort(),
     );
   });

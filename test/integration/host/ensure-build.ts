@@ -1,6 +1,6 @@
 /**
  * Makes sure dist/ holds a build at least as new as the TypeScript sources, so a test can load the
- * plugin from plugin.json `main` or spawn bin/oauth2-mail.js. Builds (`tsc -p tsconfig.json`) only
+ * plugin from plugin.json `main` or spawn bin/oauth2-mail.js. Builds (`tsc -p tsconfig.build.json`) only
  * when stale; a lock folder keeps two jest workers from building at once.
  */
 import { spawnSync } from 'node:child_process';
@@ -10,8 +10,8 @@ import { join, resolve } from 'node:path';
 /** The repository root. */
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
-const OUTPUTS = ['dist/plugin/index.js', 'dist/adapters/host/cli/main.js', 'dist/migrations/index.js'];
-const SOURCES = ['plugin', 'adapters', 'migrations'];
+const OUTPUTS = ['dist/plugin/index.js', 'dist/host/cli/main.js', 'dist/migrations/index.js'];
+const SOURCES = ['plugin', 'adapters', 'host', 'lib', 'migrations'];
 const LOCK = join(REPO_ROOT, 'dist', '.build-lock');
 
 function newestMtime(dir: string): number {
@@ -55,7 +55,7 @@ export function ensureBuilt(): void {
   }
   try {
     if (isFresh()) return;
-    const result = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, encoding: 'utf8' });
     // Type errors elsewhere in the tree do not stop tsc from emitting; only missing outputs are fatal.
     if (!OUTPUTS.every((o) => existsSync(join(REPO_ROOT, o)))) throw new Error(`npm run build produced no output:\n${result.stdout}\n${result.stderr}`);
     if (result.status !== 0) console.warn(`tsc reported errors (dist was emitted anyway):\n${result.stdout.split('\n').slice(0, 20).join('\n')}`);

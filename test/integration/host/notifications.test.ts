@@ -1,9 +1,9 @@
 /** Host notifications on every available database: one open row per plugin and key, resolve closes it. */
 import pino from 'pino';
-import { createKnex } from '../../../adapters/knex/create-knex';
-import { migrateHost } from '../../../adapters/host/host-migrations';
-import { toLoggerPort } from '../../../adapters/host/logger';
-import { NotificationCenter } from '../../../adapters/host/notifications';
+import { createKnex } from '../../../host/create-knex';
+import { migrateHost } from '../../../host/host-migrations';
+import { toLoggerPort } from '../../../host/logger';
+import { NotificationCenter } from '../../../host/notifications';
 import type { Notification } from '../../../plugin/ports/host';
 import { testDatabases, type TestDatabase } from '../../helpers/databases';
 

@@ -6,8 +6,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HostApp } from '../../../adapters/host/host-app';
-import { HOST_NOTIFICATION_SOURCE } from '../../../adapters/host/plugin-manager';
+import type { HostApp } from '../../../host/host-app';
+import { HOST_NOTIFICATION_SOURCE } from '../../../host/plugin-manager';
 import type { PluginManifest } from '../../../plugin/manifest';
 import { demoManifest } from './demo-manifest';
 import { ensureBuilt, REPO_ROOT } from './ensure-build';

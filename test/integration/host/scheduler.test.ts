@@ -1,7 +1,7 @@
 /** The host scheduler: no overlapping runs of one task, a failing run never stops the schedule, stop aborts. */
 import pino from 'pino';
-import { toLoggerPort } from '../../../adapters/host/logger';
-import { Scheduler } from '../../../adapters/host/scheduler';
+import { toLoggerPort } from '../../../host/logger';
+import { Scheduler } from '../../../host/scheduler';
 
 const logger = toLoggerPort(pino({ level: 'silent' }));
 

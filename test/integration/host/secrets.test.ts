@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AesGcmSecrets, keyId, loadSecretKeys } from '../../../adapters/host/secrets';
+import { AesGcmSecrets, keyId, loadSecretKeys } from '../../../host/secrets';
 import { isPluginError } from '../../../plugin/errors';
 
 async function openError(secrets: AesGcmSecrets, sealed: string): Promise<string> {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { HostApp } from '../../../adapters/host/host-app';
+import { HostApp } from '../../../host/host-app';
 import { isPluginError } from '../../../plugin/errors';
 
 /** Opens a host on `dir`/helpdesk.sqlite with a fresh key, silent logs and a scheduler that does not run during the test. */

@@ -3,9 +3,9 @@
  * connections racing with the same key), headers are read robustly, raw bytes are kept exactly.
  */
 import { createHash } from 'node:crypto';
-import { createKnex } from '../../../adapters/knex/create-knex';
-import { migrateHost } from '../../../adapters/host/host-migrations';
-import { TicketStore } from '../../../adapters/host/ticket-store';
+import { createKnex } from '../../../host/create-knex';
+import { migrateHost } from '../../../host/host-migrations';
+import { TicketStore } from '../../../host/ticket-store';
 import type { InboundMessage } from '../../../plugin/ports/host';
 import { testDatabases, type TestDatabase } from '../../helpers/databases';
 

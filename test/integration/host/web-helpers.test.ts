@@ -1,15 +1,15 @@
 /** Small host helpers: the escaping html template, cookie parsing/serialization, log redaction, route patterns. */
 import { Writable } from 'node:stream';
-import { createLogger, toLoggerPort } from '../../../adapters/host/logger';
-import { html, raw } from '../../../adapters/host/html';
-import { matchRoutePath } from '../../../adapters/host/route-pattern';
-import { parseCookies, serializeCookie } from '../../../adapters/host/web/cookies';
-import { resolvePluginLocation } from '../../../adapters/host/web/plugin-routes';
+import { createLogger, toLoggerPort } from '../../../host/logger';
+import { html, trustedHtml } from '../../../lib/html';
+import { matchRoutePath } from '../../../host/route-pattern';
+import { parseCookies, serializeCookie } from '../../../host/web/cookies';
+import { resolvePluginLocation } from '../../../host/web/plugin-routes';
 
 describe('html', () => {
-  it('escapes every interpolation, renders arrays item by item, and keeps raw() fragments', () => {
+  it('escapes every interpolation, renders arrays item by item, and keeps trustedHtml() fragments', () => {
     const evil = '<script>alert("x")</script>&\'';
-    const out = html`<p title="${evil}">${evil}</p>${[evil, html`<b>${evil}</b>`]}${raw('<i>trusted</i>')}${null}${undefined}${false}${0}`;
+    const out = html`<p title="${evil}">${evil}</p>${[evil, html`<b>${evil}</b>`]}${trustedHtml('<i>trusted</i>')}${null}${undefined}${false}${0}`;
     expect(out.value).toBe(
       '<p title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;</p>' +
         '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;<b>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;</b><i>trusted</i>0',

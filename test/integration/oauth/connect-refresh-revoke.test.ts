@@ -4,7 +4,7 @@
  * database lost during the save, and a scan of everything written or logged for the real token and secret strings.
  */
 import { AuthorizationCode } from 'simple-oauth2';
-import { createKnex } from '../../../adapters/knex/create-knex';
+import { createKnex } from '../../../host/create-knex';
 import { trustedAgentFor } from '../../../adapters/http/trusted-agent';
 import { httpRequest } from '../../../adapters/http/http-request';
 import { connectFailedPage } from '../../../plugin/oauth/callback-page';

@@ -5,7 +5,7 @@
  * mailbox stores nothing and is named.
  */
 import { ImapFlowMailFetcher } from '../../../adapters/imapflow/imapflow-mail-fetcher';
-import { createKnex } from '../../../adapters/knex/create-knex';
+import { createKnex } from '../../../host/create-knex';
 import { DEFAULT_USERS, SHARED_MAILBOX, startDovecot, startOAuthServer, tempDir, type DovecotHandle, type OAuthServerHandle } from '../../helpers/test-env';
 import { buildCore, connect, createApp, REDIRECT_URI, type Core } from './harness';
 

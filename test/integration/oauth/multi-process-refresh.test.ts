@@ -17,7 +17,7 @@ const ROOT = join(__dirname, '../../..');
 const BUILD_DIR = join(ROOT, '.test-env', `h4-oauth-build-${process.pid}`);
 const PROCESSES = 4;
 const ENTRIES = [
-  'adapters/knex/create-knex.ts',
+  'host/create-knex.ts',
   'adapters/knex/knex-repositories.ts',
   'adapters/simple-oauth2/simple-oauth2-client.ts',
   'plugin/oauth/oauth-services.ts',

@@ -6,7 +6,7 @@ const path = require('node:path');
 
 const build = process.env.O2M_BUILD_DIR;
 const load = (file) => require(path.join(build, file));
-const { createKnex } = load('adapters/knex/create-knex.js');
+const { createKnex } = load('host/create-knex.js');
 const { createKnexRepositories } = load('adapters/knex/knex-repositories.js');
 const { SimpleOAuth2Client } = load('adapters/simple-oauth2/simple-oauth2-client.js');
 const { createOAuthServices } = load('plugin/oauth/oauth-services.js');

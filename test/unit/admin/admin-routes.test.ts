@@ -3,7 +3,7 @@
 // Connect that never becomes a 500.
 import { join } from 'node:path';
 import type { Knex } from 'knex';
-import { createKnex } from '../../../adapters/knex/create-knex';
+import { createKnex } from '../../../host/create-knex';
 import { createKnexRepositories, type KnexRepositories } from '../../../adapters/knex/knex-repositories';
 import { migrateLatest } from '../../../adapters/knex/migration-source';
 import { AccountService } from '../../../plugin/accounts/account-service';

@@ -1,0 +1,199 @@
+/**
+ * The reference host, assembled: database (+ host migrations), secrets, stores, scheduler, plugin
+ * manager and, when serving, the web server. The console (`cli/`) and the tests drive it.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { createKnex } from './create-knex';
+import { ensureFirstAdmin, type FirstAdminOutcome } from './auth/first-admin';
+import { SessionStore } from './auth/session-store';
+import { UserStore } from './auth/user-store';
+import { ContributionRegistry } from './contribution-registry';
+import { migrateHost } from './host-migrations';
+import { createLogger, toLoggerPort } from './logger';
+import { NotificationCenter } from './notifications';
+import { PluginManager, type ActivationReport, type InstalledPlugin } from './plugin-manager';
+import { Scheduler, type SchedulerOptions } from './scheduler';
+import { AesGcmSecrets, loadSecretKeys } from './secrets';
+import { TicketStore } from './ticket-store';
+import { buildWebServer } from './web/server';
+
+/** Options of {@link HostApp.open}. */
+export interface HostAppOptions {
+  /** SQLite file path, `postgres://…` or `mysql://…` (see createKnex). */
+  readonly db: string;
+  /** Environment (secret keys, first admin); default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Structured logger; default pino to stdout. */
+  readonly logger?: Logger;
+  /** One line for the operator's console (never logged); default `console.log`. */
+  readonly announce?: (line: string) => void;
+  /** Key file used when the environment has no secret key; default next to the SQLite file, else ./data/secret.key. */
+  readonly secretKeyFile?: string;
+  /** Public base URL (e.g. https://helpdesk.example.com); default OAUTH2_MAIL_BASE_URL, else the listen address. */
+  readonly publicBaseUrl?: string;
+  readonly scheduler?: SchedulerOptions;
+}
+
+/** Where the web server listens. */
+export interface ListenOptions {
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly host: string;
+}
+
+/** The SQLite file of a connection string, or undefined for a server URL or `:memory:`. */
+export function sqliteFileOf(db: string): string | undefined {
+  const trimmed = db.trim();
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1]?.toLowerCase();
+  if (scheme === undefined || scheme.length === 1) return trimmed === ':memory:' ? undefined : trimmed;
+  if (scheme === 'sqlite' || scheme === 'sqlite3') {
+    const file = trimmed.replace(/^sqlite3?:(\/\/)?/i, '');
+    return file === ':memory:' ? undefined : file;
+  }
+  return undefined;
+}
+
+/** The services {@link HostApp} is made of (its own fields, so the two lists cannot drift apart). */
+type HostParts = Pick<HostApp, 'knex' | 'logger' | 'users' | 'sessions' | 'tickets' | 'notifications' | 'secrets' | 'scheduler' | 'registry'>;
+
+/** The running (or, for console commands, merely opened) host. */
+export class HostApp {
+  readonly knex: Knex;
+  readonly logger: Logger;
+  readonly users: UserStore;
+  readonly sessions: SessionStore;
+  readonly tickets: TicketStore;
+  readonly notifications: NotificationCenter;
+  readonly secrets: AesGcmSecrets;
+  readonly scheduler: Scheduler;
+  readonly registry: ContributionRegistry;
+  readonly plugins: PluginManager;
+  private server: FastifyInstance | undefined;
+  private baseUrl: string | undefined;
+  private stopped = false;
+
+  private constructor(
+    parts: HostParts,
+    private readonly options: HostAppOptions,
+  ) {
+    ({ knex: this.knex, logger: this.logger, users: this.users, sessions: this.sessions, tickets: this.tickets, notifications: this.notifications } = parts);
+    ({ secrets: this.secrets, scheduler: this.scheduler, registry: this.registry } = parts);
+    this.plugins = new PluginManager(
+      this.knex,
+      { ...parts, publicBaseUrl: () => this.publicBaseUrl() },
+      toLoggerPort(this.logger.child({ component: 'plugins' })),
+    );
+  }
+
+  /**
+   * Connects to the database, applies the host migrations and builds every service; nothing listens yet.
+   * @param options - database, environment, logger
+   */
+  static async open(options: HostAppOptions): Promise<HostApp> {
+    const env = options.env ?? process.env;
+    const logger = options.logger ?? createLogger({ level: env.OAUTH2_MAIL_LOG_LEVEL });
+    const port = toLoggerPort(logger);
+    const sqliteFile = sqliteFileOf(options.db);
+    if (sqliteFile) mkdirSync(dirname(resolve(sqliteFile)), { recursive: true });
+    const keyFile = options.secretKeyFile ?? (sqliteFile ? join(dirname(resolve(sqliteFile)), 'secret.key') : resolve('data', 'secret.key'));
+    const secrets = new AesGcmSecrets(loadSecretKeys({ env, keyFile, logger: port }));
+    const knex = createKnex(options.db);
+    try {
+      await migrateHost(knex);
+    } catch (error) {
+      await knex.destroy();
+      throw error;
+    }
+    const users = new UserStore(knex);
+    const sessions = new SessionStore(knex, users);
+    const tickets = new TicketStore(knex);
+    const notifications = new NotificationCenter(knex, port.child({ component: 'notifications' }));
+    const scheduler = new Scheduler(port.child({ component: 'scheduler' }), options.scheduler);
+    return new HostApp({ knex, logger, users, sessions, tickets, notifications, secrets, scheduler, registry: new ContributionRegistry() }, options);
+  }
+
+  /** The public base URL without a trailing slash. */
+  publicBaseUrl(): string {
+    const configured = this.options.publicBaseUrl ?? (this.options.env ?? process.env).OAUTH2_MAIL_BASE_URL;
+    return (configured ?? this.baseUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+  }
+
+  /**
+   * Makes sure an admin can sign in (see ensureFirstAdmin).
+   */
+  async ensureFirstAdmin(): Promise<FirstAdminOutcome> {
+    return ensureFirstAdmin(this.users, this.options.env ?? process.env, this.options.announce ?? ((line) => console.log(line)));
+  }
+
+  /**
+   * Starts the web server.
+   * @returns the URL it listens on
+   */
+  async listen(options: ListenOptions): Promise<string> {
+    const secureCookies = this.publicBaseUrlConfigured()?.startsWith('https:') ?? false;
+    this.server = await buildWebServer({
+      users: this.users,
+      sessions: this.sessions,
+      tickets: this.tickets,
+      notifications: this.notifications,
+      registry: this.registry,
+      plugins: this.plugins,
+      logger: this.logger.child({ component: 'web' }),
+      secureCookies,
+    });
+    await this.server.listen({ port: options.port, host: options.host });
+    const address = this.server.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port;
+    const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+    this.baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    return this.baseUrl;
+  }
+
+  /** Activates the installed plugins. */
+  async activatePlugins(): Promise<ActivationReport[]> {
+    return this.plugins.activateInstalled();
+  }
+
+  /**
+   * Installs the plugin in `directory` unless a plugin with its id is installed already.
+   * @returns the installed plugin, or the problems when it could not be installed
+   */
+  async ensureInstalled(directory: string): Promise<{ readonly installed?: InstalledPlugin; readonly problems: readonly string[] }> {
+    const inspected = this.plugins.inspect(directory);
+    const id = inspected.manifest?.id;
+    const existing = id ? (await this.plugins.list()).find((p) => p.id === id) : undefined;
+    if (existing) return { installed: existing, problems: [] };
+    try {
+      return { installed: await this.plugins.install(directory), problems: [] };
+    } catch (error) {
+      const details = (error as { details?: { problems?: unknown } }).details;
+      const problems = Array.isArray(details?.problems) ? (details.problems as string[]) : [error instanceof Error ? error.message : String(error)];
+      this.logger.error({ directory, problems }, 'bundled plugin not installed');
+      return { problems };
+    }
+  }
+
+  /** Starts the scheduled tasks. */
+  startScheduler(): void {
+    this.scheduler.start();
+  }
+
+  /** Stops everything: web server, scheduler (aborting runs), plugins (shutdown hooks, deactivate), database. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.server?.close();
+    await this.scheduler.stop();
+    await this.plugins.deactivateAll();
+    await this.knex.destroy();
+    this.logger.info('host stopped');
+  }
+
+  private publicBaseUrlConfigured(): string | undefined {
+    return this.options.publicBaseUrl ?? (this.options.env ?? process.env).OAUTH2_MAIL_BASE_URL;
+  }
+}

@@ -1,0 +1,62 @@
+/** The admin shell's page layout: menu (host pages + plugin admin screens), notification banners, sign-out form. */
+import type { HostUser } from '../auth/user-store';
+import { html, type SafeHtml } from '../../lib/html';
+import type { HostNotification } from '../notifications';
+
+/** One menu entry. */
+export interface MenuEntry {
+  readonly title: string;
+  readonly href: string;
+}
+
+/** What a page needs around its body. */
+export interface LayoutInput {
+  readonly title: string;
+  readonly body: SafeHtml;
+  /** The signed-in user, if any. */
+  readonly user?: HostUser;
+  /** The session's CSRF token, for the sign-out form. */
+  readonly csrfToken?: string;
+  readonly menu?: readonly MenuEntry[];
+  readonly banners?: readonly HostNotification[];
+}
+
+const STYLE = `
+body{font-family:system-ui,sans-serif;margin:0;color:#1d2430;background:#f6f7f9}
+header{display:flex;align-items:center;gap:1.5rem;padding:.6rem 1.2rem;background:#1d2430;color:#fff}
+header a{color:#fff;text-decoration:none}header nav{display:flex;gap:1rem;flex:1}
+header form{margin:0}header button{background:none;border:1px solid #fff;color:#fff;border-radius:4px;padding:.2rem .6rem;cursor:pointer}
+main{padding:1.2rem;max-width:72rem}
+table{border-collapse:collapse;width:100%;background:#fff}th,td{border-bottom:1px solid #dde1e6;padding:.4rem .6rem;text-align:left;vertical-align:top}
+.banner{padding:.6rem 1rem;margin:.6rem 1.2rem 0;border-radius:4px;border:1px solid}
+.banner.error{background:#fdecea;border-color:#e0a8a2}.banner.warning{background:#fff6e0;border-color:#e6c66e}.banner.info{background:#e8f1fb;border-color:#9cc0e6}
+.muted{color:#687385}form.login{display:grid;gap:.6rem;max-width:20rem}form.login input{padding:.4rem}
+.error-text{color:#a32116}`;
+
+/**
+ * Renders a full HTML page.
+ * @param input - title, body, user, menu, banners
+ */
+export function renderLayout(input: LayoutInput): string {
+  const menu = input.menu ?? [];
+  const banners = input.banners ?? [];
+  return html`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${input.title} · Helpdesk</title><style>${STYLE}</style></head>
+<body>
+<header><strong><a href="/">Helpdesk</a></strong>
+<nav>${menu.map((entry) => html`<a href="${entry.href}">${entry.title}</a>`)}</nav>
+${input.user
+    ? html`<span class="muted">${input.user.email} (${input.user.role})</span>
+<form method="post" action="/logout"><input type="hidden" name="_csrf" value="${input.csrfToken ?? ''}"><button type="submit">Sign out</button></form>`
+    : ''}
+</header>
+${banners.map((banner) => html`<div class="banner ${banner.severity}" role="${banner.severity === 'error' ? 'alert' : 'status'}"><strong>${banner.title}</strong> ${banner.message}${banner.occurrences > 1 ? html` <span class="muted">(${banner.occurrences} times)</span>` : ''}${banner.path ? html` <a href="${banner.path}">Fix</a>` : ''}</div>`)}
+<main>
+<h1>${input.title}</h1>
+${input.body}
+</main>
+</body>
+</html>`.value;
+}

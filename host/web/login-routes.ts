@@ -1,0 +1,82 @@
+/**
+ * GET/POST /login and POST /logout. The login form is protected by a pre-session CSRF token
+ * (double submit: a `login_csrf` cookie and the same value in the form), compared timing-safe.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PluginError } from '../../plugin/index';
+import { randomToken, safeEqual } from '../auth/tokens';
+import { html } from '../../lib/html';
+import { serializeCookie } from './cookies';
+import { checkCsrf, requireUser, SESSION_COOKIE, submittedCsrf } from './request-auth';
+import { SESSION_TTL_MS } from '../auth/session-store';
+import type { WebContext } from './web-context';
+
+const LOGIN_CSRF_COOKIE = 'login_csrf';
+
+/** A local path to go to after sign-in, never another site. */
+function safeNext(value: unknown): string | undefined {
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : undefined;
+}
+
+function field(body: unknown, name: string): string {
+  const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : '';
+}
+
+/**
+ * Registers the sign-in and sign-out routes.
+ * @param app - the fastify instance
+ * @param ctx - the web context
+ */
+export function registerLoginRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const cookieOptions = { httpOnly: true, sameSite: 'Lax' as const, secure: ctx.secureCookies };
+
+  const sendForm = async (request: FastifyRequest, reply: FastifyReply, options: { readonly next?: string; readonly email?: string; readonly error?: string; readonly status?: number }) => {
+    const token = randomToken();
+    void reply.header('set-cookie', serializeCookie(LOGIN_CSRF_COOKIE, token, { ...cookieOptions, path: '/login', maxAge: 3600 }));
+    return ctx.sendPage(request, reply, {
+      title: 'Sign in',
+      status: options.status,
+      body: html`${options.error ? html`<p class="error-text" role="alert">${options.error}</p>` : ''}
+<form class="login" method="post" action="/login">
+<input type="hidden" name="_csrf" value="${token}">
+<input type="hidden" name="next" value="${options.next ?? ''}">
+<label>Email <input name="email" type="email" autocomplete="username" required value="${options.email ?? ''}"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+<button type="submit">Sign in</button>
+</form>`,
+    });
+  };
+
+  app.get('/login', async (request, reply) => {
+    const next = safeNext((request.query as Record<string, unknown>).next);
+    if (request.hostSession) return reply.redirect(next ?? '/', 303);
+    return sendForm(request, reply, { next });
+  });
+
+  app.post('/login', async (request, reply) => {
+    if (!safeEqual(submittedCsrf(request), request.hostCookies[LOGIN_CSRF_COOKIE])) throw new PluginError('ERR_CSRF', 'The sign-in form was stale or did not come from this site; reload it and try again.');
+    const email = field(request.body, 'email');
+    const next = safeNext(field(request.body, 'next'));
+    const user = await ctx.users.authenticate(email, field(request.body, 'password'));
+    if (!user) {
+      ctx.logger.warn({ email }, 'sign-in failed');
+      return sendForm(request, reply, { next, email, error: 'Wrong email or password.', status: 401 });
+    }
+    const { token } = await ctx.sessions.create(user.id);
+    void reply.header('set-cookie', serializeCookie(LOGIN_CSRF_COOKIE, '', { ...cookieOptions, path: '/login', maxAge: 0 }));
+    void reply.header('set-cookie', serializeCookie(SESSION_COOKIE, token, { ...cookieOptions, path: '/', maxAge: SESSION_TTL_MS / 1000 }));
+    ctx.logger.info({ userId: user.id }, 'signed in');
+    return reply.redirect(next ?? (user.role === 'admin' ? '/' : '/tickets'), 303);
+  });
+
+  app.post('/logout', async (request, reply) => {
+    const session = requireUser(request, reply);
+    if (!session) return reply;
+    checkCsrf(request, session);
+    await ctx.sessions.destroy(request.hostCookies[SESSION_COOKIE]);
+    void reply.header('set-cookie', serializeCookie(SESSION_COOKIE, '', { ...cookieOptions, path: '/', maxAge: 0 }));
+    return reply.redirect('/login', 303);
+  });
+}

@@ -1,0 +1,57 @@
+/** What the web routes share: the stores, the plugin registry, and page rendering inside the shell. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { SessionStore } from '../auth/session-store';
+import type { UserStore } from '../auth/user-store';
+import type { ContributionRegistry } from '../contribution-registry';
+import type { SafeHtml } from '../../lib/html';
+import type { NotificationCenter } from '../notifications';
+import type { PluginManager } from '../plugin-manager';
+import { pluginMountPath } from '../plugin-scope';
+import type { TicketStore } from '../ticket-store';
+import { renderLayout, type MenuEntry } from './layout';
+
+/** Dependencies of the web routes. */
+export interface WebDependencies {
+  readonly users: UserStore;
+  readonly sessions: SessionStore;
+  readonly tickets: TicketStore;
+  readonly notifications: NotificationCenter;
+  readonly registry: ContributionRegistry;
+  readonly plugins: PluginManager;
+  readonly logger: Logger;
+  /** Set the `Secure` attribute on cookies (the public base URL is https). */
+  readonly secureCookies: boolean;
+}
+
+/** The web routes' shared context. */
+export interface WebContext extends WebDependencies {
+  /** Sends a full page in the admin shell (menu and, for admins, notification banners). */
+  sendPage(request: FastifyRequest, reply: FastifyReply, page: { readonly title: string; readonly body: SafeHtml; readonly status?: number }): Promise<FastifyReply>;
+}
+
+/**
+ * Builds the context.
+ * @param deps - the stores and services
+ */
+export function createWebContext(deps: WebDependencies): WebContext {
+  const menuFor = (request: FastifyRequest): MenuEntry[] => {
+    const session = request.hostSession;
+    if (!session) return [];
+    const menu: MenuEntry[] = [{ title: 'Tickets', href: '/tickets' }];
+    if (session.user.role === 'admin') {
+      menu.unshift({ title: 'Overview', href: '/' });
+      for (const { pluginId, screen } of deps.registry.adminScreens()) menu.push({ title: screen.title, href: `${pluginMountPath(pluginId)}${screen.path}` });
+    }
+    return menu;
+  };
+  return {
+    ...deps,
+    async sendPage(request, reply, page) {
+      const session = request.hostSession ?? null;
+      const banners = session?.user.role === 'admin' ? await deps.notifications.listOpen() : [];
+      const document = renderLayout({ title: page.title, body: page.body, user: session?.user, csrfToken: session?.csrfToken, menu: menuFor(request), banners });
+      return reply.code(page.status ?? 200).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(document);
+    },
+  };
+}
