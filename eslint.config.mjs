@@ -3,6 +3,7 @@
 // plugin only through its public surface, lib/ and migrations/ import nothing of ours, test/ is reached only by
 // tests, the demo and the bench.
 import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 const drivers = [
@@ -23,7 +24,10 @@ const ARCH = 'docs/architecture.md';
 // Relative imports that climb to a top-level folder (`../../host/…`); `ports/host` is the host contract, not host/.
 const topLevel = (folder) => `^(\\.\\./)+${folder}(/|$)`;
 const noTestCode = { regex: topLevel('test'), message: `only tests, the demo and the bench use test/: ${ARCH}.` };
-const noHost = { regex: topLevel('host'), message: `the plugin never imports the reference helpdesk (host/): ${ARCH}.` };
+const noHost = {
+  regex: topLevel('host'),
+  message: `the plugin never imports the reference helpdesk (host/): ${ARCH}.`,
+};
 const hostPatterns = [
   {
     // `../plugin` would resolve to plugin.json before plugin/index.ts under jest: always name the index.
@@ -59,6 +63,7 @@ export default tseslint.config(
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  prettier,
   {
     files: ['**/*.ts'],
     rules: {
@@ -125,7 +130,10 @@ export default tseslint.config(
             },
             { regex: topLevel('host'), message: `adapters/ never import the reference helpdesk (host/): ${ARCH}.` },
             noTestCode,
-            { group: ['**/migrations/*', '!**/migrations/index'], message: 'adapters/ reach migrations only through migrations/index.' },
+            {
+              group: ['**/migrations/*', '!**/migrations/index'],
+              message: 'adapters/ reach migrations only through migrations/index.',
+            },
           ],
         },
       ],

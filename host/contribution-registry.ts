@@ -49,7 +49,11 @@ export class ContributionRegistry {
   }
 
   /** The route of `pluginId` answering `method path`, with its path parameters. */
-  matchRoute(pluginId: string, method: string, path: string): { readonly route: RouteDefinition; readonly params: Record<string, string> } | null {
+  matchRoute(
+    pluginId: string,
+    method: string,
+    path: string,
+  ): { readonly route: RouteDefinition; readonly params: Record<string, string> } | null {
     for (const entry of this.routes) {
       if (entry.pluginId !== pluginId || entry.route.method !== method) continue;
       const params = matchRoutePath(entry.route.path, path);
@@ -69,7 +73,11 @@ export class ContributionRegistry {
   }
 
   /** Ids registered by one plugin, per kind. */
-  idsOf(pluginId: string): { readonly routes: string[]; readonly adminScreens: string[]; readonly mailTransports: string[] } {
+  idsOf(pluginId: string): {
+    readonly routes: string[];
+    readonly adminScreens: string[];
+    readonly mailTransports: string[];
+  } {
     return {
       routes: this.routes.filter((e) => e.pluginId === pluginId).map((e) => e.route.id),
       adminScreens: this.screens.filter((e) => e.pluginId === pluginId).map((e) => e.screen.id),

@@ -41,8 +41,10 @@ export function createKnex(url: string): Knex {
   const trimmed = url.trim();
   if (trimmed === '') throw new PluginError('ERR_INPUT_INVALID', 'The database URL is empty.', { field: 'database' });
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1]?.toLowerCase();
-  if (scheme === undefined || scheme.length === 1 /* a Windows drive letter */) return knex(sqliteConnectionConfig(trimmed));
-  if (scheme === 'sqlite' || scheme === 'sqlite3') return knex(sqliteConnectionConfig(trimmed.replace(/^sqlite3?:(\/\/)?/i, '')));
+  if (scheme === undefined || scheme.length === 1 /* a Windows drive letter */)
+    return knex(sqliteConnectionConfig(trimmed));
+  if (scheme === 'sqlite' || scheme === 'sqlite3')
+    return knex(sqliteConnectionConfig(trimmed.replace(/^sqlite3?:(\/\/)?/i, '')));
   let parsed: URL;
   try {
     parsed = new URL(trimmed);
@@ -50,8 +52,17 @@ export function createKnex(url: string): Knex {
     throw new PluginError('ERR_INPUT_INVALID', `The ${scheme}: database URL cannot be parsed.`, { field: 'database' });
   }
   if (scheme === 'postgres' || scheme === 'postgresql') {
-    return knex({ client: 'pg', connection: trimmed, pool: { min: 0, max: 10 }, acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS });
+    return knex({
+      client: 'pg',
+      connection: trimmed,
+      pool: { min: 0, max: 10 },
+      acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
+    });
   }
   if (scheme === 'mysql' || scheme === 'mariadb') return knex(mysqlConfig(parsed));
-  throw new PluginError('ERR_INPUT_INVALID', `Unsupported database URL scheme "${scheme}:"; use a SQLite file path, postgres:// or mysql://.`, { field: 'database' });
+  throw new PluginError(
+    'ERR_INPUT_INVALID',
+    `Unsupported database URL scheme "${scheme}:"; use a SQLite file path, postgres:// or mysql://.`,
+    { field: 'database' },
+  );
 }

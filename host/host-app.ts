@@ -58,7 +58,10 @@ export function sqliteFileOf(db: string): string | undefined {
 }
 
 /** The services {@link HostApp} is made of (its own fields, so the two lists cannot drift apart). */
-type HostParts = Pick<HostApp, 'knex' | 'logger' | 'users' | 'sessions' | 'tickets' | 'notifications' | 'secrets' | 'scheduler' | 'registry'>;
+type HostParts = Pick<
+  HostApp,
+  'knex' | 'logger' | 'users' | 'sessions' | 'tickets' | 'notifications' | 'secrets' | 'scheduler' | 'registry'
+>;
 
 /** The running (or, for console commands, merely opened) host. */
 export class HostApp {
@@ -80,7 +83,14 @@ export class HostApp {
     parts: HostParts,
     private readonly options: HostAppOptions,
   ) {
-    ({ knex: this.knex, logger: this.logger, users: this.users, sessions: this.sessions, tickets: this.tickets, notifications: this.notifications } = parts);
+    ({
+      knex: this.knex,
+      logger: this.logger,
+      users: this.users,
+      sessions: this.sessions,
+      tickets: this.tickets,
+      notifications: this.notifications,
+    } = parts);
     ({ secrets: this.secrets, scheduler: this.scheduler, registry: this.registry } = parts);
     this.plugins = new PluginManager(
       this.knex,
@@ -99,7 +109,9 @@ export class HostApp {
     const port = toLoggerPort(logger);
     const sqliteFile = sqliteFileOf(options.db);
     if (sqliteFile) mkdirSync(dirname(resolve(sqliteFile)), { recursive: true });
-    const keyFile = options.secretKeyFile ?? (sqliteFile ? join(dirname(resolve(sqliteFile)), 'secret.key') : resolve('data', 'secret.key'));
+    const keyFile =
+      options.secretKeyFile ??
+      (sqliteFile ? join(dirname(resolve(sqliteFile)), 'secret.key') : resolve('data', 'secret.key'));
     const secrets = new AesGcmSecrets(loadSecretKeys({ env, keyFile, logger: port }));
     const knex = createKnex(options.db);
     try {
@@ -113,7 +125,20 @@ export class HostApp {
     const tickets = new TicketStore(knex);
     const notifications = new NotificationCenter(knex, port.child({ component: 'notifications' }));
     const scheduler = new Scheduler(port.child({ component: 'scheduler' }), options.scheduler);
-    return new HostApp({ knex, logger, users, sessions, tickets, notifications, secrets, scheduler, registry: new ContributionRegistry() }, options);
+    return new HostApp(
+      {
+        knex,
+        logger,
+        users,
+        sessions,
+        tickets,
+        notifications,
+        secrets,
+        scheduler,
+        registry: new ContributionRegistry(),
+      },
+      options,
+    );
   }
 
   /** The public base URL without a trailing slash. */
@@ -126,7 +151,11 @@ export class HostApp {
    * Makes sure an admin can sign in (see ensureFirstAdmin).
    */
   async ensureFirstAdmin(): Promise<FirstAdminOutcome> {
-    return ensureFirstAdmin(this.users, this.options.env ?? process.env, this.options.announce ?? ((line) => console.log(line)));
+    return ensureFirstAdmin(
+      this.users,
+      this.options.env ?? process.env,
+      this.options.announce ?? ((line) => console.log(line)),
+    );
   }
 
   /**
@@ -162,7 +191,9 @@ export class HostApp {
    * Installs the plugin in `directory` unless a plugin with its id is installed already.
    * @returns the installed plugin, or the problems when it could not be installed
    */
-  async ensureInstalled(directory: string): Promise<{ readonly installed?: InstalledPlugin; readonly problems: readonly string[] }> {
+  async ensureInstalled(
+    directory: string,
+  ): Promise<{ readonly installed?: InstalledPlugin; readonly problems: readonly string[] }> {
     const inspected = this.plugins.inspect(directory);
     const id = inspected.manifest?.id;
     const existing = id ? (await this.plugins.list()).find((p) => p.id === id) : undefined;
@@ -171,7 +202,9 @@ export class HostApp {
       return { installed: await this.plugins.install(directory), problems: [] };
     } catch (error) {
       const details = (error as { details?: { problems?: unknown } }).details;
-      const problems = Array.isArray(details?.problems) ? (details.problems as string[]) : [error instanceof Error ? error.message : String(error)];
+      const problems = Array.isArray(details?.problems)
+        ? (details.problems as string[])
+        : [error instanceof Error ? error.message : String(error)];
       this.logger.error({ directory, problems }, 'bundled plugin not installed');
       return { problems };
     }

@@ -70,7 +70,10 @@ const initial: HostMigration = {
       table.increments('id').primary();
       table.string('plugin_id', 64).notNullable();
       table.string('key', 191).notNullable().comment('Incident key');
-      table.string('open_key', 191).nullable().comment('= key while open, NULL once resolved (keeps one open row per key)');
+      table
+        .string('open_key', 191)
+        .nullable()
+        .comment('= key while open, NULL once resolved (keeps one open row per key)');
       table.string('severity', 16).notNullable().comment('info | warning | error');
       table.text('title').notNullable();
       table.text('message').notNullable();
@@ -83,7 +86,8 @@ const initial: HostMigration = {
     });
   },
   async down(knex) {
-    for (const name of ['host_notifications', 'host_plugins', 'host_tickets', 'host_sessions', 'host_users']) await knex.schema.dropTableIfExists(name);
+    for (const name of ['host_notifications', 'host_plugins', 'host_tickets', 'host_sessions', 'host_users'])
+      await knex.schema.dropTableIfExists(name);
   },
 };
 
@@ -93,7 +97,10 @@ const MIGRATIONS: readonly HostMigration[] = [initial];
 export const hostMigrationSource: Knex.MigrationSource<HostMigration> = {
   getMigrations: async () => [...MIGRATIONS],
   getMigrationName: (migration) => migration.name,
-  getMigration: async (migration) => ({ up: (knex: Knex) => migration.up(knex), down: (knex: Knex) => migration.down(knex) }),
+  getMigration: async (migration) => ({
+    up: (knex: Knex) => migration.up(knex),
+    down: (knex: Knex) => migration.down(knex),
+  }),
 };
 
 /**

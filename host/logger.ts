@@ -8,9 +8,28 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogFields, LoggerPort } from '../plugin/index';
 
 const SECRET_KEYS = [
-  'password', 'passwordHash', 'token', 'accessToken', 'access_token', 'refreshToken', 'refresh_token', 'idToken', 'id_token',
-  'secret', 'clientSecret', 'client_secret', 'authorizationCode', 'codeVerifier', 'code_verifier', 'authorization', 'cookie', 'sid', 'csrf',
-  'csrfToken', 'privateKey', 'secretKey',
+  'password',
+  'passwordHash',
+  'token',
+  'accessToken',
+  'access_token',
+  'refreshToken',
+  'refresh_token',
+  'idToken',
+  'id_token',
+  'secret',
+  'clientSecret',
+  'client_secret',
+  'authorizationCode',
+  'codeVerifier',
+  'code_verifier',
+  'authorization',
+  'cookie',
+  'sid',
+  'csrf',
+  'csrfToken',
+  'privateKey',
+  'secretKey',
 ];
 
 /** pino redact paths covering {@link SECRET_KEYS} at the top level and two levels down. */
@@ -30,7 +49,11 @@ export interface HostLoggerOptions {
  */
 export function createLogger(options: HostLoggerOptions = {}): Logger {
   return pino(
-    { level: options.level ?? 'info', base: { app: 'oauth2-mail-host' }, redact: { paths: [...REDACT_PATHS], censor: '[redacted]' } },
+    {
+      level: options.level ?? 'info',
+      base: { app: 'oauth2-mail-host' },
+      redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
+    },
     options.destination ?? pino.destination(1),
   );
 }

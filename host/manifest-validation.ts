@@ -39,12 +39,14 @@ export function validateManifest(json: string, ctx: ManifestContext): ManifestVa
   } catch (error) {
     return { problems: [`plugin.json is not valid JSON: ${describeJsonError(json, error)}`] };
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { problems: ['plugin.json must hold a JSON object'] };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { problems: ['plugin.json must hold a JSON object'] };
 
   const problems: string[] = [];
   const parsed = PluginManifest.safeParse(raw);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(`${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`);
+    for (const issue of parsed.error.issues)
+      problems.push(`${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`);
   }
   // The checks below run on the raw object too, so a schema error elsewhere does not hide them.
   const record = raw as Record<string, unknown>;
@@ -58,7 +60,6 @@ export function validateManifest(json: string, ctx: ManifestContext): ManifestVa
   return problems.length === 0 && parsed.success ? { manifest: parsed.data, problems } : { problems };
 }
 
-
 function describeJsonError(json: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const position = /position (\d+)/.exec(message);
@@ -71,7 +72,9 @@ function describeJsonError(json: string, error: unknown): string {
 }
 
 function asObject(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function checkVersion(record: Record<string, unknown>, problems: string[]): void {
@@ -90,14 +93,21 @@ function checkEngines(record: Record<string, unknown>, ctx: ManifestContext, pro
     } else {
       const min = semver.minVersion(host);
       const pinned = min !== null && semver.subset(host, `>=${min.major}.0.0-0 <${min.major + 1}.0.0-0`);
-      if (!pinned) problems.push(`engines.host: "${host}" is not specific enough: pin a major version, e.g. "^${semver.major(ctx.hostApiVersion)}.0.0"`);
-      if (!semver.satisfies(ctx.hostApiVersion, host)) problems.push(`engines.host: the plugin needs host API "${host}" but this host implements ${ctx.hostApiVersion}`);
+      if (!pinned)
+        problems.push(
+          `engines.host: "${host}" is not specific enough: pin a major version, e.g. "^${semver.major(ctx.hostApiVersion)}.0.0"`,
+        );
+      if (!semver.satisfies(ctx.hostApiVersion, host))
+        problems.push(
+          `engines.host: the plugin needs host API "${host}" but this host implements ${ctx.hostApiVersion}`,
+        );
     }
   }
   const node = engines.node;
   if (typeof node === 'string' && node.length > 0) {
     if (semver.validRange(node) === null) problems.push(`engines.node: "${node}" is not a valid semver range`);
-    else if (!semver.satisfies(ctx.nodeVersion, node)) problems.push(`engines.node: the plugin needs Node.js "${node}" but this is ${ctx.nodeVersion}`);
+    else if (!semver.satisfies(ctx.nodeVersion, node))
+      problems.push(`engines.node: the plugin needs Node.js "${node}" but this is ${ctx.nodeVersion}`);
   }
 }
 
@@ -119,7 +129,8 @@ function checkMain(record: Record<string, unknown>, ctx: ManifestContext, proble
   if (typeof main !== 'string' || main.length === 0) return;
   const full = insideFolder(ctx.pluginDir, main);
   if (full === undefined) problems.push(`main: "${main}" resolves outside the plugin folder`);
-  else if (!existsSync(full) || !statSync(full).isFile()) problems.push(`main: "${main}" does not exist in the plugin folder (build the plugin first)`);
+  else if (!existsSync(full) || !statSync(full).isFile())
+    problems.push(`main: "${main}" does not exist in the plugin folder (build the plugin first)`);
 }
 
 function checkPermissions(record: Record<string, unknown>, ctx: ManifestContext, problems: string[]): void {
@@ -127,7 +138,8 @@ function checkPermissions(record: Record<string, unknown>, ctx: ManifestContext,
   const seen = new Set<string>();
   for (const permission of record.permissions) {
     if (typeof permission !== 'string') continue;
-    if (!ctx.knownPermissions.includes(permission)) problems.push(`permissions: unknown permission "${permission}" (known: ${ctx.knownPermissions.join(', ')})`);
+    if (!ctx.knownPermissions.includes(permission))
+      problems.push(`permissions: unknown permission "${permission}" (known: ${ctx.knownPermissions.join(', ')})`);
     if (seen.has(permission)) problems.push(`permissions: "${permission}" is listed twice`);
     seen.add(permission);
   }
@@ -140,7 +152,10 @@ function checkMigrations(record: Record<string, unknown>, ctx: ManifestContext, 
   if (typeof directory === 'string' && directory.length > 0) {
     const full = insideFolder(ctx.pluginDir, directory);
     if (full === undefined) problems.push(`migrations.directory: "${directory}" resolves outside the plugin folder`);
-    else if (!existsSync(full) || !statSync(full).isDirectory()) problems.push(`migrations.directory: "${directory}" does not exist in the plugin folder (build the plugin first)`);
+    else if (!existsSync(full) || !statSync(full).isDirectory())
+      problems.push(
+        `migrations.directory: "${directory}" does not exist in the plugin folder (build the plugin first)`,
+      );
   }
   const tableName = migrations.tableName;
   if (typeof record.id === 'string' && typeof tableName === 'string' && !tableName.startsWith(tablePrefix(record.id))) {
@@ -158,7 +173,8 @@ function checkContributions(record: Record<string, unknown>, problems: string[])
     list.forEach((item, index) => {
       const id = asObject(item)?.id;
       if (typeof id !== 'string') return;
-      if (!id.startsWith(prefix) || id.length === prefix.length) problems.push(`contributes.${kind}[${index}].id: "${id}" must start with "${prefix}"`);
+      if (!id.startsWith(prefix) || id.length === prefix.length)
+        problems.push(`contributes.${kind}[${index}].id: "${id}" must start with "${prefix}"`);
       if (ids.has(id)) problems.push(`contributes.${kind}[${index}].id: "${id}" is declared twice`);
       ids.add(id);
     });
@@ -177,7 +193,8 @@ function checkContributions(record: Record<string, unknown>, problems: string[])
       if (typeof path !== 'string') return;
       const target = routes.find((route) => route?.method === 'GET' && route.path === path);
       if (!target) problems.push(`contributes.adminScreens[${index}].path: "${path}" is not a declared GET route`);
-      else if (target.auth !== 'admin') problems.push(`contributes.adminScreens[${index}].path: the route "${path}" must have auth "admin"`);
+      else if (target.auth !== 'admin')
+        problems.push(`contributes.adminScreens[${index}].path: the route "${path}" must have auth "admin"`);
     });
   }
 }

@@ -35,36 +35,66 @@ export class NotificationCenter {
 
   /** Opens the incident `notification.key` for `pluginId`, or refreshes it when already open. */
   async notify(pluginId: string, notification: Notification): Promise<void> {
-    const fields = { severity: notification.severity, title: notification.title, message: notification.message, path: notification.path ?? null };
+    const fields = {
+      severity: notification.severity,
+      title: notification.title,
+      message: notification.message,
+      path: notification.path ?? null,
+    };
     if (await this.refreshOpen(pluginId, notification.key, fields)) return;
     const at = this.now();
     try {
-      await this.knex('host_notifications').insert({ plugin_id: pluginId, key: notification.key, open_key: notification.key, ...fields, occurrences: 1, created_at: at, updated_at: at, resolved_at: null });
+      await this.knex('host_notifications').insert({
+        plugin_id: pluginId,
+        key: notification.key,
+        open_key: notification.key,
+        ...fields,
+        occurrences: 1,
+        created_at: at,
+        updated_at: at,
+        resolved_at: null,
+      });
     } catch (error) {
       // Another process opened the same incident between our UPDATE and INSERT.
       if (!isUniqueViolation(error)) throw error;
       await this.refreshOpen(pluginId, notification.key, fields);
       return;
     }
-    const log = notification.severity === 'error' ? this.logger.error : notification.severity === 'warning' ? this.logger.warn : this.logger.info;
-    log.call(this.logger, `notification: ${notification.title}`, { pluginId, key: notification.key, detail: notification.message });
+    const log =
+      notification.severity === 'error'
+        ? this.logger.error
+        : notification.severity === 'warning'
+          ? this.logger.warn
+          : this.logger.info;
+    log.call(this.logger, `notification: ${notification.title}`, {
+      pluginId,
+      key: notification.key,
+      detail: notification.message,
+    });
   }
 
   /** Closes the open incident `key` of `pluginId`, if any. */
   async resolve(pluginId: string, key: string): Promise<void> {
     const at = this.now();
-    const closed = await this.knex('host_notifications').where({ plugin_id: pluginId, open_key: key }).update({ open_key: null, resolved_at: at, updated_at: at });
+    const closed = await this.knex('host_notifications')
+      .where({ plugin_id: pluginId, open_key: key })
+      .update({ open_key: null, resolved_at: at, updated_at: at });
     if (closed > 0) this.logger.info('notification resolved', { pluginId, key });
   }
 
   /** The NotifyPort of one source (a plugin id), without the permission check the plugin scope adds. */
   portFor(pluginId: string): NotifyPort {
-    return { notify: (notification) => this.notify(pluginId, notification), resolve: (key) => this.resolve(pluginId, key) };
+    return {
+      notify: (notification) => this.notify(pluginId, notification),
+      resolve: (key) => this.resolve(pluginId, key),
+    };
   }
 
   /** Open notifications, most recent first. */
   async listOpen(): Promise<HostNotification[]> {
-    const rows: Record<string, unknown>[] = await this.knex('host_notifications').whereNotNull('open_key').orderBy('updated_at', 'desc');
+    const rows: Record<string, unknown>[] = await this.knex('host_notifications')
+      .whereNotNull('open_key')
+      .orderBy('updated_at', 'desc');
     return rows.map((row) => ({
       id: Number(row.id),
       pluginId: String(row.plugin_id),

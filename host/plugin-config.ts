@@ -8,7 +8,9 @@ import addFormats from 'ajv-formats';
 import { PluginError } from '../plugin/index';
 
 /** A compiled `config.schema`, or the problems that kept it from compiling. */
-export type CompiledConfigSchema = { readonly validate: ValidateFunction; readonly problems?: undefined } | { readonly validate?: undefined; readonly problems: string[] };
+export type CompiledConfigSchema =
+  | { readonly validate: ValidateFunction; readonly problems?: undefined }
+  | { readonly validate?: undefined; readonly problems: string[] };
 
 function newAjv(): Ajv2020 {
   // allErrors: an admin fixes every problem in one round; strict: an unknown keyword or format is a schema error, not silently ignored.
@@ -30,7 +32,12 @@ function messageOf(error: unknown): string {
 export function compileConfigSchema(schema: Readonly<Record<string, unknown>>): CompiledConfigSchema {
   const ajv = newAjv();
   try {
-    if (!ajv.validateSchema(schema)) return { problems: (ajv.errors ?? []).map((e) => `config.schema${e.instancePath.replace(/\//g, '.')}: ${e.message ?? 'is not valid JSON Schema'}`) };
+    if (!ajv.validateSchema(schema))
+      return {
+        problems: (ajv.errors ?? []).map(
+          (e) => `config.schema${e.instancePath.replace(/\//g, '.')}: ${e.message ?? 'is not valid JSON Schema'}`,
+        ),
+      };
     return { validate: ajv.compile(schema) };
   } catch (error) {
     return { problems: [`config.schema: does not compile: ${messageOf(error)}`] };
@@ -39,11 +46,21 @@ export function compileConfigSchema(schema: Readonly<Record<string, unknown>>): 
 
 /** One validation error as "path: message", the path dotted from the config root (`fetch.batchSize`). */
 function describe(error: ErrorObject): string {
-  const segments = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-  if (error.keyword === 'additionalProperties') segments.push(String((error.params as { additionalProperty: string }).additionalProperty));
-  if (error.keyword === 'required') segments.push(String((error.params as { missingProperty: string }).missingProperty));
+  const segments = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (error.keyword === 'additionalProperties')
+    segments.push(String((error.params as { additionalProperty: string }).additionalProperty));
+  if (error.keyword === 'required')
+    segments.push(String((error.params as { missingProperty: string }).missingProperty));
   const path = segments.length > 0 ? segments.join('.') : '(root)';
-  const message = error.keyword === 'additionalProperties' ? 'is not a known setting' : error.keyword === 'required' ? 'is required' : (error.message ?? 'is not valid');
+  const message =
+    error.keyword === 'additionalProperties'
+      ? 'is not a known setting'
+      : error.keyword === 'required'
+        ? 'is required'
+        : (error.message ?? 'is not valid');
   return `${path}: ${message}`;
 }
 
@@ -55,11 +72,19 @@ function describe(error: ErrorObject): string {
  * @returns the configuration with the schema's defaults filled in
  * @throws PluginError ERR_INPUT_INVALID naming each problem (path + message), details `problems`
  */
-export function applyConfigSchema(pluginId: string, validate: ValidateFunction, stored: Readonly<Record<string, unknown>>): Record<string, unknown> {
+export function applyConfigSchema(
+  pluginId: string,
+  validate: ValidateFunction,
+  stored: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
   const config = structuredClone(stored) as Record<string, unknown>;
   if (validate(config)) return config;
   const problems = [...new Set((validate.errors ?? []).map(describe))];
-  throw new PluginError('ERR_INPUT_INVALID', `The configuration of plugin ${pluginId} is not valid:\n - ${problems.join('\n - ')}`, { problems });
+  throw new PluginError(
+    'ERR_INPUT_INVALID',
+    `The configuration of plugin ${pluginId} is not valid:\n - ${problems.join('\n - ')}`,
+    { problems },
+  );
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
@@ -75,7 +100,10 @@ export function parseConfigAssignment(assignment: string): { readonly path: stri
   const at = assignment.indexOf('=');
   const path = at < 0 ? [] : assignment.slice(0, at).split('.');
   if (at < 0 || path.some((s) => s.length === 0 || FORBIDDEN_KEYS.has(s))) {
-    throw new PluginError('ERR_INPUT_INVALID', `"${assignment}" is not a setting: write key.path=value, e.g. fetch.batchSize=100`);
+    throw new PluginError(
+      'ERR_INPUT_INVALID',
+      `"${assignment}" is not a setting: write key.path=value, e.g. fetch.batchSize=100`,
+    );
   }
   const text = assignment.slice(at + 1);
   let value: unknown = text;
@@ -93,12 +121,17 @@ export function parseConfigAssignment(assignment: string): { readonly path: stri
  * @param path - segments from {@link parseConfigAssignment}
  * @param value - the new value
  */
-export function withConfigValue(config: Readonly<Record<string, unknown>>, path: readonly string[], value: unknown): Record<string, unknown> {
+export function withConfigValue(
+  config: Readonly<Record<string, unknown>>,
+  path: readonly string[],
+  value: unknown,
+): Record<string, unknown> {
   const copy = structuredClone(config) as Record<string, unknown>;
   let node = copy;
   for (const segment of path.slice(0, -1)) {
     const next = node[segment];
-    node = node[segment] = typeof next === 'object' && next !== null && !Array.isArray(next) ? (next as Record<string, unknown>) : {};
+    node = node[segment] =
+      typeof next === 'object' && next !== null && !Array.isArray(next) ? (next as Record<string, unknown>) : {};
   }
   node[path[path.length - 1]] = value;
   return copy;

@@ -72,7 +72,11 @@ function messageOf(error: unknown): string {
 }
 
 function manifestError(directory: string, problems: readonly string[]): PluginError {
-  return new PluginError('ERR_MANIFEST_INVALID', `The plugin in ${directory} cannot be installed:\n - ${problems.join('\n - ')}`, { problems: [...problems] });
+  return new PluginError(
+    'ERR_MANIFEST_INVALID',
+    `The plugin in ${directory} cannot be installed:\n - ${problems.join('\n - ')}`,
+    { problems: [...problems] },
+  );
 }
 
 /** Installs, activates and deactivates plugins. */
@@ -102,9 +106,19 @@ export class PluginManager {
     try {
       text = readFileSync(join(dir, 'plugin.json'), 'utf8');
     } catch (error) {
-      return { directory: dir, problems: [`plugin.json cannot be read in ${dir}: ${(error as NodeJS.ErrnoException).code ?? messageOf(error)}`] };
+      return {
+        directory: dir,
+        problems: [
+          `plugin.json cannot be read in ${dir}: ${(error as NodeJS.ErrnoException).code ?? messageOf(error)}`,
+        ],
+      };
     }
-    const validation = validateManifest(text, { pluginDir: dir, hostApiVersion: HOST_API_VERSION, nodeVersion: process.versions.node, knownPermissions: KNOWN_PERMISSIONS });
+    const validation = validateManifest(text, {
+      pluginDir: dir,
+      hostApiVersion: HOST_API_VERSION,
+      nodeVersion: process.versions.node,
+      knownPermissions: KNOWN_PERMISSIONS,
+    });
     const schema = validation.manifest?.config?.schema;
     if (schema) {
       const compiled = compileConfigSchema(schema);
@@ -124,7 +138,12 @@ export class PluginManager {
     if (!inspected.manifest) throw manifestError(inspected.directory, inspected.problems);
     const manifest = inspected.manifest;
     const notDeclared = (options.grant ?? []).filter((p) => !manifest.permissions.includes(p));
-    if (notDeclared.length > 0) throw new PluginError('ERR_INPUT_INVALID', `Cannot grant ${notDeclared.join(', ')}: plugin.json does not ask for it`, { permissions: notDeclared });
+    if (notDeclared.length > 0)
+      throw new PluginError(
+        'ERR_INPUT_INVALID',
+        `Cannot grant ${notDeclared.join(', ')}: plugin.json does not ask for it`,
+        { permissions: notDeclared },
+      );
     const granted = new Set(options.grant ?? manifest.permissions);
     const previousRow = await this.findRow(manifest.id);
     const config = options.config ?? (previousRow ? (JSON.parse(previousRow.config) as Record<string, unknown>) : {});
@@ -136,7 +155,14 @@ export class PluginManager {
     try {
       await this.activatePlugin(manifest, inspected.directory, granted, config);
     } catch (error) {
-      if (previous) await this.activatePlugin(previous.manifest, previous.directory, previous.granted, previous.config).catch((again) => this.logger.error('could not restore the previous version', { plugin: manifest.id, error: messageOf(again) }));
+      if (previous)
+        await this.activatePlugin(previous.manifest, previous.directory, previous.granted, previous.config).catch(
+          (again) =>
+            this.logger.error('could not restore the previous version', {
+              plugin: manifest.id,
+              error: messageOf(again),
+            }),
+        );
       throw error;
     }
     await this.saveRow(manifest, inspected.directory, [...granted], config, previousRow);
@@ -163,7 +189,10 @@ export class PluginManager {
     const row = await this.requireRow(id);
     const inspected = this.inspect(row.directory);
     if (!inspected.manifest) throw manifestError(inspected.directory, inspected.problems);
-    if (inspected.manifest.id !== id) throw manifestError(inspected.directory, [`plugin.json in ${row.directory} now has id "${inspected.manifest.id}", installed as "${id}"`]);
+    if (inspected.manifest.id !== id)
+      throw manifestError(inspected.directory, [
+        `plugin.json in ${row.directory} now has id "${inspected.manifest.id}", installed as "${id}"`,
+      ]);
     this.effectiveConfig(inspected.manifest, inspected.directory, config);
     const running = this.active.get(id);
     if (running) {
@@ -171,11 +200,15 @@ export class PluginManager {
       try {
         await this.activatePlugin(running.manifest, running.directory, running.granted, config);
       } catch (error) {
-        await this.activatePlugin(running.manifest, running.directory, running.granted, running.config).catch((again) => this.logger.error('could not restore the previous config', { plugin: id, error: messageOf(again) }));
+        await this.activatePlugin(running.manifest, running.directory, running.granted, running.config).catch((again) =>
+          this.logger.error('could not restore the previous config', { plugin: id, error: messageOf(again) }),
+        );
         throw error;
       }
     }
-    await this.knex('host_plugins').where({ id }).update({ config: JSON.stringify(config), updated_at: this.now() });
+    await this.knex('host_plugins')
+      .where({ id })
+      .update({ config: JSON.stringify(config), updated_at: this.now() });
     this.logger.info('plugin config saved', { plugin: id, keys: Object.keys(config) });
     return this.describe(await this.requireRow(id));
   }
@@ -232,26 +265,46 @@ export class PluginManager {
     const plugin = this.active.get(id);
     if (!plugin) return {};
     const ids = this.services.registry.idsOf(id);
-    return { routes: ids.routes, adminScreens: ids.adminScreens, mailTransports: ids.mailTransports, scheduledTasks: plugin.scope.scheduledTaskIds() };
+    return {
+      routes: ids.routes,
+      adminScreens: ids.adminScreens,
+      mailTransports: ids.mailTransports,
+      scheduledTasks: plugin.scope.scheduledTaskIds(),
+    };
   }
 
   private async activateRow(row: PluginRow): Promise<ActivationReport> {
     const inspected = this.inspect(row.directory);
     let problems: readonly string[] = inspected.problems;
-    if (inspected.manifest && inspected.manifest.id !== row.id) problems = [`plugin.json in ${row.directory} now has id "${inspected.manifest.id}", installed as "${row.id}"`];
+    if (inspected.manifest && inspected.manifest.id !== row.id)
+      problems = [`plugin.json in ${row.directory} now has id "${inspected.manifest.id}", installed as "${row.id}"`];
     if (inspected.manifest && problems.length === 0) {
       try {
-        const granted = new Set((JSON.parse(row.permissions) as string[]).filter((p) => inspected.manifest?.permissions.includes(p)));
-        await this.activatePlugin(inspected.manifest, inspected.directory, granted, JSON.parse(row.config) as Record<string, unknown>);
-        await this.knex('host_plugins').where({ id: row.id }).update({ last_error: null, version: inspected.manifest.version, updated_at: this.now() });
+        const granted = new Set(
+          (JSON.parse(row.permissions) as string[]).filter((p) => inspected.manifest?.permissions.includes(p)),
+        );
+        await this.activatePlugin(
+          inspected.manifest,
+          inspected.directory,
+          granted,
+          JSON.parse(row.config) as Record<string, unknown>,
+        );
+        await this.knex('host_plugins')
+          .where({ id: row.id })
+          .update({ last_error: null, version: inspected.manifest.version, updated_at: this.now() });
         await this.services.notifications.resolve(HOST_NOTIFICATION_SOURCE, activationKey(row.id));
         return { id: row.id, ok: true, problems: [] };
       } catch (error) {
-        problems = isPluginError(error) && Array.isArray(error.details.problems) ? (error.details.problems as string[]) : [messageOf(error)];
+        problems =
+          isPluginError(error) && Array.isArray(error.details.problems)
+            ? (error.details.problems as string[])
+            : [messageOf(error)];
       }
     }
     this.logger.error('plugin not activated', { plugin: row.id, problems: [...problems] });
-    await this.knex('host_plugins').where({ id: row.id }).update({ last_error: problems.join('\n'), updated_at: this.now() });
+    await this.knex('host_plugins')
+      .where({ id: row.id })
+      .update({ last_error: problems.join('\n'), updated_at: this.now() });
     await this.services.notifications.notify(HOST_NOTIFICATION_SOURCE, {
       key: activationKey(row.id),
       severity: 'error',
@@ -273,14 +326,20 @@ export class PluginManager {
     const module = loaded as Partial<PluginEntry> & { default?: Partial<PluginEntry> };
     const entry = typeof module.activate === 'function' ? module : module.default;
     const problems: string[] = [];
-    if (typeof entry?.activate !== 'function') problems.push(`main: "${manifest.main}" does not export an activate(host) function`);
-    if (typeof entry?.deactivate !== 'function') problems.push(`main: "${manifest.main}" does not export a deactivate() function`);
+    if (typeof entry?.activate !== 'function')
+      problems.push(`main: "${manifest.main}" does not export an activate(host) function`);
+    if (typeof entry?.deactivate !== 'function')
+      problems.push(`main: "${manifest.main}" does not export a deactivate() function`);
     if (problems.length > 0 || !entry) throw manifestError(directory, problems);
     return entry as PluginEntry;
   }
 
   /** The stored config, defaulted and validated against `config.schema` (as is when the plugin declares none). */
-  private effectiveConfig(manifest: PluginManifest, directory: string, config: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  private effectiveConfig(
+    manifest: PluginManifest,
+    directory: string,
+    config: Readonly<Record<string, unknown>>,
+  ): Readonly<Record<string, unknown>> {
     const schema = manifest.config?.schema;
     if (!schema) return config;
     const compiled = compileConfigSchema(schema);
@@ -288,7 +347,12 @@ export class PluginManager {
     return applyConfigSchema(manifest.id, compiled.validate, config);
   }
 
-  private async activatePlugin(manifest: PluginManifest, directory: string, granted: ReadonlySet<string>, config: Readonly<Record<string, unknown>>): Promise<void> {
+  private async activatePlugin(
+    manifest: PluginManifest,
+    directory: string,
+    granted: ReadonlySet<string>,
+    config: Readonly<Record<string, unknown>>,
+  ): Promise<void> {
     // Checked before any plugin code is loaded: an invalid config never reaches activate().
     const effective = this.effectiveConfig(manifest, directory, config);
     const entry = this.loadEntry(manifest, directory);
@@ -299,7 +363,12 @@ export class PluginManager {
       await scope.runShutdownHooks();
       await scope.dispose();
       const code: PluginErrorCode = isPluginError(error) ? error.code : 'ERR_INTERNAL';
-      throw new PluginError(code, `${manifest.id}: activate() failed: ${messageOf(error)}`, isPluginError(error) ? error.details : {}, { cause: error });
+      throw new PluginError(
+        code,
+        `${manifest.id}: activate() failed: ${messageOf(error)}`,
+        isPluginError(error) ? error.details : {},
+        { cause: error },
+      );
     }
     this.active.set(manifest.id, { manifest, directory, entry, scope, granted, config });
     this.logger.info('plugin activated', { plugin: manifest.id, version: manifest.version });
@@ -315,9 +384,23 @@ export class PluginManager {
     return row;
   }
 
-  private async saveRow(manifest: PluginManifest, directory: string, permissions: string[], config: Readonly<Record<string, unknown>>, previous: PluginRow | undefined): Promise<void> {
+  private async saveRow(
+    manifest: PluginManifest,
+    directory: string,
+    permissions: string[],
+    config: Readonly<Record<string, unknown>>,
+    previous: PluginRow | undefined,
+  ): Promise<void> {
     const at = this.now();
-    const values = { version: manifest.version, directory, permissions: JSON.stringify(permissions), config: JSON.stringify(config), enabled: true, last_error: null, updated_at: at };
+    const values = {
+      version: manifest.version,
+      directory,
+      permissions: JSON.stringify(permissions),
+      config: JSON.stringify(config),
+      enabled: true,
+      last_error: null,
+      updated_at: at,
+    };
     if (previous) {
       await this.knex('host_plugins').where({ id: manifest.id }).update(values);
       return;

@@ -53,7 +53,12 @@ export function pluginMountPath(pluginId: string): string {
  * @param granted - permissions the admin granted
  * @param config - the plugin's stored configuration
  */
-export function createPluginScope(services: HostServices, manifest: PluginManifest, granted: ReadonlySet<string>, config: Readonly<Record<string, unknown>>): PluginScope {
+export function createPluginScope(
+  services: HostServices,
+  manifest: PluginManifest,
+  granted: ReadonlySet<string>,
+  config: Readonly<Record<string, unknown>>,
+): PluginScope {
   const pluginId = manifest.id;
   const logger: LoggerPort = toLoggerPort(services.logger.child({ plugin: pluginId }));
   const live = new Set<Disposable>();
@@ -64,11 +69,19 @@ export function createPluginScope(services: HostServices, manifest: PluginManife
 
   const need = (permission: string, what: string): void => {
     if (!granted.has(permission)) {
-      throw new PluginError('ERR_PERMISSION_NOT_GRANTED', `${pluginId} used ${what} without the "${permission}" permission`, { plugin: pluginId, permission });
+      throw new PluginError(
+        'ERR_PERMISSION_NOT_GRANTED',
+        `${pluginId} used ${what} without the "${permission}" permission`,
+        { plugin: pluginId, permission },
+      );
     }
   };
   const undeclared = (kind: string, id: string, why: string): PluginError =>
-    new PluginError('ERR_CONTRIBUTION_UNDECLARED', `${pluginId} registered ${kind} "${id}" ${why}`, { plugin: pluginId, kind, id });
+    new PluginError('ERR_CONTRIBUTION_UNDECLARED', `${pluginId} registered ${kind} "${id}" ${why}`, {
+      plugin: pluginId,
+      kind,
+      id,
+    });
   const track = (inner: Disposable): Disposable => {
     if (closed) {
       void inner.dispose();
@@ -113,7 +126,11 @@ export function createPluginScope(services: HostServices, manifest: PluginManife
         const declared = manifest.contributes.routes.find((r) => r.id === route.id);
         if (!declared) throw undeclared('route', route.id, 'which plugin.json does not declare in contributes.routes');
         if (declared.method !== route.method || declared.path !== route.path || declared.auth !== route.auth) {
-          throw undeclared('route', route.id, `as ${route.method} ${route.path} (auth ${route.auth}) but plugin.json declares ${declared.method} ${declared.path} (auth ${declared.auth})`);
+          throw undeclared(
+            'route',
+            route.id,
+            `as ${route.method} ${route.path} (auth ${route.auth}) but plugin.json declares ${declared.method} ${declared.path} (auth ${declared.auth})`,
+          );
         }
         return track(services.registry.addRoute(pluginId, route));
       },
@@ -126,16 +143,28 @@ export function createPluginScope(services: HostServices, manifest: PluginManife
       registerScreen: (screen) => {
         need('admin:screens', 'admin.registerScreen()');
         const declared = manifest.contributes.adminScreens.find((s) => s.id === screen.id);
-        if (!declared) throw undeclared('admin screen', screen.id, 'which plugin.json does not declare in contributes.adminScreens');
-        if (declared.path !== screen.path) throw undeclared('admin screen', screen.id, `with path ${screen.path} but plugin.json declares ${declared.path}`);
+        if (!declared)
+          throw undeclared('admin screen', screen.id, 'which plugin.json does not declare in contributes.adminScreens');
+        if (declared.path !== screen.path)
+          throw undeclared(
+            'admin screen',
+            screen.id,
+            `with path ${screen.path} but plugin.json declares ${declared.path}`,
+          );
         return track(services.registry.addScreen(pluginId, screen));
       },
     },
     scheduler: {
       schedule: (task) => {
         need('scheduler:tasks', 'scheduler.schedule()');
-        if (!manifest.contributes.scheduledTasks.some((t) => t.id === task.id)) throw undeclared('scheduled task', task.id, 'which plugin.json does not declare in contributes.scheduledTasks');
-        if ([...tasks.values()].includes(task.id)) throw new PluginError('ERR_CONFLICT', `${task.id} is already scheduled`, { id: task.id });
+        if (!manifest.contributes.scheduledTasks.some((t) => t.id === task.id))
+          throw undeclared(
+            'scheduled task',
+            task.id,
+            'which plugin.json does not declare in contributes.scheduledTasks',
+          );
+        if ([...tasks.values()].includes(task.id))
+          throw new PluginError('ERR_CONFLICT', `${task.id} is already scheduled`, { id: task.id });
         const handle = track(services.scheduler.schedule(task, pluginId));
         tasks.set(handle, task.id);
         return handle;
@@ -145,14 +174,22 @@ export function createPluginScope(services: HostServices, manifest: PluginManife
       ingest: async (message) => {
         need('mail:ingest', 'mail.ingest()');
         if (!manifest.contributes.mailSources.some((s) => s.id === message.sourceId)) {
-          throw undeclared('mail source', message.sourceId, 'which plugin.json does not declare in contributes.mailSources');
+          throw undeclared(
+            'mail source',
+            message.sourceId,
+            'which plugin.json does not declare in contributes.mailSources',
+          );
         }
         return services.tickets.ingest(message);
       },
       registerTransport: (transport) => {
         need('mail:send', 'mail.registerTransport()');
         if (!manifest.contributes.mailTransports.some((t) => t.id === transport.id)) {
-          throw undeclared('mail transport', transport.id, 'which plugin.json does not declare in contributes.mailTransports');
+          throw undeclared(
+            'mail transport',
+            transport.id,
+            'which plugin.json does not declare in contributes.mailTransports',
+          );
         }
         return track(services.registry.addTransport(pluginId, transport));
       },
@@ -182,7 +219,9 @@ export function createPluginScope(services: HostServices, manifest: PluginManife
         try {
           await handle.dispose();
         } catch (error) {
-          logger.error('disposing a registration failed', { error: error instanceof Error ? error.message : String(error) });
+          logger.error('disposing a registration failed', {
+            error: error instanceof Error ? error.message : String(error),
+          });
         }
       }
     },

@@ -55,8 +55,17 @@ export class Scheduler {
    * @param owner - plugin id, for logs
    */
   schedule(task: ScheduledTask, owner: string): Disposable {
-    if (!Number.isFinite(task.intervalMs) || task.intervalMs < 1) throw new RangeError(`intervalMs of task ${task.id} must be a positive number`);
-    const entry: Entry = { task, owner, controller: new AbortController(), timer: undefined, running: undefined, disposed: false, runs: 0 };
+    if (!Number.isFinite(task.intervalMs) || task.intervalMs < 1)
+      throw new RangeError(`intervalMs of task ${task.id} must be a positive number`);
+    const entry: Entry = {
+      task,
+      owner,
+      controller: new AbortController(),
+      timer: undefined,
+      running: undefined,
+      disposed: false,
+      runs: 0,
+    };
     this.entries.add(entry);
     if (this.started && !this.stopped) this.arm(entry, this.firstRunDelayMs);
     return { dispose: () => this.remove(entry) };
@@ -85,11 +94,14 @@ export class Scheduler {
    */
   async runNow(taskId: string, options: Readonly<Record<string, string>> = {}, signal?: AbortSignal): Promise<unknown> {
     const entry = [...this.entries].find((candidate) => candidate.task.id === taskId);
-    if (!entry) throw new PluginError('ERR_NOT_FOUND', `No scheduled task ${taskId}; is the plugin installed and active?`);
+    if (!entry)
+      throw new PluginError('ERR_NOT_FOUND', `No scheduled task ${taskId}; is the plugin installed and active?`);
     await entry.running;
     const combined = signal ? AbortSignal.any([signal, entry.controller.signal]) : entry.controller.signal;
     let done: () => void = () => undefined;
-    entry.running = new Promise<void>((resolve) => { done = resolve; });
+    entry.running = new Promise<void>((resolve) => {
+      done = resolve;
+    });
     try {
       if (entry.task.runOnce) return await entry.task.runOnce(combined, options);
       await entry.task.run(combined);
@@ -102,7 +114,13 @@ export class Scheduler {
 
   /** What is scheduled. */
   list(): ScheduledTaskInfo[] {
-    return [...this.entries].map((entry) => ({ id: entry.task.id, owner: entry.owner, intervalMs: entry.task.intervalMs, running: entry.running !== undefined, runs: entry.runs }));
+    return [...this.entries].map((entry) => ({
+      id: entry.task.id,
+      owner: entry.owner,
+      intervalMs: entry.task.intervalMs,
+      running: entry.running !== undefined,
+      runs: entry.runs,
+    }));
   }
 
   private arm(entry: Entry, delayMs: number): void {
@@ -139,6 +157,7 @@ export class Scheduler {
 }
 
 function describe(error: unknown): Record<string, unknown> {
-  if (error instanceof Error) return { name: error.name, message: error.message, code: (error as { code?: unknown }).code };
+  if (error instanceof Error)
+    return { name: error.name, message: error.message, code: (error as { code?: unknown }).code };
   return { message: String(error) };
 }

@@ -29,7 +29,11 @@ export function keyId(key: Buffer): string {
  */
 export function decodeKey(encoded: string, source: string): Buffer {
   const key = Buffer.from(encoded.trim(), 'base64');
-  if (key.length !== KEY_BYTES) throw new PluginError('ERR_INPUT_INVALID', `${source} must be the base64 encoding of exactly ${KEY_BYTES} random bytes (got ${key.length} bytes)`);
+  if (key.length !== KEY_BYTES)
+    throw new PluginError(
+      'ERR_INPUT_INVALID',
+      `${source} must be the base64 encoding of exactly ${KEY_BYTES} random bytes (got ${key.length} bytes)`,
+    );
   return key;
 }
 
@@ -42,7 +46,9 @@ export class AesGcmSecrets implements SecretsPort {
   constructor(keys: readonly Buffer[]) {
     const first = keys[0];
     if (first === undefined) throw new PluginError('ERR_INPUT_INVALID', 'At least one secret key is needed');
-    for (const key of keys) if (key.length !== KEY_BYTES) throw new PluginError('ERR_INPUT_INVALID', `A secret key must be ${KEY_BYTES} bytes`);
+    for (const key of keys)
+      if (key.length !== KEY_BYTES)
+        throw new PluginError('ERR_INPUT_INVALID', `A secret key must be ${KEY_BYTES} bytes`);
     this.sealing = { id: keyId(first), key: first };
     this.byId = new Map(keys.map((key) => [keyId(key), key]));
   }
@@ -57,17 +63,38 @@ export class AesGcmSecrets implements SecretsPort {
     const cipher = createCipheriv('aes-256-gcm', this.sealing.key, iv);
     cipher.setAAD(Buffer.from(`${VERSION}.${this.sealing.id}`));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [VERSION, this.sealing.id, iv.toString('base64url'), ciphertext.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    return [
+      VERSION,
+      this.sealing.id,
+      iv.toString('base64url'),
+      ciphertext.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+    ].join('.');
   }
 
   async open(sealed: string): Promise<string> {
     const parts = typeof sealed === 'string' ? sealed.split('.') : [];
     const [version, id, iv, ciphertext, tag] = parts;
-    if (parts.length !== 5 || version !== VERSION || !id || iv === undefined || ciphertext === undefined || tag === undefined) {
-      throw new PluginError('ERR_SECRET_UNREADABLE', 'The stored secret is not in the sealed format (v1.<key id>.<iv>.<data>.<tag>)');
+    if (
+      parts.length !== 5 ||
+      version !== VERSION ||
+      !id ||
+      iv === undefined ||
+      ciphertext === undefined ||
+      tag === undefined
+    ) {
+      throw new PluginError(
+        'ERR_SECRET_UNREADABLE',
+        'The stored secret is not in the sealed format (v1.<key id>.<iv>.<data>.<tag>)',
+      );
     }
     const key = this.byId.get(id);
-    if (!key) throw new PluginError('ERR_SECRET_UNREADABLE', `The stored secret was sealed with key ${id}, which is not configured`, { keyId: id });
+    if (!key)
+      throw new PluginError(
+        'ERR_SECRET_UNREADABLE',
+        `The stored secret was sealed with key ${id}, which is not configured`,
+        { keyId: id },
+      );
     try {
       const ivBytes = Buffer.from(iv, 'base64url');
       const tagBytes = Buffer.from(tag, 'base64url');
@@ -77,7 +104,12 @@ export class AesGcmSecrets implements SecretsPort {
       decipher.setAuthTag(tagBytes);
       return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
     } catch (error) {
-      throw new PluginError('ERR_SECRET_UNREADABLE', `The stored secret sealed with key ${id} failed its integrity check (tampered or corrupted)`, { keyId: id }, { cause: error });
+      throw new PluginError(
+        'ERR_SECRET_UNREADABLE',
+        `The stored secret sealed with key ${id} failed its integrity check (tampered or corrupted)`,
+        { keyId: id },
+        { cause: error },
+      );
     }
   }
 }
@@ -99,7 +131,11 @@ export interface SecretKeySources {
  */
 export function loadSecretKeys(sources: SecretKeySources): Buffer[] {
   const list = sources.env.OAUTH2_MAIL_SECRET_KEYS?.trim();
-  if (list) return list.split(',').filter((part) => part.trim().length > 0).map((part, index) => decodeKey(part, `OAUTH2_MAIL_SECRET_KEYS entry ${index + 1}`));
+  if (list)
+    return list
+      .split(',')
+      .filter((part) => part.trim().length > 0)
+      .map((part, index) => decodeKey(part, `OAUTH2_MAIL_SECRET_KEYS entry ${index + 1}`));
   const single = sources.env.OAUTH2_MAIL_SECRET_KEY?.trim();
   if (single) return [decodeKey(single, 'OAUTH2_MAIL_SECRET_KEY')];
   return [readOrCreateKeyFile(sources.keyFile, sources.logger)];
@@ -116,6 +152,7 @@ function readOrCreateKeyFile(file: string, logger: LoggerPort | undefined): Buff
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error; // another process created it first
     }
   }
-  if ((statSync(file).mode & 0o077) !== 0) logger?.warn('the secret key file is readable by other users; run chmod 600 on it', { file });
+  if ((statSync(file).mode & 0o077) !== 0)
+    logger?.warn('the secret key file is readable by other users; run chmod 600 on it', { file });
   return decodeKey(readFileSync(file, 'utf8'), `The key file ${file}`);
 }

@@ -46,7 +46,10 @@ export function sqliteConnectionConfig(filename: string): Knex.Config {
       min: 1,
       max: 1,
       afterCreate(connection: SqliteDatabase, done: (error: Error | null, connection: SqliteDatabase) => void) {
-        prepareSqliteConnection(connection).then(() => done(null, connection), (error: Error) => done(error, connection));
+        prepareSqliteConnection(connection).then(
+          () => done(null, connection),
+          (error: Error) => done(error, connection),
+        );
       },
     },
   };

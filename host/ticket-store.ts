@@ -33,7 +33,19 @@ interface ParsedHeaders {
   readonly from: string | null;
 }
 
-const LIST_COLUMNS = ['id', 'account_id', 'source_id', 'dedupe_key', 'message_id', 'subject', 'from_address', 'size', 'sha256', 'received_at', 'created_at'];
+const LIST_COLUMNS = [
+  'id',
+  'account_id',
+  'source_id',
+  'dedupe_key',
+  'message_id',
+  'subject',
+  'from_address',
+  'size',
+  'sha256',
+  'received_at',
+  'created_at',
+];
 
 /** Where the header block ends (the first empty line), or the whole message when there is none. */
 function headerBlock(raw: Buffer): Buffer {
@@ -49,7 +61,11 @@ function headerBlock(raw: Buffer): Buffer {
  */
 async function parseHeaders(raw: Buffer): Promise<ParsedHeaders> {
   try {
-    const parsed = await simpleParser(Buffer.concat([headerBlock(raw), Buffer.from('\r\n\r\n')]), { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
+    const parsed = await simpleParser(Buffer.concat([headerBlock(raw), Buffer.from('\r\n\r\n')]), {
+      skipHtmlToText: true,
+      skipTextToHtml: true,
+      skipImageLinks: true,
+    });
     return {
       messageId: typeof parsed.messageId === 'string' ? parsed.messageId : null,
       subject: typeof parsed.subject === 'string' ? parsed.subject : null,
@@ -100,7 +116,10 @@ export class TicketStore {
     if (existing !== null) return { ticketId: existing, duplicate: true };
 
     const headers = await parseHeaders(message.raw);
-    const receivedAt = message.receivedAt instanceof Date && !Number.isNaN(message.receivedAt.getTime()) ? message.receivedAt.getTime() : this.now();
+    const receivedAt =
+      message.receivedAt instanceof Date && !Number.isNaN(message.receivedAt.getTime())
+        ? message.receivedAt.getTime()
+        : this.now();
     try {
       const id = await insertReturningId(this.knex, 'host_tickets', {
         account_id: message.accountId,
@@ -125,8 +144,14 @@ export class TicketStore {
   }
 
   /** Newest first. */
-  async list(options: { readonly limit?: number; readonly offset?: number; readonly accountId?: string } = {}): Promise<Ticket[]> {
-    const query = this.knex('host_tickets').select(LIST_COLUMNS).orderBy('id', 'desc').limit(options.limit ?? 100).offset(options.offset ?? 0);
+  async list(
+    options: { readonly limit?: number; readonly offset?: number; readonly accountId?: string } = {},
+  ): Promise<Ticket[]> {
+    const query = this.knex('host_tickets')
+      .select(LIST_COLUMNS)
+      .orderBy('id', 'desc')
+      .limit(options.limit ?? 100)
+      .offset(options.offset ?? 0);
     if (options.accountId !== undefined) query.where({ account_id: options.accountId });
     const rows: Record<string, unknown>[] = await query;
     return rows.map(toTicket);
@@ -134,13 +159,19 @@ export class TicketStore {
 
   /** One ticket, or null. */
   async find(id: string): Promise<Ticket | null> {
-    const row: Record<string, unknown> | undefined = await this.knex('host_tickets').select(LIST_COLUMNS).where({ id: Number(id) }).first();
+    const row: Record<string, unknown> | undefined = await this.knex('host_tickets')
+      .select(LIST_COLUMNS)
+      .where({ id: Number(id) })
+      .first();
     return row ? toTicket(row) : null;
   }
 
   /** The raw bytes of a ticket's message, or null. */
   async raw(id: string): Promise<Buffer | null> {
-    const row: { raw: Buffer | Uint8Array } | undefined = await this.knex('host_tickets').select('raw').where({ id: Number(id) }).first();
+    const row: { raw: Buffer | Uint8Array } | undefined = await this.knex('host_tickets')
+      .select('raw')
+      .where({ id: Number(id) })
+      .first();
     return row ? Buffer.from(row.raw) : null;
   }
 
@@ -151,7 +182,10 @@ export class TicketStore {
   }
 
   private async findIdByKey(dedupeKey: string): Promise<string | null> {
-    const row: { id: number | string } | undefined = await this.knex('host_tickets').select('id').where({ dedupe_key: dedupeKey }).first();
+    const row: { id: number | string } | undefined = await this.knex('host_tickets')
+      .select('id')
+      .where({ dedupe_key: dedupeKey })
+      .first();
     return row ? String(row.id) : null;
   }
 }

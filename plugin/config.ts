@@ -12,15 +12,38 @@ const MEGABYTE = 1024 * 1024;
 const FetchConfig = z
   .object({
     batchSize: z.number().int().min(1).max(1000).default(50).describe('Messages fetched per IMAP FETCH batch.'),
-    maxMessageBytes: z.number().int().min(1024).default(25 * MEGABYTE).describe('Larger messages are left on the server, recorded as skipped and reported.'),
-    concurrency: z.number().int().min(1).max(64).default(4).describe('Accounts polled at the same time by one host process.'),
-    accountTimeoutSeconds: z.number().int().min(5).default(300).describe('One account\'s poll is stopped after this long; it continues on the next cycle.'),
-    quarantineAfter: z.number().int().min(1).default(5).describe('A message the helpdesk rejects this many times is quarantined and the admin told.'),
+    maxMessageBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(25 * MEGABYTE)
+      .describe('Larger messages are left on the server, recorded as skipped and reported.'),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(4)
+      .describe('Accounts polled at the same time by one host process.'),
+    accountTimeoutSeconds: z
+      .number()
+      .int()
+      .min(5)
+      .default(300)
+      .describe("One account's poll is stopped after this long; it continues on the next cycle."),
+    quarantineAfter: z
+      .number()
+      .int()
+      .min(1)
+      .default(5)
+      .describe('A message the helpdesk rejects this many times is quarantined and the admin told.'),
     caCertPem: z
       .string()
       .regex(/-----BEGIN CERTIFICATE-----/, 'must be PEM text starting with -----BEGIN CERTIFICATE-----')
       .optional()
-      .describe('Extra trusted CA certificate(s), PEM, for the mail servers: added to the system store and NODE_EXTRA_CA_CERTS (TLS verification is never switched off).'),
+      .describe(
+        'Extra trusted CA certificate(s), PEM, for the mail servers: added to the system store and NODE_EXTRA_CA_CERTS (TLS verification is never switched off).',
+      ),
   })
   .strict()
   .prefault({});
@@ -28,9 +51,24 @@ const FetchConfig = z
 /** Token handling. */
 const TokenConfig = z
   .object({
-    refreshSkewSeconds: z.number().int().min(0).default(300).describe('An access token expiring within this many seconds is refreshed first.'),
-    keepAliveDays: z.number().int().min(1).default(7).describe('Idle grants are refreshed at least this often so the provider does not expire them.'),
-    httpTimeoutSeconds: z.number().int().min(1).default(15).describe('Timeout of one request to the provider\'s token endpoint.'),
+    refreshSkewSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .default(300)
+      .describe('An access token expiring within this many seconds is refreshed first.'),
+    keepAliveDays: z
+      .number()
+      .int()
+      .min(1)
+      .default(7)
+      .describe('Idle grants are refreshed at least this often so the provider does not expire them.'),
+    httpTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .default(15)
+      .describe("Timeout of one request to the provider's token endpoint."),
   })
   .strict()
   .prefault({});
@@ -63,8 +101,12 @@ export type PluginConfig = Readonly<{
 export function parseConfig(raw: unknown): PluginConfig {
   const result = PluginConfigSchema.safeParse(raw ?? {});
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`);
-    throw new PluginError('ERR_INPUT_INVALID', `Invalid oauth2-mail config: ${problems.join('; ')}`, { fields: problems });
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`,
+    );
+    throw new PluginError('ERR_INPUT_INVALID', `Invalid oauth2-mail config: ${problems.join('; ')}`, {
+      fields: problems,
+    });
   }
   const config = result.data;
   return Object.freeze({

@@ -20,45 +20,243 @@ export interface ErrorCodeInfo {
 
 /** The table: code -> retryable? -> account status -> admin message -> fix. */
 export const ERROR_CODES = {
-  ERR_INPUT_INVALID: { retryable: false, status: null, message: 'The input is not valid.', fix: 'Correct the fields named in the message and submit again.' },
-  ERR_NOT_FOUND: { retryable: false, status: null, message: 'The requested item does not exist.', fix: 'Reload the list; it may have been removed.' },
-  ERR_CONFLICT: { retryable: true, status: null, message: 'Someone else changed this item at the same time.', fix: 'Reload and try again.' },
-  ERR_MANIFEST_INVALID: { retryable: false, status: null, message: 'The plugin manifest (plugin.json) is not valid.', fix: 'Fix every problem listed and install the plugin again.' },
-  ERR_CONTRIBUTION_UNDECLARED: { retryable: false, status: null, message: 'The plugin registered something its plugin.json does not declare.', fix: 'Declare the contribution in plugin.json under "contributes".' },
-  ERR_PERMISSION_NOT_GRANTED: { retryable: false, status: null, message: 'The plugin used a host service it was not granted.', fix: 'Grant the permission in the plugin manager, or declare it in plugin.json.' },
-  ERR_FORBIDDEN: { retryable: false, status: null, message: 'You are not allowed to do this.', fix: 'Sign in as an administrator.' },
-  ERR_CSRF: { retryable: false, status: null, message: 'The form was stale or did not come from this site.', fix: 'Reload the page and submit the form again.' },
-  ERR_STATE_UNKNOWN: { retryable: false, status: null, message: 'This sign-in link is not known (it may be forged or from another server).', fix: 'Start again with Connect on the mail account screen.' },
-  ERR_STATE_EXPIRED: { retryable: false, status: null, message: 'This sign-in took longer than 10 minutes and has expired.', fix: 'Start again with Connect on the mail account screen.' },
-  ERR_STATE_REPLAYED: { retryable: false, status: null, message: 'This sign-in link was already used.', fix: 'Start again with Connect on the mail account screen.' },
-  ERR_STATE_OTHER_ADMIN: { retryable: false, status: null, message: 'This sign-in was started by another administrator.', fix: 'The administrator who clicked Connect must finish the sign-in, or start again yourself.' },
-  ERR_AUTHORIZATION_DENIED: { retryable: false, status: null, message: 'The provider did not grant access (the user cancelled or consent was refused).', fix: 'Connect again and accept the requested permissions; an administrator may have to grant consent for the organization.' },
-  ERR_AUTHORIZATION_CODE_MISSING: { retryable: false, status: null, message: 'The provider came back without an authorization code.', fix: 'Start again with Connect; if it repeats, check the app registration\'s redirect URI.' },
-  ERR_IDENTITY_MISMATCH: { retryable: false, status: null, message: 'The account that signed in cannot open this mailbox.', fix: 'Sign in as the mailbox itself, or as a user with full access to it and mark the account as a shared mailbox.' },
-  ERR_ID_TOKEN_INVALID: { retryable: false, status: null, message: 'The identity token from the provider failed its checks (issuer, audience, expiry or nonce).', fix: 'Check the app registration\'s issuer / tenant and the server clock, then connect again.' },
-  ERR_NOT_CONNECTED: { retryable: false, status: 'needs_reauth', message: 'This mailbox has not been connected yet, or was disconnected.', fix: 'Click Connect and sign in at the provider.' },
-  ERR_GRANT_INVALID: { retryable: false, status: 'needs_reauth', message: 'The provider no longer accepts the stored authorization (expired, revoked, or the password was changed).', fix: 'Click Re-authorize and sign in as the mailbox again.' },
-  ERR_CONSENT_REQUIRED: { retryable: false, status: 'needs_reauth', message: 'The provider requires consent for the mail permissions.', fix: 'Re-authorize; in Microsoft Entra an administrator may have to grant admin consent for the app.' },
-  ERR_INTERACTION_REQUIRED: { retryable: false, status: 'needs_reauth', message: 'The provider requires an interactive sign-in (multi-factor authentication or a conditional-access policy).', fix: 'Click Re-authorize and complete the sign-in, including MFA.' },
-  ERR_CLIENT_INVALID: { retryable: false, status: 'app_error', message: 'The provider rejected the app registration\'s client id or secret.', fix: 'Check the client id, and paste the client secret VALUE (not its id) into the app registration.' },
-  ERR_CLIENT_SECRET_EXPIRED: { retryable: false, status: 'app_error', message: 'The app registration\'s client secret has expired.', fix: 'Create a new client secret at the provider and save it in the app registration.' },
-  ERR_PROVIDER_CONFIG: { retryable: false, status: 'app_error', message: 'The provider rejected the app registration\'s configuration (tenant, scope, redirect URI or app not found).', fix: 'Compare the app registration with the provider\'s settings: tenant, cloud, redirect URI and permissions.' },
-  ERR_PROVIDER_UNAVAILABLE: { retryable: true, status: 'retrying', message: 'The provider\'s token service did not answer properly (timeout, server error or unreadable answer).', fix: 'Nothing to do: the plugin retries with backoff and keeps the stored tokens.' },
-  ERR_TOKEN_RESPONSE_INVALID: { retryable: true, status: 'retrying', message: 'The provider answered without a usable token.', fix: 'Nothing to do if it passes; if it repeats, check the provider\'s status page.' },
-  ERR_REVOCATION_FAILED: { retryable: true, status: null, message: 'The provider did not confirm the revocation; the tokens were deleted here anyway.', fix: 'Revoke the app\'s access at the provider if you want to be sure.' },
-  ERR_MAIL_AUTH_FAILED: { retryable: false, status: 'needs_reauth', message: 'The mail server refused a fresh access token: the mail permission (scope) is missing or the mailbox does not allow this login.', fix: 'Check that the app requests the mail scope for this protocol and that IMAP/POP/SMTP is enabled for the mailbox, then Re-authorize.' },
-  ERR_MAILBOX_ACCESS_DENIED: { retryable: false, status: 'needs_reauth', message: 'The mail server accepted the login but cannot open the mailbox ("authenticated but not connected").', fix: 'Give the signed-in user full access to the mailbox, or correct the mailbox address.' },
-  ERR_MAIL_TOKEN_EXPIRED: { retryable: true, status: null, message: 'The mail server ended the session because the access token expired.', fix: 'Nothing to do: the plugin refreshes the token and reconnects.' },
-  ERR_MAIL_TLS: { retryable: true, status: 'retrying', message: 'The mail server\'s TLS certificate could not be verified.', fix: 'Check the host name, or configure the server\'s CA certificate; verification is never switched off.' },
-  ERR_MAIL_UNAVAILABLE: { retryable: true, status: 'retrying', message: 'The mail server could not be reached or dropped the connection.', fix: 'Nothing to do if it passes; otherwise check host, port and TLS mode.' },
-  ERR_MAIL_FOLDER_NOT_FOUND: { retryable: false, status: 'retrying', message: 'The configured folder does not exist in the mailbox.', fix: 'Pick an existing folder in the account settings (Test connection lists them).' },
-  ERR_MAIL_OPERATION_FAILED: { retryable: true, status: null, message: 'The mail server refused to flag, move or delete a fetched message.', fix: 'Check the target folder and the mailbox permissions.' },
-  ERR_MESSAGE_TOO_LARGE: { retryable: false, status: null, message: 'A message is larger than the size limit and was left on the server.', fix: 'Raise the size limit or handle the message by hand.' },
-  ERR_INGEST_REJECTED: { retryable: true, status: null, message: 'The helpdesk refused a fetched message.', fix: 'See the helpdesk log for why; after several tries the message is quarantined.' },
-  ERR_DATABASE_UNAVAILABLE: { retryable: true, status: null, message: 'The database could not be reached.', fix: 'Check the database server; nothing was changed.' },
-  ERR_SECRET_UNREADABLE: { retryable: false, status: null, message: 'A stored secret could not be opened with the configured key.', fix: 'Restore the encryption key (OAUTH2_MAIL_SECRET_KEY or the key file) that sealed it.' },
-  ERR_TIMEOUT: { retryable: true, status: 'retrying', message: 'The operation took too long and was stopped.', fix: 'Nothing to do if it passes; a large mailbox continues on the next cycle.' },
-  ERR_INTERNAL: { retryable: true, status: null, message: 'An unexpected error happened.', fix: 'See the log for details and report it if it repeats.' },
+  ERR_INPUT_INVALID: {
+    retryable: false,
+    status: null,
+    message: 'The input is not valid.',
+    fix: 'Correct the fields named in the message and submit again.',
+  },
+  ERR_NOT_FOUND: {
+    retryable: false,
+    status: null,
+    message: 'The requested item does not exist.',
+    fix: 'Reload the list; it may have been removed.',
+  },
+  ERR_CONFLICT: {
+    retryable: true,
+    status: null,
+    message: 'Someone else changed this item at the same time.',
+    fix: 'Reload and try again.',
+  },
+  ERR_MANIFEST_INVALID: {
+    retryable: false,
+    status: null,
+    message: 'The plugin manifest (plugin.json) is not valid.',
+    fix: 'Fix every problem listed and install the plugin again.',
+  },
+  ERR_CONTRIBUTION_UNDECLARED: {
+    retryable: false,
+    status: null,
+    message: 'The plugin registered something its plugin.json does not declare.',
+    fix: 'Declare the contribution in plugin.json under "contributes".',
+  },
+  ERR_PERMISSION_NOT_GRANTED: {
+    retryable: false,
+    status: null,
+    message: 'The plugin used a host service it was not granted.',
+    fix: 'Grant the permission in the plugin manager, or declare it in plugin.json.',
+  },
+  ERR_FORBIDDEN: {
+    retryable: false,
+    status: null,
+    message: 'You are not allowed to do this.',
+    fix: 'Sign in as an administrator.',
+  },
+  ERR_CSRF: {
+    retryable: false,
+    status: null,
+    message: 'The form was stale or did not come from this site.',
+    fix: 'Reload the page and submit the form again.',
+  },
+  ERR_STATE_UNKNOWN: {
+    retryable: false,
+    status: null,
+    message: 'This sign-in link is not known (it may be forged or from another server).',
+    fix: 'Start again with Connect on the mail account screen.',
+  },
+  ERR_STATE_EXPIRED: {
+    retryable: false,
+    status: null,
+    message: 'This sign-in took longer than 10 minutes and has expired.',
+    fix: 'Start again with Connect on the mail account screen.',
+  },
+  ERR_STATE_REPLAYED: {
+    retryable: false,
+    status: null,
+    message: 'This sign-in link was already used.',
+    fix: 'Start again with Connect on the mail account screen.',
+  },
+  ERR_STATE_OTHER_ADMIN: {
+    retryable: false,
+    status: null,
+    message: 'This sign-in was started by another administrator.',
+    fix: 'The administrator who clicked Connect must finish the sign-in, or start again yourself.',
+  },
+  ERR_AUTHORIZATION_DENIED: {
+    retryable: false,
+    status: null,
+    message: 'The provider did not grant access (the user cancelled or consent was refused).',
+    fix: 'Connect again and accept the requested permissions; an administrator may have to grant consent for the organization.',
+  },
+  ERR_AUTHORIZATION_CODE_MISSING: {
+    retryable: false,
+    status: null,
+    message: 'The provider came back without an authorization code.',
+    fix: "Start again with Connect; if it repeats, check the app registration's redirect URI.",
+  },
+  ERR_IDENTITY_MISMATCH: {
+    retryable: false,
+    status: null,
+    message: 'The account that signed in cannot open this mailbox.',
+    fix: 'Sign in as the mailbox itself, or as a user with full access to it and mark the account as a shared mailbox.',
+  },
+  ERR_ID_TOKEN_INVALID: {
+    retryable: false,
+    status: null,
+    message: 'The identity token from the provider failed its checks (issuer, audience, expiry or nonce).',
+    fix: "Check the app registration's issuer / tenant and the server clock, then connect again.",
+  },
+  ERR_NOT_CONNECTED: {
+    retryable: false,
+    status: 'needs_reauth',
+    message: 'This mailbox has not been connected yet, or was disconnected.',
+    fix: 'Click Connect and sign in at the provider.',
+  },
+  ERR_GRANT_INVALID: {
+    retryable: false,
+    status: 'needs_reauth',
+    message: 'The provider no longer accepts the stored authorization (expired, revoked, or the password was changed).',
+    fix: 'Click Re-authorize and sign in as the mailbox again.',
+  },
+  ERR_CONSENT_REQUIRED: {
+    retryable: false,
+    status: 'needs_reauth',
+    message: 'The provider requires consent for the mail permissions.',
+    fix: 'Re-authorize; in Microsoft Entra an administrator may have to grant admin consent for the app.',
+  },
+  ERR_INTERACTION_REQUIRED: {
+    retryable: false,
+    status: 'needs_reauth',
+    message:
+      'The provider requires an interactive sign-in (multi-factor authentication or a conditional-access policy).',
+    fix: 'Click Re-authorize and complete the sign-in, including MFA.',
+  },
+  ERR_CLIENT_INVALID: {
+    retryable: false,
+    status: 'app_error',
+    message: "The provider rejected the app registration's client id or secret.",
+    fix: 'Check the client id, and paste the client secret VALUE (not its id) into the app registration.',
+  },
+  ERR_CLIENT_SECRET_EXPIRED: {
+    retryable: false,
+    status: 'app_error',
+    message: "The app registration's client secret has expired.",
+    fix: 'Create a new client secret at the provider and save it in the app registration.',
+  },
+  ERR_PROVIDER_CONFIG: {
+    retryable: false,
+    status: 'app_error',
+    message:
+      "The provider rejected the app registration's configuration (tenant, scope, redirect URI or app not found).",
+    fix: "Compare the app registration with the provider's settings: tenant, cloud, redirect URI and permissions.",
+  },
+  ERR_PROVIDER_UNAVAILABLE: {
+    retryable: true,
+    status: 'retrying',
+    message: "The provider's token service did not answer properly (timeout, server error or unreadable answer).",
+    fix: 'Nothing to do: the plugin retries with backoff and keeps the stored tokens.',
+  },
+  ERR_TOKEN_RESPONSE_INVALID: {
+    retryable: true,
+    status: 'retrying',
+    message: 'The provider answered without a usable token.',
+    fix: "Nothing to do if it passes; if it repeats, check the provider's status page.",
+  },
+  ERR_REVOCATION_FAILED: {
+    retryable: true,
+    status: null,
+    message: 'The provider did not confirm the revocation; the tokens were deleted here anyway.',
+    fix: "Revoke the app's access at the provider if you want to be sure.",
+  },
+  ERR_MAIL_AUTH_FAILED: {
+    retryable: false,
+    status: 'needs_reauth',
+    message:
+      'The mail server refused a fresh access token: the mail permission (scope) is missing or the mailbox does not allow this login.',
+    fix: 'Check that the app requests the mail scope for this protocol and that IMAP/POP/SMTP is enabled for the mailbox, then Re-authorize.',
+  },
+  ERR_MAILBOX_ACCESS_DENIED: {
+    retryable: false,
+    status: 'needs_reauth',
+    message: 'The mail server accepted the login but cannot open the mailbox ("authenticated but not connected").',
+    fix: 'Give the signed-in user full access to the mailbox, or correct the mailbox address.',
+  },
+  ERR_MAIL_TOKEN_EXPIRED: {
+    retryable: true,
+    status: null,
+    message: 'The mail server ended the session because the access token expired.',
+    fix: 'Nothing to do: the plugin refreshes the token and reconnects.',
+  },
+  ERR_MAIL_TLS: {
+    retryable: true,
+    status: 'retrying',
+    message: "The mail server's TLS certificate could not be verified.",
+    fix: "Check the host name, or configure the server's CA certificate; verification is never switched off.",
+  },
+  ERR_MAIL_UNAVAILABLE: {
+    retryable: true,
+    status: 'retrying',
+    message: 'The mail server could not be reached or dropped the connection.',
+    fix: 'Nothing to do if it passes; otherwise check host, port and TLS mode.',
+  },
+  ERR_MAIL_FOLDER_NOT_FOUND: {
+    retryable: false,
+    status: 'retrying',
+    message: 'The configured folder does not exist in the mailbox.',
+    fix: 'Pick an existing folder in the account settings (Test connection lists them).',
+  },
+  ERR_MAIL_OPERATION_FAILED: {
+    retryable: true,
+    status: null,
+    message: 'The mail server refused to flag, move or delete a fetched message.',
+    fix: 'Check the target folder and the mailbox permissions.',
+  },
+  ERR_MESSAGE_TOO_LARGE: {
+    retryable: false,
+    status: null,
+    message: 'A message is larger than the size limit and was left on the server.',
+    fix: 'Raise the size limit or handle the message by hand.',
+  },
+  ERR_INGEST_REJECTED: {
+    retryable: true,
+    status: null,
+    message: 'The helpdesk refused a fetched message.',
+    fix: 'See the helpdesk log for why; after several tries the message is quarantined.',
+  },
+  ERR_DATABASE_UNAVAILABLE: {
+    retryable: true,
+    status: null,
+    message: 'The database could not be reached.',
+    fix: 'Check the database server; nothing was changed.',
+  },
+  ERR_SECRET_UNREADABLE: {
+    retryable: false,
+    status: null,
+    message: 'A stored secret could not be opened with the configured key.',
+    fix: 'Restore the encryption key (OAUTH2_MAIL_SECRET_KEY or the key file) that sealed it.',
+  },
+  ERR_TIMEOUT: {
+    retryable: true,
+    status: 'retrying',
+    message: 'The operation took too long and was stopped.',
+    fix: 'Nothing to do if it passes; a large mailbox continues on the next cycle.',
+  },
+  ERR_INTERNAL: {
+    retryable: true,
+    status: null,
+    message: 'An unexpected error happened.',
+    fix: 'See the log for details and report it if it repeats.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** Every error code the plugin raises. */
@@ -99,7 +297,14 @@ export class PluginError extends Error {
 
 /** True when `value` is a {@link PluginError}, also across module copies. */
 export function isPluginError(value: unknown): value is PluginError {
-  return value instanceof PluginError || (typeof value === 'object' && value !== null && (value as { name?: unknown }).name === 'PluginError' && typeof (value as { code?: unknown }).code === 'string' && (value as { code: string }).code in ERROR_CODES);
+  return (
+    value instanceof PluginError ||
+    (typeof value === 'object' &&
+      value !== null &&
+      (value as { name?: unknown }).name === 'PluginError' &&
+      typeof (value as { code?: unknown }).code === 'string' &&
+      (value as { code: string }).code in ERROR_CODES)
+  );
 }
 
 /**

@@ -57,7 +57,10 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     if (applied.length > 0) logger.info('plugin migrations applied', { migrations: applied });
   }
   const repositories = createKnexRepositories({ knex, secrets: host.secrets });
-  const mailFetcher = new ImapFlowMailFetcher({ logger: logger.child({ component: 'imap' }), allowInsecureLoopback: config.allowInsecureLoopback });
+  const mailFetcher = new ImapFlowMailFetcher({
+    logger: logger.child({ component: 'imap' }),
+    allowInsecureLoopback: config.allowInsecureLoopback,
+  });
   const oauth = createOAuthServices({
     repositories,
     notify: host.notify,
@@ -92,15 +95,25 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
 /** Registers several routes as one contribution; disposing takes them back in reverse order. */
 function registerRoutes(host: HostPort, routes: readonly RouteDefinition[]): Disposable {
   const registered = routes.map((route) => host.routes.register(route));
-  return { dispose: async () => { for (const disposable of registered.reverse()) await disposable.dispose(); } };
+  return {
+    dispose: async () => {
+      for (const disposable of registered.reverse()) await disposable.dispose();
+    },
+  };
 }
 
 /** The admin menu entry. */
-const accountsScreen: Contribution = ({ host }) => host.admin.registerScreen({ id: 'oauth2-mail.accounts', title: 'Mail accounts (OAuth2)', path: '/accounts' });
+const accountsScreen: Contribution = ({ host }) =>
+  host.admin.registerScreen({ id: 'oauth2-mail.accounts', title: 'Mail accounts (OAuth2)', path: '/accounts' });
 
 /** The admin screen (plugin/admin): app registrations and mail accounts, their pages and actions. */
 const adminScreen: Contribution = ({ host, oauth, fetch, mailFetcher, repositories, logger }) => {
-  const tester = new ConnectionTester({ tokens: oauth.tokenService, mailFetcher, clock: systemClock, caCertPem: fetch.settings.caCertPem ?? null });
+  const tester = new ConnectionTester({
+    tokens: oauth.tokenService,
+    mailFetcher,
+    clock: systemClock,
+    caCertPem: fetch.settings.caCertPem ?? null,
+  });
   const routes = adminRoutes({
     apps: oauth.apps,
     accounts: oauth.accounts,
@@ -119,10 +132,12 @@ const adminScreen: Contribution = ({ host, oauth, fetch, mailFetcher, repositori
 };
 
 /** GET /callback: where the provider sends the admin back (Connect, plugin/oauth). */
-const callbackPage: Contribution = ({ host, oauth, logger }) => host.routes.register(callbackRoute(oauth.authorization, () => host.routes.publicUrl('/accounts'), logger));
+const callbackPage: Contribution = ({ host, oauth, logger }) =>
+  host.routes.register(callbackRoute(oauth.authorization, () => host.routes.publicUrl('/accounts'), logger));
 
 /** The JSON API for app registrations and mail accounts (the console drives it in process). */
-const jsonApi: Contribution = ({ host, oauth }) => registerRoutes(host, jsonApiRoutes({ apps: oauth.apps, accounts: oauth.accounts }));
+const jsonApi: Contribution = ({ host, oauth }) =>
+  registerRoutes(host, jsonApiRoutes({ apps: oauth.apps, accounts: oauth.accounts }));
 
 /** The polling cycle (due accounts every few seconds; `runOnce` for the console's `poll --once`). */
 const fetchTask: Contribution = ({ host, fetch }) => host.scheduler.schedule(fetch.task);

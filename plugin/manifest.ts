@@ -7,7 +7,7 @@ import { z } from 'zod';
 /** The permission vocabulary of host API 1.x; a manifest asking for anything else is refused. */
 export const PERMISSIONS = {
   'database:own-tables': 'Create and use its own tables in the helpdesk database',
-  'secrets:seal': 'Encrypt and decrypt values with the helpdesk\'s key',
+  'secrets:seal': "Encrypt and decrypt values with the helpdesk's key",
   'http:routes': 'Serve pages and a callback URL under its own path',
   'admin:screens': 'Add screens to the admin menu',
   'mail:ingest': 'Create tickets from fetched mail',
@@ -29,13 +29,22 @@ const ROUTE_PATH = /^\/[A-Za-z0-9._~:/-]*$/;
 const ContributionId = z.string().min(1);
 
 /** A screen in the host's admin menu. */
-const AdminScreenContribution = z.object({ id: ContributionId, title: z.string().min(1), path: z.string().regex(ROUTE_PATH, 'must start with "/"') }).strict();
+const AdminScreenContribution = z
+  .object({ id: ContributionId, title: z.string().min(1), path: z.string().regex(ROUTE_PATH, 'must start with "/"') })
+  .strict();
 /** An HTTP route under the plugin's mount point. */
 const RouteContribution = z
-  .object({ id: ContributionId, method: z.enum(['GET', 'POST']), path: z.string().regex(ROUTE_PATH, 'must start with "/" and hold only URL path characters'), auth: z.enum(['admin', 'none']) })
+  .object({
+    id: ContributionId,
+    method: z.enum(['GET', 'POST']),
+    path: z.string().regex(ROUTE_PATH, 'must start with "/" and hold only URL path characters'),
+    auth: z.enum(['admin', 'none']),
+  })
   .strict();
 /** A periodic task. */
-const ScheduledTaskContribution = z.object({ id: ContributionId, defaultIntervalSeconds: z.number().int().min(1) }).strict();
+const ScheduledTaskContribution = z
+  .object({ id: ContributionId, defaultIntervalSeconds: z.number().int().min(1) })
+  .strict();
 /** A source of inbound mail (`InboundMessage.sourceId`). */
 const MailSourceContribution = z.object({ id: ContributionId, title: z.string().min(1) }).strict();
 /** A way to send replies. */
@@ -46,7 +55,10 @@ export const PluginManifest = z
   .object({
     $schema: z.string().optional().describe('Path or URL of plugin.schema.json, for editors.'),
     manifestVersion: z.literal(1).describe('Version of this manifest format.'),
-    id: z.string().regex(PLUGIN_ID, `must match ${PLUGIN_ID.source}`).describe('Unique plugin id; prefixes every contribution id.'),
+    id: z
+      .string()
+      .regex(PLUGIN_ID, `must match ${PLUGIN_ID.source}`)
+      .describe('Unique plugin id; prefixes every contribution id.'),
     name: z.string().min(1),
     version: z.string().min(1).describe('Strict semver.'),
     description: z.string().optional(),
@@ -66,7 +78,10 @@ export const PluginManifest = z
     migrations: z
       .object({
         directory: z.string().min(1).describe('Folder of compiled migrations, relative to the plugin folder.'),
-        tableName: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case').describe('The plugin\'s own knex migrations table.'),
+        tableName: z
+          .string()
+          .regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case')
+          .describe("The plugin's own knex migrations table."),
       })
       .strict()
       .optional(),

@@ -55,7 +55,11 @@ export function httpRequest(request: HttpRequest): Promise<HttpResponse> {
       url,
       {
         method: request.method,
-        headers: { Accept: 'application/json', ...(request.body === undefined ? {} : { 'Content-Length': Buffer.byteLength(request.body).toString() }), ...request.headers },
+        headers: {
+          Accept: 'application/json',
+          ...(request.body === undefined ? {} : { 'Content-Length': Buffer.byteLength(request.body).toString() }),
+          ...request.headers,
+        },
         agent: trustedAgentFor(url, request.caCertPem),
         timeout: request.timeoutMs,
       },
@@ -65,19 +69,35 @@ export function httpRequest(request: HttpRequest): Promise<HttpResponse> {
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > maxBytes) {
-            req.destroy(new HttpTransportError('too_large', `The answer of ${url.origin}${url.pathname} is larger than ${maxBytes} bytes.`));
+            req.destroy(
+              new HttpTransportError(
+                'too_large',
+                `The answer of ${url.origin}${url.pathname} is larger than ${maxBytes} bytes.`,
+              ),
+            );
             return;
           }
           chunks.push(chunk);
         });
         res.on('end', () => {
           const contentType = res.headers['content-type'] ?? '';
-          resolve({ status: res.statusCode ?? 0, mediaType: contentType.split(';')[0]!.trim().toLowerCase(), body: Buffer.concat(chunks) });
+          resolve({
+            status: res.statusCode ?? 0,
+            mediaType: contentType.split(';')[0]!.trim().toLowerCase(),
+            body: Buffer.concat(chunks),
+          });
         });
         res.on('error', (error) => reject(toTransportError(error, url)));
       },
     );
-    req.on('timeout', () => req.destroy(new HttpTransportError('timeout', `${url.origin}${url.pathname} did not answer within ${request.timeoutMs} ms.`)));
+    req.on('timeout', () =>
+      req.destroy(
+        new HttpTransportError(
+          'timeout',
+          `${url.origin}${url.pathname} did not answer within ${request.timeoutMs} ms.`,
+        ),
+      ),
+    );
     req.on('error', (error) => reject(toTransportError(error, url)));
     if (request.body !== undefined) req.write(request.body);
     req.end();

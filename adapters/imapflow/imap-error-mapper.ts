@@ -30,14 +30,41 @@ export interface ImapErrorContext {
   readonly byeReason?: string | undefined;
 }
 
-const TIMEOUT_CODES = new Set(['CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT', 'ETIMEOUT', 'ETIMEDOUT', 'LockTimeout']);
+const TIMEOUT_CODES = new Set([
+  'CONNECT_TIMEOUT',
+  'GREETING_TIMEOUT',
+  'UPGRADE_TIMEOUT',
+  'ETIMEOUT',
+  'ETIMEDOUT',
+  'LockTimeout',
+]);
 const UNAVAILABLE_CODES = new Set([
-  'NoConnection', 'EConnectionClosed', 'StateLogout', 'ClosedAfterConnectText', 'ClosedAfterConnectTLS', 'ETHROTTLE',
-  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL',
-  'ProxyError', 'EPROXY', 'UnexpectedTag', 'MissingTag', 'InvalidResponse', 'ResponseProcessingFailed', 'PollFailed',
+  'NoConnection',
+  'EConnectionClosed',
+  'StateLogout',
+  'ClosedAfterConnectText',
+  'ClosedAfterConnectTLS',
+  'ETHROTTLE',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'ProxyError',
+  'EPROXY',
+  'UnexpectedTag',
+  'MissingTag',
+  'InvalidResponse',
+  'ResponseProcessingFailed',
+  'PollFailed',
 ]);
 // Node's TLS layer reports certificate problems with OpenSSL's verify codes and its own ERR_TLS_* / ERR_SSL_* codes.
-const TLS_CODE = /^(?:ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|EPROTO$|STARTTLS_INJECTION$)/;
+const TLS_CODE =
+  /^(?:ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|EPROTO$|STARTTLS_INJECTION$)/;
 
 function text(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -56,7 +83,12 @@ function redact(value: string, secrets: readonly string[]): string {
 
 /** The server's words behind a failed command: responseText, the BYE reason, or the NAMESPACE probe's text. */
 function serverText(err: ImapFlowErrorLike, byeReason: string | undefined): string {
-  return [text(err.responseText), text(err.reason), typeof err.response === 'string' ? err.response : '', byeReason ?? '']
+  return [
+    text(err.responseText),
+    text(err.reason),
+    typeof err.response === 'string' ? err.response : '',
+    byeReason ?? '',
+  ]
     .filter((part) => part.length > 0)
     .join(' | ');
 }
@@ -83,15 +115,25 @@ function classify(err: ImapFlowErrorLike, words: string): { code: PluginErrorCod
   const message = text(err.message);
   // Exchange Online: the session ends with "* BYE Session invalidated - AccessTokenExpired" (providers.md §0.8).
   if (/AccessTokenExpired/i.test(words) || /AccessTokenExpired/i.test(message)) {
-    return { code: 'ERR_MAIL_TOKEN_EXPIRED', detail: 'The mail server ended the session because the access token expired.' };
+    return {
+      code: 'ERR_MAIL_TOKEN_EXPIRED',
+      detail: 'The mail server ended the session because the access token expired.',
+    };
   }
   // Exchange Online accepts AUTHENTICATE, then fails NAMESPACE with this text (providers.md §0.7, §1.10).
   if (/authenticated but not connected/i.test(words)) {
-    return { code: 'ERR_MAILBOX_ACCESS_DENIED', detail: 'The mail server accepted the login but cannot open the mailbox: "User is authenticated but not connected".' };
+    return {
+      code: 'ERR_MAILBOX_ACCESS_DENIED',
+      detail:
+        'The mail server accepted the login but cannot open the mailbox: "User is authenticated but not connected".',
+    };
   }
   // Dovecot: "NO [UNAVAILABLE] Temporary authentication failure." when the authorization server is unreachable.
   if (err.serverResponseCode === 'UNAVAILABLE') {
-    return { code: 'ERR_MAIL_UNAVAILABLE', detail: `The mail server could not check the token right now: ${words || message}` };
+    return {
+      code: 'ERR_MAIL_UNAVAILABLE',
+      detail: `The mail server could not check the token right now: ${words || message}`,
+    };
   }
   if (err.authenticationFailed === true) {
     return { code: 'ERR_MAIL_AUTH_FAILED', detail: `The mail server refused the access token: ${words || message}` };
@@ -110,7 +152,10 @@ function classify(err: ImapFlowErrorLike, words: string): { code: PluginErrorCod
     return { code: 'ERR_MAIL_FOLDER_NOT_FOUND', detail: `The folder does not exist: ${words || message}` };
   }
   if (UNAVAILABLE_CODES.has(code)) {
-    return { code: 'ERR_MAIL_UNAVAILABLE', detail: `The mail server could not be reached or dropped the connection: ${words || message}${code ? ` (${code})` : ''}` };
+    return {
+      code: 'ERR_MAIL_UNAVAILABLE',
+      detail: `The mail server could not be reached or dropped the connection: ${words || message}${code ? ` (${code})` : ''}`,
+    };
   }
   if (err.responseStatus === 'NO' || err.responseStatus === 'BAD') {
     return { code: 'ERR_MAIL_UNAVAILABLE', detail: `The mail server refused a command: ${words || message}` };
@@ -128,7 +173,8 @@ function classify(err: ImapFlowErrorLike, words: string): { code: PluginErrorCod
 export function mapImapError(error: unknown, context: ImapErrorContext): PluginError {
   if (error instanceof PluginError) return error;
   const secrets = context.secrets ?? [];
-  const err: ImapFlowErrorLike = typeof error === 'object' && error !== null ? (error as ImapFlowErrorLike) : { message: String(error) };
+  const err: ImapFlowErrorLike =
+    typeof error === 'object' && error !== null ? (error as ImapFlowErrorLike) : { message: String(error) };
   const words = serverText(err, context.byeReason);
   const { code, detail } = classify(err, words);
   const details: ErrorDetails = {
@@ -138,5 +184,7 @@ export function mapImapError(error: unknown, context: ImapErrorContext): PluginE
     responseStatus: typeof err.responseStatus === 'string' ? err.responseStatus : undefined,
     ...oauthDetails(err),
   };
-  return new PluginError(code, redact(`${context.operation}: ${detail}`, secrets), details, { cause: safeCause(err, secrets) });
+  return new PluginError(code, redact(`${context.operation}: ${detail}`, secrets), details, {
+    cause: safeCause(err, secrets),
+  });
 }

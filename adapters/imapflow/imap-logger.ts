@@ -13,7 +13,20 @@ export interface ImapFlowLogger {
   error(entry: unknown): void;
 }
 
-const SAFE_FIELDS = ['cid', 'host', 'port', 'secure', 'servername', 'authorized', 'algo', 'version', 'code', 'path', 'command', 'attempt'] as const;
+const SAFE_FIELDS = [
+  'cid',
+  'host',
+  'port',
+  'secure',
+  'servername',
+  'authorized',
+  'algo',
+  'version',
+  'code',
+  'path',
+  'command',
+  'attempt',
+] as const;
 
 function fieldsOf(entry: unknown, secrets: readonly string[]): { msg: string; fields: LogFields } {
   if (typeof entry !== 'object' || entry === null) return { msg: scrub(String(entry), secrets), fields: {} };
@@ -30,7 +43,8 @@ function fieldsOf(entry: unknown, secrets: readonly string[]): { msg: string; fi
     fields.err = { message: scrub(err.message, secrets), code: typeof code === 'string' ? code : undefined };
   }
   // A protocol line written by the client ("src: 'c'") may be a SASL exchange: its text is never passed on.
-  const msg = record.src === 'c' ? 'client command' : typeof record.msg === 'string' ? scrub(record.msg, secrets) : 'imap';
+  const msg =
+    record.src === 'c' ? 'client command' : typeof record.msg === 'string' ? scrub(record.msg, secrets) : 'imap';
   return { msg, fields };
 }
 
@@ -49,9 +63,21 @@ function scrub(value: string, secrets: readonly string[]): string {
  */
 export function imapFlowLogger(logger: LoggerPort, secrets: readonly string[]): ImapFlowLogger {
   return {
-    debug: (entry) => { const { msg, fields } = fieldsOf(entry, secrets); logger.debug(msg, fields); },
-    info: (entry) => { const { msg, fields } = fieldsOf(entry, secrets); logger.debug(msg, fields); },
-    warn: (entry) => { const { msg, fields } = fieldsOf(entry, secrets); logger.warn(msg, fields); },
-    error: (entry) => { const { msg, fields } = fieldsOf(entry, secrets); logger.warn(msg, fields); },
+    debug: (entry) => {
+      const { msg, fields } = fieldsOf(entry, secrets);
+      logger.debug(msg, fields);
+    },
+    info: (entry) => {
+      const { msg, fields } = fieldsOf(entry, secrets);
+      logger.debug(msg, fields);
+    },
+    warn: (entry) => {
+      const { msg, fields } = fieldsOf(entry, secrets);
+      logger.warn(msg, fields);
+    },
+    error: (entry) => {
+      const { msg, fields } = fieldsOf(entry, secrets);
+      logger.warn(msg, fields);
+    },
   };
 }

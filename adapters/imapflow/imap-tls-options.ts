@@ -64,10 +64,19 @@ function trustContext(ca: readonly string[]): SecureContext {
  * @param allowInsecureLoopback - whether `none` is allowed at all (and then only for a loopback host)
  * @throws PluginError ERR_INPUT_INVALID when cleartext is asked for a non-loopback host or is not allowed
  */
-export function imapTransportSecurity(host: string, mode: TlsMode, caCertPem: string | null | undefined, allowInsecureLoopback: boolean): ImapTransportSecurity {
+export function imapTransportSecurity(
+  host: string,
+  mode: TlsMode,
+  caCertPem: string | null | undefined,
+  allowInsecureLoopback: boolean,
+): ImapTransportSecurity {
   if (mode === 'none') {
     if (!allowInsecureLoopback || !isLoopbackHost(host)) {
-      throw new PluginError('ERR_INPUT_INVALID', `Cleartext IMAP (TLS mode "none") is only allowed to 127.0.0.1 / localhost with allowInsecureLoopback; use "implicit" or "starttls" for ${host}.`, { field: 'tls' });
+      throw new PluginError(
+        'ERR_INPUT_INVALID',
+        `Cleartext IMAP (TLS mode "none") is only allowed to 127.0.0.1 / localhost with allowInsecureLoopback; use "implicit" or "starttls" for ${host}.`,
+        { field: 'tls' },
+      );
     }
     return { secure: false, doSTARTTLS: false, tls: {} };
   }

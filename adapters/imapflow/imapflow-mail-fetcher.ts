@@ -32,9 +32,15 @@ export class ImapFlowMailFetcher implements MailFetcher {
 
   /** @inheritdoc */
   async connect(connection: MailConnectionOptions, signal?: AbortSignal): Promise<MailSession> {
-    if (signal?.aborted) throw new PluginError('ERR_TIMEOUT', 'connect: stopped before connecting', { operation: 'connect' });
+    if (signal?.aborted)
+      throw new PluginError('ERR_TIMEOUT', 'connect: stopped before connecting', { operation: 'connect' });
     const secrets = [connection.accessToken];
-    const security = imapTransportSecurity(connection.host, connection.tls, connection.caCertPem, this.options.allowInsecureLoopback ?? false);
+    const security = imapTransportSecurity(
+      connection.host,
+      connection.tls,
+      connection.caCertPem,
+      this.options.allowInsecureLoopback ?? false,
+    );
     const clientOptions: ImapFlowOptions = {
       host: connection.host,
       port: connection.port,
@@ -55,7 +61,9 @@ export class ImapFlowMailFetcher implements MailFetcher {
     // An 'error' event without a listener crashes the process; the failure itself reaches the caller
     // through the rejected command, so the listener only records it.
     client.on('error', (err: unknown) => {
-      this.options.logger?.debug('imap connection error', { code: (err as { code?: unknown })?.code as string | undefined });
+      this.options.logger?.debug('imap connection error', {
+        code: (err as { code?: unknown })?.code as string | undefined,
+      });
     });
     const opened: { session?: ImapFlowMailSession } = {};
     const onAbort = () => {
@@ -72,7 +80,8 @@ export class ImapFlowMailFetcher implements MailFetcher {
       } catch {
         // already closed
       }
-      if (signal?.aborted) throw new PluginError('ERR_TIMEOUT', 'connect: stopped while connecting', { operation: 'connect' });
+      if (signal?.aborted)
+        throw new PluginError('ERR_TIMEOUT', 'connect: stopped while connecting', { operation: 'connect' });
       throw mapImapError(error, { operation: 'connect', secrets, byeReason: client.byeReason });
     }
     opened.session = new ImapFlowMailSession(client, mechanismOf(client), secrets);

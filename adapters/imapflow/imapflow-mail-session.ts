@@ -35,7 +35,11 @@ export class ImapFlowMailSession implements MailSession {
   }
 
   /** @inheritdoc */
-  async listMessages(query: { readonly fromUid: number; readonly unseenOnly?: boolean; readonly limit?: number }): Promise<MessageSummary[]> {
+  async listMessages(query: {
+    readonly fromUid: number;
+    readonly unseenOnly?: boolean;
+    readonly limit?: number;
+  }): Promise<MessageSummary[]> {
     const box = this.client.mailbox;
     if (!box) throw new PluginError('ERR_INTERNAL', 'list messages: no folder is open');
     const fromUid = Math.max(1, Math.floor(query.fromUid));
@@ -53,7 +57,11 @@ export class ImapFlowMailSession implements MailSession {
     const summaries: MessageSummary[] = [];
     await this.call('list messages', async () => {
       // No other command may run inside this loop: imapflow streams the FETCH responses through it.
-      for await (const msg of this.client.fetch(range, { uid: true, size: true, flags: true, internalDate: true }, { uid: true })) {
+      for await (const msg of this.client.fetch(
+        range,
+        { uid: true, size: true, flags: true, internalDate: true },
+        { uid: true },
+      )) {
         if (msg.uid >= fromUid) summaries.push(toSummary(msg));
       }
     });
@@ -63,7 +71,9 @@ export class ImapFlowMailSession implements MailSession {
   /** @inheritdoc */
   async download(uid: number): Promise<Buffer | null> {
     // BODY.PEEK[] via `source`: the exact bytes, and fetching does not set \Seen (the post-fetch action decides that).
-    const msg = await this.call(`download UID ${uid}`, () => this.client.fetchOne(String(uid), { uid: true, source: true }, { uid: true }));
+    const msg = await this.call(`download UID ${uid}`, () =>
+      this.client.fetchOne(String(uid), { uid: true, source: true }, { uid: true }),
+    );
     if (!msg) return null;
     return msg.source ?? Buffer.alloc(0);
   }
@@ -85,13 +95,17 @@ export class ImapFlowMailSession implements MailSession {
 
   /** @inheritdoc */
   async markSeen(uid: number): Promise<void> {
-    const ok = await this.call(`mark UID ${uid} seen`, () => this.client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true }));
+    const ok = await this.call(`mark UID ${uid} seen`, () =>
+      this.client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true }),
+    );
     this.checkOutcome(ok === true, `mark UID ${uid} seen`);
   }
 
   /** @inheritdoc */
   async move(uid: number, folder: string): Promise<void> {
-    const result = await this.call(`move UID ${uid} to ${folder}`, () => this.client.messageMove(String(uid), folder, { uid: true }));
+    const result = await this.call(`move UID ${uid} to ${folder}`, () =>
+      this.client.messageMove(String(uid), folder, { uid: true }),
+    );
     this.checkOutcome(typeof result === 'object' && result !== null, `move UID ${uid} to ${folder}`);
   }
 
@@ -109,7 +123,9 @@ export class ImapFlowMailSession implements MailSession {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         this.client.logout().catch(() => undefined),
-        new Promise<void>((resolve) => { timer = setTimeout(resolve, LOGOUT_GRACE_MS); }),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, LOGOUT_GRACE_MS);
+        }),
       ]);
       clearTimeout(timer);
     }
@@ -135,7 +151,11 @@ export class ImapFlowMailSession implements MailSession {
   private checkOutcome(ok: boolean, operation: string): void {
     if (ok) return;
     if (!this.client.usable) {
-      throw mapImapError(Object.assign(new Error('Connection closed'), { code: 'NoConnection' }), { operation, secrets: this.secrets, byeReason: this.client.byeReason });
+      throw mapImapError(Object.assign(new Error('Connection closed'), { code: 'NoConnection' }), {
+        operation,
+        secrets: this.secrets,
+        byeReason: this.client.byeReason,
+      });
     }
     throw new PluginError('ERR_MAIL_OPERATION_FAILED', `${operation}: the mail server refused it.`, { operation });
   }
@@ -150,7 +170,12 @@ export class ImapFlowMailSession implements MailSession {
 }
 
 function toSummary(msg: FetchMessageObject): MessageSummary {
-  const date = msg.internalDate instanceof Date ? msg.internalDate : typeof msg.internalDate === 'string' ? new Date(msg.internalDate) : null;
+  const date =
+    msg.internalDate instanceof Date
+      ? msg.internalDate
+      : typeof msg.internalDate === 'string'
+        ? new Date(msg.internalDate)
+        : null;
   return {
     uid: msg.uid,
     size: msg.size ?? 0,

@@ -1,7 +1,14 @@
 import type { Knex } from 'knex';
 import { PluginError } from '../../plugin/errors';
 import type {
-  AccountRepository, AccountStatusChange, InitialSync, MailAccount, MailAccountInput, MailProtocol, PollOutcome, PostFetchAction,
+  AccountRepository,
+  AccountStatusChange,
+  InitialSync,
+  MailAccount,
+  MailAccountInput,
+  MailProtocol,
+  PollOutcome,
+  PostFetchAction,
 } from '../../plugin/ports/account-repository';
 import { systemClock, type Clock } from '../../plugin/ports/clock';
 import { withDatabaseErrors } from './database-errors';
@@ -65,25 +72,38 @@ export class KnexAccountRepository implements AccountRepository {
    */
   async create(input: MailAccountInput): Promise<MailAccount> {
     const appKey = parseId(input.appId);
-    if (appKey === null) throw new PluginError('ERR_NOT_FOUND', appNotFoundMessage(input.appId), { appId: input.appId });
+    if (appKey === null)
+      throw new PluginError('ERR_NOT_FOUND', appNotFoundMessage(input.appId), { appId: input.appId });
     const now = this.#clock.now();
     const row = {
       ...inputColumns({ ...ACCOUNT_DEFAULTS, ...withoutUndefined(input) }, appKey),
       auth_mode: 'delegated',
       status: 'not_connected',
-      status_code: null, status_detail: null, authorized_identity: null,
-      last_poll_at: null, last_success_at: null, next_poll_at: null,
-      failure_count: 0, messages_fetched: 0, lease_owner: null, lease_until: null,
-      created_at: now, updated_at: now,
+      status_code: null,
+      status_detail: null,
+      authorized_identity: null,
+      last_poll_at: null,
+      last_success_at: null,
+      next_poll_at: null,
+      failure_count: 0,
+      messages_fetched: 0,
+      lease_owner: null,
+      lease_until: null,
+      created_at: now,
+      updated_at: now,
     };
-    const id = await withDatabaseErrors(() => this.#knex.transaction(async (trx) => {
-      const inserted = await insertReturningId(trx, TABLES.accounts, row);
-      // Checked after the write (not before) so SQLite takes its write lock first; covers a host whose SQLite has foreign keys off.
-      if (!(await trx(TABLES.apps).where({ id: appKey }).first('id'))) {
-        throw new PluginError('ERR_NOT_FOUND', appNotFoundMessage(input.appId), { appId: input.appId });
-      }
-      return inserted;
-    }), appNotFoundMessage(input.appId));
+    const id = await withDatabaseErrors(
+      () =>
+        this.#knex.transaction(async (trx) => {
+          const inserted = await insertReturningId(trx, TABLES.accounts, row);
+          // Checked after the write (not before) so SQLite takes its write lock first; covers a host whose SQLite has foreign keys off.
+          if (!(await trx(TABLES.apps).where({ id: appKey }).first('id'))) {
+            throw new PluginError('ERR_NOT_FOUND', appNotFoundMessage(input.appId), { appId: input.appId });
+          }
+          return inserted;
+        }),
+      appNotFoundMessage(input.appId),
+    );
     return toMailAccount({ ...row, id } as AccountRow);
   }
 
@@ -95,20 +115,28 @@ export class KnexAccountRepository implements AccountRepository {
     const key = parseId(id);
     if (key === null) throw notFound(id);
     const appKey = parseId(input.appId);
-    if (appKey === null) throw new PluginError('ERR_NOT_FOUND', appNotFoundMessage(input.appId), { appId: input.appId });
+    if (appKey === null)
+      throw new PluginError('ERR_NOT_FOUND', appNotFoundMessage(input.appId), { appId: input.appId });
     const patch = { ...inputColumns(input, appKey), updated_at: this.#clock.now() };
-    return this.#updateAndRead(id, key, patch, async (trx) => {
-      if (!(await trx(TABLES.apps).where({ id: appKey }).first('id'))) {
-        throw new PluginError('ERR_NOT_FOUND', appNotFoundMessage(input.appId), { appId: input.appId });
-      }
-    }, appNotFoundMessage(input.appId));
+    return this.#updateAndRead(
+      id,
+      key,
+      patch,
+      async (trx) => {
+        if (!(await trx(TABLES.apps).where({ id: appKey }).first('id'))) {
+          throw new PluginError('ERR_NOT_FOUND', appNotFoundMessage(input.appId), { appId: input.appId });
+        }
+      },
+      appNotFoundMessage(input.appId),
+    );
   }
 
   /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
   async find(id: string): Promise<MailAccount | null> {
     const key = parseId(id);
     if (key === null) return null;
-    const row = (await withDatabaseErrors(() => this.#knex(TABLES.accounts).where({ id: key }).first())) as AccountRow | undefined;
+    const row = (await withDatabaseErrors(() => this.#knex(TABLES.accounts).where({ id: key }).first())) as
+      AccountRow | undefined;
     return row ? toMailAccount(row) : null;
   }
 
@@ -134,13 +162,15 @@ export class KnexAccountRepository implements AccountRepository {
   async remove(id: string): Promise<void> {
     const key = parseId(id);
     if (key === null) return;
-    await withDatabaseErrors(() => this.#knex.transaction(async (trx) => {
-      // The foreign keys cascade too; deleting explicitly keeps a host whose SQLite has foreign keys off clean.
-      for (const table of [TABLES.tokens, TABLES.authRequests, TABLES.cursors, TABLES.deliveries]) {
-        await trx(table).where('account_id', key).del();
-      }
-      await trx(TABLES.accounts).where({ id: key }).del();
-    }));
+    await withDatabaseErrors(() =>
+      this.#knex.transaction(async (trx) => {
+        // The foreign keys cascade too; deleting explicitly keeps a host whose SQLite has foreign keys off clean.
+        for (const table of [TABLES.tokens, TABLES.authRequests, TABLES.cursors, TABLES.deliveries]) {
+          await trx(table).where('account_id', key).del();
+        }
+        await trx(TABLES.accounts).where({ id: key }).del();
+      }),
+    );
   }
 
   /**
@@ -174,7 +204,9 @@ export class KnexAccountRepository implements AccountRepository {
       last_poll_at: outcome.at,
       next_poll_at: outcome.nextPollAt,
       messages_fetched: k.raw('?? + ?', ['messages_fetched', outcome.fetched]),
-      ...(outcome.succeeded ? { failure_count: 0, last_success_at: outcome.at } : { failure_count: k.raw('?? + 1', ['failure_count']) }),
+      ...(outcome.succeeded
+        ? { failure_count: 0, last_success_at: outcome.at }
+        : { failure_count: k.raw('?? + 1', ['failure_count']) }),
       updated_at: this.#clock.now(),
     };
     const updated = await withDatabaseErrors(() => k(TABLES.accounts).where({ id: key }).update(patch));
@@ -188,13 +220,15 @@ export class KnexAccountRepository implements AccountRepository {
    */
   async listDue(now: number, limit: number): Promise<MailAccount[]> {
     if (!(limit > 0)) return [];
-    const rows = (await withDatabaseErrors(() => this.#knex(TABLES.accounts)
-      .select('*')
-      .where('enabled', true)
-      .andWhere((q) => q.whereNull('next_poll_at').orWhere('next_poll_at', '<=', now))
-      // PostgreSQL sorts NULL last, SQLite and MySQL first: spell it out.
-      .orderByRaw('CASE WHEN next_poll_at IS NULL THEN 0 ELSE 1 END, next_poll_at, id')
-      .limit(Math.floor(limit)))) as AccountRow[];
+    const rows = (await withDatabaseErrors(() =>
+      this.#knex(TABLES.accounts)
+        .select('*')
+        .where('enabled', true)
+        .andWhere((q) => q.whereNull('next_poll_at').orWhere('next_poll_at', '<=', now))
+        // PostgreSQL sorts NULL last, SQLite and MySQL first: spell it out.
+        .orderByRaw('CASE WHEN next_poll_at IS NULL THEN 0 ELSE 1 END, next_poll_at, id')
+        .limit(Math.floor(limit)),
+    )) as AccountRow[];
     return rows.map(toMailAccount);
   }
 
@@ -207,10 +241,18 @@ export class KnexAccountRepository implements AccountRepository {
   async acquireLease(id: string, owner: string, until: number, now: number): Promise<boolean> {
     const key = parseId(id);
     if (key === null) return false;
-    const updated = await withDatabaseErrors(() => this.#knex(TABLES.accounts)
-      .where({ id: key })
-      .andWhere((q) => q.whereNull('lease_owner').orWhereNull('lease_until').orWhere('lease_until', '<', now).orWhere('lease_owner', owner))
-      .update({ lease_owner: owner, lease_until: until }));
+    const updated = await withDatabaseErrors(() =>
+      this.#knex(TABLES.accounts)
+        .where({ id: key })
+        .andWhere((q) =>
+          q
+            .whereNull('lease_owner')
+            .orWhereNull('lease_until')
+            .orWhere('lease_until', '<', now)
+            .orWhere('lease_owner', owner),
+        )
+        .update({ lease_owner: owner, lease_until: until }),
+    );
     return updated > 0;
   }
 
@@ -218,15 +260,29 @@ export class KnexAccountRepository implements AccountRepository {
   async releaseLease(id: string, owner: string): Promise<void> {
     const key = parseId(id);
     if (key === null) return;
-    await withDatabaseErrors(() => this.#knex(TABLES.accounts).where({ id: key, lease_owner: owner }).update({ lease_owner: null, lease_until: null }));
+    await withDatabaseErrors(() =>
+      this.#knex(TABLES.accounts)
+        .where({ id: key, lease_owner: owner })
+        .update({ lease_owner: null, lease_until: null }),
+    );
   }
 
-  async #updateAndRead(id: string, key: number, patch: Record<string, unknown>, check?: (trx: Knex.Transaction) => Promise<void>, foreignKeyMessage?: string): Promise<MailAccount> {
-    const row = await withDatabaseErrors(() => this.#knex.transaction(async (trx) => {
-      if ((await trx(TABLES.accounts).where({ id: key }).update(patch)) === 0) throw notFound(id);
-      await check?.(trx);
-      return (await trx(TABLES.accounts).where({ id: key }).first()) as AccountRow;
-    }), foreignKeyMessage);
+  async #updateAndRead(
+    id: string,
+    key: number,
+    patch: Record<string, unknown>,
+    check?: (trx: Knex.Transaction) => Promise<void>,
+    foreignKeyMessage?: string,
+  ): Promise<MailAccount> {
+    const row = await withDatabaseErrors(
+      () =>
+        this.#knex.transaction(async (trx) => {
+          if ((await trx(TABLES.accounts).where({ id: key }).update(patch)) === 0) throw notFound(id);
+          await check?.(trx);
+          return (await trx(TABLES.accounts).where({ id: key }).first()) as AccountRow;
+        }),
+      foreignKeyMessage,
+    );
     return toMailAccount(row);
   }
 }

@@ -51,8 +51,15 @@ export class KnexAppRepository implements AppRepository {
   async create(input: AppRegistrationInput & { readonly clientSecret: string }): Promise<AppRegistration> {
     const now = this.#clock.now();
     const row = {
-      cloud: null, tenant: null, issuer_url: null, authorize_url: null, token_url: null, revocation_url: null,
-      userinfo_url: null, scopes: null, secret_expires_at: null,
+      cloud: null,
+      tenant: null,
+      issuer_url: null,
+      authorize_url: null,
+      token_url: null,
+      revocation_url: null,
+      userinfo_url: null,
+      scopes: null,
+      secret_expires_at: null,
       ...optionalColumns(input),
       name: input.name,
       provider: input.provider,
@@ -74,13 +81,17 @@ export class KnexAppRepository implements AppRepository {
       name: input.name,
       provider: input.provider,
       client_id: input.clientId,
-      ...(input.clientSecret !== undefined ? { client_secret_sealed: await this.#secrets.seal(input.clientSecret) } : {}),
+      ...(input.clientSecret !== undefined
+        ? { client_secret_sealed: await this.#secrets.seal(input.clientSecret) }
+        : {}),
       updated_at: this.#clock.now(),
     };
-    const row = await withDatabaseErrors(() => this.#knex.transaction(async (trx) => {
-      if ((await trx(TABLES.apps).where({ id: key }).update(patch)) === 0) throw notFound(id);
-      return (await trx(TABLES.apps).where({ id: key }).first()) as AppRow;
-    }));
+    const row = await withDatabaseErrors(() =>
+      this.#knex.transaction(async (trx) => {
+        if ((await trx(TABLES.apps).where({ id: key }).update(patch)) === 0) throw notFound(id);
+        return (await trx(TABLES.apps).where({ id: key }).first()) as AppRow;
+      }),
+    );
     return toAppRegistration(row);
   }
 
@@ -88,7 +99,8 @@ export class KnexAppRepository implements AppRepository {
   async find(id: string): Promise<AppRegistration | null> {
     const key = parseId(id);
     if (key === null) return null;
-    const row = (await withDatabaseErrors(() => this.#knex(TABLES.apps).where({ id: key }).first())) as AppRow | undefined;
+    const row = (await withDatabaseErrors(() => this.#knex(TABLES.apps).where({ id: key }).first())) as
+      AppRow | undefined;
     return row ? toAppRegistration(row) : null;
   }
 
@@ -102,8 +114,9 @@ export class KnexAppRepository implements AppRepository {
   async clientSecret(id: string): Promise<string> {
     const key = parseId(id);
     if (key === null) throw notFound(id);
-    const row = (await withDatabaseErrors(() => this.#knex(TABLES.apps).where({ id: key }).first('client_secret_sealed'))) as
-      Pick<AppRow, 'client_secret_sealed'> | undefined;
+    const row = (await withDatabaseErrors(() =>
+      this.#knex(TABLES.apps).where({ id: key }).first('client_secret_sealed'),
+    )) as Pick<AppRow, 'client_secret_sealed'> | undefined;
     if (!row) throw notFound(id);
     return this.#secrets.open(row.client_secret_sealed);
   }
@@ -119,18 +132,25 @@ export class KnexAppRepository implements AppRepository {
       // One conditional DELETE, so an account created meanwhile cannot be orphaned (the foreign key guards it too);
       // when it deletes nothing, tell "still used" from "already gone" (and try again if the last account just left).
       for (let attempt = 0; attempt < 3; attempt++) {
-        const deleted = await this.#knex(TABLES.apps).where({ id: key })
+        const deleted = await this.#knex(TABLES.apps)
+          .where({ id: key })
           .whereNotExists((q) => q.select(this.#knex.raw('1')).from(TABLES.accounts).where('app_id', key))
           .del();
         if (deleted > 0) return;
         const users = await this.#knex(TABLES.accounts).where('app_id', key).count({ n: '*' }).first();
         const count = Number(users?.n ?? 0);
         if (count > 0) {
-          throw new PluginError('ERR_CONFLICT', `App registration ${id} is still used by ${count} mail account(s); remove them or move them to another app first.`, { appId: id, accounts: count });
+          throw new PluginError(
+            'ERR_CONFLICT',
+            `App registration ${id} is still used by ${count} mail account(s); remove them or move them to another app first.`,
+            { appId: id, accounts: count },
+          );
         }
         if (!(await this.#knex(TABLES.apps).where({ id: key }).first('id'))) return;
       }
-      throw new PluginError('ERR_CONFLICT', `App registration ${id} changed while it was being removed; try again.`, { appId: id });
+      throw new PluginError('ERR_CONFLICT', `App registration ${id} changed while it was being removed; try again.`, {
+        appId: id,
+      });
     });
   }
 }

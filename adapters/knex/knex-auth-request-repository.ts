@@ -37,18 +37,24 @@ export class KnexAuthRequestRepository implements AuthRequestRepository {
       expires_at: request.expiresAt,
       consumed_at: null,
     };
-    await withDatabaseErrors(() => this.#knex.transaction(async (trx) => {
-      await trx(TABLES.authRequests).insert(row);
-      // Checked after the write so SQLite takes its write lock first; covers a host whose SQLite has foreign keys off.
-      if (!(await trx(TABLES.accounts).where({ id: accountKey }).first('id'))) {
-        throw new PluginError('ERR_NOT_FOUND', notFound, { accountId: request.accountId });
-      }
-    }), notFound);
+    await withDatabaseErrors(
+      () =>
+        this.#knex.transaction(async (trx) => {
+          await trx(TABLES.authRequests).insert(row);
+          // Checked after the write so SQLite takes its write lock first; covers a host whose SQLite has foreign keys off.
+          if (!(await trx(TABLES.accounts).where({ id: accountKey }).first('id'))) {
+            throw new PluginError('ERR_NOT_FOUND', notFound, { accountId: request.accountId });
+          }
+        }),
+      notFound,
+    );
   }
 
   /** @returns the request, consumed or expired ones included (the caller tells them apart). @throws PluginError ERR_SECRET_UNREADABLE | ERR_DATABASE_UNAVAILABLE */
   async find(stateHash: string): Promise<AuthRequest | null> {
-    const row = (await withDatabaseErrors(() => this.#knex(TABLES.authRequests).where({ state_hash: stateHash }).first())) as AuthRequestRow | undefined;
+    const row = (await withDatabaseErrors(() =>
+      this.#knex(TABLES.authRequests).where({ state_hash: stateHash }).first(),
+    )) as AuthRequestRow | undefined;
     return row ? toAuthRequest(row, this.#secrets) : null;
   }
 
@@ -59,10 +65,12 @@ export class KnexAuthRequestRepository implements AuthRequestRepository {
    * @throws PluginError ERR_DATABASE_UNAVAILABLE
    */
   async consume(stateHash: string, at: number): Promise<boolean> {
-    const updated = await withDatabaseErrors(() => this.#knex(TABLES.authRequests)
-      .where({ state_hash: stateHash })
-      .whereNull('consumed_at')
-      .update({ consumed_at: at }));
+    const updated = await withDatabaseErrors(() =>
+      this.#knex(TABLES.authRequests)
+        .where({ state_hash: stateHash })
+        .whereNull('consumed_at')
+        .update({ consumed_at: at }),
+    );
     return updated > 0;
   }
 

@@ -45,7 +45,11 @@ export class KnexEventLog implements EventLog {
    * @returns the newest events first (of one account and/or app when filtered), at most `limit` (capped at {@link MAX_EVENT_PAGE})
    * @throws PluginError ERR_DATABASE_UNAVAILABLE
    */
-  async list(filter: { readonly accountId?: string; readonly appId?: string; readonly limit: number }): Promise<PluginEvent[]> {
+  async list(filter: {
+    readonly accountId?: string;
+    readonly appId?: string;
+    readonly limit: number;
+  }): Promise<PluginEvent[]> {
     const limit = Math.min(Math.floor(filter.limit), MAX_EVENT_PAGE);
     if (!(limit > 0)) return [];
     const accountKey = filter.accountId === undefined ? undefined : parseId(filter.accountId);
@@ -55,7 +59,12 @@ export class KnexEventLog implements EventLog {
       let query = this.#knex(TABLES.events).select('*');
       if (accountKey !== undefined) query = query.where('account_id', accountKey);
       if (appKey !== undefined) query = query.where('app_id', appKey);
-      return query.orderBy([{ column: 'at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+      return query
+        .orderBy([
+          { column: 'at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(limit);
     })) as EventRow[];
     return rows.map(toPluginEvent);
   }

@@ -1,7 +1,14 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../../plugin/ports/clock';
 import { systemClock } from '../../plugin/ports/clock';
-import type { Delivery, DeliveryRecord, DeliveryState, MailCursor, MailLedger, MessageLocation } from '../../plugin/ports/mail-ledger';
+import type {
+  Delivery,
+  DeliveryRecord,
+  DeliveryState,
+  MailCursor,
+  MailLedger,
+  MessageLocation,
+} from '../../plugin/ports/mail-ledger';
 import { withDatabaseErrors } from './database-errors';
 import { insertReturningId } from '../../lib/sql/insert-returning-id';
 import { parseId, TABLES, toNumber, type DbInteger } from './rows';
@@ -38,7 +45,13 @@ const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'ingested', 'post_
 const MAX_ERROR_TEXT = 2000;
 
 function toCursor(row: CursorRow): MailCursor {
-  return { accountId: String(row.account_id), folder: row.folder, uidValidity: String(row.uid_validity), lastUid: toNumber(row.last_uid), updatedAt: toNumber(row.updated_at) };
+  return {
+    accountId: String(row.account_id),
+    folder: row.folder,
+    uidValidity: String(row.uid_validity),
+    lastUid: toNumber(row.last_uid),
+    updatedAt: toNumber(row.updated_at),
+  };
 }
 
 function toDelivery(row: DeliveryRow): Delivery {
@@ -82,15 +95,29 @@ export class KnexMailLedger implements MailLedger {
 
   /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
   async getCursor(accountId: string, folder: string): Promise<MailCursor | null> {
-    const row = (await withDatabaseErrors(() => this.#knex(TABLES.cursors).where({ account_id: accountKey(accountId), folder }).first())) as CursorRow | undefined;
+    const row = (await withDatabaseErrors(() =>
+      this.#knex(TABLES.cursors)
+        .where({ account_id: accountKey(accountId), folder })
+        .first(),
+    )) as CursorRow | undefined;
     return row ? toCursor(row) : null;
   }
 
   /** @throws PluginError ERR_DATABASE_UNAVAILABLE | ERR_NOT_FOUND (no such account) */
   async setCursor(cursor: Omit<MailCursor, 'updatedAt'>): Promise<void> {
-    const row = { account_id: accountKey(cursor.accountId), folder: cursor.folder, uid_validity: cursor.uidValidity, last_uid: cursor.lastUid, updated_at: this.#clock.now() };
+    const row = {
+      account_id: accountKey(cursor.accountId),
+      folder: cursor.folder,
+      uid_validity: cursor.uidValidity,
+      last_uid: cursor.lastUid,
+      updated_at: this.#clock.now(),
+    };
     await withDatabaseErrors(
-      () => this.#knex(TABLES.cursors).insert(row).onConflict(['account_id', 'folder']).merge(['uid_validity', 'last_uid', 'updated_at']),
+      () =>
+        this.#knex(TABLES.cursors)
+          .insert(row)
+          .onConflict(['account_id', 'folder'])
+          .merge(['uid_validity', 'last_uid', 'updated_at']),
       `Mail account ${cursor.accountId} does not exist.`,
     );
   }
@@ -102,14 +129,26 @@ export class KnexMailLedger implements MailLedger {
 
   /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
   async findDelivery(location: MessageLocation): Promise<Delivery | null> {
-    const row = (await withDatabaseErrors(() => this.#knex(TABLES.deliveries).where(this.locationKey(location)).first())) as DeliveryRow | undefined;
+    const row = (await withDatabaseErrors(() =>
+      this.#knex(TABLES.deliveries).where(this.locationKey(location)).first(),
+    )) as DeliveryRow | undefined;
     return row ? toDelivery(row) : null;
   }
 
   /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
-  async listDeliveries(query: { readonly accountId: string; readonly folder: string; readonly uidValidity: string; readonly fromUid?: number; readonly states?: readonly DeliveryState[] }): Promise<Delivery[]> {
+  async listDeliveries(query: {
+    readonly accountId: string;
+    readonly folder: string;
+    readonly uidValidity: string;
+    readonly fromUid?: number;
+    readonly states?: readonly DeliveryState[];
+  }): Promise<Delivery[]> {
     const rows = (await withDatabaseErrors(() => {
-      let select = this.#knex(TABLES.deliveries).where({ account_id: accountKey(query.accountId), folder: query.folder, uid_validity: query.uidValidity });
+      let select = this.#knex(TABLES.deliveries).where({
+        account_id: accountKey(query.accountId),
+        folder: query.folder,
+        uid_validity: query.uidValidity,
+      });
       if (query.fromUid !== undefined) select = select.where('uid', '>=', query.fromUid);
       if (query.states !== undefined) select = select.whereIn('state', [...query.states]);
       return select.orderBy('uid', 'asc');
@@ -131,33 +170,44 @@ export class KnexMailLedger implements MailLedger {
   }
 
   /** @throws PluginError ERR_DATABASE_UNAVAILABLE | ERR_NOT_FOUND (no such account) */
-  async recordDelivery(record: DeliveryRecord, options: { readonly advanceCursor: boolean; readonly countAttempt: boolean }): Promise<Delivery> {
+  async recordDelivery(
+    record: DeliveryRecord,
+    options: { readonly advanceCursor: boolean; readonly countAttempt: boolean },
+  ): Promise<Delivery> {
     return withDatabaseErrors(
-      () => this.#knex.transaction(async (trx) => {
-        const now = this.#clock.now();
-        const key = this.locationKey(record);
-        const existing = (await trx(TABLES.deliveries).where(key).first()) as DeliveryRow | undefined;
-        const fields = {
-          message_key: record.messageKey,
-          dedupe_key: record.dedupeKey,
-          ticket_id: record.ticketId ?? existing?.ticket_id ?? null,
-          state: record.state,
-          last_error: record.lastError === undefined ? (existing?.last_error ?? null) : record.lastError === null ? null : record.lastError.slice(0, MAX_ERROR_TEXT),
-          size: record.size,
-          updated_at: now,
-        };
-        const attempts = (existing ? toNumber(existing.attempts) : 0) + (options.countAttempt ? 1 : 0);
-        let id: string;
-        if (existing) {
-          id = String(existing.id);
-          await trx(TABLES.deliveries).where('id', toNumber(existing.id)).update({ ...fields, attempts });
-        } else {
-          id = await insertReturningId(trx, TABLES.deliveries, { ...key, ...fields, attempts, created_at: now });
-        }
-        if (options.advanceCursor) await this.raiseCursor(trx, record);
-        // Built from what was just written (no re-select): the same values toDelivery would read back.
-        return toDelivery({ id, ...key, ...fields, attempts, created_at: existing ? existing.created_at : now });
-      }),
+      () =>
+        this.#knex.transaction(async (trx) => {
+          const now = this.#clock.now();
+          const key = this.locationKey(record);
+          const existing = (await trx(TABLES.deliveries).where(key).first()) as DeliveryRow | undefined;
+          const fields = {
+            message_key: record.messageKey,
+            dedupe_key: record.dedupeKey,
+            ticket_id: record.ticketId ?? existing?.ticket_id ?? null,
+            state: record.state,
+            last_error:
+              record.lastError === undefined
+                ? (existing?.last_error ?? null)
+                : record.lastError === null
+                  ? null
+                  : record.lastError.slice(0, MAX_ERROR_TEXT),
+            size: record.size,
+            updated_at: now,
+          };
+          const attempts = (existing ? toNumber(existing.attempts) : 0) + (options.countAttempt ? 1 : 0);
+          let id: string;
+          if (existing) {
+            id = String(existing.id);
+            await trx(TABLES.deliveries)
+              .where('id', toNumber(existing.id))
+              .update({ ...fields, attempts });
+          } else {
+            id = await insertReturningId(trx, TABLES.deliveries, { ...key, ...fields, attempts, created_at: now });
+          }
+          if (options.advanceCursor) await this.raiseCursor(trx, record);
+          // Built from what was just written (no re-select): the same values toDelivery would read back.
+          return toDelivery({ id, ...key, ...fields, attempts, created_at: existing ? existing.created_at : now });
+        }),
       `Mail account ${record.accountId} does not exist.`,
     );
   }
@@ -167,7 +217,9 @@ export class KnexMailLedger implements MailLedger {
     const id = parseId(deliveryId);
     if (id === null) return;
     await withDatabaseErrors(() =>
-      this.#knex(TABLES.deliveries).where({ id, state: 'ingested' }).update({ state: 'post_action_done', updated_at: this.#clock.now() }),
+      this.#knex(TABLES.deliveries)
+        .where({ id, state: 'ingested' })
+        .update({ state: 'post_action_done', updated_at: this.#clock.now() }),
     );
   }
 
@@ -180,7 +232,10 @@ export class KnexMailLedger implements MailLedger {
 
   /** One UPDATE; true when it moved the cursor up (the row always changes then, so every driver counts it). */
   private async raiseCursor(db: Knex | Knex.Transaction, location: MessageLocation): Promise<boolean> {
-    const changed = await db(TABLES.cursors).where(this.cursorKey(location)).where('last_uid', '<', location.uid).update({ last_uid: location.uid, updated_at: this.#clock.now() });
+    const changed = await db(TABLES.cursors)
+      .where(this.cursorKey(location))
+      .where('last_uid', '<', location.uid)
+      .update({ last_uid: location.uid, updated_at: this.#clock.now() });
     return changed > 0;
   }
 
@@ -188,7 +243,17 @@ export class KnexMailLedger implements MailLedger {
     return { account_id: accountKey(location.accountId), folder: location.folder, uid_validity: location.uidValidity };
   }
 
-  private locationKey(location: MessageLocation): { account_id: number; folder: string; uid_validity: string; uid: number } {
-    return { account_id: accountKey(location.accountId), folder: location.folder, uid_validity: location.uidValidity, uid: location.uid };
+  private locationKey(location: MessageLocation): {
+    account_id: number;
+    folder: string;
+    uid_validity: string;
+    uid: number;
+  } {
+    return {
+      account_id: accountKey(location.accountId),
+      folder: location.folder,
+      uid_validity: location.uidValidity,
+      uid: location.uid,
+    };
   }
 }

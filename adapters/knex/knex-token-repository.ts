@@ -26,7 +26,8 @@ export class KnexTokenRepository implements TokenRepository {
   async find(accountId: string): Promise<StoredToken | null> {
     const key = parseId(accountId);
     if (key === null) return null;
-    const row = (await withDatabaseErrors(() => this.#knex(TABLES.tokens).where({ account_id: key }).first())) as TokenRow | undefined;
+    const row = (await withDatabaseErrors(() => this.#knex(TABLES.tokens).where({ account_id: key }).first())) as
+      TokenRow | undefined;
     return row ? toStoredToken(row, this.#secrets) : null;
   }
 
@@ -41,17 +42,21 @@ export class KnexTokenRepository implements TokenRepository {
     const sealed = await this.#seal(write);
     const columns = { ...sealed, obtained_at: write.at, refreshed_at: write.at, lease_owner: null, lease_until: null };
     const k = this.#knex;
-    const row = await withDatabaseErrors(() => k.transaction(async (trx) => {
-      await trx(TABLES.tokens)
-        .insert({ account_id: key, ...columns, version: 1 })
-        .onConflict('account_id')
-        .merge({ ...columns, version: k.raw('??.?? + 1', [TABLES.tokens, 'version']) });
-      // Checked after the write so SQLite takes its write lock first; covers a host whose SQLite has foreign keys off.
-      if (!(await trx(TABLES.accounts).where({ id: key }).first('id'))) {
-        throw new PluginError('ERR_NOT_FOUND', accountNotFoundMessage(accountId), { accountId });
-      }
-      return (await trx(TABLES.tokens).where({ account_id: key }).first()) as TokenRow;
-    }), accountNotFoundMessage(accountId));
+    const row = await withDatabaseErrors(
+      () =>
+        k.transaction(async (trx) => {
+          await trx(TABLES.tokens)
+            .insert({ account_id: key, ...columns, version: 1 })
+            .onConflict('account_id')
+            .merge({ ...columns, version: k.raw('??.?? + 1', [TABLES.tokens, 'version']) });
+          // Checked after the write so SQLite takes its write lock first; covers a host whose SQLite has foreign keys off.
+          if (!(await trx(TABLES.accounts).where({ id: key }).first('id'))) {
+            throw new PluginError('ERR_NOT_FOUND', accountNotFoundMessage(accountId), { accountId });
+          }
+          return (await trx(TABLES.tokens).where({ account_id: key }).first()) as TokenRow;
+        }),
+      accountNotFoundMessage(accountId),
+    );
     return toStoredToken(row, this.#secrets);
   }
 
@@ -65,14 +70,22 @@ export class KnexTokenRepository implements TokenRepository {
     const key = parseId(accountId);
     if (key === null) return null;
     const sealed = await this.#seal(write);
-    const row = await withDatabaseErrors(() => this.#knex.transaction(async (trx) => {
-      const updated = await trx(TABLES.tokens)
-        .where({ account_id: key, version: expectedVersion })
-        .update({ ...sealed, version: expectedVersion + 1, refreshed_at: write.at, lease_owner: null, lease_until: null });
-      if (updated === 0) return null;
-      // Same transaction: our row lock (SQLite: the write lock) keeps anyone from changing it before we read it back.
-      return (await trx(TABLES.tokens).where({ account_id: key }).first()) as TokenRow;
-    }));
+    const row = await withDatabaseErrors(() =>
+      this.#knex.transaction(async (trx) => {
+        const updated = await trx(TABLES.tokens)
+          .where({ account_id: key, version: expectedVersion })
+          .update({
+            ...sealed,
+            version: expectedVersion + 1,
+            refreshed_at: write.at,
+            lease_owner: null,
+            lease_until: null,
+          });
+        if (updated === 0) return null;
+        // Same transaction: our row lock (SQLite: the write lock) keeps anyone from changing it before we read it back.
+        return (await trx(TABLES.tokens).where({ account_id: key }).first()) as TokenRow;
+      }),
+    );
     return row ? toStoredToken(row, this.#secrets) : null;
   }
 
@@ -85,10 +98,18 @@ export class KnexTokenRepository implements TokenRepository {
   async acquireRefreshLease(accountId: string, owner: string, until: number, now: number): Promise<boolean> {
     const key = parseId(accountId);
     if (key === null) return false;
-    const updated = await withDatabaseErrors(() => this.#knex(TABLES.tokens)
-      .where({ account_id: key })
-      .andWhere((q) => q.whereNull('lease_owner').orWhereNull('lease_until').orWhere('lease_until', '<', now).orWhere('lease_owner', owner))
-      .update({ lease_owner: owner, lease_until: until }));
+    const updated = await withDatabaseErrors(() =>
+      this.#knex(TABLES.tokens)
+        .where({ account_id: key })
+        .andWhere((q) =>
+          q
+            .whereNull('lease_owner')
+            .orWhereNull('lease_until')
+            .orWhere('lease_until', '<', now)
+            .orWhere('lease_owner', owner),
+        )
+        .update({ lease_owner: owner, lease_until: until }),
+    );
     return updated > 0;
   }
 
@@ -96,7 +117,11 @@ export class KnexTokenRepository implements TokenRepository {
   async releaseRefreshLease(accountId: string, owner: string): Promise<void> {
     const key = parseId(accountId);
     if (key === null) return;
-    await withDatabaseErrors(() => this.#knex(TABLES.tokens).where({ account_id: key, lease_owner: owner }).update({ lease_owner: null, lease_until: null }));
+    await withDatabaseErrors(() =>
+      this.#knex(TABLES.tokens)
+        .where({ account_id: key, lease_owner: owner })
+        .update({ lease_owner: null, lease_until: null }),
+    );
   }
 
   /** Deletes the stored tokens; a no-op when none are stored. @throws PluginError ERR_DATABASE_UNAVAILABLE */
@@ -106,7 +131,9 @@ export class KnexTokenRepository implements TokenRepository {
     await withDatabaseErrors(() => this.#knex(TABLES.tokens).where({ account_id: key }).del());
   }
 
-  async #seal(write: TokenWrite): Promise<Pick<TokenRow, 'access_token_sealed' | 'access_expires_at' | 'refresh_token_sealed' | 'scope'>> {
+  async #seal(
+    write: TokenWrite,
+  ): Promise<Pick<TokenRow, 'access_token_sealed' | 'access_expires_at' | 'refresh_token_sealed' | 'scope'>> {
     return {
       access_token_sealed: await this.#secrets.seal(write.accessToken),
       access_expires_at: write.accessTokenExpiresAt,

@@ -52,7 +52,12 @@ function isLockHeld(error: unknown): boolean {
 function isCreationRace(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
   const code = (error as { code?: unknown } | null)?.code;
-  return code === '42P07' || code === 'ER_TABLE_EXISTS_ERROR' || /already exists/.test(message) || classifyDatabaseError(error) === 'unique';
+  return (
+    code === '42P07' ||
+    code === 'ER_TABLE_EXISTS_ERROR' ||
+    /already exists/.test(message) ||
+    classifyDatabaseError(error) === 'unique'
+  );
 }
 
 const CREATION_RACE_RETRIES = 3;
@@ -87,7 +92,11 @@ async function withLockRetry<T>(action: string, run: () => Promise<T>, options: 
  * @throws PluginError ERR_DATABASE_UNAVAILABLE | ERR_CONFLICT (lock held longer than `lockWaitMs`) | ERR_INTERNAL
  */
 export async function migrateLatest(knex: Knex, options: MigrateOptions = {}): Promise<string[]> {
-  const [, applied] = (await withLockRetry('apply the migrations', () => knex.migrate.latest(migrationConfig), options)) as [number, string[]];
+  const [, applied] = (await withLockRetry(
+    'apply the migrations',
+    () => knex.migrate.latest(migrationConfig),
+    options,
+  )) as [number, string[]];
   return applied;
 }
 
@@ -98,7 +107,11 @@ export async function migrateLatest(knex: Knex, options: MigrateOptions = {}): P
  * @throws PluginError ERR_DATABASE_UNAVAILABLE | ERR_CONFLICT | ERR_INTERNAL
  */
 export async function rollbackAll(knex: Knex, options: MigrateOptions = {}): Promise<string[]> {
-  const [, reverted] = (await withLockRetry('roll back the migrations', () => knex.migrate.rollback(migrationConfig, true), options)) as [number, string[]];
+  const [, reverted] = (await withLockRetry(
+    'roll back the migrations',
+    () => knex.migrate.rollback(migrationConfig, true),
+    options,
+  )) as [number, string[]];
   return reverted;
 }
 

@@ -3,7 +3,14 @@
  * PostgreSQL returns BIGINT as a string, MySQL returns booleans as 0/1 and ids may come back as
  * numbers: everything is normalized here, ids become strings.
  */
-import type { AccountStatus, InitialSync, MailAccount, MailProtocol, PostFetchAction, TlsMode } from '../../plugin/ports/account-repository';
+import type {
+  AccountStatus,
+  InitialSync,
+  MailAccount,
+  MailProtocol,
+  PostFetchAction,
+  TlsMode,
+} from '../../plugin/ports/account-repository';
 import type { AppRegistration, MicrosoftCloud, ProviderKind } from '../../plugin/ports/app-repository';
 import type { AuthRequest } from '../../plugin/ports/auth-request-repository';
 import type { EventType, PluginEvent } from '../../plugin/ports/event-log';

@@ -31,7 +31,12 @@ interface BoomLike {
   readonly isBoom: true;
   readonly message: string;
   readonly output: { readonly statusCode: number };
-  readonly data?: { readonly isResponseError?: boolean; readonly payload?: unknown; readonly res?: { readonly statusCode?: number }; readonly code?: unknown } | null;
+  readonly data?: {
+    readonly isResponseError?: boolean;
+    readonly payload?: unknown;
+    readonly res?: { readonly statusCode?: number };
+    readonly code?: unknown;
+  } | null;
 }
 
 /** True for errors thrown by @hapi/boom (simple-oauth2 and Wreck). */
@@ -54,10 +59,20 @@ export function firstLine(description: unknown): string | undefined {
  * @param payload - the parsed JSON body, or anything else when it was not JSON
  */
 export function errorFromAnswer(what: string, status: number, payload: unknown): PluginError {
-  const body = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as Record<string, unknown>) : null;
+  const body =
+    typeof payload === 'object' && payload !== null && !Array.isArray(payload)
+      ? (payload as Record<string, unknown>)
+      : null;
   const providerError = typeof body?.error === 'string' ? body.error : undefined;
-  const providerCodes = Array.isArray(body?.error_codes) ? body.error_codes.filter((code) => typeof code === 'number' || typeof code === 'string').map(String) : undefined;
-  const suberror = typeof body?.suberror === 'string' ? body.suberror : typeof body?.error_subtype === 'string' ? body.error_subtype : undefined;
+  const providerCodes = Array.isArray(body?.error_codes)
+    ? body.error_codes.filter((code) => typeof code === 'number' || typeof code === 'string').map(String)
+    : undefined;
+  const suberror =
+    typeof body?.suberror === 'string'
+      ? body.suberror
+      : typeof body?.error_subtype === 'string'
+        ? body.error_subtype
+        : undefined;
   const providerDescription = firstLine(body?.error_description);
   const details: ErrorDetails = { httpStatus: status, providerError, providerCodes, suberror, providerDescription };
 
@@ -68,7 +83,11 @@ export function errorFromAnswer(what: string, status: number, payload: unknown):
   else if (status === 404 || status === 405) code = 'ERR_PROVIDER_CONFIG';
   else code = 'ERR_PROVIDER_UNAVAILABLE';
 
-  const said = providerError ? `${providerError}${providerDescription ? ` (${providerDescription})` : ''}` : body ? 'an error without an OAuth error code' : 'an error page that is not JSON';
+  const said = providerError
+    ? `${providerError}${providerDescription ? ` (${providerDescription})` : ''}`
+    : body
+      ? 'an error without an OAuth error code'
+      : 'an error page that is not JSON';
   return new PluginError(code, `${what} answered HTTP ${status} with ${said}.`, details);
 }
 
@@ -81,7 +100,9 @@ export function errorFromBoom(what: string, error: unknown): PluginError {
   if (!isBoom(error)) {
     // Transport and HTTP failures are Boom errors; anything else comes from simple-oauth2 processing a 2xx body it
     // could not handle (Hoek's "without a token to parse" for an empty body, a TypeError for `null` or a JSON string).
-    return new PluginError('ERR_TOKEN_RESPONSE_INVALID', `${what} answered with an empty or unreadable body.`, { problem: 'empty_body' });
+    return new PluginError('ERR_TOKEN_RESPONSE_INVALID', `${what} answered with an empty or unreadable body.`, {
+      problem: 'empty_body',
+    });
   }
   const data = error.data ?? null;
   if (data?.isResponseError) return errorFromAnswer(what, error.output.statusCode, data.payload);
@@ -90,16 +111,32 @@ export function errorFromBoom(what: string, error: unknown): PluginError {
   if (answeredStatus !== undefined) {
     // The server answered, but the body could not be read as JSON (HTML page, broken JSON).
     if (answeredStatus >= 400) {
-      return new PluginError('ERR_PROVIDER_UNAVAILABLE', `${what} answered HTTP ${answeredStatus} with a body that is not JSON (an error page).`, { httpStatus: answeredStatus, problem: 'not_json' });
+      return new PluginError(
+        'ERR_PROVIDER_UNAVAILABLE',
+        `${what} answered HTTP ${answeredStatus} with a body that is not JSON (an error page).`,
+        { httpStatus: answeredStatus, problem: 'not_json' },
+      );
     }
-    return new PluginError('ERR_TOKEN_RESPONSE_INVALID', `${what} answered HTTP ${answeredStatus} with a body that is not JSON.`, { httpStatus: answeredStatus, problem: 'not_json' });
+    return new PluginError(
+      'ERR_TOKEN_RESPONSE_INVALID',
+      `${what} answered HTTP ${answeredStatus} with a body that is not JSON.`,
+      { httpStatus: answeredStatus, problem: 'not_json' },
+    );
   }
   if (error.output.statusCode === 504 || error.output.statusCode === 408) {
     return new PluginError('ERR_PROVIDER_UNAVAILABLE', `${what} did not answer in time.`, { timeout: true });
   }
   const socketCode = typeof data?.code === 'string' ? data.code : undefined;
   if (socketCode && TLS_ERROR.test(socketCode)) {
-    return new PluginError('ERR_PROVIDER_UNAVAILABLE', `${what}'s TLS certificate could not be verified (${socketCode}); configure the provider's CA certificate, verification stays on.`, { tls: true, networkError: socketCode });
+    return new PluginError(
+      'ERR_PROVIDER_UNAVAILABLE',
+      `${what}'s TLS certificate could not be verified (${socketCode}); configure the provider's CA certificate, verification stays on.`,
+      { tls: true, networkError: socketCode },
+    );
   }
-  return new PluginError('ERR_PROVIDER_UNAVAILABLE', `${what} could not be reached${socketCode ? ` (${socketCode})` : ''}.`, { networkError: socketCode });
+  return new PluginError(
+    'ERR_PROVIDER_UNAVAILABLE',
+    `${what} could not be reached${socketCode ? ` (${socketCode})` : ''}.`,
+    { networkError: socketCode },
+  );
 }

@@ -11,7 +11,14 @@ import { AuthorizationCode, type ModuleOptions } from 'simple-oauth2';
 import { z } from 'zod';
 import { PluginError } from '../../plugin/errors';
 import { systemClock, type Clock } from '../../plugin/ports/clock';
-import { attachIssuedRefreshToken, type JsonWebKeySet, type OAuthClient, type OAuthClientConfig, type ProviderMetadata, type TokenSet } from '../../plugin/ports/oauth-client';
+import {
+  attachIssuedRefreshToken,
+  type JsonWebKeySet,
+  type OAuthClient,
+  type OAuthClientConfig,
+  type ProviderMetadata,
+  type TokenSet,
+} from '../../plugin/ports/oauth-client';
 import { httpRequest, HttpTransportError, isJsonMediaType, type HttpResponse } from '../http/http-request';
 import { trustedAgentFor } from '../http/trusted-agent';
 import { errorFromAnswer, errorFromBoom } from './provider-error';
@@ -65,7 +72,10 @@ export class SimpleOAuth2Client implements OAuthClient {
   }
 
   /** @inheritdoc */
-  async exchangeCode(config: OAuthClientConfig, grant: { readonly code: string; readonly redirectUri: string; readonly codeVerifier: string }): Promise<TokenSet> {
+  async exchangeCode(
+    config: OAuthClientConfig,
+    grant: { readonly code: string; readonly redirectUri: string; readonly codeVerifier: string },
+  ): Promise<TokenSet> {
     const tokenUrl = this.parseUrl(config.endpoints.tokenUrl, 'token URL');
     const client = this.grantClient(config, tokenUrl);
     const params = { code: grant.code, redirect_uri: grant.redirectUri, code_verifier: grant.codeVerifier };
@@ -79,7 +89,10 @@ export class SimpleOAuth2Client implements OAuthClient {
   }
 
   /** @inheritdoc */
-  async refresh(config: OAuthClientConfig, grant: { readonly refreshToken: string; readonly scope?: string | null }): Promise<TokenSet> {
+  async refresh(
+    config: OAuthClientConfig,
+    grant: { readonly refreshToken: string; readonly scope?: string | null },
+  ): Promise<TokenSet> {
     const tokenUrl = this.parseUrl(config.endpoints.tokenUrl, 'token URL');
     const client = this.grantClient(config, tokenUrl);
     const params: { scope?: string } = grant.scope ? { scope: grant.scope } : {};
@@ -97,12 +110,17 @@ export class SimpleOAuth2Client implements OAuthClient {
     } catch (error) {
       const issued = (raw as { refresh_token?: unknown } | null)?.refresh_token;
       // A rotating provider has retired the old refresh token by now: hand the new one over so the grant survives.
-      throw typeof issued === 'string' && issued.length > 0 && typeof error === 'object' && error !== null ? attachIssuedRefreshToken(error, issued) : error;
+      throw typeof issued === 'string' && issued.length > 0 && typeof error === 'object' && error !== null
+        ? attachIssuedRefreshToken(error, issued)
+        : error;
     }
   }
 
   /** @inheritdoc */
-  async revoke(config: OAuthClientConfig, token: { readonly token: string; readonly tokenTypeHint: 'refresh_token' | 'access_token' }): Promise<void> {
+  async revoke(
+    config: OAuthClientConfig,
+    token: { readonly token: string; readonly tokenTypeHint: 'refresh_token' | 'access_token' },
+  ): Promise<void> {
     if (!config.endpoints.revocationUrl) {
       throw new PluginError('ERR_REVOCATION_FAILED', 'The provider has no revocation endpoint.', { unsupported: true });
     }
@@ -111,7 +129,11 @@ export class SimpleOAuth2Client implements OAuthClient {
     const stored = client.createToken({ [token.tokenTypeHint]: token.token });
     try {
       // RFC 7009 answers 200 with an empty body of any content type: do not insist on JSON.
-      await stored.revoke(token.tokenTypeHint, { json: false, agent: trustedAgentFor(revocationUrl, this.caCertPem), timeout: this.timeoutMs });
+      await stored.revoke(token.tokenTypeHint, {
+        json: false,
+        agent: trustedAgentFor(revocationUrl, this.caCertPem),
+        timeout: this.timeoutMs,
+      });
     } catch (error) {
       const mapped = errorFromBoom('The revocation endpoint', error);
       throw new PluginError('ERR_REVOCATION_FAILED', mapped.message, mapped.details);
@@ -125,11 +147,19 @@ export class SimpleOAuth2Client implements OAuthClient {
     const body = await this.getJson('The discovery document', url);
     const parsed = DiscoveryDocument.safeParse(body);
     if (!parsed.success) {
-      throw new PluginError('ERR_PROVIDER_CONFIG', `${url} is not an OpenID Connect discovery document (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}).`, { url });
+      throw new PluginError(
+        'ERR_PROVIDER_CONFIG',
+        `${url} is not an OpenID Connect discovery document (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}).`,
+        { url },
+      );
     }
     const doc = parsed.data;
     if (normalizeIssuer(doc.issuer) !== normalizeIssuer(issuerUrl) && !doc.issuer.includes('{tenantid}')) {
-      throw new PluginError('ERR_PROVIDER_CONFIG', `The discovery document of ${issuerUrl} names another issuer (${doc.issuer}).`, { url });
+      throw new PluginError(
+        'ERR_PROVIDER_CONFIG',
+        `The discovery document of ${issuerUrl} names another issuer (${doc.issuer}).`,
+        { url },
+      );
     }
     return {
       issuer: doc.issuer,
@@ -146,17 +176,27 @@ export class SimpleOAuth2Client implements OAuthClient {
   async fetchJwks(jwksUri: string): Promise<JsonWebKeySet> {
     const body = await this.getJson('The key set (jwks_uri)', jwksUri);
     const parsed = Jwks.safeParse(body);
-    if (!parsed.success) throw new PluginError('ERR_PROVIDER_CONFIG', `${jwksUri} is not a JSON Web Key Set.`, { url: jwksUri });
+    if (!parsed.success)
+      throw new PluginError('ERR_PROVIDER_CONFIG', `${jwksUri} is not a JSON Web Key Set.`, { url: jwksUri });
     return parsed.data;
   }
 
   /** @inheritdoc */
   async fetchUserinfo(userinfoUrl: string, accessToken: string): Promise<Readonly<Record<string, unknown>>> {
-    const response = await this.send('The userinfo endpoint', { method: 'GET', url: userinfoUrl, headers: { Authorization: `Bearer ${accessToken}` } });
-    if (response.status === 401) throw new PluginError('ERR_GRANT_INVALID', 'The userinfo endpoint refused the new access token.', { httpStatus: 401 });
+    const response = await this.send('The userinfo endpoint', {
+      method: 'GET',
+      url: userinfoUrl,
+      headers: { Authorization: `Bearer ${accessToken}` },
+    });
+    if (response.status === 401)
+      throw new PluginError('ERR_GRANT_INVALID', 'The userinfo endpoint refused the new access token.', {
+        httpStatus: 401,
+      });
     const body = this.readJson('The userinfo endpoint', response);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new PluginError('ERR_PROVIDER_CONFIG', 'The userinfo endpoint did not answer with a JSON object.', { httpStatus: response.status });
+      throw new PluginError('ERR_PROVIDER_CONFIG', 'The userinfo endpoint did not answer with a JSON object.', {
+        httpStatus: response.status,
+      });
     }
     return body as Record<string, unknown>;
   }
@@ -188,17 +228,27 @@ export class SimpleOAuth2Client implements OAuthClient {
       return new AuthorizationCode(options);
     } catch {
       // Joi's message would echo the options, secret included: say which part is wrong instead.
-      throw new PluginError('ERR_PROVIDER_CONFIG', 'The app registration cannot be used for OAuth2 (client id, client secret or endpoint URLs contain characters OAuth2 does not allow).', {});
+      throw new PluginError(
+        'ERR_PROVIDER_CONFIG',
+        'The app registration cannot be used for OAuth2 (client id, client secret or endpoint URLs contain characters OAuth2 does not allow).',
+        {},
+      );
     }
   }
 
-  private async send(what: string, request: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string> }): Promise<HttpResponse> {
+  private async send(
+    what: string,
+    request: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string> },
+  ): Promise<HttpResponse> {
     this.parseUrl(request.url, `${what} URL`);
     try {
       return await httpRequest({ ...request, timeoutMs: this.timeoutMs, caCertPem: this.caCertPem });
     } catch (error) {
       if (error instanceof HttpTransportError) {
-        throw new PluginError('ERR_PROVIDER_UNAVAILABLE', `${what}: ${error.message}`, { networkError: error.reason, timeout: error.reason === 'timeout' });
+        throw new PluginError('ERR_PROVIDER_UNAVAILABLE', `${what}: ${error.message}`, {
+          networkError: error.reason,
+          timeout: error.reason === 'timeout',
+        });
       }
       throw error;
     }
@@ -220,10 +270,20 @@ export class SimpleOAuth2Client implements OAuthClient {
     if (response.status >= 400) {
       const mapped = errorFromAnswer(what, response.status, body);
       // A missing discovery document or key set is a configuration problem, not an outage.
-      throw response.status === 404 ? new PluginError('ERR_PROVIDER_CONFIG', `${what} was not found (HTTP 404): check the issuer URL.`, mapped.details) : mapped;
+      throw response.status === 404
+        ? new PluginError(
+            'ERR_PROVIDER_CONFIG',
+            `${what} was not found (HTTP 404): check the issuer URL.`,
+            mapped.details,
+          )
+        : mapped;
     }
     if (body === undefined) {
-      throw new PluginError(response.status >= 300 ? 'ERR_PROVIDER_CONFIG' : 'ERR_PROVIDER_UNAVAILABLE', `${what} answered HTTP ${response.status} without JSON.`, { httpStatus: response.status, problem: 'not_json' });
+      throw new PluginError(
+        response.status >= 300 ? 'ERR_PROVIDER_CONFIG' : 'ERR_PROVIDER_UNAVAILABLE',
+        `${what} answered HTTP ${response.status} without JSON.`,
+        { httpStatus: response.status, problem: 'not_json' },
+      );
     }
     return body;
   }

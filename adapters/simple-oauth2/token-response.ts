@@ -18,7 +18,10 @@ const Seconds = z.unknown().transform((value, ctx): number | undefined => {
 /** The fields of a token response the plugin reads; others are ignored. */
 export const TokenResponseSchema = z.object({
   access_token: z.string().min(1, 'is empty'),
-  token_type: z.string().regex(/^bearer$/i, 'must be Bearer').optional(),
+  token_type: z
+    .string()
+    .regex(/^bearer$/i, 'must be Bearer')
+    .optional(),
   expires_in: Seconds,
   refresh_token: z.string().min(1, 'is empty').nullish(),
   scope: z.string().nullish(),
@@ -33,7 +36,11 @@ export const TokenResponseSchema = z.object({
  */
 export function parseTokenResponse(body: unknown, now: number): TokenSet {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new PluginError('ERR_TOKEN_RESPONSE_INVALID', 'The token endpoint answered without a JSON object (empty or unreadable body).', { problem: 'not_an_object' });
+    throw new PluginError(
+      'ERR_TOKEN_RESPONSE_INVALID',
+      'The token endpoint answered without a JSON object (empty or unreadable body).',
+      { problem: 'not_an_object' },
+    );
   }
   const result = TokenResponseSchema.safeParse(body);
   if (!result.success) {
@@ -43,7 +50,11 @@ export function parseTokenResponse(body: unknown, now: number): TokenSet {
       if (issue.path.length === 1 && present[String(issue.path[0])] === undefined) return `${field} is missing`;
       return `${field} ${issue.code === 'invalid_type' ? 'has the wrong type' : issue.message}`;
     });
-    throw new PluginError('ERR_TOKEN_RESPONSE_INVALID', `The token endpoint answered without a usable token: ${fields.join('; ')}.`, { fields });
+    throw new PluginError(
+      'ERR_TOKEN_RESPONSE_INVALID',
+      `The token endpoint answered without a usable token: ${fields.join('; ')}.`,
+      { fields },
+    );
   }
   const token = result.data;
   return {

@@ -7,7 +7,8 @@ import { randomToken } from './tokens';
 import type { UserStore } from './user-store';
 
 /** What {@link ensureFirstAdmin} did. */
-export type FirstAdminOutcome = { readonly created: false } | { readonly created: true; readonly email: string; readonly generated: boolean };
+export type FirstAdminOutcome =
+  { readonly created: false } | { readonly created: true; readonly email: string; readonly generated: boolean };
 
 /**
  * Makes sure an admin can sign in.
@@ -15,7 +16,11 @@ export type FirstAdminOutcome = { readonly created: false } | { readonly created
  * @param env - process environment
  * @param announce - prints one line to the operator's console (not the log)
  */
-export async function ensureFirstAdmin(users: UserStore, env: Readonly<Record<string, string | undefined>>, announce: (line: string) => void): Promise<FirstAdminOutcome> {
+export async function ensureFirstAdmin(
+  users: UserStore,
+  env: Readonly<Record<string, string | undefined>>,
+  announce: (line: string) => void,
+): Promise<FirstAdminOutcome> {
   const email = env.OAUTH2_MAIL_ADMIN_EMAIL?.trim();
   const password = env.OAUTH2_MAIL_ADMIN_PASSWORD;
   if (email && password) {

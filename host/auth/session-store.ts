@@ -35,14 +35,22 @@ export class SessionStore {
     const token = randomToken();
     const csrfToken = randomToken();
     const at = this.now();
-    await this.knex('host_sessions').insert({ id: sha256Hex(token), user_id: Number(userId), csrf_token: csrfToken, created_at: at, expires_at: at + SESSION_TTL_MS });
+    await this.knex('host_sessions').insert({
+      id: sha256Hex(token),
+      user_id: Number(userId),
+      csrf_token: csrfToken,
+      created_at: at,
+      expires_at: at + SESSION_TTL_MS,
+    });
     return { token, csrfToken };
   }
 
   /** The live session of a cookie value, or null. */
   async find(token: string | undefined): Promise<Session | null> {
     if (!token) return null;
-    const row: Record<string, unknown> | undefined = await this.knex('host_sessions').where({ id: sha256Hex(token) }).first();
+    const row: Record<string, unknown> | undefined = await this.knex('host_sessions')
+      .where({ id: sha256Hex(token) })
+      .first();
     if (!row || toMillis(row.expires_at) <= this.now()) return null;
     const user = await this.users.find(String(row.user_id));
     return user ? { user, csrfToken: String(row.csrf_token), expiresAt: toMillis(row.expires_at) } : null;
@@ -50,7 +58,10 @@ export class SessionStore {
 
   /** Ends a session. */
   async destroy(token: string | undefined): Promise<void> {
-    if (token) await this.knex('host_sessions').where({ id: sha256Hex(token) }).delete();
+    if (token)
+      await this.knex('host_sessions')
+        .where({ id: sha256Hex(token) })
+        .delete();
   }
 
   /** Deletes expired sessions; returns how many. */

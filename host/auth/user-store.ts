@@ -22,7 +22,12 @@ export const MIN_PASSWORD_LENGTH = 10;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 function toUser(row: Record<string, unknown>): HostUser {
-  return { id: String(row.id), email: String(row.email), role: row.role === 'admin' ? 'admin' : 'agent', createdAt: toMillis(row.created_at) };
+  return {
+    id: String(row.id),
+    email: String(row.email),
+    role: row.role === 'admin' ? 'admin' : 'agent',
+    createdAt: toMillis(row.created_at),
+  };
 }
 
 /** `host_users`. */
@@ -45,34 +50,49 @@ export class UserStore {
     const problems: string[] = [];
     if (!EMAIL.test(email)) problems.push('email must look like name@domain');
     if (input.role !== 'admin' && input.role !== 'agent') problems.push('role must be admin or agent');
-    if (input.password.length < MIN_PASSWORD_LENGTH) problems.push(`password must have at least ${MIN_PASSWORD_LENGTH} characters`);
-    if (problems.length > 0) throw new PluginError('ERR_INPUT_INVALID', `Cannot add user: ${problems.join('; ')}`, { fields: problems });
+    if (input.password.length < MIN_PASSWORD_LENGTH)
+      problems.push(`password must have at least ${MIN_PASSWORD_LENGTH} characters`);
+    if (problems.length > 0)
+      throw new PluginError('ERR_INPUT_INVALID', `Cannot add user: ${problems.join('; ')}`, { fields: problems });
     const createdAt = this.now();
     try {
-      const id = await insertReturningId(this.knex, 'host_users', { email, role: input.role, password_hash: await hashPassword(input.password), created_at: createdAt });
+      const id = await insertReturningId(this.knex, 'host_users', {
+        email,
+        role: input.role,
+        password_hash: await hashPassword(input.password),
+        created_at: createdAt,
+      });
       return { id: String(id), email, role: input.role, createdAt };
     } catch (error) {
-      if (isUniqueViolation(error)) throw new PluginError('ERR_INPUT_INVALID', `Cannot add user: ${email} already exists`);
+      if (isUniqueViolation(error))
+        throw new PluginError('ERR_INPUT_INVALID', `Cannot add user: ${email} already exists`);
       throw error;
     }
   }
 
   /** The user whose email and password match, or null (same answer for unknown email and wrong password). */
   async authenticate(email: string, password: string): Promise<HostUser | null> {
-    const row: Record<string, unknown> | undefined = await this.knex('host_users').where({ email: email.trim().toLowerCase() }).first();
+    const row: Record<string, unknown> | undefined = await this.knex('host_users')
+      .where({ email: email.trim().toLowerCase() })
+      .first();
     // Hash even for an unknown email so the answer time does not tell which emails exist.
-    const stored = typeof row?.password_hash === 'string' ? row.password_hash : 'scrypt$16384$8$AAAAAAAAAAAAAAAAAAAAAA$AAAA';
+    const stored =
+      typeof row?.password_hash === 'string' ? row.password_hash : 'scrypt$16384$8$AAAAAAAAAAAAAAAAAAAAAA$AAAA';
     const ok = await verifyPassword(password, stored);
     return row && ok ? toUser(row) : null;
   }
 
   async find(id: string): Promise<HostUser | null> {
-    const row: Record<string, unknown> | undefined = await this.knex('host_users').where({ id: Number(id) }).first();
+    const row: Record<string, unknown> | undefined = await this.knex('host_users')
+      .where({ id: Number(id) })
+      .first();
     return row ? toUser(row) : null;
   }
 
   async findByEmail(email: string): Promise<HostUser | null> {
-    const row: Record<string, unknown> | undefined = await this.knex('host_users').where({ email: email.trim().toLowerCase() }).first();
+    const row: Record<string, unknown> | undefined = await this.knex('host_users')
+      .where({ email: email.trim().toLowerCase() })
+      .first();
     return row ? toUser(row) : null;
   }
 

@@ -58,7 +58,11 @@ export interface CliContext {
  * @param packageRoot - the bundled plugin's folder
  * @param env - environment
  */
-export function createCliContext(program: Command, packageRoot: string, env: Readonly<Record<string, string | undefined>>): CliContext {
+export function createCliContext(
+  program: Command,
+  packageRoot: string,
+  env: Readonly<Record<string, string | undefined>>,
+): CliContext {
   const globalOptions = (): GlobalOptions => {
     const opts = program.opts<{ db?: string; json?: boolean }>();
     return { db: opts.db ?? DEFAULT_DB, json: opts.json === true };
@@ -68,7 +72,10 @@ export function createCliContext(program: Command, packageRoot: string, env: Rea
       db: globalOptions().db,
       env,
       // Logs go to stderr so stdout holds only the command's output (and parses as JSON with --json).
-      logger: createLogger({ level: options.logLevel ?? env.OAUTH2_MAIL_LOG_LEVEL ?? 'warn', destination: pino.destination(2) }),
+      logger: createLogger({
+        level: options.logLevel ?? env.OAUTH2_MAIL_LOG_LEVEL ?? 'warn',
+        destination: pino.destination(2),
+      }),
       announce: (line) => process.stdout.write(`${line}\n`),
       publicBaseUrl: options.publicBaseUrl,
     });
@@ -94,8 +101,12 @@ export function createCliContext(program: Command, packageRoot: string, env: Rea
       if (!globalOptions().json) process.stdout.write(`${line}\n`);
     },
     async readSecret(what, file) {
-      const value = file !== undefined ? (readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '') : await readSecretFromStdin(`${what[0]?.toUpperCase() ?? ''}${what.slice(1)}: `);
-      if (value.length === 0) throw new PluginError('ERR_INPUT_INVALID', `No ${what} given (pipe it on stdin or use a file option)`);
+      const value =
+        file !== undefined
+          ? (readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '')
+          : await readSecretFromStdin(`${what[0]?.toUpperCase() ?? ''}${what.slice(1)}: `);
+      if (value.length === 0)
+        throw new PluginError('ERR_INPUT_INVALID', `No ${what} given (pipe it on stdin or use a file option)`);
       return value;
     },
   };

@@ -26,26 +26,37 @@ export function findPackageRoot(from: string = __dirname): string {
 }
 
 /** The command group modules in ./commands, in help order. */
-export function loadCommandModules(directory: string = join(__dirname, 'commands')): Array<{ readonly name: string; readonly module: CommandModule }> {
+export function loadCommandModules(
+  directory: string = join(__dirname, 'commands'),
+): Array<{ readonly name: string; readonly module: CommandModule }> {
   const names = readdirSync(directory)
     .filter((file) => /\.(js|ts)$/.test(file) && !file.endsWith('.d.ts'))
     .map((file) => file.replace(/\.(js|ts)$/, ''));
   const rank = (name: string) => (ORDER.includes(name) ? ORDER.indexOf(name) : ORDER.length);
-  return [...new Set(names)]
-    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- command groups are discovered at run time
-    .map((name) => ({ name, module: require(join(directory, name)) as CommandModule }))
-    .filter((entry) => typeof entry.module.register === 'function');
+  return (
+    [...new Set(names)]
+      .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- command groups are discovered at run time
+      .map((name) => ({ name, module: require(join(directory, name)) as CommandModule }))
+      .filter((entry) => typeof entry.module.register === 'function')
+  );
 }
 
 /**
  * Builds the program with every command group.
  * @param env - environment
  */
-export function buildProgram(env: Readonly<Record<string, string | undefined>> = process.env): { readonly program: Command; readonly context: CliContext } {
+export function buildProgram(env: Readonly<Record<string, string | undefined>> = process.env): {
+  readonly program: Command;
+  readonly context: CliContext;
+} {
   const program = new Command('oauth2-mail')
     .description('The oauth2-mail reference helpdesk: web admin, scheduler, plugin manager and console')
-    .option('--db <url>', 'SQLite file path, postgres://user:pass@host/db or mysql://user:pass@host/db', env.OAUTH2_MAIL_DB ?? DEFAULT_DB)
+    .option(
+      '--db <url>',
+      'SQLite file path, postgres://user:pass@host/db or mysql://user:pass@host/db',
+      env.OAUTH2_MAIL_DB ?? DEFAULT_DB,
+    )
     .option('--json', 'machine-readable output (and errors as {"error":{"code","message"}})')
     .showHelpAfterError()
     .exitOverride();
@@ -70,18 +81,20 @@ export async function runCli(argv: readonly string[] = process.argv): Promise<nu
     const code: PluginErrorCode = isPluginError(error) ? error.code : 'ERR_INTERNAL';
     const message = isPluginError(error) ? error.message : error instanceof Error ? error.message : String(error);
     if (json) {
-      process.stdout.write(`${JSON.stringify({ error: { code, message, ...(isPluginError(error) && Object.keys(error.details).length > 0 ? { details: error.details } : {}) } })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ error: { code, message, ...(isPluginError(error) && Object.keys(error.details).length > 0 ? { details: error.details } : {}) } })}\n`,
+      );
     } else {
       const [first, ...rest] = message.split('\n');
       process.stderr.write(`error [${code}]: ${first}\n${rest.map((line) => `${line}\n`).join('')}`);
       const fix = ERROR_CODES[code].fix;
       if (fix) process.stderr.write(`  fix: ${fix}\n`);
-      if (!isPluginError(error) && process.env.OAUTH2_MAIL_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+      if (!isPluginError(error) && process.env.OAUTH2_MAIL_DEBUG && error instanceof Error && error.stack)
+        process.stderr.write(`${error.stack}\n`);
     }
     return 1;
   }
 }
-
 
 if (require.main === module) {
   void runCli(process.argv).then((code) => {

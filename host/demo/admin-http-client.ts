@@ -45,22 +45,33 @@ export class AdminHttpClient {
     const signedIn = await fetch(`${baseUrl}/login`, {
       method: 'POST',
       redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: Object.entries(loginCookies).map(([k, v]) => `${k}=${v}`).join('; ') },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: Object.entries(loginCookies)
+          .map(([k, v]) => `${k}=${v}`)
+          .join('; '),
+      },
       body,
     });
     const session = cookiesOf(signedIn);
-    if (signedIn.status !== 303 || !session.sid) throw new Error(`sign-in as ${email} failed (HTTP ${signedIn.status})`);
+    if (signedIn.status !== 303 || !session.sid)
+      throw new Error(`sign-in as ${email} failed (HTTP ${signedIn.status})`);
     const home = await fetch(`${baseUrl}/`, { headers: { cookie: `sid=${session.sid}` } });
     return new AdminHttpClient(baseUrl, { sid: session.sid }, csrfIn(await home.text()));
   }
 
   private cookieHeader(): string {
-    return Object.entries(this.cookies).map(([k, v]) => `${k}=${v}`).join('; ');
+    return Object.entries(this.cookies)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('; ');
   }
 
   /** GET a host path. */
   async get(path: string): Promise<HttpAnswer> {
-    const response = await fetch(`${this.baseUrl}${path}`, { redirect: 'manual', headers: { cookie: this.cookieHeader() } });
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      redirect: 'manual',
+      headers: { cookie: this.cookieHeader() },
+    });
     return { status: response.status, location: response.headers.get('location'), text: await response.text() };
   }
 

@@ -6,7 +6,14 @@ export interface DemoMessage {
   readonly receivedAt: Date;
 }
 
-function message(index: number, minutesAgo: number, from: string, subject: string, body: string, extraHeaders = ''): DemoMessage {
+function message(
+  index: number,
+  minutesAgo: number,
+  from: string,
+  subject: string,
+  body: string,
+  extraHeaders = '',
+): DemoMessage {
   const receivedAt = new Date(Date.now() - minutesAgo * 60_000);
   const raw = [
     `From: ${from}`,
@@ -28,14 +35,45 @@ function message(index: number, minutesAgo: number, from: string, subject: strin
 /** Messages already in the mailbox when the demo starts. */
 export function initialDemoMessages(): DemoMessage[] {
   return [
-    message(1, 180, 'Jonas Berg <jonas.berg@customers.example>', 'Cannot log in since this morning', 'Hello,\n\nsince this morning I get "invalid password" although I reset it twice.\nCould you have a look? My user name is jberg.\n\nThanks,\nJonas'),
-    message(2, 95, 'Priya Nair <priya@northwind.example>', 'Invoice 2026-1187: wrong VAT rate', 'Hi team,\n\nthe invoice 2026-1187 shows 19 % VAT, but we are exempt (reverse charge, see our VAT ID DE123456789).\nPlease send a corrected invoice.\n\nBest regards\nPriya Nair\nNorthwind Traders'),
-    message(3, 40, '"Zoë Müller" <zoe.mueller@kunden.example>', 'Lieferung unvollständig – Bestellung #55821', 'Guten Tag,\n\nin meiner Lieferung fehlt der Netzadapter (Artikel 4471).\nKönnen Sie ihn nachsenden?\n\nViele Grüße\nZoë Müller'),
-    message(4, 12, 'Monitoring <alerts@status.example>', '[WARN] Disk usage 91% on mail-gw-2', 'mail-gw-2: /var is 91% full (threshold 90%).\nThis alert repeats every hour until resolved.', 'Auto-Submitted: auto-generated'),
+    message(
+      1,
+      180,
+      'Jonas Berg <jonas.berg@customers.example>',
+      'Cannot log in since this morning',
+      'Hello,\n\nsince this morning I get "invalid password" although I reset it twice.\nCould you have a look? My user name is jberg.\n\nThanks,\nJonas',
+    ),
+    message(
+      2,
+      95,
+      'Priya Nair <priya@northwind.example>',
+      'Invoice 2026-1187: wrong VAT rate',
+      'Hi team,\n\nthe invoice 2026-1187 shows 19 % VAT, but we are exempt (reverse charge, see our VAT ID DE123456789).\nPlease send a corrected invoice.\n\nBest regards\nPriya Nair\nNorthwind Traders',
+    ),
+    message(
+      3,
+      40,
+      '"Zoë Müller" <zoe.mueller@kunden.example>',
+      'Lieferung unvollständig – Bestellung #55821',
+      'Guten Tag,\n\nin meiner Lieferung fehlt der Netzadapter (Artikel 4471).\nKönnen Sie ihn nachsenden?\n\nViele Grüße\nZoë Müller',
+    ),
+    message(
+      4,
+      12,
+      'Monitoring <alerts@status.example>',
+      '[WARN] Disk usage 91% on mail-gw-2',
+      'mail-gw-2: /var is 91% full (threshold 90%).\nThis alert repeats every hour until resolved.',
+      'Auto-Submitted: auto-generated',
+    ),
   ];
 }
 
 /** A message that arrives while the demo runs (seeded a little later, so fetching new mail can be seen). */
 export function laterDemoMessage(): DemoMessage {
-  return message(5, 0, 'Sam Lee <sam.lee@customers.example>', 'Feature request: export tickets as CSV', 'Hi!\n\nIt would help us a lot to export the ticket list as CSV for our monthly report.\nIs that on your roadmap?\n\nCheers,\nSam');
+  return message(
+    5,
+    0,
+    'Sam Lee <sam.lee@customers.example>',
+    'Feature request: export tickets as CSV',
+    'Hi!\n\nIt would help us a lot to export the ticket list as CSV for our monthly report.\nIs that on your roadmap?\n\nCheers,\nSam',
+  );
 }

@@ -67,7 +67,11 @@ function installDovecot(command: string): void {
   }
 }
 
-async function startDovecotInstalling(testEnv: LocalTestEnv, dir: string, oauth: OAuthServerHandle): Promise<DovecotHandle> {
+async function startDovecotInstalling(
+  testEnv: LocalTestEnv,
+  dir: string,
+  oauth: OAuthServerHandle,
+): Promise<DovecotHandle> {
   try {
     return await testEnv.startDovecot({ dir, oauth });
   } catch (error) {
@@ -78,7 +82,13 @@ async function startDovecotInstalling(testEnv: LocalTestEnv, dir: string, oauth:
 }
 
 /** The app registration and the mail account, entered through the plugin's screen like an admin would. */
-async function prefill(host: HostProcess, adminEmail: string, adminPassword: string, oauth: OAuthServerHandle, dovecot: DovecotHandle): Promise<void> {
+async function prefill(
+  host: HostProcess,
+  adminEmail: string,
+  adminPassword: string,
+  oauth: OAuthServerHandle,
+  dovecot: DovecotHandle,
+): Promise<void> {
   const admin = await AdminHttpClient.signIn(host.url, adminEmail, adminPassword);
   const expiry = new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10);
   const app = await admin.postForm(`${PLUGIN}/apps`, {
@@ -92,7 +102,13 @@ async function prefill(host: HostProcess, adminEmail: string, adminPassword: str
     // Points the Microsoft preset at the local server instead of login.microsoftonline.com.
     issuerUrl: oauth.issuer,
   });
-  if (app.status !== 303) throw new Error(`the demo app registration was refused (HTTP ${app.status}): ${app.text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 600)}`);
+  if (app.status !== 303)
+    throw new Error(
+      `the demo app registration was refused (HTTP ${app.status}): ${app.text
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .slice(0, 600)}`,
+    );
   const list = await admin.get(`${PLUGIN}/accounts`);
   const appId = /data-app-id="([^"]+)"/.exec(list.text)?.[1];
   if (!appId) throw new Error('the demo app registration is not listed');
@@ -109,7 +125,13 @@ async function prefill(host: HostProcess, adminEmail: string, adminPassword: str
     pollIntervalSeconds: DEMO_POLL_SECONDS,
     enabled: 'true',
   });
-  if (account.status !== 303) throw new Error(`the demo mail account was refused (HTTP ${account.status}): ${account.text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 600)}`);
+  if (account.status !== 303)
+    throw new Error(
+      `the demo mail account was refused (HTTP ${account.status}): ${account.text
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .slice(0, 600)}`,
+    );
 }
 
 /** Marks a folder the demo created, so a later start may wipe it (and never a folder it did not create). */
@@ -148,14 +170,21 @@ async function main(): Promise<void> {
     const callbackUrl = `http://127.0.0.1:${port}${PLUGIN}/callback`;
     say('Starting the local OAuth2 provider (Microsoft-like) …');
     // One folder for both: Dovecot (an unprivileged user) reads the provider's CA from it.
-    const oauth = await testEnv.startOAuthServer({ profile: 'microsoft', dir: options.dataDir, redirectUris: [callbackUrl] });
+    const oauth = await testEnv.startOAuthServer({
+      profile: 'microsoft',
+      dir: options.dataDir,
+      redirectUris: [callbackUrl],
+    });
     stops.push(() => oauth.stop());
 
     say('Starting Dovecot with a seeded mailbox …');
     const dovecot = await startDovecotInstalling(testEnv, options.dataDir, oauth);
     stops.push(() => dovecot.stop());
     const seeded = initialDemoMessages();
-    await dovecot.seed(MAILBOX, seeded.map((m) => ({ raw: m.raw, mtime: m.receivedAt })));
+    await dovecot.seed(
+      MAILBOX,
+      seeded.map((m) => ({ raw: m.raw, mtime: m.receivedAt })),
+    );
 
     say('Starting the helpdesk …');
     const adminEmail = 'admin@demo.test';
@@ -173,7 +202,13 @@ async function main(): Promise<void> {
     await prefill(host, adminEmail, adminPassword, oauth, dovecot);
 
     const later = setTimeout(() => {
-      void dovecot.seed(MAILBOX, [{ raw: laterDemoMessage().raw }]).then(() => say(`A new message just arrived in ${MAILBOX}: it becomes a ticket within ~${DEMO_POLL_SECONDS}-15 s once connected.`));
+      void dovecot
+        .seed(MAILBOX, [{ raw: laterDemoMessage().raw }])
+        .then(() =>
+          say(
+            `A new message just arrived in ${MAILBOX}: it becomes a ticket within ~${DEMO_POLL_SECONDS}-15 s once connected.`,
+          ),
+        );
     }, LATER_MESSAGE_AFTER_MS);
     later.unref();
 
@@ -187,12 +222,20 @@ async function main(): Promise<void> {
     say(`  4. At the local provider sign in as  ${user.login}  /  ${user.password}`);
     say(`     The provider runs on ${oauth.origin} with a certificate from the demo's own CA`);
     say(`     (${oauth.caCertFile}): your browser warns once; choose "Advanced" -> "Proceed to 127.0.0.1".`);
-    say(`  5. Back on the screen the account is "connected"; its ${seeded.length} waiting messages become tickets within ~15 s,`);
-    say(`     or click "Fetch now". See them under "Tickets". A fifth message arrives after ${LATER_MESSAGE_AFTER_MS / 60_000} minutes.`);
+    say(
+      `  5. Back on the screen the account is "connected"; its ${seeded.length} waiting messages become tickets within ~15 s,`,
+    );
+    say(
+      `     or click "Fetch now". See them under "Tickets". A fifth message arrives after ${LATER_MESSAGE_AFTER_MS / 60_000} minutes.`,
+    );
     say('');
     say(`  Other sign-ins at the provider: bob@example.test / bob-password (a delegate of ${testEnv.SHARED_MAILBOX}),`);
-    say('  carol@corp.example.test / carol-password (mailbox carol@example.test). Try connecting alice with bob: it is refused.');
-    say(`  Logs: ${join(options.dataDir, 'helpdesk.log')}. Everything lives in ${options.dataDir} (wiped on the next start).`);
+    say(
+      '  carol@corp.example.test / carol-password (mailbox carol@example.test). Try connecting alice with bob: it is refused.',
+    );
+    say(
+      `  Logs: ${join(options.dataDir, 'helpdesk.log')}. Everything lives in ${options.dataDir} (wiped on the next start).`,
+    );
     say('');
     say('Ctrl-C stops everything.');
   } catch (error) {

@@ -67,7 +67,9 @@ function runToEnd(child: ChildProcess, what: string): Promise<void> {
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${what} failed (exit ${code}): ${output.trim().slice(-2000)}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${what} failed (exit ${code}): ${output.trim().slice(-2000)}`)),
+    );
   });
 }
 
@@ -78,7 +80,10 @@ function runToEnd(child: ChildProcess, what: string): Promise<void> {
  */
 export async function startHostProcess(options: HostProcessOptions): Promise<HostProcess> {
   const cli = join(options.packageRoot, 'bin', 'oauth2-mail.js');
-  if (!existsSync(join(options.packageRoot, 'dist', 'host', 'cli', 'main.js')) || !existsSync(join(options.packageRoot, 'dist', 'plugin', 'index.js'))) {
+  if (
+    !existsSync(join(options.packageRoot, 'dist', 'host', 'cli', 'main.js')) ||
+    !existsSync(join(options.packageRoot, 'dist', 'plugin', 'index.js'))
+  ) {
     throw new Error('The build is missing: run `npm run build` first.');
   }
   mkdirSync(dirname(options.db), { recursive: true });
@@ -96,10 +101,21 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
   if (options.pluginConfig) {
     const configFile = join(dirname(options.db), 'plugin-config.json');
     writeFileSync(configFile, JSON.stringify(options.pluginConfig));
-    await runToEnd(spawn(process.execPath, [cli, '--db', options.db, 'plugin', 'install', options.packageRoot, '--config', configFile], { env, stdio: ['ignore', 'pipe', 'pipe'] }), 'plugin install');
+    await runToEnd(
+      spawn(
+        process.execPath,
+        [cli, '--db', options.db, 'plugin', 'install', options.packageRoot, '--config', configFile],
+        { env, stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
+      'plugin install',
+    );
   }
 
-  const child = spawn(process.execPath, [cli, '--db', options.db, 'start', '--port', String(options.port), '--host', '127.0.0.1'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [cli, '--db', options.db, 'start', '--port', String(options.port), '--host', '127.0.0.1'],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   if (options.logFile) {
     const log = createWriteStream(options.logFile, { flags: 'a' });
     child.stdout?.pipe(log);
@@ -125,7 +141,10 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (exited !== undefined) throw new Error(`The host exited during start-up (exit ${exited})${options.logFile ? `; see ${options.logFile}` : ''}.`);
+    if (exited !== undefined)
+      throw new Error(
+        `The host exited during start-up (exit ${exited})${options.logFile ? `; see ${options.logFile}` : ''}.`,
+      );
     try {
       // Listening comes before the plugins are activated: wait for the plugin's screen (a sign-in redirect, not 404).
       const response = await fetch(`${url}/plugins/oauth2-mail/accounts`, { redirect: 'manual' });
@@ -135,7 +154,9 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`The host did not answer on ${url} within 60 s${options.logFile ? `; see ${options.logFile}` : ''}.`);
+      throw new Error(
+        `The host did not answer on ${url} within 60 s${options.logFile ? `; see ${options.logFile}` : ''}.`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 150));
   }

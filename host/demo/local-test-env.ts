@@ -21,6 +21,7 @@ export function loadLocalTestEnv(from: string = __dirname): LocalTestEnv {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain-JS fixture outside the compiled tree
       return require(candidate) as LocalTestEnv;
     }
-    if (dirname(dir) === dir) throw new Error('fixtures/test-env was not found: run the demo from a checkout of the oauth2-mail repository.');
+    if (dirname(dir) === dir)
+      throw new Error('fixtures/test-env was not found: run the demo from a checkout of the oauth2-mail repository.');
   }
 }

@@ -47,10 +47,12 @@ export function renderLayout(input: LayoutInput): string {
 <body>
 <header><strong><a href="/">Helpdesk</a></strong>
 <nav>${menu.map((entry) => html`<a href="${entry.href}">${entry.title}</a>`)}</nav>
-${input.user
+${
+  input.user
     ? html`<span class="muted">${input.user.email} (${input.user.role})</span>
 <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${input.csrfToken ?? ''}"><button type="submit">Sign out</button></form>`
-    : ''}
+    : ''
+}
 </header>
 ${banners.map((banner) => html`<div class="banner ${banner.severity}" role="${banner.severity === 'error' ? 'alert' : 'status'}"><strong>${banner.title}</strong> ${banner.message}${banner.occurrences > 1 ? html` <span class="muted">(${banner.occurrences} times)</span>` : ''}${banner.path ? html` <a href="${banner.path}">Fix</a>` : ''}</div>`)}
 <main>

@@ -15,7 +15,9 @@ const LOGIN_CSRF_COOKIE = 'login_csrf';
 
 /** A local path to go to after sign-in, never another site. */
 function safeNext(value: unknown): string | undefined {
-  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : undefined;
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\')
+    ? value
+    : undefined;
 }
 
 function field(body: unknown, name: string): string {
@@ -32,9 +34,16 @@ function field(body: unknown, name: string): string {
 export function registerLoginRoutes(app: FastifyInstance, ctx: WebContext): void {
   const cookieOptions = { httpOnly: true, sameSite: 'Lax' as const, secure: ctx.secureCookies };
 
-  const sendForm = async (request: FastifyRequest, reply: FastifyReply, options: { readonly next?: string; readonly email?: string; readonly error?: string; readonly status?: number }) => {
+  const sendForm = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    options: { readonly next?: string; readonly email?: string; readonly error?: string; readonly status?: number },
+  ) => {
     const token = randomToken();
-    void reply.header('set-cookie', serializeCookie(LOGIN_CSRF_COOKIE, token, { ...cookieOptions, path: '/login', maxAge: 3600 }));
+    void reply.header(
+      'set-cookie',
+      serializeCookie(LOGIN_CSRF_COOKIE, token, { ...cookieOptions, path: '/login', maxAge: 3600 }),
+    );
     return ctx.sendPage(request, reply, {
       title: 'Sign in',
       status: options.status,
@@ -56,7 +65,11 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: WebContext): void
   });
 
   app.post('/login', async (request, reply) => {
-    if (!safeEqual(submittedCsrf(request), request.hostCookies[LOGIN_CSRF_COOKIE])) throw new PluginError('ERR_CSRF', 'The sign-in form was stale or did not come from this site; reload it and try again.');
+    if (!safeEqual(submittedCsrf(request), request.hostCookies[LOGIN_CSRF_COOKIE]))
+      throw new PluginError(
+        'ERR_CSRF',
+        'The sign-in form was stale or did not come from this site; reload it and try again.',
+      );
     const email = field(request.body, 'email');
     const next = safeNext(field(request.body, 'next'));
     const user = await ctx.users.authenticate(email, field(request.body, 'password'));
@@ -65,8 +78,14 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: WebContext): void
       return sendForm(request, reply, { next, email, error: 'Wrong email or password.', status: 401 });
     }
     const { token } = await ctx.sessions.create(user.id);
-    void reply.header('set-cookie', serializeCookie(LOGIN_CSRF_COOKIE, '', { ...cookieOptions, path: '/login', maxAge: 0 }));
-    void reply.header('set-cookie', serializeCookie(SESSION_COOKIE, token, { ...cookieOptions, path: '/', maxAge: SESSION_TTL_MS / 1000 }));
+    void reply.header(
+      'set-cookie',
+      serializeCookie(LOGIN_CSRF_COOKIE, '', { ...cookieOptions, path: '/login', maxAge: 0 }),
+    );
+    void reply.header(
+      'set-cookie',
+      serializeCookie(SESSION_COOKIE, token, { ...cookieOptions, path: '/', maxAge: SESSION_TTL_MS / 1000 }),
+    );
     ctx.logger.info({ userId: user.id }, 'signed in');
     return reply.redirect(next ?? (user.role === 'admin' ? '/' : '/tickets'), 303);
   });

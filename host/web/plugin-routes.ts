@@ -38,12 +38,25 @@ export function resolvePluginLocation(pluginId: string, location: string): strin
   throw new PluginError('ERR_INTERNAL', `${pluginId} answered with an unusable redirect location`);
 }
 
-async function send(ctx: WebContext, request: FastifyRequest, reply: FastifyReply, pluginId: string, response: HostResponse): Promise<FastifyReply> {
+async function send(
+  ctx: WebContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  pluginId: string,
+  response: HostResponse,
+): Promise<FastifyReply> {
   switch (response.kind) {
     case 'page':
-      return ctx.sendPage(request, reply, { title: response.title, body: trustedHtml(response.html), status: response.status });
+      return ctx.sendPage(request, reply, {
+        title: response.title,
+        body: trustedHtml(response.html),
+        status: response.status,
+      });
     case 'json':
-      return reply.code(response.status ?? 200).header('cache-control', 'no-store').send(response.body ?? null);
+      return reply
+        .code(response.status ?? 200)
+        .header('cache-control', 'no-store')
+        .send(response.body ?? null);
     case 'redirect':
       return reply.redirect(resolvePluginLocation(pluginId, response.location), 303);
     default:
@@ -62,13 +75,22 @@ export function registerPluginRoutes(app: FastifyInstance, ctx: WebContext): voi
     const method = request.method === 'POST' ? 'POST' : 'GET';
     const match = ctx.registry.matchRoute(params.pluginId, method, `/${params['*']}`);
     if (!match) throw new PluginError('ERR_NOT_FOUND', 'There is no such page.');
-    let hostRequest: HostRequest = { method, params: match.params, query: firstValues(request.query), form: method === 'POST' ? firstValues(request.body) : {} };
+    let hostRequest: HostRequest = {
+      method,
+      params: match.params,
+      query: firstValues(request.query),
+      form: method === 'POST' ? firstValues(request.body) : {},
+    };
     if (match.route.auth === 'admin') {
       const session = requireAdmin(request, reply);
       if (!session) return reply;
       if (method === 'POST') checkCsrf(request, session);
       delete (hostRequest.form as Record<string, string>)._csrf;
-      hostRequest = { ...hostRequest, actor: { id: session.user.id, name: session.user.email, isAdmin: true }, csrfToken: session.csrfToken };
+      hostRequest = {
+        ...hostRequest,
+        actor: { id: session.user.id, name: session.user.email, isAdmin: true },
+        csrfToken: session.csrfToken,
+      };
     } else if (request.hostSession?.user.role === 'admin') {
       // The OAuth callback is bound to the admin who clicked Connect: tell the plugin who is signed in, when anyone is.
       const user = request.hostSession.user;

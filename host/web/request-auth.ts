@@ -62,7 +62,8 @@ export function requireUser(request: FastifyRequest, reply: FastifyReply): Sessi
  */
 export function requireAdmin(request: FastifyRequest, reply: FastifyReply): Session | null {
   const session = requireUser(request, reply);
-  if (session && session.user.role !== 'admin') throw new PluginError('ERR_FORBIDDEN', 'This page is for administrators.');
+  if (session && session.user.role !== 'admin')
+    throw new PluginError('ERR_FORBIDDEN', 'This page is for administrators.');
   return session;
 }
 

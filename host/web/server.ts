@@ -25,21 +25,41 @@ export async function buildWebServer(deps: WebDependencies): Promise<FastifyInst
   app.decorateRequest('hostSession', null);
   app.decorateRequest('hostCookies', null as unknown as Record<string, string>); // set per request by loadSession
   app.addHook('onRequest', async (_request, reply) => {
-    void reply.headers({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer', 'content-security-policy': "frame-ancestors 'none'" });
+    void reply.headers({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+      'content-security-policy': "frame-ancestors 'none'",
+    });
   });
   app.addHook('onRequest', loadSession(deps.sessions));
   app.addHook('onResponse', async (request, reply) => {
     if (request.url === '/healthz') return;
-    deps.logger.info({ method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    deps.logger.info(
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
   });
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const pluginError = isPluginError(error) ? error : null;
-    const clientStatus = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : undefined;
+    const clientStatus =
+      typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500
+        ? error.statusCode
+        : undefined;
     const status = pluginError ? httpStatusOf(pluginError.code) : (clientStatus ?? 500);
     const code = pluginError?.code ?? (status < 500 ? 'ERR_INPUT_INVALID' : 'ERR_INTERNAL');
     const message = pluginError ? pluginError.message : status < 500 ? error.message : ERROR_CODES.ERR_INTERNAL.message;
-    if (status >= 500) deps.logger.error({ path: request.url.split('?')[0], code, error: { name: error.name, message: error.message } }, 'request failed');
+    if (status >= 500)
+      deps.logger.error(
+        { path: request.url.split('?')[0], code, error: { name: error.name, message: error.message } },
+        'request failed',
+      );
     if (wantsJson(request)) return reply.code(status).send({ error: { code, message } });
     return ctx.sendPage(request, reply, {
       title: status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Something went wrong',
@@ -48,8 +68,13 @@ export async function buildWebServer(deps: WebDependencies): Promise<FastifyInst
     });
   });
   app.setNotFoundHandler(async (request, reply) => {
-    if (wantsJson(request)) return reply.code(404).send({ error: { code: 'ERR_NOT_FOUND', message: 'There is no such page.' } });
-    return ctx.sendPage(request, reply, { title: 'Not found', status: 404, body: html`<p>There is no such page.</p><p><a href="/">Back</a></p>` });
+    if (wantsJson(request))
+      return reply.code(404).send({ error: { code: 'ERR_NOT_FOUND', message: 'There is no such page.' } });
+    return ctx.sendPage(request, reply, {
+      title: 'Not found',
+      status: 404,
+      body: html`<p>There is no such page.</p><p><a href="/">Back</a></p>`,
+    });
   });
 
   app.get('/healthz', async () => ({ ok: true }));

@@ -27,7 +27,11 @@ export interface WebDependencies {
 /** The web routes' shared context. */
 export interface WebContext extends WebDependencies {
   /** Sends a full page in the admin shell (menu and, for admins, notification banners). */
-  sendPage(request: FastifyRequest, reply: FastifyReply, page: { readonly title: string; readonly body: SafeHtml; readonly status?: number }): Promise<FastifyReply>;
+  sendPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    page: { readonly title: string; readonly body: SafeHtml; readonly status?: number },
+  ): Promise<FastifyReply>;
 }
 
 /**
@@ -41,7 +45,8 @@ export function createWebContext(deps: WebDependencies): WebContext {
     const menu: MenuEntry[] = [{ title: 'Tickets', href: '/tickets' }];
     if (session.user.role === 'admin') {
       menu.unshift({ title: 'Overview', href: '/' });
-      for (const { pluginId, screen } of deps.registry.adminScreens()) menu.push({ title: screen.title, href: `${pluginMountPath(pluginId)}${screen.path}` });
+      for (const { pluginId, screen } of deps.registry.adminScreens())
+        menu.push({ title: screen.title, href: `${pluginMountPath(pluginId)}${screen.path}` });
     }
     return menu;
   };
@@ -50,8 +55,19 @@ export function createWebContext(deps: WebDependencies): WebContext {
     async sendPage(request, reply, page) {
       const session = request.hostSession ?? null;
       const banners = session?.user.role === 'admin' ? await deps.notifications.listOpen() : [];
-      const document = renderLayout({ title: page.title, body: page.body, user: session?.user, csrfToken: session?.csrfToken, menu: menuFor(request), banners });
-      return reply.code(page.status ?? 200).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(document);
+      const document = renderLayout({
+        title: page.title,
+        body: page.body,
+        user: session?.user,
+        csrfToken: session?.csrfToken,
+        menu: menuFor(request),
+        banners,
+      });
+      return reply
+        .code(page.status ?? 200)
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .send(document);
     },
   };
 }

@@ -9,27 +9,67 @@ const MAILBOX = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+$/;
 const CONTROL = /[\x00-\x1f\x7f]/;
 
 const integer = (min: number, max: number, message: string) =>
-  z.preprocess((value) => {
-    const blank = blankToUndefined(value);
-    return typeof blank === 'string' && /^\s*\d+\s*$/.test(blank) ? Number(blank) : blank;
-  }, z.number({ error: message }).int(message).min(min, message).max(max, message).optional());
+  z.preprocess(
+    (value) => {
+      const blank = blankToUndefined(value);
+      return typeof blank === 'string' && /^\s*\d+\s*$/.test(blank) ? Number(blank) : blank;
+    },
+    z.number({ error: message }).int(message).min(min, message).max(max, message).optional(),
+  );
 
 /** The raw account fields. Defaults that depend on the app (host, port, TLS) are filled in by the account service. */
 export const AccountFields = z.object({
-  appId: z.preprocess((value) => (typeof value === 'number' ? String(value) : blankToUndefined(value)), z.string({ error: 'is required' }).trim().min(1, 'is required').max(64)),
-  mailbox: z.preprocess(blankToUndefined, z.string({ error: 'is required' }).trim().max(320, 'must be at most 320 characters').regex(MAILBOX, 'must be a mail address such as support@example.com')),
+  appId: z.preprocess(
+    (value) => (typeof value === 'number' ? String(value) : blankToUndefined(value)),
+    z.string({ error: 'is required' }).trim().min(1, 'is required').max(64),
+  ),
+  mailbox: z.preprocess(
+    blankToUndefined,
+    z
+      .string({ error: 'is required' })
+      .trim()
+      .max(320, 'must be at most 320 characters')
+      .regex(MAILBOX, 'must be a mail address such as support@example.com'),
+  ),
   protocol: z.preprocess(blankToUndefined, z.enum(['imap'], { error: 'must be imap' }).default('imap')),
-  host: z.preprocess(blankToUndefined, z.string().trim().toLowerCase().refine((host) => HOSTNAME.test(host) || IPV4.test(host), 'must be a host name or an IPv4 address').optional()),
+  host: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((host) => HOSTNAME.test(host) || IPV4.test(host), 'must be a host name or an IPv4 address')
+      .optional(),
+  ),
   port: integer(1, 65535, 'must be a port number between 1 and 65535'),
-  tls: z.preprocess(blankToUndefined, z.enum(['implicit', 'starttls', 'none'], { error: 'must be implicit, starttls or none' }).optional()),
-  folder: z.preprocess(blankToUndefined, z.string().trim().min(1).max(255, 'must be at most 255 characters').refine((folder) => !CONTROL.test(folder), 'must not contain control characters').default('INBOX')),
-  initialSync: z.preprocess(blankToUndefined, z.enum(['unseen', 'all', 'new_only'], { error: 'must be unseen, all or new_only' }).default('unseen')),
+  tls: z.preprocess(
+    blankToUndefined,
+    z.enum(['implicit', 'starttls', 'none'], { error: 'must be implicit, starttls or none' }).optional(),
+  ),
+  folder: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .min(1)
+      .max(255, 'must be at most 255 characters')
+      .refine((folder) => !CONTROL.test(folder), 'must not contain control characters')
+      .default('INBOX'),
+  ),
+  initialSync: z.preprocess(
+    blankToUndefined,
+    z.enum(['unseen', 'all', 'new_only'], { error: 'must be unseen, all or new_only' }).default('unseen'),
+  ),
   postFetch: z.preprocess(
     blankToUndefined,
     z
       .string()
       .trim()
-      .refine((action) => ['mark_seen', 'keep', 'delete'].includes(action) || (/^move:.{1,255}$/.test(action) && !CONTROL.test(action)), 'must be mark_seen, keep, delete or move:FOLDER')
+      .refine(
+        (action) =>
+          ['mark_seen', 'keep', 'delete'].includes(action) || (/^move:.{1,255}$/.test(action) && !CONTROL.test(action)),
+        'must be mark_seen, keep, delete or move:FOLDER',
+      )
       .default('mark_seen'),
   ),
   pollIntervalSeconds: integer(10, 86_400, 'must be a number of seconds between 10 and 86400'),

@@ -4,7 +4,13 @@
  */
 import type { z } from 'zod';
 import { PluginError, toPluginError } from '../errors';
-import type { AccountRepository, MailAccount, MailAccountInput, PostFetchAction, TlsMode } from '../ports/account-repository';
+import type {
+  AccountRepository,
+  MailAccount,
+  MailAccountInput,
+  PostFetchAction,
+  TlsMode,
+} from '../ports/account-repository';
 import type { AppRepository } from '../ports/app-repository';
 import type { Clock } from '../ports/clock';
 import type { EventLog, EventType } from '../ports/event-log';
@@ -95,17 +101,29 @@ export class AccountService {
     if (!parsed.success) throw inputError('mail account', parsed.error.issues);
     const input = parsed.data;
     const problems: z.core.$ZodIssue[] = [];
-    const problem = (field: string, message: string) => problems.push({ code: 'custom', path: [field], message, input: undefined } as z.core.$ZodIssue);
+    const problem = (field: string, message: string) =>
+      problems.push({ code: 'custom', path: [field], message, input: undefined } as z.core.$ZodIssue);
 
     const app = await this.deps.apps.find(input.appId);
-    if (!app) throw inputError('mail account', [{ code: 'custom', path: ['appId'], message: `no app registration has the id ${input.appId}`, input: undefined } as z.core.$ZodIssue]);
+    if (!app)
+      throw inputError('mail account', [
+        {
+          code: 'custom',
+          path: ['appId'],
+          message: `no app registration has the id ${input.appId}`,
+          input: undefined,
+        } as z.core.$ZodIssue,
+      ]);
     const preset = input.host === undefined ? providerFor(app.provider).defaultServer(app, input.protocol) : null;
     const host = input.host ?? preset?.host;
     const tls: TlsMode = input.tls ?? preset?.tls ?? 'implicit';
     const port = input.port ?? preset?.port ?? (tls === 'implicit' ? 993 : 143);
     if (!host) problem('host', `is required: the ${app.provider} provider has no default mail server`);
     if (tls === 'none' && host && !(this.deps.allowInsecureLoopback && isLoopbackHost(host))) {
-      problem('tls', 'none (cleartext) is only allowed to 127.0.0.1 / localhost with the plugin config allowInsecureLoopback; use implicit or starttls');
+      problem(
+        'tls',
+        'none (cleartext) is only allowed to 127.0.0.1 / localhost with the plugin config allowInsecureLoopback; use implicit or starttls',
+      );
     }
     if (problems.length > 0) throw inputError('mail account', problems);
     return {
@@ -128,7 +146,12 @@ export class AccountService {
   async create(raw: unknown, actorId: string | null): Promise<MailAccount> {
     const input = await this.validate(raw);
     const account = await this.deps.accounts.create(input);
-    await this.record('account_created', account, actorId, `Mail account ${account.mailbox} created (${account.host}:${account.port}, ${account.tls}).`);
+    await this.record(
+      'account_created',
+      account,
+      actorId,
+      `Mail account ${account.mailbox} created (${account.host}:${account.port}, ${account.tls}).`,
+    );
     return account;
   }
 
@@ -140,7 +163,8 @@ export class AccountService {
   async update(id: string, raw: unknown, actorId: string | null): Promise<MailAccount> {
     const before = await this.get(id);
     const input = await this.validate(raw);
-    const identityChanged = before.mailbox.toLowerCase() !== input.mailbox.toLowerCase() || before.appId !== input.appId;
+    const identityChanged =
+      before.mailbox.toLowerCase() !== input.mailbox.toLowerCase() || before.appId !== input.appId;
     const account = await this.deps.accounts.update(id, input);
     await this.record('account_updated', account, actorId, `Mail account ${account.mailbox} updated.`);
     if (identityChanged && before.status !== 'not_connected') {
@@ -169,7 +193,10 @@ export class AccountService {
       try {
         await this.deps.disconnect.disconnect(id, actorId);
       } catch (error) {
-        this.deps.logger.warn('oauth2-mail: disconnect before removal failed; removing anyway', { accountId: id, code: toPluginError(error).code });
+        this.deps.logger.warn('oauth2-mail: disconnect before removal failed; removing anyway', {
+          accountId: id,
+          code: toPluginError(error).code,
+        });
       }
     }
     await this.deps.accounts.remove(id);
@@ -187,6 +214,14 @@ export class AccountService {
   }
 
   private async record(type: EventType, account: MailAccount, actorId: string | null, message: string): Promise<void> {
-    await this.deps.events.record({ at: this.deps.clock.now(), type, accountId: account.id, appId: account.appId, actorId, code: null, message });
+    await this.deps.events.record({
+      at: this.deps.clock.now(),
+      type,
+      accountId: account.id,
+      appId: account.appId,
+      actorId,
+      code: null,
+      message,
+    });
   }
 }

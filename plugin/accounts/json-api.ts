@@ -36,7 +36,18 @@ const HTTP_STATUS: Partial<Record<PluginErrorCode, number>> = {
 export function errorResponse(thrown: unknown): HostResponse {
   const error = toPluginError(thrown);
   const message = error.code === 'ERR_INTERNAL' ? ERROR_CODES.ERR_INTERNAL.message : error.message;
-  return { kind: 'json', status: HTTP_STATUS[error.code] ?? (error.code === 'ERR_INTERNAL' ? 500 : 400), body: { error: { code: error.code, message, fix: ERROR_CODES[error.code].fix, details: error.code === 'ERR_INTERNAL' ? {} : error.details } } };
+  return {
+    kind: 'json',
+    status: HTTP_STATUS[error.code] ?? (error.code === 'ERR_INTERNAL' ? 500 : 400),
+    body: {
+      error: {
+        code: error.code,
+        message,
+        fix: ERROR_CODES[error.code].fix,
+        details: error.code === 'ERR_INTERNAL' ? {} : error.details,
+      },
+    },
+  };
 }
 
 function actorOf(request: HostRequest): Actor {
@@ -52,12 +63,20 @@ function ok(body: unknown, status = 200): HostResponse {
  * The API's routes.
  * @param services - the app and account services
  */
-export function jsonApiRoutes(services: { readonly apps: AppService; readonly accounts: AccountService }): RouteDefinition[] {
+export function jsonApiRoutes(services: {
+  readonly apps: AppService;
+  readonly accounts: AccountService;
+}): RouteDefinition[] {
   const { apps, accounts } = services;
   const handlers: Record<RouteId, (request: HostRequest, actor: Actor) => Promise<HostResponse>> = {
     'oauth2-mail.api.apps': async () => ok({ apps: await apps.list() }),
-    'oauth2-mail.api.apps.create': async (request, actor) => ok({ app: await apps.create(request.form, actor.id) }, 201),
-    'oauth2-mail.api.app': async (request) => ok({ app: await apps.get(request.params.id!), accounts: (await accounts.list({ appId: request.params.id! })).map(summarizeAccount) }),
+    'oauth2-mail.api.apps.create': async (request, actor) =>
+      ok({ app: await apps.create(request.form, actor.id) }, 201),
+    'oauth2-mail.api.app': async (request) =>
+      ok({
+        app: await apps.get(request.params.id!),
+        accounts: (await accounts.list({ appId: request.params.id! })).map(summarizeAccount),
+      }),
     'oauth2-mail.api.app.action': async (request, actor) => {
       const id = request.params.id!;
       switch (request.params.action) {
@@ -70,9 +89,16 @@ export function jsonApiRoutes(services: { readonly apps: AppService; readonly ac
           return errorResponse(new PluginError('ERR_NOT_FOUND', `Unknown action "${request.params.action}".`));
       }
     },
-    'oauth2-mail.api.accounts': async (request) => ok({ accounts: (await accounts.list(request.query.appId ? { appId: request.query.appId } : undefined)).map(summarizeAccount) }),
-    'oauth2-mail.api.accounts.create': async (request, actor) => ok({ account: summarizeAccount(await accounts.create(request.form, actor.id)) }, 201),
-    'oauth2-mail.api.account': async (request) => ok({ account: summarizeAccount(await accounts.get(request.params.id!)) }),
+    'oauth2-mail.api.accounts': async (request) =>
+      ok({
+        accounts: (await accounts.list(request.query.appId ? { appId: request.query.appId } : undefined)).map(
+          summarizeAccount,
+        ),
+      }),
+    'oauth2-mail.api.accounts.create': async (request, actor) =>
+      ok({ account: summarizeAccount(await accounts.create(request.form, actor.id)) }, 201),
+    'oauth2-mail.api.account': async (request) =>
+      ok({ account: summarizeAccount(await accounts.get(request.params.id!)) }),
     'oauth2-mail.api.account.action': async (request, actor) => {
       const id = request.params.id!;
       switch (request.params.action) {

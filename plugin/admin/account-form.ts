@@ -13,7 +13,21 @@ import { checkboxField, csrfField, formErrorsNotice, inputField, selectField } f
 import { html, type SafeHtml } from '../../lib/html';
 
 /** The form's field names. */
-export const ACCOUNT_FORM_FIELDS = ['appId', 'mailbox', 'protocol', 'host', 'port', 'tls', 'folder', 'initialSync', 'postFetchAction', 'postFetchFolder', 'pollIntervalSeconds', 'sharedViaDelegate', 'enabled'] as const;
+export const ACCOUNT_FORM_FIELDS = [
+  'appId',
+  'mailbox',
+  'protocol',
+  'host',
+  'port',
+  'tls',
+  'folder',
+  'initialSync',
+  'postFetchAction',
+  'postFetchFolder',
+  'pollIntervalSeconds',
+  'sharedViaDelegate',
+  'enabled',
+] as const;
 
 /** Service fields entered under another form field name. */
 export const ACCOUNT_FIELD_ALIASES: Readonly<Record<string, string>> = { postFetch: 'postFetchAction' };
@@ -98,7 +112,10 @@ function serverHint(apps: readonly AppRegistration[]): string {
 /** The form page body. */
 export function accountFormBody(input: AccountFormInput): SafeHtml {
   const { values, errors, paths, apps } = input;
-  const action = input.mode === 'edit' && input.account ? paths.to(ROUTE_PATHS.account(input.account.id)) : paths.to(ROUTE_PATHS.accounts);
+  const action =
+    input.mode === 'edit' && input.account
+      ? paths.to(ROUTE_PATHS.account(input.account.id))
+      : paths.to(ROUTE_PATHS.accounts);
   if (apps.length === 0) {
     return html`<p id="no-apps">A mail account signs in through an app registration, and there is none yet.</p><p><a class="button primary" href="${paths.to(ROUTE_PATHS.appNew)}">Add an app registration first</a></p>`;
   }
@@ -115,15 +132,57 @@ ${checkboxField({ name: 'sharedViaDelegate', label: 'Shared mailbox via a delega
 ${selectField({ name: 'protocol', label: 'Protocol', value: values.protocol || 'imap', errors, options: [{ value: 'imap', label: 'IMAP' }] })}
 ${inputField({ name: 'host', label: 'Server', value: values.host, errors, placeholder: 'outlook.office365.com', hint: serverHint(apps) })}
 ${inputField({ name: 'port', label: 'Port', type: 'number', value: values.port, errors, min: 1, max: 65535, placeholder: '993', hint: 'Empty = 993 with TLS, 143 with STARTTLS.' })}
-${selectField({ name: 'tls', label: 'Encryption', value: values.tls, errors, options: [{ value: '', label: 'Provider default (TLS)' }, { value: 'implicit', label: 'TLS (port 993)' }, { value: 'starttls', label: 'STARTTLS (port 143)' }, { value: 'none', label: 'None: only 127.0.0.1 in a test or demo set-up' }], hint: 'Certificates are always verified.' })}
+${selectField({
+  name: 'tls',
+  label: 'Encryption',
+  value: values.tls,
+  errors,
+  options: [
+    { value: '', label: 'Provider default (TLS)' },
+    { value: 'implicit', label: 'TLS (port 993)' },
+    { value: 'starttls', label: 'STARTTLS (port 143)' },
+    { value: 'none', label: 'None: only 127.0.0.1 in a test or demo set-up' },
+  ],
+  hint: 'Certificates are always verified.',
+})}
 </fieldset>
 <fieldset><legend>Fetching</legend>
 ${inputField({ name: 'folder', label: 'Folder', value: values.folder, errors, placeholder: 'INBOX', hint: 'Empty = INBOX. "Test connection" lists the folders.' })}
-${selectField({ name: 'initialSync', label: 'First fetch', value: values.initialSync || 'unseen', errors, options: [{ value: 'unseen', label: 'Unread messages already in the folder, then new ones' }, { value: 'all', label: 'All messages already in the folder, then new ones' }, { value: 'new_only', label: 'Only messages arriving from now on' }] })}
-${selectField({ name: 'postFetchAction', label: 'After a message became a ticket', value: values.postFetchAction || 'mark_seen', errors, options: [{ value: 'mark_seen', label: 'Mark it as read' }, { value: 'keep', label: 'Leave it as it is' }, { value: 'move', label: 'Move it to the folder below' }, { value: 'delete', label: 'Delete it' }] })}
+${selectField({
+  name: 'initialSync',
+  label: 'First fetch',
+  value: values.initialSync || 'unseen',
+  errors,
+  options: [
+    { value: 'unseen', label: 'Unread messages already in the folder, then new ones' },
+    { value: 'all', label: 'All messages already in the folder, then new ones' },
+    { value: 'new_only', label: 'Only messages arriving from now on' },
+  ],
+})}
+${selectField({
+  name: 'postFetchAction',
+  label: 'After a message became a ticket',
+  value: values.postFetchAction || 'mark_seen',
+  errors,
+  options: [
+    { value: 'mark_seen', label: 'Mark it as read' },
+    { value: 'keep', label: 'Leave it as it is' },
+    { value: 'move', label: 'Move it to the folder below' },
+    { value: 'delete', label: 'Delete it' },
+  ],
+})}
 ${inputField({ name: 'postFetchFolder', label: 'Move to folder', value: values.postFetchFolder, errors, placeholder: 'Archive', hint: 'Only for "Move it".' })}
 ${inputField({ name: 'pollIntervalSeconds', label: 'Check every (seconds)', type: 'number', value: values.pollIntervalSeconds ?? (input.mode === 'create' ? DEFAULT_FORM_INTERVAL : ''), errors, min: 10, max: 86400 })}
-${selectField({ name: 'enabled', label: 'Fetching', value: values.enabled || 'true', errors, options: [{ value: 'true', label: 'Enabled' }, { value: 'false', label: 'Disabled (kept, not fetched)' }] })}
+${selectField({
+  name: 'enabled',
+  label: 'Fetching',
+  value: values.enabled || 'true',
+  errors,
+  options: [
+    { value: 'true', label: 'Enabled' },
+    { value: 'false', label: 'Disabled (kept, not fetched)' },
+  ],
+})}
 </fieldset>
 <p class="actions"><button type="submit" class="primary">${input.mode === 'edit' ? 'Save changes' : 'Save mail account'}</button> <a href="${input.account ? paths.to(ROUTE_PATHS.account(input.account.id)) : paths.to(ROUTE_PATHS.accounts)}">Cancel</a></p>
 </form>`;

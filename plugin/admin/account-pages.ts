@@ -17,7 +17,9 @@ import type { Notice } from './notices';
 import { displayedStatus, statusBadge } from './status-badge';
 
 /** The error-table row of an account's status code, when it has a known one. */
-function problemOf(account: MailAccount): { readonly code: PluginErrorCode; readonly message: string; readonly fix: string } | null {
+function problemOf(
+  account: MailAccount,
+): { readonly code: PluginErrorCode; readonly message: string; readonly fix: string } | null {
   const code = account.statusCode;
   if (!code || !Object.prototype.hasOwnProperty.call(ERROR_CODES, code)) return null;
   const info = ERROR_CODES[code as PluginErrorCode];
@@ -33,7 +35,8 @@ function hasBeenConnected(account: MailAccount): boolean {
 export function identityLine(account: MailAccount): SafeHtml {
   const who = account.authorizedIdentity;
   if (!who || account.status === 'not_connected') return html``;
-  if (who.trim().toLowerCase() === account.mailbox.trim().toLowerCase()) return html`<span class="identity">signed in as ${who}</span>`;
+  if (who.trim().toLowerCase() === account.mailbox.trim().toLowerCase())
+    return html`<span class="identity">signed in as ${who}</span>`;
   return html`<span class="identity delegate">signed in as <strong>${who}</strong> for mailbox <strong>${account.mailbox}</strong></span>`;
 }
 
@@ -41,7 +44,8 @@ export function identityLine(account: MailAccount): SafeHtml {
 function statusText(account: MailAccount, compact: boolean): SafeHtml {
   const problem = problemOf(account);
   if (!problem) {
-    if (account.status === 'not_connected') return html`<span class="muted">Not connected yet: click Connect and sign in${account.sharedViaDelegate ? ' as a user with full access to this mailbox' : ' as the mailbox'}.</span>`;
+    if (account.status === 'not_connected')
+      return html`<span class="muted">Not connected yet: click Connect and sign in${account.sharedViaDelegate ? ' as a user with full access to this mailbox' : ' as the mailbox'}.</span>`;
     return account.statusDetail && account.status !== 'connected' ? html`<span>${account.statusDetail}</span>` : html``;
   }
   return html`<div class="problem" data-code="${problem.code}"><strong>${problem.message}</strong>${account.statusDetail && account.statusDetail !== problem.message ? html`<br><span class="detail">${compact && account.statusDetail.length > 240 ? `${account.statusDetail.slice(0, 240)}…` : account.statusDetail}</span>` : ''}<br><span class="fix">What to do: ${problem.fix}</span></div>`;
@@ -49,8 +53,13 @@ function statusText(account: MailAccount, compact: boolean): SafeHtml {
 
 function connectButton(account: MailAccount, paths: AdminPaths, csrfToken: string | undefined): SafeHtml {
   const reauth = hasBeenConnected(account);
-  const needsIt = account.status === 'needs_reauth' || account.status === 'not_connected' || account.status === 'app_error';
-  return postButton(paths.to(ROUTE_PATHS.accountAction(account.id, 'connect')), reauth ? 'Re-authorize' : 'Connect', { csrfToken, kind: needsIt ? 'primary' : '', id: `connect-${account.id}` });
+  const needsIt =
+    account.status === 'needs_reauth' || account.status === 'not_connected' || account.status === 'app_error';
+  return postButton(paths.to(ROUTE_PATHS.accountAction(account.id, 'connect')), reauth ? 'Re-authorize' : 'Connect', {
+    csrfToken,
+    kind: needsIt ? 'primary' : '',
+    id: `connect-${account.id}`,
+  });
 }
 
 function noticeBox(notice: Notice | null): SafeHtml {
@@ -74,20 +83,24 @@ export function accountListBody(input: AccountListInput): SafeHtml {
   const appsById = new Map(apps.map((app) => [app.id, app]));
   const counts = new Map<string, number>();
   for (const account of accounts) counts.set(account.appId, (counts.get(account.appId) ?? 0) + 1);
-  const expiring = apps.map((app) => ({ app, note: secretExpiryNote(app, now) })).filter((entry) => entry.note && entry.note.tone !== 'ok');
+  const expiring = apps
+    .map((app) => ({ app, note: secretExpiryNote(app, now) }))
+    .filter((entry) => entry.note && entry.note.tone !== 'ok');
   return html`${noticeBox(input.notice)}
 ${expiring.map(({ app, note }) => html`<div class="notice error secret-expiry">App registration <a href="${paths.to(ROUTE_PATHS.app(app.id))}">${app.name}</a>: ${note!.text}. Every mailbox of this app stops when it lapses.</div>`)}
 <section id="accounts-section"><h2>Mail accounts</h2>
-${accounts.length === 0
+${
+  accounts.length === 0
     ? html`<p id="no-accounts">No mail account yet.${apps.length === 0 ? ' Start with an app registration below, then add the mailbox.' : ''}</p>`
     : html`<table id="account-list"><thead><tr><th>Mailbox</th><th>Status</th><th>Last poll</th><th>Fetched</th><th>Problem and fix</th><th>Actions</th></tr></thead><tbody>
 ${accounts.map((account) => {
-    const app = appsById.get(account.appId);
-    return html`<tr data-account-id="${account.id}" data-status="${displayedStatus(account)}"><td><a class="mailbox" href="${paths.to(ROUTE_PATHS.account(account.id))}">${account.mailbox}</a><br><small class="muted">${app ? app.name : 'missing app registration'} · ${account.host}:${account.port}/${account.folder}</small>${account.authorizedIdentity && account.status !== 'not_connected' ? html`<br><small>${identityLine(account)}</small>` : ''}</td>
+  const app = appsById.get(account.appId);
+  return html`<tr data-account-id="${account.id}" data-status="${displayedStatus(account)}"><td><a class="mailbox" href="${paths.to(ROUTE_PATHS.account(account.id))}">${account.mailbox}</a><br><small class="muted">${app ? app.name : 'missing app registration'} · ${account.host}:${account.port}/${account.folder}</small>${account.authorizedIdentity && account.status !== 'not_connected' ? html`<br><small>${identityLine(account)}</small>` : ''}</td>
 <td>${statusBadge(account)}</td><td>${formatTime(account.lastPollAt, now)}</td><td class="fetched">${account.messagesFetched}</td><td>${statusText(account, true)}</td>
 <td>${connectButton(account, paths, csrfToken)}${account.status !== 'not_connected' && account.enabled ? postButton(paths.to(ROUTE_PATHS.accountAction(account.id, 'fetch')), 'Fetch now', { csrfToken, id: `fetch-${account.id}` }) : ''}</td></tr>`;
-  })}
-</tbody></table>`}
+})}
+</tbody></table>`
+}
 <p class="actions">${apps.length > 0 ? html`<a class="button primary" id="add-account" href="${paths.to(ROUTE_PATHS.accountNew)}">Add mail account</a>` : ''}</p>
 </section>
 ${appListSection(apps, counts, paths, now)}`;
@@ -122,7 +135,12 @@ function postFetchWords(action: string): string {
 export function accountDetailBody(input: AccountDetailInput): SafeHtml {
   const { account, app, paths, csrfToken, now } = input;
   const connected = account.status !== 'not_connected';
-  const initialSync = account.initialSync === 'all' ? 'all messages' : account.initialSync === 'new_only' ? 'only new messages' : 'unread messages';
+  const initialSync =
+    account.initialSync === 'all'
+      ? 'all messages'
+      : account.initialSync === 'new_only'
+        ? 'only new messages'
+        : 'unread messages';
   return html`${noticeBox(input.notice)}
 <section class="box" id="account-status" data-status="${displayedStatus(account)}">
 <p>${statusBadge(account)} ${identityLine(account)}</p>
@@ -149,11 +167,13 @@ ${input.testResult ? testResultBox(input.testResult) : ''}
 <dt>Messages fetched</dt><dd id="messages-fetched">${account.messagesFetched}</dd>
 </dl></section>
 <section id="history"><h2>History</h2>
-${input.events.length === 0
+${
+  input.events.length === 0
     ? html`<p class="muted">Nothing happened yet.</p>`
     : html`<table class="events" id="event-list"><thead><tr><th>When</th><th>What</th><th>Details</th></tr></thead><tbody>
 ${input.events.map((event) => html`<tr data-type="${event.type}"><td>${formatTime(event.at, now)}</td><td>${event.type.replace(/_/g, ' ')}${event.code ? html`<br><code>${event.code}</code>` : ''}</td><td>${event.message}</td></tr>`)}
-</tbody></table>`}
+</tbody></table>`
+}
 </section>
 <details class="box danger-zone"><summary>Delete this mail account</summary>
 <p>Deleting disconnects the mailbox (the tokens are deleted) and removes its settings; tickets already created stay.</p>

@@ -13,9 +13,26 @@ import type { AppService } from '../oauth/app-service';
 import type { AccountPollResult } from '../fetch/account-poll-result';
 import { AdminPaths, ROUTE_PATHS } from './admin-paths';
 import { adminStyle } from './admin-style';
-import { accountFormBody, accountFormValues, accountServiceInput, ACCOUNT_FIELD_ALIASES, ACCOUNT_FORM_FIELDS, submittedAccountValues, type AccountFormValues } from './account-form';
+import {
+  accountFormBody,
+  accountFormValues,
+  accountServiceInput,
+  ACCOUNT_FIELD_ALIASES,
+  ACCOUNT_FORM_FIELDS,
+  submittedAccountValues,
+  type AccountFormValues,
+} from './account-form';
 import { accountDetailBody, accountListBody } from './account-pages';
-import { appFormBody, appFormValues, APP_FORM_FIELDS, providerChoiceBody, providerOf, PROVIDER_LABELS, submittedAppValues, type AppFormValues } from './app-pages';
+import {
+  appFormBody,
+  appFormValues,
+  APP_FORM_FIELDS,
+  providerChoiceBody,
+  providerOf,
+  PROVIDER_LABELS,
+  submittedAppValues,
+  type AppFormValues,
+} from './app-pages';
 import type { ConnectionTester, ConnectionTestResult } from './connection-test';
 import { fieldErrorsOf, type FieldErrors } from './field-errors';
 import { html, type SafeHtml } from '../../lib/html';
@@ -69,15 +86,22 @@ const APP_FIELDS_SHOWN: Readonly<Record<ProviderKind, readonly string[]>> = {
 /** The status of a page showing `error`: our faults are 5xx, everything else is the request's or the provider's. */
 function statusOf(error: PluginError): number {
   switch (error.code) {
-    case 'ERR_INTERNAL': return 500;
-    case 'ERR_DATABASE_UNAVAILABLE': return 503;
-    case 'ERR_NOT_FOUND': return 404;
-    case 'ERR_CONFLICT': return 409;
+    case 'ERR_INTERNAL':
+      return 500;
+    case 'ERR_DATABASE_UNAVAILABLE':
+      return 503;
+    case 'ERR_NOT_FOUND':
+      return 404;
+    case 'ERR_CONFLICT':
+      return 409;
     case 'ERR_PROVIDER_UNAVAILABLE':
     case 'ERR_MAIL_UNAVAILABLE':
-    case 'ERR_MAIL_TLS': return 502;
-    case 'ERR_TIMEOUT': return 504;
-    default: return 400;
+    case 'ERR_MAIL_TLS':
+      return 502;
+    case 'ERR_TIMEOUT':
+      return 504;
+    default:
+      return 400;
   }
 }
 
@@ -85,7 +109,11 @@ function statusOf(error: PluginError): number {
 function errorNotice(prefix: string, thrown: unknown): Notice {
   const error = toPluginError(thrown);
   const detail = error.code === 'ERR_INTERNAL' ? error.info.message : error.message;
-  return { tone: 'error', text: `${prefix}: ${detail}${detail === error.info.message ? '' : ` (${error.info.message})`}`, fix: error.info.fix };
+  return {
+    tone: 'error',
+    text: `${prefix}: ${detail}${detail === error.info.message ? '' : ` (${error.info.message})`}`,
+    fix: error.info.fix,
+  };
 }
 
 /**
@@ -95,50 +123,137 @@ function errorNotice(prefix: string, thrown: unknown): Notice {
 export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
   const paths = new AdminPaths(deps.publicUrl);
 
-  const page = (title: string, body: SafeHtml, status = 200): HostResponse => ({ kind: 'page', status, title, html: html`<div class="o2m">${adminStyle()}${body}</div>`.value });
+  const page = (title: string, body: SafeHtml, status = 200): HostResponse => ({
+    kind: 'page',
+    status,
+    title,
+    html: html`<div class="o2m">${adminStyle()}${body}</div>`.value,
+  });
   const redirect = (routePath: string): HostResponse => ({ kind: 'redirect', location: routePath });
   const actorId = (request: HostRequest): string => {
     if (!request.actor) throw new PluginError('ERR_FORBIDDEN', 'Sign in as an administrator.');
     return request.actor.id;
   };
 
-  const detailPage = async (request: HostRequest, account: MailAccount, extras: { notice?: Notice | null; testResult?: ConnectionTestResult; status?: number } = {}): Promise<HostResponse> => {
-    const [app, events] = await Promise.all([deps.apps.get(account.appId).catch(() => null), deps.events.list({ accountId: account.id, limit: HISTORY_LIMIT })]);
-    const body = accountDetailBody({ account, app, events, paths, csrfToken: request.csrfToken, now: deps.clock.now(), notice: extras.notice ?? readNotice(request.query), testResult: extras.testResult });
+  const detailPage = async (
+    request: HostRequest,
+    account: MailAccount,
+    extras: { notice?: Notice | null; testResult?: ConnectionTestResult; status?: number } = {},
+  ): Promise<HostResponse> => {
+    const [app, events] = await Promise.all([
+      deps.apps.get(account.appId).catch(() => null),
+      deps.events.list({ accountId: account.id, limit: HISTORY_LIMIT }),
+    ]);
+    const body = accountDetailBody({
+      account,
+      app,
+      events,
+      paths,
+      csrfToken: request.csrfToken,
+      now: deps.clock.now(),
+      notice: extras.notice ?? readNotice(request.query),
+      testResult: extras.testResult,
+    });
     return page(`Mail account ${account.mailbox}`, body, extras.status);
   };
 
   /** The account page again, saying why an action failed; re-read, as the failed action may have changed the status. */
-  const actionFailedPage = async (request: HostRequest, accountId: string, what: string, thrown: unknown): Promise<HostResponse> => {
+  const actionFailedPage = async (
+    request: HostRequest,
+    accountId: string,
+    what: string,
+    thrown: unknown,
+  ): Promise<HostResponse> => {
     const error = toPluginError(thrown);
-    return detailPage(request, await deps.accounts.get(accountId), { notice: errorNotice(what, error), status: statusOf(error) });
+    return detailPage(request, await deps.accounts.get(accountId), {
+      notice: errorNotice(what, error),
+      status: statusOf(error),
+    });
   };
 
-  const appForm = async (request: HostRequest, options: { mode: 'create' | 'edit'; provider: ProviderKind; values: AppFormValues; errors: FieldErrors | null; appId?: string; status?: number }): Promise<HostResponse> => {
+  const appForm = async (
+    request: HostRequest,
+    options: {
+      mode: 'create' | 'edit';
+      provider: ProviderKind;
+      values: AppFormValues;
+      errors: FieldErrors | null;
+      appId?: string;
+      status?: number;
+    },
+  ): Promise<HostResponse> => {
     const app = options.appId ? await deps.apps.get(options.appId) : undefined;
     const accountCount = app ? (await deps.accounts.list({ appId: app.id })).length : 0;
-    const body = appFormBody({ mode: options.mode, provider: options.provider, values: options.values, errors: options.errors, csrfToken: request.csrfToken, paths, redirectUri: paths.redirectUri(), app, accountCount, now: deps.clock.now() });
-    const title = options.mode === 'edit' && app ? `App registration ${app.name}` : `New app registration: ${PROVIDER_LABELS[options.provider]}`;
+    const body = appFormBody({
+      mode: options.mode,
+      provider: options.provider,
+      values: options.values,
+      errors: options.errors,
+      csrfToken: request.csrfToken,
+      paths,
+      redirectUri: paths.redirectUri(),
+      app,
+      accountCount,
+      now: deps.clock.now(),
+    });
+    const title =
+      options.mode === 'edit' && app
+        ? `App registration ${app.name}`
+        : `New app registration: ${PROVIDER_LABELS[options.provider]}`;
     return page(title, body, options.status);
   };
 
-  const accountForm = async (request: HostRequest, options: { mode: 'create' | 'edit'; values: AccountFormValues; errors: FieldErrors | null; account?: MailAccount; status?: number }): Promise<HostResponse> => {
+  const accountForm = async (
+    request: HostRequest,
+    options: {
+      mode: 'create' | 'edit';
+      values: AccountFormValues;
+      errors: FieldErrors | null;
+      account?: MailAccount;
+      status?: number;
+    },
+  ): Promise<HostResponse> => {
     const apps = await deps.apps.list();
-    const body = accountFormBody({ mode: options.mode, values: options.values, errors: options.errors, apps, csrfToken: request.csrfToken, paths, account: options.account });
-    return page(options.mode === 'edit' && options.account ? `Edit mail account ${options.account.mailbox}` : 'New mail account', body, options.status);
+    const body = accountFormBody({
+      mode: options.mode,
+      values: options.values,
+      errors: options.errors,
+      apps,
+      csrfToken: request.csrfToken,
+      paths,
+      account: options.account,
+    });
+    return page(
+      options.mode === 'edit' && options.account ? `Edit mail account ${options.account.mailbox}` : 'New mail account',
+      body,
+      options.status,
+    );
   };
 
   /** Validation errors per field; any other error as a form-level message. */
-  const formErrors = (thrown: unknown, fields: readonly string[], aliases: Readonly<Record<string, string>> = {}): { errors: FieldErrors; status: number } => {
+  const formErrors = (
+    thrown: unknown,
+    fields: readonly string[],
+    aliases: Readonly<Record<string, string>> = {},
+  ): { errors: FieldErrors; status: number } => {
     const byField = fieldErrorsOf(thrown, fields, aliases);
     if (byField) return { errors: byField, status: 400 };
     const error = toPluginError(thrown);
-    if (error.code === 'ERR_INTERNAL') deps.logger.error('oauth2-mail admin: saving failed', { code: error.code, error: error.cause instanceof Error ? error.cause.message : undefined });
-    return { errors: { _form: [error.code === 'ERR_INTERNAL' ? error.info.message : error.message] }, status: statusOf(error) };
+    if (error.code === 'ERR_INTERNAL')
+      deps.logger.error('oauth2-mail admin: saving failed', {
+        code: error.code,
+        error: error.cause instanceof Error ? error.cause.message : undefined,
+      });
+    return {
+      errors: { _form: [error.code === 'ERR_INTERNAL' ? error.info.message : error.message] },
+      status: statusOf(error),
+    };
   };
 
   const accountAliases = (values: AccountFormValues): Readonly<Record<string, string>> =>
-    values.postFetchAction === 'move' && (values.postFetchFolder ?? '').trim().length === 0 ? { postFetch: 'postFetchFolder' } : ACCOUNT_FIELD_ALIASES;
+    values.postFetchAction === 'move' && (values.postFetchFolder ?? '').trim().length === 0
+      ? { postFetch: 'postFetchFolder' }
+      : ACCOUNT_FIELD_ALIASES;
 
   const routes: RouteDefinition[] = [
     {
@@ -148,7 +263,17 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       auth: 'admin',
       async handle(request) {
         const [accounts, apps] = await Promise.all([deps.accounts.list(), deps.apps.list()]);
-        return page('Mail accounts (OAuth2)', accountListBody({ accounts, apps, paths, csrfToken: request.csrfToken, now: deps.clock.now(), notice: readNotice(request.query) }));
+        return page(
+          'Mail accounts (OAuth2)',
+          accountListBody({
+            accounts,
+            apps,
+            paths,
+            csrfToken: request.csrfToken,
+            now: deps.clock.now(),
+            notice: readNotice(request.query),
+          }),
+        );
       },
     },
     {
@@ -195,13 +320,24 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       auth: 'admin',
       async handle(request) {
         const provider = providerOf(request.form.provider);
-        if (!provider) return page('New app registration', html`<div class="notice error" role="alert">Choose a provider first.</div>${providerChoiceBody(paths)}`, 400);
+        if (!provider)
+          return page(
+            'New app registration',
+            html`<div class="notice error" role="alert">Choose a provider first.</div>${providerChoiceBody(paths)}`,
+            400,
+          );
         try {
           await deps.apps.create(appInput(request.form), actorId(request));
           return redirect(`${ROUTE_PATHS.accounts}${noticeQuery('app_created')}`);
         } catch (thrown) {
           const { errors, status } = formErrors(thrown, APP_FIELDS_SHOWN[provider]);
-          return appForm(request, { mode: 'create', provider, values: submittedAppValues(request.form), errors, status });
+          return appForm(request, {
+            mode: 'create',
+            provider,
+            values: submittedAppValues(request.form),
+            errors,
+            status,
+          });
         }
       },
     },
@@ -212,7 +348,13 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       auth: 'admin',
       async handle(request) {
         const app = await deps.apps.get(request.params.id ?? '');
-        return appForm(request, { mode: 'edit', provider: app.provider, values: appFormValues(app), errors: null, appId: app.id });
+        return appForm(request, {
+          mode: 'edit',
+          provider: app.provider,
+          values: appFormValues(app),
+          errors: null,
+          appId: app.id,
+        });
       },
     },
     {
@@ -229,7 +371,14 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
           return redirect(`${ROUTE_PATHS.accounts}${noticeQuery('app_updated')}`);
         } catch (thrown) {
           const { errors, status } = formErrors(thrown, APP_FIELDS_SHOWN[app.provider]);
-          return appForm(request, { mode: 'edit', provider: app.provider, values: submittedAppValues(form), errors, appId: app.id, status });
+          return appForm(request, {
+            mode: 'edit',
+            provider: app.provider,
+            values: submittedAppValues(form),
+            errors,
+            appId: app.id,
+            status,
+          });
         }
       },
     },
@@ -241,14 +390,28 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       async handle(request) {
         const app = await deps.apps.get(request.params.id ?? '');
         if (request.form.confirm !== 'yes') {
-          return appForm(request, { mode: 'edit', provider: app.provider, values: appFormValues(app), errors: { _form: ['Tick "Yes, delete it" to delete the app registration.'] }, appId: app.id, status: 400 });
+          return appForm(request, {
+            mode: 'edit',
+            provider: app.provider,
+            values: appFormValues(app),
+            errors: { _form: ['Tick "Yes, delete it" to delete the app registration.'] },
+            appId: app.id,
+            status: 400,
+          });
         }
         try {
           await deps.apps.remove(app.id, actorId(request));
           return redirect(`${ROUTE_PATHS.accounts}${noticeQuery('app_deleted')}`);
         } catch (thrown) {
           const { errors, status } = formErrors(thrown, []);
-          return appForm(request, { mode: 'edit', provider: app.provider, values: appFormValues(app), errors, appId: app.id, status });
+          return appForm(request, {
+            mode: 'edit',
+            provider: app.provider,
+            values: appFormValues(app),
+            errors,
+            appId: app.id,
+            status,
+          });
         }
       },
     },
@@ -328,9 +491,14 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
         try {
           const result = await deps.fetchNow(account.id);
           if (result.outcome === 'polled') {
-            return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery('fetched', { fetched: result.fetched, duplicates: result.duplicates, skipped: result.skipped, failed: result.failed })}`);
+            return redirect(
+              `${ROUTE_PATHS.account(account.id)}${noticeQuery('fetched', { fetched: result.fetched, duplicates: result.duplicates, skipped: result.skipped, failed: result.failed })}`,
+            );
           }
-          if (result.outcome === 'failed') return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery('fetch_failed', { code: result.error?.code ?? 'ERR_INTERNAL' })}`);
+          if (result.outcome === 'failed')
+            return redirect(
+              `${ROUTE_PATHS.account(account.id)}${noticeQuery('fetch_failed', { code: result.error?.code ?? 'ERR_INTERNAL' })}`,
+            );
           return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery('fetch_busy')}`);
         } catch (thrown) {
           return actionFailedPage(request, account.id, 'Fetch now failed', thrown);
@@ -346,7 +514,9 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
         const account = await deps.accounts.get(request.params.id ?? '');
         try {
           const result = await deps.accounts.disconnect(account.id, actorId(request));
-          return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery(result.warning ? 'disconnected_unrevoked' : 'disconnected')}`);
+          return redirect(
+            `${ROUTE_PATHS.account(account.id)}${noticeQuery(result.warning ? 'disconnected_unrevoked' : 'disconnected')}`,
+          );
         } catch (thrown) {
           return actionFailedPage(request, account.id, 'Disconnect failed', thrown);
         }
@@ -359,13 +529,21 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       auth: 'admin',
       async handle(request) {
         const account = await deps.accounts.get(request.params.id ?? '');
-        if (request.form.confirm !== 'yes') return detailPage(request, account, { notice: { tone: 'error', text: 'Tick "Yes, delete it" to delete the mail account.' }, status: 400 });
+        if (request.form.confirm !== 'yes')
+          return detailPage(request, account, {
+            notice: { tone: 'error', text: 'Tick "Yes, delete it" to delete the mail account.' },
+            status: 400,
+          });
         try {
           await deps.accounts.remove(account.id, actorId(request));
           return redirect(`${ROUTE_PATHS.accounts}${noticeQuery('account_deleted')}`);
         } catch (thrown) {
-          if (isPluginError(thrown) && thrown.code === 'ERR_NOT_FOUND') return redirect(`${ROUTE_PATHS.accounts}${noticeQuery('account_deleted')}`);
-          return detailPage(request, account, { notice: errorNotice('Deleting failed', thrown), status: statusOf(toPluginError(thrown)) });
+          if (isPluginError(thrown) && thrown.code === 'ERR_NOT_FOUND')
+            return redirect(`${ROUTE_PATHS.accounts}${noticeQuery('account_deleted')}`);
+          return detailPage(request, account, {
+            notice: errorNotice('Deleting failed', thrown),
+            status: statusOf(toPluginError(thrown)),
+          });
         }
       },
     },

@@ -19,7 +19,21 @@ export const PROVIDER_LABELS: Readonly<Record<ProviderKind, string>> = {
 };
 
 /** Every field name an app form can carry (the secret included). */
-export const APP_FORM_FIELDS = ['name', 'provider', 'cloud', 'tenant', 'issuerUrl', 'authorizeUrl', 'tokenUrl', 'revocationUrl', 'userinfoUrl', 'clientId', 'clientSecret', 'secretExpiresAt', 'scopes'] as const;
+export const APP_FORM_FIELDS = [
+  'name',
+  'provider',
+  'cloud',
+  'tenant',
+  'issuerUrl',
+  'authorizeUrl',
+  'tokenUrl',
+  'revocationUrl',
+  'userinfoUrl',
+  'clientId',
+  'clientSecret',
+  'secretExpiresAt',
+  'scopes',
+] as const;
 
 /** Entered or stored values of an app form, as strings. The secret is never among them. */
 export type AppFormValues = Partial<Record<(typeof APP_FORM_FIELDS)[number], string>>;
@@ -48,7 +62,8 @@ export function appFormValues(app: AppRegistration): AppFormValues {
 /** Submitted form values: only the known fields, as strings, and never the secret. */
 export function submittedAppValues(form: Readonly<Record<string, string>>): AppFormValues {
   const values: AppFormValues = {};
-  for (const field of APP_FORM_FIELDS) if (field !== 'clientSecret' && typeof form[field] === 'string') values[field] = form[field];
+  for (const field of APP_FORM_FIELDS)
+    if (field !== 'clientSecret' && typeof form[field] === 'string') values[field] = form[field];
   return values;
 }
 
@@ -58,11 +73,18 @@ export function providerOf(value: string | undefined): ProviderKind | null {
 }
 
 /** The secret-expiry words for an app: null when nothing to say. */
-export function secretExpiryNote(app: Pick<AppRegistration, 'secretExpiresAt'>, now: number): { readonly tone: 'warn' | 'error' | 'ok'; readonly text: string } | null {
+export function secretExpiryNote(
+  app: Pick<AppRegistration, 'secretExpiresAt'>,
+  now: number,
+): { readonly tone: 'warn' | 'error' | 'ok'; readonly text: string } | null {
   if (app.secretExpiresAt === null) return null;
   const days = daysUntil(app.secretExpiresAt, now);
   if (days < 0) return { tone: 'error', text: `client secret expired on ${formatDate(app.secretExpiresAt)}` };
-  if (days <= SECRET_WARNING_DAYS) return { tone: 'warn', text: `client secret expires in ${days} day${days === 1 ? '' : 's'} (${formatDate(app.secretExpiresAt)})` };
+  if (days <= SECRET_WARNING_DAYS)
+    return {
+      tone: 'warn',
+      text: `client secret expires in ${days} day${days === 1 ? '' : 's'} (${formatDate(app.secretExpiresAt)})`,
+    };
   return { tone: 'ok', text: `secret valid until ${formatDate(app.secretExpiresAt)}` };
 }
 
@@ -71,24 +93,32 @@ export function secretExpiryNote(app: Pick<AppRegistration, 'secretExpiresAt'>, 
  * @param apps - every app
  * @param accountCounts - accounts per app id
  */
-export function appListSection(apps: readonly AppRegistration[], accountCounts: ReadonlyMap<string, number>, paths: AdminPaths, now: number): SafeHtml {
+export function appListSection(
+  apps: readonly AppRegistration[],
+  accountCounts: ReadonlyMap<string, number>,
+  paths: AdminPaths,
+  now: number,
+): SafeHtml {
   return html`<section id="apps"><h2>App registrations</h2>
 <p class="muted">An app registration holds the OAuth2 client (id and secret) that mail accounts sign in through; many accounts can share one.</p>
-${apps.length === 0
+${
+  apps.length === 0
     ? html`<p id="no-apps">No app registration yet. Create one first: it is what Microsoft, Google or your provider knows this helpdesk by.</p>`
     : html`<table id="app-list"><thead><tr><th>Name</th><th>Provider</th><th>Client id</th><th>Client secret</th><th>Accounts</th></tr></thead><tbody>
 ${apps.map((app) => {
-    const note = secretExpiryNote(app, now);
-    return html`<tr data-app-id="${app.id}"><td><a href="${paths.to(ROUTE_PATHS.app(app.id))}">${app.name}</a></td><td>${PROVIDER_LABELS[app.provider]}${app.provider === 'microsoft' ? html`<br><small class="muted">tenant ${app.tenant ?? 'organizations'}${app.cloud && app.cloud !== 'global' ? html`, cloud ${app.cloud}` : ''}</small>` : ''}</td><td><code>${app.clientId}</code></td><td>${note ? html`<span class="badge ${note.tone}">${note.text}</span>` : html`<span class="muted">stored (no expiry date entered)</span>`}</td><td>${accountCounts.get(app.id) ?? 0}</td></tr>`;
-  })}
-</tbody></table>`}
+  const note = secretExpiryNote(app, now);
+  return html`<tr data-app-id="${app.id}"><td><a href="${paths.to(ROUTE_PATHS.app(app.id))}">${app.name}</a></td><td>${PROVIDER_LABELS[app.provider]}${app.provider === 'microsoft' ? html`<br><small class="muted">tenant ${app.tenant ?? 'organizations'}${app.cloud && app.cloud !== 'global' ? html`, cloud ${app.cloud}` : ''}</small>` : ''}</td><td><code>${app.clientId}</code></td><td>${note ? html`<span class="badge ${note.tone}">${note.text}</span>` : html`<span class="muted">stored (no expiry date entered)</span>`}</td><td>${accountCounts.get(app.id) ?? 0}</td></tr>`;
+})}
+</tbody></table>`
+}
 <p class="actions"><a class="button" id="add-app" href="${paths.to(ROUTE_PATHS.appNew)}">Add app registration</a></p>
 </section>`;
 }
 
 /** The provider choice before the app form. */
 export function providerChoiceBody(paths: AdminPaths): SafeHtml {
-  const link = (provider: ProviderKind, text: string) => html`<li><a class="button" id="provider-${provider}" href="${paths.to(`${ROUTE_PATHS.appNew}?provider=${provider}`)}">${PROVIDER_LABELS[provider]}</a> <span class="muted">${text}</span></li>`;
+  const link = (provider: ProviderKind, text: string) =>
+    html`<li><a class="button" id="provider-${provider}" href="${paths.to(`${ROUTE_PATHS.appNew}?provider=${provider}`)}">${PROVIDER_LABELS[provider]}</a> <span class="muted">${text}</span></li>`;
   return html`<p>Which provider hosts the mailboxes?</p>
 <ul class="providers">
 ${link('microsoft', 'Entra ID app registration; delegated IMAP access; shared mailboxes through a delegate.')}
@@ -146,7 +176,7 @@ function secretField(input: AppFormInput): SafeHtml {
     hint: edit
       ? 'Stored encrypted and never shown again. Leave empty to keep the stored secret; paste a new VALUE to replace it.'
       : input.provider === 'microsoft'
-        ? 'The secret\'s VALUE (shown once when you create it), not its Secret ID. Stored encrypted, never shown again.'
+        ? "The secret's VALUE (shown once when you create it), not its Secret ID. Stored encrypted, never shown again."
         : 'Stored encrypted, never shown again.',
   });
 }
@@ -155,17 +185,27 @@ function providerFields(input: AppFormInput): SafeHtml {
   const { values, errors } = input;
   switch (input.provider) {
     case 'microsoft':
-      return html`${selectField({ name: 'cloud', label: 'Cloud', value: values.cloud || 'global', errors, options: [{ value: 'global', label: 'Global (login.microsoftonline.com)' }, { value: 'usgov', label: 'US Government (login.microsoftonline.us)' }, { value: 'china', label: 'China, 21Vianet (login.partner.microsoftonline.cn)' }] })}
+      return html`${selectField({
+        name: 'cloud',
+        label: 'Cloud',
+        value: values.cloud || 'global',
+        errors,
+        options: [
+          { value: 'global', label: 'Global (login.microsoftonline.com)' },
+          { value: 'usgov', label: 'US Government (login.microsoftonline.us)' },
+          { value: 'china', label: 'China, 21Vianet (login.partner.microsoftonline.cn)' },
+        ],
+      })}
 ${inputField({ name: 'tenant', label: 'Tenant', value: values.tenant, errors, placeholder: 'organizations', hint: 'Directory (tenant) ID, or your domain (contoso.com); empty = organizations (any work or school account).' })}
 ${inputField({ name: 'clientId', label: 'Application (client) ID', value: values.clientId, errors, required: true, placeholder: '00000000-0000-0000-0000-000000000000' })}
 ${secretField(input)}
 ${inputField({ name: 'secretExpiresAt', label: 'Client secret expires on', type: 'date', value: values.secretExpiresAt, errors, hint: 'From "Certificates & secrets": you are warned 30 days before mail would stop.' })}
-${advancedEndpoints(input, 'Only for sovereign or test set-ups: an issuer URL here replaces the cloud\'s login endpoints.')}`;
+${advancedEndpoints(input, "Only for sovereign or test set-ups: an issuer URL here replaces the cloud's login endpoints.")}`;
     case 'google':
       return html`${inputField({ name: 'clientId', label: 'Client ID', value: values.clientId, errors, required: true, placeholder: '1234567890-abc.apps.googleusercontent.com' })}
 ${secretField(input)}
 ${inputField({ name: 'secretExpiresAt', label: 'Client secret expires on (optional)', type: 'date', value: values.secretExpiresAt, errors })}
-${advancedEndpoints(input, 'Only for test set-ups: an issuer URL here replaces Google\'s endpoints.')}`;
+${advancedEndpoints(input, "Only for test set-ups: an issuer URL here replaces Google's endpoints.")}`;
     case 'generic':
       return html`${urlFields(input)}
 ${inputField({ name: 'clientId', label: 'Client ID', value: values.clientId, errors, required: true })}
@@ -178,7 +218,8 @@ ${inputField({ name: 'scopes', label: 'Scopes (space-separated)', value: values.
 /** The create / edit form of an app registration, with the redirect URI and the permissions to register. */
 export function appFormBody(input: AppFormInput): SafeHtml {
   const { values, errors, paths } = input;
-  const action = input.mode === 'edit' && input.app ? paths.to(ROUTE_PATHS.app(input.app.id)) : paths.to(ROUTE_PATHS.apps);
+  const action =
+    input.mode === 'edit' && input.app ? paths.to(ROUTE_PATHS.app(input.app.id)) : paths.to(ROUTE_PATHS.apps);
   const note = input.app ? secretExpiryNote(input.app, input.now) : null;
   return html`${formErrorsNotice(errors)}
 ${note && note.tone !== 'ok' ? html`<div class="notice error">The ${note.text}. Create a new secret at the provider and paste its value below.</div>` : ''}
@@ -191,11 +232,20 @@ ${providerFields(input)}
 <p class="actions"><button type="submit" class="primary">${input.mode === 'edit' ? 'Save changes' : 'Save app registration'}</button> <a href="${paths.to(ROUTE_PATHS.accounts)}">Cancel</a></p>
 </form>
 ${providerSetupBox(input.provider, { cloud: (values.cloud as AppRegistration['cloud']) || (input.provider === 'microsoft' ? 'global' : null), scopes: values.scopes ?? null }, input.redirectUri)}
-${input.mode === 'edit' && input.app
+${
+  input.mode === 'edit' && input.app
     ? html`<details class="box danger-zone"><summary>Delete this app registration</summary>
-${(input.accountCount ?? 0) > 0
-        ? html`<p>${input.accountCount} mail account(s) use it: delete or move them first.</p>`
-        : postButton(paths.to(ROUTE_PATHS.appDelete(input.app.id)), 'Delete app registration', { csrfToken: input.csrfToken, kind: 'danger', confirm: 'Yes, delete it', id: 'delete-app' })}
+${
+  (input.accountCount ?? 0) > 0
+    ? html`<p>${input.accountCount} mail account(s) use it: delete or move them first.</p>`
+    : postButton(paths.to(ROUTE_PATHS.appDelete(input.app.id)), 'Delete app registration', {
+        csrfToken: input.csrfToken,
+        kind: 'danger',
+        confirm: 'Yes, delete it',
+        id: 'delete-app',
+      })
+}
 </details>`
-    : ''}`;
+    : ''
+}`;
 }

@@ -65,11 +65,18 @@ export class ConnectionTester {
    */
   async test(account: MailAccount, signal?: AbortSignal): Promise<ConnectionTestResult> {
     const steps: ConnectionTestStep[] = [];
-    const ok = (step: ConnectionTestStepName, detail: string) => steps.push({ step, title: TITLES[step], outcome: 'ok', detail });
+    const ok = (step: ConnectionTestStepName, detail: string) =>
+      steps.push({ step, title: TITLES[step], outcome: 'ok', detail });
     const fail = (step: ConnectionTestStepName, thrown: unknown) => {
       const error = toPluginError(thrown);
       const info = ERROR_CODES[error.code];
-      steps.push({ step, title: TITLES[step], outcome: 'failed', detail: error.code === 'ERR_INTERNAL' ? info.message : error.message, error: { code: error.code, message: info.message, fix: info.fix } });
+      steps.push({
+        step,
+        title: TITLES[step],
+        outcome: 'failed',
+        detail: error.code === 'ERR_INTERNAL' ? info.message : error.message,
+        error: { code: error.code, message: info.message, fix: info.fix },
+      });
     };
     let session: MailSession | null = null;
     try {
@@ -78,18 +85,32 @@ export class ConnectionTester {
         return null;
       });
       if (!grant) return this.finish(account, steps);
-      ok('token', `A valid access token, good until ${new Date(grant.expiresAt).toISOString().slice(0, 16).replace('T', ' ')} UTC.`);
+      ok(
+        'token',
+        `A valid access token, good until ${new Date(grant.expiresAt).toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+      );
 
       try {
         session = await this.deps.mailFetcher.connect(
-          { host: account.host, port: account.port, tls: account.tls, user: account.mailbox, accessToken: grant.accessToken, caCertPem: this.deps.caCertPem ?? null, timeoutMs: this.deps.timeoutMs ?? 30_000 },
+          {
+            host: account.host,
+            port: account.port,
+            tls: account.tls,
+            user: account.mailbox,
+            accessToken: grant.accessToken,
+            caCertPem: this.deps.caCertPem ?? null,
+            timeoutMs: this.deps.timeoutMs ?? 30_000,
+          },
           signal,
         );
       } catch (error) {
         fail('login', error);
         return this.finish(account, steps);
       }
-      ok('login', `Logged in to ${account.host}:${account.port} (${account.tls === 'none' ? 'no TLS' : account.tls === 'starttls' ? 'STARTTLS' : 'TLS'}) as ${account.mailbox} with ${session.mechanism}.`);
+      ok(
+        'login',
+        `Logged in to ${account.host}:${account.port} (${account.tls === 'none' ? 'no TLS' : account.tls === 'starttls' ? 'STARTTLS' : 'TLS'}) as ${account.mailbox} with ${session.mechanism}.`,
+      );
 
       let folders: string[];
       try {
@@ -99,12 +120,21 @@ export class ConnectionTester {
         return this.finish(account, steps);
       }
       const shown = folders.slice(0, FOLDERS_SHOWN).join(', ');
-      const configuredListed = folders.some((folder) => folder === account.folder || (account.folder.toUpperCase() === 'INBOX' && folder.toUpperCase() === 'INBOX'));
-      ok('folders', `${folders.length} folder${folders.length === 1 ? '' : 's'}: ${shown}${folders.length > FOLDERS_SHOWN ? ', …' : ''}.${configuredListed ? '' : ` The configured folder "${account.folder}" is not among them.`}`);
+      const configuredListed = folders.some(
+        (folder) =>
+          folder === account.folder || (account.folder.toUpperCase() === 'INBOX' && folder.toUpperCase() === 'INBOX'),
+      );
+      ok(
+        'folders',
+        `${folders.length} folder${folders.length === 1 ? '' : 's'}: ${shown}${folders.length > FOLDERS_SHOWN ? ', …' : ''}.${configuredListed ? '' : ` The configured folder "${account.folder}" is not among them.`}`,
+      );
 
       try {
         const state = await session.openFolder(account.folder);
-        ok('messages', `Folder "${state.path}" holds ${state.exists} message${state.exists === 1 ? '' : 's'} (UIDVALIDITY ${state.uidValidity}, next UID ${state.uidNext}).`);
+        ok(
+          'messages',
+          `Folder "${state.path}" holds ${state.exists} message${state.exists === 1 ? '' : 's'} (UIDVALIDITY ${state.uidValidity}, next UID ${state.uidNext}).`,
+        );
       } catch (error) {
         fail('messages', error);
       }
@@ -118,7 +148,8 @@ export class ConnectionTester {
     const done = new Set(steps.map((s) => s.step));
     const all = [...steps];
     for (const step of ORDER) {
-      if (!done.has(step)) all.push({ step, title: TITLES[step], outcome: 'skipped', detail: 'Not run: an earlier step failed.' });
+      if (!done.has(step))
+        all.push({ step, title: TITLES[step], outcome: 'skipped', detail: 'Not run: an earlier step failed.' });
     }
     return { accountId: account.id, at: this.deps.clock.now(), ok: all.every((s) => s.outcome === 'ok'), steps: all };
   }

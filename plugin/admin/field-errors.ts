@@ -11,9 +11,15 @@ export type FieldErrors = Readonly<Record<string, readonly string[]>>;
  * @param aliases - form field names that carry a service field (e.g. `postFetch` is entered as `postFetchAction`)
  * @returns null when `error` is not a validation error (the caller shows it another way)
  */
-export function fieldErrorsOf(error: unknown, formFields: readonly string[], aliases: Readonly<Record<string, string>> = {}): FieldErrors | null {
+export function fieldErrorsOf(
+  error: unknown,
+  formFields: readonly string[],
+  aliases: Readonly<Record<string, string>> = {},
+): FieldErrors | null {
   if (!isPluginError(error) || error.code !== 'ERR_INPUT_INVALID') return null;
-  const problems = Array.isArray(error.details.problems) ? (error.details.problems as readonly string[]) : [error.message];
+  const problems = Array.isArray(error.details.problems)
+    ? (error.details.problems as readonly string[])
+    : [error.message];
   const out: Record<string, string[]> = {};
   for (const problem of problems) {
     const split = problem.indexOf(': ');

@@ -15,9 +15,18 @@ export interface Notice {
 
 /** The notices an action can leave. */
 export type NoticeKey =
-  | 'app_created' | 'app_updated' | 'app_deleted'
-  | 'account_created' | 'account_updated' | 'account_deleted'
-  | 'disconnected' | 'disconnected_unrevoked' | 'fetched' | 'fetch_busy' | 'fetch_failed' | 'action_failed';
+  | 'app_created'
+  | 'app_updated'
+  | 'app_deleted'
+  | 'account_created'
+  | 'account_updated'
+  | 'account_deleted'
+  | 'disconnected'
+  | 'disconnected_unrevoked'
+  | 'fetched'
+  | 'fetch_busy'
+  | 'fetch_failed'
+  | 'action_failed';
 
 /** Query parameters of a notice (numbers as digits, `code` an error code). */
 export type NoticeParams = Partial<Record<'fetched' | 'duplicates' | 'skipped' | 'failed' | 'code', string | number>>;
@@ -44,7 +53,9 @@ function plural(n: number, word: string): string {
 
 function codeOf(query: Readonly<Record<string, string>>): PluginErrorCode | null {
   const code = query.code;
-  return code !== undefined && Object.prototype.hasOwnProperty.call(ERROR_CODES, code) ? (code as PluginErrorCode) : null;
+  return code !== undefined && Object.prototype.hasOwnProperty.call(ERROR_CODES, code)
+    ? (code as PluginErrorCode)
+    : null;
 }
 
 /**
@@ -55,27 +66,51 @@ function codeOf(query: Readonly<Record<string, string>>): PluginErrorCode | null
 export function readNotice(query: Readonly<Record<string, string>>): Notice | null {
   const key = query.notice as NoticeKey | undefined;
   switch (key) {
-    case 'app_created': return { tone: 'ok', text: 'App registration saved. Now add a mail account that uses it.' };
-    case 'app_updated': return { tone: 'ok', text: 'App registration updated.' };
-    case 'app_deleted': return { tone: 'ok', text: 'App registration deleted.' };
-    case 'account_created': return { tone: 'ok', text: 'Mail account saved. Click Connect and sign in as the mailbox.' };
-    case 'account_updated': return { tone: 'ok', text: 'Mail account updated.' };
-    case 'account_deleted': return { tone: 'ok', text: 'Mail account deleted; its tokens were removed.' };
-    case 'disconnected': return { tone: 'ok', text: 'Disconnected: the stored tokens were deleted (and revoked where the provider supports it).' };
-    case 'disconnected_unrevoked': return { tone: 'info', text: 'Disconnected: the stored tokens were deleted, but the provider did not confirm the revocation.', fix: ERROR_CODES.ERR_REVOCATION_FAILED.fix };
+    case 'app_created':
+      return { tone: 'ok', text: 'App registration saved. Now add a mail account that uses it.' };
+    case 'app_updated':
+      return { tone: 'ok', text: 'App registration updated.' };
+    case 'app_deleted':
+      return { tone: 'ok', text: 'App registration deleted.' };
+    case 'account_created':
+      return { tone: 'ok', text: 'Mail account saved. Click Connect and sign in as the mailbox.' };
+    case 'account_updated':
+      return { tone: 'ok', text: 'Mail account updated.' };
+    case 'account_deleted':
+      return { tone: 'ok', text: 'Mail account deleted; its tokens were removed.' };
+    case 'disconnected':
+      return {
+        tone: 'ok',
+        text: 'Disconnected: the stored tokens were deleted (and revoked where the provider supports it).',
+      };
+    case 'disconnected_unrevoked':
+      return {
+        tone: 'info',
+        text: 'Disconnected: the stored tokens were deleted, but the provider did not confirm the revocation.',
+        fix: ERROR_CODES.ERR_REVOCATION_FAILED.fix,
+      };
     case 'fetched': {
       const parts = [`${plural(count(query, 'fetched'), 'new message')} fetched`];
       if (count(query, 'duplicates') > 0) parts.push(`${plural(count(query, 'duplicates'), 'duplicate')} ignored`);
       if (count(query, 'skipped') > 0) parts.push(`${count(query, 'skipped')} left on the server (too large)`);
-      if (count(query, 'failed') > 0) parts.push(`${count(query, 'failed')} refused by the helpdesk (retried next cycle)`);
+      if (count(query, 'failed') > 0)
+        parts.push(`${count(query, 'failed')} refused by the helpdesk (retried next cycle)`);
       return { tone: count(query, 'failed') > 0 ? 'info' : 'ok', text: `Fetch now: ${parts.join(', ')}.` };
     }
-    case 'fetch_busy': return { tone: 'info', text: 'Fetch now: this mailbox is being fetched right now by another process; try again in a moment.' };
+    case 'fetch_busy':
+      return {
+        tone: 'info',
+        text: 'Fetch now: this mailbox is being fetched right now by another process; try again in a moment.',
+      };
     case 'fetch_failed':
     case 'action_failed': {
       const code = codeOf(query);
       const info = code ? ERROR_CODES[code] : ERROR_CODES.ERR_INTERNAL;
-      return { tone: 'error', text: `${key === 'fetch_failed' ? 'Fetch now failed' : 'The action failed'}: ${info.message}`, fix: info.fix };
+      return {
+        tone: 'error',
+        text: `${key === 'fetch_failed' ? 'Fetch now failed' : 'The action failed'}: ${info.message}`,
+        fix: info.fix,
+      };
     }
     default:
       return null;

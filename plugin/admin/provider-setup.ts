@@ -13,7 +13,21 @@ export type ScopeSource = Pick<AppRegistration, 'provider' | 'cloud' | 'scopes'>
 /** The scopes an IMAP account of this app asks for (the override, or the provider's default). */
 export function scopesFor(app: ScopeSource): string[] {
   if (app.scopes && app.scopes.trim().length > 0) return splitScopes(app.scopes);
-  const full: AppRegistration = { id: '', name: '', tenant: null, issuerUrl: null, authorizeUrl: null, tokenUrl: null, revocationUrl: null, userinfoUrl: null, clientId: '', secretExpiresAt: null, createdAt: 0, updatedAt: 0, ...app };
+  const full: AppRegistration = {
+    id: '',
+    name: '',
+    tenant: null,
+    issuerUrl: null,
+    authorizeUrl: null,
+    tokenUrl: null,
+    revocationUrl: null,
+    userinfoUrl: null,
+    clientId: '',
+    secretExpiresAt: null,
+    createdAt: 0,
+    updatedAt: 0,
+    ...app,
+  };
   return providerFor(app.provider).defaultScopes(full, ['imap']);
 }
 
@@ -60,9 +74,18 @@ function genericSteps(): SafeHtml {
  * @param app - the scope-relevant fields (entered or stored)
  * @param redirectUri - `host.routes.publicUrl('/callback')`
  */
-export function providerSetupBox(provider: ProviderKind, app: Omit<ScopeSource, 'provider'>, redirectUri: string): SafeHtml {
+export function providerSetupBox(
+  provider: ProviderKind,
+  app: Omit<ScopeSource, 'provider'>,
+  redirectUri: string,
+): SafeHtml {
   const scopes = scopesFor({ ...app, provider });
-  const steps = provider === 'microsoft' ? microsoftSteps(app.cloud ?? 'global') : provider === 'google' ? googleSteps() : genericSteps();
+  const steps =
+    provider === 'microsoft'
+      ? microsoftSteps(app.cloud ?? 'global')
+      : provider === 'google'
+        ? googleSteps()
+        : genericSteps();
   return html`<section class="box setup" id="provider-setup"><h2>Register this at the provider</h2>
 ${copyField('redirect-uri', 'Redirect URI (exact, including the path)', redirectUri)}
 ${copyField('requested-scopes', 'Permissions (scopes) this app asks for', scopes.join(' '))}

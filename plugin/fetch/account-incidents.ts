@@ -15,7 +15,13 @@ export function accountIncidentKey(accountId: string, code: string): string {
 }
 
 /** The incident key of one message (quarantined or skipped); one notification per message, ever. */
-export function messageIncidentKey(accountId: string, kind: 'quarantined' | 'skipped', folder: string, uidValidity: string, uid: number): string {
+export function messageIncidentKey(
+  accountId: string,
+  kind: 'quarantined' | 'skipped',
+  folder: string,
+  uidValidity: string,
+  uid: number,
+): string {
   return `oauth2-mail:message:${accountId}:${kind}:${folder}:${uidValidity}:${uid}`;
 }
 

@@ -11,7 +11,12 @@ import type { Clock } from '../ports/clock';
 import type { EventLog } from '../ports/event-log';
 import type { LoggerPort, NotifyPort } from '../ports/host';
 import type { MailFetcher, MailSession } from '../ports/mail-fetcher';
-import { accountFailureNotification, accountIncidentKey, postActionIncidentKey, ACCOUNTS_SCREEN_PATH } from './account-incidents';
+import {
+  accountFailureNotification,
+  accountIncidentKey,
+  postActionIncidentKey,
+  ACCOUNTS_SCREEN_PATH,
+} from './account-incidents';
 import type { AccountPollResult } from './account-poll-result';
 import { backoffDelayMs } from './backoff';
 import type { FetchSettings } from './fetch-settings';
@@ -35,7 +40,11 @@ export interface AccountPollerDeps {
 /** Why a poll was stopped from outside. */
 export class PollStopped extends Error {
   constructor(readonly why: 'timeout' | 'shutdown') {
-    super(why === 'timeout' ? 'The account poll took longer than fetch.accountTimeoutSeconds.' : 'The host is shutting down.');
+    super(
+      why === 'timeout'
+        ? 'The account poll took longer than fetch.accountTimeoutSeconds.'
+        : 'The host is shutting down.',
+    );
     this.name = 'PollStopped';
   }
 }
@@ -63,13 +72,23 @@ export class AccountPoller {
         // Not a failure; what was fetched before the stop still counts, and the account is due again at once.
         if (counts.fetched > 0) {
           await this.bestEffort(account, 'record the stopped poll', () =>
-            this.deps.accounts.recordPoll(account.id, { at: startedAt, nextPollAt: this.deps.clock.now(), succeeded: true, fetched: counts.fetched }));
+            this.deps.accounts.recordPoll(account.id, {
+              at: startedAt,
+              nextPollAt: this.deps.clock.now(),
+              succeeded: true,
+              fetched: counts.fetched,
+            }),
+          );
         }
         return this.result(account, 'aborted', counts, account.status);
       }
-      const error = signal.aborted && signal.reason instanceof PollStopped
-        ? new PluginError('ERR_TIMEOUT', `The poll of ${account.mailbox} took longer than ${this.deps.settings.accountTimeoutSeconds} s; it continues on the next cycle.`)
-        : toPluginError(caught);
+      const error =
+        signal.aborted && signal.reason instanceof PollStopped
+          ? new PluginError(
+              'ERR_TIMEOUT',
+              `The poll of ${account.mailbox} took longer than ${this.deps.settings.accountTimeoutSeconds} s; it continues on the next cycle.`,
+            )
+          : toPluginError(caught);
       logger.warn('poll failed', { code: error.code, detail: error.message });
       const status = await this.onFailure(account, error, startedAt, counts);
       return this.result(account, 'failed', counts, status, error);
@@ -87,19 +106,32 @@ export class AccountPoller {
       throwIfAborted(signal);
       let session: MailSession;
       try {
-        session = await this.deps.fetcher.connect({
-          host: account.host,
-          port: account.port,
-          tls: account.tls,
-          user: account.mailbox,
-          accessToken: grant.accessToken,
-          caCertPem: this.deps.settings.caCertPem ?? null,
-          timeoutMs: Math.min(this.deps.settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, this.deps.settings.accountTimeoutSeconds * 1000),
-        }, signal);
+        session = await this.deps.fetcher.connect(
+          {
+            host: account.host,
+            port: account.port,
+            tls: account.tls,
+            user: account.mailbox,
+            accessToken: grant.accessToken,
+            caCertPem: this.deps.settings.caCertPem ?? null,
+            timeoutMs: Math.min(
+              this.deps.settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+              this.deps.settings.accountTimeoutSeconds * 1000,
+            ),
+          },
+          signal,
+        );
       } catch (error) {
         throwIfAborted(signal);
-        if (!forceRefresh && isPluginError(error) && (error.code === 'ERR_MAIL_AUTH_FAILED' || error.code === 'ERR_MAIL_TOKEN_EXPIRED')) {
-          this.deps.logger.info('mail server refused the access token; refreshing it once', { accountId: account.id, code: error.code });
+        if (
+          !forceRefresh &&
+          isPluginError(error) &&
+          (error.code === 'ERR_MAIL_AUTH_FAILED' || error.code === 'ERR_MAIL_TOKEN_EXPIRED')
+        ) {
+          this.deps.logger.info('mail server refused the access token; refreshing it once', {
+            accountId: account.id,
+            code: error.code,
+          });
           forceRefresh = true;
           continue;
         }
@@ -112,7 +144,9 @@ export class AccountPoller {
       } catch (error) {
         throwIfAborted(signal);
         if (!forceRefresh && isPluginError(error) && error.code === 'ERR_MAIL_TOKEN_EXPIRED') {
-          this.deps.logger.info('mail server ended the session: token expired; refreshing and reconnecting', { accountId: account.id });
+          this.deps.logger.info('mail server ended the session: token expired; refreshing and reconnecting', {
+            accountId: account.id,
+          });
           forceRefresh = true;
           continue;
         }
@@ -127,11 +161,28 @@ export class AccountPoller {
     const now = this.deps.clock.now();
     let status = account.status;
     await this.bestEffort(account, 'record the poll', async () => {
-      await this.deps.accounts.recordPoll(account.id, { at: startedAt, nextPollAt: now + account.pollIntervalSeconds * 1000, succeeded: true, fetched: counts.fetched });
+      await this.deps.accounts.recordPoll(account.id, {
+        at: startedAt,
+        nextPollAt: now + account.pollIntervalSeconds * 1000,
+        succeeded: true,
+        fetched: counts.fetched,
+      });
       const current = (await this.deps.accounts.find(account.id)) ?? account;
       if (current.status !== 'connected' || current.statusCode !== null) {
-        await this.deps.accounts.setStatus(account.id, { status: 'connected', statusCode: null, statusDetail: connectedDetail(current.authorizedIdentity, current.mailbox) });
-        await this.deps.events.record({ at: now, type: 'status_changed', accountId: account.id, appId: account.appId, actorId: null, code: null, message: `Mail account ${account.mailbox} fetches again (was ${current.status}${current.statusCode ? `: ${current.statusCode}` : ''}).` });
+        await this.deps.accounts.setStatus(account.id, {
+          status: 'connected',
+          statusCode: null,
+          statusDetail: connectedDetail(current.authorizedIdentity, current.mailbox),
+        });
+        await this.deps.events.record({
+          at: now,
+          type: 'status_changed',
+          accountId: account.id,
+          appId: account.appId,
+          actorId: null,
+          code: null,
+          message: `Mail account ${account.mailbox} fetches again (was ${current.status}${current.statusCode ? `: ${current.statusCode}` : ''}).`,
+        });
         if (current.statusCode) await this.deps.notify.resolve(accountIncidentKey(account.id, current.statusCode));
       }
       status = 'connected';
@@ -150,14 +201,20 @@ export class AccountPoller {
     return status;
   }
 
-  private async onFailure(account: MailAccount, error: PluginError, startedAt: number, counts: FolderSyncCounts): Promise<AccountStatus> {
+  private async onFailure(
+    account: MailAccount,
+    error: PluginError,
+    startedAt: number,
+    counts: FolderSyncCounts,
+  ): Promise<AccountStatus> {
     const now = this.deps.clock.now();
     // A code without a status of its own (an internal error, a second token expiry) still means "not fetching": retrying.
     const status: AccountStatus = ERROR_CODES[error.code].status ?? 'retrying';
     await this.bestEffort(account, 'record the failure', async () => {
       await this.deps.accounts.recordPoll(account.id, {
         at: startedAt,
-        nextPollAt: now + backoffDelayMs(account.failureCount + 1, account.pollIntervalSeconds * 1000, this.deps.random),
+        nextPollAt:
+          now + backoffDelayMs(account.failureCount + 1, account.pollIntervalSeconds * 1000, this.deps.random),
         succeeded: false,
         fetched: counts.fetched,
       });
@@ -165,8 +222,17 @@ export class AccountPoller {
       const current = (await this.deps.accounts.find(account.id)) ?? account;
       if (current.status === status && current.statusCode === error.code) return;
       await this.deps.accounts.setStatus(account.id, { status, statusCode: error.code, statusDetail: error.message });
-      await this.deps.events.record({ at: now, type: 'poll_failed', accountId: account.id, appId: account.appId, actorId: null, code: error.code, message: error.message });
-      if (current.statusCode && current.statusCode !== error.code) await this.deps.notify.resolve(accountIncidentKey(account.id, current.statusCode));
+      await this.deps.events.record({
+        at: now,
+        type: 'poll_failed',
+        accountId: account.id,
+        appId: account.appId,
+        actorId: null,
+        code: error.code,
+        message: error.message,
+      });
+      if (current.statusCode && current.statusCode !== error.code)
+        await this.deps.notify.resolve(accountIncidentKey(account.id, current.statusCode));
       await this.deps.notify.notify(accountFailureNotification(account, error.code, error.message));
     });
     return status;
@@ -180,7 +246,13 @@ export class AccountPoller {
     }
   }
 
-  private result(account: MailAccount, outcome: AccountPollResult['outcome'], counts: FolderSyncCounts, status: AccountStatus, error?: PluginError): AccountPollResult {
+  private result(
+    account: MailAccount,
+    outcome: AccountPollResult['outcome'],
+    counts: FolderSyncCounts,
+    status: AccountStatus,
+    error?: PluginError,
+  ): AccountPollResult {
     return {
       accountId: account.id,
       mailbox: account.mailbox,

@@ -56,7 +56,11 @@ export class FetchCycle {
   async run(options: FetchCycleOptions): Promise<AccountPollResult[]> {
     const now = this.deps.clock.now();
     const every = this.deps.beforeCycleEveryMs ?? 10 * 60_000;
-    if (this.deps.beforeCycle && options.accountId === undefined && (this.lastBeforeCycleAt === null || now - this.lastBeforeCycleAt >= every)) {
+    if (
+      this.deps.beforeCycle &&
+      options.accountId === undefined &&
+      (this.lastBeforeCycleAt === null || now - this.lastBeforeCycleAt >= every)
+    ) {
       this.lastBeforeCycleAt = now;
       try {
         await this.deps.beforeCycle(options.signal);
@@ -67,8 +71,16 @@ export class FetchCycle {
     const accounts = await this.select(options.accountId, options.includeNotDue ?? false);
     const limit = pLimit(Math.max(1, this.deps.settings.concurrency));
     const results = await Promise.all(accounts.map((account) => limit(() => this.pollOne(account, options.signal))));
-    const totals = results.reduce((sum, r) => ({ fetched: sum.fetched + r.fetched, failed: sum.failed + r.failed }), { fetched: 0, failed: 0 });
-    if (results.length > 0) this.deps.logger.info('fetch cycle done', { accounts: results.length, fetched: totals.fetched, failed: totals.failed });
+    const totals = results.reduce((sum, r) => ({ fetched: sum.fetched + r.fetched, failed: sum.failed + r.failed }), {
+      fetched: 0,
+      failed: 0,
+    });
+    if (results.length > 0)
+      this.deps.logger.info('fetch cycle done', {
+        accounts: results.length,
+        fetched: totals.fetched,
+        failed: totals.failed,
+      });
     return results;
   }
 
@@ -76,12 +88,19 @@ export class FetchCycle {
     if (accountId !== undefined) {
       const account = await this.deps.accounts.find(accountId);
       if (!account) throw new PluginError('ERR_NOT_FOUND', `No mail account with id ${accountId}.`, { accountId });
-      if (!account.enabled) throw new PluginError('ERR_INPUT_INVALID', `Mail account ${account.mailbox} is disabled; enable it first.`, { accountId });
+      if (!account.enabled)
+        throw new PluginError('ERR_INPUT_INVALID', `Mail account ${account.mailbox} is disabled; enable it first.`, {
+          accountId,
+        });
       return [account];
     }
-    const due = includeNotDue ? await this.deps.accounts.list() : await this.deps.accounts.listDue(this.deps.clock.now(), DUE_LIMIT);
+    const due = includeNotDue
+      ? await this.deps.accounts.list()
+      : await this.deps.accounts.listDue(this.deps.clock.now(), DUE_LIMIT);
     // Never connected (or disconnected) accounts wait for the admin's Connect, not for the scheduler.
-    return due.filter((account) => account.enabled && account.status !== 'not_connected' && account.status !== 'disabled');
+    return due.filter(
+      (account) => account.enabled && account.status !== 'not_connected' && account.status !== 'disabled',
+    );
   }
 
   private async pollOne(account: MailAccount, cycleSignal: AbortSignal): Promise<AccountPollResult> {
@@ -90,7 +109,12 @@ export class FetchCycle {
     if (cycleSignal.aborted) return idle(account, 'aborted');
     let leased: boolean;
     try {
-      leased = await this.deps.accounts.acquireLease(account.id, this.deps.ownerId, now + timeoutMs + LEASE_GRACE_MS, now);
+      leased = await this.deps.accounts.acquireLease(
+        account.id,
+        this.deps.ownerId,
+        now + timeoutMs + LEASE_GRACE_MS,
+        now,
+      );
     } catch (error) {
       const failure = toPluginError(error);
       this.deps.logger.warn('could not claim the account lease', { accountId: account.id, code: failure.code });
@@ -113,12 +137,25 @@ export class FetchCycle {
         await this.deps.accounts.releaseLease(account.id, this.deps.ownerId);
       } catch (error) {
         // The lease lapses by itself; the next cycle can take it then.
-        this.deps.logger.warn('could not release the account lease', { accountId: account.id, code: toPluginError(error).code });
+        this.deps.logger.warn('could not release the account lease', {
+          accountId: account.id,
+          code: toPluginError(error).code,
+        });
       }
     }
   }
 }
 
 function idle(account: MailAccount, outcome: AccountPollResult['outcome']): AccountPollResult {
-  return { accountId: account.id, mailbox: account.mailbox, outcome, fetched: 0, duplicates: 0, skipped: 0, failed: 0, quarantined: 0, status: account.status };
+  return {
+    accountId: account.id,
+    mailbox: account.mailbox,
+    outcome,
+    fetched: 0,
+    duplicates: 0,
+    skipped: 0,
+    failed: 0,
+    quarantined: 0,
+    status: account.status,
+  };
 }

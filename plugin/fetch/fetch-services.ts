@@ -58,8 +58,26 @@ export function createFetchServices(deps: FetchServicesDeps): FetchServices {
   const { clock } = deps;
   const logger = deps.logger.child({ component: 'fetch' });
   const settings: FetchSettings = { ...deps.config.fetch, caCertPem: deps.caCertPem ?? null };
-  const folderSync = new FolderSync({ ledger: deps.ledger, mail: deps.mail, notify: deps.notify, events: deps.events, logger, clock, settings });
-  const poller = new AccountPoller({ accounts: deps.accounts, tokens: deps.tokens, fetcher: deps.fetcher, folderSync, notify: deps.notify, events: deps.events, logger, clock, settings });
+  const folderSync = new FolderSync({
+    ledger: deps.ledger,
+    mail: deps.mail,
+    notify: deps.notify,
+    events: deps.events,
+    logger,
+    clock,
+    settings,
+  });
+  const poller = new AccountPoller({
+    accounts: deps.accounts,
+    tokens: deps.tokens,
+    fetcher: deps.fetcher,
+    folderSync,
+    notify: deps.notify,
+    events: deps.events,
+    logger,
+    clock,
+    settings,
+  });
   const cycle = new FetchCycle({
     accounts: deps.accounts,
     poller,

@@ -20,7 +20,10 @@ export interface FetchReport {
  * @example
  * host.scheduler.schedule(createFetchTask(cycle));
  */
-export function createFetchTask(cycle: Pick<FetchCycle, 'run'>, intervalMs: number = DEFAULT_FETCH_TASK_INTERVAL_MS): ScheduledTask {
+export function createFetchTask(
+  cycle: Pick<FetchCycle, 'run'>,
+  intervalMs: number = DEFAULT_FETCH_TASK_INTERVAL_MS,
+): ScheduledTask {
   return {
     id: FETCH_TASK_ID,
     intervalMs,

@@ -9,7 +9,13 @@ import type { EventLog, EventType } from '../ports/event-log';
 import type { LoggerPort, MailPort, NotifyPort } from '../ports/host';
 import type { MailAccount } from '../ports/account-repository';
 import type { FolderState, MailSession, MessageSummary } from '../ports/mail-fetcher';
-import { SETTLED_DELIVERY_STATES, type Delivery, type DeliveryRecord, type MailLedger, type MessageLocation } from '../ports/mail-ledger';
+import {
+  SETTLED_DELIVERY_STATES,
+  type Delivery,
+  type DeliveryRecord,
+  type MailLedger,
+  type MessageLocation,
+} from '../ports/mail-ledger';
 import { ACCOUNTS_SCREEN_PATH, messageIncidentKey } from './account-incidents';
 import { IMAP_MAIL_SOURCE_ID, type FetchSettings } from './fetch-settings';
 import { BatchSources } from './batch-sources';
@@ -80,14 +86,29 @@ export class FolderSync {
     // byte-bounded groups (BatchSources); everything else stays one message at a time, in UID order.
     for (let fromUid = plan.fromUid; ;) {
       throwIfAborted(run.signal);
-      const batch = await run.session.listMessages({ fromUid, unseenOnly: plan.mode === 'unseen-scan', limit: this.deps.settings.batchSize });
+      const batch = await run.session.listMessages({
+        fromUid,
+        unseenOnly: plan.mode === 'unseen-scan',
+        limit: this.deps.settings.batchSize,
+      });
       if (batch.length === 0) break;
       const last = batch[batch.length - 1].uid;
       const known = new Map<number, Delivery>();
-      const rows = await this.deps.ledger.listDeliveries({ accountId: run.account.id, folder: run.account.folder, uidValidity: run.folder.uidValidity, fromUid: batch[0].uid });
+      const rows = await this.deps.ledger.listDeliveries({
+        accountId: run.account.id,
+        folder: run.account.folder,
+        uidValidity: run.folder.uidValidity,
+        fromUid: batch[0].uid,
+      });
       for (const row of rows) if (row.uid <= last) known.set(row.uid, row);
-      const settledRow = (uid: number) => { const row = known.get(uid); return row !== undefined && SETTLED_DELIVERY_STATES.includes(row.state); };
-      const sources = new BatchSources(run.session, batch.filter((summary) => !settledRow(summary.uid) && summary.size <= this.deps.settings.maxMessageBytes));
+      const settledRow = (uid: number) => {
+        const row = known.get(uid);
+        return row !== undefined && SETTLED_DELIVERY_STATES.includes(row.state);
+      };
+      const sources = new BatchSources(
+        run.session,
+        batch.filter((summary) => !settledRow(summary.uid) && summary.size <= this.deps.settings.maxMessageBytes),
+      );
       for (const summary of batch) {
         throwIfAborted(run.signal);
         highest = Math.max(highest, summary.uid);
@@ -103,7 +124,12 @@ export class FolderSync {
       fromUid = last + 1;
     }
     if (plan.mode === 'unseen-scan' && !blocked) {
-      await this.deps.ledger.setCursor({ accountId: run.account.id, folder: run.account.folder, uidValidity: run.folder.uidValidity, lastUid: Math.max(0, highest) });
+      await this.deps.ledger.setCursor({
+        accountId: run.account.id,
+        folder: run.account.folder,
+        uidValidity: run.folder.uidValidity,
+        lastUid: Math.max(0, highest),
+      });
     }
     return counts;
   }
@@ -112,8 +138,15 @@ export class FolderSync {
   private async plan(run: FolderSyncRun): Promise<{ mode: ScanMode; fromUid: number } | null> {
     const { account, folder } = run;
     const cursor = await this.deps.ledger.getCursor(account.id, account.folder);
-    if (cursor && cursor.uidValidity === folder.uidValidity) return { mode: 'incremental', fromUid: cursor.lastUid + 1 };
-    const setCursor = (lastUid: number) => this.deps.ledger.setCursor({ accountId: account.id, folder: account.folder, uidValidity: folder.uidValidity, lastUid });
+    if (cursor && cursor.uidValidity === folder.uidValidity)
+      return { mode: 'incremental', fromUid: cursor.lastUid + 1 };
+    const setCursor = (lastUid: number) =>
+      this.deps.ledger.setCursor({
+        accountId: account.id,
+        folder: account.folder,
+        uidValidity: folder.uidValidity,
+        lastUid,
+      });
     if (cursor === null) {
       if (account.initialSync === 'new_only') {
         // Starts at UIDNEXT: nothing already in the folder becomes a ticket.
@@ -128,7 +161,12 @@ export class FolderSync {
     }
     // UIDVALIDITY changed: every stored UID is void (RFC 3501 §2.3.1.1). Rescan; the message key keeps what was
     // already ingested from becoming a second ticket.
-    this.deps.logger.warn('UIDVALIDITY changed; rescanning the folder', { accountId: account.id, folder: account.folder, previous: cursor.uidValidity, current: folder.uidValidity });
+    this.deps.logger.warn('UIDVALIDITY changed; rescanning the folder', {
+      accountId: account.id,
+      folder: account.folder,
+      previous: cursor.uidValidity,
+      current: folder.uidValidity,
+    });
     if (account.initialSync === 'all') {
       await setCursor(0);
       return { mode: 'incremental', fromUid: 1 };
@@ -138,7 +176,12 @@ export class FolderSync {
 
   /** Post-fetch actions a crash or a refusal left undone (rows still `ingested`). */
   private async finishPostActions(run: FolderSyncRun, counts: FolderSyncCounts): Promise<void> {
-    const undone = await this.deps.ledger.listDeliveries({ accountId: run.account.id, folder: run.account.folder, uidValidity: run.folder.uidValidity, states: ['ingested'] });
+    const undone = await this.deps.ledger.listDeliveries({
+      accountId: run.account.id,
+      folder: run.account.folder,
+      uidValidity: run.folder.uidValidity,
+      states: ['ingested'],
+    });
     if (undone.length === 0) return;
     // A message no longer in the folder was moved or deleted already (by us before a crash, or by someone else).
     const present = new Set((await run.session.listMessages({ fromUid: undone[0].uid })).map((summary) => summary.uid));
@@ -153,7 +196,14 @@ export class FolderSync {
   }
 
   /** One message not yet settled; returns whether it is settled now. */
-  private async handle(run: FolderSyncRun, summary: MessageSummary, row: Delivery | null, sources: BatchSources, advance: boolean, counts: FolderSyncCounts): Promise<boolean> {
+  private async handle(
+    run: FolderSyncRun,
+    summary: MessageSummary,
+    row: Delivery | null,
+    sources: BatchSources,
+    advance: boolean,
+    counts: FolderSyncCounts,
+  ): Promise<boolean> {
     const { account } = run;
     const location = this.location(run, summary.uid);
     if (summary.size > this.deps.settings.maxMessageBytes) {
@@ -195,23 +245,44 @@ export class FolderSync {
       }
     }
     const state = account.postFetch === 'keep' ? 'post_action_done' : 'ingested';
-    const delivery = await this.deps.ledger.recordDelivery({ ...base, state, ticketId, lastError: null }, { advanceCursor: advance, countAttempt: true });
+    const delivery = await this.deps.ledger.recordDelivery(
+      { ...base, state, ticketId, lastError: null },
+      { advanceCursor: advance, countAttempt: true },
+    );
     if (state === 'ingested') await this.postAction(run, delivery, counts);
     return true;
   }
 
   /** The host refused the message: pending (retried next cycle) or, after N tries, quarantined so the folder moves on. */
-  private async rejected(run: FolderSyncRun, base: Omit<DeliveryRecord, 'state'>, row: Delivery | null, error: unknown, advance: boolean, counts: FolderSyncCounts): Promise<boolean> {
+  private async rejected(
+    run: FolderSyncRun,
+    base: Omit<DeliveryRecord, 'state'>,
+    row: Delivery | null,
+    error: unknown,
+    advance: boolean,
+    counts: FolderSyncCounts,
+  ): Promise<boolean> {
     const attempts = (row?.attempts ?? 0) + 1;
     const reason = errorText(error);
     counts.failed += 1;
     if (attempts < this.deps.settings.quarantineAfter) {
-      this.deps.logger.warn('host rejected a message; retrying next cycle', { accountId: run.account.id, uid: base.uid, attempts, reason });
-      await this.deps.ledger.recordDelivery({ ...base, state: 'pending', lastError: reason }, { advanceCursor: false, countAttempt: true });
+      this.deps.logger.warn('host rejected a message; retrying next cycle', {
+        accountId: run.account.id,
+        uid: base.uid,
+        attempts,
+        reason,
+      });
+      await this.deps.ledger.recordDelivery(
+        { ...base, state: 'pending', lastError: reason },
+        { advanceCursor: false, countAttempt: true },
+      );
       return false;
     }
     counts.quarantined += 1;
-    await this.deps.ledger.recordDelivery({ ...base, state: 'quarantined', lastError: reason }, { advanceCursor: advance, countAttempt: true });
+    await this.deps.ledger.recordDelivery(
+      { ...base, state: 'quarantined', lastError: reason },
+      { advanceCursor: advance, countAttempt: true },
+    );
     const message = `The helpdesk rejected message UID ${base.uid} in ${base.folder} of ${run.account.mailbox} ${attempts} times; it was quarantined and left on the server. Last reason: ${reason}`;
     this.deps.logger.warn('message quarantined', { accountId: run.account.id, uid: base.uid, attempts });
     await this.report(run, 'message_quarantined', 'ERR_INGEST_REJECTED', message, {
@@ -224,12 +295,25 @@ export class FolderSync {
     return true;
   }
 
-  private async skipOversized(run: FolderSyncRun, location: MessageLocation, size: number, advance: boolean, counts: FolderSyncCounts): Promise<void> {
+  private async skipOversized(
+    run: FolderSyncRun,
+    location: MessageLocation,
+    size: number,
+    advance: boolean,
+    counts: FolderSyncCounts,
+  ): Promise<void> {
     const key = undownloadedMessageKey(location.folder, location.uidValidity, location.uid, size);
     const limit = this.deps.settings.maxMessageBytes;
     const message = `Message UID ${location.uid} in ${location.folder} of ${run.account.mailbox} is ${size} bytes, over the limit of ${limit} bytes; it was left on the server.`;
     await this.deps.ledger.recordDelivery(
-      { ...location, messageKey: key, dedupeKey: `${run.account.id}:${key}`, size, state: 'skipped', lastError: message },
+      {
+        ...location,
+        messageKey: key,
+        dedupeKey: `${run.account.id}:${key}`,
+        size,
+        state: 'skipped',
+        lastError: message,
+      },
       { advanceCursor: advance, countAttempt: false },
     );
     counts.skipped += 1;
@@ -248,7 +332,11 @@ export class FolderSync {
       await applyPostFetchAction(run.session, delivery.uid, run.account.postFetch);
     } catch (error) {
       if (isPluginError(error) && (error.code === 'ERR_MAIL_OPERATION_FAILED' || error.code === 'ERR_INPUT_INVALID')) {
-        this.deps.logger.warn('post-fetch action refused; retrying next cycle', { accountId: run.account.id, uid: delivery.uid, code: error.code });
+        this.deps.logger.warn('post-fetch action refused; retrying next cycle', {
+          accountId: run.account.id,
+          uid: delivery.uid,
+          code: error.code,
+        });
         counts.postActionError = error;
         return;
       }
@@ -258,12 +346,30 @@ export class FolderSync {
   }
 
   /** An event and a notification; their failure is logged, never allowed to stop the fetch. */
-  private async report(run: FolderSyncRun, type: EventType, code: string, message: string, notification: Parameters<NotifyPort['notify']>[0]): Promise<void> {
+  private async report(
+    run: FolderSyncRun,
+    type: EventType,
+    code: string,
+    message: string,
+    notification: Parameters<NotifyPort['notify']>[0],
+  ): Promise<void> {
     try {
-      await this.deps.events.record({ at: this.deps.clock.now(), type, accountId: run.account.id, appId: run.account.appId, actorId: null, code, message });
+      await this.deps.events.record({
+        at: this.deps.clock.now(),
+        type,
+        accountId: run.account.id,
+        appId: run.account.appId,
+        actorId: null,
+        code,
+        message,
+      });
       await this.deps.notify.notify(notification);
     } catch (error) {
-      this.deps.logger.warn('could not record or notify', { accountId: run.account.id, type, code: toPluginError(error).code });
+      this.deps.logger.warn('could not record or notify', {
+        accountId: run.account.id,
+        type,
+        code: toPluginError(error).code,
+      });
     }
   }
 
@@ -279,10 +385,12 @@ export function emptyCounts(): FolderSyncCounts {
 
 /** Throws the abort reason (the cycle maps a timeout to ERR_TIMEOUT). */
 export function throwIfAborted(signal: AbortSignal): void {
-  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new PluginError('ERR_TIMEOUT', 'The poll was stopped.');
+  if (signal.aborted)
+    throw signal.reason instanceof Error ? signal.reason : new PluginError('ERR_TIMEOUT', 'The poll was stopped.');
 }
 
 function errorText(error: unknown): string {
-  const text = error instanceof Error ? `${isPluginError(error) ? `${error.code}: ` : ''}${error.message}` : String(error);
+  const text =
+    error instanceof Error ? `${isPluginError(error) ? `${error.code}: ` : ''}${error.message}` : String(error);
   return text.slice(0, MAX_ERROR_TEXT);
 }

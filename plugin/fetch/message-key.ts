@@ -42,7 +42,9 @@ export function messageKey(raw: Buffer): string {
   const messageId = readHeader(raw, 'message-id');
   if (!messageId) return createHash('sha256').update(raw).digest('hex');
   const date = readHeader(raw, 'date') ?? '';
-  return createHash('sha256').update(`message-id:${messageId}\ndate:${date}\nsize:${raw.length}`, 'latin1').digest('hex');
+  return createHash('sha256')
+    .update(`message-id:${messageId}\ndate:${date}\nsize:${raw.length}`, 'latin1')
+    .digest('hex');
 }
 
 /**

@@ -10,7 +10,10 @@ import type { MailSession } from '../ports/mail-fetcher';
 export function moveTarget(action: PostFetchAction): string | null {
   if (!action.startsWith('move:')) return null;
   const folder = action.slice('move:'.length);
-  if (folder.length === 0) throw new PluginError('ERR_INPUT_INVALID', 'The post-fetch action "move:" names no folder.', { field: 'postFetch' });
+  if (folder.length === 0)
+    throw new PluginError('ERR_INPUT_INVALID', 'The post-fetch action "move:" names no folder.', {
+      field: 'postFetch',
+    });
   return folder;
 }
 

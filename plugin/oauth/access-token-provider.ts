@@ -13,5 +13,8 @@ export interface AccessTokenProvider {
    * A valid access token for the account. `forceRefresh` skips the stored token (the server said it expired).
    * @throws PluginError ERR_NOT_CONNECTED | ERR_GRANT_INVALID | ERR_CLIENT_INVALID | ERR_PROVIDER_UNAVAILABLE | …
    */
-  getAccessToken(accountId: string, options?: { readonly forceRefresh?: boolean; readonly signal?: AbortSignal }): Promise<AccessTokenGrant>;
+  getAccessToken(
+    accountId: string,
+    options?: { readonly forceRefresh?: boolean; readonly signal?: AbortSignal },
+  ): Promise<AccessTokenGrant>;
 }

@@ -10,8 +10,15 @@ import type { LoggerPort, NotifyPort } from '../ports/host';
 
 /** The codes the OAuth core sets on an account; only those are cleared when a token works again. */
 export const TOKEN_STATUS_CODES: ReadonlySet<string> = new Set<PluginErrorCode>([
-  'ERR_NOT_CONNECTED', 'ERR_GRANT_INVALID', 'ERR_CONSENT_REQUIRED', 'ERR_INTERACTION_REQUIRED', 'ERR_CLIENT_INVALID',
-  'ERR_CLIENT_SECRET_EXPIRED', 'ERR_PROVIDER_CONFIG', 'ERR_PROVIDER_UNAVAILABLE', 'ERR_TOKEN_RESPONSE_INVALID',
+  'ERR_NOT_CONNECTED',
+  'ERR_GRANT_INVALID',
+  'ERR_CONSENT_REQUIRED',
+  'ERR_INTERACTION_REQUIRED',
+  'ERR_CLIENT_INVALID',
+  'ERR_CLIENT_SECRET_EXPIRED',
+  'ERR_PROVIDER_CONFIG',
+  'ERR_PROVIDER_UNAVAILABLE',
+  'ERR_TOKEN_RESPONSE_INVALID',
 ]);
 
 /** The notification key of an incident. */
@@ -43,9 +50,19 @@ export class AccountIncidents {
     const sameIncident = account.status === status && account.statusCode === error.code;
     await this.record(eventType, account, error.code, error.message);
     if (status === null || sameIncident) return account;
-    const updated = await this.deps.accounts.setStatus(account.id, { status, statusCode: error.code, statusDetail: error.message });
-    await this.record('status_changed', account, error.code, `Status ${account.status} -> ${status}: ${ERROR_CODES[error.code].message}`);
-    if (account.statusCode && account.statusCode !== error.code) await this.safely(() => this.deps.notify.resolve(incidentKey(account.id, account.statusCode!)));
+    const updated = await this.deps.accounts.setStatus(account.id, {
+      status,
+      statusCode: error.code,
+      statusDetail: error.message,
+    });
+    await this.record(
+      'status_changed',
+      account,
+      error.code,
+      `Status ${account.status} -> ${status}: ${ERROR_CODES[error.code].message}`,
+    );
+    if (account.statusCode && account.statusCode !== error.code)
+      await this.safely(() => this.deps.notify.resolve(incidentKey(account.id, account.statusCode!)));
     await this.safely(() =>
       this.deps.notify.notify({
         key: incidentKey(account.id, error.code),
@@ -62,10 +79,22 @@ export class AccountIncidents {
    * The account works again (or was just connected): status `connected`, the open incident resolved.
    * @param onlyFromCodes - when given, a status whose code is not in it is left alone (someone else owns it)
    */
-  async recovered(account: MailAccount, change: { readonly detail?: string | null; readonly authorizedIdentity?: string | null; readonly onlyFromCodes?: ReadonlySet<string> } = {}): Promise<MailAccount> {
+  async recovered(
+    account: MailAccount,
+    change: {
+      readonly detail?: string | null;
+      readonly authorizedIdentity?: string | null;
+      readonly onlyFromCodes?: ReadonlySet<string>;
+    } = {},
+  ): Promise<MailAccount> {
     if (change.onlyFromCodes) {
       // The token service only clears what the OAuth core set; a mail-side status belongs to the poll cycle.
-      if (account.status === 'connected' || account.statusCode === null || !change.onlyFromCodes.has(account.statusCode)) return account;
+      if (
+        account.status === 'connected' ||
+        account.statusCode === null ||
+        !change.onlyFromCodes.has(account.statusCode)
+      )
+        return account;
     }
     const updated = await this.deps.accounts.setStatus(account.id, {
       status: 'connected',
@@ -73,26 +102,48 @@ export class AccountIncidents {
       statusDetail: change.detail ?? null,
       ...(change.authorizedIdentity !== undefined ? { authorizedIdentity: change.authorizedIdentity } : {}),
     });
-    if (account.status !== 'connected') await this.record('status_changed', account, null, `Status ${account.status} -> connected.`);
-    if (account.statusCode) await this.safely(() => this.deps.notify.resolve(incidentKey(account.id, account.statusCode!)));
+    if (account.status !== 'connected')
+      await this.record('status_changed', account, null, `Status ${account.status} -> connected.`);
+    if (account.statusCode)
+      await this.safely(() => this.deps.notify.resolve(incidentKey(account.id, account.statusCode!)));
     return updated;
   }
 
   /** Closes the open incident of an account without changing its status (e.g. after Disconnect). */
   async resolveOpen(account: MailAccount): Promise<void> {
-    if (account.statusCode) await this.safely(() => this.deps.notify.resolve(incidentKey(account.id, account.statusCode!)));
+    if (account.statusCode)
+      await this.safely(() => this.deps.notify.resolve(incidentKey(account.id, account.statusCode!)));
   }
 
   /** Records an event; an event that cannot be written is logged, never fatal. */
-  async record(type: EventType, account: Pick<MailAccount, 'id' | 'appId'>, code: string | null, message: string, actorId: string | null = null): Promise<void> {
-    await this.safely(() => this.deps.events.record({ at: this.deps.clock.now(), type, accountId: account.id, appId: account.appId, actorId, code, message }));
+  async record(
+    type: EventType,
+    account: Pick<MailAccount, 'id' | 'appId'>,
+    code: string | null,
+    message: string,
+    actorId: string | null = null,
+  ): Promise<void> {
+    await this.safely(() =>
+      this.deps.events.record({
+        at: this.deps.clock.now(),
+        type,
+        accountId: account.id,
+        appId: account.appId,
+        actorId,
+        code,
+        message,
+      }),
+    );
   }
 
   private async safely(action: () => Promise<void>): Promise<void> {
     try {
       await action();
     } catch (error) {
-      this.deps.logger.warn('oauth2-mail: could not record an event or notification', { code: (error as { code?: unknown }).code ?? null, error: (error as Error).message });
+      this.deps.logger.warn('oauth2-mail: could not record an event or notification', {
+        code: (error as { code?: unknown }).code ?? null,
+        error: (error as Error).message,
+      });
     }
   }
 }

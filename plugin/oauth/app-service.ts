@@ -20,21 +20,43 @@ const VSCHAR = /^[\x20-\x7E]+$/;
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const URL_FIELDS = ['issuerUrl', 'authorizeUrl', 'tokenUrl', 'revocationUrl', 'userinfoUrl'] as const;
 
-const optionalText = (max: number) => z.preprocess(blankToUndefined, z.string().trim().max(max, `must be at most ${max} characters`).optional());
+const optionalText = (max: number) =>
+  z.preprocess(blankToUndefined, z.string().trim().max(max, `must be at most ${max} characters`).optional());
 
 /** The raw fields of an app registration as a form or the console sends them. */
 const AppFields = z.object({
-  name: z.preprocess(blankToUndefined, z.string({ error: 'is required' }).trim().min(1, 'is required').max(120, 'must be at most 120 characters')),
+  name: z.preprocess(
+    blankToUndefined,
+    z.string({ error: 'is required' }).trim().min(1, 'is required').max(120, 'must be at most 120 characters'),
+  ),
   provider: z.enum(['microsoft', 'google', 'generic'], { error: 'must be microsoft, google or generic' }),
-  cloud: z.preprocess(blankToUndefined, z.enum(['global', 'usgov', 'china'], { error: 'must be global, usgov or china' }).optional()),
+  cloud: z.preprocess(
+    blankToUndefined,
+    z.enum(['global', 'usgov', 'china'], { error: 'must be global, usgov or china' }).optional(),
+  ),
   tenant: optionalText(255),
   issuerUrl: optionalText(2000),
   authorizeUrl: optionalText(2000),
   tokenUrl: optionalText(2000),
   revocationUrl: optionalText(2000),
   userinfoUrl: optionalText(2000),
-  clientId: z.preprocess(blankToUndefined, z.string({ error: 'is required' }).trim().min(1, 'is required').max(500, 'must be at most 500 characters').regex(VSCHAR, 'may contain only visible ASCII characters')),
-  clientSecret: z.preprocess(blankToUndefined, z.string().max(4096, 'must be at most 4096 characters').regex(VSCHAR, 'may contain only visible ASCII characters (paste the secret VALUE, not its id)').optional()),
+  clientId: z.preprocess(
+    blankToUndefined,
+    z
+      .string({ error: 'is required' })
+      .trim()
+      .min(1, 'is required')
+      .max(500, 'must be at most 500 characters')
+      .regex(VSCHAR, 'may contain only visible ASCII characters'),
+  ),
+  clientSecret: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .max(4096, 'must be at most 4096 characters')
+      .regex(VSCHAR, 'may contain only visible ASCII characters (paste the secret VALUE, not its id)')
+      .optional(),
+  ),
   scopes: optionalText(2000),
   secretExpiresAt: z.preprocess(
     (value) => {
@@ -78,7 +100,8 @@ export class AppService {
     if (!parsed.success) throw inputError('app registration', parsed.error.issues);
     const input = parsed.data;
     const problems: z.core.$ZodIssue[] = [];
-    const problem = (field: string, message: string) => problems.push({ code: 'custom', path: [field], message, input: undefined } as z.core.$ZodIssue);
+    const problem = (field: string, message: string) =>
+      problems.push({ code: 'custom', path: [field], message, input: undefined } as z.core.$ZodIssue);
 
     if (mode === 'create' && input.clientSecret === undefined) problem('clientSecret', 'is required');
     if (input.provider === 'microsoft') {
@@ -93,12 +116,28 @@ export class AppService {
       if (input.cloud !== undefined) problem('cloud', 'applies to Microsoft apps only');
       if (input.tenant !== undefined) problem('tenant', 'applies to Microsoft apps only');
     }
-    if (input.provider === 'generic' && input.issuerUrl === undefined && (input.authorizeUrl === undefined || input.tokenUrl === undefined)) {
-      if (input.authorizeUrl === undefined && input.tokenUrl === undefined) problem('issuerUrl', 'is required for a generic provider (or give both authorizeUrl and tokenUrl)');
-      else problem(input.authorizeUrl === undefined ? 'authorizeUrl' : 'tokenUrl', 'is required together with the other endpoint when no issuer URL is given');
+    if (
+      input.provider === 'generic' &&
+      input.issuerUrl === undefined &&
+      (input.authorizeUrl === undefined || input.tokenUrl === undefined)
+    ) {
+      if (input.authorizeUrl === undefined && input.tokenUrl === undefined)
+        problem('issuerUrl', 'is required for a generic provider (or give both authorizeUrl and tokenUrl)');
+      else
+        problem(
+          input.authorizeUrl === undefined ? 'authorizeUrl' : 'tokenUrl',
+          'is required together with the other endpoint when no issuer URL is given',
+        );
     }
-    if (input.provider !== 'generic' && input.issuerUrl === undefined && (input.authorizeUrl === undefined) !== (input.tokenUrl === undefined)) {
-      problem(input.authorizeUrl === undefined ? 'authorizeUrl' : 'tokenUrl', 'overriding one endpoint needs the other as well (or an issuer URL)');
+    if (
+      input.provider !== 'generic' &&
+      input.issuerUrl === undefined &&
+      (input.authorizeUrl === undefined) !== (input.tokenUrl === undefined)
+    ) {
+      problem(
+        input.authorizeUrl === undefined ? 'authorizeUrl' : 'tokenUrl',
+        'overriding one endpoint needs the other as well (or an issuer URL)',
+      );
     }
     for (const field of URL_FIELDS) {
       const value = input[field];
@@ -127,7 +166,12 @@ export class AppService {
       userinfoUrl: input.userinfoUrl ?? null,
       clientId: input.clientId,
       ...(input.clientSecret !== undefined ? { clientSecret: input.clientSecret } : {}),
-      scopes: input.scopes ? input.scopes.split(/\s+/).filter((s) => s.length > 0).join(' ') : null,
+      scopes: input.scopes
+        ? input.scopes
+            .split(/\s+/)
+            .filter((s) => s.length > 0)
+            .join(' ')
+        : null,
       secretExpiresAt: input.secretExpiresAt ?? null,
     };
   }
@@ -154,7 +198,12 @@ export class AppService {
     const input = this.validate(raw, 'update');
     const app = await this.deps.apps.update(id, input);
     if (before.issuerUrl) this.deps.endpoints?.forget(before.issuerUrl);
-    await this.record('app_updated', app, actorId, `App registration "${app.name}" updated${input.clientSecret !== undefined ? ' (new client secret)' : ''}.`);
+    await this.record(
+      'app_updated',
+      app,
+      actorId,
+      `App registration "${app.name}" updated${input.clientSecret !== undefined ? ' (new client secret)' : ''}.`,
+    );
     return app;
   }
 
@@ -175,13 +224,28 @@ export class AppService {
     const app = await this.get(id);
     const users = await this.deps.accounts.list({ appId: id });
     if (users.length > 0) {
-      throw new PluginError('ERR_CONFLICT', `App registration "${app.name}" is used by ${users.length} mail account(s) (${users.slice(0, 3).map((a) => a.mailbox).join(', ')}): remove them first.`, { appId: id });
+      throw new PluginError(
+        'ERR_CONFLICT',
+        `App registration "${app.name}" is used by ${users.length} mail account(s) (${users
+          .slice(0, 3)
+          .map((a) => a.mailbox)
+          .join(', ')}): remove them first.`,
+        { appId: id },
+      );
     }
     await this.deps.apps.remove(id);
     await this.record('app_removed', app, actorId, `App registration "${app.name}" removed.`);
   }
 
   private async record(type: EventType, app: AppRegistration, actorId: string | null, message: string): Promise<void> {
-    await this.deps.events.record({ at: this.deps.clock.now(), type, accountId: null, appId: app.id, actorId, code: null, message });
+    await this.deps.events.record({
+      at: this.deps.clock.now(),
+      type,
+      accountId: null,
+      appId: app.id,
+      actorId,
+      code: null,
+      message,
+    });
   }
 }

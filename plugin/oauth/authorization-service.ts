@@ -79,7 +79,10 @@ export class AuthorizationService {
    * @param actorId - the admin who clicked Connect (the callback must come back for the same admin)
    * @throws PluginError ERR_NOT_FOUND | ERR_PROVIDER_CONFIG | ERR_PROVIDER_UNAVAILABLE (discovery)
    */
-  async start(accountId: string, actorId: string): Promise<{ readonly authorizationUrl: string; readonly expiresAt: number }> {
+  async start(
+    accountId: string,
+    actorId: string,
+  ): Promise<{ readonly authorizationUrl: string; readonly expiresAt: number }> {
     const { account, app } = await this.load(accountId);
     const resolved = await this.deps.endpoints.resolve(app);
     const scopes = requestedScopes(app, account);
@@ -99,12 +102,30 @@ export class AuthorizationService {
     if (scopes.includes('openid')) params.nonce = nonce;
     // A delegate signs in as themselves, not as the shared mailbox.
     if (!account.sharedViaDelegate) params.login_hint = account.mailbox;
-    const authorizationUrl = this.deps.oauthClient.authorizationUrl(await this.clientConfig(app, resolved, false), params);
+    const authorizationUrl = this.deps.oauthClient.authorizationUrl(
+      await this.clientConfig(app, resolved, false),
+      params,
+    );
 
     await this.deps.authRequests.purgeExpired(now - 24 * 60 * 60 * 1000).catch(() => 0);
     const expiresAt = now + AUTH_REQUEST_TTL_MS;
-    await this.deps.authRequests.create({ stateHash, accountId, actorId, codeVerifier: pkce.verifier, nonce, redirectUri, createdAt: now, expiresAt });
-    await this.deps.incidents.record('connect_started', account, null, `Connect started for mailbox ${account.mailbox}.`, actorId);
+    await this.deps.authRequests.create({
+      stateHash,
+      accountId,
+      actorId,
+      codeVerifier: pkce.verifier,
+      nonce,
+      redirectUri,
+      createdAt: now,
+      expiresAt,
+    });
+    await this.deps.incidents.record(
+      'connect_started',
+      account,
+      null,
+      `Connect started for mailbox ${account.mailbox}.`,
+      actorId,
+    );
     return { authorizationUrl, expiresAt };
   }
 
@@ -119,34 +140,53 @@ export class AuthorizationService {
    */
   async complete(params: CallbackParams, actorId?: string | null): Promise<ConnectResult> {
     const state = typeof params.state === 'string' ? params.state : '';
-    if (state.length === 0) throw new PluginError('ERR_STATE_UNKNOWN', 'The provider came back without a state parameter.', { reason: 'missing' });
+    if (state.length === 0)
+      throw new PluginError('ERR_STATE_UNKNOWN', 'The provider came back without a state parameter.', {
+        reason: 'missing',
+      });
     if (state.length > 512) throw new PluginError('ERR_STATE_UNKNOWN', undefined, { reason: 'malformed' });
     const stateHash = hashState(state);
     const request = await this.deps.authRequests.find(stateHash);
     const now = this.deps.clock.now();
     if (!request) throw new PluginError('ERR_STATE_UNKNOWN', undefined, { reason: 'unknown' });
-    if (request.consumedAt !== null) throw new PluginError('ERR_STATE_REPLAYED', undefined, { accountId: request.accountId });
-    if (request.expiresAt <= now) throw new PluginError('ERR_STATE_EXPIRED', undefined, { accountId: request.accountId });
-    if (actorId && actorId !== request.actorId) throw new PluginError('ERR_STATE_OTHER_ADMIN', undefined, { accountId: request.accountId });
-    if (!(await this.deps.authRequests.consume(stateHash, now))) throw new PluginError('ERR_STATE_REPLAYED', undefined, { accountId: request.accountId });
+    if (request.consumedAt !== null)
+      throw new PluginError('ERR_STATE_REPLAYED', undefined, { accountId: request.accountId });
+    if (request.expiresAt <= now)
+      throw new PluginError('ERR_STATE_EXPIRED', undefined, { accountId: request.accountId });
+    if (actorId && actorId !== request.actorId)
+      throw new PluginError('ERR_STATE_OTHER_ADMIN', undefined, { accountId: request.accountId });
+    if (!(await this.deps.authRequests.consume(stateHash, now)))
+      throw new PluginError('ERR_STATE_REPLAYED', undefined, { accountId: request.accountId });
 
     const { account, app } = await this.load(request.accountId);
     const provider = providerFor(app.provider);
     try {
       if (typeof params.error === 'string' && params.error.length > 0) {
-        const description = typeof params.error_description === 'string' ? params.error_description.split(/\r?\n/)[0]!.slice(0, 300) : undefined;
-        const base = new PluginError('ERR_AUTHORIZATION_DENIED', `The provider answered ${params.error}${description ? `: ${description}` : ''}.`, { providerError: params.error.slice(0, 100), providerDescription: description });
+        const description =
+          typeof params.error_description === 'string'
+            ? params.error_description.split(/\r?\n/)[0]!.slice(0, 300)
+            : undefined;
+        const base = new PluginError(
+          'ERR_AUTHORIZATION_DENIED',
+          `The provider answered ${params.error}${description ? `: ${description}` : ''}.`,
+          { providerError: params.error.slice(0, 100), providerDescription: description },
+        );
         throw provider.classify(classifyStandard(base));
       }
       const code = typeof params.code === 'string' ? params.code : '';
-      if (code.length === 0) throw new PluginError('ERR_AUTHORIZATION_CODE_MISSING', undefined, { accountId: account.id });
+      if (code.length === 0)
+        throw new PluginError('ERR_AUTHORIZATION_CODE_MISSING', undefined, { accountId: account.id });
 
       const resolved = await this.deps.endpoints.resolve(app);
       this.checkIssuerParam(params.iss, resolved);
       const config = await this.clientConfig(app, resolved, true);
       let tokens: TokenSet;
       try {
-        tokens = await this.deps.oauthClient.exchangeCode(config, { code, redirectUri: request.redirectUri, codeVerifier: request.codeVerifier });
+        tokens = await this.deps.oauthClient.exchangeCode(config, {
+          code,
+          redirectUri: request.redirectUri,
+          codeVerifier: request.codeVerifier,
+        });
       } catch (error) {
         throw provider.classify(toPluginError(error));
       }
@@ -163,13 +203,27 @@ export class AuthorizationService {
       this.deps.onTokensReplaced?.(account.id);
       const authorizedIdentity = identity?.display ?? null;
       const message = connectedDetail(authorizedIdentity, account.mailbox);
-      const warning = tokens.refreshToken ? '' : ' The provider issued no refresh token: the mailbox must be connected again when the access token expires.';
+      const warning = tokens.refreshToken
+        ? ''
+        : ' The provider issued no refresh token: the mailbox must be connected again when the access token expires.';
       await this.deps.incidents.recovered(account, { detail: `${message}${warning}`, authorizedIdentity });
-      await this.deps.incidents.record('token_obtained', account, null, `${message}${delegate ? ' (delegate access proven by a mailbox login)' : ''}${warning}`, request.actorId);
+      await this.deps.incidents.record(
+        'token_obtained',
+        account,
+        null,
+        `${message}${delegate ? ' (delegate access proven by a mailbox login)' : ''}${warning}`,
+        request.actorId,
+      );
       return { accountId: account.id, mailbox: account.mailbox, authorizedIdentity, delegate, message };
     } catch (thrown) {
       const error = toPluginError(thrown);
-      await this.deps.incidents.record('auth_failed', account, error.code, `Connect failed: ${error.message}`, request.actorId);
+      await this.deps.incidents.record(
+        'auth_failed',
+        account,
+        error.code,
+        `Connect failed: ${error.message}`,
+        request.actorId,
+      );
       throw error;
     }
   }
@@ -178,11 +232,19 @@ export class AuthorizationService {
     const account = await this.deps.accounts.find(accountId);
     if (!account) throw new PluginError('ERR_NOT_FOUND', `Mail account ${accountId} does not exist.`, { accountId });
     const app = await this.deps.apps.find(account.appId);
-    if (!app) throw new PluginError('ERR_NOT_FOUND', `The app registration of mailbox ${account.mailbox} does not exist.`, { accountId, appId: account.appId });
+    if (!app)
+      throw new PluginError('ERR_NOT_FOUND', `The app registration of mailbox ${account.mailbox} does not exist.`, {
+        accountId,
+        appId: account.appId,
+      });
     return { account, app };
   }
 
-  private async clientConfig(app: AppRegistration, resolved: ResolvedEndpoints, withSecret: boolean): Promise<OAuthClientConfig> {
+  private async clientConfig(
+    app: AppRegistration,
+    resolved: ResolvedEndpoints,
+    withSecret: boolean,
+  ): Promise<OAuthClientConfig> {
     return {
       endpoints: resolved.endpoints,
       clientId: app.clientId,
@@ -197,22 +259,39 @@ export class AuthorizationService {
     const expected = resolved.endpoints.issuer;
     if (!iss || !expected || expected.includes('{tenantid}')) return;
     if (iss.replace(/\/+$/, '') !== expected.replace(/\/+$/, '')) {
-      throw new PluginError('ERR_PROVIDER_CONFIG', `The redirect came from issuer ${iss.slice(0, 200)}, not from ${expected}.`, { check: 'iss' });
+      throw new PluginError(
+        'ERR_PROVIDER_CONFIG',
+        `The redirect came from issuer ${iss.slice(0, 200)}, not from ${expected}.`,
+        { check: 'iss' },
+      );
     }
   }
 
   /** The identity from the ID token (checked), else from userinfo, else unknown. */
-  private async readIdentity(config: OAuthClientConfig, resolved: ResolvedEndpoints, tokens: TokenSet, nonce: string): Promise<AuthorizedIdentity | null> {
+  private async readIdentity(
+    config: OAuthClientConfig,
+    resolved: ResolvedEndpoints,
+    tokens: TokenSet,
+    nonce: string,
+  ): Promise<AuthorizedIdentity | null> {
     if (tokens.idToken && resolved.endpoints.jwksUri && resolved.endpoints.issuer) {
-      const claims = await verifyIdToken(this.deps.oauthClient, resolved.endpoints, tokens.idToken, { clientId: config.clientId, nonce, now: this.deps.clock.now() });
+      const claims = await verifyIdToken(this.deps.oauthClient, resolved.endpoints, tokens.idToken, {
+        clientId: config.clientId,
+        nonce,
+        now: this.deps.clock.now(),
+      });
       return identityFromClaims(claims);
     }
     if (resolved.endpoints.userinfoUrl) {
       try {
-        return identityFromClaims(await this.deps.oauthClient.fetchUserinfo(resolved.endpoints.userinfoUrl, tokens.accessToken));
+        return identityFromClaims(
+          await this.deps.oauthClient.fetchUserinfo(resolved.endpoints.userinfoUrl, tokens.accessToken),
+        );
       } catch (error) {
         // The mailbox login below still proves access; a userinfo outage must not block Connect.
-        this.deps.logger.warn('oauth2-mail: userinfo could not be read; proving access by a mailbox login', { code: toPluginError(error).code });
+        this.deps.logger.warn('oauth2-mail: userinfo could not be read; proving access by a mailbox login', {
+          code: toPluginError(error).code,
+        });
       }
     }
     return null;
@@ -222,7 +301,11 @@ export class AuthorizationService {
    * Equal identity: fine. Otherwise log in to the mailbox with the new token before anything is stored.
    * @returns true when access was proven for a different (or unknown) identity
    */
-  private async checkMailboxAccess(account: MailAccount, identity: AuthorizedIdentity | null, tokens: TokenSet): Promise<boolean> {
+  private async checkMailboxAccess(
+    account: MailAccount,
+    identity: AuthorizedIdentity | null,
+    tokens: TokenSet,
+  ): Promise<boolean> {
     if (identity && identityOwnsMailbox(identity, account.mailbox)) return false;
     const who = identity?.display ?? 'an account the provider did not name';
     try {
@@ -239,9 +322,17 @@ export class AuthorizationService {
     } catch (thrown) {
       const error = toPluginError(thrown);
       if (error.code === 'ERR_MAIL_AUTH_FAILED' || error.code === 'ERR_MAILBOX_ACCESS_DENIED') {
-        throw new PluginError('ERR_IDENTITY_MISMATCH', `Signed in as ${who}, who cannot open mailbox ${account.mailbox}. Nothing was stored.`, { authorizedIdentity: identity?.display, mailbox: account.mailbox, mailError: error.code });
+        throw new PluginError(
+          'ERR_IDENTITY_MISMATCH',
+          `Signed in as ${who}, who cannot open mailbox ${account.mailbox}. Nothing was stored.`,
+          { authorizedIdentity: identity?.display, mailbox: account.mailbox, mailError: error.code },
+        );
       }
-      throw new PluginError(error.code, `Signed in as ${who}, not as mailbox ${account.mailbox}, and the mailbox login that would prove access failed: ${error.message} Nothing was stored.`, { ...error.details, authorizedIdentity: identity?.display });
+      throw new PluginError(
+        error.code,
+        `Signed in as ${who}, not as mailbox ${account.mailbox}, and the mailbox login that would prove access failed: ${error.message} Nothing was stored.`,
+        { ...error.details, authorizedIdentity: identity?.display },
+      );
     }
     return identity !== null;
   }

@@ -28,7 +28,12 @@ export function connectFailedPage(thrown: unknown, accountsPath: string): HostRe
   const error = toPluginError(thrown);
   const info = ERROR_CODES[error.code];
   const detail = error.code === 'ERR_INTERNAL' ? info.message : error.message;
-  const status = error.code === 'ERR_INTERNAL' || error.code === 'ERR_DATABASE_UNAVAILABLE' ? 500 : error.code === 'ERR_PROVIDER_UNAVAILABLE' ? 502 : 400;
+  const status =
+    error.code === 'ERR_INTERNAL' || error.code === 'ERR_DATABASE_UNAVAILABLE'
+      ? 500
+      : error.code === 'ERR_PROVIDER_UNAVAILABLE'
+        ? 502
+        : 400;
   const html = `<section class="oauth2-mail-callback failed">
 <h1>The mailbox was not connected</h1>
 <p><strong>${escapeHtml(info.message)}</strong></p>

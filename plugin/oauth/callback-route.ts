@@ -16,7 +16,11 @@ export const CALLBACK_ROUTE = { id: 'oauth2-mail.callback', method: 'GET', path:
  * @param accountsUrl - the account screen's URL (the "back" link), read per request
  * @param logger - failures are logged with their code only
  */
-export function callbackRoute(authorization: Pick<AuthorizationService, 'complete'>, accountsUrl: string | (() => string), logger: LoggerPort): RouteDefinition {
+export function callbackRoute(
+  authorization: Pick<AuthorizationService, 'complete'>,
+  accountsUrl: string | (() => string),
+  logger: LoggerPort,
+): RouteDefinition {
   return {
     ...CALLBACK_ROUTE,
     auth: 'none',
@@ -24,7 +28,10 @@ export function callbackRoute(authorization: Pick<AuthorizationService, 'complet
       const accountsPath = typeof accountsUrl === 'function' ? accountsUrl() : accountsUrl;
       const { state, code, error, error_description, iss } = request.query;
       try {
-        const result = await authorization.complete({ state, code, error, error_description, iss }, request.actor?.id ?? null);
+        const result = await authorization.complete(
+          { state, code, error, error_description, iss },
+          request.actor?.id ?? null,
+        );
         return connectedPage(result, accountsPath);
       } catch (thrown) {
         logger.warn('oauth2-mail: Connect callback refused', { code: toPluginError(thrown).code });

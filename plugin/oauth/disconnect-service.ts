@@ -58,8 +58,18 @@ export class DisconnectService {
         if (revocationSupported) {
           const clientSecret = await this.deps.apps.clientSecret(app.id);
           // Revoking the refresh token ends the whole grant (RFC 7009 §2.1); without one, the access token is all there is.
-          const token = stored.refreshToken ? { token: stored.refreshToken, tokenTypeHint: 'refresh_token' as const } : { token: stored.accessToken, tokenTypeHint: 'access_token' as const };
-          await this.deps.oauthClient.revoke({ endpoints: resolved.endpoints, clientId: app.clientId, clientSecret, clientAuthMethod: resolved.clientAuthMethod }, token);
+          const token = stored.refreshToken
+            ? { token: stored.refreshToken, tokenTypeHint: 'refresh_token' as const }
+            : { token: stored.accessToken, tokenTypeHint: 'access_token' as const };
+          await this.deps.oauthClient.revoke(
+            {
+              endpoints: resolved.endpoints,
+              clientId: app.clientId,
+              clientSecret,
+              clientAuthMethod: resolved.clientAuthMethod,
+            },
+            token,
+          );
           revoked = true;
         }
       } catch (error) {
@@ -69,10 +79,35 @@ export class DisconnectService {
     await this.deps.tokens.delete(accountId);
     this.deps.onTokensReplaced?.(accountId);
     await this.deps.incidents.resolveOpen(account);
-    await this.deps.accounts.setStatus(accountId, { status: 'not_connected', statusCode: null, statusDetail: 'Disconnected.', authorizedIdentity: null });
-    if (revoked) await this.deps.incidents.record('token_revoked', account, null, 'The provider confirmed the revocation of the grant.', actorId);
-    if (warning) await this.deps.incidents.record('token_revoked', account, 'ERR_REVOCATION_FAILED', `Revocation not confirmed: ${warning}`, actorId);
-    await this.deps.incidents.record('disconnected', account, null, stored ? 'Disconnected: the tokens were deleted.' : 'Disconnected (no tokens were stored).', actorId);
+    await this.deps.accounts.setStatus(accountId, {
+      status: 'not_connected',
+      statusCode: null,
+      statusDetail: 'Disconnected.',
+      authorizedIdentity: null,
+    });
+    if (revoked)
+      await this.deps.incidents.record(
+        'token_revoked',
+        account,
+        null,
+        'The provider confirmed the revocation of the grant.',
+        actorId,
+      );
+    if (warning)
+      await this.deps.incidents.record(
+        'token_revoked',
+        account,
+        'ERR_REVOCATION_FAILED',
+        `Revocation not confirmed: ${warning}`,
+        actorId,
+      );
+    await this.deps.incidents.record(
+      'disconnected',
+      account,
+      null,
+      stored ? 'Disconnected: the tokens were deleted.' : 'Disconnected (no tokens were stored).',
+      actorId,
+    );
     return { accountId, revoked, revocationSupported, warning };
   }
 }

@@ -22,9 +22,18 @@ const CLOCK_TOLERANCE_SECONDS = 120;
  * Verifies `idToken` and returns its claims.
  * @throws PluginError ERR_ID_TOKEN_INVALID (signature, iss, aud, exp or nonce wrong) | ERR_PROVIDER_CONFIG (no key set known) | ERR_PROVIDER_UNAVAILABLE
  */
-export async function verifyIdToken(oauthClient: OAuthClient, endpoints: OAuthEndpoints, idToken: string, expect: IdTokenExpectations): Promise<JWTPayload> {
+export async function verifyIdToken(
+  oauthClient: OAuthClient,
+  endpoints: OAuthEndpoints,
+  idToken: string,
+  expect: IdTokenExpectations,
+): Promise<JWTPayload> {
   if (!endpoints.jwksUri || !endpoints.issuer) {
-    throw new PluginError('ERR_PROVIDER_CONFIG', 'The provider\'s key set or issuer is unknown, so its ID token cannot be checked (configure an issuer URL).', {});
+    throw new PluginError(
+      'ERR_PROVIDER_CONFIG',
+      "The provider's key set or issuer is unknown, so its ID token cannot be checked (configure an issuer URL).",
+      {},
+    );
   }
   let unverified: JWTPayload;
   try {
@@ -33,7 +42,10 @@ export async function verifyIdToken(oauthClient: OAuthClient, endpoints: OAuthEn
     throw new PluginError('ERR_ID_TOKEN_INVALID', 'The ID token is not a JWT.', { check: 'format' });
   }
   // Entra's multi-tenant issuer is a template: https://login.microsoftonline.com/{tenantid}/v2.0.
-  const issuer = endpoints.issuer.includes('{tenantid}') && typeof unverified.tid === 'string' ? endpoints.issuer.replace('{tenantid}', unverified.tid) : endpoints.issuer;
+  const issuer =
+    endpoints.issuer.includes('{tenantid}') && typeof unverified.tid === 'string'
+      ? endpoints.issuer.replace('{tenantid}', unverified.tid)
+      : endpoints.issuer;
   const jwks = await oauthClient.fetchJwks(endpoints.jwksUri);
   let payload: JWTPayload;
   try {
@@ -52,7 +64,11 @@ export async function verifyIdToken(oauthClient: OAuthClient, endpoints: OAuthEn
     throw new PluginError('ERR_ID_TOKEN_INVALID', `The ID token failed its ${check} check.`, { check });
   }
   if (payload.nonce !== expect.nonce) {
-    throw new PluginError('ERR_ID_TOKEN_INVALID', 'The ID token failed its nonce check (it belongs to another sign-in).', { check: 'nonce' });
+    throw new PluginError(
+      'ERR_ID_TOKEN_INVALID',
+      'The ID token failed its nonce check (it belongs to another sign-in).',
+      { check: 'nonce' },
+    );
   }
   return payload;
 }

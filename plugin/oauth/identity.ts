@@ -36,7 +36,12 @@ export function identityFromClaims(claims: Readonly<Record<string, unknown>>): A
     ...addressesIn(claims.emails),
   ];
   const addresses = [...new Set(ordered)];
-  const fallback = typeof claims.preferred_username === 'string' ? claims.preferred_username : typeof claims.sub === 'string' ? `subject ${claims.sub}` : 'an unknown account';
+  const fallback =
+    typeof claims.preferred_username === 'string'
+      ? claims.preferred_username
+      : typeof claims.sub === 'string'
+        ? `subject ${claims.sub}`
+        : 'an unknown account';
   return { display: addresses[0] ?? fallback, addresses };
 }
 

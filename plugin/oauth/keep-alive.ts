@@ -64,7 +64,12 @@ export class KeepAlive {
       try {
         await this.deps.tokenService.refreshForKeepAlive(account.id);
         refreshed.push(account.id);
-        await this.deps.incidents.record('keep_alive', account, null, `The grant was idle for ${this.deps.keepAliveDays} days and was refreshed so the provider keeps it.`);
+        await this.deps.incidents.record(
+          'keep_alive',
+          account,
+          null,
+          `The grant was idle for ${this.deps.keepAliveDays} days and was refreshed so the provider keeps it.`,
+        );
       } catch (error) {
         const code = toPluginError(error).code;
         failed.push({ accountId: account.id, code });

@@ -68,7 +68,13 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
   const { repositories: repos, clock, logger } = deps;
   const allowInsecureLoopback = deps.config.allowInsecureLoopback;
   const endpoints = new EndpointResolver({ oauthClient: deps.oauthClient, clock, allowInsecureLoopback });
-  const incidents = new AccountIncidents({ accounts: repos.accounts, events: repos.events, notify: deps.notify, clock, logger });
+  const incidents = new AccountIncidents({
+    accounts: repos.accounts,
+    events: repos.events,
+    notify: deps.notify,
+    clock,
+    logger,
+  });
   const tokenService = new TokenService({
     tokens: repos.tokens,
     accounts: repos.accounts,
@@ -85,7 +91,17 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
     },
   });
   const forget = (accountId: string) => tokenService.forget(accountId);
-  const keepAlive = new KeepAlive({ accounts: repos.accounts, apps: repos.apps, notify: deps.notify, tokens: repos.tokens, tokenService, incidents, clock, logger, keepAliveDays: deps.config.token.keepAliveDays });
+  const keepAlive = new KeepAlive({
+    accounts: repos.accounts,
+    apps: repos.apps,
+    notify: deps.notify,
+    tokens: repos.tokens,
+    tokenService,
+    incidents,
+    clock,
+    logger,
+    keepAliveDays: deps.config.token.keepAliveDays,
+  });
   const authorization = new AuthorizationService({
     accounts: repos.accounts,
     apps: repos.apps,
@@ -101,8 +117,32 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
     mailCaCertPem: deps.mailCaCertPem ?? null,
     onTokensReplaced: forget,
   });
-  const disconnect = new DisconnectService({ accounts: repos.accounts, apps: repos.apps, tokens: repos.tokens, oauthClient: deps.oauthClient, endpoints, incidents, onTokensReplaced: forget });
-  const apps = new AppService({ apps: repos.apps, accounts: repos.accounts, events: repos.events, clock, allowInsecureLoopback, endpoints });
-  const accounts = new AccountService({ accounts: repos.accounts, apps: repos.apps, events: repos.events, clock, logger, authorization, disconnect, allowInsecureLoopback });
+  const disconnect = new DisconnectService({
+    accounts: repos.accounts,
+    apps: repos.apps,
+    tokens: repos.tokens,
+    oauthClient: deps.oauthClient,
+    endpoints,
+    incidents,
+    onTokensReplaced: forget,
+  });
+  const apps = new AppService({
+    apps: repos.apps,
+    accounts: repos.accounts,
+    events: repos.events,
+    clock,
+    allowInsecureLoopback,
+    endpoints,
+  });
+  const accounts = new AccountService({
+    accounts: repos.accounts,
+    apps: repos.apps,
+    events: repos.events,
+    clock,
+    logger,
+    authorization,
+    disconnect,
+    allowInsecureLoopback,
+  });
   return { endpoints, incidents, tokenService, keepAlive, authorization, disconnect, apps, accounts };
 }

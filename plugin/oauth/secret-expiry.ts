@@ -22,7 +22,12 @@ export function secretExpiryKey(appId: string): string {
  * (or has expired), resolves the warning of the others.
  * @returns the ids of the apps warned about
  */
-export async function checkSecretExpiry(deps: { readonly apps: AppRepository; readonly notify: NotifyPort; readonly clock: Clock; readonly logger: LoggerPort }): Promise<string[]> {
+export async function checkSecretExpiry(deps: {
+  readonly apps: AppRepository;
+  readonly notify: NotifyPort;
+  readonly clock: Clock;
+  readonly logger: LoggerPort;
+}): Promise<string[]> {
   const now = deps.clock.now();
   const warned: string[] = [];
   for (const app of await deps.apps.list()) {
@@ -37,13 +42,18 @@ export async function checkSecretExpiry(deps: { readonly apps: AppRepository; re
       await deps.notify.notify({
         key,
         severity: expired ? 'error' : 'warning',
-        title: expired ? `The client secret of app "${app.name}" has expired` : `The client secret of app "${app.name}" expires in ${days} day(s)`,
+        title: expired
+          ? `The client secret of app "${app.name}" has expired`
+          : `The client secret of app "${app.name}" expires in ${days} day(s)`,
         message: `Mail accounts using this app stop fetching when the secret expires (${new Date(app.secretExpiresAt).toISOString().slice(0, 10)}). Create a new client secret at the provider and save it, with its new expiry date, in the app registration.`,
         path: '/accounts',
       });
       warned.push(app.id);
     } catch (error) {
-      deps.logger.warn('oauth2-mail: secret expiry notification failed', { appId: app.id, error: (error as Error).message });
+      deps.logger.warn('oauth2-mail: secret expiry notification failed', {
+        appId: app.id,
+        error: (error as Error).message,
+      });
     }
   }
   return warned;

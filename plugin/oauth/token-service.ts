@@ -107,12 +107,17 @@ export class TokenService implements AccessTokenProvider {
   }
 
   /** @inheritdoc */
-  getAccessToken(accountId: string, options: { readonly forceRefresh?: boolean; readonly signal?: AbortSignal } = {}): Promise<AccessTokenGrant> {
+  getAccessToken(
+    accountId: string,
+    options: { readonly forceRefresh?: boolean; readonly signal?: AbortSignal } = {},
+  ): Promise<AccessTokenGrant> {
     const force = options.forceRefresh === true;
     const key = `${accountId}:${force}`;
     const inFlight = this.flights.get(key);
     if (inFlight) return inFlight;
-    const flight = this.obtain(accountId, { force, keepAlive: false, signal: options.signal }).finally(() => this.flights.delete(key));
+    const flight = this.obtain(accountId, { force, keepAlive: false, signal: options.signal }).finally(() =>
+      this.flights.delete(key),
+    );
     this.flights.set(key, flight);
     return flight;
   }
@@ -171,13 +176,20 @@ export class TokenService implements AccessTokenProvider {
     } finally {
       // compareAndSwap already cleared the lease on success; releasing by owner is harmless either way.
       await this.deps.tokens.releaseRefreshLease(accountId, this.ownerId).catch((error: unknown) => {
-        this.deps.logger.warn('oauth2-mail: could not release the refresh lease (it lapses by itself)', { accountId, code: toPluginError(error).code });
+        this.deps.logger.warn('oauth2-mail: could not release the refresh lease (it lapses by itself)', {
+          accountId,
+          code: toPluginError(error).code,
+        });
       });
     }
   }
 
   /** Takes the lease, or waits until another process's refresh shows up in the row. */
-  private async leaseOrWait(accountId: string, seen: StoredToken, mode: RefreshMode): Promise<{ leased: boolean; row: StoredToken }> {
+  private async leaseOrWait(
+    accountId: string,
+    seen: StoredToken,
+    mode: RefreshMode,
+  ): Promise<{ leased: boolean; row: StoredToken }> {
     const { force } = mode;
     let delay = 25;
     let waited = 0;
@@ -194,9 +206,16 @@ export class TokenService implements AccessTokenProvider {
         return { leased: true, row: fresh };
       }
       if (waited >= this.waitTimeoutMs) {
-        throw new PluginError('ERR_PROVIDER_UNAVAILABLE', 'Another host process is refreshing this token and did not finish in time.', { accountId, waitedMs: waited });
+        throw new PluginError(
+          'ERR_PROVIDER_UNAVAILABLE',
+          'Another host process is refreshing this token and did not finish in time.',
+          { accountId, waitedMs: waited },
+        );
       }
-      if (mode.signal?.aborted) throw new PluginError('ERR_TIMEOUT', 'The token request was cancelled while another process was refreshing.', { accountId });
+      if (mode.signal?.aborted)
+        throw new PluginError('ERR_TIMEOUT', 'The token request was cancelled while another process was refreshing.', {
+          accountId,
+        });
       await this.sleep(delay);
       waited += delay;
       delay = Math.min(delay * 2, 500);
@@ -212,13 +231,21 @@ export class TokenService implements AccessTokenProvider {
     if (!account) throw new PluginError('ERR_NOT_FOUND', `Mail account ${accountId} does not exist.`, { accountId });
     if (!row.refreshToken) {
       if (!force && this.stillValid(row)) return grantOf(row);
-      const error = new PluginError('ERR_GRANT_INVALID', 'No refresh token is stored for this mailbox (the provider issued none at Connect), so the expired access token cannot be renewed.', { accountId });
+      const error = new PluginError(
+        'ERR_GRANT_INVALID',
+        'No refresh token is stored for this mailbox (the provider issued none at Connect), so the expired access token cannot be renewed.',
+        { accountId },
+      );
       this.deadGrants.set(accountId, { stamp: stamp(row), error });
       await this.deps.incidents.failed(account, error);
       throw error;
     }
     const app = await this.deps.apps.find(account.appId);
-    if (!app) throw new PluginError('ERR_NOT_FOUND', `The app registration of mailbox ${account.mailbox} does not exist.`, { accountId, appId: account.appId });
+    if (!app)
+      throw new PluginError('ERR_NOT_FOUND', `The app registration of mailbox ${account.mailbox} does not exist.`, {
+        accountId,
+        appId: account.appId,
+      });
     const provider = providerFor(app.provider);
 
     let answer: TokenSet;
@@ -227,7 +254,12 @@ export class TokenService implements AccessTokenProvider {
       const clientSecret = await this.deps.apps.clientSecret(app.id);
       const scope = provider.refreshWithScope ? requestedScopes(app, account).join(' ') : null;
       answer = await this.deps.oauthClient.refresh(
-        { endpoints: resolved.endpoints, clientId: app.clientId, clientSecret, clientAuthMethod: resolved.clientAuthMethod },
+        {
+          endpoints: resolved.endpoints,
+          clientId: app.clientId,
+          clientSecret,
+          clientAuthMethod: resolved.clientAuthMethod,
+        },
         { refreshToken: row.refreshToken, scope },
       );
     } catch (thrown) {
@@ -248,14 +280,30 @@ export class TokenService implements AccessTokenProvider {
       // Our lease lapsed and someone else stored a newer token; theirs wins, ours is dropped unused.
       const current = await this.deps.tokens.find(accountId);
       if (current && this.stillValid(current)) return grantOf(current);
-      throw new PluginError('ERR_CONFLICT', 'The token was changed by another process during the refresh.', { accountId });
+      throw new PluginError('ERR_CONFLICT', 'The token was changed by another process during the refresh.', {
+        accountId,
+      });
     }
     this.backoff.delete(accountId);
     this.deadGrants.delete(accountId);
     const rotated = answer.refreshToken !== null && answer.refreshToken !== row.refreshToken;
-    await this.deps.incidents.record('token_refreshed', account, null, `Access token refreshed (valid until ${new Date(saved.accessTokenExpiresAt).toISOString()}).`);
-    if (rotated) await this.deps.incidents.record('token_rotated', account, null, 'The provider rotated the refresh token; the new one is stored.');
-    await this.deps.incidents.recovered(account, { onlyFromCodes: TOKEN_STATUS_CODES, detail: connectedDetail(account.authorizedIdentity, account.mailbox) });
+    await this.deps.incidents.record(
+      'token_refreshed',
+      account,
+      null,
+      `Access token refreshed (valid until ${new Date(saved.accessTokenExpiresAt).toISOString()}).`,
+    );
+    if (rotated)
+      await this.deps.incidents.record(
+        'token_rotated',
+        account,
+        null,
+        'The provider rotated the refresh token; the new one is stored.',
+      );
+    await this.deps.incidents.recovered(account, {
+      onlyFromCodes: TOKEN_STATUS_CODES,
+      detail: connectedDetail(account.authorizedIdentity, account.mailbox),
+    });
     return grantOf(saved);
   }
 
@@ -264,7 +312,11 @@ export class TokenService implements AccessTokenProvider {
    * the new one is stored (with the old access token) before anything else happens.
    * @returns the row to continue with
    */
-  private async keepIssuedRefreshToken(account: MailAccount, row: StoredToken, issued: string | null): Promise<StoredToken> {
+  private async keepIssuedRefreshToken(
+    account: MailAccount,
+    row: StoredToken,
+    issued: string | null,
+  ): Promise<StoredToken> {
     if (!issued || issued === row.refreshToken) return row;
     try {
       const saved = await this.deps.tokens.compareAndSwap(account.id, row.version, {
@@ -275,15 +327,29 @@ export class TokenService implements AccessTokenProvider {
         at: row.refreshedAt,
       });
       if (!saved) return row;
-      await this.deps.incidents.record('token_rotated', account, null, 'The provider rotated the refresh token in an answer that was otherwise unusable; the new refresh token is stored.');
+      await this.deps.incidents.record(
+        'token_rotated',
+        account,
+        null,
+        'The provider rotated the refresh token in an answer that was otherwise unusable; the new refresh token is stored.',
+      );
       return saved;
     } catch (error) {
-      this.deps.logger.error('oauth2-mail: a rotated refresh token could not be stored', { accountId: account.id, code: toPluginError(error).code });
+      this.deps.logger.error('oauth2-mail: a rotated refresh token could not be stored', {
+        accountId: account.id,
+        code: toPluginError(error).code,
+      });
       return row;
     }
   }
 
-  private async refreshFailed(account: MailAccount, app: AppRegistration, row: StoredToken, error: PluginError, mode: RefreshMode): Promise<AccessTokenGrant> {
+  private async refreshFailed(
+    account: MailAccount,
+    app: AppRegistration,
+    row: StoredToken,
+    error: PluginError,
+    mode: RefreshMode,
+  ): Promise<AccessTokenGrant> {
     const { force } = mode;
     const status = error.info.status;
     if (status === 'needs_reauth') {
@@ -296,7 +362,8 @@ export class TokenService implements AccessTokenProvider {
     }
     if (status === 'app_error') {
       const siblings = await this.deps.accounts.list({ appId: app.id });
-      for (const sibling of siblings) await this.deps.incidents.failed(sibling.id === account.id ? account : sibling, error);
+      for (const sibling of siblings)
+        await this.deps.incidents.failed(sibling.id === account.id ? account : sibling, error);
       throw error;
     }
     if (error.info.retryable) {
@@ -305,9 +372,18 @@ export class TokenService implements AccessTokenProvider {
       const ceiling = Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** (failures - 1));
       const delay = Math.round(ceiling * (0.5 + this.random() * 0.5));
       const notBefore = this.deps.clock.now() + delay;
-      const retryError = new PluginError(error.code, `${error.message} Next attempt after ${new Date(notBefore).toISOString()}.`, error.details);
+      const retryError = new PluginError(
+        error.code,
+        `${error.message} Next attempt after ${new Date(notBefore).toISOString()}.`,
+        error.details,
+      );
       this.backoff.set(account.id, { failures, notBefore, error: retryError });
-      this.deps.logger.warn('oauth2-mail: token refresh failed, will retry', { accountId: account.id, code: error.code, failures, retryInMs: delay });
+      this.deps.logger.warn('oauth2-mail: token refresh failed, will retry', {
+        accountId: account.id,
+        code: error.code,
+        failures,
+        retryInMs: delay,
+      });
       if (!force && this.stillValid(row)) return grantOf(row);
       if (mode.keepAlive && this.stillValid(row)) throw retryError;
       await this.deps.incidents.failed(account, retryError);

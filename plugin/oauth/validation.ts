@@ -8,7 +8,9 @@ import { PluginError } from '../errors';
  * @returns PluginError ERR_INPUT_INVALID with `details.fields` (field names) and `details.problems` ("field: message")
  */
 export function inputError(what: string, issues: readonly z.core.$ZodIssue[]): PluginError {
-  const problems = issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(input)'}: ${issue.message}`);
+  const problems = issues.map(
+    (issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(input)'}: ${issue.message}`,
+  );
   const fields = [...new Set(issues.map((issue) => (issue.path.length > 0 ? issue.path.join('.') : '(input)')))];
   return new PluginError('ERR_INPUT_INVALID', `Invalid ${what}: ${problems.join('; ')}`, { fields, problems });
 }

@@ -2,10 +2,24 @@
 
 /** Kinds of event. */
 export type EventType =
-  | 'app_created' | 'app_updated' | 'app_removed'
-  | 'account_created' | 'account_updated' | 'account_removed'
-  | 'connect_started' | 'token_obtained' | 'token_refreshed' | 'token_rotated' | 'token_revoked' | 'disconnected'
-  | 'auth_failed' | 'status_changed' | 'poll_failed' | 'message_quarantined' | 'message_skipped' | 'keep_alive';
+  | 'app_created'
+  | 'app_updated'
+  | 'app_removed'
+  | 'account_created'
+  | 'account_updated'
+  | 'account_removed'
+  | 'connect_started'
+  | 'token_obtained'
+  | 'token_refreshed'
+  | 'token_rotated'
+  | 'token_revoked'
+  | 'disconnected'
+  | 'auth_failed'
+  | 'status_changed'
+  | 'poll_failed'
+  | 'message_quarantined'
+  | 'message_skipped'
+  | 'keep_alive';
 
 /** One event. */
 export interface PluginEvent {
@@ -24,5 +38,9 @@ export interface PluginEvent {
 /** Append-only event storage. */
 export interface EventLog {
   record(event: Omit<PluginEvent, 'id'>): Promise<void>;
-  list(filter: { readonly accountId?: string; readonly appId?: string; readonly limit: number }): Promise<PluginEvent[]>;
+  list(filter: {
+    readonly accountId?: string;
+    readonly appId?: string;
+    readonly limit: number;
+  }): Promise<PluginEvent[]>;
 }

@@ -155,7 +155,11 @@ export interface MailTransport {
   readonly id: string;
   readonly title: string;
   /** Sends one raw message through `accountId`; resolves with the server's message id. */
-  send(accountId: string, raw: Buffer, envelope: { readonly from: string; readonly to: readonly string[] }): Promise<{ readonly messageId: string }>;
+  send(
+    accountId: string,
+    raw: Buffer,
+    envelope: { readonly from: string; readonly to: readonly string[] },
+  ): Promise<{ readonly messageId: string }>;
 }
 
 /** The host's mail pipeline. */

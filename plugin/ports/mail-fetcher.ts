@@ -40,7 +40,11 @@ export interface MailSession {
   /** @throws PluginError ERR_MAIL_FOLDER_NOT_FOUND */
   openFolder(path: string): Promise<FolderState>;
   /** Messages of the open folder with UID >= `fromUid`, ascending by UID; with `limit`, only the first `limit` of them. */
-  listMessages(query: { readonly fromUid: number; readonly unseenOnly?: boolean; readonly limit?: number }): Promise<MessageSummary[]>;
+  listMessages(query: {
+    readonly fromUid: number;
+    readonly unseenOnly?: boolean;
+    readonly limit?: number;
+  }): Promise<MessageSummary[]>;
   /** The exact raw bytes of one message; null when it vanished meanwhile. */
   download(uid: number): Promise<Buffer | null>;
   /**

@@ -19,7 +19,12 @@ export type DeliveryState =
   | 'quarantined';
 
 /** States after which a message is never handed to the host again. */
-export const SETTLED_DELIVERY_STATES: readonly DeliveryState[] = ['ingested', 'post_action_done', 'skipped', 'quarantined'];
+export const SETTLED_DELIVERY_STATES: readonly DeliveryState[] = [
+  'ingested',
+  'post_action_done',
+  'skipped',
+  'quarantined',
+];
 
 /** One message's place on the server: UIDs only mean something together with UIDVALIDITY. */
 export interface MessageLocation {
@@ -81,7 +86,13 @@ export interface MailLedger {
   /** The delivery of one message, or null. */
   findDelivery(location: MessageLocation): Promise<Delivery | null>;
   /** Deliveries of a folder under one UIDVALIDITY with UID >= `fromUid` (default all), optionally only some states; ascending UID. */
-  listDeliveries(query: { readonly accountId: string; readonly folder: string; readonly uidValidity: string; readonly fromUid?: number; readonly states?: readonly DeliveryState[] }): Promise<Delivery[]>;
+  listDeliveries(query: {
+    readonly accountId: string;
+    readonly folder: string;
+    readonly uidValidity: string;
+    readonly fromUid?: number;
+    readonly states?: readonly DeliveryState[];
+  }): Promise<Delivery[]>;
   /** A delivery of the account in state `ingested` or `post_action_done` with this message key (any folder or UIDVALIDITY), or null. */
   findIngestedByMessageKey(accountId: string, messageKey: string): Promise<Delivery | null>;
   /**
@@ -89,7 +100,10 @@ export interface MailLedger {
    * attempt when `countAttempt`) and, when `advanceCursor`, moves the cursor up to its UID (as {@link advanceCursor}).
    * @returns the row as stored
    */
-  recordDelivery(record: DeliveryRecord, options: { readonly advanceCursor: boolean; readonly countAttempt: boolean }): Promise<Delivery>;
+  recordDelivery(
+    record: DeliveryRecord,
+    options: { readonly advanceCursor: boolean; readonly countAttempt: boolean },
+  ): Promise<Delivery>;
   /** `ingested` -> `post_action_done`. */
   markPostActionDone(deliveryId: string): Promise<void>;
 }

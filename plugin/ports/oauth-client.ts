@@ -72,17 +72,26 @@ export interface OAuthClient {
    * Redeems an authorization code (with its PKCE verifier).
    * @throws PluginError ERR_GRANT_INVALID | ERR_CLIENT_INVALID | ERR_PROVIDER_CONFIG | ERR_PROVIDER_UNAVAILABLE | ERR_TOKEN_RESPONSE_INVALID | …
    */
-  exchangeCode(config: OAuthClientConfig, grant: { readonly code: string; readonly redirectUri: string; readonly codeVerifier: string }): Promise<TokenSet>;
+  exchangeCode(
+    config: OAuthClientConfig,
+    grant: { readonly code: string; readonly redirectUri: string; readonly codeVerifier: string },
+  ): Promise<TokenSet>;
   /**
    * Uses a refresh token. `refreshToken` of the result is null when the provider sent none.
    * @throws PluginError as {@link OAuthClient.exchangeCode}
    */
-  refresh(config: OAuthClientConfig, grant: { readonly refreshToken: string; readonly scope?: string | null }): Promise<TokenSet>;
+  refresh(
+    config: OAuthClientConfig,
+    grant: { readonly refreshToken: string; readonly scope?: string | null },
+  ): Promise<TokenSet>;
   /**
    * RFC 7009 revocation at `config.endpoints.revocationUrl`.
    * @throws PluginError ERR_REVOCATION_FAILED when the provider does not confirm it (or has no endpoint)
    */
-  revoke(config: OAuthClientConfig, token: { readonly token: string; readonly tokenTypeHint: 'refresh_token' | 'access_token' }): Promise<void>;
+  revoke(
+    config: OAuthClientConfig,
+    token: { readonly token: string; readonly tokenTypeHint: 'refresh_token' | 'access_token' },
+  ): Promise<void>;
   /**
    * OpenID Connect discovery of `issuerUrl` (`/.well-known/openid-configuration`).
    * @throws PluginError ERR_PROVIDER_CONFIG (not found, not a discovery document, issuer mismatch) | ERR_PROVIDER_UNAVAILABLE
@@ -110,7 +119,12 @@ export const ISSUED_REFRESH_TOKEN: unique symbol = Symbol.for('oauth2-mail.issue
  * @param refreshToken - the refresh token found in the answer
  */
 export function attachIssuedRefreshToken<E extends object>(error: E, refreshToken: string): E {
-  Object.defineProperty(error, ISSUED_REFRESH_TOKEN, { value: refreshToken, enumerable: false, configurable: false, writable: false });
+  Object.defineProperty(error, ISSUED_REFRESH_TOKEN, {
+    value: refreshToken,
+    enumerable: false,
+    configurable: false,
+    writable: false,
+  });
   return error;
 }
 

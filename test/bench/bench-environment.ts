@@ -10,8 +10,15 @@ import { migrateLatest } from '../../adapters/knex/migration-source';
 import { migrateHost } from '../../host/host-migrations';
 import type { MailAccount } from '../../plugin/ports/account-repository';
 import {
-  completeAuthorization, DEFAULT_USERS, localMicrosoftApp, startDovecot, startOAuthServer, tempDir,
-  type DovecotHandle, type OAuthServerHandle, type TestUser,
+  completeAuthorization,
+  DEFAULT_USERS,
+  localMicrosoftApp,
+  startDovecot,
+  startOAuthServer,
+  tempDir,
+  type DovecotHandle,
+  type OAuthServerHandle,
+  type TestUser,
 } from '../helpers/test-env';
 import { assembleBenchPlugin, type BenchPlugin, type BenchPluginSettings } from './bench-plugin';
 
@@ -38,7 +45,12 @@ export interface BenchEnvironment {
  * @param mailboxes - addresses under example.test
  */
 export function benchUsers(mailboxes: readonly string[]): TestUser[] {
-  return mailboxes.map((email) => ({ login: email, email, password: `${email.split('@')[0]}-password`, name: `Bench ${email}` }));
+  return mailboxes.map((email) => ({
+    login: email,
+    email,
+    password: `${email.split('@')[0]}-password`,
+    name: `Bench ${email}`,
+  }));
 }
 
 /**
@@ -46,9 +58,17 @@ export function benchUsers(mailboxes: readonly string[]): TestUser[] {
  * @param mailboxes - the bench's mailboxes (each gets a user at the OAuth server)
  * @param config - plugin config (fetch limits)
  */
-export async function startBenchEnvironment(mailboxes: readonly string[], config: Record<string, unknown>): Promise<BenchEnvironment> {
+export async function startBenchEnvironment(
+  mailboxes: readonly string[],
+  config: Record<string, unknown>,
+): Promise<BenchEnvironment> {
   const dir = tempDir('o2m-bench');
-  const oauthServer = await startOAuthServer({ profile: 'microsoft', dir, users: [...DEFAULT_USERS, ...benchUsers(mailboxes)], redirectUris: [REDIRECT_URI] });
+  const oauthServer = await startOAuthServer({
+    profile: 'microsoft',
+    dir,
+    users: [...DEFAULT_USERS, ...benchUsers(mailboxes)],
+    redirectUris: [REDIRECT_URI],
+  });
   let dovecot: DovecotHandle | undefined;
   try {
     dovecot = await startDovecot({ dir, oauth: oauthServer });
@@ -73,17 +93,39 @@ export async function startBenchEnvironment(mailboxes: readonly string[], config
     const app = await plugin.oauth.apps.create(localMicrosoftApp(oauthServer), null);
     const running = dovecot;
     return {
-      dir, oauthServer, dovecot: running, settings, plugin, appId: app.id,
+      dir,
+      oauthServer,
+      dovecot: running,
+      settings,
+      plugin,
+      appId: app.id,
       async addAccount(mailbox, fields = {}) {
-        const account = await plugin.oauth.accounts.create({
-          appId: app.id, mailbox, host: '127.0.0.1', port: running.ports.imaps, tls: 'implicit', initialSync: 'all', postFetch: 'keep', ...fields,
-        }, 'admin-1');
+        const account = await plugin.oauth.accounts.create(
+          {
+            appId: app.id,
+            mailbox,
+            host: '127.0.0.1',
+            port: running.ports.imaps,
+            tls: 'implicit',
+            initialSync: 'all',
+            postFetch: 'keep',
+            ...fields,
+          },
+          'admin-1',
+        );
         const user = oauthServer.user(mailbox);
         const { authorizationUrl } = await plugin.oauth.authorization.start(account.id, 'admin-1');
-        const back = new URL(await completeAuthorization(authorizationUrl, { login: user.login, password: user.password ?? '', caCertPem: oauthServer.caCertPem }));
+        const back = new URL(
+          await completeAuthorization(authorizationUrl, {
+            login: user.login,
+            password: user.password ?? '',
+            caCertPem: oauthServer.caCertPem,
+          }),
+        );
         await plugin.oauth.authorization.complete(Object.fromEntries(back.searchParams), 'admin-1');
         const connected = await plugin.repositories.accounts.find(account.id);
-        if (!connected || connected.status !== 'connected') throw new Error(`bench: ${mailbox} did not connect (status ${connected?.status ?? 'missing'})`);
+        if (!connected || connected.status !== 'connected')
+          throw new Error(`bench: ${mailbox} did not connect (status ${connected?.status ?? 'missing'})`);
         return connected;
       },
       async stop() {

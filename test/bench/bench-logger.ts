@@ -14,13 +14,20 @@ export interface LogProblems {
 function counting(inner: LoggerPort, problems: LogProblems): LoggerPort {
   const note = (msg: string, fields?: LogFields) => {
     problems.count += 1;
-    if (problems.first.length < 5) problems.first.push(`${msg}${fields && typeof fields.code === 'string' ? ` (${fields.code})` : ''}`);
+    if (problems.first.length < 5)
+      problems.first.push(`${msg}${fields && typeof fields.code === 'string' ? ` (${fields.code})` : ''}`);
   };
   return {
     debug: (msg, fields) => inner.debug(msg, fields),
     info: (msg, fields) => inner.info(msg, fields),
-    warn: (msg, fields) => { note(msg, fields); inner.warn(msg, fields); },
-    error: (msg, fields) => { note(msg, fields); inner.error(msg, fields); },
+    warn: (msg, fields) => {
+      note(msg, fields);
+      inner.warn(msg, fields);
+    },
+    error: (msg, fields) => {
+      note(msg, fields);
+      inner.error(msg, fields);
+    },
     child: (bindings) => counting(inner.child(bindings), problems),
   };
 }
@@ -32,6 +39,9 @@ function counting(inner: LoggerPort, problems: LogProblems): LoggerPort {
  */
 export function createBenchLogger(file: string): { logger: LoggerPort; problems: LogProblems } {
   const problems: LogProblems = { count: 0, first: [] };
-  const pinoLogger = createLogger({ level: 'info', destination: pino.destination({ dest: file, sync: false, mkdir: true }) });
+  const pinoLogger = createLogger({
+    level: 'info',
+    destination: pino.destination({ dest: file, sync: false, mkdir: true }),
+  });
   return { logger: counting(toLoggerPort(pinoLogger), problems), problems };
 }

@@ -1,13 +1,32 @@
 /** Generated mail for the bench: deterministic, so every run seeds the same bytes. */
 import { largeMessage, numberedMessage } from '../integration/fetch/mail-corpus';
 
-const WORDS = ['ticket', 'invoice', 'printer', 'password', 'reset', 'urgent', 'please', 'help', 'server', 'account', 'order', 'delivery', 'refund', 'meeting', 'report', 'error'];
+const WORDS = [
+  'ticket',
+  'invoice',
+  'printer',
+  'password',
+  'reset',
+  'urgent',
+  'please',
+  'help',
+  'server',
+  'account',
+  'order',
+  'delivery',
+  'refund',
+  'meeting',
+  'report',
+  'error',
+];
 
 /** xorshift32: a cheap deterministic stream of numbers from a seed. */
 function xorshift(seed: number): () => number {
   let x = seed | 0 || 0x9e3779b9;
   return () => {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     return (x >>> 0) / 0x1_0000_0000;
   };
 }
@@ -40,14 +59,16 @@ export function benchMessage(n: number, tag: string): Buffer {
     size += line.length + 2;
   }
   if (!attach) {
-    return Buffer.from(`${head.join('\r\n')}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${text.join('\r\n')}\r\n`);
+    return Buffer.from(
+      `${head.join('\r\n')}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${text.join('\r\n')}\r\n`,
+    );
   }
   const blob = Buffer.alloc(Math.floor((target - textBudget) * 0.75));
   for (let i = 0; i < blob.length; i++) blob[i] = Math.floor(random() * 256);
   const b64 = blob.toString('base64').replace(/.{76}/g, '$&\r\n');
   return Buffer.from(
-    `${head.join('\r\n')}\r\nContent-Type: multipart/mixed; boundary="b${n}"\r\n\r\n--b${n}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${text.join('\r\n')}\r\n`
-    + `--b${n}\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename="log-${n}.bin"\r\n\r\n${b64}\r\n--b${n}--\r\n`,
+    `${head.join('\r\n')}\r\nContent-Type: multipart/mixed; boundary="b${n}"\r\n\r\n--b${n}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${text.join('\r\n')}\r\n` +
+      `--b${n}\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename="log-${n}.bin"\r\n\r\n${b64}\r\n--b${n}--\r\n`,
   );
 }
 

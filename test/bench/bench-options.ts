@@ -50,7 +50,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const raw = program.opts<Omit<BenchOptions, 'out'> & { out: string; quick?: boolean }>();
   const given = (name: string) => program.getOptionValueSource(name) === 'cli';
   const quick = raw.quick === true;
-  const pick = (name: keyof BenchOptions, quickValue: number) => (quick && !given(name) ? quickValue : (raw[name] as number));
+  const pick = (name: keyof BenchOptions, quickValue: number) =>
+    quick && !given(name) ? quickValue : (raw[name] as number);
   return {
     messages: pick('messages', 300),
     reps: pick('reps', 1),

@@ -74,7 +74,10 @@ export function assembleBenchPlugin(settings: BenchPluginSettings, options: Benc
   const knex = createKnex(settings.dbFile);
   const config = parseConfig({ ...settings.config, allowInsecureLoopback: true });
   const { logger, problems } = createBenchLogger(settings.logFile);
-  const repositories = createKnexRepositories({ knex, secrets: createTestSecrets(Buffer.from(settings.secretKeyBase64, 'base64')) });
+  const repositories = createKnexRepositories({
+    knex,
+    secrets: createTestSecrets(Buffer.from(settings.secretKeyBase64, 'base64')),
+  });
   const tickets = new TicketStore(knex);
   const minimalHost = options.host === 'minimal' ? new MinimalHostIngest() : null;
   const host = minimalHost ?? tickets;
@@ -86,7 +89,10 @@ export function assembleBenchPlugin(settings: BenchPluginSettings, options: Benc
     notify,
     logger,
     clock: systemClock,
-    oauthClient: new SimpleOAuth2Client({ caCertPem: settings.oauthCaPem, timeoutMs: config.token.httpTimeoutSeconds * 1000 }),
+    oauthClient: new SimpleOAuth2Client({
+      caCertPem: settings.oauthCaPem,
+      timeoutMs: config.token.httpTimeoutSeconds * 1000,
+    }),
     mailFetcher: fetcher,
     redirectUri: settings.redirectUri,
     config,
@@ -110,12 +116,25 @@ export function assembleBenchPlugin(settings: BenchPluginSettings, options: Benc
     clock: systemClock,
     config,
     caCertPem: settings.dovecotCaPem,
-    beforeCycle: async (signal) => { await oauth.keepAlive.run(signal); },
+    beforeCycle: async (signal) => {
+      await oauth.keepAlive.run(signal);
+    },
   });
   return {
-    knex, config, repositories, oauth, fetch, tickets, minimalHost, problems,
+    knex,
+    config,
+    repositories,
+    oauth,
+    fetch,
+    tickets,
+    minimalHost,
+    problems,
     poll(accountId) {
-      return fetch.cycle.run({ signal: new AbortController().signal, includeNotDue: true, ...(accountId ? { accountId } : {}) });
+      return fetch.cycle.run({
+        signal: new AbortController().signal,
+        includeNotDue: true,
+        ...(accountId ? { accountId } : {}),
+      });
     },
     close: () => knex.destroy(),
   };

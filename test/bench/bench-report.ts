@@ -25,7 +25,12 @@ export interface BenchRow {
 export interface BenchReport {
   readonly startedAt: string;
   readonly durationSeconds: number;
-  readonly machine: { readonly node: string; readonly cpus: number; readonly loadAverageStart: number[]; readonly loadAverageEnd: number[] };
+  readonly machine: {
+    readonly node: string;
+    readonly cpus: number;
+    readonly loadAverageStart: number[];
+    readonly loadAverageEnd: number[];
+  };
   readonly options: Readonly<Record<string, unknown>>;
   readonly rows: readonly BenchRow[];
   /** Raw measurements behind the rows. */
@@ -66,20 +71,41 @@ function verdict(row: BenchRow): string {
  */
 export function formatTable(rows: readonly BenchRow[]): string {
   const header = ['metric', 'plugin', 'raw imapflow', 'ratio', 'budget', 'result'];
-  const lines = rows.map((row) => [row.metric, row.plugin, row.raw, row.ratio === null ? '-' : `${row.ratio.toFixed(2)} (${row.ratioOf})`, row.budget, verdict(row)]);
+  const lines = rows.map((row) => [
+    row.metric,
+    row.plugin,
+    row.raw,
+    row.ratio === null ? '-' : `${row.ratio.toFixed(2)} (${row.ratioOf})`,
+    row.budget,
+    verdict(row),
+  ]);
   const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i].length)));
-  const format = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
+  const format = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const out = [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(format)];
   const notes = rows.filter((row) => row.note).map((row) => `  ${row.metric}: ${row.note}`);
   if (notes.length > 0) out.push('', 'notes:', ...notes);
   const missed = rows.filter((row) => verdict(row) === 'MISSED' || verdict(row) === 'FAILED');
-  out.push('', missed.length === 0 ? 'All budgets met.' : `MISSED: ${missed.length} budget(s) not met: ${missed.map((row) => row.metric).join('; ')}`);
+  out.push(
+    '',
+    missed.length === 0
+      ? 'All budgets met.'
+      : `MISSED: ${missed.length} budget(s) not met: ${missed.map((row) => row.metric).join('; ')}`,
+  );
   return out.join('\n');
 }
 
 /** The machine the numbers come from (2 shared cores: read the load average along with them). */
 export function machineInfo(loadAverageStart: number[]): BenchReport['machine'] {
-  return { node: process.version, cpus: cpus().length, loadAverageStart, loadAverageEnd: loadavg().map((n) => Math.round(n * 100) / 100) };
+  return {
+    node: process.version,
+    cpus: cpus().length,
+    loadAverageStart,
+    loadAverageEnd: loadavg().map((n) => Math.round(n * 100) / 100),
+  };
 }
 
 /**

@@ -27,17 +27,38 @@ async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv);
   const startedAt = new Date();
   const loadStart = loadavg().map((n) => Math.round(n * 100) / 100);
-  const mailboxes = [...idleMailboxes(options.idleAccounts), ...ingestMailboxes(options.reps), ...MEMORY_MAILBOXES, RACE_MAILBOX];
+  const mailboxes = [
+    ...idleMailboxes(options.idleAccounts),
+    ...ingestMailboxes(options.reps),
+    ...MEMORY_MAILBOXES,
+    RACE_MAILBOX,
+  ];
   progress(`starting the OAuth server, Dovecot and SQLite (load average ${loadStart.join(' ')})`);
   const env = await startBenchEnvironment(mailboxes, { fetch: { maxMessageBytes: 64 * MEGABYTE } });
   const rows: BenchRow[] = [];
   const details: Record<string, unknown> = {};
   // The idle cycle polls every connected account, so it runs first, while its accounts are the only ones.
   const steps: Array<[string, string, Step]> = [
-    ['idle', `idle cycle: ${options.idleAccounts} mailboxes, ${options.idleReps} repetitions`, (e) => benchIdleCycle(e, options.idleAccounts, options.idleReps)],
-    ['ingest', `ingest: ${options.messages} messages x ${options.reps} repetitions (+1 with mark_seen)`, (e) => benchIngest(e, options.messages, options.reps)],
-    ['memory', `memory: ${options.largeMb} MiB message, then ${options.flatMessages} small messages (child processes)`, (e) => benchMemory(e, options.largeMb, options.flatMessages)],
-    ['tokenRace', `token race: ${options.tokenRequests} requests over ${options.processes} processes`, (e) => benchTokenRace(e, options.tokenRequests, options.processes)],
+    [
+      'idle',
+      `idle cycle: ${options.idleAccounts} mailboxes, ${options.idleReps} repetitions`,
+      (e) => benchIdleCycle(e, options.idleAccounts, options.idleReps),
+    ],
+    [
+      'ingest',
+      `ingest: ${options.messages} messages x ${options.reps} repetitions (+1 with mark_seen)`,
+      (e) => benchIngest(e, options.messages, options.reps),
+    ],
+    [
+      'memory',
+      `memory: ${options.largeMb} MiB message, then ${options.flatMessages} small messages (child processes)`,
+      (e) => benchMemory(e, options.largeMb, options.flatMessages),
+    ],
+    [
+      'tokenRace',
+      `token race: ${options.tokenRequests} requests over ${options.processes} processes`,
+      (e) => benchTokenRace(e, options.tokenRequests, options.processes),
+    ],
   ];
   try {
     for (const [key, title, step] of steps) {
@@ -50,7 +71,16 @@ async function main(): Promise<void> {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         progress(`${key} FAILED: ${message}`);
-        rows.push({ metric: key, plugin: '-', raw: '-', ratio: null, ratioOf: '-', budget: 'run', pass: null, note: `FAILED: ${message}` });
+        rows.push({
+          metric: key,
+          plugin: '-',
+          raw: '-',
+          ratio: null,
+          ratioOf: '-',
+          budget: 'run',
+          pass: null,
+          note: `FAILED: ${message}`,
+        });
         details[key] = { error: message };
       }
       progress(`${key} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -63,16 +93,30 @@ async function main(): Promise<void> {
   }
   const durationSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
   const out = resolve(options.out);
-  writeReport(out, { startedAt: startedAt.toISOString(), durationSeconds, machine: machineInfo(loadStart), options: { ...options }, rows, details });
+  writeReport(out, {
+    startedAt: startedAt.toISOString(),
+    durationSeconds,
+    machine: machineInfo(loadStart),
+    options: { ...options },
+    rows,
+    details,
+  });
   process.stdout.write(`\n${formatTable(rows)}\n\n`);
-  if (env.plugin.problems.count > 0) process.stdout.write(`The plugin logged ${env.plugin.problems.count} warning(s) in the bench process, first: ${env.plugin.problems.first.join(' | ')}\n`);
-  process.stdout.write(`${durationSeconds} s on ${machineInfo(loadStart).cpus} CPU(s), load average ${loadStart.join(' ')} -> ${machineInfo(loadStart).loadAverageEnd.join(' ')}; JSON: ${out}\n`);
+  if (env.plugin.problems.count > 0)
+    process.stdout.write(
+      `The plugin logged ${env.plugin.problems.count} warning(s) in the bench process, first: ${env.plugin.problems.first.join(' | ')}\n`,
+    );
+  process.stdout.write(
+    `${durationSeconds} s on ${machineInfo(loadStart).cpus} CPU(s), load average ${loadStart.join(' ')} -> ${machineInfo(loadStart).loadAverageEnd.join(' ')}; JSON: ${out}\n`,
+  );
 }
 
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`bench could not run: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.stderr.write(
+      `bench could not run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

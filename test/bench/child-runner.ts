@@ -37,13 +37,22 @@ export async function runMemoryProbe(task: MemoryTask): Promise<MemoryResult> {
  * releases them all at once.
  * @returns each worker's result
  */
-export async function runTokenRace(processes: number, task: TokenRaceTask, beforeGo: () => Promise<void>): Promise<TokenRaceResult[]> {
+export async function runTokenRace(
+  processes: number,
+  task: TokenRaceTask,
+  beforeGo: () => Promise<void>,
+): Promise<TokenRaceResult[]> {
   const children = Array.from({ length: processes }, () => start(TOKEN_RACE_WORKER, []));
   try {
-    const ready = children.map((child) => new Promise<void>((resolve, reject) => {
-      child.on('message', (message: ChildMessage) => { if (message.type === 'ready') resolve(); });
-      child.once('exit', (code) => reject(new Error(`token race worker exited early (${code})`)));
-    }));
+    const ready = children.map(
+      (child) =>
+        new Promise<void>((resolve, reject) => {
+          child.on('message', (message: ChildMessage) => {
+            if (message.type === 'ready') resolve();
+          });
+          child.once('exit', (code) => reject(new Error(`token race worker exited early (${code})`)));
+        }),
+    );
     const results = children.map((child) => resultOf<TokenRaceResult>(child));
     // Whichever of the two fails first is thrown; the other must not end the bench as an unhandled rejection.
     for (const pending of [...ready, ...results]) pending.catch(() => undefined);

@@ -19,14 +19,23 @@ export function idleMailboxes(count: number): string[] {
  * @param count - mailboxes
  * @param reps - repetitions (median)
  */
-export async function benchIdleCycle(env: BenchEnvironment, count: number, reps: number): Promise<{ rows: BenchRow[]; details: Record<string, unknown> }> {
+export async function benchIdleCycle(
+  env: BenchEnvironment,
+  count: number,
+  reps: number,
+): Promise<{ rows: BenchRow[]; details: Record<string, unknown> }> {
   const mailboxes = idleMailboxes(count);
   const targets: RawTarget[] = [];
   for (const mailbox of mailboxes) {
     await env.dovecot.seed(mailbox, benchMessages(5, mailbox.split('@')[0]));
     const account = await env.addAccount(mailbox, { postFetch: 'mark_seen' });
     const grant = await env.plugin.oauth.tokenService.getAccessToken(account.id);
-    targets.push({ port: env.dovecot.ports.imaps, caPem: env.dovecot.caCertPem, user: mailbox, accessToken: grant.accessToken });
+    targets.push({
+      port: env.dovecot.ports.imaps,
+      caPem: env.dovecot.caCertPem,
+      user: mailbox,
+      accessToken: grant.accessToken,
+    });
   }
   // The first cycle fetches the seeded mail; the second is the warm-up of the idle path.
   const first = await env.plugin.poll();
@@ -46,9 +55,17 @@ export async function benchIdleCycle(env: BenchEnvironment, count: number, reps:
       pluginMs.push(performance.now() - started);
       for (const result of results) outcomes.add(`${result.outcome}/${result.fetched}`);
     };
-    const measureRaw = async () => { rawMs.push(await rawConnectSelect(targets, env.plugin.config.fetch.concurrency)); };
+    const measureRaw = async () => {
+      rawMs.push(await rawConnectSelect(targets, env.plugin.config.fetch.concurrency));
+    };
     // Alternating the order spreads the noise of a shared machine over both sides.
-    if (rep % 2 === 0) { await measurePlugin(); await measureRaw(); } else { await measureRaw(); await measurePlugin(); }
+    if (rep % 2 === 0) {
+      await measurePlugin();
+      await measureRaw();
+    } else {
+      await measureRaw();
+      await measurePlugin();
+    }
   }
   const stats = await env.oauthServer.stats();
   const plugin = median(pluginMs);

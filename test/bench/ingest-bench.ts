@@ -26,9 +26,14 @@ async function pluginRun(plugin: BenchPlugin, accountId: string): Promise<Ingest
   const started = performance.now();
   const [result] = await plugin.poll(accountId);
   const ms = performance.now() - started;
-  if (!result || result.outcome !== 'polled') throw new Error(`ingest bench: the poll ended ${result?.outcome ?? 'without a result'}${result?.error ? `: ${result.error.code}` : ''}`);
+  if (!result || result.outcome !== 'polled')
+    throw new Error(
+      `ingest bench: the poll ended ${result?.outcome ?? 'without a result'}${result?.error ? `: ${result.error.code}` : ''}`,
+    );
   if (plugin.minimalHost) return { ms, messages: result.fetched, bytes: plugin.minimalHost.bytes - bytesBefore };
-  const row = (await plugin.knex('host_tickets').where({ account_id: accountId }).sum({ bytes: 'size' }).first()) as { bytes: number | string | null };
+  const row = (await plugin.knex('host_tickets').where({ account_id: accountId }).sum({ bytes: 'size' }).first()) as {
+    bytes: number | string | null;
+  };
   return { ms, messages: result.fetched, bytes: Number(row.bytes ?? 0) };
 }
 
@@ -40,7 +45,11 @@ const rate = (run: IngestRun) => run.messages / (run.ms / 1000);
  * @param count - messages per run
  * @param reps - repetitions (median)
  */
-export async function benchIngest(env: BenchEnvironment, count: number, reps: number): Promise<{ rows: BenchRow[]; details: Record<string, unknown> }> {
+export async function benchIngest(
+  env: BenchEnvironment,
+  count: number,
+  reps: number,
+): Promise<{ rows: BenchRow[]; details: Record<string, unknown> }> {
   const mailboxes = ingestMailboxes(reps);
   const repMailboxes = mailboxes.slice(0, reps);
   const seenMailbox = mailboxes[reps];
@@ -48,7 +57,8 @@ export async function benchIngest(env: BenchEnvironment, count: number, reps: nu
   const seededBytes = messages.reduce((sum, raw) => sum + raw.length, 0);
   for (const mailbox of mailboxes) {
     const status = await env.dovecot.seed(mailbox, messages);
-    if (status.messages !== count) throw new Error(`ingest bench: ${mailbox} holds ${status.messages} messages, expected ${count}`);
+    if (status.messages !== count)
+      throw new Error(`ingest bench: ${mailbox} holds ${status.messages} messages, expected ${count}`);
   }
   const pluginRuns: IngestRun[] = [];
   const rawRuns: IngestRun[] = [];
@@ -56,34 +66,58 @@ export async function benchIngest(env: BenchEnvironment, count: number, reps: nu
     const mailbox = repMailboxes[rep];
     const account = await env.addAccount(mailbox, { postFetch: 'keep', initialSync: 'all' });
     const grant = await env.plugin.oauth.tokenService.getAccessToken(account.id);
-    const target: RawTarget = { port: env.dovecot.ports.imaps, caPem: env.dovecot.caCertPem, user: mailbox, accessToken: grant.accessToken };
+    const target: RawTarget = {
+      port: env.dovecot.ports.imaps,
+      caPem: env.dovecot.caCertPem,
+      user: mailbox,
+      accessToken: grant.accessToken,
+    };
     const measureRaw = async () => {
       const raw = await rawFetchAll(target, true);
       rawRuns.push({ ms: raw.ms, messages: raw.messages, bytes: raw.bytes });
     };
-    const measurePlugin = async () => { pluginRuns.push(await pluginRun(env.plugin, account.id)); };
-    if (rep % 2 === 0) { await measureRaw(); await measurePlugin(); } else { await measurePlugin(); await measureRaw(); }
+    const measurePlugin = async () => {
+      pluginRuns.push(await pluginRun(env.plugin, account.id));
+    };
+    if (rep % 2 === 0) {
+      await measureRaw();
+      await measurePlugin();
+    } else {
+      await measurePlugin();
+      await measureRaw();
+    }
   }
   // Attribution runs, once each: the plugin into a host that keeps nothing (a new account on the first mailbox, which
   // "keep" left untouched), raw imapflow with the plugin's one-FETCH-per-message pattern, the default post-fetch action.
   const minimalPlugin = assembleBenchPlugin(env.settings, { host: 'minimal' });
   let minimalRun: IngestRun;
   try {
-    minimalRun = await pluginRun(minimalPlugin, (await env.addAccount(repMailboxes[0], { postFetch: 'keep', initialSync: 'all' })).id);
+    minimalRun = await pluginRun(
+      minimalPlugin,
+      (await env.addAccount(repMailboxes[0], { postFetch: 'keep', initialSync: 'all' })).id,
+    );
   } finally {
     await minimalPlugin.close();
   }
   const eachAccount = await env.addAccount(repMailboxes[0], { postFetch: 'keep', initialSync: 'all' });
   const eachGrant = await env.plugin.oauth.tokenService.getAccessToken(eachAccount.id);
-  const eachRun = await rawFetchEach({ port: env.dovecot.ports.imaps, caPem: env.dovecot.caCertPem, user: repMailboxes[0], accessToken: eachGrant.accessToken });
+  const eachRun = await rawFetchEach({
+    port: env.dovecot.ports.imaps,
+    caPem: env.dovecot.caCertPem,
+    user: repMailboxes[0],
+    accessToken: eachGrant.accessToken,
+  });
   const seenAccount = await env.addAccount(seenMailbox, { postFetch: 'mark_seen', initialSync: 'all' });
   const seenRun = await pluginRun(env.plugin, seenAccount.id);
 
-  const complete = [...pluginRuns, seenRun, minimalRun, eachRun].every((run) => run.messages === count) && rawRuns.every((run) => run.messages === count);
+  const complete =
+    [...pluginRuns, seenRun, minimalRun, eachRun].every((run) => run.messages === count) &&
+    rawRuns.every((run) => run.messages === count);
   const plugin = median(pluginRuns.map(rate));
   const raw = median(rawRuns.map(rate));
   const ratio = plugin / raw;
-  const perSecond = (value: number, bytesPerMessage: number) => `${value.toFixed(0)} msg/s (${(value * bytesPerMessage / 1024 / 1024).toFixed(1)} MiB/s)`;
+  const perSecond = (value: number, bytesPerMessage: number) =>
+    `${value.toFixed(0)} msg/s (${((value * bytesPerMessage) / 1024 / 1024).toFixed(1)} MiB/s)`;
   const avg = seededBytes / count;
   return {
     rows: [
@@ -115,7 +149,7 @@ export async function benchIngest(env: BenchEnvironment, count: number, reps: nu
         ratioOf: 'plugin/raw',
         budget: '-',
         pass: null,
-        note: 'attribution: raw imapflow with the plugin\'s access pattern (UID SEARCH, then fetchOne BODY.PEEK[] per UID, sequential)',
+        note: "attribution: raw imapflow with the plugin's access pattern (UID SEARCH, then fetchOne BODY.PEEK[] per UID, sequential)",
       },
       {
         metric: 'ingest, post-fetch mark_seen (default)',

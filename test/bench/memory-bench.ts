@@ -32,7 +32,11 @@ async function targetOf(env: BenchEnvironment, accountId: string, mailbox: strin
  * @param largeMb - size of the large message, MiB
  * @param flatMessages - small messages measured (after FLAT_WARMUP more)
  */
-export async function benchMemory(env: BenchEnvironment, largeMb: number, flatMessages: number): Promise<{ rows: BenchRow[]; details: Record<string, unknown> }> {
+export async function benchMemory(
+  env: BenchEnvironment,
+  largeMb: number,
+  flatMessages: number,
+): Promise<{ rows: BenchRow[]; details: Record<string, unknown> }> {
   const big = bigMessage(largeMb);
   await env.dovecot.seed(WARM, smallMessages(1, 'warm'));
   await env.dovecot.seed(LARGE, [big]);
@@ -43,12 +47,29 @@ export async function benchMemory(env: BenchEnvironment, largeMb: number, flatMe
   const largeAccount = await env.addAccount(LARGE, { postFetch: 'keep' });
   const largeWarm = await env.addAccount(WARM, { postFetch: 'keep' });
   const largeTarget = await targetOf(env, largeAccount.id, LARGE);
-  const rawLarge = await runMemoryProbe({ kind: 'raw-large', target: largeTarget, warm: await targetOf(env, largeWarm.id, WARM), uid: 1 });
-  const pluginLarge = await runMemoryProbe({ kind: 'plugin-large', settings: env.settings, warmAccountId: largeWarm.id, accountId: largeAccount.id, host: 'ticket-store' });
+  const rawLarge = await runMemoryProbe({
+    kind: 'raw-large',
+    target: largeTarget,
+    warm: await targetOf(env, largeWarm.id, WARM),
+    uid: 1,
+  });
+  const pluginLarge = await runMemoryProbe({
+    kind: 'plugin-large',
+    settings: env.settings,
+    warmAccountId: largeWarm.id,
+    accountId: largeAccount.id,
+    host: 'ticket-store',
+  });
   // Attribution: the same fetch into a host that keeps nothing but a digest (a second account on the same mailbox).
   const minimalAccount = await env.addAccount(LARGE, { postFetch: 'keep' });
   const minimalWarm = await env.addAccount(WARM, { postFetch: 'keep' });
-  const minimalLarge = await runMemoryProbe({ kind: 'plugin-large', settings: env.settings, warmAccountId: minimalWarm.id, accountId: minimalAccount.id, host: 'minimal' });
+  const minimalLarge = await runMemoryProbe({
+    kind: 'plugin-large',
+    settings: env.settings,
+    warmAccountId: minimalWarm.id,
+    accountId: minimalAccount.id,
+    host: 'minimal',
+  });
   const size = big.length;
   const pluginGrowth = (pluginLarge.peakRss ?? 0) - pluginLarge.baselineRss;
   const minimalGrowth = (minimalLarge.peakRss ?? 0) - minimalLarge.baselineRss;
@@ -60,8 +81,20 @@ export async function benchMemory(env: BenchEnvironment, largeMb: number, flatMe
   // (b) flat across many small messages
   const flatAccount = await env.addAccount(FLAT, { postFetch: 'keep' });
   const flatWarm = await env.addAccount(WARM, { postFetch: 'keep' });
-  const rawFlat = await runMemoryProbe({ kind: 'raw-flat', target: await targetOf(env, flatAccount.id, FLAT), warmup: FLAT_WARMUP, checkpointEvery });
-  const pluginFlat = await runMemoryProbe({ kind: 'plugin-flat', settings: env.settings, warmAccountId: flatWarm.id, accountId: flatAccount.id, warmup: FLAT_WARMUP, checkpointEvery });
+  const rawFlat = await runMemoryProbe({
+    kind: 'raw-flat',
+    target: await targetOf(env, flatAccount.id, FLAT),
+    warmup: FLAT_WARMUP,
+    checkpointEvery,
+  });
+  const pluginFlat = await runMemoryProbe({
+    kind: 'plugin-flat',
+    settings: env.settings,
+    warmAccountId: flatWarm.id,
+    accountId: flatAccount.id,
+    warmup: FLAT_WARMUP,
+    checkpointEvery,
+  });
   const flatGrowth = (pluginFlat.finalRss ?? 0) - pluginFlat.baselineRss;
   const rawFlatGrowth = (rawFlat.finalRss ?? 0) - rawFlat.baselineRss;
   const flatOk = pluginFlat.fetched === FLAT_WARMUP + flatMessages;
@@ -100,6 +133,9 @@ export async function benchMemory(env: BenchEnvironment, largeMb: number, flatMe
         note: `RSS after gc ${mib(pluginFlat.baselineRss)} -> ${mib(pluginFlat.finalRss ?? 0)} (heap ${mib(pluginFlat.checkpoints?.[0]?.heapUsed ?? 0)} -> ${mib(pluginFlat.checkpoints?.at(-1)?.heapUsed ?? 0)}), after a warm-up of ${FLAT_WARMUP}; RSS MiB every ${checkpointEvery}: ${(pluginFlat.checkpoints ?? []).map((c) => (c.rss / 1024 / 1024).toFixed(0)).join(' ')}; ${pluginFlat.fetched} messages (${(pluginFlat.bytes / 1024 / 1024).toFixed(1)} MiB) in ${(pluginFlat.ms / 1000).toFixed(0)} s${flatOk ? '' : `; FAILED: the plugin fetched ${pluginFlat.fetched} of ${FLAT_WARMUP + flatMessages}`}`,
       },
     ],
-    details: { large: { size, plugin: pluginLarge, minimalHost: minimalLarge, raw: rawLarge }, flat: { plugin: pluginFlat, raw: rawFlat } },
+    details: {
+      large: { size, plugin: pluginLarge, minimalHost: minimalLarge, raw: rawLarge },
+      flat: { plugin: pluginFlat, raw: rawFlat },
+    },
   };
 }

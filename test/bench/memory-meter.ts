@@ -50,7 +50,9 @@ export class PeakMeter {
     }
     this.kernelPeak = reset;
     this.sampled = rssBytes();
-    this.timer = setInterval(() => { this.sampled = Math.max(this.sampled, rssBytes()); }, 2);
+    this.timer = setInterval(() => {
+      this.sampled = Math.max(this.sampled, rssBytes());
+    }, 2);
   }
 
   /** Stops sampling; returns the peak (kernel high-water mark when available) and the sampled peak. */

@@ -26,10 +26,19 @@ async function pluginLarge(task: Extract<MemoryTask, { kind: 'plugin-large' }>):
     const [result] = await plugin.poll(task.accountId);
     const ms = performance.now() - started;
     const peak = meter.stop();
-    const bytes = plugin.minimalHost ? plugin.minimalHost.bytes - warmBytes : (await plugin.tickets.list({ accountId: task.accountId, limit: 1 }))[0]?.size ?? 0;
+    const bytes = plugin.minimalHost
+      ? plugin.minimalHost.bytes - warmBytes
+      : ((await plugin.tickets.list({ accountId: task.accountId, limit: 1 }))[0]?.size ?? 0);
     return {
-      baselineRss, peakRss: peak.peak, sampledPeakRss: peak.sampledPeak, peakSource: peak.source,
-      fetched: result?.fetched ?? 0, bytes, ms, warnings: plugin.problems.count, firstWarnings: plugin.problems.first,
+      baselineRss,
+      peakRss: peak.peak,
+      sampledPeakRss: peak.sampledPeak,
+      peakSource: peak.source,
+      fetched: result?.fetched ?? 0,
+      bytes,
+      ms,
+      warnings: plugin.problems.count,
+      firstWarnings: plugin.problems.first,
     };
   } finally {
     await plugin.close();
@@ -45,7 +54,15 @@ async function rawLarge(task: Extract<MemoryTask, { kind: 'raw-large' }>): Promi
   const bytes = await rawFetchOne(task.target, task.uid);
   const ms = performance.now() - started;
   const peak = meter.stop();
-  return { baselineRss, peakRss: peak.peak, sampledPeakRss: peak.sampledPeak, peakSource: peak.source, fetched: bytes > 0 ? 1 : 0, bytes, ms };
+  return {
+    baselineRss,
+    peakRss: peak.peak,
+    sampledPeakRss: peak.sampledPeak,
+    peakSource: peak.source,
+    fetched: bytes > 0 ? 1 : 0,
+    bytes,
+    ms,
+  };
 }
 
 async function pluginFlat(task: Extract<MemoryTask, { kind: 'plugin-flat' }>): Promise<MemoryResult> {
@@ -56,7 +73,8 @@ async function pluginFlat(task: Extract<MemoryTask, { kind: 'plugin-flat' }>): P
     onIngest: (message) => {
       ingested += 1;
       bytes += message.raw.length;
-      if (ingested === task.warmup || (ingested > task.warmup && (ingested - task.warmup) % task.checkpointEvery === 0)) checkpoints.push(checkpoint(ingested));
+      if (ingested === task.warmup || (ingested > task.warmup && (ingested - task.warmup) % task.checkpointEvery === 0))
+        checkpoints.push(checkpoint(ingested));
     },
   });
   try {
@@ -70,7 +88,16 @@ async function pluginFlat(task: Extract<MemoryTask, { kind: 'plugin-flat' }>): P
     await collectGarbage();
     const finalRss = rssBytes();
     const baselineRss = checkpoints[0]?.rss ?? finalRss;
-    return { baselineRss, finalRss, checkpoints, fetched: result?.fetched ?? 0, bytes, ms, warnings: plugin.problems.count, firstWarnings: plugin.problems.first };
+    return {
+      baselineRss,
+      finalRss,
+      checkpoints,
+      fetched: result?.fetched ?? 0,
+      bytes,
+      ms,
+      warnings: plugin.problems.count,
+      firstWarnings: plugin.problems.first,
+    };
   } finally {
     await plugin.close();
   }
@@ -79,19 +106,31 @@ async function pluginFlat(task: Extract<MemoryTask, { kind: 'plugin-flat' }>): P
 async function rawFlat(task: Extract<MemoryTask, { kind: 'raw-flat' }>): Promise<MemoryResult> {
   const checkpoints: MemoryCheckpoint[] = [];
   const result = await rawFetchAll(task.target, false, (index) => {
-    if (index === task.warmup || (index > task.warmup && (index - task.warmup) % task.checkpointEvery === 0)) checkpoints.push(checkpoint(index));
+    if (index === task.warmup || (index > task.warmup && (index - task.warmup) % task.checkpointEvery === 0))
+      checkpoints.push(checkpoint(index));
   });
   await collectGarbage();
   const finalRss = rssBytes();
-  return { baselineRss: checkpoints[0]?.rss ?? finalRss, finalRss, checkpoints, fetched: result.messages, bytes: result.bytes, ms: result.ms };
+  return {
+    baselineRss: checkpoints[0]?.rss ?? finalRss,
+    finalRss,
+    checkpoints,
+    fetched: result.messages,
+    bytes: result.bytes,
+    ms: result.ms,
+  };
 }
 
 function run(task: MemoryTask): Promise<MemoryResult> {
   switch (task.kind) {
-    case 'plugin-large': return pluginLarge(task);
-    case 'raw-large': return rawLarge(task);
-    case 'plugin-flat': return pluginFlat(task);
-    case 'raw-flat': return rawFlat(task);
+    case 'plugin-large':
+      return pluginLarge(task);
+    case 'raw-large':
+      return rawLarge(task);
+    case 'plugin-flat':
+      return pluginFlat(task);
+    case 'raw-flat':
+      return rawFlat(task);
   }
 }
 
@@ -100,11 +139,13 @@ function send(message: ChildMessage): Promise<void> {
 }
 
 process.once('message', (task: MemoryTask) => {
-  run(task).then(
-    (result) => send({ type: 'result', result }),
-    (error: unknown) => send({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
-  ).finally(() => {
-    // Nothing of the probe is left to finish; the pooled sockets and the log stream need not be awaited.
-    process.exit(0);
-  });
+  run(task)
+    .then(
+      (result) => send({ type: 'result', result }),
+      (error: unknown) => send({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
+    )
+    .finally(() => {
+      // Nothing of the probe is left to finish; the pooled sockets and the log stream need not be awaited.
+      process.exit(0);
+    });
 });

@@ -15,7 +15,11 @@ export class MinimalHostIngest implements Pick<MailPort, 'ingest'> {
     const known = this.tickets.get(message.dedupeKey);
     if (known) return { ticketId: known.id, duplicate: true };
     const id = String(this.tickets.size + 1);
-    this.tickets.set(message.dedupeKey, { id, size: message.raw.length, sha256: createHash('sha256').update(message.raw).digest('hex') });
+    this.tickets.set(message.dedupeKey, {
+      id,
+      size: message.raw.length,
+      sha256: createHash('sha256').update(message.raw).digest('hex'),
+    });
     return { ticketId: id, duplicate: false };
   }
 

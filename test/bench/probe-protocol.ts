@@ -5,13 +5,31 @@ import type { RawTarget } from './raw-imap';
 /** One memory measurement, run in a fresh child process started with --expose-gc. */
 export type MemoryTask =
   /** The plugin polls `accountId` (one large message) after a warm-up poll of `warmAccountId`, into the TicketStore or the minimal host. */
-  | { readonly kind: 'plugin-large'; readonly settings: BenchPluginSettings; readonly warmAccountId: string; readonly accountId: string; readonly host: 'ticket-store' | 'minimal' }
+  | {
+      readonly kind: 'plugin-large';
+      readonly settings: BenchPluginSettings;
+      readonly warmAccountId: string;
+      readonly accountId: string;
+      readonly host: 'ticket-store' | 'minimal';
+    }
   /** imapflow fetches UID `uid` after a warm-up fetch from `warm`. */
   | { readonly kind: 'raw-large'; readonly target: RawTarget; readonly warm: RawTarget; readonly uid: number }
   /** The plugin polls `accountId` (many small messages); RSS after gc at `warmup` messages and at the end. */
-  | { readonly kind: 'plugin-flat'; readonly settings: BenchPluginSettings; readonly warmAccountId: string; readonly accountId: string; readonly warmup: number; readonly checkpointEvery: number }
+  | {
+      readonly kind: 'plugin-flat';
+      readonly settings: BenchPluginSettings;
+      readonly warmAccountId: string;
+      readonly accountId: string;
+      readonly warmup: number;
+      readonly checkpointEvery: number;
+    }
   /** imapflow streams the same messages, dropping each one. */
-  | { readonly kind: 'raw-flat'; readonly target: RawTarget; readonly warmup: number; readonly checkpointEvery: number };
+  | {
+      readonly kind: 'raw-flat';
+      readonly target: RawTarget;
+      readonly warmup: number;
+      readonly checkpointEvery: number;
+    };
 
 /** RSS and heap after a full gc, at a message count. */
 export interface MemoryCheckpoint {

@@ -45,7 +45,11 @@ export interface RawFetchResult {
  * @param keep - keep the sources in memory (true, as the ingest comparison) or drop each one (the memory runs)
  * @param onMessage - called after each message (the memory probe samples there)
  */
-export async function rawFetchAll(target: RawTarget, keep = true, onMessage?: (index: number) => void): Promise<RawFetchResult> {
+export async function rawFetchAll(
+  target: RawTarget,
+  keep = true,
+  onMessage?: (index: number) => void,
+): Promise<RawFetchResult> {
   const started = performance.now();
   const client = await rawConnect(target);
   const sources: Buffer[] = [];
@@ -82,7 +86,7 @@ export async function rawFetchEach(target: RawTarget): Promise<RawFetchResult> {
     const found = await client.search({ all: true }, { uid: true });
     for (const uid of Array.isArray(found) ? found : []) {
       const msg = await client.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
-      const source = msg ? msg.source ?? Buffer.alloc(0) : Buffer.alloc(0);
+      const source = msg ? (msg.source ?? Buffer.alloc(0)) : Buffer.alloc(0);
       bytes += source.length;
       sources.push(source);
     }
@@ -103,7 +107,7 @@ export async function rawFetchOne(target: RawTarget, uid: number): Promise<numbe
   try {
     await client.mailboxOpen('INBOX');
     const msg = await client.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
-    const size = msg ? msg.source?.length ?? 0 : 0;
+    const size = msg ? (msg.source?.length ?? 0) : 0;
     await client.logout();
     return size;
   } finally {

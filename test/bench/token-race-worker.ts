@@ -18,7 +18,9 @@ async function race(task: TokenRaceTask): Promise<void> {
   await send({ type: 'ready' });
   await go;
   const started = performance.now();
-  const settled = await Promise.allSettled(Array.from({ length: task.requests }, () => plugin.oauth.tokenService.getAccessToken(task.accountId)));
+  const settled = await Promise.allSettled(
+    Array.from({ length: task.requests }, () => plugin.oauth.tokenService.getAccessToken(task.accountId)),
+  );
   const ms = performance.now() - started;
   const shas = new Set<string>();
   let errors = 0;
@@ -29,14 +31,26 @@ async function race(task: TokenRaceTask): Promise<void> {
     } else {
       errors += 1;
       const reason: unknown = outcome.reason;
-      firstError ??= reason instanceof Error ? `${(reason as { code?: string }).code ?? 'Error'}: ${reason.message}` : String(reason);
+      firstError ??=
+        reason instanceof Error
+          ? `${(reason as { code?: string }).code ?? 'Error'}: ${reason.message}`
+          : String(reason);
     }
   }
   await plugin.close();
-  const result: TokenRaceResult = { pid: process.pid, tokenShas: [...shas], answered: settled.length - errors, errors, firstError, ms };
+  const result: TokenRaceResult = {
+    pid: process.pid,
+    tokenShas: [...shas],
+    answered: settled.length - errors,
+    errors,
+    firstError,
+    ms,
+  };
   await send({ type: 'result', result });
 }
 
 process.once('message', (task: TokenRaceTask) => {
-  race(task).catch((error: unknown) => send({ type: 'error', message: error instanceof Error ? error.message : String(error) })).finally(() => process.exit(0));
+  race(task)
+    .catch((error: unknown) => send({ type: 'error', message: error instanceof Error ? error.message : String(error) }))
+    .finally(() => process.exit(0));
 });

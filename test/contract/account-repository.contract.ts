@@ -1,4 +1,11 @@
-import { accountInput, appInput, ManualClock, UNKNOWN_IDS, type Repositories, type RepositoryContractTarget } from './repository-contract-target';
+import {
+  accountInput,
+  appInput,
+  ManualClock,
+  UNKNOWN_IDS,
+  type Repositories,
+  type RepositoryContractTarget,
+} from './repository-contract-target';
 
 /** The AccountRepository contract, including due accounts and the poll lease. */
 export function accountRepositoryContract(target: RepositoryContractTarget): void {
@@ -15,19 +22,46 @@ export function accountRepositoryContract(target: RepositoryContractTarget): voi
     it('creates an account with defaults, status not_connected and zero counters', async () => {
       const account = await repos.accounts.create(accountInput(appId));
       expect(account).toEqual({
-        id: expect.stringMatching(/^\d+$/), appId, mailbox: 'support@contoso.example', authMode: 'delegated', protocol: 'imap',
-        host: 'outlook.office365.com', port: 993, tls: 'implicit', folder: 'INBOX', initialSync: 'unseen', postFetch: 'mark_seen',
-        pollIntervalSeconds: 60, sharedViaDelegate: false, enabled: true, status: 'not_connected', statusCode: null, statusDetail: null,
-        authorizedIdentity: null, lastPollAt: null, lastSuccessAt: null, nextPollAt: null, failureCount: 0, messagesFetched: 0,
-        createdAt: clock.now(), updatedAt: clock.now(),
+        id: expect.stringMatching(/^\d+$/),
+        appId,
+        mailbox: 'support@contoso.example',
+        authMode: 'delegated',
+        protocol: 'imap',
+        host: 'outlook.office365.com',
+        port: 993,
+        tls: 'implicit',
+        folder: 'INBOX',
+        initialSync: 'unseen',
+        postFetch: 'mark_seen',
+        pollIntervalSeconds: 60,
+        sharedViaDelegate: false,
+        enabled: true,
+        status: 'not_connected',
+        statusCode: null,
+        statusDetail: null,
+        authorizedIdentity: null,
+        lastPollAt: null,
+        lastSuccessAt: null,
+        nextPollAt: null,
+        failureCount: 0,
+        messagesFetched: 0,
+        createdAt: clock.now(),
+        updatedAt: clock.now(),
       });
       expect(await repos.accounts.find(account.id)).toEqual(account);
     });
 
     it('keeps every field an admin sets, booleans included', async () => {
       const input = accountInput(appId, {
-        mailbox: `${'x'.repeat(64)}@${'d'.repeat(200)}.example`, folder: 'Support/Inbox', initialSync: 'all', postFetch: 'move:Archive/Tickets',
-        pollIntervalSeconds: 300, sharedViaDelegate: true, enabled: false, tls: 'starttls', port: 143,
+        mailbox: `${'x'.repeat(64)}@${'d'.repeat(200)}.example`,
+        folder: 'Support/Inbox',
+        initialSync: 'all',
+        postFetch: 'move:Archive/Tickets',
+        pollIntervalSeconds: 300,
+        sharedViaDelegate: true,
+        enabled: false,
+        tls: 'starttls',
+        port: 143,
       });
       const account = await repos.accounts.create(input);
       const { appId: _a, ...fields } = input;
@@ -44,11 +78,16 @@ export function accountRepositoryContract(target: RepositoryContractTarget): voi
     it('updates the given fields, keeps omitted optional ones, and refuses unknown accounts or apps', async () => {
       const account = await repos.accounts.create(accountInput(appId, { folder: 'Helpdesk', enabled: false }));
       clock.advance(500);
-      const updated = await repos.accounts.update(account.id, accountInput(appId, { host: 'imap.example.org', port: 1993 }));
+      const updated = await repos.accounts.update(
+        account.id,
+        accountInput(appId, { host: 'imap.example.org', port: 1993 }),
+      );
       expect(updated).toEqual({ ...account, host: 'imap.example.org', port: 1993, updatedAt: account.createdAt + 500 });
       const otherApp = await repos.apps.create(appInput({ name: 'Other' }));
       expect((await repos.accounts.update(account.id, accountInput(otherApp.id))).appId).toBe(otherApp.id);
-      await expect(repos.accounts.update(account.id, accountInput('999999'))).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+      await expect(repos.accounts.update(account.id, accountInput('999999'))).rejects.toMatchObject({
+        code: 'ERR_NOT_FOUND',
+      });
       expect((await repos.accounts.find(account.id))?.appId).toBe(otherApp.id);
       for (const id of UNKNOWN_IDS) {
         await expect(repos.accounts.update(id, accountInput(appId))).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
@@ -68,15 +107,39 @@ export function accountRepositoryContract(target: RepositoryContractTarget): voi
 
     it('sets the status: a new status clears the old reason, the authorized identity stays unless given', async () => {
       const { id } = await repos.accounts.create(accountInput(appId));
-      const connected = await repos.accounts.setStatus(id, { status: 'connected', authorizedIdentity: 'agent@contoso.example' });
-      expect(connected).toMatchObject({ status: 'connected', statusCode: null, statusDetail: null, authorizedIdentity: 'agent@contoso.example' });
-      await repos.accounts.setStatus(id, { status: 'needs_reauth', statusCode: 'ERR_GRANT_INVALID', statusDetail: 'AADSTS70008' });
-      expect(await repos.accounts.find(id)).toMatchObject({ status: 'needs_reauth', statusCode: 'ERR_GRANT_INVALID', statusDetail: 'AADSTS70008', authorizedIdentity: 'agent@contoso.example' });
+      const connected = await repos.accounts.setStatus(id, {
+        status: 'connected',
+        authorizedIdentity: 'agent@contoso.example',
+      });
+      expect(connected).toMatchObject({
+        status: 'connected',
+        statusCode: null,
+        statusDetail: null,
+        authorizedIdentity: 'agent@contoso.example',
+      });
+      await repos.accounts.setStatus(id, {
+        status: 'needs_reauth',
+        statusCode: 'ERR_GRANT_INVALID',
+        statusDetail: 'AADSTS70008',
+      });
+      expect(await repos.accounts.find(id)).toMatchObject({
+        status: 'needs_reauth',
+        statusCode: 'ERR_GRANT_INVALID',
+        statusDetail: 'AADSTS70008',
+        authorizedIdentity: 'agent@contoso.example',
+      });
       await repos.accounts.setStatus(id, { status: 'connected' });
-      expect(await repos.accounts.find(id)).toMatchObject({ status: 'connected', statusCode: null, statusDetail: null, authorizedIdentity: 'agent@contoso.example' });
+      expect(await repos.accounts.find(id)).toMatchObject({
+        status: 'connected',
+        statusCode: null,
+        statusDetail: null,
+        authorizedIdentity: 'agent@contoso.example',
+      });
       await repos.accounts.setStatus(id, { status: 'not_connected', authorizedIdentity: null });
       expect((await repos.accounts.find(id))?.authorizedIdentity).toBeNull();
-      await expect(repos.accounts.setStatus('999999', { status: 'connected' })).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+      await expect(repos.accounts.setStatus('999999', { status: 'connected' })).rejects.toMatchObject({
+        code: 'ERR_NOT_FOUND',
+      });
     });
 
     it('records polls: failures count up, a success resets them, fetched messages add up', async () => {
@@ -84,17 +147,32 @@ export function accountRepositoryContract(target: RepositoryContractTarget): voi
       const t = 1_800_000_000_000;
       await repos.accounts.recordPoll(id, { at: t, nextPollAt: t + 60_000, succeeded: false, fetched: 2 });
       await repos.accounts.recordPoll(id, { at: t + 1, nextPollAt: t + 120_000, succeeded: false, fetched: 0 });
-      expect(await repos.accounts.find(id)).toMatchObject({ lastPollAt: t + 1, nextPollAt: t + 120_000, failureCount: 2, lastSuccessAt: null, messagesFetched: 2 });
+      expect(await repos.accounts.find(id)).toMatchObject({
+        lastPollAt: t + 1,
+        nextPollAt: t + 120_000,
+        failureCount: 2,
+        lastSuccessAt: null,
+        messagesFetched: 2,
+      });
       await repos.accounts.recordPoll(id, { at: t + 2, nextPollAt: t + 180_000, succeeded: true, fetched: 5 });
-      expect(await repos.accounts.find(id)).toMatchObject({ lastPollAt: t + 2, nextPollAt: t + 180_000, failureCount: 0, lastSuccessAt: t + 2, messagesFetched: 7 });
-      await expect(repos.accounts.recordPoll('999999', { at: t, nextPollAt: t, succeeded: true, fetched: 0 })).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+      expect(await repos.accounts.find(id)).toMatchObject({
+        lastPollAt: t + 2,
+        nextPollAt: t + 180_000,
+        failureCount: 0,
+        lastSuccessAt: t + 2,
+        messagesFetched: 7,
+      });
+      await expect(
+        repos.accounts.recordPoll('999999', { at: t, nextPollAt: t, succeeded: true, fetched: 0 }),
+      ).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
     });
 
     it('lists due accounts: enabled, never polled or due by now; never-polled first, then oldest; limited', async () => {
       const now = 1_800_000_000_000;
       const make = async (mailbox: string, nextPollAt: number | null, enabled = true): Promise<string> => {
         const { id } = await repos.accounts.create(accountInput(appId, { mailbox, enabled }));
-        if (nextPollAt !== null) await repos.accounts.recordPoll(id, { at: now - 100_000, nextPollAt, succeeded: true, fetched: 0 });
+        if (nextPollAt !== null)
+          await repos.accounts.recordPoll(id, { at: now - 100_000, nextPollAt, succeeded: true, fetched: 0 });
         return id;
       };
       const dueLate = await make('late@x.example', now - 10);
@@ -130,11 +208,20 @@ export function accountRepositoryContract(target: RepositoryContractTarget): voi
       const now = 1_800_000_000_000;
       for (let round = 0; round < 8; round++) {
         const at = now + round * 100_000;
-        const results = await Promise.all(peers.map((peer, i) => peer.accounts.acquireLease(id, `proc-${i}`, at + 50_000, at)));
+        const results = await Promise.all(
+          peers.map((peer, i) => peer.accounts.acquireLease(id, `proc-${i}`, at + 50_000, at)),
+        );
         expect(results.filter(Boolean)).toHaveLength(1);
         const winner = results.indexOf(true);
         // Only the winner holds it: everyone else is still refused.
-        expect(await peers[(winner + 1) % peers.length].accounts.acquireLease(id, `proc-${(winner + 1) % peers.length}`, at + 50_000, at + 1)).toBe(false);
+        expect(
+          await peers[(winner + 1) % peers.length].accounts.acquireLease(
+            id,
+            `proc-${(winner + 1) % peers.length}`,
+            at + 50_000,
+            at + 1,
+          ),
+        ).toBe(false);
       }
     });
 

@@ -1,4 +1,11 @@
-import { accountInput, appInput, ManualClock, UNKNOWN_IDS, type Repositories, type RepositoryContractTarget } from './repository-contract-target';
+import {
+  accountInput,
+  appInput,
+  ManualClock,
+  UNKNOWN_IDS,
+  type Repositories,
+  type RepositoryContractTarget,
+} from './repository-contract-target';
 
 /** The AppRepository contract: every implementation must pass it. */
 export function appRepositoryContract(target: RepositoryContractTarget): void {
@@ -11,11 +18,28 @@ export function appRepositoryContract(target: RepositoryContractTarget): void {
     });
 
     it('creates an app with string id, defaults to null, timestamps from the clock, and never returns the secret', async () => {
-      const app = await repos.apps.create({ name: 'Google', provider: 'google', clientId: 'g-client', clientSecret: 'g-secret-PLAIN' });
+      const app = await repos.apps.create({
+        name: 'Google',
+        provider: 'google',
+        clientId: 'g-client',
+        clientSecret: 'g-secret-PLAIN',
+      });
       expect(app).toEqual({
-        id: expect.stringMatching(/^\d+$/), name: 'Google', provider: 'google', cloud: null, tenant: null, issuerUrl: null,
-        authorizeUrl: null, tokenUrl: null, revocationUrl: null, userinfoUrl: null, clientId: 'g-client', scopes: null,
-        secretExpiresAt: null, createdAt: clock.now(), updatedAt: clock.now(),
+        id: expect.stringMatching(/^\d+$/),
+        name: 'Google',
+        provider: 'google',
+        cloud: null,
+        tenant: null,
+        issuerUrl: null,
+        authorizeUrl: null,
+        tokenUrl: null,
+        revocationUrl: null,
+        userinfoUrl: null,
+        clientId: 'g-client',
+        scopes: null,
+        secretExpiresAt: null,
+        createdAt: clock.now(),
+        updatedAt: clock.now(),
       });
       expect(JSON.stringify(app)).not.toContain('g-secret-PLAIN');
       expect(await repos.apps.find(app.id)).toEqual(app);
@@ -24,22 +48,54 @@ export function appRepositoryContract(target: RepositoryContractTarget): void {
 
     it('keeps every field, including far-future epoch-ms expiry and long URLs', async () => {
       const long = `https://idp.example/${'p'.repeat(1500)}`;
-      const app = await repos.apps.create(appInput({
-        provider: 'generic', cloud: null, tenant: null, issuerUrl: 'https://idp.example', authorizeUrl: long, tokenUrl: 'https://idp.example/token',
-        revocationUrl: 'https://idp.example/revoke', userinfoUrl: 'https://idp.example/userinfo', scopes: 'openid email offline_access', secretExpiresAt: 4_102_444_800_000,
-      }));
+      const app = await repos.apps.create(
+        appInput({
+          provider: 'generic',
+          cloud: null,
+          tenant: null,
+          issuerUrl: 'https://idp.example',
+          authorizeUrl: long,
+          tokenUrl: 'https://idp.example/token',
+          revocationUrl: 'https://idp.example/revoke',
+          userinfoUrl: 'https://idp.example/userinfo',
+          scopes: 'openid email offline_access',
+          secretExpiresAt: 4_102_444_800_000,
+        }),
+      );
       const found = await repos.apps.find(app.id);
-      expect(found).toMatchObject({ provider: 'generic', issuerUrl: 'https://idp.example', authorizeUrl: long, scopes: 'openid email offline_access', secretExpiresAt: 4_102_444_800_000 });
+      expect(found).toMatchObject({
+        provider: 'generic',
+        issuerUrl: 'https://idp.example',
+        authorizeUrl: long,
+        scopes: 'openid email offline_access',
+        secretExpiresAt: 4_102_444_800_000,
+      });
     });
 
     it('updates: omitted optional fields and the omitted secret are kept, null clears, a new secret replaces', async () => {
       const app = await repos.apps.create(appInput({ scopes: 'a b', secretExpiresAt: 5 }));
       clock.advance(1000);
-      const updated = await repos.apps.update(app.id, { name: 'Renamed', provider: 'microsoft', clientId: 'client-2', scopes: null });
-      expect(updated).toEqual({ ...app, name: 'Renamed', clientId: 'client-2', scopes: null, updatedAt: app.createdAt + 1000 });
+      const updated = await repos.apps.update(app.id, {
+        name: 'Renamed',
+        provider: 'microsoft',
+        clientId: 'client-2',
+        scopes: null,
+      });
+      expect(updated).toEqual({
+        ...app,
+        name: 'Renamed',
+        clientId: 'client-2',
+        scopes: null,
+        updatedAt: app.createdAt + 1000,
+      });
       expect(await repos.apps.find(app.id)).toEqual(updated);
       expect(await repos.apps.clientSecret(app.id)).toBe('client-secret-PLAIN-1');
-      await repos.apps.update(app.id, { name: 'Renamed', provider: 'microsoft', clientId: 'client-2', clientSecret: 'rotated-PLAIN' });
+      await repos.apps.update(app.id, {
+        name: 'Renamed',
+        provider: 'microsoft',
+        clientId: 'client-2',
+        clientSecret: 'rotated-PLAIN',
+      });
       expect(await repos.apps.clientSecret(app.id)).toBe('rotated-PLAIN');
     });
 

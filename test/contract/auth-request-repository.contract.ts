@@ -1,6 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuthRequest } from '../../plugin/ports/auth-request-repository';
-import { createAccount, ManualClock, type Repositories, type RepositoryContractTarget } from './repository-contract-target';
+import {
+  createAccount,
+  ManualClock,
+  type Repositories,
+  type RepositoryContractTarget,
+} from './repository-contract-target';
 
 const T0 = 1_800_000_000_000;
 
@@ -51,7 +56,9 @@ export function authRequestRepositoryContract(target: RepositoryContractTarget):
       for (let round = 0; round < 5; round++) {
         const created = request(accountId);
         await repos.authRequests.create(created);
-        const results = await Promise.all(peers.map((peer) => peer.authRequests.consume(created.stateHash, T0 + round)));
+        const results = await Promise.all(
+          peers.map((peer) => peer.authRequests.consume(created.stateHash, T0 + round)),
+        );
         expect(results.filter(Boolean)).toHaveLength(1);
       }
     });
@@ -59,7 +66,9 @@ export function authRequestRepositoryContract(target: RepositoryContractTarget):
     it('refuses a second request with the same state hash (ERR_CONFLICT), keeping the first', async () => {
       const created = request(accountId);
       await repos.authRequests.create(created);
-      await expect(repos.authRequests.create({ ...request(accountId), stateHash: created.stateHash })).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
+      await expect(
+        repos.authRequests.create({ ...request(accountId), stateHash: created.stateHash }),
+      ).rejects.toMatchObject({ code: 'ERR_CONFLICT' });
       expect((await repos.authRequests.find(created.stateHash))?.codeVerifier).toBe(created.codeVerifier);
     });
 

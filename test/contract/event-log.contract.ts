@@ -1,10 +1,25 @@
 import type { PluginEvent } from '../../plugin/ports/event-log';
-import { accountInput, appInput, ManualClock, type Repositories, type RepositoryContractTarget } from './repository-contract-target';
+import {
+  accountInput,
+  appInput,
+  ManualClock,
+  type Repositories,
+  type RepositoryContractTarget,
+} from './repository-contract-target';
 
 const T0 = 1_800_000_000_000;
 
 function event(overrides: Partial<Omit<PluginEvent, 'id'>> = {}): Omit<PluginEvent, 'id'> {
-  return { at: T0, type: 'token_refreshed', accountId: null, appId: null, actorId: null, code: null, message: 'Token refreshed.', ...overrides };
+  return {
+    at: T0,
+    type: 'token_refreshed',
+    accountId: null,
+    appId: null,
+    actorId: null,
+    code: null,
+    message: 'Token refreshed.',
+    ...overrides,
+  };
 }
 
 /** The EventLog contract: append, newest first, filters, history that outlives its account. */
@@ -20,12 +35,32 @@ export function eventLogContract(target: RepositoryContractTarget): void {
     });
 
     it('records events and lists them newest first (same time: last recorded first), limited', async () => {
-      await repos.events.record(event({ at: T0, type: 'connect_started', accountId, appId, actorId: 'admin-1', message: 'Connect started.' }));
-      await repos.events.record(event({ at: T0 + 10, type: 'auth_failed', accountId, appId, code: 'ERR_GRANT_INVALID', message: 'AADSTS70008' }));
+      await repos.events.record(
+        event({ at: T0, type: 'connect_started', accountId, appId, actorId: 'admin-1', message: 'Connect started.' }),
+      );
+      await repos.events.record(
+        event({
+          at: T0 + 10,
+          type: 'auth_failed',
+          accountId,
+          appId,
+          code: 'ERR_GRANT_INVALID',
+          message: 'AADSTS70008',
+        }),
+      );
       await repos.events.record(event({ at: T0 + 10, type: 'status_changed', accountId, message: 'needs_reauth' }));
       const listed = await repos.events.list({ limit: 10 });
       expect(listed.map((e) => e.type)).toEqual(['status_changed', 'auth_failed', 'connect_started']);
-      expect(listed[1]).toEqual({ id: expect.stringMatching(/^\d+$/), at: T0 + 10, type: 'auth_failed', accountId, appId, actorId: null, code: 'ERR_GRANT_INVALID', message: 'AADSTS70008' });
+      expect(listed[1]).toEqual({
+        id: expect.stringMatching(/^\d+$/),
+        at: T0 + 10,
+        type: 'auth_failed',
+        accountId,
+        appId,
+        actorId: null,
+        code: 'ERR_GRANT_INVALID',
+        message: 'AADSTS70008',
+      });
       expect(listed[2]).toMatchObject({ actorId: 'admin-1', code: null });
       expect((await repos.events.list({ limit: 2 })).map((e) => e.type)).toEqual(['status_changed', 'auth_failed']);
       expect(await repos.events.list({ limit: 0 })).toEqual([]);
@@ -40,7 +75,9 @@ export function eventLogContract(target: RepositoryContractTarget): void {
       expect((await repos.events.list({ accountId, limit: 10 })).map((e) => e.message)).toEqual(['one']);
       expect((await repos.events.list({ appId, limit: 10 })).map((e) => e.message).sort()).toEqual(['one', 'two']);
       expect((await repos.events.list({ appId: otherApp, limit: 10 })).map((e) => e.message)).toEqual(['three']);
-      expect((await repos.events.list({ accountId: otherAccount, appId, limit: 10 })).map((e) => e.message)).toEqual(['two']);
+      expect((await repos.events.list({ accountId: otherAccount, appId, limit: 10 })).map((e) => e.message)).toEqual([
+        'two',
+      ]);
       expect(await repos.events.list({ accountId: 'abc', limit: 10 })).toEqual([]);
     });
 

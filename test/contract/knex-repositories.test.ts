@@ -15,7 +15,15 @@ import { accountInput, appInput, ManualClock, type RepositoryContractTarget } fr
 import { tokenRepositoryContract } from './token-repository.contract';
 
 /** Children before parents, so foreign keys never object. */
-const WIPE_ORDER = [TABLES.events, TABLES.deliveries, TABLES.cursors, TABLES.authRequests, TABLES.tokens, TABLES.accounts, TABLES.apps];
+const WIPE_ORDER = [
+  TABLES.events,
+  TABLES.deliveries,
+  TABLES.cursors,
+  TABLES.authRequests,
+  TABLES.tokens,
+  TABLES.accounts,
+  TABLES.apps,
+];
 
 async function dumpAllRows(knex: Knex): Promise<string> {
   const dump: Record<string, unknown[]> = {};
@@ -63,13 +71,40 @@ describe.each(testDatabases())('knex repositories on $name', (provider) => {
     const app = await repos.apps.create(appInput({ clientSecret: 'SECRET-client-4f1c' }));
     await repos.apps.update(app.id, { ...appInput(), clientSecret: 'SECRET-rotated-77aa' });
     const account = await repos.accounts.create(accountInput(app.id));
-    await repos.tokens.replace(account.id, { accessToken: 'SECRET-access-1b2c', accessTokenExpiresAt: 1, refreshToken: 'SECRET-refresh-3d4e', scope: null, at: 1 });
-    await repos.tokens.compareAndSwap(account.id, 1, { accessToken: 'SECRET-access-5f6a', accessTokenExpiresAt: 2, refreshToken: 'SECRET-refresh-7b8c', scope: null, at: 2 });
+    await repos.tokens.replace(account.id, {
+      accessToken: 'SECRET-access-1b2c',
+      accessTokenExpiresAt: 1,
+      refreshToken: 'SECRET-refresh-3d4e',
+      scope: null,
+      at: 1,
+    });
+    await repos.tokens.compareAndSwap(account.id, 1, {
+      accessToken: 'SECRET-access-5f6a',
+      accessTokenExpiresAt: 2,
+      refreshToken: 'SECRET-refresh-7b8c',
+      scope: null,
+      at: 2,
+    });
     await repos.authRequests.create({
-      stateHash: 'a'.repeat(64), accountId: account.id, actorId: 'admin', codeVerifier: 'SECRET-verifier-9d0e', nonce: 'n', redirectUri: 'https://h.example/cb', createdAt: 1, expiresAt: 2,
+      stateHash: 'a'.repeat(64),
+      accountId: account.id,
+      actorId: 'admin',
+      codeVerifier: 'SECRET-verifier-9d0e',
+      nonce: 'n',
+      redirectUri: 'https://h.example/cb',
+      createdAt: 1,
+      expiresAt: 2,
     });
     const dump = await dumpAllRows(state.db!.knex);
-    for (const secret of ['SECRET-client-4f1c', 'SECRET-rotated-77aa', 'SECRET-access-1b2c', 'SECRET-refresh-3d4e', 'SECRET-access-5f6a', 'SECRET-refresh-7b8c', 'SECRET-verifier-9d0e']) {
+    for (const secret of [
+      'SECRET-client-4f1c',
+      'SECRET-rotated-77aa',
+      'SECRET-access-1b2c',
+      'SECRET-refresh-3d4e',
+      'SECRET-access-5f6a',
+      'SECRET-refresh-7b8c',
+      'SECRET-verifier-9d0e',
+    ]) {
       expect(dump).not.toContain(secret);
     }
     // The values are stored (sealed), not dropped: the repositories open them again.
@@ -82,7 +117,13 @@ describe.each(testDatabases())('knex repositories on $name', (provider) => {
     const repos = await target.fresh(new ManualClock());
     const app = await repos.apps.create(appInput());
     const account = await repos.accounts.create(accountInput(app.id));
-    await repos.tokens.replace(account.id, { accessToken: 'a', accessTokenExpiresAt: 1, refreshToken: 'r', scope: null, at: 1 });
+    await repos.tokens.replace(account.id, {
+      accessToken: 'a',
+      accessTokenExpiresAt: 1,
+      refreshToken: 'r',
+      scope: null,
+      at: 1,
+    });
     const otherKey = createKnexRepositories({ knex: state.db!.knex, secrets: createTestSecrets() });
     await expect(otherKey.tokens.find(account.id)).rejects.toMatchObject({ code: 'ERR_SECRET_UNREADABLE' });
     await expect(otherKey.apps.clientSecret(app.id)).rejects.toMatchObject({ code: 'ERR_SECRET_UNREADABLE' });
@@ -92,10 +133,22 @@ describe.each(testDatabases())('knex repositories on $name', (provider) => {
     const repos = await target.fresh(new ManualClock());
     const app = await repos.apps.create(appInput());
     const account = await repos.accounts.create(accountInput(app.id));
-    await repos.tokens.replace(account.id, { accessToken: 'a', accessTokenExpiresAt: 1, refreshToken: null, scope: null, at: 1 });
+    await repos.tokens.replace(account.id, {
+      accessToken: 'a',
+      accessTokenExpiresAt: 1,
+      refreshToken: null,
+      scope: null,
+      at: 1,
+    });
     const knex = state.db!.knex;
-    await expect(knex(TABLES.apps).where({ id: Number(app.id) }).del()).rejects.toThrow();
-    await knex(TABLES.accounts).where({ id: Number(account.id) }).del();
+    await expect(
+      knex(TABLES.apps)
+        .where({ id: Number(app.id) })
+        .del(),
+    ).rejects.toThrow();
+    await knex(TABLES.accounts)
+      .where({ id: Number(account.id) })
+      .del();
     expect(await knex(TABLES.tokens).where({ account_id: Number(account.id) })).toEqual([]);
   });
   if (provider.name !== 'sqlite') {
@@ -104,17 +157,26 @@ describe.each(testDatabases())('knex repositories on $name', (provider) => {
       const knex = state.db!.knex;
       const killer = createKnex(state.db!.url);
       try {
-        const attempt = withDatabaseErrors(() => knex.transaction(async (trx) => {
-          await trx(TABLES.apps).insert({ name: 'lost', provider: 'generic', client_id: 'c', client_secret_sealed: 's', created_at: 1, updated_at: 1 });
-          if (provider.name === 'postgres') {
-            const { rows } = (await trx.raw('SELECT pg_backend_pid() AS pid')) as { rows: { pid: number }[] };
-            await killer.raw('SELECT pg_terminate_backend(?)', [rows[0].pid]);
-          } else {
-            const [rows] = (await trx.raw('SELECT CONNECTION_ID() AS id')) as [{ id: number }[]];
-            await killer.raw(`KILL ${Number(rows[0].id)}`);
-          }
-          await trx.raw('SELECT 1');
-        }));
+        const attempt = withDatabaseErrors(() =>
+          knex.transaction(async (trx) => {
+            await trx(TABLES.apps).insert({
+              name: 'lost',
+              provider: 'generic',
+              client_id: 'c',
+              client_secret_sealed: 's',
+              created_at: 1,
+              updated_at: 1,
+            });
+            if (provider.name === 'postgres') {
+              const { rows } = (await trx.raw('SELECT pg_backend_pid() AS pid')) as { rows: { pid: number }[] };
+              await killer.raw('SELECT pg_terminate_backend(?)', [rows[0].pid]);
+            } else {
+              const [rows] = (await trx.raw('SELECT CONNECTION_ID() AS id')) as [{ id: number }[]];
+              await killer.raw(`KILL ${Number(rows[0].id)}`);
+            }
+            await trx.raw('SELECT 1');
+          }),
+        );
         await expect(attempt).rejects.toMatchObject({ code: 'ERR_DATABASE_UNAVAILABLE' });
         // Nothing half-written, and the pool hands out a working connection again.
         expect(await repos.apps.list()).toEqual([]);
@@ -136,10 +198,15 @@ describe('knex adapter failures', () => {
     const knex = createKnex(url);
     try {
       const repos = createKnexRepositories({ knex, secrets: createTestSecrets() });
-      const error = await repos.accounts.find('1').then(() => null, (e: unknown) => e);
+      const error = await repos.accounts.find('1').then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toMatchObject({ name: 'PluginError', code: 'ERR_DATABASE_UNAVAILABLE' });
       expect(String((error as Error).message)).not.toContain('pw-SECRET');
-      await expect(repos.tokens.acquireRefreshLease('1', 'me', 2, 1)).rejects.toMatchObject({ code: 'ERR_DATABASE_UNAVAILABLE' });
+      await expect(repos.tokens.acquireRefreshLease('1', 'me', 2, 1)).rejects.toMatchObject({
+        code: 'ERR_DATABASE_UNAVAILABLE',
+      });
     } finally {
       await knex.destroy();
     }
@@ -148,7 +215,9 @@ describe('knex adapter failures', () => {
   it('maps a destroyed pool to ERR_DATABASE_UNAVAILABLE', async () => {
     const knex = createKnex(':memory:');
     await knex.destroy();
-    await expect(createKnexRepositories({ knex, secrets: createTestSecrets() }).apps.list()).rejects.toMatchObject({ code: 'ERR_DATABASE_UNAVAILABLE' });
+    await expect(createKnexRepositories({ knex, secrets: createTestSecrets() }).apps.list()).rejects.toMatchObject({
+      code: 'ERR_DATABASE_UNAVAILABLE',
+    });
   });
 
   it('refuses an unsupported database URL with ERR_INPUT_INVALID and never echoes it', () => {
@@ -167,7 +236,8 @@ describe('knex adapter failures', () => {
   it('opens SQLite connections with WAL, a busy timeout and foreign keys on', async () => {
     const db = await testDatabases()[0].create();
     try {
-      const pragma = async (name: string): Promise<unknown> => Object.values(((await db.knex.raw(`PRAGMA ${name}`)) as Record<string, unknown>[])[0])[0];
+      const pragma = async (name: string): Promise<unknown> =>
+        Object.values(((await db.knex.raw(`PRAGMA ${name}`)) as Record<string, unknown>[])[0])[0];
       expect(await pragma('journal_mode')).toBe('wal');
       expect(await pragma('busy_timeout')).toBe(5000);
       expect(await pragma('foreign_keys')).toBe(1);

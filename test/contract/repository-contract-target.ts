@@ -39,13 +39,30 @@ export class ManualClock implements Clock {
 }
 
 /** A valid app input with a recognizable secret. */
-export function appInput(overrides: Partial<AppRegistrationInput> = {}): AppRegistrationInput & { clientSecret: string } {
-  return { name: 'Contoso', provider: 'microsoft', cloud: 'global', tenant: 'contoso.onmicrosoft.com', clientId: 'client-1', clientSecret: 'client-secret-PLAIN-1', ...overrides };
+export function appInput(
+  overrides: Partial<AppRegistrationInput> = {},
+): AppRegistrationInput & { clientSecret: string } {
+  return {
+    name: 'Contoso',
+    provider: 'microsoft',
+    cloud: 'global',
+    tenant: 'contoso.onmicrosoft.com',
+    clientId: 'client-1',
+    clientSecret: 'client-secret-PLAIN-1',
+    ...overrides,
+  };
 }
 
 /** A valid account input for `appId`. */
 export function accountInput(appId: string, overrides: Partial<MailAccountInput> = {}): MailAccountInput {
-  return { appId, mailbox: 'support@contoso.example', host: 'outlook.office365.com', port: 993, tls: 'implicit', ...overrides };
+  return {
+    appId,
+    mailbox: 'support@contoso.example',
+    host: 'outlook.office365.com',
+    port: 993,
+    tls: 'implicit',
+    ...overrides,
+  };
 }
 
 /** Creates an app and an account, returning the account's id. */

@@ -1,10 +1,23 @@
 import type { TokenWrite } from '../../plugin/ports/token-repository';
-import { createAccount, ManualClock, UNKNOWN_IDS, type Repositories, type RepositoryContractTarget } from './repository-contract-target';
+import {
+  createAccount,
+  ManualClock,
+  UNKNOWN_IDS,
+  type Repositories,
+  type RepositoryContractTarget,
+} from './repository-contract-target';
 
 const T0 = 1_800_000_000_000;
 
 function write(n: number, overrides: Partial<TokenWrite> = {}): TokenWrite {
-  return { accessToken: `access-PLAIN-${n}`, accessTokenExpiresAt: T0 + n * 3_600_000, refreshToken: `refresh-PLAIN-${n}`, scope: 'https://outlook.office.com/IMAP.AccessAsUser.All offline_access', at: T0 + n, ...overrides };
+  return {
+    accessToken: `access-PLAIN-${n}`,
+    accessTokenExpiresAt: T0 + n * 3_600_000,
+    refreshToken: `refresh-PLAIN-${n}`,
+    scope: 'https://outlook.office.com/IMAP.AccessAsUser.All offline_access',
+    at: T0 + n,
+    ...overrides,
+  };
 }
 
 /** The TokenRepository contract, including compare-and-swap and the cross-connection refresh lease. */
@@ -23,13 +36,28 @@ export function tokenRepositoryContract(target: RepositoryContractTarget): void 
       expect(await repos.tokens.find(accountId)).toBeNull();
       const first = await repos.tokens.replace(accountId, write(1));
       const expected = {
-        accountId, accessToken: 'access-PLAIN-1', accessTokenExpiresAt: T0 + 3_600_000, refreshToken: 'refresh-PLAIN-1',
-        scope: write(1).scope, version: 1, obtainedAt: T0 + 1, refreshedAt: T0 + 1,
+        accountId,
+        accessToken: 'access-PLAIN-1',
+        accessTokenExpiresAt: T0 + 3_600_000,
+        refreshToken: 'refresh-PLAIN-1',
+        scope: write(1).scope,
+        version: 1,
+        obtainedAt: T0 + 1,
+        refreshedAt: T0 + 1,
       };
       expect(first).toEqual(expected);
       expect(await repos.tokens.find(accountId)).toEqual(expected);
       const second = await repos.tokens.replace(accountId, write(2, { refreshToken: null, scope: null }));
-      expect(second).toEqual({ ...expected, accessToken: 'access-PLAIN-2', accessTokenExpiresAt: T0 + 7_200_000, refreshToken: null, scope: null, version: 2, obtainedAt: T0 + 2, refreshedAt: T0 + 2 });
+      expect(second).toEqual({
+        ...expected,
+        accessToken: 'access-PLAIN-2',
+        accessTokenExpiresAt: T0 + 7_200_000,
+        refreshToken: null,
+        scope: null,
+        version: 2,
+        obtainedAt: T0 + 2,
+        refreshedAt: T0 + 2,
+      });
       expect(await repos.tokens.find(accountId)).toEqual(second);
     });
 
@@ -42,7 +70,13 @@ export function tokenRepositoryContract(target: RepositoryContractTarget): void 
     it('compare-and-swap writes only on the expected version, bumps it, keeps obtainedAt, sets refreshedAt', async () => {
       await repos.tokens.replace(accountId, write(1));
       const swapped = await repos.tokens.compareAndSwap(accountId, 1, write(2));
-      expect(swapped).toMatchObject({ accessToken: 'access-PLAIN-2', refreshToken: 'refresh-PLAIN-2', version: 2, obtainedAt: T0 + 1, refreshedAt: T0 + 2 });
+      expect(swapped).toMatchObject({
+        accessToken: 'access-PLAIN-2',
+        refreshToken: 'refresh-PLAIN-2',
+        version: 2,
+        obtainedAt: T0 + 1,
+        refreshedAt: T0 + 2,
+      });
       expect(await repos.tokens.compareAndSwap(accountId, 1, write(3))).toBeNull();
       expect(await repos.tokens.find(accountId)).toEqual(swapped);
       expect(await repos.tokens.compareAndSwap('999999', 1, write(3))).toBeNull();
@@ -60,7 +94,9 @@ export function tokenRepositoryContract(target: RepositoryContractTarget): void 
       const peers = await target.peers(4, clock);
       for (let round = 0; round < 5; round++) {
         const version = round + 1;
-        const results = await Promise.all(peers.map((peer, i) => peer.tokens.compareAndSwap(accountId, version, write(10 * round + i))));
+        const results = await Promise.all(
+          peers.map((peer, i) => peer.tokens.compareAndSwap(accountId, version, write(10 * round + i))),
+        );
         const winners = results.filter((r) => r !== null);
         expect(winners).toHaveLength(1);
         expect(await repos.tokens.find(accountId)).toEqual(winners[0]);
@@ -89,10 +125,14 @@ export function tokenRepositoryContract(target: RepositoryContractTarget): void 
       const peers = await target.peers(4, clock);
       for (let round = 0; round < 10; round++) {
         const at = T0 + round * 100_000;
-        const results = await Promise.all(peers.map((peer, i) => peer.tokens.acquireRefreshLease(accountId, `proc-${i}`, at + 50_000, at)));
+        const results = await Promise.all(
+          peers.map((peer, i) => peer.tokens.acquireRefreshLease(accountId, `proc-${i}`, at + 50_000, at)),
+        );
         expect(results.filter(Boolean)).toHaveLength(1);
         const loser = (results.indexOf(true) + 1) % peers.length;
-        expect(await peers[loser].tokens.acquireRefreshLease(accountId, `proc-${loser}`, at + 50_000, at + 1)).toBe(false);
+        expect(await peers[loser].tokens.acquireRefreshLease(accountId, `proc-${loser}`, at + 50_000, at + 1)).toBe(
+          false,
+        );
       }
     });
 

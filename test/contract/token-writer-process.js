@@ -21,7 +21,11 @@ async function main() {
     for (;;) {
       const current = await repos.tokens.find(accountId);
       const written = await repos.tokens.compareAndSwap(accountId, current.version, {
-        accessToken: `${owner}-${i}`, accessTokenExpiresAt: 1, refreshToken: current.refreshToken, scope: null, at: Date.now(),
+        accessToken: `${owner}-${i}`,
+        accessTokenExpiresAt: 1,
+        refreshToken: current.refreshToken,
+        scope: null,
+        at: Date.now(),
       });
       if (written) break;
       conflicts++;

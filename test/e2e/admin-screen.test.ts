@@ -20,21 +20,40 @@ let accountId: string;
 const dialogs: string[] = [];
 
 async function tickets(): Promise<{ count: number; keys: number; messageIds: string[] }> {
-  const rows = (await world.db('host_tickets').select('dedupe_key', 'message_id')) as Array<{ dedupe_key: string; message_id: string | null }>;
-  return { count: rows.length, keys: new Set(rows.map((r) => r.dedupe_key)).size, messageIds: rows.map((r) => r.message_id ?? '').sort() };
+  const rows = (await world.db('host_tickets').select('dedupe_key', 'message_id')) as Array<{
+    dedupe_key: string;
+    message_id: string | null;
+  }>;
+  return {
+    count: rows.length,
+    keys: new Set(rows.map((r) => r.dedupe_key)).size,
+    messageIds: rows.map((r) => r.message_id ?? '').sort(),
+  };
 }
 
-async function accountRow(): Promise<{ status: string; status_code: string | null; authorized_identity: string | null }> {
-  return world.db('oauth2_mail_accounts').where({ id: accountId }).first('status', 'status_code', 'authorized_identity');
+async function accountRow(): Promise<{
+  status: string;
+  status_code: string | null;
+  authorized_identity: string | null;
+}> {
+  return world
+    .db('oauth2_mail_accounts')
+    .where({ id: accountId })
+    .first('status', 'status_code', 'authorized_identity');
 }
 
 async function tokenVersion(): Promise<string> {
-  const row = (await world.db('oauth2_mail_tokens').where({ account_id: accountId }).first()) as Record<string, unknown> | undefined;
+  const row = (await world.db('oauth2_mail_tokens').where({ account_id: accountId }).first()) as
+    Record<string, unknown> | undefined;
   return row ? `${String(row.version)}:${String(row.obtained_at ?? '')}` : 'none';
 }
 
 /** Connect / Re-authorize from the account page, signing in at the provider as `login`. */
-async function connectAs(login: string, password: string, options: { screenshot?: string; cancel?: boolean; account?: string } = {}): Promise<void> {
+async function connectAs(
+  login: string,
+  password: string,
+  options: { screenshot?: string; cancel?: boolean; account?: string } = {},
+): Promise<void> {
   const id = options.account ?? accountId;
   // Forget the provider's sign-in session (single sign-on would skip its login page); keep the helpdesk's.
   const keep = (await admin.cookies()).filter((cookie) => cookie.name === 'sid');
@@ -45,7 +64,10 @@ async function connectAs(login: string, password: string, options: { screenshot?
   await page.waitForSelector('#login');
   if (options.screenshot) {
     await page.fill('#login', login);
-    await page.screenshot({ path: join(world.screenshotDir, options.screenshot), clip: { x: 0, y: 0, width: 720, height: 150 } });
+    await page.screenshot({
+      path: join(world.screenshotDir, options.screenshot),
+      clip: { x: 0, y: 0, width: 720, height: 150 },
+    });
   }
   if (options.cancel) {
     await Promise.all([page.waitForURL((url) => url.pathname === `${PLUGIN}/callback`), page.click('#abort')]);
@@ -53,7 +75,10 @@ async function connectAs(login: string, password: string, options: { screenshot?
   }
   await page.fill('#login', login);
   await page.fill('#password', password);
-  await Promise.all([page.waitForURL((url) => url.pathname === `${PLUGIN}/callback`, { timeout: 30_000 }), page.click('#submit')]);
+  await Promise.all([
+    page.waitForURL((url) => url.pathname === `${PLUGIN}/callback`, { timeout: 30_000 }),
+    page.click('#submit'),
+  ]);
 }
 
 /** Fetch now from the account page; the scheduler may be polling the same account, so "busy" is retried. */
@@ -76,7 +101,11 @@ async function waitForTickets(count: number): Promise<void> {
 beforeAll(async () => {
   // 60 s tokens: below the 300 s refresh skew, so every poll refreshes and a revoked grant shows at once.
   world = await startWorld(60);
-  await world.dovecot.seed(MAILBOX, [mail('first', 'Printer on floor 3 is jammed'), mail('second', 'VPN drops every hour'), mail('third', 'Request: new laptop for Kim')]);
+  await world.dovecot.seed(MAILBOX, [
+    mail('first', 'Printer on floor 3 is jammed'),
+    mail('second', 'VPN drops every hour'),
+    mail('third', 'Request: new laptop for Kim'),
+  ]);
   admin = await newContext(world);
   page = await admin.newPage();
   page.on('dialog', (dialog) => {
@@ -94,7 +123,10 @@ test('a signed-out visitor is sent to the sign-in page and cannot post', async (
   const anon = await visitor.newPage();
   await anon.goto(`${world.host.url}${PLUGIN}/accounts`);
   expect(new URL(anon.url()).pathname).toBe('/login');
-  const post = await visitor.request.post(`${world.host.url}${PLUGIN}/apps`, { form: { provider: 'google', name: 'x', clientId: 'x', clientSecret: 'y' }, maxRedirects: 0 });
+  const post = await visitor.request.post(`${world.host.url}${PLUGIN}/apps`, {
+    form: { provider: 'google', name: 'x', clientId: 'x', clientSecret: 'y' },
+    maxRedirects: 0,
+  });
   expect([303, 401, 403]).toContain(post.status());
   await visitor.close();
 });
@@ -164,7 +196,8 @@ test('the connection test shows token, login, folders and message count', async 
   await page.click('#test-connection button');
   await page.waitForSelector('#connection-test');
   expect(await page.getAttribute('#connection-test', 'data-ok')).toBe('true');
-  for (const step of ['token', 'login', 'folders', 'messages']) expect(await page.getAttribute(`li[data-step=${step}]`, 'data-outcome')).toBe('ok');
+  for (const step of ['token', 'login', 'folders', 'messages'])
+    expect(await page.getAttribute(`li[data-step=${step}]`, 'data-outcome')).toBe('ok');
   expect(await page.textContent('li[data-step=messages]')).toContain('holds 3 messages');
 });
 
@@ -192,7 +225,17 @@ test('a revoked grant: needs re-authorization with its reason, Re-authorize, con
   // Again: nothing new, nothing twice.
   expect(await fetchNow()).toContain('0 new messages fetched');
   const after = await tickets();
-  expect(after).toEqual({ count: 5, keys: 5, messageIds: ['<fifth@e2e.example>', '<first@e2e.example>', '<fourth@e2e.example>', '<second@e2e.example>', '<third@e2e.example>'] });
+  expect(after).toEqual({
+    count: 5,
+    keys: 5,
+    messageIds: [
+      '<fifth@e2e.example>',
+      '<first@e2e.example>',
+      '<fourth@e2e.example>',
+      '<second@e2e.example>',
+      '<third@e2e.example>',
+    ],
+  });
 });
 
 test('callback failures say what happened and leave the account as it was', async () => {
@@ -231,9 +274,16 @@ test('a sign-in started by one admin cannot be finished by another signed-in adm
   await page.goto(`${world.host.url}${PLUGIN}/accounts/${accountId}`);
   const action = await page.getAttribute(`#connect-${accountId}`, 'action');
   const csrf = await page.getAttribute(`#connect-${accountId} input[name=_csrf]`, 'value');
-  const started = await admin.request.post(`${world.host.url}${action}`, { form: { _csrf: csrf ?? '' }, maxRedirects: 0 });
+  const started = await admin.request.post(`${world.host.url}${action}`, {
+    form: { _csrf: csrf ?? '' },
+    maxRedirects: 0,
+  });
   expect(started.status()).toBe(303);
-  const callbackUrl = await completeAuthorization(started.headers()['location']!, { login: MAILBOX, password: 'alice-password', caCertPem: world.oauth.caCertPem });
+  const callbackUrl = await completeAuthorization(started.headers()['location']!, {
+    login: MAILBOX,
+    password: 'alice-password',
+    caCertPem: world.oauth.caCertPem,
+  });
   expect(callbackUrl).toContain('code=');
 
   const otherContext = await newContext(world);
@@ -266,7 +316,9 @@ test('a shared mailbox connected through a delegate shows who signed in for whic
   expect(await page.textContent('main')).toContain(`Signed in as bob@example.test for mailbox ${SHARED_MAILBOX}`);
   await page.goto(`${world.host.url}${PLUGIN}/accounts/${sharedId}`);
   expect(await page.getAttribute('#account-status', 'data-status')).toBe('connected');
-  expect((await page.textContent('#account-status'))?.replace(/\s+/g, ' ')).toContain(`signed in as bob@example.test for mailbox ${SHARED_MAILBOX}`);
+  expect((await page.textContent('#account-status'))?.replace(/\s+/g, ' ')).toContain(
+    `signed in as bob@example.test for mailbox ${SHARED_MAILBOX}`,
+  );
   await page.click('#test-connection button');
   await page.waitForSelector('#connection-test');
   expect(await page.textContent('li[data-step=login]')).toContain(`as ${SHARED_MAILBOX}`);
@@ -288,8 +340,13 @@ test('a non-admin is refused', async () => {
   await signIn(agentPage, world, AGENT, '/tickets');
   const screen = await agentPage.goto(`${world.host.url}${PLUGIN}/accounts`);
   expect(screen?.status()).toBe(403);
-  const csrf = await agentPage.goto(`${world.host.url}/tickets`).then(() => agentPage.getAttribute('input[name=_csrf]', 'value'));
-  const post = await agentContext.request.post(`${world.host.url}${PLUGIN}/accounts/${accountId}/disconnect`, { form: { _csrf: csrf ?? '' }, maxRedirects: 0 });
+  const csrf = await agentPage
+    .goto(`${world.host.url}/tickets`)
+    .then(() => agentPage.getAttribute('input[name=_csrf]', 'value'));
+  const post = await agentContext.request.post(`${world.host.url}${PLUGIN}/accounts/${accountId}/disconnect`, {
+    form: { _csrf: csrf ?? '' },
+    maxRedirects: 0,
+  });
   expect(post.status()).toBe(403);
   expect((await accountRow()).status).toBe('connected');
   await agentContext.close();

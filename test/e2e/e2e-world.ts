@@ -10,7 +10,13 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { freePort, startHostProcess, type HostProcess } from '../../host/demo/host-process';
 import { createKnex } from '../../host/create-knex';
 import { ensureBuilt, REPO_ROOT } from '../integration/host/ensure-build';
-import { startDovecot, startOAuthServer, tempDir, type DovecotHandle, type OAuthServerHandle } from '../helpers/test-env';
+import {
+  startDovecot,
+  startOAuthServer,
+  tempDir,
+  type DovecotHandle,
+  type OAuthServerHandle,
+} from '../helpers/test-env';
 
 /** The plugin's mount point on the reference host. */
 export const PLUGIN = '/plugins/oauth2-mail';
@@ -24,7 +30,15 @@ export const SCREENSHOT_DIR = join(REPO_ROOT, 'docs', 'screenshots');
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -43,7 +57,17 @@ export interface E2eWorld {
 /** A raw message with a unique Message-ID. */
 export function mail(id: string, subject: string, from = 'Customer <customer@customers.example>'): Buffer {
   return Buffer.from(
-    [`From: ${from}`, 'To: alice@example.test', `Subject: ${subject}`, `Date: ${new Date().toUTCString()}`, `Message-ID: <${id}@e2e.example>`, 'Content-Type: text/plain; charset=utf-8', '', `Body of ${subject}.`, ''].join('\r\n'),
+    [
+      `From: ${from}`,
+      'To: alice@example.test',
+      `Subject: ${subject}`,
+      `Date: ${new Date().toUTCString()}`,
+      `Message-ID: <${id}@e2e.example>`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      `Body of ${subject}.`,
+      '',
+    ].join('\r\n'),
   );
 }
 
@@ -57,7 +81,12 @@ export async function startWorld(accessTokenTtl: number): Promise<E2eWorld> {
   // Dovecot reads the mail as an unprivileged user: the folder must be traversable.
   chmodSync(dir, 0o755);
   const port = await freePort();
-  const oauth = await startOAuthServer({ profile: 'microsoft', dir, redirectUris: [`http://127.0.0.1:${port}${PLUGIN}/callback`], accessTokenTtl });
+  const oauth = await startOAuthServer({
+    profile: 'microsoft',
+    dir,
+    redirectUris: [`http://127.0.0.1:${port}${PLUGIN}/callback`],
+    accessTokenTtl,
+  });
   const stops: Array<() => Promise<unknown>> = [() => oauth.stop()];
   try {
     // One folder for both: Dovecot (an unprivileged user) reads the provider's CA from it.
@@ -67,12 +96,58 @@ export async function startWorld(accessTokenTtl: number): Promise<E2eWorld> {
     // The agent (a non-admin) is added before the start, through the console.
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'agent-password'), `${AGENT.password}\n`);
-    const added = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'oauth2-mail.js'), '--db', dbFile, 'user', 'add', '--email', AGENT.email, '--role', 'agent', '--password-file', join(dir, 'agent-password')], { encoding: 'utf8', env: { ...process.env, OAUTH2_MAIL_ADMIN_EMAIL: ADMIN.email, OAUTH2_MAIL_ADMIN_PASSWORD: ADMIN.password } });
+    const added = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'bin', 'oauth2-mail.js'),
+        '--db',
+        dbFile,
+        'user',
+        'add',
+        '--email',
+        AGENT.email,
+        '--role',
+        'agent',
+        '--password-file',
+        join(dir, 'agent-password'),
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, OAUTH2_MAIL_ADMIN_EMAIL: ADMIN.email, OAUTH2_MAIL_ADMIN_PASSWORD: ADMIN.password },
+      },
+    );
     if (added.status !== 0) throw new Error(`user add failed: ${added.stderr}`);
     writeFileSync(join(dir, 'other-admin-password'), `${OTHER_ADMIN.password}\n`);
-    const addedAdmin = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'oauth2-mail.js'), '--db', dbFile, 'user', 'add', '--email', OTHER_ADMIN.email, '--role', 'admin', '--password-file', join(dir, 'other-admin-password')], { encoding: 'utf8', env: { ...process.env, OAUTH2_MAIL_ADMIN_EMAIL: ADMIN.email, OAUTH2_MAIL_ADMIN_PASSWORD: ADMIN.password } });
+    const addedAdmin = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'bin', 'oauth2-mail.js'),
+        '--db',
+        dbFile,
+        'user',
+        'add',
+        '--email',
+        OTHER_ADMIN.email,
+        '--role',
+        'admin',
+        '--password-file',
+        join(dir, 'other-admin-password'),
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, OAUTH2_MAIL_ADMIN_EMAIL: ADMIN.email, OAUTH2_MAIL_ADMIN_PASSWORD: ADMIN.password },
+      },
+    );
     if (addedAdmin.status !== 0) throw new Error(`user add (second admin) failed: ${addedAdmin.stderr}`);
-    const host = await startHostProcess({ packageRoot: REPO_ROOT, db: dbFile, port, adminEmail: ADMIN.email, adminPassword: ADMIN.password, caCertFile: oauth.caCertFile, logFile: join(dir, 'helpdesk.log') });
+    const host = await startHostProcess({
+      packageRoot: REPO_ROOT,
+      db: dbFile,
+      port,
+      adminEmail: ADMIN.email,
+      adminPassword: ADMIN.password,
+      caCertFile: oauth.caCertFile,
+      logFile: join(dir, 'helpdesk.log'),
+    });
     stops.push(() => host.stop());
     const db = createKnex(dbFile);
     stops.push(() => db.destroy());
@@ -104,7 +179,12 @@ export function newContext(world: E2eWorld): Promise<BrowserContext> {
 }
 
 /** Signs in on the host's login page. */
-export async function signIn(page: Page, world: E2eWorld, who: { email: string; password: string }, next = '/'): Promise<void> {
+export async function signIn(
+  page: Page,
+  world: E2eWorld,
+  who: { email: string; password: string },
+  next = '/',
+): Promise<void> {
   await page.goto(`${world.host.url}/login?next=${encodeURIComponent(next)}`);
   await page.fill('input[name=email]', who.email);
   await page.fill('input[name=password]', who.password);

@@ -2,7 +2,10 @@ import type { LogFields, LoggerPort } from '../../plugin/ports/host';
 
 /** A logger that keeps every line, children's included (to check what was logged and scan it for secrets). */
 export class CapturingLogger implements LoggerPort {
-  constructor(readonly lines: Array<{ level: string; msg: string; fields?: LogFields }> = [], private readonly bindings: LogFields = {}) {}
+  constructor(
+    readonly lines: Array<{ level: string; msg: string; fields?: LogFields }> = [],
+    private readonly bindings: LogFields = {},
+  ) {}
   debug(msg: string, fields?: LogFields): void {
     this.lines.push({ level: 'debug', msg, fields: { ...this.bindings, ...fields } });
   }

@@ -57,11 +57,12 @@ function withDatabase(adminUrl: string, database: string): string {
  */
 function probe(url: string, defaultPort: number): string | null {
   const { hostname, port } = new URL(url);
-  const script = `const s=require('net').connect(${Number(port || defaultPort)},${JSON.stringify(hostname)});` +
+  const script =
+    `const s=require('net').connect(${Number(port || defaultPort)},${JSON.stringify(hostname)});` +
     `s.setTimeout(2000,()=>{console.log('timeout');process.exit(1)});s.on('connect',()=>process.exit(0));` +
     `s.on('error',(e)=>{console.log(e.code||e.message);process.exit(1)})`;
   const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 5000 });
-  return result.status === 0 ? null : (result.stdout.trim() || 'no answer');
+  return result.status === 0 ? null : result.stdout.trim() || 'no answer';
 }
 
 async function dropStale(admin: Knex, list: string, drop: (name: string) => string): Promise<void> {
@@ -94,7 +95,11 @@ const postgres: TestDatabaseProvider = {
     const name = freshName();
     const admin = createKnex(POSTGRES_ADMIN_URL);
     try {
-      await dropStale(admin, `SELECT datname AS name FROM pg_database WHERE datname LIKE '${NAME_PREFIX}%'`, (n) => `DROP DATABASE IF EXISTS "${n}" WITH (FORCE)`);
+      await dropStale(
+        admin,
+        `SELECT datname AS name FROM pg_database WHERE datname LIKE '${NAME_PREFIX}%'`,
+        (n) => `DROP DATABASE IF EXISTS "${n}" WITH (FORCE)`,
+      );
       await admin.raw(`CREATE DATABASE "${name}"`);
     } finally {
       await admin.destroy();
@@ -124,7 +129,11 @@ const mariadb: TestDatabaseProvider = {
     const name = freshName();
     const admin = createKnex(MARIADB_ADMIN_URL);
     try {
-      await dropStale(admin, `SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE '${NAME_PREFIX}%'`, (n) => `DROP DATABASE IF EXISTS \`${n}\``);
+      await dropStale(
+        admin,
+        `SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE '${NAME_PREFIX}%'`,
+        (n) => `DROP DATABASE IF EXISTS \`${n}\``,
+      );
       await admin.raw(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     } finally {
       await admin.destroy();
@@ -163,8 +172,20 @@ export function testDatabases(): TestDatabaseProvider[] {
   if (cached) return cached;
   const list: TestDatabaseProvider[] = [sqlite];
   const servers = [
-    { provider: postgres, url: POSTGRES_ADMIN_URL, port: 5432, label: 'PostgreSQL', fix: 'start it (service postgresql start) or set OAUTH2_MAIL_TEST_PG_URL' },
-    { provider: mariadb, url: MARIADB_ADMIN_URL, port: 3306, label: 'MariaDB', fix: 'start it (service mariadb start) or set OAUTH2_MAIL_TEST_MYSQL_URL' },
+    {
+      provider: postgres,
+      url: POSTGRES_ADMIN_URL,
+      port: 5432,
+      label: 'PostgreSQL',
+      fix: 'start it (service postgresql start) or set OAUTH2_MAIL_TEST_PG_URL',
+    },
+    {
+      provider: mariadb,
+      url: MARIADB_ADMIN_URL,
+      port: 3306,
+      label: 'MariaDB',
+      fix: 'start it (service mariadb start) or set OAUTH2_MAIL_TEST_MYSQL_URL',
+    },
   ];
   for (const server of servers) {
     const reason = probe(server.url, server.port);

@@ -64,7 +64,9 @@ let remover: ChildProcess | null = null;
 function removeAtExit(dir: string): void {
   if (process.env.O2M_KEEP_TMP === '1') return;
   if (!remover) {
-    remover = spawn('/bin/sh', ['-c', 'while read -r d; do set -- "$@" "$d"; done; rm -rf "$@"'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    remover = spawn('/bin/sh', ['-c', 'while read -r d; do set -- "$@" "$d"; done; rm -rf "$@"'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
     remover.unref();
     (remover.stdin as unknown as { unref(): void }).unref();
   }
@@ -82,7 +84,14 @@ export function tempDir(prefix: string): string {
 }
 
 /** An app registration pointing at the local OAuth server as if it were a Microsoft tenant. */
-export function localMicrosoftApp(server: TestEnv.OAuthServerHandle): { name: string; provider: 'microsoft'; tenant: string | undefined; issuerUrl: string; clientId: string; clientSecret: string } {
+export function localMicrosoftApp(server: TestEnv.OAuthServerHandle): {
+  name: string;
+  provider: 'microsoft';
+  tenant: string | undefined;
+  issuerUrl: string;
+  clientId: string;
+  clientSecret: string;
+} {
   return {
     name: 'Local Microsoft-like',
     provider: 'microsoft',

@@ -5,8 +5,13 @@ import { migrations } from '../../migrations/index';
 import { testDatabases, type TestDatabase } from '../helpers/databases';
 
 const PLUGIN_TABLES = [
-  'oauth2_mail_apps', 'oauth2_mail_accounts', 'oauth2_mail_tokens', 'oauth2_mail_auth_requests',
-  'oauth2_mail_cursors', 'oauth2_mail_deliveries', 'oauth2_mail_events',
+  'oauth2_mail_apps',
+  'oauth2_mail_accounts',
+  'oauth2_mail_tokens',
+  'oauth2_mail_auth_requests',
+  'oauth2_mail_cursors',
+  'oauth2_mail_deliveries',
+  'oauth2_mail_events',
 ];
 const NAMES = migrations.map((m) => m.name);
 
@@ -31,7 +36,10 @@ describe.each(testDatabases())('migrations on $name', (provider) => {
 
     expect(await migrateLatest(db.knex)).toEqual(NAMES);
     expect(await existing(db, PLUGIN_TABLES)).toEqual(PLUGIN_TABLES);
-    expect(await existing(db, [MIGRATIONS_TABLE, `${MIGRATIONS_TABLE}_lock`, 'knex_migrations'])).toEqual([MIGRATIONS_TABLE, `${MIGRATIONS_TABLE}_lock`]);
+    expect(await existing(db, [MIGRATIONS_TABLE, `${MIGRATIONS_TABLE}_lock`, 'knex_migrations'])).toEqual([
+      MIGRATIONS_TABLE,
+      `${MIGRATIONS_TABLE}_lock`,
+    ]);
     expect(await pendingMigrations(db.knex)).toEqual([]);
     expect(await migrateLatest(db.knex)).toEqual([]);
 
@@ -44,14 +52,41 @@ describe.each(testDatabases())('migrations on $name', (provider) => {
 
   it('stores epoch-ms timestamps and 32-bit-unsigned UIDVALIDITY values without loss', async () => {
     const at = 4_102_444_800_123; // 2100-01-01, far above 2^32
-    const appId = Number(await insertReturningId(db.knex, 'oauth2_mail_apps', {
-      name: 'n', provider: 'generic', client_id: 'c', client_secret_sealed: 's', created_at: at, updated_at: at,
-    }));
-    const accountId = Number(await insertReturningId(db.knex, 'oauth2_mail_accounts', {
-      app_id: appId, mailbox: 'a@example.org', auth_mode: 'delegated', protocol: 'imap', host: 'h', port: 993, tls: 'implicit',
-      folder: 'INBOX', initial_sync: 'unseen', post_fetch: 'keep', poll_interval_s: 60, status: 'not_connected', created_at: at, updated_at: at,
-    }));
-    await db.knex('oauth2_mail_cursors').insert({ account_id: accountId, folder: 'INBOX', uid_validity: '4294967295', last_uid: 4_294_967_295, updated_at: at });
+    const appId = Number(
+      await insertReturningId(db.knex, 'oauth2_mail_apps', {
+        name: 'n',
+        provider: 'generic',
+        client_id: 'c',
+        client_secret_sealed: 's',
+        created_at: at,
+        updated_at: at,
+      }),
+    );
+    const accountId = Number(
+      await insertReturningId(db.knex, 'oauth2_mail_accounts', {
+        app_id: appId,
+        mailbox: 'a@example.org',
+        auth_mode: 'delegated',
+        protocol: 'imap',
+        host: 'h',
+        port: 993,
+        tls: 'implicit',
+        folder: 'INBOX',
+        initial_sync: 'unseen',
+        post_fetch: 'keep',
+        poll_interval_s: 60,
+        status: 'not_connected',
+        created_at: at,
+        updated_at: at,
+      }),
+    );
+    await db.knex('oauth2_mail_cursors').insert({
+      account_id: accountId,
+      folder: 'INBOX',
+      uid_validity: '4294967295',
+      last_uid: 4_294_967_295,
+      updated_at: at,
+    });
     const cursor = await db.knex('oauth2_mail_cursors').where({ account_id: accountId }).first();
     expect(String(cursor.uid_validity)).toBe('4294967295');
     expect(Number(cursor.last_uid)).toBe(4_294_967_295);

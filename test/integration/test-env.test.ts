@@ -21,18 +21,37 @@ interface HttpResult {
   text: string;
 }
 
-function httpsPost(url: string, form: Record<string, string>, ca: string, headers: Record<string, string> = {}): Promise<HttpResult> {
+function httpsPost(
+  url: string,
+  form: Record<string, string>,
+  ca: string,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
   const body = new URLSearchParams(form).toString();
   return new Promise((resolve, reject) => {
-    const req = https.request(url, {
-      method: 'POST',
-      ca,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)), ...headers },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = https.request(
+      url,
+      {
+        method: 'POST',
+        ca,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': String(Buffer.byteLength(body)),
+          ...headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: String(res.headers['content-type'] ?? ''),
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -50,17 +69,29 @@ interface TokenResponse {
 }
 
 /** A token-endpoint call authenticated with client_secret_basic or client_secret_post. */
-async function tokenRequest(server: OAuthServerHandle, params: Record<string, string>, auth: 'basic' | 'post' = 'post'): Promise<{ status: number; body: TokenResponse }> {
+async function tokenRequest(
+  server: OAuthServerHandle,
+  params: Record<string, string>,
+  auth: 'basic' | 'post' = 'post',
+): Promise<{ status: number; body: TokenResponse }> {
   const { clientId, clientSecret } = server.client;
-  const res = auth === 'post'
-    ? await httpsPost(server.endpoints.token, { ...params, client_id: clientId, client_secret: clientSecret }, server.caCertPem)
-    : await httpsPost(server.endpoints.token, params, server.caCertPem, {
-      authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`,
-    });
+  const res =
+    auth === 'post'
+      ? await httpsPost(
+          server.endpoints.token,
+          { ...params, client_id: clientId, client_secret: clientSecret },
+          server.caCertPem,
+        )
+      : await httpsPost(server.endpoints.token, params, server.caCertPem, {
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`,
+        });
   return { status: res.status, body: JSON.parse(res.text) as TokenResponse };
 }
 
-function authorizationUrl(server: OAuthServerHandle, extra: Record<string, string | undefined> = {}): { url: string; verifier: string; state: string } {
+function authorizationUrl(
+  server: OAuthServerHandle,
+  extra: Record<string, string | undefined> = {},
+): { url: string; verifier: string; state: string } {
   const verifier = crypto.randomBytes(32).toString('base64url');
   const state = crypto.randomBytes(16).toString('base64url');
   const url = new URL(server.endpoints.authorization);
@@ -81,14 +112,29 @@ function authorizationUrl(server: OAuthServerHandle, extra: Record<string, strin
 }
 
 /** The whole browser + code exchange; returns the token response. */
-async function signIn(server: OAuthServerHandle, login: string, extra: Record<string, string | undefined> = {}): Promise<TokenResponse> {
+async function signIn(
+  server: OAuthServerHandle,
+  login: string,
+  extra: Record<string, string | undefined> = {},
+): Promise<TokenResponse> {
   const { url, verifier, state } = authorizationUrl(server, extra);
-  const final = new URL(await completeAuthorization(url, { login, password: server.user(login).password ?? '', caCertPem: server.caCertPem }));
+  const final = new URL(
+    await completeAuthorization(url, {
+      login,
+      password: server.user(login).password ?? '',
+      caCertPem: server.caCertPem,
+    }),
+  );
   expect(`${final.origin}${final.pathname}`).toBe(REDIRECT_URI);
   expect(final.searchParams.get('state')).toBe(state);
   const code = final.searchParams.get('code');
   expect(code).toBeTruthy();
-  const res = await tokenRequest(server, { grant_type: 'authorization_code', code: code ?? '', redirect_uri: REDIRECT_URI, code_verifier: verifier });
+  const res = await tokenRequest(server, {
+    grant_type: 'authorization_code',
+    code: code ?? '',
+    redirect_uri: REDIRECT_URI,
+    code_verifier: verifier,
+  });
   expect(res.status).toBe(200);
   expect(typeof res.body.access_token).toBe('string');
   return res.body;
@@ -98,7 +144,11 @@ function decodeJwtPayload(jwt: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
-async function imapLogin(dovecot: DovecotHandle, user: string, accessToken: string): Promise<{ ok: true } | { ok: false; error: { authenticationFailed?: boolean; serverResponseCode?: string } }> {
+async function imapLogin(
+  dovecot: DovecotHandle,
+  user: string,
+  accessToken: string,
+): Promise<{ ok: true } | { ok: false; error: { authenticationFailed?: boolean; serverResponseCode?: string } }> {
   const client = new ImapFlow({
     host: dovecot.host,
     port: dovecot.ports.imaps,
@@ -119,7 +169,12 @@ async function imapLogin(dovecot: DovecotHandle, user: string, accessToken: stri
 }
 
 /** A line-based SASL XOAUTH2 exchange on a cleartext port (127.0.0.1 counts as secure for Dovecot). */
-function rawXoauth2(port: number, protocol: 'imap' | 'pop3', user: string, accessToken: string): Promise<{ final: string; challenge: string | null }> {
+function rawXoauth2(
+  port: number,
+  protocol: 'imap' | 'pop3',
+  user: string,
+  accessToken: string,
+): Promise<{ final: string; challenge: string | null }> {
   const payload = Buffer.from(`user=${user}\x01auth=Bearer ${accessToken}\x01\x01`).toString('base64');
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -172,7 +227,9 @@ describe('local test environment (oidc-provider + Dovecot)', () => {
     expect(microsoft.issuer).toBe(`https://127.0.0.1:${microsoft.port}/${microsoft.tenant}/v2.0`);
     expect(google.issuer).toBe(`https://127.0.0.1:${google.port}`);
     // Without the CA the TLS handshake must fail: the certificate is really from the per-run CA.
-    await expect(httpsPost(microsoft.endpoints.token, {}, '')).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+    await expect(httpsPost(microsoft.endpoints.token, {}, '')).rejects.toThrow(
+      /self[- ]signed|unable to verify|certificate/i,
+    );
   });
 
   it('completes the code + PKCE flow over HTTP and the token logs in to Dovecot (IMAP OAUTHBEARER, IMAP and POP3 XOAUTH2)', async () => {
@@ -180,7 +237,11 @@ describe('local test environment (oidc-provider + Dovecot)', () => {
     expect(tokens.refresh_token).toEqual(expect.any(String));
     expect(tokens.scope).toBe('mail');
     const idToken = decodeJwtPayload(tokens.id_token ?? '');
-    expect(idToken).toMatchObject({ email: 'alice@example.test', iss: microsoft.issuer, aud: microsoft.client.clientId });
+    expect(idToken).toMatchObject({
+      email: 'alice@example.test',
+      iss: microsoft.issuer,
+      aud: microsoft.client.clientId,
+    });
 
     expect(await imapLogin(dovecot, 'alice@example.test', tokens.access_token ?? '')).toEqual({ ok: true });
     const imap = await rawXoauth2(dovecot.ports.imap, 'imap', 'alice@example.test', tokens.access_token ?? '');
@@ -191,29 +252,57 @@ describe('local test environment (oidc-provider + Dovecot)', () => {
 
   it('accepts client_secret_basic as well as client_secret_post and rejects a wrong secret with an AADSTS-shaped error', async () => {
     const { url, verifier } = authorizationUrl(microsoft);
-    const final = new URL(await completeAuthorization(url, { login: 'bob@example.test', password: 'bob-password', caCertPem: microsoft.caCertPem }));
-    const basic = await tokenRequest(microsoft, { grant_type: 'authorization_code', code: final.searchParams.get('code') ?? '', redirect_uri: REDIRECT_URI, code_verifier: verifier }, 'basic');
+    const final = new URL(
+      await completeAuthorization(url, {
+        login: 'bob@example.test',
+        password: 'bob-password',
+        caCertPem: microsoft.caCertPem,
+      }),
+    );
+    const basic = await tokenRequest(
+      microsoft,
+      {
+        grant_type: 'authorization_code',
+        code: final.searchParams.get('code') ?? '',
+        redirect_uri: REDIRECT_URI,
+        code_verifier: verifier,
+      },
+      'basic',
+    );
     expect(basic.status).toBe(200);
 
-    const wrong = await httpsPost(microsoft.endpoints.token, {
-      grant_type: 'refresh_token', refresh_token: basic.body.refresh_token ?? '', client_id: microsoft.client.clientId, client_secret: 'not-the-secret',
-    }, microsoft.caCertPem);
+    const wrong = await httpsPost(
+      microsoft.endpoints.token,
+      {
+        grant_type: 'refresh_token',
+        refresh_token: basic.body.refresh_token ?? '',
+        client_id: microsoft.client.clientId,
+        client_secret: 'not-the-secret',
+      },
+      microsoft.caCertPem,
+    );
     expect(wrong.status).toBe(401);
     expect(JSON.parse(wrong.text)).toMatchObject({ error: 'invalid_client', error_codes: [7000215] });
   });
 
   it('refuses a sign-in with a wrong password, and returns error=access_denied when the user cancels', async () => {
     const { url } = authorizationUrl(microsoft);
-    await expect(completeAuthorization(url, { login: 'alice@example.test', password: 'wrong', caCertPem: microsoft.caCertPem }))
-      .rejects.toThrow(/rejected the sign-in/);
-    const cancelled = new URL(await completeAuthorization(authorizationUrl(microsoft).url, {
-      login: 'alice@example.test', password: 'alice-password', caCertPem: microsoft.caCertPem, deny: true,
-    }));
+    await expect(
+      completeAuthorization(url, { login: 'alice@example.test', password: 'wrong', caCertPem: microsoft.caCertPem }),
+    ).rejects.toThrow(/rejected the sign-in/);
+    const cancelled = new URL(
+      await completeAuthorization(authorizationUrl(microsoft).url, {
+        login: 'alice@example.test',
+        password: 'alice-password',
+        caCertPem: microsoft.caCertPem,
+        deny: true,
+      }),
+    );
     expect(cancelled.searchParams.get('error')).toBe('access_denied');
     expect(cancelled.searchParams.get('code')).toBeNull();
   });
 
-  it('refuses a token presented for another user\'s mailbox', async () => {
+  it("refuses a token presented for another user's mailbox", async () => {
     const tokens = await signIn(microsoft, 'alice@example.test');
     const result = await imapLogin(dovecot, 'bob@example.test', tokens.access_token ?? '');
     expect(result.ok).toBe(false);
@@ -228,7 +317,10 @@ describe('local test environment (oidc-provider + Dovecot)', () => {
 
   it('lets the hybrid user carol (login differs from mailbox) open her mailbox', async () => {
     const tokens = await signIn(microsoft, 'carol@corp.example.test');
-    expect(decodeJwtPayload(tokens.id_token ?? '')).toMatchObject({ preferred_username: 'carol@corp.example.test', email: 'carol@example.test' });
+    expect(decodeJwtPayload(tokens.id_token ?? '')).toMatchObject({
+      preferred_username: 'carol@corp.example.test',
+      email: 'carol@example.test',
+    });
     expect(await imapLogin(dovecot, 'carol@example.test', tokens.access_token ?? '')).toEqual({ ok: true });
   });
 
@@ -247,7 +339,10 @@ describe('local test environment (oidc-provider + Dovecot)', () => {
     const after = await imapLogin(dovecot, 'bob@example.test', tokens.access_token ?? '');
     expect(after.ok).toBe(false);
     if (!after.ok) expect(after.error.serverResponseCode).toBe('AUTHENTICATIONFAILED');
-    const refresh = await tokenRequest(microsoft, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token ?? '' });
+    const refresh = await tokenRequest(microsoft, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token ?? '',
+    });
     expect(refresh.status).toBe(400);
     expect(refresh.body).toMatchObject({ error: 'invalid_grant', error_codes: [50173] });
   });
@@ -255,11 +350,18 @@ describe('local test environment (oidc-provider + Dovecot)', () => {
   it('microsoft profile rotates the refresh token on every use and counts token requests', async () => {
     const tokens = await signIn(microsoft, 'alice@example.test');
     await microsoft.resetStats();
-    const first = await tokenRequest(microsoft, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token ?? '' });
+    const first = await tokenRequest(microsoft, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token ?? '',
+    });
     expect(first.status).toBe(200);
     expect(first.body.refresh_token).toEqual(expect.any(String));
     expect(first.body.refresh_token).not.toBe(tokens.refresh_token);
-    const second = await tokenRequest(microsoft, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token ?? '' }, 'basic');
+    const second = await tokenRequest(
+      microsoft,
+      { grant_type: 'refresh_token', refresh_token: first.body.refresh_token ?? '' },
+      'basic',
+    );
     expect(second.status).toBe(200);
     expect(second.body.refresh_token).not.toBe(first.body.refresh_token);
     expect(await imapLogin(dovecot, 'alice@example.test', second.body.access_token ?? '')).toEqual({ ok: true });
@@ -276,7 +378,10 @@ describe('local test environment (oidc-provider + Dovecot)', () => {
     expect(offline.refresh_token).toEqual(expect.any(String));
     for (let i = 0; i < 2; i += 1) {
       // The same refresh token keeps working: Google does not rotate.
-      const refreshed = await tokenRequest(google, { grant_type: 'refresh_token', refresh_token: offline.refresh_token ?? '' });
+      const refreshed = await tokenRequest(google, {
+        grant_type: 'refresh_token',
+        refresh_token: offline.refresh_token ?? '',
+      });
       expect(refreshed.status).toBe(200);
       expect(refreshed.body.access_token).toEqual(expect.any(String));
       expect(refreshed.body).not.toHaveProperty('refresh_token');
@@ -286,14 +391,27 @@ describe('local test environment (oidc-provider + Dovecot)', () => {
   it('injects token-endpoint faults for the next N requests only', async () => {
     const offline = await signIn(google, 'bob@example.test');
     await google.fault('html', 1);
-    const html = await httpsPost(google.endpoints.token, {
-      grant_type: 'refresh_token', refresh_token: offline.refresh_token ?? '', client_id: google.client.clientId, client_secret: google.client.clientSecret,
-    }, google.caCertPem);
+    const html = await httpsPost(
+      google.endpoints.token,
+      {
+        grant_type: 'refresh_token',
+        refresh_token: offline.refresh_token ?? '',
+        client_id: google.client.clientId,
+        client_secret: google.client.clientSecret,
+      },
+      google.caCertPem,
+    );
     expect(html.contentType).toMatch(/text\/html/);
     await google.fault('no_access_token', 1);
-    const missing = await tokenRequest(google, { grant_type: 'refresh_token', refresh_token: offline.refresh_token ?? '' });
+    const missing = await tokenRequest(google, {
+      grant_type: 'refresh_token',
+      refresh_token: offline.refresh_token ?? '',
+    });
     expect(missing.body.access_token).toBeUndefined();
-    const normal = await tokenRequest(google, { grant_type: 'refresh_token', refresh_token: offline.refresh_token ?? '' });
+    const normal = await tokenRequest(google, {
+      grant_type: 'refresh_token',
+      refresh_token: offline.refresh_token ?? '',
+    });
     expect(normal.status).toBe(200);
     expect(normal.body.access_token).toEqual(expect.any(String));
   });
@@ -301,15 +419,31 @@ describe('local test environment (oidc-provider + Dovecot)', () => {
   it('lists seeded messages with UIDs in seeding order and INTERNALDATE from mtime; recreateMailbox changes UIDVALIDITY', async () => {
     const user = 'alice@example.test';
     const subjects = ['first', 'second', 'third'];
-    const mtimes = [new Date('2024-03-01T10:00:00Z'), new Date('2023-01-01T00:00:00Z'), new Date('2025-06-30T23:59:59Z')];
-    const seeded = await dovecot.seed(user, subjects.map((s, i) => ({
-      raw: Buffer.from(`From: a@example.test\r\nTo: ${user}\r\nSubject: ${s}\r\nMessage-ID: <${s}@example.test>\r\n\r\nbody ${s}\r\n`),
-      mtime: mtimes[i],
-    })));
+    const mtimes = [
+      new Date('2024-03-01T10:00:00Z'),
+      new Date('2023-01-01T00:00:00Z'),
+      new Date('2025-06-30T23:59:59Z'),
+    ];
+    const seeded = await dovecot.seed(
+      user,
+      subjects.map((s, i) => ({
+        raw: Buffer.from(
+          `From: a@example.test\r\nTo: ${user}\r\nSubject: ${s}\r\nMessage-ID: <${s}@example.test>\r\n\r\nbody ${s}\r\n`,
+        ),
+        mtime: mtimes[i],
+      })),
+    );
     expect(seeded).toMatchObject({ messages: 3, uidNext: 4 });
 
     const tokens = await signIn(microsoft, 'alice@example.test');
-    const client = new ImapFlow({ host: dovecot.host, port: dovecot.ports.imaps, secure: true, tls: { ca: dovecot.caCertPem }, auth: { user: 'alice@example.test', accessToken: tokens.access_token ?? '' }, logger: false });
+    const client = new ImapFlow({
+      host: dovecot.host,
+      port: dovecot.ports.imaps,
+      secure: true,
+      tls: { ca: dovecot.caCertPem },
+      auth: { user: 'alice@example.test', accessToken: tokens.access_token ?? '' },
+      logger: false,
+    });
     await client.connect();
     const listed: Array<{ uid: number; subject: string; internalDate: number }> = [];
     let uidValidity: bigint;
@@ -317,7 +451,11 @@ describe('local test environment (oidc-provider + Dovecot)', () => {
     try {
       uidValidity = (client.mailbox as { uidValidity: bigint }).uidValidity;
       for await (const msg of client.fetch('1:*', { uid: true, envelope: true, internalDate: true })) {
-        listed.push({ uid: msg.uid, subject: msg.envelope?.subject ?? '', internalDate: new Date(msg.internalDate ?? 0).getTime() });
+        listed.push({
+          uid: msg.uid,
+          subject: msg.envelope?.subject ?? '',
+          internalDate: new Date(msg.internalDate ?? 0).getTime(),
+        });
       }
     } finally {
       lock.release();
@@ -333,7 +471,14 @@ describe('local test environment (oidc-provider + Dovecot)', () => {
     expect(after.uidValidity).not.toBe(before.uidValidity);
     expect(after.messages).toBe(before.messages);
 
-    const again = new ImapFlow({ host: dovecot.host, port: dovecot.ports.imaps, secure: true, tls: { ca: dovecot.caCertPem }, auth: { user: 'alice@example.test', accessToken: tokens.access_token ?? '' }, logger: false });
+    const again = new ImapFlow({
+      host: dovecot.host,
+      port: dovecot.ports.imaps,
+      secure: true,
+      tls: { ca: dovecot.caCertPem },
+      auth: { user: 'alice@example.test', accessToken: tokens.access_token ?? '' },
+      logger: false,
+    });
     await again.connect();
     const status = await again.status('INBOX', { uidValidity: true, messages: true });
     await again.logout();
@@ -356,11 +501,19 @@ describe('local test environment (oidc-provider + Dovecot)', () => {
     const ports = [server.port, mail.ports.imap, mail.ports.imaps, mail.ports.pop3, mail.ports.submission];
     await Promise.all([mail.stop(), mail.stop(), server.stop()]);
     await server.stop();
-    const refused = await Promise.all(ports.map((port) => new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.on('connect', () => { socket.destroy(); resolve(false); });
-      socket.on('error', () => resolve(true));
-    })));
+    const refused = await Promise.all(
+      ports.map(
+        (port) =>
+          new Promise<boolean>((resolve) => {
+            const socket = net.connect(port, '127.0.0.1');
+            socket.on('connect', () => {
+              socket.destroy();
+              resolve(false);
+            });
+            socket.on('error', () => resolve(true));
+          }),
+      ),
+    );
     expect(refused).toEqual(ports.map(() => true));
   });
 });

@@ -37,8 +37,14 @@ const CASES = {
     filePath: 'plugin/oauth/bad.ts',
     code: "import { TicketStore } from '../../host/ticket-store';\nexport const t = TicketStore;\n",
   },
-  pluginImportsDriver: { filePath: 'plugin/fetch/bad.ts', code: "import { ImapFlow } from 'imapflow';\nexport const c = ImapFlow;\n" },
-  pluginImportsKnexType: { filePath: 'plugin/fetch/ok.ts', code: "import type { Knex } from 'knex';\nexport type K = Knex;\n" },
+  pluginImportsDriver: {
+    filePath: 'plugin/fetch/bad.ts',
+    code: "import { ImapFlow } from 'imapflow';\nexport const c = ImapFlow;\n",
+  },
+  pluginImportsKnexType: {
+    filePath: 'plugin/fetch/ok.ts',
+    code: "import type { Knex } from 'knex';\nexport type K = Knex;\n",
+  },
   pluginImportsHostContract: {
     filePath: 'plugin/fetch/ok.ts',
     code: "import type { HostPort } from '../ports/host';\nexport type H = HostPort;\n",
@@ -105,7 +111,9 @@ const CASES = {
 type CaseName = keyof typeof CASES;
 
 function lintAll(): Promise<Record<CaseName, string[]>> {
-  const cases = Object.fromEntries(Object.entries(CASES).map(([name, c]) => [name, { code: c.code, filePath: resolve(root, c.filePath) }]));
+  const cases = Object.fromEntries(
+    Object.entries(CASES).map(([name, c]) => [name, { code: c.code, filePath: resolve(root, c.filePath) }]),
+  );
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['-e', LINT_SCRIPT], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -113,7 +121,11 @@ function lintAll(): Promise<Record<CaseName, string[]>> {
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.on('error', reject);
-    child.on('close', (status) => (status === 0 ? resolvePromise(JSON.parse(out) as Record<CaseName, string[]>) : reject(new Error(`eslint child failed (${status}): ${err}`))));
+    child.on('close', (status) =>
+      status === 0
+        ? resolvePromise(JSON.parse(out) as Record<CaseName, string[]>)
+        : reject(new Error(`eslint child failed (${status}): ${err}`)),
+    );
     child.stdin.end(JSON.stringify({ cwd: root, cases }));
   });
 }
@@ -126,7 +138,8 @@ describe('import direction (eslint.config.mjs)', () => {
     results = await lintAll();
   }, 120_000);
 
-  const refusedWith = (name: CaseName, words: string): boolean => restricted(results[name]).some((m) => m.includes(words));
+  const refusedWith = (name: CaseName, words: string): boolean =>
+    restricted(results[name]).some((m) => m.includes(words));
 
   it('refuses adapters/ and host/ in a plugin/ file, but not the host contract plugin/ports/host', () => {
     expect(refusedWith('pluginImportsAdapter', 'plugin/ never imports adapters/')).toBe(true);

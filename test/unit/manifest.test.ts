@@ -31,7 +31,10 @@ let ctx: ManifestContext;
 beforeAll(() => {
   // A plugin folder with what the manifests point at: index.js, migrations/, and the repo plugin's build paths.
   pluginDir = mkdtempSync(join(tmpdir(), 'oauth2-mail-manifest-'));
-  writeFileSync(join(pluginDir, 'index.js'), 'exports.activate = async () => {}; exports.deactivate = async () => {};\n');
+  writeFileSync(
+    join(pluginDir, 'index.js'),
+    'exports.activate = async () => {}; exports.deactivate = async () => {};\n',
+  );
   mkdirSync(join(pluginDir, 'migrations'));
   mkdirSync(join(pluginDir, 'dist', 'plugin'), { recursive: true });
   writeFileSync(join(pluginDir, 'dist', 'plugin', 'index.js'), '');
@@ -58,7 +61,10 @@ describe('validateManifest', () => {
   });
 
   it('accepts the valid fixture', () => {
-    expect(validateManifest(fixture('valid.plugin.json'), ctx)).toMatchObject({ problems: [], manifest: { id: 'demo-plugin' } });
+    expect(validateManifest(fixture('valid.plugin.json'), ctx)).toMatchObject({
+      problems: [],
+      manifest: { id: 'demo-plugin' },
+    });
   });
 
   it('refuses invalid JSON and says where', () => {
@@ -71,7 +77,9 @@ describe('validateManifest', () => {
   it('refuses a host range this host does not satisfy', () => {
     const { manifest, problems } = validateManifest(fixture('wrong-engine-range.plugin.json'), ctx);
     expect(manifest).toBeUndefined();
-    expect(problems).toEqual([`engines.host: the plugin needs host API "^2.0.0" but this host implements ${HOST_API_VERSION}`]);
+    expect(problems).toEqual([
+      `engines.host: the plugin needs host API "^2.0.0" but this host implements ${HOST_API_VERSION}`,
+    ]);
   });
 
   it('refuses an entry point outside the plugin folder', () => {
@@ -81,13 +89,17 @@ describe('validateManifest', () => {
 
   it('refuses a missing entry point', () => {
     const text = fixture('valid.plugin.json').replace('"main": "index.js"', '"main": "dist/missing.js"');
-    expect(validateManifest(text, ctx).problems).toEqual(['main: "dist/missing.js" does not exist in the plugin folder (build the plugin first)']);
+    expect(validateManifest(text, ctx).problems).toEqual([
+      'main: "dist/missing.js" does not exist in the plugin folder (build the plugin first)',
+    ]);
   });
 
   it('refuses an unknown permission', () => {
     const { problems } = validateManifest(fixture('unknown-permission.plugin.json'), ctx);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^permissions: unknown permission "filesystem:everything" \(known: database:own-tables, /);
+    expect(problems[0]).toMatch(
+      /^permissions: unknown permission "filesystem:everything" \(known: database:own-tables, /,
+    );
   });
 
   it('refuses contribution ids without the plugin prefix, and duplicates', () => {
@@ -116,9 +128,16 @@ describe('validateManifest', () => {
   });
 
   it('refuses a wrong id and a bad route path through the schema, naming the path', () => {
-    const text = fixture('valid.plugin.json').replace('"id": "demo-plugin"', '"id": "Demo Plugin"').replace('"path": "/home", "auth"', '"path": "home", "auth"');
+    const text = fixture('valid.plugin.json')
+      .replace('"id": "demo-plugin"', '"id": "Demo Plugin"')
+      .replace('"path": "/home", "auth"', '"path": "home", "auth"');
     const { problems } = validateManifest(text, ctx);
-    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^id: must match/), expect.stringMatching(/^contributes\.routes\.0\.path: must start with "\/"/)]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^id: must match/),
+        expect.stringMatching(/^contributes\.routes\.0\.path: must start with "\/"/),
+      ]),
+    );
   });
 });
 
@@ -153,13 +172,33 @@ describe('runtime registrations must be declared', () => {
       }
     };
     try {
-      expect(codeOf(() => scope.host.routes.register({ id: 'demo-plugin.extra', method: 'GET', path: '/extra', auth: 'admin', handle }))).toBe('ERR_CONTRIBUTION_UNDECLARED');
-      expect(codeOf(() => scope.host.routes.register({ id: 'demo-plugin.home', method: 'GET', path: '/home', auth: 'none', handle }))).toBe('ERR_CONTRIBUTION_UNDECLARED');
-      expect(codeOf(() => scope.host.admin.registerScreen({ id: 'demo-plugin.other', title: 'x', path: '/home' }))).toBe('ERR_CONTRIBUTION_UNDECLARED');
-      expect(codeOf(() => scope.host.scheduler.schedule({ id: 'demo-plugin.fetch', intervalMs: 1000, run: async () => undefined }))).toBe('ERR_CONTRIBUTION_UNDECLARED');
+      expect(
+        codeOf(() =>
+          scope.host.routes.register({ id: 'demo-plugin.extra', method: 'GET', path: '/extra', auth: 'admin', handle }),
+        ),
+      ).toBe('ERR_CONTRIBUTION_UNDECLARED');
+      expect(
+        codeOf(() =>
+          scope.host.routes.register({ id: 'demo-plugin.home', method: 'GET', path: '/home', auth: 'none', handle }),
+        ),
+      ).toBe('ERR_CONTRIBUTION_UNDECLARED');
+      expect(
+        codeOf(() => scope.host.admin.registerScreen({ id: 'demo-plugin.other', title: 'x', path: '/home' })),
+      ).toBe('ERR_CONTRIBUTION_UNDECLARED');
+      expect(
+        codeOf(() =>
+          scope.host.scheduler.schedule({ id: 'demo-plugin.fetch', intervalMs: 1000, run: async () => undefined }),
+        ),
+      ).toBe('ERR_CONTRIBUTION_UNDECLARED');
       // The declared ones go through.
-      expect(codeOf(() => scope.host.routes.register({ id: 'demo-plugin.home', method: 'GET', path: '/home', auth: 'admin', handle }))).toBeUndefined();
-      expect(codeOf(() => scope.host.admin.registerScreen({ id: 'demo-plugin.home', title: 'Demo', path: '/home' }))).toBeUndefined();
+      expect(
+        codeOf(() =>
+          scope.host.routes.register({ id: 'demo-plugin.home', method: 'GET', path: '/home', auth: 'admin', handle }),
+        ),
+      ).toBeUndefined();
+      expect(
+        codeOf(() => scope.host.admin.registerScreen({ id: 'demo-plugin.home', title: 'Demo', path: '/home' })),
+      ).toBeUndefined();
     } finally {
       await scope.dispose();
       await scheduler.stop();
@@ -190,17 +229,32 @@ describe('generated schemas are in sync with the zod schemas', () => {
 
   it('the config schema defaults match parseConfig({})', () => {
     const config = parseConfig({});
-    const schema = configJsonSchema() as { properties: { fetch: { properties: Record<string, { default: unknown }> }; token: { properties: Record<string, { default: unknown }> } } };
-    for (const [key, value] of Object.entries(config.fetch)) expect(schema.properties.fetch.properties[key]?.default).toBe(value);
-    for (const [key, value] of Object.entries(config.token)) expect(schema.properties.token.properties[key]?.default).toBe(value);
-    expect(config.fetch).toEqual({ batchSize: 50, maxMessageBytes: 25 * 1024 * 1024, concurrency: 4, accountTimeoutSeconds: 300, quarantineAfter: 5 });
+    const schema = configJsonSchema() as {
+      properties: {
+        fetch: { properties: Record<string, { default: unknown }> };
+        token: { properties: Record<string, { default: unknown }> };
+      };
+    };
+    for (const [key, value] of Object.entries(config.fetch))
+      expect(schema.properties.fetch.properties[key]?.default).toBe(value);
+    for (const [key, value] of Object.entries(config.token))
+      expect(schema.properties.token.properties[key]?.default).toBe(value);
+    expect(config.fetch).toEqual({
+      batchSize: 50,
+      maxMessageBytes: 25 * 1024 * 1024,
+      concurrency: 4,
+      accountTimeoutSeconds: 300,
+      quarantineAfter: 5,
+    });
     expect(config.token).toEqual({ refreshSkewSeconds: 300, keepAliveDays: 7, httpTimeoutSeconds: 15 });
     expect(config.allowInsecureLoopback).toBe(false);
     expect(Object.isFrozen(config) && Object.isFrozen(config.fetch)).toBe(true);
   });
 
   it('parseConfig names every invalid field', () => {
-    expect(() => parseConfig({ fetch: { batchSize: 0 }, token: { unknownKey: 1 }, allowInsecureLoopback: 'yes' })).toThrow(
+    expect(() =>
+      parseConfig({ fetch: { batchSize: 0 }, token: { unknownKey: 1 }, allowInsecureLoopback: 'yes' }),
+    ).toThrow(
       /^Invalid oauth2-mail config: .*fetch\.batchSize: .*token: Unrecognized key: "unknownKey".*allowInsecureLoopback: /,
     );
   });

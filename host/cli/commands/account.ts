@@ -31,7 +31,11 @@ function details(account: AccountView): string[] {
   return [
     line(account),
     ...(account.detail ? [`  ${account.detail}`] : []),
-    ...(account.authorizedIdentity ? [`  signed in as ${account.authorizedIdentity}${account.sharedViaDelegate ? ' (delegate of a shared mailbox)' : ''}`] : []),
+    ...(account.authorizedIdentity
+      ? [
+          `  signed in as ${account.authorizedIdentity}${account.sharedViaDelegate ? ' (delegate of a shared mailbox)' : ''}`,
+        ]
+      : []),
     `  last poll: ${account.lastPollAt ? new Date(account.lastPollAt).toISOString() : 'never'}`,
   ];
 }
@@ -46,72 +50,121 @@ export function register(program: Command, context: CliContext): void {
 
   account
     .command('add')
-    .description('Add a mail account; host, port and TLS default to the provider\'s mail server')
+    .description("Add a mail account; host, port and TLS default to the provider's mail server")
     .requiredOption('--app <id>', 'the app registration it signs in with')
-    .requiredOption('--mailbox <address>', 'the mailbox address (the shared mailbox\'s, for a delegate)')
+    .requiredOption('--mailbox <address>', "the mailbox address (the shared mailbox's, for a delegate)")
     .addOption(new Option('--protocol <protocol>', 'mail protocol').choices(['imap']).default('imap'))
-    .option('--host <host>', 'mail server (default: the provider\'s)')
+    .option('--host <host>', "mail server (default: the provider's)")
     .option('--port <port>', 'mail server port')
-    .addOption(new Option('--tls <mode>', 'implicit (993), starttls, or none (loopback only, tests/demo)').choices(['implicit', 'starttls', 'none']))
+    .addOption(
+      new Option('--tls <mode>', 'implicit (993), starttls, or none (loopback only, tests/demo)').choices([
+        'implicit',
+        'starttls',
+        'none',
+      ]),
+    )
     .option('--folder <folder>', 'folder to fetch', 'INBOX')
-    .addOption(new Option('--initial-sync <mode>', 'what the first cycle fetches').choices(['unseen', 'all', 'new_only']))
+    .addOption(
+      new Option('--initial-sync <mode>', 'what the first cycle fetches').choices(['unseen', 'all', 'new_only']),
+    )
     .option('--post-fetch <action>', 'after a message became a ticket: mark_seen, keep, delete or move:FOLDER')
     .option('--poll-interval <seconds>', 'seconds between polls')
-    .option('--shared-via-delegate', 'a shared mailbox reached with a delegate\'s sign-in')
-    .action(async (options: { app: string; mailbox: string; protocol: string; host?: string; port?: string; tls?: string; folder?: string; initialSync?: string; postFetch?: string; pollInterval?: string; sharedViaDelegate?: boolean }) => {
-      const form = formOf({
-        appId: options.app,
-        mailbox: options.mailbox,
-        protocol: options.protocol,
-        host: options.host,
-        port: options.port,
-        tls: options.tls,
-        folder: options.folder,
-        initialSync: options.initialSync,
-        postFetch: options.postFetch,
-        pollIntervalSeconds: options.pollInterval,
-        sharedViaDelegate: options.sharedViaDelegate === true,
-      });
-      const body = await context.withHost((host) => callPluginApi(host, context, 'POST', '/api/accounts', form), { activatePlugins: true });
-      const created = body.account as AccountView;
-      context.output(created, [`Added ${line(created)}`, `Connect it: oauth2-mail account connect ${created.id}`]);
-    });
+    .option('--shared-via-delegate', "a shared mailbox reached with a delegate's sign-in")
+    .action(
+      async (options: {
+        app: string;
+        mailbox: string;
+        protocol: string;
+        host?: string;
+        port?: string;
+        tls?: string;
+        folder?: string;
+        initialSync?: string;
+        postFetch?: string;
+        pollInterval?: string;
+        sharedViaDelegate?: boolean;
+      }) => {
+        const form = formOf({
+          appId: options.app,
+          mailbox: options.mailbox,
+          protocol: options.protocol,
+          host: options.host,
+          port: options.port,
+          tls: options.tls,
+          folder: options.folder,
+          initialSync: options.initialSync,
+          postFetch: options.postFetch,
+          pollIntervalSeconds: options.pollInterval,
+          sharedViaDelegate: options.sharedViaDelegate === true,
+        });
+        const body = await context.withHost((host) => callPluginApi(host, context, 'POST', '/api/accounts', form), {
+          activatePlugins: true,
+        });
+        const created = body.account as AccountView;
+        context.output(created, [`Added ${line(created)}`, `Connect it: oauth2-mail account connect ${created.id}`]);
+      },
+    );
 
   account
     .command('list')
     .description('List the mail accounts with their status')
     .option('--app <id>', 'only the accounts of this app')
     .action(async (options: { app?: string }) => {
-      const body = await context.withHost((host) => callPluginApi(host, context, 'GET', '/api/accounts'), { activatePlugins: true });
+      const body = await context.withHost((host) => callPluginApi(host, context, 'GET', '/api/accounts'), {
+        activatePlugins: true,
+      });
       const accounts = (body.accounts as AccountView[]).filter((a) => !options.app || a.appId === options.app);
-      context.output(accounts, accounts.length === 0 ? 'No mail account yet (oauth2-mail account add …).' : accounts.map(line));
+      context.output(
+        accounts,
+        accounts.length === 0 ? 'No mail account yet (oauth2-mail account add …).' : accounts.map(line),
+      );
     });
 
   account
     .command('show <id>')
     .description('Show an account: status, status code, detail, who signed in, last poll')
     .action(async (id: string) => {
-      const body = await context.withHost((host) => callPluginApi(host, context, 'GET', `/api/accounts/${encodeURIComponent(id)}`), { activatePlugins: true });
+      const body = await context.withHost(
+        (host) => callPluginApi(host, context, 'GET', `/api/accounts/${encodeURIComponent(id)}`),
+        { activatePlugins: true },
+      );
       context.output(body.account, details(body.account as AccountView));
     });
 
   account
     .command('connect <id>')
     .description('Start Connect / Re-authorize: prints the URL to open in a browser (valid 10 minutes)')
-    .option('--base-url <url>', 'public URL of the running helpdesk (the redirect URI is built from it); default OAUTH2_MAIL_BASE_URL')
+    .option(
+      '--base-url <url>',
+      'public URL of the running helpdesk (the redirect URI is built from it); default OAUTH2_MAIL_BASE_URL',
+    )
     .action(async (id: string, options: { baseUrl?: string }) => {
-      const body = await context.withHost((host) => callPluginApi(host, context, 'POST', `/api/accounts/${encodeURIComponent(id)}/connect`), { activatePlugins: true, publicBaseUrl: options.baseUrl });
+      const body = await context.withHost(
+        (host) => callPluginApi(host, context, 'POST', `/api/accounts/${encodeURIComponent(id)}/connect`),
+        { activatePlugins: true, publicBaseUrl: options.baseUrl },
+      );
       const url = body.authorizationUrl as string;
-      context.output({ authorizationUrl: url, expiresAt: body.expiresAt }, ['Open this URL in a browser and sign in (valid for 10 minutes):', url, 'The provider sends the browser back to the running helpdesk, which completes Connect.']);
+      context.output({ authorizationUrl: url, expiresAt: body.expiresAt }, [
+        'Open this URL in a browser and sign in (valid for 10 minutes):',
+        url,
+        'The provider sends the browser back to the running helpdesk, which completes Connect.',
+      ]);
     });
 
   account
     .command('disconnect <id>')
     .description('Revoke the grant where the provider supports it and delete the tokens')
     .action(async (id: string) => {
-      const body = await context.withHost((host) => callPluginApi(host, context, 'POST', `/api/accounts/${encodeURIComponent(id)}/disconnect`), { activatePlugins: true });
+      const body = await context.withHost(
+        (host) => callPluginApi(host, context, 'POST', `/api/accounts/${encodeURIComponent(id)}/disconnect`),
+        { activatePlugins: true },
+      );
       const result = body as { revoked: boolean; revocationSupported: boolean; warning: string | null };
-      const how = result.revoked ? 'the provider revoked the grant' : result.revocationSupported ? `the revocation was not confirmed (${result.warning ?? 'no answer'})` : 'the provider has no revocation endpoint';
+      const how = result.revoked
+        ? 'the provider revoked the grant'
+        : result.revocationSupported
+          ? `the revocation was not confirmed (${result.warning ?? 'no answer'})`
+          : 'the provider has no revocation endpoint';
       context.output(body, `Disconnected account ${id}: tokens deleted, ${how}.`);
     });
 
@@ -119,7 +172,10 @@ export function register(program: Command, context: CliContext): void {
     .command('remove <id>')
     .description('Disconnect and remove a mail account')
     .action(async (id: string) => {
-      const body = await context.withHost((host) => callPluginApi(host, context, 'POST', `/api/accounts/${encodeURIComponent(id)}/remove`), { activatePlugins: true });
+      const body = await context.withHost(
+        (host) => callPluginApi(host, context, 'POST', `/api/accounts/${encodeURIComponent(id)}/remove`),
+        { activatePlugins: true },
+      );
       context.output(body, `Removed account ${id}`);
     });
 }

@@ -35,18 +35,31 @@ async function consoleActor(host: HostApp): Promise<Actor> {
  * @returns the JSON body of a 2xx answer
  * @throws PluginError rebuilt from the API's `{ error: { code, message, details } }`
  */
-export async function callPluginApi(host: HostApp, context: CliContext, method: 'GET' | 'POST', path: string, form: Record<string, string> = {}): Promise<Record<string, unknown>> {
+export async function callPluginApi(
+  host: HostApp,
+  context: CliContext,
+  method: 'GET' | 'POST',
+  path: string,
+  form: Record<string, string> = {},
+): Promise<Record<string, unknown>> {
   let match = host.registry.matchRoute(PLUGIN_ID, method, path);
   if (!match) {
     const installed = await host.ensureInstalled(context.packageRoot);
-    if (!installed.installed) throw new PluginError('ERR_INTERNAL', `The ${PLUGIN_ID} plugin could not be installed: ${installed.problems.join('; ')}`);
+    if (!installed.installed)
+      throw new PluginError(
+        'ERR_INTERNAL',
+        `The ${PLUGIN_ID} plugin could not be installed: ${installed.problems.join('; ')}`,
+      );
     match = host.registry.matchRoute(PLUGIN_ID, method, path);
   }
-  if (!match) throw new PluginError('ERR_INTERNAL', `The ${PLUGIN_ID} plugin is not active (see \`oauth2-mail plugin list\`).`);
+  if (!match)
+    throw new PluginError('ERR_INTERNAL', `The ${PLUGIN_ID} plugin is not active (see \`oauth2-mail plugin list\`).`);
   const request: HostRequest = { method, params: match.params, query: {}, form, actor: await consoleActor(host) };
   const response: HostResponse = await match.route.handle(request);
   if (response.kind !== 'json') throw new PluginError('ERR_INTERNAL', `${method} ${path} did not answer with JSON.`);
-  const body = (response.body ?? {}) as { error?: { code?: string; message?: string; details?: ErrorDetails } } & Record<string, unknown>;
+  const body = (response.body ?? {}) as {
+    error?: { code?: string; message?: string; details?: ErrorDetails };
+  } & Record<string, unknown>;
   if ((response.status ?? 200) >= 400 || body.error) {
     const code = (body.error?.code ?? 'ERR_INTERNAL') as PluginErrorCode;
     throw new PluginError(code, body.error?.message, body.error?.details ?? {});
@@ -76,7 +89,8 @@ interface AppView {
 }
 
 function describe(app: AppView): string {
-  const where = app.provider === 'microsoft' ? ` (${app.cloud ?? 'global'} cloud, tenant ${app.tenant ?? 'organizations'})` : '';
+  const where =
+    app.provider === 'microsoft' ? ` (${app.cloud ?? 'global'} cloud, tenant ${app.tenant ?? 'organizations'})` : '';
   const endpoints = app.issuerUrl ? `, issuer ${app.issuerUrl}` : app.tokenUrl ? `, token URL ${app.tokenUrl}` : '';
   return `app ${app.id} "${app.name}": ${app.provider}${where}, client id ${app.clientId}${endpoints}${app.scopes ? `, scopes "${app.scopes}"` : ''}`;
 }
@@ -87,51 +101,89 @@ function describe(app: AppView): string {
  * @param context - shared helpers
  */
 export function register(program: Command, context: CliContext): void {
-  const app = program.command('app').description('OAuth2 app registrations (Microsoft Entra, Google, any OAuth2 provider)');
+  const app = program
+    .command('app')
+    .description('OAuth2 app registrations (Microsoft Entra, Google, any OAuth2 provider)');
 
   app
     .command('add')
     .description('Register an OAuth2 app; the client secret is read from --client-secret-file (or stdin with "-")')
-    .addOption(new Option('--provider <kind>', 'microsoft, google or generic').choices(['microsoft', 'google', 'generic']).makeOptionMandatory())
+    .addOption(
+      new Option('--provider <kind>', 'microsoft, google or generic')
+        .choices(['microsoft', 'google', 'generic'])
+        .makeOptionMandatory(),
+    )
     .requiredOption('--name <name>', 'a name admins recognise')
-    .option('--tenant <tenant>', 'Microsoft: tenant GUID, domain, organizations, common or consumers (default organizations)')
+    .option(
+      '--tenant <tenant>',
+      'Microsoft: tenant GUID, domain, organizations, common or consumers (default organizations)',
+    )
     .addOption(new Option('--cloud <cloud>', 'Microsoft national cloud').choices(['global', 'usgov', 'china']))
-    .option('--issuer <url>', 'OpenID Connect issuer for discovery (generic; or a local server imitating Microsoft/Google)')
+    .option(
+      '--issuer <url>',
+      'OpenID Connect issuer for discovery (generic; or a local server imitating Microsoft/Google)',
+    )
     .option('--authorize-url <url>', 'explicit authorization endpoint (with --token-url, instead of --issuer)')
     .option('--token-url <url>', 'explicit token endpoint')
     .option('--revocation-url <url>', 'RFC 7009 revocation endpoint (optional)')
     .option('--userinfo-url <url>', 'OpenID Connect userinfo endpoint (optional)')
     .requiredOption('--client-id <id>', 'the application (client) id')
     .requiredOption('--client-secret-file <file>', 'file whose first line is the client secret, or - for stdin')
-    .option('--scopes <scopes>', 'space-separated scopes instead of the provider\'s default')
+    .option('--scopes <scopes>', "space-separated scopes instead of the provider's default")
     .option('--secret-expires <date>', 'when the client secret expires (YYYY-MM-DD), for warnings')
-    .action(async (options: { provider: string; name: string; tenant?: string; cloud?: string; issuer?: string; authorizeUrl?: string; tokenUrl?: string; revocationUrl?: string; userinfoUrl?: string; clientId: string; clientSecretFile: string; scopes?: string; secretExpires?: string }) => {
-      const clientSecret = await context.readSecret('client secret', options.clientSecretFile === '-' ? undefined : options.clientSecretFile);
-      const form = formOf({
-        name: options.name,
-        provider: options.provider,
-        tenant: options.tenant,
-        cloud: options.cloud,
-        issuerUrl: options.issuer,
-        authorizeUrl: options.authorizeUrl,
-        tokenUrl: options.tokenUrl,
-        revocationUrl: options.revocationUrl,
-        userinfoUrl: options.userinfoUrl,
-        clientId: options.clientId,
-        clientSecret,
-        scopes: options.scopes,
-        secretExpiresAt: options.secretExpires,
-      });
-      const body = await context.withHost((host) => callPluginApi(host, context, 'POST', '/api/apps', form), { activatePlugins: true });
-      const created = body.app as AppView;
-      context.output(created, [`Added ${describe(created)}`, 'Register this redirect URI at the provider: <base URL>/plugins/oauth2-mail/callback']);
-    });
+    .action(
+      async (options: {
+        provider: string;
+        name: string;
+        tenant?: string;
+        cloud?: string;
+        issuer?: string;
+        authorizeUrl?: string;
+        tokenUrl?: string;
+        revocationUrl?: string;
+        userinfoUrl?: string;
+        clientId: string;
+        clientSecretFile: string;
+        scopes?: string;
+        secretExpires?: string;
+      }) => {
+        const clientSecret = await context.readSecret(
+          'client secret',
+          options.clientSecretFile === '-' ? undefined : options.clientSecretFile,
+        );
+        const form = formOf({
+          name: options.name,
+          provider: options.provider,
+          tenant: options.tenant,
+          cloud: options.cloud,
+          issuerUrl: options.issuer,
+          authorizeUrl: options.authorizeUrl,
+          tokenUrl: options.tokenUrl,
+          revocationUrl: options.revocationUrl,
+          userinfoUrl: options.userinfoUrl,
+          clientId: options.clientId,
+          clientSecret,
+          scopes: options.scopes,
+          secretExpiresAt: options.secretExpires,
+        });
+        const body = await context.withHost((host) => callPluginApi(host, context, 'POST', '/api/apps', form), {
+          activatePlugins: true,
+        });
+        const created = body.app as AppView;
+        context.output(created, [
+          `Added ${describe(created)}`,
+          'Register this redirect URI at the provider: <base URL>/plugins/oauth2-mail/callback',
+        ]);
+      },
+    );
 
   app
     .command('list')
     .description('List the app registrations')
     .action(async () => {
-      const body = await context.withHost((host) => callPluginApi(host, context, 'GET', '/api/apps'), { activatePlugins: true });
+      const body = await context.withHost((host) => callPluginApi(host, context, 'GET', '/api/apps'), {
+        activatePlugins: true,
+      });
       const apps = body.apps as AppView[];
       context.output(apps, apps.length === 0 ? 'No app registration yet (oauth2-mail app add …).' : apps.map(describe));
     });
@@ -140,17 +192,28 @@ export function register(program: Command, context: CliContext): void {
     .command('show <id>')
     .description('Show one app registration and the mail accounts using it (never the secret)')
     .action(async (id: string) => {
-      const body = await context.withHost((host) => callPluginApi(host, context, 'GET', `/api/apps/${encodeURIComponent(id)}`), { activatePlugins: true });
+      const body = await context.withHost(
+        (host) => callPluginApi(host, context, 'GET', `/api/apps/${encodeURIComponent(id)}`),
+        { activatePlugins: true },
+      );
       const shown = body.app as AppView;
       const accounts = (body.accounts as Array<{ id: string; mailbox: string; status: string }>) ?? [];
-      context.output(body, [describe(shown), ...(accounts.length === 0 ? ['  no mail account uses it'] : accounts.map((a) => `  account ${a.id} ${a.mailbox}: ${a.status}`))]);
+      context.output(body, [
+        describe(shown),
+        ...(accounts.length === 0
+          ? ['  no mail account uses it']
+          : accounts.map((a) => `  account ${a.id} ${a.mailbox}: ${a.status}`)),
+      ]);
     });
 
   app
     .command('remove <id>')
     .description('Remove an app registration (refused while mail accounts use it)')
     .action(async (id: string) => {
-      const body = await context.withHost((host) => callPluginApi(host, context, 'POST', `/api/apps/${encodeURIComponent(id)}/remove`), { activatePlugins: true });
+      const body = await context.withHost(
+        (host) => callPluginApi(host, context, 'POST', `/api/apps/${encodeURIComponent(id)}/remove`),
+        { activatePlugins: true },
+      );
       context.output(body, `Removed app ${id}`);
     });
 }

@@ -16,14 +16,22 @@ function readConfig(file: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new PluginError('ERR_INPUT_INVALID', `The config file ${file} is not readable JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new PluginError(
+      'ERR_INPUT_INVALID',
+      `The config file ${file} is not readable JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new PluginError('ERR_INPUT_INVALID', `The config file ${file} must hold a JSON object`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new PluginError('ERR_INPUT_INVALID', `The config file ${file} must hold a JSON object`);
   return parsed as Record<string, unknown>;
 }
 
 function row(plugin: InstalledPlugin): string {
-  const state = plugin.lastError ? `error: ${plugin.lastError.replace(/\n/g, '; ')}` : plugin.enabled ? 'enabled' : 'disabled';
+  const state = plugin.lastError
+    ? `error: ${plugin.lastError.replace(/\n/g, '; ')}`
+    : plugin.enabled
+      ? 'enabled'
+      : 'disabled';
   return `${plugin.id}\t${plugin.version}\t${state}\t${plugin.directory}`;
 }
 
@@ -37,12 +45,16 @@ export function register(program: Command, context: CliContext): void {
 
   plugin
     .command('install')
-    .description('Validate a plugin folder (plugin.json), grant the permissions it declares, run its migrations and check that it activates')
+    .description(
+      'Validate a plugin folder (plugin.json), grant the permissions it declares, run its migrations and check that it activates',
+    )
     .argument('<dir>', 'the plugin folder (holding plugin.json)')
     .option('--config <file>', 'JSON file with the plugin configuration')
     .action(async (dir: string, options: { config?: string }) => {
       const config = options.config !== undefined ? readConfig(options.config) : undefined;
-      const installed = await context.withHost((host) => host.plugins.install(dir, config !== undefined ? { config } : {}));
+      const installed = await context.withHost((host) =>
+        host.plugins.install(dir, config !== undefined ? { config } : {}),
+      );
       context.output(installed, [
         `Installed ${installed.id} ${installed.version} from ${installed.directory}`,
         'Granted permissions:',
@@ -53,13 +65,20 @@ export function register(program: Command, context: CliContext): void {
 
   plugin
     .command('config')
-    .description("Set an installed plugin's configuration, validated against its plugin.json config.schema (defaults filled in at activate)")
+    .description(
+      "Set an installed plugin's configuration, validated against its plugin.json config.schema (defaults filled in at activate)",
+    )
     .argument('<id>', 'the plugin id')
     .option('--file <file>', 'JSON file with the whole configuration (replaces the stored one)')
-    .option('--set <key.path=value>', 'set one value (JSON, else a string); repeatable, applied after --file', (value: string, previous: string[] = []) => [...previous, value])
+    .option(
+      '--set <key.path=value>',
+      'set one value (JSON, else a string); repeatable, applied after --file',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .action(async (id: string, options: { file?: string; set?: string[] }) => {
       const assignments = (options.set ?? []).map(parseConfigAssignment);
-      if (options.file === undefined && assignments.length === 0) throw new PluginError('ERR_INPUT_INVALID', 'Give --file <file> and/or --set key.path=value');
+      if (options.file === undefined && assignments.length === 0)
+        throw new PluginError('ERR_INPUT_INVALID', 'Give --file <file> and/or --set key.path=value');
       const saved = await context.withHost(async (host) => {
         let config = options.file !== undefined ? readConfig(options.file) : await host.plugins.storedConfig(id);
         for (const { path, value } of assignments) config = withConfigValue(config, path, value);
@@ -77,6 +96,9 @@ export function register(program: Command, context: CliContext): void {
     .description('List installed plugins')
     .action(async () => {
       const plugins = await context.withHost((host) => host.plugins.list());
-      context.output(plugins, plugins.length === 0 ? 'No plugin installed.' : ['id\tversion\tstate\tfolder', ...plugins.map(row)]);
+      context.output(
+        plugins,
+        plugins.length === 0 ? 'No plugin installed.' : ['id\tversion\tstate\tfolder', ...plugins.map(row)],
+      );
     });
 }

@@ -22,7 +22,8 @@ interface AccountLine {
 
 function readReport(report: unknown): AccountLine[] {
   const accounts = (report as { accounts?: unknown } | undefined)?.accounts;
-  if (!Array.isArray(accounts)) throw new PluginError('ERR_INTERNAL', 'The fetch task returned no report; is the installed plugin up to date?');
+  if (!Array.isArray(accounts))
+    throw new PluginError('ERR_INTERNAL', 'The fetch task returned no report; is the installed plugin up to date?');
   return accounts as AccountLine[];
 }
 
@@ -41,24 +42,43 @@ function human(line: AccountLine): string[] {
 export function register(program: Command, context: CliContext): void {
   program
     .command('poll')
-    .description('Fetch mail now: one cycle over every enabled, connected account (or one), then exit; `start` polls continuously')
+    .description(
+      'Fetch mail now: one cycle over every enabled, connected account (or one), then exit; `start` polls continuously',
+    )
     .option('--once', 'run one cycle and exit (required: continuous polling is `start`)')
     .option('--account <id>', 'poll only this account, due or not')
     .action(async (options: { once?: boolean; account?: string }) => {
-      if (!options.once) throw new PluginError('ERR_INPUT_INVALID', 'poll runs one cycle: add --once (continuous polling is `oauth2-mail start`)');
+      if (!options.once)
+        throw new PluginError(
+          'ERR_INPUT_INVALID',
+          'poll runs one cycle: add --once (continuous polling is `oauth2-mail start`)',
+        );
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
-        const report = await context.withHost(async (host) => {
-          if (!host.scheduler.list().some((task) => task.id === FETCH_TASK_ID)) {
-            throw new PluginError('ERR_NOT_FOUND', 'The oauth2-mail plugin is not installed or not active in this database: run `oauth2-mail start` once (it installs the bundled plugin) or `oauth2-mail plugin install <dir>`.');
-          }
-          return host.scheduler.runNow(FETCH_TASK_ID, options.account !== undefined ? { accountId: options.account } : {}, controller.signal);
-        }, { activatePlugins: true });
+        const report = await context.withHost(
+          async (host) => {
+            if (!host.scheduler.list().some((task) => task.id === FETCH_TASK_ID)) {
+              throw new PluginError(
+                'ERR_NOT_FOUND',
+                'The oauth2-mail plugin is not installed or not active in this database: run `oauth2-mail start` once (it installs the bundled plugin) or `oauth2-mail plugin install <dir>`.',
+              );
+            }
+            return host.scheduler.runNow(
+              FETCH_TASK_ID,
+              options.account !== undefined ? { accountId: options.account } : {},
+              controller.signal,
+            );
+          },
+          { activatePlugins: true },
+        );
         const accounts = readReport(report);
-        context.output({ accounts }, accounts.length === 0 ? 'No enabled, connected mail account to poll.' : accounts.flatMap(human));
+        context.output(
+          { accounts },
+          accounts.length === 0 ? 'No enabled, connected mail account to poll.' : accounts.flatMap(human),
+        );
       } finally {
         process.removeListener('SIGINT', stop);
         process.removeListener('SIGTERM', stop);

@@ -4,7 +4,8 @@ import type { CliContext } from '../context';
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number (0 picks a free one)');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('must be a port number (0 picks a free one)');
   return port;
 }
 
@@ -16,12 +17,20 @@ function parsePort(value: string): number {
 export function register(program: Command, context: CliContext): void {
   program
     .command('start')
-    .description('Run the helpdesk: web admin, scheduler, plugins (installs the bundled oauth2-mail plugin on first start)')
+    .description(
+      'Run the helpdesk: web admin, scheduler, plugins (installs the bundled oauth2-mail plugin on first start)',
+    )
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 3000)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--base-url <url>', 'public URL of the helpdesk (OAuth redirect URIs are built from it); default OAUTH2_MAIL_BASE_URL or the listen address')
+    .option(
+      '--base-url <url>',
+      'public URL of the helpdesk (OAuth redirect URIs are built from it); default OAUTH2_MAIL_BASE_URL or the listen address',
+    )
     .action(async (options: { port: number; host: string; baseUrl?: string }) => {
-      const host = await context.openHost({ logLevel: context.env.OAUTH2_MAIL_LOG_LEVEL ?? 'info', publicBaseUrl: options.baseUrl });
+      const host = await context.openHost({
+        logLevel: context.env.OAUTH2_MAIL_LOG_LEVEL ?? 'info',
+        publicBaseUrl: options.baseUrl,
+      });
       let stopping: Promise<void> | undefined;
       const stop = (signal: string) => {
         stopping ??= (async () => {
@@ -37,12 +46,17 @@ export function register(program: Command, context: CliContext): void {
         await host.sessions.purgeExpired();
         const url = await host.listen({ port: options.port, host: options.host });
         const problems: string[] = [];
-        for (const report of await host.activatePlugins()) if (!report.ok) problems.push(`plugin ${report.id} is not active: ${report.problems.join('; ')}`);
+        for (const report of await host.activatePlugins())
+          if (!report.ok) problems.push(`plugin ${report.id} is not active: ${report.problems.join('; ')}`);
         const bundled = await host.ensureInstalled(context.packageRoot);
-        if (!bundled.installed) problems.push(`the bundled plugin could not be installed: ${bundled.problems.join('; ')}`);
+        if (!bundled.installed)
+          problems.push(`the bundled plugin could not be installed: ${bundled.problems.join('; ')}`);
         host.startScheduler();
         for (const problem of problems) process.stderr.write(`warning: ${problem}\n`);
-        context.output({ url, publicBaseUrl: host.publicBaseUrl(), plugins: host.plugins.activeIds() }, `Helpdesk listening on ${url}`);
+        context.output(
+          { url, publicBaseUrl: host.publicBaseUrl(), plugins: host.plugins.activeIds() },
+          `Helpdesk listening on ${url}`,
+        );
       } catch (error) {
         await host.stop();
         throw error;

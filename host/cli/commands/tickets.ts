@@ -7,7 +7,8 @@ const PAGE = 500;
 
 function positive(value: string, what: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new PluginError('ERR_INPUT_INVALID', `${what} must be a positive whole number, not "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new PluginError('ERR_INPUT_INVALID', `${what} must be a positive whole number, not "${value}"`);
   return n;
 }
 
@@ -20,7 +21,9 @@ export function register(program: Command, context: CliContext): void {
   const tickets = program.command('tickets').description('Tickets made from fetched mail');
   tickets
     .command('list')
-    .description('List tickets, oldest first: id, account, dedupe key, Message-ID, subject, size and sha256 of the raw source')
+    .description(
+      'List tickets, oldest first: id, account, dedupe key, Message-ID, subject, size and sha256 of the raw source',
+    )
     .option('--account <id>', 'only tickets of this mail account')
     .option('--limit <n>', 'only the n newest (default: all)')
     .action(async (options: { account?: string; limit?: string }) => {
@@ -28,17 +31,40 @@ export function register(program: Command, context: CliContext): void {
       const all = await context.withHost(async (host) => {
         const found = [];
         for (let offset = 0; found.length < limit; offset += PAGE) {
-          const page = await host.tickets.list({ limit: PAGE, offset, ...(options.account !== undefined ? { accountId: options.account } : {}) });
+          const page = await host.tickets.list({
+            limit: PAGE,
+            offset,
+            ...(options.account !== undefined ? { accountId: options.account } : {}),
+          });
           found.push(...page);
           if (page.length < PAGE) break;
         }
         return found;
       });
       // The store lists newest first; a console reads oldest first.
-      const rows = all.reverse().slice(0, limit).map((t) => ({ id: t.id, accountId: t.accountId, dedupeKey: t.dedupeKey, messageId: t.messageId, subject: t.subject, size: t.size, sha256: t.sha256 }));
-      context.output({ tickets: rows }, rows.length === 0 ? 'No ticket yet.' : [
-        'id\taccount\tsize\tsha256\tmessage-id\tsubject',
-        ...rows.map((t) => `${t.id}\t${t.accountId}\t${t.size}\t${t.sha256}\t${t.messageId ?? '-'}\t${t.subject ?? '(no subject)'}`),
-      ]);
+      const rows = all
+        .reverse()
+        .slice(0, limit)
+        .map((t) => ({
+          id: t.id,
+          accountId: t.accountId,
+          dedupeKey: t.dedupeKey,
+          messageId: t.messageId,
+          subject: t.subject,
+          size: t.size,
+          sha256: t.sha256,
+        }));
+      context.output(
+        { tickets: rows },
+        rows.length === 0
+          ? 'No ticket yet.'
+          : [
+              'id\taccount\tsize\tsha256\tmessage-id\tsubject',
+              ...rows.map(
+                (t) =>
+                  `${t.id}\t${t.accountId}\t${t.size}\t${t.sha256}\t${t.messageId ?? '-'}\t${t.subject ?? '(no subject)'}`,
+              ),
+            ],
+      );
     });
 }

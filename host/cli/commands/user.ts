@@ -18,7 +18,9 @@ export function register(program: Command, context: CliContext): void {
     .option('--password-file <file>', 'file whose first line is the password')
     .action(async (options: { email: string; role: Role; passwordFile?: string }) => {
       const password = await context.readSecret('password', options.passwordFile);
-      const created = await context.withHost((host) => host.users.create({ email: options.email, role: options.role, password }));
+      const created = await context.withHost((host) =>
+        host.users.create({ email: options.email, role: options.role, password }),
+      );
       context.output(created, `Added ${created.role} ${created.email} (id ${created.id})`);
     });
 }

@@ -26,7 +26,13 @@ export class EndpointResolver {
   /**
    * @param deps - the OAuth client (for discovery), clock, and the URL policy switch
    */
-  constructor(private readonly deps: { readonly oauthClient: OAuthClient; readonly clock: Clock; readonly allowInsecureLoopback: boolean }) {}
+  constructor(
+    private readonly deps: {
+      readonly oauthClient: OAuthClient;
+      readonly clock: Clock;
+      readonly allowInsecureLoopback: boolean;
+    },
+  ) {}
 
   /**
    * @param app - the registration
@@ -50,7 +56,11 @@ export class EndpointResolver {
     const authorizeUrl = app.authorizeUrl ?? endpoints?.authorizeUrl;
     const tokenUrl = app.tokenUrl ?? endpoints?.tokenUrl;
     if (!authorizeUrl || !tokenUrl) {
-      throw new PluginError('ERR_PROVIDER_CONFIG', `App "${app.name}" has neither an issuer URL nor both an authorize and a token URL.`, { appId: app.id });
+      throw new PluginError(
+        'ERR_PROVIDER_CONFIG',
+        `App "${app.name}" has neither an issuer URL nor both an authorize and a token URL.`,
+        { appId: app.id },
+      );
     }
     const resolved: OAuthEndpoints = {
       authorizeUrl,
@@ -65,11 +75,19 @@ export class EndpointResolver {
       try {
         assertProviderUrl(value, field, this.deps.allowInsecureLoopback);
       } catch (error) {
-        throw new PluginError('ERR_PROVIDER_CONFIG', `App "${app.name}": ${(error as Error).message}`, { appId: app.id, field });
+        throw new PluginError('ERR_PROVIDER_CONFIG', `App "${app.name}": ${(error as Error).message}`, {
+          appId: app.id,
+          field,
+        });
       }
     }
     // Prefer credentials in the body (what Microsoft and Google document); Basic only when the server says it is all it takes.
-    const clientAuthMethod: ClientAuthMethod = authMethods.length > 0 && !authMethods.includes('client_secret_post') && authMethods.includes('client_secret_basic') ? 'client_secret_basic' : 'client_secret_post';
+    const clientAuthMethod: ClientAuthMethod =
+      authMethods.length > 0 &&
+      !authMethods.includes('client_secret_post') &&
+      authMethods.includes('client_secret_basic')
+        ? 'client_secret_basic'
+        : 'client_secret_post';
     return { endpoints: resolved, clientAuthMethod };
   }
 

@@ -10,10 +10,30 @@ import { classifyStandard, isTransportError, providerCodesOf, recode } from './o
 import type { MailServer, MailService, OAuthProvider } from './provider';
 
 /** Per cloud: the login host, the Exchange resource the delegated scopes are prefixed with, and the mail hosts. */
-export const MICROSOFT_CLOUDS: Readonly<Record<MicrosoftCloud, { readonly loginHost: string; readonly resource: string; readonly mailHost: string; readonly smtpHost: string }>> = {
-  global: { loginHost: 'https://login.microsoftonline.com', resource: 'https://outlook.office.com/', mailHost: 'outlook.office365.com', smtpHost: 'smtp.office365.com' },
-  usgov: { loginHost: 'https://login.microsoftonline.us', resource: 'https://outlook.office365.us/', mailHost: 'outlook.office365.us', smtpHost: 'smtp.office365.us' },
-  china: { loginHost: 'https://login.partner.microsoftonline.cn', resource: 'https://partner.outlook.cn/', mailHost: 'partner.outlook.cn', smtpHost: 'smtp.partner.outlook.cn' },
+export const MICROSOFT_CLOUDS: Readonly<
+  Record<
+    MicrosoftCloud,
+    { readonly loginHost: string; readonly resource: string; readonly mailHost: string; readonly smtpHost: string }
+  >
+> = {
+  global: {
+    loginHost: 'https://login.microsoftonline.com',
+    resource: 'https://outlook.office.com/',
+    mailHost: 'outlook.office365.com',
+    smtpHost: 'smtp.office365.com',
+  },
+  usgov: {
+    loginHost: 'https://login.microsoftonline.us',
+    resource: 'https://outlook.office365.us/',
+    mailHost: 'outlook.office365.us',
+    smtpHost: 'smtp.office365.us',
+  },
+  china: {
+    loginHost: 'https://login.partner.microsoftonline.cn',
+    resource: 'https://partner.outlook.cn/',
+    mailHost: 'partner.outlook.cn',
+    smtpHost: 'smtp.partner.outlook.cn',
+  },
 };
 
 /** The delegated permission per service (the resource prefix is added per cloud). */
@@ -105,7 +125,13 @@ export const microsoftProvider: OAuthProvider = {
   defaultScopes(app: AppRegistration, services: readonly MailService[]): string[] {
     const { resource } = cloudOf(app);
     // `profile` brings preferred_username (the UPN) into the ID token: needed to name a hybrid account's sign-in.
-    return ['openid', 'profile', 'email', 'offline_access', ...services.map((service) => `${resource}${SERVICE_SCOPES[service]}`)];
+    return [
+      'openid',
+      'profile',
+      'email',
+      'offline_access',
+      ...services.map((service) => `${resource}${SERVICE_SCOPES[service]}`),
+    ];
   },
 
   authorizeParams(_account: MailAccount): Readonly<Record<string, string>> {
@@ -139,5 +165,6 @@ export function describeTenantRule(): string {
 
 /** @throws PluginError ERR_INPUT_INVALID when the tenant is not one of the accepted forms */
 export function assertMicrosoftTenant(tenant: string): void {
-  if (!isMicrosoftTenant(tenant)) throw new PluginError('ERR_INPUT_INVALID', `tenant: must be ${describeTenantRule()}.`, { fields: ['tenant'] });
+  if (!isMicrosoftTenant(tenant))
+    throw new PluginError('ERR_INPUT_INVALID', `tenant: must be ${describeTenantRule()}.`, { fields: ['tenant'] });
 }

@@ -24,7 +24,11 @@ export const OAUTH_ERROR_CODES: Readonly<Record<string, PluginErrorCode>> = {
 };
 
 /** Codes that describe the transport, not the provider's verdict: a provider never re-labels them. */
-const TRANSPORT_CODES: ReadonlySet<PluginErrorCode> = new Set(['ERR_PROVIDER_UNAVAILABLE', 'ERR_TOKEN_RESPONSE_INVALID', 'ERR_REVOCATION_FAILED']);
+const TRANSPORT_CODES: ReadonlySet<PluginErrorCode> = new Set([
+  'ERR_PROVIDER_UNAVAILABLE',
+  'ERR_TOKEN_RESPONSE_INVALID',
+  'ERR_REVOCATION_FAILED',
+]);
 
 /** True when `error` is about the answer's transport (5xx, timeout, unreadable body) rather than its content. */
 export function isTransportError(error: PluginError): boolean {

@@ -23,10 +23,17 @@ export function assertProviderUrl(value: string, field: string, allowInsecureLoo
   } catch {
     throw new PluginError('ERR_INPUT_INVALID', `${field}: "${value}" is not a valid URL.`, { fields: [field] });
   }
-  if (url.username || url.password) throw new PluginError('ERR_INPUT_INVALID', `${field}: a URL must not contain a user name or password.`, { fields: [field] });
-  if (url.hash) throw new PluginError('ERR_INPUT_INVALID', `${field}: a URL must not contain a #fragment.`, { fields: [field] });
+  if (url.username || url.password)
+    throw new PluginError('ERR_INPUT_INVALID', `${field}: a URL must not contain a user name or password.`, {
+      fields: [field],
+    });
+  if (url.hash)
+    throw new PluginError('ERR_INPUT_INVALID', `${field}: a URL must not contain a #fragment.`, { fields: [field] });
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && allowInsecureLoopback && isLoopbackHost(url.hostname)) return url;
-  const loopbackHint = url.protocol === 'http:' && isLoopbackHost(url.hostname) ? ' (plain http on 127.0.0.1/localhost needs the plugin config allowInsecureLoopback)' : '';
+  const loopbackHint =
+    url.protocol === 'http:' && isLoopbackHost(url.hostname)
+      ? ' (plain http on 127.0.0.1/localhost needs the plugin config allowInsecureLoopback)'
+      : '';
   throw new PluginError('ERR_INPUT_INVALID', `${field}: must be an https:// URL${loopbackHint}.`, { fields: [field] });
 }

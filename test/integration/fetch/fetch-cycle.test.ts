@@ -4,12 +4,24 @@
 import { ImapFlow } from 'imapflow';
 import type { TestDatabase } from '../../helpers/databases';
 import { testDatabases } from '../../helpers/databases';
-import { startDovecot, startOAuthServer, tempDir, type DovecotHandle, type OAuthServerHandle, type TestUser } from '../../helpers/test-env';
+import {
+  startDovecot,
+  startOAuthServer,
+  tempDir,
+  type DovecotHandle,
+  type OAuthServerHandle,
+  type TestUser,
+} from '../../helpers/test-env';
 import { codeFlowTokens } from '../imap/code-flow-token';
 import { createFetchWorld, type FetchWorld } from './fetch-world';
 import { fullCorpus, largeMessage, numberedMessage, servedByDovecot, sha256 } from './mail-corpus';
 
-const extraUsers: TestUser[] = ['dave', 'hank', 'iris'].map((name) => ({ login: `${name}@example.test`, email: `${name}@example.test`, password: `${name}-password`, name }));
+const extraUsers: TestUser[] = ['dave', 'hank', 'iris'].map((name) => ({
+  login: `${name}@example.test`,
+  email: `${name}@example.test`,
+  password: `${name}-password`,
+  name,
+}));
 
 let db: TestDatabase;
 let oauthServer: OAuthServerHandle;
@@ -20,7 +32,14 @@ const poison = new Set<string>();
 /** A separate IMAP client (its own grant) to look at the server. */
 async function inspect<T>(mailbox: string, folder: string, look: (client: ImapFlow) => Promise<T>): Promise<T> {
   const { accessToken } = await codeFlowTokens(oauthServer, mailbox);
-  const client = new ImapFlow({ host: '127.0.0.1', port: dovecot.ports.imap, secure: false, doSTARTTLS: false, auth: { user: mailbox, accessToken }, logger: false });
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: dovecot.ports.imap,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: mailbox, accessToken },
+    logger: false,
+  });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -36,7 +55,11 @@ async function flagsOf(mailbox: string, folder: string): Promise<{ uid: number; 
   return inspect(mailbox, folder, async (client) => {
     if (!client.mailbox || client.mailbox.exists === 0) return [];
     const all = await client.fetchAll('1:*', { uid: true, flags: true, source: true }, { uid: true });
-    return all.map((m) => ({ uid: m.uid, seen: m.flags?.has('\\Seen') ?? false, sha: sha256(m.source ?? Buffer.alloc(0)) }));
+    return all.map((m) => ({
+      uid: m.uid,
+      seen: m.flags?.has('\\Seen') ?? false,
+      sha: sha256(m.source ?? Buffer.alloc(0)),
+    }));
   });
 }
 
@@ -49,13 +72,20 @@ beforeAll(async () => {
   const sqlite = testDatabases().find((provider) => provider.name === 'sqlite');
   if (!sqlite) throw new Error('SQLite test database missing');
   db = await sqlite.create();
-  oauthServer = await startOAuthServer({ profile: 'microsoft', dir, users: [...(await import('../../helpers/test-env')).DEFAULT_USERS, ...extraUsers] });
+  oauthServer = await startOAuthServer({
+    profile: 'microsoft',
+    dir,
+    users: [...(await import('../../helpers/test-env')).DEFAULT_USERS, ...extraUsers],
+  });
   dovecot = await startDovecot({ dir, oauth: oauthServer });
   world = await createFetchWorld({
-    knex: db.knex, oauthServer, dovecot,
+    knex: db.knex,
+    oauthServer,
+    dovecot,
     config: { fetch: { quarantineAfter: 2, batchSize: 4, maxMessageBytes: 4 * 1024 * 1024 } },
     beforeIngest: (message) => {
-      if ([...poison].some((marker) => message.raw.includes(marker))) throw new Error('the ticket rules rejected this message');
+      if ([...poison].some((marker) => message.raw.includes(marker)))
+        throw new Error('the ticket rules rejected this message');
     },
   });
 }, 60_000);
@@ -69,11 +99,20 @@ afterAll(async () => {
 describe('fetch cycle on Dovecot (SQLite)', () => {
   it('turns every corpus message into exactly one ticket with the byte-identical source; a second cycle ingests nothing', async () => {
     const corpus = fullCorpus(3);
-    await dovecot.seed('alice@example.test', corpus.map((m) => m.raw));
+    await dovecot.seed(
+      'alice@example.test',
+      corpus.map((m) => m.raw),
+    );
     const account = await world.addAccount('alice@example.test');
     expect(account.status).toBe('connected');
     const [first] = await world.poll(account.id);
-    expect(first).toMatchObject({ outcome: 'polled', fetched: corpus.length, skipped: 0, failed: 0, status: 'connected' });
+    expect(first).toMatchObject({
+      outcome: 'polled',
+      fetched: corpus.length,
+      skipped: 0,
+      failed: 0,
+      status: 'connected',
+    });
     const tickets = await ticketsOf(account.id);
     expect(tickets.map((t) => t.sha256)).toEqual(corpus.map((m) => sha256(servedByDovecot(m.raw))));
     expect(new Set(tickets.map((t) => t.dedupeKey)).size).toBe(corpus.length);
@@ -104,15 +143,23 @@ describe('fetch cycle on Dovecot (SQLite)', () => {
       const [result] = await world.poll(account.id);
       expect({ folder, ...result }).toMatchObject({ folder, outcome: 'polled', fetched: 3, failed: 0 });
       expect(result.error).toBeUndefined();
-      const deliveries = await world.ledger.listDeliveries({ accountId: account.id, folder, uidValidity: (await world.ledger.getCursor(account.id, folder))!.uidValidity });
+      const deliveries = await world.ledger.listDeliveries({
+        accountId: account.id,
+        folder,
+        uidValidity: (await world.ledger.getCursor(account.id, folder))!.uidValidity,
+      });
       expect(deliveries.map((d) => d.state)).toEqual(['post_action_done', 'post_action_done', 'post_action_done']);
     }
     const shas = (folder: string) => seeded.get(folder)!.map((raw) => sha256(raw));
-    expect(await flagsOf('bob@example.test', 'ActSeen')).toEqual(shas('ActSeen').map((sha, i) => ({ uid: i + 1, seen: true, sha })));
+    expect(await flagsOf('bob@example.test', 'ActSeen')).toEqual(
+      shas('ActSeen').map((sha, i) => ({ uid: i + 1, seen: true, sha })),
+    );
     expect(await flagsOf('bob@example.test', 'ActMove')).toEqual([]);
     expect((await flagsOf('bob@example.test', 'Processed')).map((m) => m.sha)).toEqual(shas('ActMove'));
     expect(await flagsOf('bob@example.test', 'ActDelete')).toEqual([]);
-    expect(await flagsOf('bob@example.test', 'ActKeep')).toEqual(shas('ActKeep').map((sha, i) => ({ uid: i + 1, seen: false, sha })));
+    expect(await flagsOf('bob@example.test', 'ActKeep')).toEqual(
+      shas('ActKeep').map((sha, i) => ({ uid: i + 1, seen: false, sha })),
+    );
   });
 
   it('rescans after a UIDVALIDITY change (recreateMailbox) without a single duplicate ticket', async () => {
@@ -124,10 +171,16 @@ describe('fetch cycle on Dovecot (SQLite)', () => {
     const cursorBefore = await world.ledger.getCursor(account.id, 'INBOX');
     const recreated = await dovecot.recreateMailbox('dave@example.test');
     expect(String(recreated.uidValidity)).not.toBe(cursorBefore?.uidValidity);
-    await dovecot.seed('dave@example.test', [6, 7].map((n) => numberedMessage(n, 'dave').raw));
+    await dovecot.seed(
+      'dave@example.test',
+      [6, 7].map((n) => numberedMessage(n, 'dave').raw),
+    );
     const [after] = await world.poll(account.id);
     expect(after).toMatchObject({ outcome: 'polled', fetched: 2, duplicates: 5, failed: 0 });
-    expect(await world.ledger.getCursor(account.id, 'INBOX')).toMatchObject({ uidValidity: String(recreated.uidValidity), lastUid: 7 });
+    expect(await world.ledger.getCursor(account.id, 'INBOX')).toMatchObject({
+      uidValidity: String(recreated.uidValidity),
+      lastUid: 7,
+    });
     const tickets = await ticketsOf(account.id);
     expect(tickets.map((t) => t.messageId)).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `<dave-${n}@example.test>`));
     const [third] = await world.poll(account.id);
@@ -136,7 +189,11 @@ describe('fetch cycle on Dovecot (SQLite)', () => {
 
   it('quarantines a message the host keeps rejecting after N tries, with one notification, and moves on', async () => {
     poison.add('POISON-hank');
-    await dovecot.seed('hank@example.test', [numberedMessage(1, 'hank').raw, Buffer.from('Message-ID: <p@hank>\r\nSubject: POISON-hank\r\n\r\nx\r\n'), numberedMessage(3, 'hank').raw]);
+    await dovecot.seed('hank@example.test', [
+      numberedMessage(1, 'hank').raw,
+      Buffer.from('Message-ID: <p@hank>\r\nSubject: POISON-hank\r\n\r\nx\r\n'),
+      numberedMessage(3, 'hank').raw,
+    ]);
     const account = await world.addAccount('hank@example.test');
     const [first] = await world.poll(account.id);
     expect(first).toMatchObject({ outcome: 'polled', fetched: 2, failed: 1, quarantined: 0, status: 'connected' });
@@ -147,13 +204,19 @@ describe('fetch cycle on Dovecot (SQLite)', () => {
     expect(await world.ledger.getCursor(account.id, 'INBOX')).toMatchObject({ lastUid: 4 });
     const [third] = await world.poll(account.id);
     expect(third).toMatchObject({ fetched: 0, failed: 0 });
-    const quarantine = (await world.openNotifications()).filter((n) => n.key.includes(`message:${account.id}:quarantined`));
+    const quarantine = (await world.openNotifications()).filter((n) =>
+      n.key.includes(`message:${account.id}:quarantined`),
+    );
     expect(quarantine).toEqual([expect.objectContaining({ occurrences: 1 })]);
     const events = await world.repositories.events.list({ accountId: account.id, limit: 100 });
     expect(events.filter((e) => e.type === 'message_quarantined')).toHaveLength(1);
     // the poison message stays on the server, unseen; the others were handled
     expect((await flagsOf('hank@example.test', 'INBOX')).map((m) => m.seen)).toEqual([true, false, true, true]);
-    expect((await ticketsOf(account.id)).map((t) => t.messageId)).toEqual(['<hank-1@example.test>', '<hank-3@example.test>', '<hank-4@example.test>']);
+    expect((await ticketsOf(account.id)).map((t) => t.messageId)).toEqual([
+      '<hank-1@example.test>',
+      '<hank-3@example.test>',
+      '<hank-4@example.test>',
+    ]);
   });
 
   it('leaves a message over fetch.maxMessageBytes on the server, records it as skipped and reports it once', async () => {
@@ -162,22 +225,38 @@ describe('fetch cycle on Dovecot (SQLite)', () => {
     const account = await world.addAccount('iris@example.test');
     const [result] = await world.poll(account.id);
     expect(result).toMatchObject({ outcome: 'polled', fetched: 2, skipped: 1, failed: 0, status: 'connected' });
-    expect(await world.ledger.findDelivery({ accountId: account.id, folder: 'INBOX', uidValidity: (await world.ledger.getCursor(account.id, 'INBOX'))!.uidValidity, uid: 2 }))
-      .toMatchObject({ state: 'skipped', size: big.length });
+    expect(
+      await world.ledger.findDelivery({
+        accountId: account.id,
+        folder: 'INBOX',
+        uidValidity: (await world.ledger.getCursor(account.id, 'INBOX'))!.uidValidity,
+        uid: 2,
+      }),
+    ).toMatchObject({ state: 'skipped', size: big.length });
     expect(await world.ledger.getCursor(account.id, 'INBOX')).toMatchObject({ lastUid: 3 });
     const [again] = await world.poll(account.id);
     expect(again).toMatchObject({ fetched: 0, skipped: 0 });
-    const skippedNotes = (await world.openNotifications()).filter((n) => n.key.includes(`message:${account.id}:skipped`));
+    const skippedNotes = (await world.openNotifications()).filter((n) =>
+      n.key.includes(`message:${account.id}:skipped`),
+    );
     expect(skippedNotes).toEqual([expect.objectContaining({ occurrences: 1 })]);
-    expect((await world.repositories.events.list({ accountId: account.id, limit: 50 })).filter((e) => e.type === 'message_skipped' && e.code === 'ERR_MESSAGE_TOO_LARGE')).toHaveLength(1);
+    expect(
+      (await world.repositories.events.list({ accountId: account.id, limit: 50 })).filter(
+        (e) => e.type === 'message_skipped' && e.code === 'ERR_MESSAGE_TOO_LARGE',
+      ),
+    ).toHaveLength(1);
     expect((await flagsOf('iris@example.test', 'INBOX')).map((m) => m.seen)).toEqual([true, false, true]);
-    expect((await ticketsOf(account.id)).map((t) => t.messageId)).toEqual(['<iris-1@example.test>', '<iris-3@example.test>']);
+    expect((await ticketsOf(account.id)).map((t) => t.messageId)).toEqual([
+      '<iris-1@example.test>',
+      '<iris-3@example.test>',
+    ]);
   });
 
   it('never writes a token into the log or the events', async () => {
     const rows = await world.repositories.tokens.find('1');
     expect(rows?.accessToken).toBeTruthy();
-    const haystack = JSON.stringify(world.logger.lines) + JSON.stringify(await world.repositories.events.list({ limit: 1000 }));
+    const haystack =
+      JSON.stringify(world.logger.lines) + JSON.stringify(await world.repositories.events.list({ limit: 1000 }));
     expect(haystack).not.toContain(rows!.accessToken);
     if (rows!.refreshToken) expect(haystack).not.toContain(rows!.refreshToken);
   });

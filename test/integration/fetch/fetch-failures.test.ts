@@ -6,12 +6,28 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { TestDatabase } from '../../helpers/databases';
 import { testDatabases } from '../../helpers/databases';
-import { DEFAULT_USERS, startDovecot, startOAuthServer, tempDir, type DovecotHandle, type OAuthServerHandle, type TestUser } from '../../helpers/test-env';
+import {
+  DEFAULT_USERS,
+  startDovecot,
+  startOAuthServer,
+  tempDir,
+  type DovecotHandle,
+  type OAuthServerHandle,
+  type TestUser,
+} from '../../helpers/test-env';
 import { createFetchWorld, type FetchWorld } from './fetch-world';
 import { numberedMessage } from './mail-corpus';
 
 const NAMES = ['erin', 'frank', 'gina', 'ivan', 'judy', 'kate', 'leo', 'mia'];
-const users: TestUser[] = [...DEFAULT_USERS, ...NAMES.map((name) => ({ login: `${name}@example.test`, email: `${name}@example.test`, password: `${name}-password`, name }))];
+const users: TestUser[] = [
+  ...DEFAULT_USERS,
+  ...NAMES.map((name) => ({
+    login: `${name}@example.test`,
+    email: `${name}@example.test`,
+    password: `${name}-password`,
+    name,
+  })),
+];
 
 let db: TestDatabase;
 let oauthServer: OAuthServerHandle;
@@ -66,7 +82,9 @@ beforeAll(async () => {
   oauthServer = await startOAuthServer({ profile: 'microsoft', dir, users });
   dovecot = await startDovecot({ dir, oauth: oauthServer });
   world = await createFetchWorld({
-    knex: db.knex, oauthServer, dovecot,
+    knex: db.knex,
+    oauthServer,
+    dovecot,
     beforeIngest: async (message) => {
       const account = await world.repositories.accounts.find(message.accountId);
       await hooks.get(account?.mailbox ?? '')?.();
@@ -83,7 +101,10 @@ afterAll(async () => {
 describe('fetch cycle failures (real Dovecot + OAuth server, SQLite)', () => {
   it('Dovecot stopped mid-fetch: the account is retrying, one notification; after restart the rest arrives, nothing lost or doubled', async () => {
     const mailbox = 'erin@example.test';
-    await dovecot.seed(mailbox, Array.from({ length: 20 }, (_v, i) => numberedMessage(i + 1, 'erin').raw));
+    await dovecot.seed(
+      mailbox,
+      Array.from({ length: 20 }, (_v, i) => numberedMessage(i + 1, 'erin').raw),
+    );
     const account = await world.addAccount(mailbox);
     let ingests = 0;
     hooks.set(mailbox, async () => {
@@ -93,24 +114,37 @@ describe('fetch cycle failures (real Dovecot + OAuth server, SQLite)', () => {
     const [broken] = await world.poll(account.id);
     expect(broken).toMatchObject({ outcome: 'failed', status: 'retrying', error: { code: 'ERR_MAIL_UNAVAILABLE' } });
     expect(broken.fetched).toBe(8);
-    expect((await world.openNotifications()).filter((n) => n.key === `oauth2-mail:account:${account.id}:ERR_MAIL_UNAVAILABLE`)).toHaveLength(1);
+    expect(
+      (await world.openNotifications()).filter(
+        (n) => n.key === `oauth2-mail:account:${account.id}:ERR_MAIL_UNAVAILABLE`,
+      ),
+    ).toHaveLength(1);
     const [stillDown] = await world.poll(account.id);
     expect(stillDown).toMatchObject({ outcome: 'failed', error: { code: 'ERR_MAIL_UNAVAILABLE' } });
-    expect((await world.openNotifications()).find((n) => n.key.endsWith(`${account.id}:ERR_MAIL_UNAVAILABLE`))?.occurrences).toBe(1);
+    expect(
+      (await world.openNotifications()).find((n) => n.key.endsWith(`${account.id}:ERR_MAIL_UNAVAILABLE`))?.occurrences,
+    ).toBe(1);
 
     await dovecot.restart();
     const [recovered] = await world.poll(account.id);
     expect(recovered).toMatchObject({ outcome: 'polled', fetched: 12, failed: 0, status: 'connected' });
     expect(await ticketIds(account.id)).toEqual(Array.from({ length: 20 }, (_v, i) => `<erin-${i + 1}@example.test>`));
     expect((await world.openNotifications()).filter((n) => n.key.includes(`account:${account.id}:`))).toEqual([]);
-    const deliveries = await world.ledger.listDeliveries({ accountId: account.id, folder: 'INBOX', uidValidity: (await world.ledger.getCursor(account.id, 'INBOX'))!.uidValidity });
+    const deliveries = await world.ledger.listDeliveries({
+      accountId: account.id,
+      folder: 'INBOX',
+      uidValidity: (await world.ledger.getCursor(account.id, 'INBOX'))!.uidValidity,
+    });
     expect(deliveries.map((d) => d.state)).toEqual(Array(20).fill('post_action_done'));
     console.log(`Dovecot stopped after 8 of 20 messages: 8 fetched, restart fetched 12, tickets 20, duplicates 0`);
   });
 
   it('a grant revoked at the server: needs_reauth with one notification; re-authorizing recovers by itself on the next cycle', async () => {
     const mailbox = 'frank@example.test';
-    await dovecot.seed(mailbox, [1, 2].map((n) => numberedMessage(n, 'frank').raw));
+    await dovecot.seed(
+      mailbox,
+      [1, 2].map((n) => numberedMessage(n, 'frank').raw),
+    );
     const account = await world.addAccount(mailbox);
     expect((await world.poll(account.id))[0]).toMatchObject({ fetched: 2, status: 'connected' });
     expect(await oauthServer.revokeUser(mailbox)).toBeGreaterThan(0);
@@ -120,7 +154,9 @@ describe('fetch cycle failures (real Dovecot + OAuth server, SQLite)', () => {
     const [again] = await world.poll(account.id);
     expect(again).toMatchObject({ outcome: 'failed', status: 'needs_reauth' });
     const open = (await world.openNotifications()).filter((n) => n.key.includes(`account:${account.id}:`));
-    expect(open).toEqual([expect.objectContaining({ key: `oauth2-mail:account:${account.id}:ERR_GRANT_INVALID`, occurrences: 1 })]);
+    expect(open).toEqual([
+      expect.objectContaining({ key: `oauth2-mail:account:${account.id}:ERR_GRANT_INVALID`, occurrences: 1 }),
+    ]);
     expect(await ticketIds(account.id)).toHaveLength(2);
 
     await world.reconnect(account.id, mailbox);
@@ -133,7 +169,10 @@ describe('fetch cycle failures (real Dovecot + OAuth server, SQLite)', () => {
     const mailbox = 'gina@example.test';
     await oauthServer.setAccessTokenTtl(12);
     try {
-      await dovecot.seed(mailbox, Array.from({ length: 6 }, (_v, i) => numberedMessage(i + 1, 'gina').raw));
+      await dovecot.seed(
+        mailbox,
+        Array.from({ length: 6 }, (_v, i) => numberedMessage(i + 1, 'gina').raw),
+      );
       const account = await world.addAccount(mailbox);
       hooks.set(mailbox, () => new Promise((resolve) => setTimeout(resolve, 2200)));
       const [slow] = await world.poll(account.id);
@@ -156,19 +195,40 @@ describe('fetch cycle failures (real Dovecot + OAuth server, SQLite)', () => {
 
   it('one dead grant and one unreachable host never stop three healthy mailboxes in the same cycle', async () => {
     const healthy = ['kate', 'leo', 'mia'];
-    for (const name of healthy) await dovecot.seed(`${name}@example.test`, [1, 2, 3].map((n) => numberedMessage(n, name).raw));
+    for (const name of healthy)
+      await dovecot.seed(
+        `${name}@example.test`,
+        [1, 2, 3].map((n) => numberedMessage(n, name).raw),
+      );
     const accounts = new Map<string, string>();
     for (const name of healthy) accounts.set(name, (await world.addAccount(`${name}@example.test`)).id);
     const dead = await world.addAccount('ivan@example.test');
     await oauthServer.revokeUser('ivan@example.test');
     const unreachable = await world.addAccount('judy@example.test', { port: await closedPort() });
     const results = await world.poll();
-    expect(results.find((r) => r.accountId === dead.id)).toMatchObject({ outcome: 'failed', status: 'needs_reauth', error: { code: 'ERR_GRANT_INVALID' } });
-    expect(results.find((r) => r.accountId === unreachable.id)).toMatchObject({ outcome: 'failed', status: 'retrying', error: { code: 'ERR_MAIL_UNAVAILABLE' } });
+    expect(results.find((r) => r.accountId === dead.id)).toMatchObject({
+      outcome: 'failed',
+      status: 'needs_reauth',
+      error: { code: 'ERR_GRANT_INVALID' },
+    });
+    expect(results.find((r) => r.accountId === unreachable.id)).toMatchObject({
+      outcome: 'failed',
+      status: 'retrying',
+      error: { code: 'ERR_MAIL_UNAVAILABLE' },
+    });
     for (const name of healthy) {
-      expect(results.find((r) => r.accountId === accounts.get(name))).toMatchObject({ outcome: 'polled', fetched: 3, failed: 0, status: 'connected' });
+      expect(results.find((r) => r.accountId === accounts.get(name))).toMatchObject({
+        outcome: 'polled',
+        fetched: 3,
+        failed: 0,
+        status: 'connected',
+      });
     }
-    const counts = healthy.map((name) => `${name} ${results.find((r) => r.accountId === accounts.get(name))?.fetched}`).join(', ');
-    console.log(`mixed cycle: dead grant -> ${results.find((r) => r.accountId === dead.id)?.error?.code}, unreachable -> ${results.find((r) => r.accountId === unreachable.id)?.error?.code}, healthy fetched: ${counts}`);
+    const counts = healthy
+      .map((name) => `${name} ${results.find((r) => r.accountId === accounts.get(name))?.fetched}`)
+      .join(', ');
+    console.log(
+      `mixed cycle: dead grant -> ${results.find((r) => r.accountId === dead.id)?.error?.code}, unreachable -> ${results.find((r) => r.accountId === unreachable.id)?.error?.code}, healthy fetched: ${counts}`,
+    );
   });
 });

@@ -9,7 +9,14 @@ import { HostApp } from '../../../host/host-app';
 import { createLogger } from '../../../host/logger';
 import { AesGcmSecrets } from '../../../host/secrets';
 import { testDatabases, type TestDatabase } from '../../helpers/databases';
-import { DEFAULT_USERS, startDovecot, startOAuthServer, tempDir, type DovecotHandle, type OAuthServerHandle } from '../../helpers/test-env';
+import {
+  DEFAULT_USERS,
+  startDovecot,
+  startOAuthServer,
+  tempDir,
+  type DovecotHandle,
+  type OAuthServerHandle,
+} from '../../helpers/test-env';
 import { ensureBuilt, REPO_ROOT } from '../host/ensure-build';
 import { createFetchWorld, type FetchWorld } from './fetch-world';
 import { numberedMessage, sha256 } from './mail-corpus';
@@ -46,11 +53,17 @@ function cli(url: string, args: string[], trustCaByEnv = true): PollRun {
   });
   let stdout = '';
   let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
-  child.stderr?.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  child.stdout?.on('data', (c: Buffer) => {
+    stdout += c.toString('utf8');
   });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString('utf8');
+  });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    },
+  );
   return { child, done };
 }
 
@@ -71,13 +84,24 @@ async function pollReport(run: PollRun): Promise<PolledAccount[]> {
 
 /** Installs the plugin into the host database (as `oauth2-mail plugin install` does), then builds the test's view of it. */
 async function prepare(db: TestDatabase, config: Record<string, unknown> = PLUGIN_CONFIG): Promise<FetchWorld> {
-  const host = await HostApp.open({ db: db.url, env: { OAUTH2_MAIL_SECRET_KEY: SECRET_KEY.toString('base64') }, logger: createLogger({ level: 'silent' }) });
+  const host = await HostApp.open({
+    db: db.url,
+    env: { OAUTH2_MAIL_SECRET_KEY: SECRET_KEY.toString('base64') },
+    logger: createLogger({ level: 'silent' }),
+  });
   try {
     await host.plugins.install(REPO_ROOT, { config });
   } finally {
     await host.stop();
   }
-  return createFetchWorld({ knex: db.knex, oauthServer, dovecot, migrated: true, secrets: new AesGcmSecrets([SECRET_KEY]), config });
+  return createFetchWorld({
+    knex: db.knex,
+    oauthServer,
+    dovecot,
+    migrated: true,
+    secrets: new AesGcmSecrets([SECRET_KEY]),
+    config,
+  });
 }
 
 async function messageIds(knex: Knex, accountId?: string): Promise<string[]> {
@@ -89,7 +113,12 @@ async function messageIds(knex: Knex, accountId?: string): Promise<string[]> {
 beforeAll(async () => {
   ensureBuilt();
   const dir = tempDir('o2m-fetch-proc');
-  const extra = ['nina', 'omar', 'pia'].map((name) => ({ login: `${name}@example.test`, email: `${name}@example.test`, password: `${name}-password`, name }));
+  const extra = ['nina', 'omar', 'pia'].map((name) => ({
+    login: `${name}@example.test`,
+    email: `${name}@example.test`,
+    password: `${name}-password`,
+    name,
+  }));
   oauthServer = await startOAuthServer({ profile: 'microsoft', dir, users: [...DEFAULT_USERS, ...extra] });
   dovecot = await startDovecot({ dir, oauth: oauthServer });
 }, 180_000);
@@ -101,7 +130,9 @@ afterAll(async () => {
 
 describe('host processes', () => {
   it('kill -9 of a host process in the middle of a batch, then a restart: no message lost, none duplicated (SQLite)', async () => {
-    const db = await testDatabases().find((p) => p.name === 'sqlite')!.create();
+    const db = await testDatabases()
+      .find((p) => p.name === 'sqlite')!
+      .create();
     try {
       const world = await prepare(db);
       const total = 200;
@@ -114,14 +145,19 @@ describe('host processes', () => {
       for (;;) {
         atKill = await world.tickets.count();
         if (atKill >= 60) break;
-        const exited = await Promise.race([first.done.then(() => true), new Promise((r) => setTimeout(r, 20)).then(() => false)]);
+        const exited = await Promise.race([
+          first.done.then(() => true),
+          new Promise((r) => setTimeout(r, 20)).then(() => false),
+        ]);
         if (exited) throw new Error(`poll finished before it could be killed: ${(await first.done).stderr}`);
       }
       first.child.kill('SIGKILL');
       const killed = await first.done;
       expect(killed.signal).toBe('SIGKILL');
       const afterKill = await world.tickets.count();
-      const ledgerAfterKill = (await db.knex('oauth2_mail_deliveries').count({ n: '*' }).first()) as { n: number | string };
+      const ledgerAfterKill = (await db.knex('oauth2_mail_deliveries').count({ n: '*' }).first()) as {
+        n: number | string;
+      };
       // The dead process's account lease would lapse after accountTimeoutSeconds + 30 s; let it lapse now.
       await db.knex('oauth2_mail_accounts').update({ lease_until: 1 });
 
@@ -131,45 +167,82 @@ describe('host processes', () => {
       expect(ids).toHaveLength(total);
       expect(new Set(ids).size).toBe(total);
       expect(new Set(ids)).toEqual(new Set(seeded.map((_raw, i) => `<kill-${i + 1}@example.test>`)));
-      const shas = ((await db.knex('host_tickets').select('sha256').where({ account_id: account.id })) as { sha256: string }[]).map((r) => r.sha256).sort();
+      const shas = (
+        (await db.knex('host_tickets').select('sha256').where({ account_id: account.id })) as { sha256: string }[]
+      )
+        .map((r) => r.sha256)
+        .sort();
       expect(shas).toEqual(seeded.map((raw) => sha256(raw)).sort());
       expect(restart.fetched + afterKill).toBe(total);
-      const states = (await db.knex('oauth2_mail_deliveries').where({ account_id: account.id }).select('state')) as { state: string }[];
+      const states = (await db.knex('oauth2_mail_deliveries').where({ account_id: account.id }).select('state')) as {
+        state: string;
+      }[];
       expect(states).toHaveLength(total);
       expect(states.every((s) => s.state === 'post_action_done')).toBe(true);
       const [again] = await pollReport(pollProcess(db.url));
       expect(again).toMatchObject({ fetched: 0, duplicates: 0 });
       const listed = await cli(db.url, ['tickets', 'list', '--account', account.id]).done;
       expect(listed.code).toBe(0);
-      const { tickets } = JSON.parse(listed.stdout) as { tickets: { id: string; accountId: string; dedupeKey: string; messageId: string; subject: string; size: number; sha256: string }[] };
+      const { tickets } = JSON.parse(listed.stdout) as {
+        tickets: {
+          id: string;
+          accountId: string;
+          dedupeKey: string;
+          messageId: string;
+          subject: string;
+          size: number;
+          sha256: string;
+        }[];
+      };
       expect(tickets).toHaveLength(total);
       expect(tickets.map((t) => t.sha256).sort()).toEqual(shas);
-      expect(tickets[0]).toMatchObject({ accountId: account.id, messageId: '<kill-1@example.test>', subject: 'kill message 1', size: seeded[0].length });
+      expect(tickets[0]).toMatchObject({
+        accountId: account.id,
+        messageId: '<kill-1@example.test>',
+        subject: 'kill message 1',
+        size: seeded[0].length,
+      });
       expect(tickets[0].dedupeKey).toMatch(new RegExp(`^${account.id}:[0-9a-f]{64}$`));
-      console.log(`kill -9: ${atKill} tickets seen when killed, ${afterKill} after the kill (ledger rows ${Number(ledgerAfterKill.n)}); restart fetched ${restart.fetched}, re-ingested ${restart.duplicates} already-ticketed message(s); tickets ${ids.length} of ${total} seeded, unique Message-IDs ${new Set(ids).size}, duplicates 0`);
+      console.log(
+        `kill -9: ${atKill} tickets seen when killed, ${afterKill} after the kill (ledger rows ${Number(ledgerAfterKill.n)}); restart fetched ${restart.fetched}, re-ingested ${restart.duplicates} already-ticketed message(s); tickets ${ids.length} of ${total} seeded, unique Message-IDs ${new Set(ids).size}, duplicates 0`,
+      );
     } finally {
       await db.destroy();
     }
   }, 120_000);
 
   it('`oauth2-mail start` polls each account on its own interval, trusting the mail server by the configured CA, and stops cleanly (SQLite)', async () => {
-    const db = await testDatabases().find((p) => p.name === 'sqlite')!.create();
+    const db = await testDatabases()
+      .find((p) => p.name === 'sqlite')!
+      .create();
     try {
       // The mail server's CA comes from the plugin config (fetch.caCertPem), not from NODE_EXTRA_CA_CERTS.
-      const world = await prepare(db, { ...PLUGIN_CONFIG, fetch: { ...PLUGIN_CONFIG.fetch, caCertPem: dovecot.caCertPem } });
-      await dovecot.seed('bob@example.test', [1, 2, 3, 4].map((n) => numberedMessage(n, 'start').raw));
+      const world = await prepare(db, {
+        ...PLUGIN_CONFIG,
+        fetch: { ...PLUGIN_CONFIG.fetch, caCertPem: dovecot.caCertPem },
+      });
+      await dovecot.seed(
+        'bob@example.test',
+        [1, 2, 3, 4].map((n) => numberedMessage(n, 'start').raw),
+      );
       const account = await world.addAccount('bob@example.test', { pollIntervalSeconds: 10 });
       const started = cli(db.url, ['start', '--port', '0'], false);
       const waitFor = async (count: number, timeoutMs: number) => {
         const deadline = Date.now() + timeoutMs;
         while ((await messageIds(db.knex, account.id)).length < count) {
-          if (Date.now() > deadline) throw new Error(`start fetched ${(await messageIds(db.knex, account.id)).length} of ${count} in time; stderr: ${(await Promise.race([started.done, Promise.resolve(null)]))?.stderr ?? ''}`);
+          if (Date.now() > deadline)
+            throw new Error(
+              `start fetched ${(await messageIds(db.knex, account.id)).length} of ${count} in time; stderr: ${(await Promise.race([started.done, Promise.resolve(null)]))?.stderr ?? ''}`,
+            );
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
       };
       try {
         await waitFor(4, 30_000);
-        await dovecot.seed('bob@example.test', [5, 6].map((n) => numberedMessage(n, 'start').raw));
+        await dovecot.seed(
+          'bob@example.test',
+          [5, 6].map((n) => numberedMessage(n, 'start').raw),
+        );
         await waitFor(6, 40_000);
       } finally {
         started.child.kill('SIGTERM');
@@ -178,50 +251,62 @@ describe('host processes', () => {
       expect(exit.code).toBe(0);
       expect(JSON.parse(exit.stdout)).toMatchObject({ plugins: ['oauth2-mail'] });
       expect(await messageIds(db.knex, account.id)).toEqual([1, 2, 3, 4, 5, 6].map((n) => `<start-${n}@example.test>`));
-      expect(await world.repositories.accounts.find(account.id)).toMatchObject({ status: 'connected', messagesFetched: 6 });
+      expect(await world.repositories.accounts.find(account.id)).toMatchObject({
+        status: 'connected',
+        messagesFetched: 6,
+      });
     } finally {
       await db.destroy();
     }
   }, 120_000);
 
   const postgres = testDatabases().find((p) => p.name === 'postgres');
-  (postgres ? it : it.skip)('two host processes polling the same accounts at once: every message exactly once (PostgreSQL)', async () => {
-    const db = await postgres!.create();
-    try {
-      const world = await prepare(db);
-      const mailboxes = ['nina@example.test', 'omar@example.test', 'pia@example.test'];
-      const accounts = new Map<string, string>();
-      for (const mailbox of mailboxes) accounts.set(mailbox, (await world.addAccount(mailbox)).id);
-      let seeded = 0;
-      const outcomes: Record<string, number> = {};
-      const fetchedByProcess = [0, 0];
-      for (let round = 1; round <= 3; round++) {
-        for (const mailbox of mailboxes) {
-          const name = mailbox.split('@')[0];
-          await dovecot.seed(mailbox, Array.from({ length: 30 }, (_v, i) => numberedMessage(round * 100 + i, name).raw));
-          seeded += 30;
-        }
-        const reports = await Promise.all([pollReport(pollProcess(db.url)), pollReport(pollProcess(db.url))]);
-        reports.forEach((report, i) => {
-          for (const line of report) {
-            outcomes[line.outcome] = (outcomes[line.outcome] ?? 0) + 1;
-            fetchedByProcess[i] += line.fetched;
-            expect(line.failed).toBe(0);
+  (postgres ? it : it.skip)(
+    'two host processes polling the same accounts at once: every message exactly once (PostgreSQL)',
+    async () => {
+      const db = await postgres!.create();
+      try {
+        const world = await prepare(db);
+        const mailboxes = ['nina@example.test', 'omar@example.test', 'pia@example.test'];
+        const accounts = new Map<string, string>();
+        for (const mailbox of mailboxes) accounts.set(mailbox, (await world.addAccount(mailbox)).id);
+        let seeded = 0;
+        const outcomes: Record<string, number> = {};
+        const fetchedByProcess = [0, 0];
+        for (let round = 1; round <= 3; round++) {
+          for (const mailbox of mailboxes) {
+            const name = mailbox.split('@')[0];
+            await dovecot.seed(
+              mailbox,
+              Array.from({ length: 30 }, (_v, i) => numberedMessage(round * 100 + i, name).raw),
+            );
+            seeded += 30;
           }
-        });
+          const reports = await Promise.all([pollReport(pollProcess(db.url)), pollReport(pollProcess(db.url))]);
+          reports.forEach((report, i) => {
+            for (const line of report) {
+              outcomes[line.outcome] = (outcomes[line.outcome] ?? 0) + 1;
+              fetchedByProcess[i] += line.fetched;
+              expect(line.failed).toBe(0);
+            }
+          });
+        }
+        // whatever a busy process left behind is picked up by one more cycle
+        const [final] = await Promise.all([pollReport(pollProcess(db.url))]);
+        for (const line of final) fetchedByProcess[0] += line.fetched;
+        const ids = await messageIds(db.knex);
+        expect(ids).toHaveLength(seeded);
+        expect(new Set(ids).size).toBe(seeded);
+        for (const mailbox of mailboxes) expect(await messageIds(db.knex, accounts.get(mailbox))).toHaveLength(90);
+        expect(fetchedByProcess[0] + fetchedByProcess[1]).toBe(seeded);
+        console.log(
+          `two processes on PostgreSQL: ${seeded} messages seeded in 3 rounds over 3 accounts; tickets ${ids.length}, unique ${new Set(ids).size}; fetched by process A ${fetchedByProcess[0]}, B ${fetchedByProcess[1]}; per-account outcomes ${JSON.stringify(outcomes)}`,
+        );
+      } finally {
+        await db.destroy();
       }
-      // whatever a busy process left behind is picked up by one more cycle
-      const [final] = await Promise.all([pollReport(pollProcess(db.url))]);
-      for (const line of final) fetchedByProcess[0] += line.fetched;
-      const ids = await messageIds(db.knex);
-      expect(ids).toHaveLength(seeded);
-      expect(new Set(ids).size).toBe(seeded);
-      for (const mailbox of mailboxes) expect(await messageIds(db.knex, accounts.get(mailbox))).toHaveLength(90);
-      expect(fetchedByProcess[0] + fetchedByProcess[1]).toBe(seeded);
-      console.log(`two processes on PostgreSQL: ${seeded} messages seeded in 3 rounds over 3 accounts; tickets ${ids.length}, unique ${new Set(ids).size}; fetched by process A ${fetchedByProcess[0]}, B ${fetchedByProcess[1]}; per-account outcomes ${JSON.stringify(outcomes)}`);
-    } finally {
-      await db.destroy();
-    }
-  }, 150_000);
+    },
+    150_000,
+  );
   if (!postgres) console.warn('SKIPPED: no PostgreSQL at 127.0.0.1:5432 (two-process fetch test)');
 });

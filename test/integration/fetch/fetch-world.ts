@@ -21,7 +21,12 @@ import type { MailAccount } from '../../../plugin/ports/account-repository';
 import { systemClock } from '../../../plugin/ports/clock';
 import type { InboundMessage, SecretsPort } from '../../../plugin/ports/host';
 import { createTestSecrets } from '../../helpers/test-secrets';
-import { completeAuthorization, localMicrosoftApp, type DovecotHandle, type OAuthServerHandle } from '../../helpers/test-env';
+import {
+  completeAuthorization,
+  localMicrosoftApp,
+  type DovecotHandle,
+  type OAuthServerHandle,
+} from '../../helpers/test-env';
 import { MemoryLogger } from '../../unit/fetch/fakes';
 
 /** The plugin id the host scopes notifications by. */
@@ -110,30 +115,63 @@ export async function createFetchWorld(options: FetchWorldOptions): Promise<Fetc
     clock: systemClock,
     config,
     caCertPem: dovecot.caCertPem,
-    beforeCycle: async (signal) => { await oauth.keepAlive.run(signal); },
+    beforeCycle: async (signal) => {
+      await oauth.keepAlive.run(signal);
+    },
   });
   const app = await oauth.apps.create(localMicrosoftApp(oauthServer), null);
 
   const world: FetchWorld = {
-    knex, config, repositories, ledger, tickets, notifications, logger, oauth, fetch, appId: app.id,
+    knex,
+    config,
+    repositories,
+    ledger,
+    tickets,
+    notifications,
+    logger,
+    oauth,
+    fetch,
+    appId: app.id,
     async addAccount(mailbox, fields = {}, login) {
-      const account = await oauth.accounts.create({
-        appId: app.id, mailbox, host: '127.0.0.1', port: dovecot.ports.imaps, tls: 'implicit', initialSync: 'all', postFetch: 'mark_seen', ...fields,
-      }, 'admin-1');
+      const account = await oauth.accounts.create(
+        {
+          appId: app.id,
+          mailbox,
+          host: '127.0.0.1',
+          port: dovecot.ports.imaps,
+          tls: 'implicit',
+          initialSync: 'all',
+          postFetch: 'mark_seen',
+          ...fields,
+        },
+        'admin-1',
+      );
       return world.reconnect(account.id, login ?? mailbox);
     },
     async reconnect(accountId, login) {
       const user = oauthServer.user(login);
       const { authorizationUrl } = await oauth.authorization.start(accountId, 'admin-1');
-      const back = new URL(await completeAuthorization(authorizationUrl, { login: user.login, password: user.password ?? '', caCertPem: oauthServer.caCertPem }));
+      const back = new URL(
+        await completeAuthorization(authorizationUrl, {
+          login: user.login,
+          password: user.password ?? '',
+          caCertPem: oauthServer.caCertPem,
+        }),
+      );
       await oauth.authorization.complete(Object.fromEntries(back.searchParams), 'admin-1');
       return (await repositories.accounts.find(accountId)) as MailAccount;
     },
     poll(accountId) {
-      return fetch.cycle.run({ signal: new AbortController().signal, includeNotDue: true, ...(accountId ? { accountId } : {}) });
+      return fetch.cycle.run({
+        signal: new AbortController().signal,
+        includeNotDue: true,
+        ...(accountId ? { accountId } : {}),
+      });
     },
     async openNotifications() {
-      const rows = (await knex('host_notifications').whereNotNull('open_key').select('key', 'title', 'occurrences')) as { key: string; title: string; occurrences: number | string }[];
+      const rows = (await knex('host_notifications')
+        .whereNotNull('open_key')
+        .select('key', 'title', 'occurrences')) as { key: string; title: string; occurrences: number | string }[];
       return rows.map((row) => ({ key: row.key, title: row.title, occurrences: Number(row.occurrences) }));
     },
   };

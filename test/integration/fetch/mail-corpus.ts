@@ -25,7 +25,9 @@ export function largeMessage(megabytes: number, id = 'large'): CorpusMessage {
   const data = Buffer.alloc(size);
   let x = 0x2545f491;
   for (let i = 0; i < size; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     data[i] = x & 0xff;
   }
   const b64 = data.toString('base64').replace(/.{76}/g, '$&\r\n');
@@ -36,7 +38,12 @@ export function largeMessage(megabytes: number, id = 'large'): CorpusMessage {
 /** A message whose body is one 200 KB line. */
 export function longLineMessage(): CorpusMessage {
   const line = 'L'.repeat(200 * 1024);
-  return { name: 'long-line.eml', raw: Buffer.from(`Message-ID: <long-line@example.test>\r\nDate: Thu, 01 Jan 2026 10:05:00 +0000\r\nFrom: long@example.test\r\nSubject: one 200 KB line\r\n\r\n${line}\r\n`) };
+  return {
+    name: 'long-line.eml',
+    raw: Buffer.from(
+      `Message-ID: <long-line@example.test>\r\nDate: Thu, 01 Jan 2026 10:05:00 +0000\r\nFrom: long@example.test\r\nSubject: one 200 KB line\r\n\r\n${line}\r\n`,
+    ),
+  };
 }
 
 /** The committed corpus plus a 200 KB line and a `megabytes` MB message. */
@@ -48,7 +55,9 @@ export function fullCorpus(megabytes = 3): CorpusMessage[] {
 export function numberedMessage(n: number, tag = 'bulk'): CorpusMessage {
   return {
     name: `${tag}-${n}.eml`,
-    raw: Buffer.from(`Message-ID: <${tag}-${n}@example.test>\r\nDate: Thu, 01 Jan 2026 11:${String(Math.floor(n / 60) % 60).padStart(2, '0')}:${String(n % 60).padStart(2, '0')} +0000\r\nFrom: sender${n}@example.test\r\nTo: help@example.test\r\nSubject: ${tag} message ${n}\r\n\r\nBody of ${tag} message ${n}.\r\n`),
+    raw: Buffer.from(
+      `Message-ID: <${tag}-${n}@example.test>\r\nDate: Thu, 01 Jan 2026 11:${String(Math.floor(n / 60) % 60).padStart(2, '0')}:${String(n % 60).padStart(2, '0')} +0000\r\nFrom: sender${n}@example.test\r\nTo: help@example.test\r\nSubject: ${tag} message ${n}\r\n\r\nBody of ${tag} message ${n}.\r\n`,
+    ),
   };
 }
 

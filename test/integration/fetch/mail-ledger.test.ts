@@ -20,7 +20,18 @@ const MAX_UID = 4_294_967_295;
 
 function record(accountId: string, uid: number, overrides: Partial<DeliveryRecord> = {}): DeliveryRecord {
   const messageKey = (overrides.messageKey ?? `${uid}`.padStart(64, 'a')).slice(0, 64);
-  return { accountId, folder: 'INBOX', uidValidity: '4294967295', uid, messageKey, dedupeKey: `${accountId}:${messageKey}`, size: 1234, state: 'ingested', ticketId: `t-${uid}`, ...overrides };
+  return {
+    accountId,
+    folder: 'INBOX',
+    uidValidity: '4294967295',
+    uid,
+    messageKey,
+    dedupeKey: `${accountId}:${messageKey}`,
+    size: 1234,
+    state: 'ingested',
+    ticketId: `t-${uid}`,
+    ...overrides,
+  };
 }
 
 function mailLedgerContract(name: string, fresh: () => Promise<LedgerTarget>): void {
@@ -36,10 +47,20 @@ function mailLedgerContract(name: string, fresh: () => Promise<LedgerTarget>): v
       await t.ledger.setCursor({ accountId: a, folder: 'INBOX', uidValidity: '1', lastUid: 10 });
       await t.ledger.setCursor({ accountId: a, folder: 'Other', uidValidity: '1', lastUid: 3 });
       await t.ledger.setCursor({ accountId: b, folder: 'INBOX', uidValidity: '7', lastUid: 0 });
-      expect(await t.ledger.getCursor(a, 'INBOX')).toMatchObject({ accountId: a, folder: 'INBOX', uidValidity: '1', lastUid: 10, updatedAt: t.clock.now() });
+      expect(await t.ledger.getCursor(a, 'INBOX')).toMatchObject({
+        accountId: a,
+        folder: 'INBOX',
+        uidValidity: '1',
+        lastUid: 10,
+        updatedAt: t.clock.now(),
+      });
       t.clock.advance(1000);
       await t.ledger.setCursor({ accountId: a, folder: 'INBOX', uidValidity: String(MAX_UID), lastUid: 0 });
-      expect(await t.ledger.getCursor(a, 'INBOX')).toMatchObject({ uidValidity: String(MAX_UID), lastUid: 0, updatedAt: t.clock.now() });
+      expect(await t.ledger.getCursor(a, 'INBOX')).toMatchObject({
+        uidValidity: String(MAX_UID),
+        lastUid: 0,
+        updatedAt: t.clock.now(),
+      });
       expect(await t.ledger.getCursor(a, 'Other')).toMatchObject({ lastUid: 3 });
       expect(await t.ledger.getCursor(b, 'INBOX')).toMatchObject({ uidValidity: '7' });
     });
@@ -52,35 +73,72 @@ function mailLedgerContract(name: string, fresh: () => Promise<LedgerTarget>): v
       expect((await t.ledger.getCursor(a, 'INBOX'))?.lastUid).toBe(12);
       expect(await t.ledger.advanceCursor({ accountId: a, folder: 'INBOX', uidValidity: '6', uid: 99 })).toBe(false);
       expect(await t.ledger.advanceCursor({ accountId: a, folder: 'Nope', uidValidity: '5', uid: 99 })).toBe(false);
-      expect(await t.ledger.advanceCursor({ accountId: a, folder: 'INBOX', uidValidity: '5', uid: MAX_UID })).toBe(true);
+      expect(await t.ledger.advanceCursor({ accountId: a, folder: 'INBOX', uidValidity: '5', uid: MAX_UID })).toBe(
+        true,
+      );
       expect((await t.ledger.getCursor(a, 'INBOX'))?.lastUid).toBe(MAX_UID);
     });
 
     it('records a delivery and advances the cursor together; a second write to the same UID updates it and counts attempts', async () => {
       const [a] = t.accounts;
       await t.ledger.setCursor({ accountId: a, folder: 'INBOX', uidValidity: '4294967295', lastUid: 0 });
-      const pending = await t.ledger.recordDelivery(record(a, 1, { state: 'pending', ticketId: null, lastError: 'host said no' }), { advanceCursor: false, countAttempt: true });
-      expect(pending).toMatchObject({ accountId: a, folder: 'INBOX', uidValidity: '4294967295', uid: 1, state: 'pending', attempts: 1, ticketId: null, lastError: 'host said no', size: 1234 });
+      const pending = await t.ledger.recordDelivery(
+        record(a, 1, { state: 'pending', ticketId: null, lastError: 'host said no' }),
+        { advanceCursor: false, countAttempt: true },
+      );
+      expect(pending).toMatchObject({
+        accountId: a,
+        folder: 'INBOX',
+        uidValidity: '4294967295',
+        uid: 1,
+        state: 'pending',
+        attempts: 1,
+        ticketId: null,
+        lastError: 'host said no',
+        size: 1234,
+      });
       expect((await t.ledger.getCursor(a, 'INBOX'))?.lastUid).toBe(0);
       t.clock.advance(5000);
-      const done = await t.ledger.recordDelivery(record(a, 1, { lastError: null }), { advanceCursor: true, countAttempt: true });
-      expect(done).toMatchObject({ id: pending.id, state: 'ingested', attempts: 2, ticketId: 't-1', lastError: null, createdAt: pending.createdAt, updatedAt: t.clock.now() });
+      const done = await t.ledger.recordDelivery(record(a, 1, { lastError: null }), {
+        advanceCursor: true,
+        countAttempt: true,
+      });
+      expect(done).toMatchObject({
+        id: pending.id,
+        state: 'ingested',
+        attempts: 2,
+        ticketId: 't-1',
+        lastError: null,
+        createdAt: pending.createdAt,
+        updatedAt: t.clock.now(),
+      });
       expect((await t.ledger.getCursor(a, 'INBOX'))?.lastUid).toBe(1);
-      const skipped = await t.ledger.recordDelivery(record(a, 2, { state: 'skipped', ticketId: null, lastError: 'too large' }), { advanceCursor: true, countAttempt: false });
+      const skipped = await t.ledger.recordDelivery(
+        record(a, 2, { state: 'skipped', ticketId: null, lastError: 'too large' }),
+        { advanceCursor: true, countAttempt: false },
+      );
       expect(skipped).toMatchObject({ state: 'skipped', attempts: 0 });
       expect((await t.ledger.getCursor(a, 'INBOX'))?.lastUid).toBe(2);
-      expect(await t.ledger.findDelivery({ accountId: a, folder: 'INBOX', uidValidity: '4294967295', uid: 2 })).toMatchObject({ id: skipped.id, lastError: 'too large' });
+      expect(
+        await t.ledger.findDelivery({ accountId: a, folder: 'INBOX', uidValidity: '4294967295', uid: 2 }),
+      ).toMatchObject({ id: skipped.id, lastError: 'too large' });
       expect(await t.ledger.findDelivery({ accountId: a, folder: 'INBOX', uidValidity: '1', uid: 2 })).toBeNull();
     });
 
     it('keeps the ticket id when a later write gives none, and marks the post-fetch action done only from ingested', async () => {
       const [a] = t.accounts;
       const first = await t.ledger.recordDelivery(record(a, 3), { advanceCursor: false, countAttempt: true });
-      const again = await t.ledger.recordDelivery(record(a, 3, { ticketId: undefined }), { advanceCursor: false, countAttempt: false });
+      const again = await t.ledger.recordDelivery(record(a, 3, { ticketId: undefined }), {
+        advanceCursor: false,
+        countAttempt: false,
+      });
       expect(again).toMatchObject({ ticketId: 't-3', attempts: 1 });
       await t.ledger.markPostActionDone(first.id);
       expect((await t.ledger.findDelivery(first))?.state).toBe('post_action_done');
-      const quarantined = await t.ledger.recordDelivery(record(a, 4, { state: 'quarantined', ticketId: null }), { advanceCursor: false, countAttempt: true });
+      const quarantined = await t.ledger.recordDelivery(record(a, 4, { state: 'quarantined', ticketId: null }), {
+        advanceCursor: false,
+        countAttempt: true,
+      });
       await t.ledger.markPostActionDone(quarantined.id);
       expect((await t.ledger.findDelivery(quarantined))?.state).toBe('quarantined');
       await t.ledger.markPostActionDone('999999');
@@ -89,26 +147,48 @@ function mailLedgerContract(name: string, fresh: () => Promise<LedgerTarget>): v
     it('lists deliveries of one folder and UIDVALIDITY by UID, filtered by start UID and state', async () => {
       const [a, b] = t.accounts;
       await t.ledger.recordDelivery(record(a, 30, { state: 'ingested' }), { advanceCursor: false, countAttempt: true });
-      await t.ledger.recordDelivery(record(a, 10, { state: 'post_action_done' }), { advanceCursor: false, countAttempt: true });
-      await t.ledger.recordDelivery(record(a, 20, { state: 'pending', ticketId: null }), { advanceCursor: false, countAttempt: true });
+      await t.ledger.recordDelivery(record(a, 10, { state: 'post_action_done' }), {
+        advanceCursor: false,
+        countAttempt: true,
+      });
+      await t.ledger.recordDelivery(record(a, 20, { state: 'pending', ticketId: null }), {
+        advanceCursor: false,
+        countAttempt: true,
+      });
       await t.ledger.recordDelivery(record(a, 40, { folder: 'Other' }), { advanceCursor: false, countAttempt: true });
       await t.ledger.recordDelivery(record(a, 50, { uidValidity: '9' }), { advanceCursor: false, countAttempt: true });
       await t.ledger.recordDelivery(record(b, 60), { advanceCursor: false, countAttempt: true });
       const base = { accountId: a, folder: 'INBOX', uidValidity: '4294967295' };
       expect((await t.ledger.listDeliveries(base)).map((d) => d.uid)).toEqual([10, 20, 30]);
       expect((await t.ledger.listDeliveries({ ...base, fromUid: 20 })).map((d) => d.uid)).toEqual([20, 30]);
-      expect((await t.ledger.listDeliveries({ ...base, states: ['ingested', 'pending'] })).map((d) => d.uid)).toEqual([20, 30]);
+      expect((await t.ledger.listDeliveries({ ...base, states: ['ingested', 'pending'] })).map((d) => d.uid)).toEqual([
+        20, 30,
+      ]);
       expect(await t.ledger.listDeliveries({ ...base, accountId: '999999' })).toEqual([]);
     });
 
     it('finds an ingested delivery by message key across folders and UIDVALIDITY, never a pending or skipped one', async () => {
       const [a, b] = t.accounts;
       const key = 'f'.repeat(64);
-      await t.ledger.recordDelivery(record(a, 1, { messageKey: key, state: 'pending', ticketId: null }), { advanceCursor: false, countAttempt: true });
-      await t.ledger.recordDelivery(record(a, 2, { messageKey: key, state: 'skipped', ticketId: null }), { advanceCursor: false, countAttempt: false });
+      await t.ledger.recordDelivery(record(a, 1, { messageKey: key, state: 'pending', ticketId: null }), {
+        advanceCursor: false,
+        countAttempt: true,
+      });
+      await t.ledger.recordDelivery(record(a, 2, { messageKey: key, state: 'skipped', ticketId: null }), {
+        advanceCursor: false,
+        countAttempt: false,
+      });
       expect(await t.ledger.findIngestedByMessageKey(a, key)).toBeNull();
-      await t.ledger.recordDelivery(record(a, 7, { messageKey: key, uidValidity: '1', folder: 'Archive', ticketId: 't-42' }), { advanceCursor: false, countAttempt: true });
-      expect(await t.ledger.findIngestedByMessageKey(a, key)).toMatchObject({ uid: 7, folder: 'Archive', ticketId: 't-42', messageKey: key });
+      await t.ledger.recordDelivery(
+        record(a, 7, { messageKey: key, uidValidity: '1', folder: 'Archive', ticketId: 't-42' }),
+        { advanceCursor: false, countAttempt: true },
+      );
+      expect(await t.ledger.findIngestedByMessageKey(a, key)).toMatchObject({
+        uid: 7,
+        folder: 'Archive',
+        ticketId: 't-42',
+        messageKey: key,
+      });
       expect(await t.ledger.findIngestedByMessageKey(b, key)).toBeNull();
     });
   });

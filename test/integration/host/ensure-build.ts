@@ -28,7 +28,12 @@ function isFresh(): boolean {
   const outputs = OUTPUTS.map((o) => join(REPO_ROOT, o));
   if (!outputs.every(existsSync)) return false;
   const built = Math.min(...outputs.map((o) => statSync(o).mtimeMs));
-  const sources = Math.max(...SOURCES.map((s) => join(REPO_ROOT, s)).filter(existsSync).map(newestMtime), statSync(join(REPO_ROOT, 'plugin.json')).mtimeMs);
+  const sources = Math.max(
+    ...SOURCES.map((s) => join(REPO_ROOT, s))
+      .filter(existsSync)
+      .map(newestMtime),
+    statSync(join(REPO_ROOT, 'plugin.json')).mtimeMs,
+  );
   return built >= sources;
 }
 
@@ -55,10 +60,18 @@ export function ensureBuilt(): void {
   }
   try {
     if (isFresh()) return;
-    const result = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const result = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+      { cwd: REPO_ROOT, encoding: 'utf8' },
+    );
     // Type errors elsewhere in the tree do not stop tsc from emitting; only missing outputs are fatal.
-    if (!OUTPUTS.every((o) => existsSync(join(REPO_ROOT, o)))) throw new Error(`npm run build produced no output:\n${result.stdout}\n${result.stderr}`);
-    if (result.status !== 0) console.warn(`tsc reported errors (dist was emitted anyway):\n${result.stdout.split('\n').slice(0, 20).join('\n')}`);
+    if (!OUTPUTS.every((o) => existsSync(join(REPO_ROOT, o))))
+      throw new Error(`npm run build produced no output:\n${result.stdout}\n${result.stderr}`);
+    if (result.status !== 0)
+      console.warn(
+        `tsc reported errors (dist was emitted anyway):\n${result.stdout.split('\n').slice(0, 20).join('\n')}`,
+      );
   } finally {
     rmdirSync(LOCK);
   }

@@ -10,7 +10,13 @@ import { testDatabases, type TestDatabase } from '../../helpers/databases';
 jest.setTimeout(120_000);
 
 const logger = toLoggerPort(pino({ level: 'silent' }));
-const reauth = (message: string): Notification => ({ key: 'account:1:needs_reauth', severity: 'error', title: 'Mailbox a@example.test needs re-authorization', message, path: '/accounts/1' });
+const reauth = (message: string): Notification => ({
+  key: 'account:1:needs_reauth',
+  severity: 'error',
+  title: 'Mailbox a@example.test needs re-authorization',
+  message,
+  path: '/accounts/1',
+});
 
 describe.each(testDatabases())('NotificationCenter on $name', (provider) => {
   let db: TestDatabase;
@@ -31,7 +37,15 @@ describe.each(testDatabases())('NotificationCenter on $name', (provider) => {
     await center.notify('oauth2-mail', reauth('second'));
     await center.notify('other-plugin', reauth('same key, other plugin'));
     const open = await center.listOpen();
-    expect(open.filter((n) => n.pluginId === 'oauth2-mail')).toEqual([expect.objectContaining({ key: 'account:1:needs_reauth', message: 'second', occurrences: 2, path: '/accounts/1', severity: 'error' })]);
+    expect(open.filter((n) => n.pluginId === 'oauth2-mail')).toEqual([
+      expect.objectContaining({
+        key: 'account:1:needs_reauth',
+        message: 'second',
+        occurrences: 2,
+        path: '/accounts/1',
+        severity: 'error',
+      }),
+    ]);
     expect(open).toHaveLength(2);
   });
 
@@ -49,8 +63,17 @@ describe.each(testDatabases())('NotificationCenter on $name', (provider) => {
     const other = createKnex(db.url);
     try {
       const otherCenter = new NotificationCenter(other, logger);
-      const incident: Notification = { key: 'app:9:secret_expired', severity: 'warning', title: 'Client secret expired', message: 'x' };
-      await Promise.all([center.notify('oauth2-mail', incident), otherCenter.notify('oauth2-mail', incident), center.notify('oauth2-mail', incident)]);
+      const incident: Notification = {
+        key: 'app:9:secret_expired',
+        severity: 'warning',
+        title: 'Client secret expired',
+        message: 'x',
+      };
+      await Promise.all([
+        center.notify('oauth2-mail', incident),
+        otherCenter.notify('oauth2-mail', incident),
+        center.notify('oauth2-mail', incident),
+      ]);
       const open = (await center.listOpen()).filter((n) => n.key === 'app:9:secret_expired');
       expect(open).toHaveLength(1);
       expect(open[0]?.occurrences).toBe(3);

@@ -31,19 +31,20 @@ const DEMO_SCHEMA = {
   type: 'object',
   properties: {
     greeting: { type: 'string', default: 'hello' },
-    limits: { type: 'object', default: {}, properties: { max: { type: 'integer', minimum: 1, default: 10 } }, additionalProperties: false },
+    limits: {
+      type: 'object',
+      default: {},
+      properties: { max: { type: 'integer', minimum: 1, default: 10 } },
+      additionalProperties: false,
+    },
   },
   additionalProperties: false,
 };
-
-
-
 
 async function storedConfig(id: string): Promise<unknown> {
   const row = (await host.knex('host_plugins').where({ id }).first()) as { config: string } | undefined;
   return row ? JSON.parse(row.config) : undefined;
 }
-
 
 beforeAll(async () => {
   ensureBuilt();
@@ -69,16 +70,23 @@ describe('the bundled oauth2-mail plugin', () => {
     const error = await installError(host, REPO_ROOT, { config: { fetch: { batchSize: 'x' }, colour: 'blue' } });
 
     expect(error.code).toBe('ERR_INPUT_INVALID');
-    expect(error.problems).toEqual(expect.arrayContaining(['fetch.batchSize: must be integer', 'colour: is not a known setting']));
+    expect(error.problems).toEqual(
+      expect.arrayContaining(['fetch.batchSize: must be integer', 'colour: is not a known setting']),
+    );
     expect(error.problems).toHaveLength(2);
     for (const problem of error.problems) expect(error.message).toContain(problem);
     expect(await storedConfig('oauth2-mail')).toEqual({});
-    expect((await host.plugins.list()).find((p) => p.id === 'oauth2-mail')).toMatchObject({ active: true, lastError: null });
+    expect((await host.plugins.list()).find((p) => p.id === 'oauth2-mail')).toMatchObject({
+      active: true,
+      lastError: null,
+    });
     await expectServing(url);
   });
 
   it('refuses a value out of range inside a nested object', async () => {
-    const error = await installError(host, REPO_ROOT, { config: { fetch: { batchSize: 0 }, token: { keepAliveDays: 0 } } });
+    const error = await installError(host, REPO_ROOT, {
+      config: { fetch: { batchSize: 0 }, token: { keepAliveDays: 0 } },
+    });
     expect(error.code).toBe('ERR_INPUT_INVALID');
     expect(error.problems).toEqual(['fetch.batchSize: must be >= 1', 'token.keepAliveDays: must be >= 1']);
     await expectServing(url);
@@ -90,26 +98,43 @@ describe('a plugin with its own config.schema', () => {
     const folder = writePlugin(dir, 'defaults', demoManifest({ config: { schema: DEMO_SCHEMA } }), ECHO_CONFIG_JS);
     await host.plugins.install(folder, { config: { greeting: 'hi' } });
 
-    expect(await (await fetch(`${url}/plugins/demo-plugin/hello`)).json()).toEqual({ greeting: 'hi', limits: { max: 10 } });
+    expect(await (await fetch(`${url}/plugins/demo-plugin/hello`)).json()).toEqual({
+      greeting: 'hi',
+      limits: { max: 10 },
+    });
     expect(await storedConfig('demo-plugin')).toEqual({ greeting: 'hi' });
   });
 
   it('setConfig re-activates a running plugin with a valid config, and refuses an invalid one keeping the old config running and stored', async () => {
     await host.plugins.setConfig('demo-plugin', { limits: { max: 3 } });
-    expect(await (await fetch(`${url}/plugins/demo-plugin/hello`)).json()).toEqual({ greeting: 'hello', limits: { max: 3 } });
+    expect(await (await fetch(`${url}/plugins/demo-plugin/hello`)).json()).toEqual({
+      greeting: 'hello',
+      limits: { max: 3 },
+    });
     expect(await storedConfig('demo-plugin')).toEqual({ limits: { max: 3 } });
 
     let refused: unknown;
-    await host.plugins.setConfig('demo-plugin', { limits: { max: 'many' }, extra: true }).catch((error: unknown) => (refused = error));
+    await host.plugins
+      .setConfig('demo-plugin', { limits: { max: 'many' }, extra: true })
+      .catch((error: unknown) => (refused = error));
 
     expect(isPluginError(refused) && refused.code).toBe('ERR_INPUT_INVALID');
-    expect(isPluginError(refused) && refused.details.problems).toEqual(['extra: is not a known setting', 'limits.max: must be integer']);
+    expect(isPluginError(refused) && refused.details.problems).toEqual([
+      'extra: is not a known setting',
+      'limits.max: must be integer',
+    ]);
     expect(await storedConfig('demo-plugin')).toEqual({ limits: { max: 3 } });
-    expect(await (await fetch(`${url}/plugins/demo-plugin/hello`)).json()).toEqual({ greeting: 'hello', limits: { max: 3 } });
+    expect(await (await fetch(`${url}/plugins/demo-plugin/hello`)).json()).toEqual({
+      greeting: 'hello',
+      limits: { max: 3 },
+    });
   });
 
   it('is not activated after a restart when its stored config became invalid: problems recorded and shown, host serving', async () => {
-    await host.knex('host_plugins').where({ id: 'demo-plugin' }).update({ config: JSON.stringify({ greeting: 5, limits: { max: 0, min: 1 } }) });
+    await host
+      .knex('host_plugins')
+      .where({ id: 'demo-plugin' })
+      .update({ config: JSON.stringify({ greeting: 5, limits: { max: 0, min: 1 } }) });
     await host.stop();
     host = await openTestHost(dir);
     url = await host.listen({ port: 0, host: '127.0.0.1' });
@@ -119,11 +144,17 @@ describe('a plugin with its own config.schema', () => {
     expect(reports.find((r) => r.id === 'oauth2-mail')).toEqual({ id: 'oauth2-mail', ok: true, problems: [] });
     const failed = reports.find((r) => r.id === 'demo-plugin');
     expect(failed?.ok).toBe(false);
-    expect([...(failed?.problems ?? [])].sort()).toEqual(['greeting: must be string', 'limits.max: must be >= 1', 'limits.min: is not a known setting']);
+    expect([...(failed?.problems ?? [])].sort()).toEqual([
+      'greeting: must be string',
+      'limits.max: must be >= 1',
+      'limits.min: is not a known setting',
+    ]);
     expect((await host.plugins.list()).find((p) => p.id === 'demo-plugin')).toMatchObject({ active: false });
     expect((await fetch(`${url}/plugins/demo-plugin/hello`)).status).toBe(404);
     const banners = await host.notifications.listOpen();
-    expect(banners.map((b) => `${b.pluginId}:${b.title}`)).toContain(`${HOST_NOTIFICATION_SOURCE}:Plugin demo-plugin is not active`);
+    expect(banners.map((b) => `${b.pluginId}:${b.title}`)).toContain(
+      `${HOST_NOTIFICATION_SOURCE}:Plugin demo-plugin is not active`,
+    );
     await expectServing(url);
   });
 });
@@ -131,11 +162,28 @@ describe('a plugin with its own config.schema', () => {
 describe('a config.schema that does not compile', () => {
   it.each([
     ['an unknown type', { type: 'object', properties: { a: { type: 'nope' } } }, /config\.schema.*properties\.a\.type/],
-    ['a keyword of the wrong kind', { type: 'object', properties: { a: { type: 'integer', minimum: 'one' } } }, /config\.schema.*minimum/],
-    ['an unknown keyword', { type: 'object', properties: { a: { type: 'string', colour: 'red' } } }, /config\.schema: does not compile: .*unknown keyword: "colour"/],
-    ['an unknown format', { type: 'object', properties: { a: { type: 'string', format: 'colourful' } } }, /config\.schema: does not compile: .*unknown format "colourful"/],
+    [
+      'a keyword of the wrong kind',
+      { type: 'object', properties: { a: { type: 'integer', minimum: 'one' } } },
+      /config\.schema.*minimum/,
+    ],
+    [
+      'an unknown keyword',
+      { type: 'object', properties: { a: { type: 'string', colour: 'red' } } },
+      /config\.schema: does not compile: .*unknown keyword: "colour"/,
+    ],
+    [
+      'an unknown format',
+      { type: 'object', properties: { a: { type: 'string', format: 'colourful' } } },
+      /config\.schema: does not compile: .*unknown format "colourful"/,
+    ],
   ])('is a manifest problem: %s', async (_name, schema, expected) => {
-    const folder = writePlugin(dir, `broken-${randomBytes(4).toString('hex')}`, demoManifest({ id: 'broken-plugin', contributes: {}, config: { schema } }), ECHO_CONFIG_JS);
+    const folder = writePlugin(
+      dir,
+      `broken-${randomBytes(4).toString('hex')}`,
+      demoManifest({ id: 'broken-plugin', contributes: {}, config: { schema } }),
+      ECHO_CONFIG_JS,
+    );
 
     expect(host.plugins.inspect(folder).manifest).toBeUndefined();
     const error = await installError(host, folder);
@@ -150,8 +198,17 @@ describe('a config.schema that does not compile', () => {
 
 describe('a config.schema with a standard format', () => {
   it('compiles, and a value that breaks the format is refused', async () => {
-    const schema = { type: 'object', properties: { homepage: { type: 'string', format: 'uri' } }, additionalProperties: false };
-    const folder = writePlugin(dir, `formats-${randomBytes(4).toString('hex')}`, demoManifest({ id: 'formats-plugin', contributes: {}, config: { schema } }), ECHO_CONFIG_JS);
+    const schema = {
+      type: 'object',
+      properties: { homepage: { type: 'string', format: 'uri' } },
+      additionalProperties: false,
+    };
+    const folder = writePlugin(
+      dir,
+      `formats-${randomBytes(4).toString('hex')}`,
+      demoManifest({ id: 'formats-plugin', contributes: {}, config: { schema } }),
+      ECHO_CONFIG_JS,
+    );
     expect(host.plugins.inspect(folder).manifest).toBeDefined();
     const error = await installError(host, folder, { config: { homepage: 'not a uri' } });
     expect(error.code).toBe('ERR_INPUT_INVALID');
@@ -167,7 +224,11 @@ describe('oauth2-mail plugin config (console)', () => {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [BIN, '--db', db, ...args], {
         cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, OAUTH2_MAIL_SECRET_KEY: randomBytes(32).toString('base64') },
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          OAUTH2_MAIL_SECRET_KEY: randomBytes(32).toString('base64'),
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -193,13 +254,29 @@ describe('oauth2-mail plugin config (console)', () => {
     const db = join(dir, 'console.sqlite');
     expect((await cli(db, ['plugin', 'install', REPO_ROOT])).code).toBe(0);
 
-    const set = await cli(db, ['plugin', 'config', 'oauth2-mail', '--set', 'fetch.batchSize=100', '--set', 'token.keepAliveDays=3']);
+    const set = await cli(db, [
+      'plugin',
+      'config',
+      'oauth2-mail',
+      '--set',
+      'fetch.batchSize=100',
+      '--set',
+      'token.keepAliveDays=3',
+    ]);
     expect(set.stderr).toBe('');
     expect(set.code).toBe(0);
     expect(set.stdout).toContain('set: fetch.batchSize, token.keepAliveDays');
     expect(await configIn(db)).toEqual({ fetch: { batchSize: 100 }, token: { keepAliveDays: 3 } });
 
-    const bad = await cli(db, ['plugin', 'config', 'oauth2-mail', '--set', 'fetch.batchSize=x', '--set', 'colour=blue']);
+    const bad = await cli(db, [
+      'plugin',
+      'config',
+      'oauth2-mail',
+      '--set',
+      'fetch.batchSize=x',
+      '--set',
+      'colour=blue',
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('ERR_INPUT_INVALID');
     expect(bad.stderr).toContain('fetch.batchSize: must be integer');

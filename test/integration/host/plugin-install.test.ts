@@ -16,15 +16,19 @@ import { expectServing, installError, openTestHost, writePlugin } from './test-h
 jest.setTimeout(120_000);
 
 const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'plugin.json'), 'utf8')) as PluginManifest;
-const PLUGIN_TABLES = ['oauth2_mail_apps', 'oauth2_mail_accounts', 'oauth2_mail_tokens', 'oauth2_mail_auth_requests', 'oauth2_mail_cursors', 'oauth2_mail_deliveries', 'oauth2_mail_events'];
+const PLUGIN_TABLES = [
+  'oauth2_mail_apps',
+  'oauth2_mail_accounts',
+  'oauth2_mail_tokens',
+  'oauth2_mail_auth_requests',
+  'oauth2_mail_cursors',
+  'oauth2_mail_deliveries',
+  'oauth2_mail_events',
+];
 
 let dir: string;
 let host: HostApp;
 let url: string;
-
-
-
-
 
 beforeAll(async () => {
   ensureBuilt();
@@ -44,7 +48,14 @@ describe('installing the oauth2-mail plugin from the repository folder', () => {
 
     const installed = await host.plugins.install(REPO_ROOT);
 
-    expect(installed).toMatchObject({ id: 'oauth2-mail', version: manifest.version, directory: REPO_ROOT, enabled: true, active: true, lastError: null });
+    expect(installed).toMatchObject({
+      id: 'oauth2-mail',
+      version: manifest.version,
+      directory: REPO_ROOT,
+      enabled: true,
+      active: true,
+      lastError: null,
+    });
     expect([...installed.permissions].sort()).toEqual([...manifest.permissions].sort());
     for (const table of PLUGIN_TABLES) expect(await host.knex.schema.hasTable(table)).toBe(true);
     const applied = await host.knex('oauth2_mail_knex_migrations').select('name');
@@ -72,13 +83,23 @@ describe('installing the oauth2-mail plugin from the repository folder', () => {
 });
 
 describe('refusals leave the host serving', () => {
-  const fixtures = ['invalid-json', 'wrong-engine-range', 'main-outside', 'unknown-permission', 'bad-contribution-ids', 'several-problems'];
+  const fixtures = [
+    'invalid-json',
+    'wrong-engine-range',
+    'main-outside',
+    'unknown-permission',
+    'bad-contribution-ids',
+    'several-problems',
+  ];
 
   it.each(fixtures)('refuses fixtures/manifests/%s.plugin.json, recording nothing', async (name) => {
     const folder = join(dir, `fixture-${name}`);
     mkdirSync(folder, { recursive: true });
     copyFileSync(join(REPO_ROOT, 'fixtures', 'manifests', `${name}.plugin.json`), join(folder, 'plugin.json'));
-    writeFileSync(join(folder, 'index.js'), 'exports.activate = async () => {}; exports.deactivate = async () => {};\n');
+    writeFileSync(
+      join(folder, 'index.js'),
+      'exports.activate = async () => {}; exports.deactivate = async () => {};\n',
+    );
 
     const error = await installError(host, folder);
 
@@ -109,12 +130,16 @@ describe('refusals leave the host serving', () => {
     const folder = writePlugin(dir, 'no-exports', demoManifest(), 'exports.start = () => {};\n');
     const error = await installError(host, folder);
     expect(error.code).toBe('ERR_MANIFEST_INVALID');
-    expect(error.problems).toEqual(['main: "index.js" does not export an activate(host) function', 'main: "index.js" does not export a deactivate() function']);
+    expect(error.problems).toEqual([
+      'main: "index.js" does not export an activate(host) function',
+      'main: "index.js" does not export a deactivate() function',
+    ]);
     await expectServing(url);
   });
 
   it('refuses a plugin that registers an undeclared route, and takes back what it registered', async () => {
-    const folder = writePlugin(dir, 
+    const folder = writePlugin(
+      dir,
       'undeclared',
       demoManifest(),
       `exports.activate = async (host) => {
@@ -133,7 +158,8 @@ describe('refusals leave the host serving', () => {
   });
 
   it('refuses a plugin that uses a service whose permission was not granted', async () => {
-    const folder = writePlugin(dir, 
+    const folder = writePlugin(
+      dir,
       'ungranted',
       demoManifest({ permissions: ['http:routes', 'secrets:seal'] }),
       "exports.activate = async (host) => { await host.secrets.seal('x'); };\nexports.deactivate = async () => {};\n",
@@ -147,7 +173,8 @@ describe('refusals leave the host serving', () => {
   });
 
   it('serves a well-behaved extra plugin, and reports it (banner) when it cannot be activated after a restart', async () => {
-    const folder = writePlugin(dir, 
+    const folder = writePlugin(
+      dir,
       'hello',
       demoManifest(),
       "exports.activate = async (host) => { host.routes.register({ id: 'demo-plugin.hello', method: 'GET', path: '/hello', auth: 'none', handle: async () => ({ kind: 'json', body: { hello: host.pluginId } }) }); };\nexports.deactivate = async () => {};\n",
@@ -166,9 +193,14 @@ describe('refusals leave the host serving', () => {
     expect(failed?.ok).toBe(false);
     expect(failed?.problems).toEqual(['main: "index.js" does not exist in the plugin folder (build the plugin first)']);
     const listed = (await host.plugins.list()).find((p) => p.id === 'demo-plugin');
-    expect(listed).toMatchObject({ active: false, lastError: 'main: "index.js" does not exist in the plugin folder (build the plugin first)' });
+    expect(listed).toMatchObject({
+      active: false,
+      lastError: 'main: "index.js" does not exist in the plugin folder (build the plugin first)',
+    });
     const banners = await host.notifications.listOpen();
-    expect(banners.map((b) => `${b.pluginId}:${b.title}`)).toEqual([`${HOST_NOTIFICATION_SOURCE}:Plugin demo-plugin is not active`]);
+    expect(banners.map((b) => `${b.pluginId}:${b.title}`)).toEqual([
+      `${HOST_NOTIFICATION_SOURCE}:Plugin demo-plugin is not active`,
+    ]);
     await expectServing(url);
   });
 });

@@ -21,16 +21,18 @@ import { isPluginError } from '../../../plugin/errors';
 import { KNOWN_PERMISSIONS, PluginManifest } from '../../../plugin/manifest';
 import { demoManifest } from './demo-manifest';
 
-const manifest = PluginManifest.parse(demoManifest({
-  permissions: [...KNOWN_PERMISSIONS],
-  contributes: {
-    adminScreens: [{ id: 'demo-plugin.home', title: 'Demo', path: '/home' }],
-    routes: [{ id: 'demo-plugin.home', method: 'GET', path: '/home', auth: 'admin' }],
-    scheduledTasks: [{ id: 'demo-plugin.tick', defaultIntervalSeconds: 60 }],
-    mailSources: [{ id: 'demo-plugin.imap', title: 'IMAP' }],
-    mailTransports: [{ id: 'demo-plugin.smtp', title: 'SMTP' }],
-  },
-}));
+const manifest = PluginManifest.parse(
+  demoManifest({
+    permissions: [...KNOWN_PERMISSIONS],
+    contributes: {
+      adminScreens: [{ id: 'demo-plugin.home', title: 'Demo', path: '/home' }],
+      routes: [{ id: 'demo-plugin.home', method: 'GET', path: '/home', auth: 'admin' }],
+      scheduledTasks: [{ id: 'demo-plugin.tick', defaultIntervalSeconds: 60 }],
+      mailSources: [{ id: 'demo-plugin.imap', title: 'IMAP' }],
+      mailTransports: [{ id: 'demo-plugin.smtp', title: 'SMTP' }],
+    },
+  }),
+);
 
 let dir: string;
 let knex: Knex;
@@ -68,7 +70,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const inbound = (sourceId: string) => ({ sourceId, accountId: 'a1', dedupeKey: `a1:1:${sourceId}`, raw: Buffer.from('Subject: hi\r\n\r\nbody'), receivedAt: new Date() });
+const inbound = (sourceId: string) => ({
+  sourceId,
+  accountId: 'a1',
+  dedupeKey: `a1:1:${sourceId}`,
+  raw: Buffer.from('Subject: hi\r\n\r\nbody'),
+  receivedAt: new Date(),
+});
 const handle = async () => ({ kind: 'json' as const, body: {} });
 
 describe('a scope without any granted permission', () => {
@@ -78,12 +86,15 @@ describe('a scope without any granted permission', () => {
       'database.getClient': () => host.database.getClient(),
       'secrets.seal': () => host.secrets.seal('x'),
       'secrets.open': () => host.secrets.open('x'),
-      'routes.register': () => host.routes.register({ id: 'demo-plugin.home', method: 'GET', path: '/home', auth: 'admin', handle }),
+      'routes.register': () =>
+        host.routes.register({ id: 'demo-plugin.home', method: 'GET', path: '/home', auth: 'admin', handle }),
       'routes.publicUrl': () => host.routes.publicUrl('/callback'),
       'admin.registerScreen': () => host.admin.registerScreen({ id: 'demo-plugin.home', title: 'Demo', path: '/home' }),
-      'scheduler.schedule': () => host.scheduler.schedule({ id: 'demo-plugin.tick', intervalMs: 1000, run: async () => undefined }),
+      'scheduler.schedule': () =>
+        host.scheduler.schedule({ id: 'demo-plugin.tick', intervalMs: 1000, run: async () => undefined }),
       'mail.ingest': () => host.mail.ingest(inbound('demo-plugin.imap')),
-      'mail.registerTransport': () => host.mail.registerTransport({ id: 'demo-plugin.smtp', title: 'SMTP', send: async () => ({ messageId: 'x' }) }),
+      'mail.registerTransport': () =>
+        host.mail.registerTransport({ id: 'demo-plugin.smtp', title: 'SMTP', send: async () => ({ messageId: 'x' }) }),
       'notify.notify': () => host.notify.notify({ key: 'k', severity: 'info', title: 't', message: 'm' }),
       'notify.resolve': () => host.notify.resolve('k'),
     };
@@ -109,7 +120,11 @@ describe('a scope with every permission', () => {
     const first = await host.mail.ingest(inbound('demo-plugin.imap'));
     expect(await host.mail.ingest(inbound('demo-plugin.imap'))).toEqual({ ticketId: first.ticketId, duplicate: true });
     expect(await codeOf(() => host.mail.ingest(inbound('demo-plugin.pop3')))).toBe('ERR_CONTRIBUTION_UNDECLARED');
-    expect(await codeOf(() => host.mail.registerTransport({ id: 'demo-plugin.other', title: 'x', send: async () => ({ messageId: 'x' }) }))).toBe('ERR_CONTRIBUTION_UNDECLARED');
+    expect(
+      await codeOf(() =>
+        host.mail.registerTransport({ id: 'demo-plugin.other', title: 'x', send: async () => ({ messageId: 'x' }) }),
+      ),
+    ).toBe('ERR_CONTRIBUTION_UNDECLARED');
     await scope.dispose();
   });
 
@@ -120,8 +135,16 @@ describe('a scope with every permission', () => {
     host.admin.registerScreen({ id: 'demo-plugin.home', title: 'Demo', path: '/home' });
     host.scheduler.schedule({ id: 'demo-plugin.tick', intervalMs: 60_000, run: async () => undefined });
     host.mail.registerTransport({ id: 'demo-plugin.smtp', title: 'SMTP', send: async () => ({ messageId: 'x' }) });
-    expect(await codeOf(() => host.routes.register({ id: 'demo-plugin.home', method: 'GET', path: '/home', auth: 'admin', handle }))).toBe('ERR_CONFLICT');
-    expect(services.registry.idsOf('demo-plugin')).toEqual({ routes: ['demo-plugin.home'], adminScreens: ['demo-plugin.home'], mailTransports: ['demo-plugin.smtp'] });
+    expect(
+      await codeOf(() =>
+        host.routes.register({ id: 'demo-plugin.home', method: 'GET', path: '/home', auth: 'admin', handle }),
+      ),
+    ).toBe('ERR_CONFLICT');
+    expect(services.registry.idsOf('demo-plugin')).toEqual({
+      routes: ['demo-plugin.home'],
+      adminScreens: ['demo-plugin.home'],
+      mailTransports: ['demo-plugin.smtp'],
+    });
     expect(scope.scheduledTaskIds()).toEqual(['demo-plugin.tick']);
     let hookRuns = 0;
     host.lifecycle.onShutdown(() => void (hookRuns += 1));
@@ -134,6 +157,10 @@ describe('a scope with every permission', () => {
     expect(services.registry.idsOf('demo-plugin')).toEqual({ routes: [], adminScreens: [], mailTransports: [] });
     expect(scope.scheduledTaskIds()).toEqual([]);
     expect(services.scheduler.list()).toEqual([]);
-    expect(await codeOf(() => host.routes.register({ id: 'demo-plugin.home', method: 'GET', path: '/home', auth: 'admin', handle }))).toBe('ERR_CONFLICT');
+    expect(
+      await codeOf(() =>
+        host.routes.register({ id: 'demo-plugin.home', method: 'GET', path: '/home', auth: 'admin', handle }),
+      ),
+    ).toBe('ERR_CONFLICT');
   });
 });

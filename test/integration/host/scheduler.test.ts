@@ -8,7 +8,12 @@ const logger = toLoggerPort(pino({ level: 'silent' }));
 function waitFor(condition: () => boolean, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const deadline = Date.now() + 20_000;
-    const poll = () => (condition() ? resolve() : Date.now() > deadline ? reject(new Error(`timed out waiting for ${what}`)) : setTimeout(poll, 5));
+    const poll = () =>
+      condition()
+        ? resolve()
+        : Date.now() > deadline
+          ? reject(new Error(`timed out waiting for ${what}`))
+          : setTimeout(poll, 5);
     poll();
   });
 }
@@ -76,7 +81,10 @@ describe('Scheduler', () => {
     const scheduler = new Scheduler(logger, { firstRunDelayMs: 0 });
     let disposedRuns = 0;
     let otherRuns = 0;
-    const handle = scheduler.schedule({ id: 'demo.disposed', intervalMs: 1, run: async () => void (disposedRuns += 1) }, 'demo');
+    const handle = scheduler.schedule(
+      { id: 'demo.disposed', intervalMs: 1, run: async () => void (disposedRuns += 1) },
+      'demo',
+    );
     scheduler.schedule({ id: 'demo.other', intervalMs: 1, run: async () => void (otherRuns += 1) }, 'demo');
     await handle.dispose();
     scheduler.start();

@@ -41,7 +41,9 @@ describe('AesGcmSecrets', () => {
       const tampered = parts.map((p, i) => (i === index ? flip(p) : p)).join('.');
       expect(await openError(secrets, tampered)).toMatch(/^ERR_SECRET_UNREADABLE: .*failed its integrity check/);
     }
-    expect(await openError(secrets, ['v1', 'deadbeef', ...parts.slice(2)].join('.'))).toMatch(/^ERR_SECRET_UNREADABLE: .*sealed with key deadbeef, which is not configured/);
+    expect(await openError(secrets, ['v1', 'deadbeef', ...parts.slice(2)].join('.'))).toMatch(
+      /^ERR_SECRET_UNREADABLE: .*sealed with key deadbeef, which is not configured/,
+    );
     expect(await openError(secrets, 'plaintext-token')).toMatch(/^ERR_SECRET_UNREADABLE: .*not in the sealed format/);
   });
 
@@ -80,7 +82,13 @@ describe('loadSecretKeys', () => {
     const a = randomBytes(32);
     const b = randomBytes(32);
     const keyFile = join(dir, 'secret.key');
-    const keys = loadSecretKeys({ env: { OAUTH2_MAIL_SECRET_KEYS: `${b.toString('base64')}, ${a.toString('base64')}`, OAUTH2_MAIL_SECRET_KEY: randomBytes(32).toString('base64') }, keyFile });
+    const keys = loadSecretKeys({
+      env: {
+        OAUTH2_MAIL_SECRET_KEYS: `${b.toString('base64')}, ${a.toString('base64')}`,
+        OAUTH2_MAIL_SECRET_KEY: randomBytes(32).toString('base64'),
+      },
+      keyFile,
+    });
     expect(keys.map((k) => keyId(k))).toEqual([keyId(b), keyId(a)]);
     const single = loadSecretKeys({ env: { OAUTH2_MAIL_SECRET_KEY: a.toString('base64') }, keyFile });
     expect(single.map((k) => keyId(k))).toEqual([keyId(a)]);
@@ -95,7 +103,9 @@ describe('loadSecretKeys', () => {
     } catch (error) {
       message = isPluginError(error) ? `${error.code}: ${error.message}` : String(error);
     }
-    expect(message).toMatch(/^ERR_INPUT_INVALID: OAUTH2_MAIL_SECRET_KEY must be the base64 encoding of exactly 32 random bytes \(got 9 bytes\)/);
+    expect(message).toMatch(
+      /^ERR_INPUT_INVALID: OAUTH2_MAIL_SECRET_KEY must be the base64 encoding of exactly 32 random bytes \(got 9 bytes\)/,
+    );
     expect(message).not.toContain(short);
   });
 });

@@ -23,18 +23,30 @@ interface Server {
 }
 
 function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, OAUTH2_MAIL_LOG_LEVEL: 'info', ...extra };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    OAUTH2_MAIL_LOG_LEVEL: 'info',
+    ...extra,
+  };
   return env;
 }
 
 function startServer(db: string, env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, [BIN, '--db', db, 'start', '--port', '0'], { cwd: REPO_ROOT, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, '--db', db, 'start', '--port', '0'], {
+    cwd: REPO_ROOT,
+    env: baseEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed within 60 s\nstdout: ${out}\nstderr: ${err}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`no URL printed within 60 s\nstdout: ${out}\nstderr: ${err}`)),
+      60_000,
+    );
     child.stdout?.on('data', () => {
       const match = /Helpdesk listening on (http:\/\/\S+)/.exec(out);
       if (match?.[1]) {
@@ -63,7 +75,10 @@ class Browser {
   private readonly cookies = new Map<string, string>();
   constructor(private readonly base: string) {}
 
-  async request(path: string, init: { method?: string; form?: Record<string, string>; accept?: string } = {}): Promise<Response> {
+  async request(
+    path: string,
+    init: { method?: string; form?: Record<string, string>; accept?: string } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (init.accept) headers.accept = init.accept;
@@ -72,7 +87,12 @@ class Browser {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
     }
-    const response = await fetch(`${this.base}${path}`, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const response = await fetch(`${this.base}${path}`, {
+      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      headers,
+      body,
+      redirect: 'manual',
+    });
     for (const line of response.headers.getSetCookie()) {
       const [pair = '', ...attributes] = line.split(';');
       const eq = pair.indexOf('=');
@@ -122,7 +142,10 @@ describe('oauth2-mail start', () => {
   const db = () => join(dir, 'data', 'helpdesk.sqlite');
 
   beforeAll(async () => {
-    server = await startServer(db(), { OAUTH2_MAIL_ADMIN_EMAIL: ADMIN.email, OAUTH2_MAIL_ADMIN_PASSWORD: ADMIN.password });
+    server = await startServer(db(), {
+      OAUTH2_MAIL_ADMIN_EMAIL: ADMIN.email,
+      OAUTH2_MAIL_ADMIN_PASSWORD: ADMIN.password,
+    });
   }, 90_000);
 
   afterAll(async () => {
@@ -197,12 +220,16 @@ describe('oauth2-mail start', () => {
   });
 
   it('gives an agent the ticket list but 403 on admin pages and plugin admin routes', async () => {
-    const added = spawnSync(process.execPath, [BIN, '--db', db(), '--json', 'user', 'add', '--email', AGENT.email, '--role', 'agent'], {
-      cwd: REPO_ROOT,
-      env: baseEnv({}),
-      input: `${AGENT.password}\n`,
-      encoding: 'utf8',
-    });
+    const added = spawnSync(
+      process.execPath,
+      [BIN, '--db', db(), '--json', 'user', 'add', '--email', AGENT.email, '--role', 'agent'],
+      {
+        cwd: REPO_ROOT,
+        env: baseEnv({}),
+        input: `${AGENT.password}\n`,
+        encoding: 'utf8',
+      },
+    );
     expect(added.status).toBe(0);
     expect(JSON.parse(added.stdout)).toMatchObject({ email: AGENT.email, role: 'agent' });
     expect(added.stdout + added.stderr).not.toContain(AGENT.password);
@@ -215,25 +242,45 @@ describe('oauth2-mail start', () => {
     expect((await browser.request('/plugins/oauth2-mail/accounts')).status).toBe(403);
     const json = await browser.request('/plugins/oauth2-mail/accounts', { accept: 'application/json' });
     expect(json.status).toBe(403);
-    expect(await json.json()).toEqual({ error: { code: 'ERR_FORBIDDEN', message: 'This page is for administrators.' } });
+    expect(await json.json()).toEqual({
+      error: { code: 'ERR_FORBIDDEN', message: 'This page is for administrators.' },
+    });
     const shellMenu = await (await browser.request('/tickets')).text();
     expect(shellMenu).not.toContain('/plugins/oauth2-mail/accounts');
   });
 
   it('answers console errors in one line, and as JSON with --json', () => {
-    const bad = spawnSync(process.execPath, [BIN, '--db', db(), 'plugin', 'install', join(REPO_ROOT, 'fixtures')], { cwd: REPO_ROOT, env: baseEnv({}), encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [BIN, '--db', db(), 'plugin', 'install', join(REPO_ROOT, 'fixtures')], {
+      cwd: REPO_ROOT,
+      env: baseEnv({}),
+      encoding: 'utf8',
+    });
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/^error \[ERR_MANIFEST_INVALID\]: The plugin in .* cannot be installed:\n - plugin\.json cannot be read/m);
+    expect(bad.stderr).toMatch(
+      /^error \[ERR_MANIFEST_INVALID\]: The plugin in .* cannot be installed:\n - plugin\.json cannot be read/m,
+    );
     expect(bad.stderr).not.toMatch(/\n\s+at /);
-    const json = spawnSync(process.execPath, [BIN, '--db', db(), '--json', 'user', 'add', '--email', 'x@example.test', '--role', 'admin'], { cwd: REPO_ROOT, env: baseEnv({}), input: 'short\n', encoding: 'utf8' });
+    const json = spawnSync(
+      process.execPath,
+      [BIN, '--db', db(), '--json', 'user', 'add', '--email', 'x@example.test', '--role', 'admin'],
+      { cwd: REPO_ROOT, env: baseEnv({}), input: 'short\n', encoding: 'utf8' },
+    );
     expect(json.status).toBe(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'ERR_INPUT_INVALID', message: expect.stringContaining('password must have at least') } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      error: { code: 'ERR_INPUT_INVALID', message: expect.stringContaining('password must have at least') },
+    });
   });
 
   it('lists the installed plugin from the console', () => {
-    const listed = spawnSync(process.execPath, [BIN, '--db', db(), '--json', 'plugin', 'list'], { cwd: REPO_ROOT, env: baseEnv({}), encoding: 'utf8' });
+    const listed = spawnSync(process.execPath, [BIN, '--db', db(), '--json', 'plugin', 'list'], {
+      cwd: REPO_ROOT,
+      env: baseEnv({}),
+      encoding: 'utf8',
+    });
     expect(listed.status).toBe(0);
-    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: 'oauth2-mail', directory: REPO_ROOT, enabled: true, lastError: null })]);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ id: 'oauth2-mail', directory: REPO_ROOT, enabled: true, lastError: null }),
+    ]);
   });
 
   it('never logs the admin password', () => {

@@ -22,13 +22,20 @@ export function openTestHost(dir: string): Promise<HostApp> {
 export function writePlugin(dir: string, name: string, pluginJson: unknown, indexJs: string): string {
   const folder = join(dir, name);
   mkdirSync(folder, { recursive: true });
-  writeFileSync(join(folder, 'plugin.json'), typeof pluginJson === 'string' ? pluginJson : JSON.stringify(pluginJson, null, 2));
+  writeFileSync(
+    join(folder, 'plugin.json'),
+    typeof pluginJson === 'string' ? pluginJson : JSON.stringify(pluginJson, null, 2),
+  );
   writeFileSync(join(folder, 'index.js'), indexJs);
   return folder;
 }
 
 /** The PluginError an install must end with (any other outcome fails the test). */
-export async function installError(host: HostApp, folder: string, options?: Parameters<HostApp['plugins']['install']>[1]): Promise<{ code: string; message: string; problems: string[] }> {
+export async function installError(
+  host: HostApp,
+  folder: string,
+  options?: Parameters<HostApp['plugins']['install']>[1],
+): Promise<{ code: string; message: string; problems: string[] }> {
   try {
     await host.plugins.install(folder, options);
   } catch (error) {

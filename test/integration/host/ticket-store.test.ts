@@ -12,7 +12,13 @@ import { testDatabases, type TestDatabase } from '../../helpers/databases';
 jest.setTimeout(120_000);
 
 function message(dedupeKey: string, raw: Buffer | string, accountId = 'acc-1'): InboundMessage {
-  return { sourceId: 'oauth2-mail.imap', accountId, dedupeKey, raw: Buffer.isBuffer(raw) ? raw : Buffer.from(raw), receivedAt: new Date('2026-03-01T10:00:00Z') };
+  return {
+    sourceId: 'oauth2-mail.imap',
+    accountId,
+    dedupeKey,
+    raw: Buffer.isBuffer(raw) ? raw : Buffer.from(raw),
+    receivedAt: new Date('2026-03-01T10:00:00Z'),
+  };
 }
 
 const PLAIN = [
@@ -72,7 +78,11 @@ describe.each(testDatabases())('TicketStore on $name', (provider) => {
     try {
       const otherStore = new TicketStore(other);
       const before = await store.count();
-      const results = await Promise.all([store.ingest(message('acc-1:7:race', PLAIN)), otherStore.ingest(message('acc-1:7:race', PLAIN)), store.ingest(message('acc-1:7:race', PLAIN))]);
+      const results = await Promise.all([
+        store.ingest(message('acc-1:7:race', PLAIN)),
+        otherStore.ingest(message('acc-1:7:race', PLAIN)),
+        store.ingest(message('acc-1:7:race', PLAIN)),
+      ]);
       expect(new Set(results.map((r) => r.ticketId)).size).toBe(1);
       expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
       expect(await store.count()).toBe(before + 1);
@@ -82,7 +92,10 @@ describe.each(testDatabases())('TicketStore on $name', (provider) => {
   });
 
   it('stores unparsable mail anyway, with empty headers', async () => {
-    const garbage = Buffer.concat([Buffer.from('Subject: =?x-unknown?Q?=ZZ=?=\r\nFrom: <<<@@@>>>\r\nX-Broken\r\n\x00\xff\r\n'), Buffer.from([0xff, 0xfe, 0x00, 0x01])]);
+    const garbage = Buffer.concat([
+      Buffer.from('Subject: =?x-unknown?Q?=ZZ=?=\r\nFrom: <<<@@@>>>\r\nX-Broken\r\n\x00\xff\r\n'),
+      Buffer.from([0xff, 0xfe, 0x00, 0x01]),
+    ]);
     const result = await store.ingest(message('acc-1:7:garbage', garbage));
     expect(result.duplicate).toBe(false);
     expect((await store.raw(result.ticketId))?.equals(garbage)).toBe(true);

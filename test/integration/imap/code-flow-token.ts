@@ -13,11 +13,22 @@ export interface CodeFlowTokens {
 function postForm(url: string, form: Record<string, string>, ca: string): Promise<{ status: number; text: string }> {
   const body = new URLSearchParams(form).toString();
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: 'POST', ca, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = https.request(
+      url,
+      {
+        method: 'POST',
+        ca,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': String(Buffer.byteLength(body)),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -47,14 +58,32 @@ export async function codeFlowTokens(server: OAuthServerHandle, login: string): 
     ...server.authorizationParams,
   };
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-  const back = new URL(await completeAuthorization(url.href, { login: user.login, password: user.password ?? '', caCertPem: server.caCertPem }));
+  const back = new URL(
+    await completeAuthorization(url.href, {
+      login: user.login,
+      password: user.password ?? '',
+      caCertPem: server.caCertPem,
+    }),
+  );
   const code = back.searchParams.get('code');
   if (!code || back.searchParams.get('state') !== state) throw new Error(`authorization failed: ${back.search}`);
-  const res = await postForm(server.endpoints.token, {
-    grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier,
-    client_id: server.client.clientId, client_secret: server.client.clientSecret,
-  }, server.caCertPem);
+  const res = await postForm(
+    server.endpoints.token,
+    {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+      client_id: server.client.clientId,
+      client_secret: server.client.clientSecret,
+    },
+    server.caCertPem,
+  );
   const body = JSON.parse(res.text) as { access_token?: string; refresh_token?: string; expires_in?: number };
   if (res.status !== 200 || !body.access_token) throw new Error(`token request failed: HTTP ${res.status}`);
-  return { accessToken: body.access_token, refreshToken: body.refresh_token ?? null, expiresIn: Number(body.expires_in ?? 0) };
+  return {
+    accessToken: body.access_token,
+    refreshToken: body.refresh_token ?? null,
+    expiresIn: Number(body.expires_in ?? 0),
+  };
 }

@@ -29,7 +29,10 @@ async function expectUsable(server: OAuthServerHandle, accessToken: string): Pro
   const response = await httpRequest({
     method: 'POST',
     url: server.endpoints.introspection,
-    headers: { Authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+      'Content-Type': 'application/x-www-form-urlencoded',
+    },
     body: new URLSearchParams({ token: accessToken }).toString(),
     timeoutMs: 5_000,
     caCertPem: server.caCertPem,
@@ -49,9 +52,17 @@ describe.each(['microsoft', 'google'] as const)('%s profile', (profile) => {
     dir = tempDir(`oauth-${profile}`);
     server = await startOAuthServer({ profile, dir, redirectUris: [REDIRECT_URI] });
     seen.add(server.client.clientSecret);
-    core = await buildCore(createKnex(`${dir}/db.sqlite`), server, { tokenOptions: { backoffBaseMs: 1, backoffMaxMs: 1, leaseMs: 3_000 }, timeoutMs: 1_500 });
+    core = await buildCore(createKnex(`${dir}/db.sqlite`), server, {
+      tokenOptions: { backoffBaseMs: 1, backoffMaxMs: 1, leaseMs: 3_000 },
+      timeoutMs: 1_500,
+    });
     appId = await createApp(core, server);
-    accountId = (await core.services.accounts.create({ appId, mailbox: 'alice@example.test', host: '127.0.0.1', port: '993' }, 'admin-1')).id;
+    accountId = (
+      await core.services.accounts.create(
+        { appId, mailbox: 'alice@example.test', host: '127.0.0.1', port: '993' },
+        'admin-1',
+      )
+    ).id;
   });
 
   afterAll(async () => {
@@ -65,7 +76,10 @@ describe.each(['microsoft', 'google'] as const)('%s profile', (profile) => {
     expect(result).toMatchObject({ accountId, authorizedIdentity: 'alice@example.test', delegate: false });
     const row = remember(await core.repositories.tokens.find(accountId));
     expect(row.refreshToken).toBeTruthy();
-    expect(await core.repositories.accounts.find(accountId)).toMatchObject({ status: 'connected', authorizedIdentity: 'alice@example.test' });
+    expect(await core.repositories.accounts.find(accountId)).toMatchObject({
+      status: 'connected',
+      authorizedIdentity: 'alice@example.test',
+    });
     const stats = await server.stats();
     expect(stats.codeRequests).toBe(1);
     await expectUsable(server, row.accessToken);
@@ -75,8 +89,12 @@ describe.each(['microsoft', 'google'] as const)('%s profile', (profile) => {
     const before = await core.repositories.tokens.find(accountId);
     const { authorizationUrl } = await core.services.authorization.start(accountId, 'admin-1');
     const state = new URL(authorizationUrl).searchParams.get('state')!;
-    await expect(core.services.authorization.complete({ state, error: 'access_denied', error_description: 'The user cancelled.' })).rejects.toMatchObject({ code: 'ERR_AUTHORIZATION_DENIED' });
-    await expect(core.services.authorization.complete({ state, code: 'stolen-code' })).rejects.toMatchObject({ code: 'ERR_STATE_REPLAYED' });
+    await expect(
+      core.services.authorization.complete({ state, error: 'access_denied', error_description: 'The user cancelled.' }),
+    ).rejects.toMatchObject({ code: 'ERR_AUTHORIZATION_DENIED' });
+    await expect(core.services.authorization.complete({ state, code: 'stolen-code' })).rejects.toMatchObject({
+      code: 'ERR_STATE_REPLAYED',
+    });
     expect(await core.repositories.tokens.find(accountId)).toEqual(before);
   });
 
@@ -114,7 +132,12 @@ describe.each(['microsoft', 'google'] as const)('%s profile', (profile) => {
       seen.add(String(refreshed.token.access_token));
       expect('refresh_token' in refreshed.token).toBe(true);
       expect(refreshed.token.refresh_token).toBeUndefined();
-      const config = { endpoints: (await core.services.endpoints.resolve((await core.repositories.apps.find(appId))!)).endpoints, clientId: server.client.clientId, clientSecret: server.client.clientSecret, clientAuthMethod: 'client_secret_post' as const };
+      const config = {
+        endpoints: (await core.services.endpoints.resolve((await core.repositories.apps.find(appId))!)).endpoints,
+        clientId: server.client.clientId,
+        clientSecret: server.client.clientSecret,
+        clientAuthMethod: 'client_secret_post' as const,
+      };
       const viaAdapter = await core.oauthClient.refresh(config, { refreshToken: row.refreshToken! });
       seen.add(viaAdapter.accessToken);
       expect(viaAdapter.refreshToken).toBeNull();
@@ -128,30 +151,33 @@ describe.each(['microsoft', 'google'] as const)('%s profile', (profile) => {
     ['expires_in_string', { value: 'abc' }, 'ERR_TOKEN_RESPONSE_INVALID'],
     ['500', {}, 'ERR_PROVIDER_UNAVAILABLE'],
     ['slow', { delayMs: 4_000 }, 'ERR_PROVIDER_UNAVAILABLE'],
-  ] as const)('token endpoint fault %s -> %s, tokens kept, status retrying, then recovered', async (mode, options, code) => {
-    await expireStoredToken(core.knex, accountId);
-    const before = remember(await core.repositories.tokens.find(accountId));
-    await server.fault(mode, 1, options);
-    const error = await core.services.tokenService.getAccessToken(accountId).catch((e: unknown) => e);
-    thrown.push(error);
-    expect(error).toMatchObject({ code });
-    const kept = await core.repositories.tokens.find(accountId);
-    expect(kept?.accessToken).toBe(before.accessToken);
-    if (mode === 'expires_in_string' && profile === 'microsoft') {
-      // The answer was unusable but carried a rotated refresh token: it was stored, the old one is retired at the server.
-      expect(kept?.refreshToken).not.toBe(before.refreshToken);
-      remember(kept);
-    } else {
-      expect(kept).toEqual(before);
-    }
-    expect(await core.repositories.accounts.find(accountId)).toMatchObject({ status: 'retrying', statusCode: code });
-    await new Promise((resolve) => setTimeout(resolve, 5)); // past the 1 ms test backoff
-    const grant = await core.services.tokenService.getAccessToken(accountId);
-    remember(await core.repositories.tokens.find(accountId));
-    expect(grant.accessToken).not.toBe(before.accessToken);
-    expect(await core.repositories.accounts.find(accountId)).toMatchObject({ status: 'connected', statusCode: null });
-    expect(core.notify.open.size).toBe(0);
-  });
+  ] as const)(
+    'token endpoint fault %s -> %s, tokens kept, status retrying, then recovered',
+    async (mode, options, code) => {
+      await expireStoredToken(core.knex, accountId);
+      const before = remember(await core.repositories.tokens.find(accountId));
+      await server.fault(mode, 1, options);
+      const error = await core.services.tokenService.getAccessToken(accountId).catch((e: unknown) => e);
+      thrown.push(error);
+      expect(error).toMatchObject({ code });
+      const kept = await core.repositories.tokens.find(accountId);
+      expect(kept?.accessToken).toBe(before.accessToken);
+      if (mode === 'expires_in_string' && profile === 'microsoft') {
+        // The answer was unusable but carried a rotated refresh token: it was stored, the old one is retired at the server.
+        expect(kept?.refreshToken).not.toBe(before.refreshToken);
+        remember(kept);
+      } else {
+        expect(kept).toEqual(before);
+      }
+      expect(await core.repositories.accounts.find(accountId)).toMatchObject({ status: 'retrying', statusCode: code });
+      await new Promise((resolve) => setTimeout(resolve, 5)); // past the 1 ms test backoff
+      const grant = await core.services.tokenService.getAccessToken(accountId);
+      remember(await core.repositories.tokens.find(accountId));
+      expect(grant.accessToken).not.toBe(before.accessToken);
+      expect(await core.repositories.accounts.find(accountId)).toMatchObject({ status: 'connected', statusCode: null });
+      expect(core.notify.open.size).toBe(0);
+    },
+  );
 
   it('expires_in "3599" as a string is accepted', async () => {
     await expireStoredToken(core.knex, accountId);
@@ -162,7 +188,10 @@ describe.each(['microsoft', 'google'] as const)('%s profile', (profile) => {
   });
 
   it('an expired client secret sets app_error on every account of the app; fixing it recovers', async () => {
-    const sibling = await core.services.accounts.create({ appId, mailbox: 'bob@example.test', host: '127.0.0.1', port: '993' }, 'admin-1');
+    const sibling = await core.services.accounts.create(
+      { appId, mailbox: 'bob@example.test', host: '127.0.0.1', port: '993' },
+      'admin-1',
+    );
     await expireStoredToken(core.knex, accountId);
     await server.fault('invalid_client', 1);
     const error = await core.services.tokenService.getAccessToken(accountId).catch((e: unknown) => e);
@@ -179,14 +208,19 @@ describe.each(['microsoft', 'google'] as const)('%s profile', (profile) => {
   it('the database lost during the save: nothing half-written, the old token still usable, and the next refresh works', async () => {
     await expireStoredToken(core.knex, accountId);
     const before = remember(await core.repositories.tokens.find(accountId));
-    await core.knex('oauth2_mail_tokens').where({ account_id: Number(accountId) }).update({ access_expires_at: Date.now() + 60_000 });
+    await core
+      .knex('oauth2_mail_tokens')
+      .where({ account_id: Number(accountId) })
+      .update({ access_expires_at: Date.now() + 60_000 });
     const originalCas = core.repositories.tokens.compareAndSwap.bind(core.repositories.tokens);
     const doomed = core.knex;
     core.repositories.tokens.compareAndSwap = async (...args) => {
       await doomed.destroy(); // the connection pool goes away between the provider's answer and our write
       return originalCas(...args);
     };
-    const error = await core.services.tokenService.getAccessToken(accountId, { forceRefresh: true }).catch((e: unknown) => e);
+    const error = await core.services.tokenService
+      .getAccessToken(accountId, { forceRefresh: true })
+      .catch((e: unknown) => e);
     thrown.push(error);
     expect(error).toMatchObject({ code: 'ERR_DATABASE_UNAVAILABLE' });
     core.repositories.tokens.compareAndSwap = originalCas;
@@ -211,7 +245,10 @@ describe.each(['microsoft', 'google'] as const)('%s profile', (profile) => {
   afterEach(async () => {
     // The database test destroys the pool: later tests continue on a fresh one (same file, same key).
     if ((core.knex.client as { pool?: unknown }).pool) return;
-    core = await buildCore(createKnex(`${dir}/db.sqlite`), server, { secretKey: core.secretKey, tokenOptions: { backoffBaseMs: 1, backoffMaxMs: 1, leaseMs: 3_000 } });
+    core = await buildCore(createKnex(`${dir}/db.sqlite`), server, {
+      secretKey: core.secretKey,
+      tokenOptions: { backoffBaseMs: 1, backoffMaxMs: 1, leaseMs: 3_000 },
+    });
   });
 
   it('Disconnect revokes where the provider publishes RFC 7009 revocation, and deletes the tokens', async () => {
@@ -221,14 +258,29 @@ describe.each(['microsoft', 'google'] as const)('%s profile', (profile) => {
     expect(result).toMatchObject({ revoked: true, revocationSupported: true });
     expect((await server.stats()).revocationRequests).toBe(1);
     expect(await core.repositories.tokens.find(accountId)).toBeNull();
-    expect(await core.repositories.accounts.find(accountId)).toMatchObject({ status: 'not_connected', authorizedIdentity: null });
+    expect(await core.repositories.accounts.find(accountId)).toMatchObject({
+      status: 'not_connected',
+      authorizedIdentity: null,
+    });
     // The provider no longer accepts the revoked grant.
     const app = (await core.repositories.apps.find(appId))!;
     const { endpoints } = await core.services.endpoints.resolve(app);
-    const error = await core.oauthClient.refresh({ endpoints, clientId: app.clientId, clientSecret: server.client.clientSecret, clientAuthMethod: 'client_secret_post' }, { refreshToken: row.refreshToken! }).catch((e: unknown) => e);
+    const error = await core.oauthClient
+      .refresh(
+        {
+          endpoints,
+          clientId: app.clientId,
+          clientSecret: server.client.clientSecret,
+          clientAuthMethod: 'client_secret_post',
+        },
+        { refreshToken: row.refreshToken! },
+      )
+      .catch((e: unknown) => e);
     thrown.push(error);
     expect(error).toMatchObject({ code: 'ERR_GRANT_INVALID' });
-    await expect(core.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({ code: 'ERR_NOT_CONNECTED' });
+    await expect(core.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({
+      code: 'ERR_NOT_CONNECTED',
+    });
   });
 
   it('no token or secret in plain text: not in the database rows, events, logs, notifications, errors or error pages', async () => {
@@ -237,7 +289,13 @@ describe.each(['microsoft', 'google'] as const)('%s profile', (profile) => {
       database: await dumpPluginTables(core.knex),
       logs: core.logger.text(),
       notifications: JSON.stringify(core.notify.sent),
-      errors: JSON.stringify(thrown.map((e) => ({ message: (e as Error).message, details: (e as { details?: unknown }).details, cause: String((e as { cause?: unknown }).cause ?? '') }))),
+      errors: JSON.stringify(
+        thrown.map((e) => ({
+          message: (e as Error).message,
+          details: (e as { details?: unknown }).details,
+          cause: String((e as { cause?: unknown }).cause ?? ''),
+        })),
+      ),
       pages: thrown.map((e) => JSON.stringify(connectFailedPage(e, '/accounts'))).join('\n'),
       serverLog: '',
     };

@@ -5,7 +5,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { completeAuthorization, startDovecot, startOAuthServer, tempDir, type DovecotHandle, type OAuthServerHandle } from '../../helpers/test-env';
+import {
+  completeAuthorization,
+  startDovecot,
+  startOAuthServer,
+  tempDir,
+  type DovecotHandle,
+  type OAuthServerHandle,
+} from '../../helpers/test-env';
 import { ensureBuilt, REPO_ROOT } from '../host/ensure-build';
 
 jest.setTimeout(120_000);
@@ -20,13 +27,27 @@ let baseUrl: string;
 const outputs: string[] = [];
 
 function env(): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, NODE_EXTRA_CA_CERTS: server.caCertFile, OAUTH2_MAIL_ADMIN_EMAIL: 'admin@example.test', OAUTH2_MAIL_ADMIN_PASSWORD: 'admin password 123', OAUTH2_MAIL_LOG_LEVEL: 'info' };
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_EXTRA_CA_CERTS: server.caCertFile,
+    OAUTH2_MAIL_ADMIN_EMAIL: 'admin@example.test',
+    OAUTH2_MAIL_ADMIN_PASSWORD: 'admin password 123',
+    OAUTH2_MAIL_LOG_LEVEL: 'info',
+  };
 }
 
 /** Runs one console command; resolves with its exit code and output. */
-function cli(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string; json: unknown }> {
+function cli(
+  args: string[],
+  stdin?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string; json: unknown }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--db', db, ...args], { cwd: REPO_ROOT, env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, '--db', db, ...args], {
+      cwd: REPO_ROOT,
+      env: env(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -52,7 +73,11 @@ beforeAll(async () => {
   db = join(dir, 'helpdesk.sqlite');
   server = await startOAuthServer({ profile: 'microsoft', dir });
   dovecot = await startDovecot({ dir, oauth: server });
-  host = spawn(process.execPath, [BIN, '--db', db, 'start', '--port', '0'], { cwd: REPO_ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  host = spawn(process.execPath, [BIN, '--db', db, 'start', '--port', '0'], {
+    cwd: REPO_ROOT,
+    env: env(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   host.stderr?.on('data', (c: Buffer) => outputs.push(c.toString()));
   baseUrl = await new Promise<string>((resolve, reject) => {
@@ -80,15 +105,53 @@ afterAll(async () => {
   await server?.stop();
 });
 
-it('app add, account add, account connect --json, sign-in, the running host\'s callback, account show --json, disconnect', async () => {
+it("app add, account add, account connect --json, sign-in, the running host's callback, account show --json, disconnect", async () => {
   const secret = server.client.clientSecret;
-  const app = await cli(['--json', 'app', 'add', '--provider', 'microsoft', '--name', 'Contoso (local)', '--issuer', server.issuer, '--client-id', server.client.clientId, '--client-secret-file', '-'], `${secret}\n`);
+  const app = await cli(
+    [
+      '--json',
+      'app',
+      'add',
+      '--provider',
+      'microsoft',
+      '--name',
+      'Contoso (local)',
+      '--issuer',
+      server.issuer,
+      '--client-id',
+      server.client.clientId,
+      '--client-secret-file',
+      '-',
+    ],
+    `${secret}\n`,
+  );
   expect(app.code).toBe(0);
   const appId = (app.json as { id: string }).id;
-  expect(app.json).toMatchObject({ provider: 'microsoft', cloud: 'global', tenant: 'organizations', clientId: server.client.clientId });
+  expect(app.json).toMatchObject({
+    provider: 'microsoft',
+    cloud: 'global',
+    tenant: 'organizations',
+    clientId: server.client.clientId,
+  });
   expect(app.stdout).not.toContain(secret);
 
-  const added = await cli(['--json', 'account', 'add', '--app', appId, '--mailbox', 'alice@example.test', '--host', dovecot.host, '--port', String(dovecot.ports.imaps), '--tls', 'implicit', '--post-fetch', 'keep']);
+  const added = await cli([
+    '--json',
+    'account',
+    'add',
+    '--app',
+    appId,
+    '--mailbox',
+    'alice@example.test',
+    '--host',
+    dovecot.host,
+    '--port',
+    String(dovecot.ports.imaps),
+    '--tls',
+    'implicit',
+    '--post-fetch',
+    'keep',
+  ]);
   expect(added.code).toBe(0);
   const accountId = (added.json as { id: string }).id;
   expect(added.json).toMatchObject({ mailbox: 'alice@example.test', status: 'not_connected', postFetch: 'keep' });
@@ -100,7 +163,11 @@ it('app add, account add, account connect --json, sign-in, the running host\'s c
   expect(url.searchParams.get('redirect_uri')).toBe(`${baseUrl}/plugins/oauth2-mail/callback`);
   expect(url.searchParams.get('code_challenge_method')).toBe('S256');
 
-  const back = await completeAuthorization(authorizationUrl, { login: 'alice@example.test', password: 'alice-password', caCertPem: server.caCertPem });
+  const back = await completeAuthorization(authorizationUrl, {
+    login: 'alice@example.test',
+    password: 'alice-password',
+    caCertPem: server.caCertPem,
+  });
   expect(back.startsWith(`${baseUrl}/plugins/oauth2-mail/callback?`)).toBe(true);
   const page = await fetch(back);
   const html = await page.text();
@@ -113,7 +180,13 @@ it('app add, account add, account connect --json, sign-in, the running host\'s c
 
   const shown = await cli(['--json', 'account', 'show', accountId]);
   expect(shown.code).toBe(0);
-  expect(shown.json).toMatchObject({ id: accountId, status: 'connected', statusCode: null, authorizedIdentity: 'alice@example.test', detail: 'Signed in as alice@example.test.' });
+  expect(shown.json).toMatchObject({
+    id: accountId,
+    status: 'connected',
+    statusCode: null,
+    authorizedIdentity: 'alice@example.test',
+    detail: 'Signed in as alice@example.test.',
+  });
   expect(shown.json).toHaveProperty('lastPollAt');
 
   const listed = await cli(['--json', 'account', 'list']);
@@ -128,22 +201,51 @@ it('app add, account add, account connect --json, sign-in, the running host\'s c
   const disconnected = await cli(['--json', 'account', 'disconnect', accountId]);
   expect(disconnected.code).toBe(0);
   expect(disconnected.json).toMatchObject({ accountId, revoked: true, revocationSupported: true });
-  expect(await cli(['--json', 'account', 'show', accountId]).then((r) => r.json)).toMatchObject({ status: 'not_connected', authorizedIdentity: null });
+  expect(await cli(['--json', 'account', 'show', accountId]).then((r) => r.json)).toMatchObject({
+    status: 'not_connected',
+    authorizedIdentity: null,
+  });
 
   for (const text of outputs) expect(text).not.toContain(secret);
 });
 
 it('bad input: every invalid field named, nothing created; no secret on the command line', async () => {
-  const bad = await cli(['--json', 'app', 'add', '--provider', 'microsoft', '--name', 'X', '--tenant', 'not a tenant', '--issuer', 'http://idp.example.com', '--client-id', 'c', '--client-secret-file', '-'], 's3cret\n');
+  const bad = await cli(
+    [
+      '--json',
+      'app',
+      'add',
+      '--provider',
+      'microsoft',
+      '--name',
+      'X',
+      '--tenant',
+      'not a tenant',
+      '--issuer',
+      'http://idp.example.com',
+      '--client-id',
+      'c',
+      '--client-secret-file',
+      '-',
+    ],
+    's3cret\n',
+  );
   expect(bad.code).toBe(1);
-  expect(bad.json).toMatchObject({ error: { code: 'ERR_INPUT_INVALID', details: { fields: ['tenant', 'issuerUrl'] } } });
-  expect((bad.json as { error: { message: string } }).error.message).toMatch(/tenant: must be a tenant GUID.*issuerUrl: must be an https:\/\/ URL/);
+  expect(bad.json).toMatchObject({
+    error: { code: 'ERR_INPUT_INVALID', details: { fields: ['tenant', 'issuerUrl'] } },
+  });
+  expect((bad.json as { error: { message: string } }).error.message).toMatch(
+    /tenant: must be a tenant GUID.*issuerUrl: must be an https:\/\/ URL/,
+  );
 
   const human = await cli(['account', 'add', '--app', '999', '--mailbox', 'not-an-address']);
   expect(human.code).toBe(1);
   expect(human.stderr).toContain('error [ERR_INPUT_INVALID]: Invalid mail account: mailbox: must be a mail address');
 
-  const noSecret = await cli(['--json', 'app', 'add', '--provider', 'google', '--name', 'G', '--client-id', 'c', '--client-secret-file', '-'], '');
+  const noSecret = await cli(
+    ['--json', 'app', 'add', '--provider', 'google', '--name', 'G', '--client-id', 'c', '--client-secret-file', '-'],
+    '',
+  );
   expect(noSecret.code).toBe(1);
   expect(noSecret.json).toMatchObject({ error: { code: 'ERR_INPUT_INVALID' } });
 

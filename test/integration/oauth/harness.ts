@@ -35,7 +35,17 @@ export interface Core {
  * @param server - the local OAuth server (its CA is trusted)
  * @param options - a mail fetcher (default: refuses every login), token service tuning, a shared secret key
  */
-export async function buildCore(knex: Knex, server: OAuthServerHandle, options: { mailFetcher?: MailFetcher; mailCaCertPem?: string; tokenOptions?: TokenServiceOptions; secretKey?: Buffer; timeoutMs?: number } = {}): Promise<Core> {
+export async function buildCore(
+  knex: Knex,
+  server: OAuthServerHandle,
+  options: {
+    mailFetcher?: MailFetcher;
+    mailCaCertPem?: string;
+    tokenOptions?: TokenServiceOptions;
+    secretKey?: Buffer;
+    timeoutMs?: number;
+  } = {},
+): Promise<Core> {
   await migrateLatest(knex);
   const secretKey = options.secretKey ?? randomBytes(32);
   const repositories = createKnexRepositories({ knex, secrets: createTestSecrets(secretKey) });
@@ -58,9 +68,20 @@ export async function buildCore(knex: Knex, server: OAuthServerHandle, options: 
 }
 
 /** Creates an app registration pointing at the local server, imitating `profile`'s provider kind. */
-export async function createApp(core: Core, server: OAuthServerHandle, extra: Record<string, unknown> = {}): Promise<string> {
+export async function createApp(
+  core: Core,
+  server: OAuthServerHandle,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const app = await core.services.apps.create(
-    { name: `Local ${server.profile}`, provider: server.profile, issuerUrl: server.issuer, clientId: server.client.clientId, clientSecret: server.client.clientSecret, ...extra },
+    {
+      name: `Local ${server.profile}`,
+      provider: server.profile,
+      issuerUrl: server.issuer,
+      clientId: server.client.clientId,
+      clientSecret: server.client.clientSecret,
+      ...extra,
+    },
     'admin-1',
   );
   return app.id;
@@ -70,10 +91,19 @@ export async function createApp(core: Core, server: OAuthServerHandle, extra: Re
  * The whole Connect over HTTP: start, the browser's part at the local server, then the callback.
  * @returns the callback's query parameters and the result (or the error thrown)
  */
-export async function connect(core: Core, server: OAuthServerHandle, accountId: string, login: string): Promise<{ params: Record<string, string>; result: unknown }> {
+export async function connect(
+  core: Core,
+  server: OAuthServerHandle,
+  accountId: string,
+  login: string,
+): Promise<{ params: Record<string, string>; result: unknown }> {
   const { authorizationUrl } = await core.services.authorization.start(accountId, 'admin-1');
   const user = server.user(login);
-  const redirect = await completeAuthorization(authorizationUrl, { login: user.login, password: user.password!, caCertPem: server.caCertPem });
+  const redirect = await completeAuthorization(authorizationUrl, {
+    login: user.login,
+    password: user.password!,
+    caCertPem: server.caCertPem,
+  });
   const params = Object.fromEntries(new URL(redirect).searchParams);
   const result = await core.services.authorization.complete(params, 'admin-1').catch((error: unknown) => error);
   return { params, result };
@@ -81,12 +111,20 @@ export async function connect(core: Core, server: OAuthServerHandle, accountId: 
 
 /** Makes the stored access token look expired (as if an hour had passed), without touching anything else. */
 export async function expireStoredToken(knex: Knex, accountId: string): Promise<void> {
-  await knex('oauth2_mail_tokens').where({ account_id: Number(accountId) }).update({ access_expires_at: Date.now() - 1_000 });
+  await knex('oauth2_mail_tokens')
+    .where({ account_id: Number(accountId) })
+    .update({ access_expires_at: Date.now() - 1_000 });
 }
 
 /** Every row of every plugin table, as text (to look for plaintext secrets). */
 export async function dumpPluginTables(knex: Knex): Promise<string> {
-  const tables = ['oauth2_mail_apps', 'oauth2_mail_accounts', 'oauth2_mail_tokens', 'oauth2_mail_auth_requests', 'oauth2_mail_events'];
+  const tables = [
+    'oauth2_mail_apps',
+    'oauth2_mail_accounts',
+    'oauth2_mail_tokens',
+    'oauth2_mail_auth_requests',
+    'oauth2_mail_events',
+  ];
   const dump: Record<string, unknown> = {};
   for (const table of tables) dump[table] = await knex(table).select('*');
   return JSON.stringify(dump);

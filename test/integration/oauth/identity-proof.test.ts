@@ -6,7 +6,15 @@
  */
 import { ImapFlowMailFetcher } from '../../../adapters/imapflow/imapflow-mail-fetcher';
 import { createKnex } from '../../../host/create-knex';
-import { DEFAULT_USERS, SHARED_MAILBOX, startDovecot, startOAuthServer, tempDir, type DovecotHandle, type OAuthServerHandle } from '../../helpers/test-env';
+import {
+  DEFAULT_USERS,
+  SHARED_MAILBOX,
+  startDovecot,
+  startOAuthServer,
+  tempDir,
+  type DovecotHandle,
+  type OAuthServerHandle,
+} from '../../helpers/test-env';
 import { buildCore, connect, createApp, REDIRECT_URI, type Core } from './harness';
 
 jest.setTimeout(90_000);
@@ -19,10 +27,22 @@ let appId: string;
 beforeAll(async () => {
   const dir = tempDir('oauth-identity');
   // dave's ID token names only his UPN (like a synchronized account); his mailbox is dave@example.test.
-  const users = [...DEFAULT_USERS, { login: 'dave@corp.example.test', email: 'dave@example.test', password: 'dave-password', name: 'Dave Hybrid', idTokenEmail: null }];
+  const users = [
+    ...DEFAULT_USERS,
+    {
+      login: 'dave@corp.example.test',
+      email: 'dave@example.test',
+      password: 'dave-password',
+      name: 'Dave Hybrid',
+      idTokenEmail: null,
+    },
+  ];
   server = await startOAuthServer({ profile: 'microsoft', dir, users, redirectUris: [REDIRECT_URI] });
   dovecot = await startDovecot({ dir, oauth: server });
-  core = await buildCore(createKnex(`${dir}/db.sqlite`), server, { mailFetcher: new ImapFlowMailFetcher(), mailCaCertPem: dovecot.caCertPem });
+  core = await buildCore(createKnex(`${dir}/db.sqlite`), server, {
+    mailFetcher: new ImapFlowMailFetcher(),
+    mailCaCertPem: dovecot.caCertPem,
+  });
   appId = await createApp(core, server);
 });
 
@@ -33,14 +53,34 @@ afterAll(async () => {
 });
 
 async function account(mailbox: string, sharedViaDelegate = false): Promise<string> {
-  return (await core.services.accounts.create({ appId, mailbox, host: dovecot.host, port: String(dovecot.ports.imaps), tls: 'implicit', sharedViaDelegate: String(sharedViaDelegate) }, 'admin-1')).id;
+  return (
+    await core.services.accounts.create(
+      {
+        appId,
+        mailbox,
+        host: dovecot.host,
+        port: String(dovecot.ports.imaps),
+        tls: 'implicit',
+        sharedViaDelegate: String(sharedViaDelegate),
+      },
+      'admin-1',
+    )
+  ).id;
 }
 
 it('a hybrid account (UPN is not the mailbox) that opens the mailbox is stored as a delegate: "signed in as X for mailbox Y"', async () => {
   const id = await account('dave@example.test');
   const { result } = await connect(core, server, id, 'dave@corp.example.test');
-  expect(result).toMatchObject({ delegate: true, authorizedIdentity: 'dave@corp.example.test', message: 'Signed in as dave@corp.example.test for mailbox dave@example.test.' });
-  expect(await core.repositories.accounts.find(id)).toMatchObject({ status: 'connected', authorizedIdentity: 'dave@corp.example.test', statusDetail: 'Signed in as dave@corp.example.test for mailbox dave@example.test.' });
+  expect(result).toMatchObject({
+    delegate: true,
+    authorizedIdentity: 'dave@corp.example.test',
+    message: 'Signed in as dave@corp.example.test for mailbox dave@example.test.',
+  });
+  expect(await core.repositories.accounts.find(id)).toMatchObject({
+    status: 'connected',
+    authorizedIdentity: 'dave@corp.example.test',
+    statusDetail: 'Signed in as dave@corp.example.test for mailbox dave@example.test.',
+  });
   expect(await core.repositories.tokens.find(id)).not.toBeNull();
 });
 
@@ -48,9 +88,14 @@ it('someone who cannot open the mailbox: nothing stored, and the message says wh
   const id = await account(SHARED_MAILBOX, true);
   const { result } = await connect(core, server, id, 'alice@example.test');
   expect(result).toMatchObject({ code: 'ERR_IDENTITY_MISMATCH' });
-  expect((result as Error).message).toBe(`Signed in as alice@example.test, who cannot open mailbox ${SHARED_MAILBOX}. Nothing was stored.`);
+  expect((result as Error).message).toBe(
+    `Signed in as alice@example.test, who cannot open mailbox ${SHARED_MAILBOX}. Nothing was stored.`,
+  );
   expect(await core.repositories.tokens.find(id)).toBeNull();
-  expect(await core.repositories.accounts.find(id)).toMatchObject({ status: 'not_connected', authorizedIdentity: null });
+  expect(await core.repositories.accounts.find(id)).toMatchObject({
+    status: 'not_connected',
+    authorizedIdentity: null,
+  });
   const events = await core.repositories.events.list({ accountId: id, limit: 10 });
   expect(events.map((e) => [e.type, e.code])).toContainEqual(['auth_failed', 'ERR_IDENTITY_MISMATCH']);
 });

@@ -36,7 +36,29 @@ const databases = testDatabases().filter((db) => db.name === 'sqlite' || db.name
 let server: OAuthServerHandle;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--outDir', BUILD_DIR, '--rootDir', ROOT, '--module', 'commonjs', '--moduleResolution', 'node10', '--target', 'ES2022', '--esModuleInterop', '--resolveJsonModule', '--skipLibCheck', '--types', 'node', ...ENTRIES.map((e) => join(ROOT, e))], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules/typescript/bin/tsc'),
+      '--outDir',
+      BUILD_DIR,
+      '--rootDir',
+      ROOT,
+      '--module',
+      'commonjs',
+      '--moduleResolution',
+      'node10',
+      '--target',
+      'ES2022',
+      '--esModuleInterop',
+      '--resolveJsonModule',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      ...ENTRIES.map((e) => join(ROOT, e)),
+    ],
+    { cwd: ROOT, stdio: 'pipe' },
+  );
   server = await startOAuthServer({ profile: 'microsoft', dir: tempDir('oauth-multi'), redirectUris: [REDIRECT_URI] });
 });
 
@@ -62,7 +84,10 @@ describe.each(databases)('$name', (provider) => {
 
   it(`${PROCESSES} processes, one expired token: exactly one token request, every process gets the new token`, async () => {
     const appId = await createApp(core, server);
-    const account = await core.services.accounts.create({ appId, mailbox: 'alice@example.test', host: '127.0.0.1', port: '993' }, 'admin-1');
+    const account = await core.services.accounts.create(
+      { appId, mailbox: 'alice@example.test', host: '127.0.0.1', port: '993' },
+      'admin-1',
+    );
     const { result } = await connect(core, server, account.id, 'alice@example.test');
     expect(result).toMatchObject({ accountId: account.id });
     const before = (await core.repositories.tokens.find(account.id))!;
@@ -72,17 +97,30 @@ describe.each(databases)('$name', (provider) => {
     const results: Array<Promise<WorkerResult>> = [];
     for (let i = 0; i < PROCESSES; i++) {
       const worker = fork(join(__dirname, 'token-worker.js'), [], {
-        env: { ...process.env, O2M_BUILD_DIR: BUILD_DIR, O2M_DB_URL: db.url, O2M_SECRET_KEY: core.secretKey.toString('base64'), O2M_CA_PEM: server.caCertPem, O2M_ACCOUNT_ID: account.id },
+        env: {
+          ...process.env,
+          O2M_BUILD_DIR: BUILD_DIR,
+          O2M_DB_URL: db.url,
+          O2M_SECRET_KEY: core.secretKey.toString('base64'),
+          O2M_CA_PEM: server.caCertPem,
+          O2M_ACCOUNT_ID: account.id,
+        },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       workers.push(worker);
-      ready.push(new Promise((resolve, reject) => {
-        worker.once('message', () => resolve());
-        worker.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
-      }));
-      results.push(new Promise((resolve) => worker.on('message', (message: { type: string } & WorkerResult) => {
-        if (message.type === 'result') resolve(message);
-      })));
+      ready.push(
+        new Promise((resolve, reject) => {
+          worker.once('message', () => resolve());
+          worker.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
+        }),
+      );
+      results.push(
+        new Promise((resolve) =>
+          worker.on('message', (message: { type: string } & WorkerResult) => {
+            if (message.type === 'result') resolve(message);
+          }),
+        ),
+      );
     }
     await Promise.all(ready);
     await server.resetStats();
@@ -93,7 +131,9 @@ describe.each(databases)('$name', (provider) => {
     const after = (await core.repositories.tokens.find(account.id))!;
     const expected = createHash('sha256').update(after.accessToken).digest('hex');
     // The numbers for the report.
-    console.log(`[${provider.name}] ${PROCESSES} processes at expiry: tokenRequests=${stats.tokenRequests} refreshRequests=${stats.refreshRequests}, processes with the new token=${answers.filter((a) => a.tokenSha === expected).length}/${PROCESSES}`);
+    console.log(
+      `[${provider.name}] ${PROCESSES} processes at expiry: tokenRequests=${stats.tokenRequests} refreshRequests=${stats.refreshRequests}, processes with the new token=${answers.filter((a) => a.tokenSha === expected).length}/${PROCESSES}`,
+    );
     expect(answers.map((a) => a.error ?? null)).toEqual(Array(PROCESSES).fill(null));
     expect(stats.refreshRequests).toBe(1);
     expect(stats.tokenRequests).toBe(1);

@@ -19,7 +19,10 @@ const sha = (value) => createHash('sha256').update(value).digest('hex');
 
 async function main() {
   const knex = createKnex(process.env.O2M_DB_URL);
-  const repositories = createKnexRepositories({ knex, secrets: createTestSecrets(Buffer.from(process.env.O2M_SECRET_KEY, 'base64')) });
+  const repositories = createKnexRepositories({
+    knex,
+    secrets: createTestSecrets(Buffer.from(process.env.O2M_SECRET_KEY, 'base64')),
+  });
   const services = createOAuthServices({
     repositories,
     notify: new MemoryNotify(),
@@ -45,6 +48,10 @@ async function main() {
 }
 
 main().catch((error) => {
-  process.send({ type: 'result', pid: process.pid, error: { code: error.code ?? 'ERR_INTERNAL', message: error.message } });
+  process.send({
+    type: 'result',
+    pid: process.pid,
+    error: { code: error.code ?? 'ERR_INTERNAL', message: error.message },
+  });
   process.exitCode = 1;
 });

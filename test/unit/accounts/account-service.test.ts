@@ -1,7 +1,18 @@
 import { parseConfig } from '../../../plugin/config';
 import { createOAuthServices } from '../../../plugin/oauth/oauth-services';
 import { createWorld } from '../oauth/world';
-import { CapturingLogger, FakeClock, FakeMailFetcher, MemoryAccountRepository, MemoryAppRepository, MemoryAuthRequestRepository, MemoryEventLog, MemoryNotify, MemoryTokenRepository, ScriptedOAuthClient } from '../oauth/fakes';
+import {
+  CapturingLogger,
+  FakeClock,
+  FakeMailFetcher,
+  MemoryAccountRepository,
+  MemoryAppRepository,
+  MemoryAuthRequestRepository,
+  MemoryEventLog,
+  MemoryNotify,
+  MemoryTokenRepository,
+  ScriptedOAuthClient,
+} from '../oauth/fakes';
 
 function fieldsOf(error: unknown): string[] {
   return ((error as { details?: { fields?: string[] } }).details?.fields ?? []).slice().sort();
@@ -10,10 +21,33 @@ function fieldsOf(error: unknown): string[] {
 describe('AppService validation', () => {
   it('names every invalid field in one error', async () => {
     const world = createWorld();
-    const error = await world.services.apps.create({ provider: 'microsoft', tenant: 'not a tenant', clientId: '', issuerUrl: 'http://idp.example.com', scopes: 'openid "mail"' }, 'a').catch((e: unknown) => e);
+    const error = await world.services.apps
+      .create(
+        {
+          provider: 'microsoft',
+          tenant: 'not a tenant',
+          clientId: '',
+          issuerUrl: 'http://idp.example.com',
+          scopes: 'openid "mail"',
+        },
+        'a',
+      )
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_INPUT_INVALID' });
     expect(fieldsOf(error)).toEqual(['clientId', 'name']);
-    const second = await world.services.apps.create({ name: 'n', provider: 'microsoft', tenant: 'not a tenant', clientId: 'c', issuerUrl: 'http://idp.example.com', scopes: 'openid "mail"' }, 'a').catch((e: unknown) => e);
+    const second = await world.services.apps
+      .create(
+        {
+          name: 'n',
+          provider: 'microsoft',
+          tenant: 'not a tenant',
+          clientId: 'c',
+          issuerUrl: 'http://idp.example.com',
+          scopes: 'openid "mail"',
+        },
+        'a',
+      )
+      .catch((e: unknown) => e);
     expect(fieldsOf(second)).toEqual(['clientSecret', 'issuerUrl', 'scopes', 'tenant']);
     expect((second as Error).message).toMatch(/tenant: must be a tenant GUID/);
     expect((second as Error).message).toMatch(/issuerUrl: must be an https:\/\/ URL/);
@@ -21,16 +55,47 @@ describe('AppService validation', () => {
 
   it('Google and generic refuse Microsoft-only fields; generic needs an issuer or both endpoints', async () => {
     const world = createWorld();
-    await expect(world.services.apps.create({ name: 'g', provider: 'google', tenant: 'common', clientId: 'c', clientSecret: 's' }, 'a')).rejects.toMatchObject({ details: { fields: ['tenant'] } });
-    await expect(world.services.apps.create({ name: 'x', provider: 'generic', clientId: 'c', clientSecret: 's' }, 'a')).rejects.toMatchObject({ details: { fields: ['issuerUrl'] } });
-    await expect(world.services.apps.create({ name: 'x', provider: 'generic', authorizeUrl: 'https://x.test/a', clientId: 'c', clientSecret: 's' }, 'a')).rejects.toMatchObject({ details: { fields: ['tokenUrl'] } });
-    const app = await world.services.apps.create({ name: 'x', provider: 'generic', authorizeUrl: 'https://x.test/a', tokenUrl: 'https://x.test/t', clientId: 'c', clientSecret: 's', scopes: ' openid  email offline_access mail ' }, 'a');
-    expect(app).toMatchObject({ provider: 'generic', cloud: null, tenant: null, scopes: 'openid email offline_access mail' });
+    await expect(
+      world.services.apps.create(
+        { name: 'g', provider: 'google', tenant: 'common', clientId: 'c', clientSecret: 's' },
+        'a',
+      ),
+    ).rejects.toMatchObject({ details: { fields: ['tenant'] } });
+    await expect(
+      world.services.apps.create({ name: 'x', provider: 'generic', clientId: 'c', clientSecret: 's' }, 'a'),
+    ).rejects.toMatchObject({ details: { fields: ['issuerUrl'] } });
+    await expect(
+      world.services.apps.create(
+        { name: 'x', provider: 'generic', authorizeUrl: 'https://x.test/a', clientId: 'c', clientSecret: 's' },
+        'a',
+      ),
+    ).rejects.toMatchObject({ details: { fields: ['tokenUrl'] } });
+    const app = await world.services.apps.create(
+      {
+        name: 'x',
+        provider: 'generic',
+        authorizeUrl: 'https://x.test/a',
+        tokenUrl: 'https://x.test/t',
+        clientId: 'c',
+        clientSecret: 's',
+        scopes: ' openid  email offline_access mail ',
+      },
+      'a',
+    );
+    expect(app).toMatchObject({
+      provider: 'generic',
+      cloud: null,
+      tenant: null,
+      scopes: 'openid email offline_access mail',
+    });
   });
 
   it('Microsoft defaults: global cloud, organizations tenant; the secret is write-only and kept on update', async () => {
     const world = createWorld();
-    const app = await world.services.apps.create({ name: 'M', provider: 'microsoft', clientId: 'c', clientSecret: 'first-secret', secretExpiresAt: '2027-06-30' }, 'a');
+    const app = await world.services.apps.create(
+      { name: 'M', provider: 'microsoft', clientId: 'c', clientSecret: 'first-secret', secretExpiresAt: '2027-06-30' },
+      'a',
+    );
     expect(app).toMatchObject({ cloud: 'global', tenant: 'organizations', secretExpiresAt: Date.parse('2027-06-30') });
     expect(JSON.stringify(app)).not.toContain('first-secret');
     await world.services.apps.update(app.id, { name: 'M2', provider: 'microsoft', clientId: 'c' }, 'a');
@@ -41,9 +106,15 @@ describe('AppService validation', () => {
 
   it('an app still used by accounts cannot be removed', async () => {
     const world = createWorld();
-    const app = await world.services.apps.create({ name: 'G', provider: 'google', clientId: 'c', clientSecret: 's' }, 'a');
+    const app = await world.services.apps.create(
+      { name: 'G', provider: 'google', clientId: 'c', clientSecret: 's' },
+      'a',
+    );
     const account = await world.services.accounts.create({ appId: app.id, mailbox: 'x@gmail.com' }, 'a');
-    await expect(world.services.apps.remove(app.id, 'a')).rejects.toMatchObject({ code: 'ERR_CONFLICT', message: expect.stringContaining('x@gmail.com') });
+    await expect(world.services.apps.remove(app.id, 'a')).rejects.toMatchObject({
+      code: 'ERR_CONFLICT',
+      message: expect.stringContaining('x@gmail.com'),
+    });
     await world.services.accounts.remove(account.id, 'a');
     await world.services.apps.remove(app.id, 'a');
     expect(await world.apps.find(app.id)).toBeNull();
@@ -51,31 +122,77 @@ describe('AppService validation', () => {
 });
 
 describe('AccountService validation', () => {
-  it('fills the provider\'s default server and the documented defaults', async () => {
+  it("fills the provider's default server and the documented defaults", async () => {
     const world = createWorld();
-    const app = await world.services.apps.create({ name: 'M', provider: 'microsoft', cloud: 'usgov', clientId: 'c', clientSecret: 's' }, 'a');
+    const app = await world.services.apps.create(
+      { name: 'M', provider: 'microsoft', cloud: 'usgov', clientId: 'c', clientSecret: 's' },
+      'a',
+    );
     const account = await world.services.accounts.create({ appId: app.id, mailbox: 'support@agency.gov' }, 'a');
-    expect(account).toMatchObject({ host: 'outlook.office365.us', port: 993, tls: 'implicit', folder: 'INBOX', initialSync: 'unseen', postFetch: 'mark_seen', pollIntervalSeconds: 60, sharedViaDelegate: false });
+    expect(account).toMatchObject({
+      host: 'outlook.office365.us',
+      port: 993,
+      tls: 'implicit',
+      folder: 'INBOX',
+      initialSync: 'unseen',
+      postFetch: 'mark_seen',
+      pollIntervalSeconds: 60,
+      sharedViaDelegate: false,
+    });
   });
 
   it('names every invalid field', async () => {
     const world = createWorld();
-    const app = await world.services.apps.create({ name: 'X', provider: 'generic', issuerUrl: 'https://idp.example.test', clientId: 'c', clientSecret: 's' }, 'a');
-    const error = await world.services.accounts.create({ appId: app.id, mailbox: 'not-an-address', port: '99999', tls: 'ssl', initialSync: 'some', postFetch: 'archive', pollIntervalSeconds: '1' }, 'a').catch((e: unknown) => e);
+    const app = await world.services.apps.create(
+      { name: 'X', provider: 'generic', issuerUrl: 'https://idp.example.test', clientId: 'c', clientSecret: 's' },
+      'a',
+    );
+    const error = await world.services.accounts
+      .create(
+        {
+          appId: app.id,
+          mailbox: 'not-an-address',
+          port: '99999',
+          tls: 'ssl',
+          initialSync: 'some',
+          postFetch: 'archive',
+          pollIntervalSeconds: '1',
+        },
+        'a',
+      )
+      .catch((e: unknown) => e);
     expect(fieldsOf(error)).toEqual(['initialSync', 'mailbox', 'pollIntervalSeconds', 'port', 'postFetch', 'tls']);
-    await expect(world.services.accounts.create({ appId: app.id, mailbox: 'a@b.test' }, 'a')).rejects.toMatchObject({ details: { fields: ['host'] } });
-    await expect(world.services.accounts.create({ appId: '999', mailbox: 'a@b.test', host: 'imap.b.test' }, 'a')).rejects.toMatchObject({ details: { fields: ['appId'] } });
+    await expect(world.services.accounts.create({ appId: app.id, mailbox: 'a@b.test' }, 'a')).rejects.toMatchObject({
+      details: { fields: ['host'] },
+    });
+    await expect(
+      world.services.accounts.create({ appId: '999', mailbox: 'a@b.test', host: 'imap.b.test' }, 'a'),
+    ).rejects.toMatchObject({ details: { fields: ['appId'] } });
   });
 
   it('cleartext IMAP only to loopback and only when allowed', async () => {
     const world = createWorld();
-    const app = await world.services.apps.create({ name: 'X', provider: 'generic', issuerUrl: 'https://idp.example.test', clientId: 'c', clientSecret: 's' }, 'a');
-    await expect(world.services.accounts.create({ appId: app.id, mailbox: 'a@b.test', host: '127.0.0.1', port: '1143', tls: 'none' }, 'a')).rejects.toMatchObject({ details: { fields: ['tls'] } });
+    const app = await world.services.apps.create(
+      { name: 'X', provider: 'generic', issuerUrl: 'https://idp.example.test', clientId: 'c', clientSecret: 's' },
+      'a',
+    );
+    await expect(
+      world.services.accounts.create(
+        { appId: app.id, mailbox: 'a@b.test', host: '127.0.0.1', port: '1143', tls: 'none' },
+        'a',
+      ),
+    ).rejects.toMatchObject({ details: { fields: ['tls'] } });
 
     const clock = new FakeClock();
     const apps = new MemoryAppRepository(clock);
     const loose = createOAuthServices({
-      repositories: { apps, accounts: new MemoryAccountRepository(clock), tokens: new MemoryTokenRepository(), authRequests: new MemoryAuthRequestRepository(), events: new MemoryEventLog() },
+      repositories: {
+        apps,
+        accounts: new MemoryAccountRepository(clock),
+        tokens: new MemoryTokenRepository(),
+        authRequests: new MemoryAuthRequestRepository(),
+        events: new MemoryEventLog(),
+      },
       notify: new MemoryNotify(),
       logger: new CapturingLogger(),
       clock,
@@ -84,14 +201,32 @@ describe('AccountService validation', () => {
       redirectUri: 'http://127.0.0.1/callback',
       config: parseConfig({ allowInsecureLoopback: true }),
     });
-    const looseApp = await loose.apps.create({ name: 'X', provider: 'generic', issuerUrl: 'http://127.0.0.1:9000', clientId: 'c', clientSecret: 's' }, 'a');
-    await expect(loose.accounts.create({ appId: looseApp.id, mailbox: 'a@b.test', host: '127.0.0.1', port: '1143', tls: 'none' }, 'a')).resolves.toMatchObject({ tls: 'none', port: 1143 });
-    await expect(loose.accounts.create({ appId: looseApp.id, mailbox: 'a@b.test', host: 'imap.b.test', tls: 'none' }, 'a')).rejects.toMatchObject({ details: { fields: ['tls'] } });
+    const looseApp = await loose.apps.create(
+      { name: 'X', provider: 'generic', issuerUrl: 'http://127.0.0.1:9000', clientId: 'c', clientSecret: 's' },
+      'a',
+    );
+    await expect(
+      loose.accounts.create(
+        { appId: looseApp.id, mailbox: 'a@b.test', host: '127.0.0.1', port: '1143', tls: 'none' },
+        'a',
+      ),
+    ).resolves.toMatchObject({ tls: 'none', port: 1143 });
+    await expect(
+      loose.accounts.create({ appId: looseApp.id, mailbox: 'a@b.test', host: 'imap.b.test', tls: 'none' }, 'a'),
+    ).rejects.toMatchObject({ details: { fields: ['tls'] } });
   });
 
   it('post-fetch move:FOLDER, shared via delegate from a checkbox value', async () => {
     const world = createWorld();
-    const app = await world.services.apps.create({ name: 'G', provider: 'google', clientId: 'c', clientSecret: 's' }, 'a');
-    await expect(world.services.accounts.create({ appId: app.id, mailbox: 'team@example.com', postFetch: 'move:Archive/Tickets', sharedViaDelegate: 'on' }, 'a')).resolves.toMatchObject({ postFetch: 'move:Archive/Tickets', sharedViaDelegate: true });
+    const app = await world.services.apps.create(
+      { name: 'G', provider: 'google', clientId: 'c', clientSecret: 's' },
+      'a',
+    );
+    await expect(
+      world.services.accounts.create(
+        { appId: app.id, mailbox: 'team@example.com', postFetch: 'move:Archive/Tickets', sharedViaDelegate: 'on' },
+        'a',
+      ),
+    ).resolves.toMatchObject({ postFetch: 'move:Archive/Tickets', sharedViaDelegate: true });
   });
 });

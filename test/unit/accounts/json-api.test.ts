@@ -5,7 +5,14 @@ import { createWorld } from '../oauth/world';
 
 const ADMIN = { id: 'admin-1', name: 'Admin', isAdmin: true };
 
-function call(routes: RouteDefinition[], method: 'GET' | 'POST', path: string, params: Record<string, string>, form: Record<string, string> = {}, actor: HostRequest['actor'] | null = ADMIN): Promise<HostResponse> {
+function call(
+  routes: RouteDefinition[],
+  method: 'GET' | 'POST',
+  path: string,
+  params: Record<string, string>,
+  form: Record<string, string> = {},
+  actor: HostRequest['actor'] | null = ADMIN,
+): Promise<HostResponse> {
   const route = routes.find((r) => r.method === method && r.path === path);
   if (!route) throw new Error(`no route ${method} ${path}`);
   return route.handle({ method, params, query: {}, form, actor: actor ?? undefined });
@@ -16,26 +23,69 @@ describe('JSON API', () => {
     const world = createWorld();
     const routes = jsonApiRoutes(world.services);
     expect(routes.map((r) => r.auth)).toEqual(Array(JSON_API_ROUTES.length).fill('admin'));
-    await expect(call(routes, 'GET', '/api/apps', {}, {}, null)).resolves.toMatchObject({ status: 403, body: { error: { code: 'ERR_FORBIDDEN' } } });
+    await expect(call(routes, 'GET', '/api/apps', {}, {}, null)).resolves.toMatchObject({
+      status: 403,
+      body: { error: { code: 'ERR_FORBIDDEN' } },
+    });
   });
 
   it('creates an app and an account from form strings; errors carry code, message, fix and the fields', async () => {
     const world = createWorld();
     const routes = jsonApiRoutes(world.services);
-    const bad = await call(routes, 'POST', '/api/apps', {}, { name: 'G', provider: 'google', tenant: 'common', clientId: 'c' });
-    expect(bad).toMatchObject({ kind: 'json', status: 400, body: { error: { code: 'ERR_INPUT_INVALID', fix: expect.any(String), details: { fields: ['clientSecret', 'tenant'] } } } });
-    const created = await call(routes, 'POST', '/api/apps', {}, { name: 'G', provider: 'google', clientId: 'c', clientSecret: 'the-secret' });
+    const bad = await call(
+      routes,
+      'POST',
+      '/api/apps',
+      {},
+      { name: 'G', provider: 'google', tenant: 'common', clientId: 'c' },
+    );
+    expect(bad).toMatchObject({
+      kind: 'json',
+      status: 400,
+      body: {
+        error: { code: 'ERR_INPUT_INVALID', fix: expect.any(String), details: { fields: ['clientSecret', 'tenant'] } },
+      },
+    });
+    const created = await call(
+      routes,
+      'POST',
+      '/api/apps',
+      {},
+      { name: 'G', provider: 'google', clientId: 'c', clientSecret: 'the-secret' },
+    );
     expect(created).toMatchObject({ status: 201, body: { app: { name: 'G' } } });
     expect(JSON.stringify(created)).not.toContain('the-secret');
     const appId = (created as { body: { app: { id: string } } }).body.app.id;
     const account = await call(routes, 'POST', '/api/accounts', {}, { appId, mailbox: 'help@example.com' });
-    expect(account).toMatchObject({ status: 201, body: { account: { mailbox: 'help@example.com', host: 'imap.gmail.com', status: 'not_connected', statusCode: null, authorizedIdentity: null, lastPollAt: null } } });
+    expect(account).toMatchObject({
+      status: 201,
+      body: {
+        account: {
+          mailbox: 'help@example.com',
+          host: 'imap.gmail.com',
+          status: 'not_connected',
+          statusCode: null,
+          authorizedIdentity: null,
+          lastPollAt: null,
+        },
+      },
+    });
     const accountId = (account as { body: { account: { id: string } } }).body.account.id;
     const connect = await call(routes, 'POST', '/api/accounts/:id/:action', { id: accountId, action: 'connect' });
-    expect(connect).toMatchObject({ status: 200, body: { authorizationUrl: expect.stringContaining('https://accounts.google.com/o/oauth2/v2/auth?') } });
-    await expect(call(routes, 'POST', '/api/accounts/:id/:action', { id: accountId, action: 'explode' })).resolves.toMatchObject({ status: 404 });
-    await expect(call(routes, 'GET', '/api/accounts/:id', { id: '999' })).resolves.toMatchObject({ status: 404, body: { error: { code: 'ERR_NOT_FOUND' } } });
-    await expect(call(routes, 'POST', '/api/apps/:id/:action', { id: appId, action: 'remove' })).resolves.toMatchObject({ status: 409, body: { error: { code: 'ERR_CONFLICT' } } });
+    expect(connect).toMatchObject({
+      status: 200,
+      body: { authorizationUrl: expect.stringContaining('https://accounts.google.com/o/oauth2/v2/auth?') },
+    });
+    await expect(
+      call(routes, 'POST', '/api/accounts/:id/:action', { id: accountId, action: 'explode' }),
+    ).resolves.toMatchObject({ status: 404 });
+    await expect(call(routes, 'GET', '/api/accounts/:id', { id: '999' })).resolves.toMatchObject({
+      status: 404,
+      body: { error: { code: 'ERR_NOT_FOUND' } },
+    });
+    await expect(call(routes, 'POST', '/api/apps/:id/:action', { id: appId, action: 'remove' })).resolves.toMatchObject(
+      { status: 409, body: { error: { code: 'ERR_CONFLICT' } } },
+    );
   });
 });
 
@@ -44,18 +94,31 @@ describe('callback page', () => {
     const world = createWorld();
     const route = callbackRoute(world.services.authorization, '/plugins/oauth2-mail/accounts', world.logger);
     expect(route).toMatchObject({ id: 'oauth2-mail.callback', method: 'GET', path: '/callback', auth: 'none' });
-    const unknown = await route.handle({ method: 'GET', params: {}, query: { state: 'forged', code: '<img src=x onerror=alert(1)>' }, form: {} });
+    const unknown = await route.handle({
+      method: 'GET',
+      params: {},
+      query: { state: 'forged', code: '<img src=x onerror=alert(1)>' },
+      form: {},
+    });
     expect(unknown).toMatchObject({ kind: 'page', status: 400 });
     const html = (unknown as { html: string }).html;
     expect(html).toContain('This sign-in link is not known');
     expect(html).toContain('Start again with Connect');
     expect(html).toContain('ERR_STATE_UNKNOWN');
 
-    const app = await world.services.apps.create({ name: 'G', provider: 'google', clientId: 'c', clientSecret: 's' }, 'a');
+    const app = await world.services.apps.create(
+      { name: 'G', provider: 'google', clientId: 'c', clientSecret: 's' },
+      'a',
+    );
     const account = await world.services.accounts.create({ appId: app.id, mailbox: 'help@example.com' }, 'a');
     const { authorizationUrl } = await world.services.authorization.start(account.id, 'admin-1');
     const state = new URL(authorizationUrl).searchParams.get('state')!;
-    const denied = await route.handle({ method: 'GET', params: {}, query: { state, error: 'access_denied', error_description: '<script>alert(1)</script>' }, form: {} });
+    const denied = await route.handle({
+      method: 'GET',
+      params: {},
+      query: { state, error: 'access_denied', error_description: '<script>alert(1)</script>' },
+      form: {},
+    });
     const deniedHtml = (denied as { html: string }).html;
     expect(deniedHtml).not.toContain('<script>');
     expect(deniedHtml).toContain('&lt;script&gt;');

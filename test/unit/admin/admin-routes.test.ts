@@ -29,7 +29,15 @@ let fetchNow: jest.Mock<Promise<AccountPollResult>, [string]>;
 let testResult: ConnectionTestResult | null;
 
 function request(partial: Partial<HostRequest> = {}): HostRequest {
-  return { method: 'GET', params: {}, query: {}, form: {}, actor: { id: '1', name: 'admin@example.test', isAdmin: true }, csrfToken: 'csrf-token-1', ...partial };
+  return {
+    method: 'GET',
+    params: {},
+    query: {},
+    form: {},
+    actor: { id: '1', name: 'admin@example.test', isAdmin: true },
+    csrfToken: 'csrf-token-1',
+    ...partial,
+  };
 }
 
 async function call(id: string, partial: Partial<HostRequest> = {}): Promise<HostResponse> {
@@ -44,7 +52,16 @@ function pageOf(response: HostResponse): { status: number; html: string } {
 }
 
 function microsoftApp(overrides: Record<string, string> = {}): Record<string, string> {
-  return { provider: 'microsoft', name: 'Contoso', cloud: 'global', tenant: 'contoso.com', clientId: '11111111-2222-3333-4444-555555555555', clientSecret: SECRET, secretExpiresAt: '', ...overrides };
+  return {
+    provider: 'microsoft',
+    name: 'Contoso',
+    cloud: 'global',
+    tenant: 'contoso.com',
+    clientId: '11111111-2222-3333-4444-555555555555',
+    clientSecret: SECRET,
+    secretExpiresAt: '',
+    ...overrides,
+  };
 }
 
 async function createApp(overrides: Record<string, string> = {}): Promise<string> {
@@ -55,7 +72,16 @@ async function createApp(overrides: Record<string, string> = {}): Promise<string
 }
 
 async function createAccount(appId: string, overrides: Record<string, string> = {}): Promise<string> {
-  const response = await call(ADMIN_ROUTE_IDS.accountCreate, { form: { appId, mailbox: 'support@contoso.com', postFetchAction: 'mark_seen', pollIntervalSeconds: '60', enabled: 'true', ...overrides } });
+  const response = await call(ADMIN_ROUTE_IDS.accountCreate, {
+    form: {
+      appId,
+      mailbox: 'support@contoso.com',
+      postFetchAction: 'mark_seen',
+      pollIntervalSeconds: '60',
+      enabled: 'true',
+      ...overrides,
+    },
+  });
   if (response.kind !== 'redirect') throw new Error(`account not created: ${pageOf(response).html.slice(0, 2000)}`);
   const accounts = await repos.accounts.list();
   return accounts[accounts.length - 1]!.id;
@@ -71,13 +97,28 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  for (const table of ['oauth2_mail_events', 'oauth2_mail_tokens', 'oauth2_mail_auth_requests', 'oauth2_mail_accounts', 'oauth2_mail_apps']) {
+  for (const table of [
+    'oauth2_mail_events',
+    'oauth2_mail_tokens',
+    'oauth2_mail_auth_requests',
+    'oauth2_mail_accounts',
+    'oauth2_mail_apps',
+  ]) {
     if (await knex.schema.hasTable(table)) await knex(table).del();
   }
   repos = createKnexRepositories({ knex, secrets: createTestSecrets() });
   const clock = { now: () => Date.now() };
-  const apps = new AppService({ apps: repos.apps, accounts: repos.accounts, events: repos.events, clock, allowInsecureLoopback: false });
-  connectStart = jest.fn(async () => ({ authorizationUrl: 'https://login.example.test/authorize?state=abc', expiresAt: Date.now() + 600_000 }));
+  const apps = new AppService({
+    apps: repos.apps,
+    accounts: repos.accounts,
+    events: repos.events,
+    clock,
+    allowInsecureLoopback: false,
+  });
+  connectStart = jest.fn(async () => ({
+    authorizationUrl: 'https://login.example.test/authorize?state=abc',
+    expiresAt: Date.now() + 600_000,
+  }));
   const accounts = new AccountService({
     accounts: repos.accounts,
     apps: repos.apps,
@@ -85,7 +126,14 @@ beforeEach(async () => {
     clock,
     logger,
     authorization: { start: connectStart },
-    disconnect: { disconnect: jest.fn(async (accountId: string) => ({ accountId, revoked: false, revocationSupported: false, warning: null })) },
+    disconnect: {
+      disconnect: jest.fn(async (accountId: string) => ({
+        accountId,
+        revoked: false,
+        revocationSupported: false,
+        warning: null,
+      })),
+    },
     allowInsecureLoopback: false,
   });
   fetchNow = jest.fn();
@@ -111,7 +159,11 @@ test('every route is an admin route, static paths are registered before their :i
 test('markup in an app name and an account error renders as text', async () => {
   const appId = await createApp({ name: XSS });
   const accountId = await createAccount(appId);
-  await repos.accounts.setStatus(accountId, { status: 'needs_reauth', statusCode: 'ERR_GRANT_INVALID', statusDetail: `AADSTS70008 ${XSS}` });
+  await repos.accounts.setStatus(accountId, {
+    status: 'needs_reauth',
+    statusCode: 'ERR_GRANT_INVALID',
+    statusDetail: `AADSTS70008 ${XSS}`,
+  });
   const { html } = pageOf(await call(ADMIN_ROUTE_IDS.accounts));
   expect(html).not.toContain('<img');
   expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
@@ -126,16 +178,24 @@ test('the client secret is write-only: never rendered, empty on edit keeps it, a
   expect(edit).toContain('value="https://helpdesk.example.test/plugins/oauth2-mail/callback"');
   expect(edit).toContain('https://outlook.office.com/IMAP.AccessAsUser.All');
 
-  await call(ADMIN_ROUTE_IDS.appUpdate, { params: { id: appId }, form: microsoftApp({ name: 'Contoso renamed', clientSecret: '' }) });
+  await call(ADMIN_ROUTE_IDS.appUpdate, {
+    params: { id: appId },
+    form: microsoftApp({ name: 'Contoso renamed', clientSecret: '' }),
+  });
   expect((await repos.apps.find(appId))?.name).toBe('Contoso renamed');
   expect(await repos.apps.clientSecret(appId)).toBe(SECRET);
 
-  await call(ADMIN_ROUTE_IDS.appUpdate, { params: { id: appId }, form: microsoftApp({ clientSecret: 'second-secret' }) });
+  await call(ADMIN_ROUTE_IDS.appUpdate, {
+    params: { id: appId },
+    form: microsoftApp({ clientSecret: 'second-secret' }),
+  });
   expect(await repos.apps.clientSecret(appId)).toBe('second-secret');
 });
 
 test('an invalid app form is shown again with errors next to the fields, the entered values but not the secret, and nothing saved', async () => {
-  const response = pageOf(await call(ADMIN_ROUTE_IDS.appCreate, { form: microsoftApp({ clientId: '', name: 'Kept name' }) }));
+  const response = pageOf(
+    await call(ADMIN_ROUTE_IDS.appCreate, { form: microsoftApp({ clientId: '', name: 'Kept name' }) }),
+  );
   expect(response.status).toBe(400);
   expect(response.html).toMatch(/id="e-clientId"[^>]*>is required/);
   const tenant = pageOf(await call(ADMIN_ROUTE_IDS.appCreate, { form: microsoftApp({ tenant: 'not a tenant!' }) }));
@@ -148,7 +208,11 @@ test('an invalid app form is shown again with errors next to the fields, the ent
 
 test('an invalid account form names the field and saves nothing; a move needs its folder', async () => {
   const appId = await createApp();
-  const response = pageOf(await call(ADMIN_ROUTE_IDS.accountCreate, { form: { appId, mailbox: 'not-an-address', port: '70000', postFetchAction: 'move', postFetchFolder: '' } }));
+  const response = pageOf(
+    await call(ADMIN_ROUTE_IDS.accountCreate, {
+      form: { appId, mailbox: 'not-an-address', port: '70000', postFetchAction: 'move', postFetchFolder: '' },
+    }),
+  );
   expect(response.status).toBe(400);
   expect(response.html).toContain('id="e-mailbox"');
   expect(response.html).toContain('id="e-port"');
@@ -162,8 +226,17 @@ test('badges, last error with its fix, Re-authorize offered on a dead token, the
   const dead = await createAccount(appId, { mailbox: 'dead@contoso.com' });
   const shared = await createAccount(appId, { mailbox: 'shared@contoso.com', sharedViaDelegate: 'on' });
   const fresh = await createAccount(appId, { mailbox: 'new@contoso.com' });
-  await repos.accounts.setStatus(dead, { status: 'needs_reauth', statusCode: 'ERR_GRANT_INVALID', statusDetail: 'AADSTS70008: The refresh token has expired due to inactivity.' });
-  await repos.accounts.setStatus(shared, { status: 'connected', statusCode: null, statusDetail: 'Signed in as bob@contoso.com for mailbox shared@contoso.com.', authorizedIdentity: 'bob@contoso.com' });
+  await repos.accounts.setStatus(dead, {
+    status: 'needs_reauth',
+    statusCode: 'ERR_GRANT_INVALID',
+    statusDetail: 'AADSTS70008: The refresh token has expired due to inactivity.',
+  });
+  await repos.accounts.setStatus(shared, {
+    status: 'connected',
+    statusCode: null,
+    statusDetail: 'Signed in as bob@contoso.com for mailbox shared@contoso.com.',
+    authorizedIdentity: 'bob@contoso.com',
+  });
   const { html } = pageOf(await call(ADMIN_ROUTE_IDS.accounts));
   expect(html).toMatch(new RegExp(`data-account-id="${dead}" data-status="needs_reauth"`));
   expect(html).toContain('needs re-authorization');
@@ -171,17 +244,24 @@ test('badges, last error with its fix, Re-authorize offered on a dead token, the
   expect(html).toContain(`What to do: ${ERROR_CODES.ERR_GRANT_INVALID.fix}`);
   expect(html).toMatch(new RegExp(`id="connect-${dead}"[^]*?>Re-authorize</button>`));
   expect(html).toMatch(new RegExp(`id="connect-${fresh}"[^]*?>Connect</button>`));
-  expect(html).toContain('signed in as <strong>bob@contoso.com</strong> for mailbox <strong>shared@contoso.com</strong>');
+  expect(html).toContain(
+    'signed in as <strong>bob@contoso.com</strong> for mailbox <strong>shared@contoso.com</strong>',
+  );
   expect(html).toContain('>not connected<');
 });
 
 test('Connect redirects to the provider; a failing start shows why and keeps the button (never a 500)', async () => {
   const appId = await createApp();
   const accountId = await createAccount(appId);
-  expect(await call(ADMIN_ROUTE_IDS.accountConnect, { params: { id: accountId } })).toEqual({ kind: 'redirect', location: 'https://login.example.test/authorize?state=abc' });
+  expect(await call(ADMIN_ROUTE_IDS.accountConnect, { params: { id: accountId } })).toEqual({
+    kind: 'redirect',
+    location: 'https://login.example.test/authorize?state=abc',
+  });
   expect(connectStart).toHaveBeenCalledWith(accountId, '1');
 
-  connectStart.mockRejectedValueOnce(new PluginError('ERR_PROVIDER_UNAVAILABLE', 'Discovery of https://login.example.test failed: HTTP 503.'));
+  connectStart.mockRejectedValueOnce(
+    new PluginError('ERR_PROVIDER_UNAVAILABLE', 'Discovery of https://login.example.test failed: HTTP 503.'),
+  );
   const failed = pageOf(await call(ADMIN_ROUTE_IDS.accountConnect, { params: { id: accountId } }));
   expect(failed.status).toBe(502);
   expect(failed.html).toContain('Discovery of https://login.example.test failed');
@@ -191,13 +271,36 @@ test('Connect redirects to the provider; a failing start shows why and keeps the
 test('Fetch now reports its counts or the error code, and a forged notice cannot inject text', async () => {
   const appId = await createApp();
   const accountId = await createAccount(appId);
-  fetchNow.mockResolvedValueOnce({ accountId, mailbox: 'support@contoso.com', outcome: 'polled', fetched: 3, duplicates: 1, skipped: 0, failed: 0, quarantined: 0, status: 'connected' });
+  fetchNow.mockResolvedValueOnce({
+    accountId,
+    mailbox: 'support@contoso.com',
+    outcome: 'polled',
+    fetched: 3,
+    duplicates: 1,
+    skipped: 0,
+    failed: 0,
+    quarantined: 0,
+    status: 'connected',
+  });
   const done = await call(ADMIN_ROUTE_IDS.accountFetch, { params: { id: accountId } });
-  expect(done).toEqual({ kind: 'redirect', location: `/accounts/${accountId}?notice=fetched&fetched=3&duplicates=1&skipped=0&failed=0` });
-  const shown = pageOf(await call(ADMIN_ROUTE_IDS.accountShow, { params: { id: accountId }, query: { notice: 'fetched', fetched: '3', duplicates: '1' } })).html;
+  expect(done).toEqual({
+    kind: 'redirect',
+    location: `/accounts/${accountId}?notice=fetched&fetched=3&duplicates=1&skipped=0&failed=0`,
+  });
+  const shown = pageOf(
+    await call(ADMIN_ROUTE_IDS.accountShow, {
+      params: { id: accountId },
+      query: { notice: 'fetched', fetched: '3', duplicates: '1' },
+    }),
+  ).html;
   expect(shown).toContain('3 new messages fetched, 1 duplicate ignored');
 
-  const forged = pageOf(await call(ADMIN_ROUTE_IDS.accountShow, { params: { id: accountId }, query: { notice: 'fetch_failed', code: '<script>x</script>' } })).html;
+  const forged = pageOf(
+    await call(ADMIN_ROUTE_IDS.accountShow, {
+      params: { id: accountId },
+      query: { notice: 'fetch_failed', code: '<script>x</script>' },
+    }),
+  ).html;
   expect(forged).not.toContain('<script>');
   expect(forged).toContain('Fetch now failed');
 });
@@ -211,7 +314,17 @@ test('the connection test shows each step', async () => {
     ok: false,
     steps: [
       { step: 'token', title: 'Access token', outcome: 'ok', detail: 'A valid access token.' },
-      { step: 'login', title: 'Mail server login', outcome: 'failed', detail: 'AUTHENTICATE failed.', error: { code: 'ERR_MAIL_AUTH_FAILED', message: ERROR_CODES.ERR_MAIL_AUTH_FAILED.message, fix: ERROR_CODES.ERR_MAIL_AUTH_FAILED.fix } },
+      {
+        step: 'login',
+        title: 'Mail server login',
+        outcome: 'failed',
+        detail: 'AUTHENTICATE failed.',
+        error: {
+          code: 'ERR_MAIL_AUTH_FAILED',
+          message: ERROR_CODES.ERR_MAIL_AUTH_FAILED.message,
+          fix: ERROR_CODES.ERR_MAIL_AUTH_FAILED.fix,
+        },
+      },
       { step: 'folders', title: 'Folder list', outcome: 'skipped', detail: 'Not run: an earlier step failed.' },
       { step: 'messages', title: 'Message count', outcome: 'skipped', detail: 'Not run: an earlier step failed.' },
     ],
@@ -230,6 +343,12 @@ test('deleting needs the confirmation; an app in use is not deleted', async () =
   const refused = pageOf(await call(ADMIN_ROUTE_IDS.appDelete, { params: { id: appId }, form: { confirm: 'yes' } }));
   expect(refused.status).toBe(409);
   expect(await repos.apps.find(appId)).not.toBeNull();
-  expect(await call(ADMIN_ROUTE_IDS.accountDelete, { params: { id: accountId }, form: { confirm: 'yes' } })).toEqual({ kind: 'redirect', location: '/accounts?notice=account_deleted' });
-  expect(await call(ADMIN_ROUTE_IDS.appDelete, { params: { id: appId }, form: { confirm: 'yes' } })).toEqual({ kind: 'redirect', location: '/accounts?notice=app_deleted' });
+  expect(await call(ADMIN_ROUTE_IDS.accountDelete, { params: { id: accountId }, form: { confirm: 'yes' } })).toEqual({
+    kind: 'redirect',
+    location: '/accounts?notice=account_deleted',
+  });
+  expect(await call(ADMIN_ROUTE_IDS.appDelete, { params: { id: appId }, form: { confirm: 'yes' } })).toEqual({
+    kind: 'redirect',
+    location: '/accounts?notice=app_deleted',
+  });
 });

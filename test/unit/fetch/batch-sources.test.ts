@@ -40,7 +40,10 @@ describe('BatchSources', () => {
     for (const summary of listed) {
       expect((await sources.take(summary.uid))?.equals(folder.messages.get(summary.uid)!.raw)).toBe(true);
     }
-    expect(session.groups).toEqual([[1, 2], [5, 6]]);
+    expect(session.groups).toEqual([
+      [1, 2],
+      [5, 6],
+    ]);
     expect(session.singles).toEqual([3, 4]);
     // Handed out once: a second take asks the server again, never a kept buffer.
     expect((await sources.take(1))?.length).toBe(40);

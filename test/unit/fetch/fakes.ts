@@ -5,11 +5,30 @@
 import { createHash } from 'node:crypto';
 import { PluginError } from '../../../plugin/errors';
 import type { AccessTokenGrant, AccessTokenProvider } from '../../../plugin/oauth/access-token-provider';
-import type { AccountRepository, AccountStatusChange, MailAccount, MailAccountInput, PollOutcome } from '../../../plugin/ports/account-repository';
+import type {
+  AccountRepository,
+  AccountStatusChange,
+  MailAccount,
+  MailAccountInput,
+  PollOutcome,
+} from '../../../plugin/ports/account-repository';
 import type { EventLog, PluginEvent } from '../../../plugin/ports/event-log';
 import type { InboundMessage, IngestResult } from '../../../plugin/ports/host';
-import type { FolderState, MailConnectionOptions, MailFetcher, MailSession, MessageSummary } from '../../../plugin/ports/mail-fetcher';
-import type { Delivery, DeliveryRecord, DeliveryState, MailCursor, MailLedger, MessageLocation } from '../../../plugin/ports/mail-ledger';
+import type {
+  FolderState,
+  MailConnectionOptions,
+  MailFetcher,
+  MailSession,
+  MessageSummary,
+} from '../../../plugin/ports/mail-fetcher';
+import type {
+  Delivery,
+  DeliveryRecord,
+  DeliveryState,
+  MailCursor,
+  MailLedger,
+  MessageLocation,
+} from '../../../plugin/ports/mail-ledger';
 
 export { CapturingLogger as MemoryLogger } from '../../helpers/capturing-logger';
 export { MemoryNotify as FakeNotify } from '../../helpers/memory-notify';
@@ -40,7 +59,11 @@ export class FakeFolder {
 
   add(raw: Buffer | string, options: { seen?: boolean } = {}): number {
     const uid = this.uidNext++;
-    this.messages.set(uid, { raw: Buffer.isBuffer(raw) ? raw : Buffer.from(raw, 'latin1'), seen: options.seen ?? false, internalDate: new Date(Date.UTC(2026, 0, 1, 0, 0, uid)) });
+    this.messages.set(uid, {
+      raw: Buffer.isBuffer(raw) ? raw : Buffer.from(raw, 'latin1'),
+      seen: options.seen ?? false,
+      internalDate: new Date(Date.UTC(2026, 0, 1, 0, 0, uid)),
+    });
     return uid;
   }
 
@@ -95,7 +118,8 @@ export class FakeMailServer implements MailFetcher {
     if (signal?.aborted) throw new PluginError('ERR_TIMEOUT', 'aborted');
     const fault = this.faults.connect?.(options);
     if (fault) throw fault;
-    if (!this.acceptedTokens.has(options.accessToken)) throw new PluginError('ERR_MAIL_AUTH_FAILED', 'connect: AUTHENTICATE failed');
+    if (!this.acceptedTokens.has(options.accessToken))
+      throw new PluginError('ERR_MAIL_AUTH_FAILED', 'connect: AUTHENTICATE failed');
     const session = new FakeSession(this, options.user, signal);
     this.openSessions += 1;
     this.maxOpenSessions = Math.max(this.maxOpenSessions, this.openSessions);
@@ -110,7 +134,11 @@ export class FakeSession implements MailSession {
   dead: PluginError | null = null;
   closed = false;
 
-  constructor(private readonly server: FakeMailServer, private readonly user: string, private readonly signal?: AbortSignal) {}
+  constructor(
+    private readonly server: FakeMailServer,
+    private readonly user: string,
+    private readonly signal?: AbortSignal,
+  ) {}
 
   private check(): void {
     if (this.signal?.aborted) throw new PluginError('ERR_MAIL_UNAVAILABLE', 'connection closed (aborted)');
@@ -130,7 +158,11 @@ export class FakeSession implements MailSession {
     return { path, uidValidity: String(folder.uidValidity), uidNext: folder.uidNext, exists: folder.messages.size };
   }
 
-  async listMessages(query: { readonly fromUid: number; readonly unseenOnly?: boolean; readonly limit?: number }): Promise<MessageSummary[]> {
+  async listMessages(query: {
+    readonly fromUid: number;
+    readonly unseenOnly?: boolean;
+    readonly limit?: number;
+  }): Promise<MessageSummary[]> {
     this.check();
     this.server.listCalls += 1;
     const folder = this.requireOpen();
@@ -164,7 +196,8 @@ export class FakeSession implements MailSession {
     const fault = this.server.faults.move?.(uid, folder);
     if (fault) throw fault;
     const target = this.server.mailboxes.get(this.user)?.get(folder);
-    if (!target) throw new PluginError('ERR_MAIL_OPERATION_FAILED', `move UID ${uid} to ${folder}: the mail server refused it.`);
+    if (!target)
+      throw new PluginError('ERR_MAIL_OPERATION_FAILED', `move UID ${uid} to ${folder}: the mail server refused it.`);
     const msg = this.requireOpen().messages.get(uid);
     if (!msg) return;
     this.requireOpen().messages.delete(uid);
@@ -241,7 +274,11 @@ export class FakeEvents implements EventLog {
     this.events.push(event);
   }
   async list(filter: { readonly accountId?: string; readonly limit: number }): Promise<PluginEvent[]> {
-    return this.events.filter((e) => !filter.accountId || e.accountId === filter.accountId).slice(-filter.limit).reverse().map((e, i) => ({ ...e, id: String(i) }));
+    return this.events
+      .filter((e) => !filter.accountId || e.accountId === filter.accountId)
+      .slice(-filter.limit)
+      .reverse()
+      .map((e, i) => ({ ...e, id: String(i) }));
   }
 }
 
@@ -256,11 +293,31 @@ export class FakeAccounts implements AccountRepository {
     const id = String(this.nextId++);
     const now = this.clock.now();
     const account: MailAccount = {
-      id, appId: input.appId, mailbox: input.mailbox, authMode: 'delegated', protocol: 'imap', host: input.host, port: input.port, tls: input.tls,
-      folder: input.folder ?? 'INBOX', initialSync: input.initialSync ?? 'all', postFetch: input.postFetch ?? 'mark_seen',
-      pollIntervalSeconds: input.pollIntervalSeconds ?? 60, sharedViaDelegate: false, enabled: input.enabled ?? true,
-      status: 'connected', statusCode: null, statusDetail: null, authorizedIdentity: input.mailbox, lastPollAt: null, lastSuccessAt: null,
-      nextPollAt: null, failureCount: 0, messagesFetched: 0, createdAt: now, updatedAt: now,
+      id,
+      appId: input.appId,
+      mailbox: input.mailbox,
+      authMode: 'delegated',
+      protocol: 'imap',
+      host: input.host,
+      port: input.port,
+      tls: input.tls,
+      folder: input.folder ?? 'INBOX',
+      initialSync: input.initialSync ?? 'all',
+      postFetch: input.postFetch ?? 'mark_seen',
+      pollIntervalSeconds: input.pollIntervalSeconds ?? 60,
+      sharedViaDelegate: false,
+      enabled: input.enabled ?? true,
+      status: 'connected',
+      statusCode: null,
+      statusDetail: null,
+      authorizedIdentity: input.mailbox,
+      lastPollAt: null,
+      lastSuccessAt: null,
+      nextPollAt: null,
+      failureCount: 0,
+      messagesFetched: 0,
+      createdAt: now,
+      updatedAt: now,
     };
     this.rows.set(id, { ...account, leaseOwner: null, leaseUntil: 0 });
     return account;
@@ -282,7 +339,12 @@ export class FakeAccounts implements AccountRepository {
   }
   async setStatus(id: string, change: AccountStatusChange): Promise<MailAccount> {
     const row = this.must(id);
-    this.rows.set(id, { ...row, status: change.status, statusCode: change.statusCode ?? null, statusDetail: change.statusDetail ?? null });
+    this.rows.set(id, {
+      ...row,
+      status: change.status,
+      statusCode: change.statusCode ?? null,
+      statusDetail: change.statusDetail ?? null,
+    });
     return this.strip(this.must(id));
   }
   async recordPoll(id: string, outcome: PollOutcome): Promise<void> {
@@ -297,7 +359,10 @@ export class FakeAccounts implements AccountRepository {
     });
   }
   async listDue(now: number, limit: number): Promise<MailAccount[]> {
-    return [...this.rows.values()].filter((row) => row.enabled && (row.nextPollAt === null || row.nextPollAt <= now)).slice(0, limit).map((row) => this.strip(row));
+    return [...this.rows.values()]
+      .filter((row) => row.enabled && (row.nextPollAt === null || row.nextPollAt <= now))
+      .slice(0, limit)
+      .map((row) => this.strip(row));
   }
   async acquireLease(id: string, owner: string, until: number, now: number): Promise<boolean> {
     const row = this.must(id);
@@ -340,23 +405,43 @@ export class MemoryMailLedger implements MailLedger {
     const key = `${location.accountId}/${location.folder}`;
     const cursor = this.cursors.get(key);
     if (!cursor || cursor.uidValidity !== location.uidValidity) return false;
-    if (cursor.lastUid < location.uid) this.cursors.set(key, { ...cursor, lastUid: location.uid, updatedAt: this.clock.now() });
+    if (cursor.lastUid < location.uid)
+      this.cursors.set(key, { ...cursor, lastUid: location.uid, updatedAt: this.clock.now() });
     return true;
   }
   async findDelivery(location: MessageLocation): Promise<Delivery | null> {
     return this.deliveries.find((d) => sameLocation(d, location)) ?? null;
   }
-  async listDeliveries(query: { accountId: string; folder: string; uidValidity: string; fromUid?: number; states?: readonly DeliveryState[] }): Promise<Delivery[]> {
+  async listDeliveries(query: {
+    accountId: string;
+    folder: string;
+    uidValidity: string;
+    fromUid?: number;
+    states?: readonly DeliveryState[];
+  }): Promise<Delivery[]> {
     return this.deliveries
-      .filter((d) => d.accountId === query.accountId && d.folder === query.folder && d.uidValidity === query.uidValidity)
+      .filter(
+        (d) => d.accountId === query.accountId && d.folder === query.folder && d.uidValidity === query.uidValidity,
+      )
       .filter((d) => query.fromUid === undefined || d.uid >= query.fromUid)
       .filter((d) => query.states === undefined || query.states.includes(d.state))
       .sort((a, b) => a.uid - b.uid);
   }
   async findIngestedByMessageKey(accountId: string, messageKey: string): Promise<Delivery | null> {
-    return this.deliveries.find((d) => d.accountId === accountId && d.messageKey === messageKey && (d.state === 'ingested' || d.state === 'post_action_done') && d.ticketId !== null) ?? null;
+    return (
+      this.deliveries.find(
+        (d) =>
+          d.accountId === accountId &&
+          d.messageKey === messageKey &&
+          (d.state === 'ingested' || d.state === 'post_action_done') &&
+          d.ticketId !== null,
+      ) ?? null
+    );
   }
-  async recordDelivery(record: DeliveryRecord, options: { advanceCursor: boolean; countAttempt: boolean }): Promise<Delivery> {
+  async recordDelivery(
+    record: DeliveryRecord,
+    options: { advanceCursor: boolean; countAttempt: boolean },
+  ): Promise<Delivery> {
     if (this.failNextRecord) {
       const error = this.failNextRecord;
       this.failNextRecord = null;
@@ -367,12 +452,19 @@ export class MemoryMailLedger implements MailLedger {
     const existing = index >= 0 ? this.deliveries[index] : null;
     const row: Delivery = {
       id: existing?.id ?? String(this.nextId++),
-      accountId: record.accountId, folder: record.folder, uidValidity: record.uidValidity, uid: record.uid,
-      messageKey: record.messageKey, dedupeKey: record.dedupeKey, size: record.size, state: record.state,
+      accountId: record.accountId,
+      folder: record.folder,
+      uidValidity: record.uidValidity,
+      uid: record.uid,
+      messageKey: record.messageKey,
+      dedupeKey: record.dedupeKey,
+      size: record.size,
+      state: record.state,
       ticketId: record.ticketId ?? existing?.ticketId ?? null,
       lastError: record.lastError === undefined ? (existing?.lastError ?? null) : record.lastError,
       attempts: (existing?.attempts ?? 0) + (options.countAttempt ? 1 : 0),
-      createdAt: existing?.createdAt ?? now, updatedAt: now,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
     };
     if (existing) this.deliveries[index] = row;
     else this.deliveries.push(row);
@@ -381,7 +473,8 @@ export class MemoryMailLedger implements MailLedger {
   }
   async markPostActionDone(deliveryId: string): Promise<void> {
     const index = this.deliveries.findIndex((d) => d.id === deliveryId && d.state === 'ingested');
-    if (index >= 0) this.deliveries[index] = { ...this.deliveries[index], state: 'post_action_done', updatedAt: this.clock.now() };
+    if (index >= 0)
+      this.deliveries[index] = { ...this.deliveries[index], state: 'post_action_done', updatedAt: this.clock.now() };
   }
 }
 
@@ -391,7 +484,9 @@ function sameLocation(a: MessageLocation, b: MessageLocation): boolean {
 
 /** A small RFC 5322 message with a unique Message-ID. */
 export function mail(n: number, extra = ''): Buffer {
-  return Buffer.from(`Message-ID: <m${n}@example.test>\r\nDate: Thu, 1 Jan 2026 00:00:${String(n % 60).padStart(2, '0')} +0000\r\nFrom: a@example.test\r\nTo: b@example.test\r\nSubject: message ${n}\r\n\r\nBody ${n}${extra}\r\n`);
+  return Buffer.from(
+    `Message-ID: <m${n}@example.test>\r\nDate: Thu, 1 Jan 2026 00:00:${String(n % 60).padStart(2, '0')} +0000\r\nFrom: a@example.test\r\nTo: b@example.test\r\nSubject: message ${n}\r\n\r\nBody ${n}${extra}\r\n`,
+  );
 }
 
 /** sha256 hex. */

@@ -14,7 +14,9 @@ describe('fetch cycle (fakes)', () => {
     expect(first).toMatchObject({ outcome: 'polled', fetched: 7, skipped: 0, failed: 0, status: 'connected' });
     // batches of 3 UIDs: 3 + 3 + 1, then an empty one
     expect(h.server.listCalls).toBe(4);
-    expect([...h.host.tickets.values()].map((t) => t.raw.toString())).toEqual([1, 2, 3, 4, 5, 6, 7].map((i) => mail(i).toString()));
+    expect([...h.host.tickets.values()].map((t) => t.raw.toString())).toEqual(
+      [1, 2, 3, 4, 5, 6, 7].map((i) => mail(i).toString()),
+    );
     expect([...folder.messages.values()].every((m) => m.seen)).toBe(true);
     expect(await h.ledger.getCursor(account.id, 'INBOX')).toMatchObject({ uidValidity: '1000', lastUid: 7 });
     expect(h.ledger.deliveries.map((d) => d.state)).toEqual(Array(7).fill('post_action_done'));
@@ -69,7 +71,12 @@ describe('fetch cycle (fakes)', () => {
     const [third] = await h.poll();
     expect(third).toMatchObject({ fetched: 1, failed: 1, quarantined: 1 });
     expect(await h.ledger.getCursor(account.id, 'INBOX')).toMatchObject({ lastUid: 4 });
-    const row = await h.ledger.findDelivery({ accountId: account.id, folder: 'INBOX', uidValidity: '1000', uid: poison });
+    const row = await h.ledger.findDelivery({
+      accountId: account.id,
+      folder: 'INBOX',
+      uidValidity: '1000',
+      uid: poison,
+    });
     expect(row).toMatchObject({ state: 'quarantined', attempts: 3, lastError: 'ticket rule exploded' });
     expect(folder.messages.get(poison)?.seen).toBe(false);
     await h.poll();
@@ -88,10 +95,14 @@ describe('fetch cycle (fakes)', () => {
     const [result] = await h.poll();
     expect(result).toMatchObject({ fetched: 2, skipped: 1, failed: 0 });
     expect([...folder.messages.keys()]).toEqual([big]);
-    expect(await h.ledger.findDelivery({ accountId: account.id, folder: 'INBOX', uidValidity: '1000', uid: big })).toMatchObject({ state: 'skipped' });
+    expect(
+      await h.ledger.findDelivery({ accountId: account.id, folder: 'INBOX', uidValidity: '1000', uid: big }),
+    ).toMatchObject({ state: 'skipped' });
     await h.poll();
     expect(h.notify.sent.filter((n) => n.title.includes('too large'))).toHaveLength(1);
-    expect(h.events.events.filter((e) => e.type === 'message_skipped' && e.code === 'ERR_MESSAGE_TOO_LARGE')).toHaveLength(1);
+    expect(
+      h.events.events.filter((e) => e.type === 'message_skipped' && e.code === 'ERR_MESSAGE_TOO_LARGE'),
+    ).toHaveLength(1);
   });
 
   it('rescans after a UIDVALIDITY change and dedupes by message key', async () => {
@@ -171,7 +182,12 @@ describe('fetch cycle (fakes)', () => {
     expect(back).toMatchObject({ outcome: 'polled', status: 'connected' });
     expect(h.notify.resolved).toContain(key);
     expect(h.notify.open.has(key)).toBe(false);
-    expect(await h.accounts.find(account.id)).toMatchObject({ status: 'connected', statusCode: null, statusDetail: `Signed in as ${account.mailbox}.`, failureCount: 0 });
+    expect(await h.accounts.find(account.id)).toMatchObject({
+      status: 'connected',
+      statusCode: null,
+      statusDetail: `Signed in as ${account.mailbox}.`,
+      failureCount: 0,
+    });
   });
 
   it('backs off exponentially on failures and polls on the interval after success', async () => {
@@ -196,18 +212,30 @@ describe('fetch cycle (fakes)', () => {
     const h = harness({ concurrency: 2 });
     const dead = await h.addAccount({ mailbox: 'dead@example.test' });
     const down = await h.addAccount({ mailbox: 'down@example.test' });
-    const healthy = await Promise.all([1, 2, 3].map((i) => h.addAccount({ mailbox: `ok${i}@example.test`, initialSync: 'all' })));
+    const healthy = await Promise.all(
+      [1, 2, 3].map((i) => h.addAccount({ mailbox: `ok${i}@example.test`, initialSync: 'all' })),
+    );
     for (const account of healthy) h.server.folder(account.mailbox).add(mail(Number(account.id)));
     const realGet = h.tokens.getAccessToken.bind(h.tokens);
     h.tokens.getAccessToken = async (id, options) => {
       if (id === dead.id) throw new PluginError('ERR_GRANT_INVALID', 'invalid_grant');
       return realGet(id, options);
     };
-    h.server.faults.connect = (options) => (options.user === down.mailbox ? new PluginError('ERR_MAIL_UNAVAILABLE', 'connect ECONNREFUSED') : null);
+    h.server.faults.connect = (options) =>
+      options.user === down.mailbox ? new PluginError('ERR_MAIL_UNAVAILABLE', 'connect ECONNREFUSED') : null;
     const results = await h.poll();
-    expect(results.find((r) => r.accountId === dead.id)).toMatchObject({ outcome: 'failed', status: 'needs_reauth', error: { code: 'ERR_GRANT_INVALID' } });
-    expect(results.find((r) => r.accountId === down.id)).toMatchObject({ outcome: 'failed', status: 'retrying', error: { code: 'ERR_MAIL_UNAVAILABLE' } });
-    for (const account of healthy) expect(results.find((r) => r.accountId === account.id)).toMatchObject({ outcome: 'polled', fetched: 1 });
+    expect(results.find((r) => r.accountId === dead.id)).toMatchObject({
+      outcome: 'failed',
+      status: 'needs_reauth',
+      error: { code: 'ERR_GRANT_INVALID' },
+    });
+    expect(results.find((r) => r.accountId === down.id)).toMatchObject({
+      outcome: 'failed',
+      status: 'retrying',
+      error: { code: 'ERR_MAIL_UNAVAILABLE' },
+    });
+    for (const account of healthy)
+      expect(results.find((r) => r.accountId === account.id)).toMatchObject({ outcome: 'polled', fetched: 1 });
     expect(h.server.maxOpenSessions).toBeLessThanOrEqual(2);
   });
 
@@ -216,7 +244,9 @@ describe('fetch cycle (fakes)', () => {
     const account = await h.addAccount({ initialSync: 'all' });
     h.server.folder(account.mailbox).add(mail(1));
     h.clock.advance(24 * 3600_000);
-    expect(await h.accounts.acquireLease(account.id, 'other-process', h.clock.now() + 24 * 3600_000 + 60_000, h.clock.now())).toBe(true);
+    expect(
+      await h.accounts.acquireLease(account.id, 'other-process', h.clock.now() + 24 * 3600_000 + 60_000, h.clock.now()),
+    ).toBe(true);
     const [result] = await h.poll();
     expect(result).toMatchObject({ outcome: 'busy', fetched: 0 });
     expect(h.host.calls).toBe(0);
@@ -249,7 +279,11 @@ describe('fetch cycle (fakes)', () => {
     expect(result).toMatchObject({ outcome: 'aborted', status: 'connected' });
     expect(h.host.tickets.size).toBeLessThanOrEqual(2);
     // what was fetched before the stop is counted; the account is due again at once, no failure recorded
-    expect(await h.accounts.find(account.id)).toMatchObject({ messagesFetched: h.host.tickets.size, failureCount: 0, nextPollAt: h.clock.now() });
+    expect(await h.accounts.find(account.id)).toMatchObject({
+      messagesFetched: h.host.tickets.size,
+      failureCount: 0,
+      nextPollAt: h.clock.now(),
+    });
     expect(await h.accounts.acquireLease(account.id, 'another', h.clock.now() + 1000, h.clock.now())).toBe(true);
   });
 
@@ -261,7 +295,8 @@ describe('fetch cycle (fakes)', () => {
     source.add(mail(1));
     source.add(mail(2));
     let refuse = true;
-    h.server.faults.move = (uid) => (refuse && uid === 2 ? new PluginError('ERR_MAIL_OPERATION_FAILED', 'move refused') : null);
+    h.server.faults.move = (uid) =>
+      refuse && uid === 2 ? new PluginError('ERR_MAIL_OPERATION_FAILED', 'move refused') : null;
     const [first] = await h.poll();
     expect(first).toMatchObject({ outcome: 'polled', fetched: 2, error: { code: 'ERR_MAIL_OPERATION_FAILED' } });
     expect(target.messages.size).toBe(1);
@@ -286,9 +321,13 @@ describe('fetch cycle (fakes)', () => {
     h.server.folder(account.mailbox).add(mail(2));
     const [result] = await h.cycle.run({ signal: new AbortController().signal, accountId: account.id });
     expect(result).toMatchObject({ fetched: 1 });
-    await expect(h.cycle.run({ signal: new AbortController().signal, accountId: '999' })).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    await expect(h.cycle.run({ signal: new AbortController().signal, accountId: '999' })).rejects.toMatchObject({
+      code: 'ERR_NOT_FOUND',
+    });
     const off = await h.addAccount({ enabled: false });
-    await expect(h.cycle.run({ signal: new AbortController().signal, accountId: off.id })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
+    await expect(h.cycle.run({ signal: new AbortController().signal, accountId: off.id })).rejects.toMatchObject({
+      code: 'ERR_INPUT_INVALID',
+    });
   });
 });
 
@@ -298,9 +337,29 @@ describe('fetch cycle keep-alive hook', () => {
     await h.addAccount();
     let calls = 0;
     const cycle = new FetchCycle({
-      accounts: h.accounts, poller: { poll: async (account) => ({ accountId: account.id, mailbox: account.mailbox, outcome: 'polled', fetched: 0, duplicates: 0, skipped: 0, failed: 0, quarantined: 0, status: 'connected' }) },
-      logger: h.logger, clock: h.clock, settings: h.settings, ownerId: 'p', beforeCycleEveryMs: 60_000,
-      beforeCycle: async () => { calls += 1; throw new Error('provider down'); },
+      accounts: h.accounts,
+      poller: {
+        poll: async (account) => ({
+          accountId: account.id,
+          mailbox: account.mailbox,
+          outcome: 'polled',
+          fetched: 0,
+          duplicates: 0,
+          skipped: 0,
+          failed: 0,
+          quarantined: 0,
+          status: 'connected',
+        }),
+      },
+      logger: h.logger,
+      clock: h.clock,
+      settings: h.settings,
+      ownerId: 'p',
+      beforeCycleEveryMs: 60_000,
+      beforeCycle: async () => {
+        calls += 1;
+        throw new Error('provider down');
+      },
     });
     const signal = new AbortController().signal;
     expect(await cycle.run({ signal })).toHaveLength(1);

@@ -4,7 +4,17 @@ import { FetchCycle } from '../../../plugin/fetch/fetch-cycle';
 import type { FetchSettings } from '../../../plugin/fetch/fetch-settings';
 import { FolderSync } from '../../../plugin/fetch/folder-sync';
 import type { MailAccount, MailAccountInput } from '../../../plugin/ports/account-repository';
-import { FakeAccounts, FakeEvents, FakeHostMail, FakeMailServer, FakeNotify, FakeTokens, ManualClock, MemoryLogger, MemoryMailLedger } from './fakes';
+import {
+  FakeAccounts,
+  FakeEvents,
+  FakeHostMail,
+  FakeMailServer,
+  FakeNotify,
+  FakeTokens,
+  ManualClock,
+  MemoryLogger,
+  MemoryMailLedger,
+} from './fakes';
 
 /** Everything a unit test needs, wired. */
 export interface Harness {
@@ -35,17 +45,52 @@ export function harness(settings: Partial<FetchSettings> = {}): Harness {
   const accounts = new FakeAccounts(clock);
   const ledger = new MemoryMailLedger(clock);
   const logger = new MemoryLogger();
-  const fullSettings: FetchSettings = { batchSize: 3, maxMessageBytes: 10_000, concurrency: 2, accountTimeoutSeconds: 30, quarantineAfter: 3, ...settings };
+  const fullSettings: FetchSettings = {
+    batchSize: 3,
+    maxMessageBytes: 10_000,
+    concurrency: 2,
+    accountTimeoutSeconds: 30,
+    quarantineAfter: 3,
+    ...settings,
+  };
   const folderSync = new FolderSync({ ledger, mail: host, notify, events, logger, clock, settings: fullSettings });
-  const poller = new AccountPoller({ accounts, tokens, fetcher: server, folderSync, notify, events, logger, clock, settings: fullSettings, random: () => 0.5 });
+  const poller = new AccountPoller({
+    accounts,
+    tokens,
+    fetcher: server,
+    folderSync,
+    notify,
+    events,
+    logger,
+    clock,
+    settings: fullSettings,
+    random: () => 0.5,
+  });
   const cycle = new FetchCycle({ accounts, poller, logger, clock, settings: fullSettings, ownerId: 'test-process' });
   let n = 0;
   return {
-    clock, server, tokens, host, notify, events, accounts, ledger, logger, settings: fullSettings, cycle,
+    clock,
+    server,
+    tokens,
+    host,
+    notify,
+    events,
+    accounts,
+    ledger,
+    logger,
+    settings: fullSettings,
+    cycle,
     async addAccount(input = {}) {
       n += 1;
       const mailbox = input.mailbox ?? `user${n}@example.test`;
-      const account = await accounts.create({ appId: '1', mailbox, host: 'imap.example.test', port: 993, tls: 'implicit', ...input });
+      const account = await accounts.create({
+        appId: '1',
+        mailbox,
+        host: 'imap.example.test',
+        port: 993,
+        tls: 'implicit',
+        ...input,
+      });
       server.folder(mailbox, account.folder);
       return account;
     },

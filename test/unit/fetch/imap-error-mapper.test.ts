@@ -11,25 +11,110 @@ function err(message: string, fields: Record<string, unknown>): Error {
 
 // Error objects in the shapes imapflow 2.10.2 produces (providers.md §4.5, §6.8; dovecot-oauth2.md "What a client sees").
 const cases: [string, unknown, string | undefined, string][] = [
-  ['Dovecot XOAUTH2 refusal', err('Command failed', { authenticationFailed: true, responseStatus: 'NO', responseText: 'Authentication failed.', serverResponseCode: 'AUTHENTICATIONFAILED', oauthError: { status: '401', schemes: 'bearer', scope: 'mail' } }), undefined, 'ERR_MAIL_AUTH_FAILED'],
-  ['Exchange "AUTHENTICATE failed."', err('Command failed', { authenticationFailed: true, responseStatus: 'NO', responseText: 'AUTHENTICATE failed.' }), undefined, 'ERR_MAIL_AUTH_FAILED'],
-  ['Exchange authenticated but not connected', err('Authentication failed', { authenticationFailed: true, response: 'User is authenticated but not connected.' }), undefined, 'ERR_MAILBOX_ACCESS_DENIED'],
-  ['Dovecot auth server unreachable', err('Command failed', { authenticationFailed: true, responseStatus: 'NO', responseText: 'Temporary authentication failure.', serverResponseCode: 'UNAVAILABLE' }), undefined, 'ERR_MAIL_UNAVAILABLE'],
-  ['Exchange BYE AccessTokenExpired', err('Connection not available', { code: 'NoConnection', reason: 'Session invalidated - AccessTokenExpired' }), undefined, 'ERR_MAIL_TOKEN_EXPIRED'],
-  ['BYE seen on the client only', err('Connection not available', { code: 'NoConnection' }), 'Session invalidated - AccessTokenExpired', 'ERR_MAIL_TOKEN_EXPIRED'],
+  [
+    'Dovecot XOAUTH2 refusal',
+    err('Command failed', {
+      authenticationFailed: true,
+      responseStatus: 'NO',
+      responseText: 'Authentication failed.',
+      serverResponseCode: 'AUTHENTICATIONFAILED',
+      oauthError: { status: '401', schemes: 'bearer', scope: 'mail' },
+    }),
+    undefined,
+    'ERR_MAIL_AUTH_FAILED',
+  ],
+  [
+    'Exchange "AUTHENTICATE failed."',
+    err('Command failed', { authenticationFailed: true, responseStatus: 'NO', responseText: 'AUTHENTICATE failed.' }),
+    undefined,
+    'ERR_MAIL_AUTH_FAILED',
+  ],
+  [
+    'Exchange authenticated but not connected',
+    err('Authentication failed', { authenticationFailed: true, response: 'User is authenticated but not connected.' }),
+    undefined,
+    'ERR_MAILBOX_ACCESS_DENIED',
+  ],
+  [
+    'Dovecot auth server unreachable',
+    err('Command failed', {
+      authenticationFailed: true,
+      responseStatus: 'NO',
+      responseText: 'Temporary authentication failure.',
+      serverResponseCode: 'UNAVAILABLE',
+    }),
+    undefined,
+    'ERR_MAIL_UNAVAILABLE',
+  ],
+  [
+    'Exchange BYE AccessTokenExpired',
+    err('Connection not available', { code: 'NoConnection', reason: 'Session invalidated - AccessTokenExpired' }),
+    undefined,
+    'ERR_MAIL_TOKEN_EXPIRED',
+  ],
+  [
+    'BYE seen on the client only',
+    err('Connection not available', { code: 'NoConnection' }),
+    'Session invalidated - AccessTokenExpired',
+    'ERR_MAIL_TOKEN_EXPIRED',
+  ],
   ['no OAuth mechanism offered', new Error('Unsupported authentication mechanism'), undefined, 'ERR_MAIL_AUTH_FAILED'],
-  ['self-signed certificate', err('self-signed certificate', { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }), undefined, 'ERR_MAIL_TLS'],
-  ['unknown CA', err('unable to verify the first certificate', { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }), undefined, 'ERR_MAIL_TLS'],
-  ['wrong host name', err("Hostname/IP does not match certificate's altnames", { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }), undefined, 'ERR_MAIL_TLS'],
-  ['STARTTLS required but not offered', err('Server does not support STARTTLS', { tlsFailed: true }), undefined, 'ERR_MAIL_TLS'],
-  ['connection timeout', err('Failed to establish connection in required time', { code: 'CONNECT_TIMEOUT' }), undefined, 'ERR_TIMEOUT'],
+  [
+    'self-signed certificate',
+    err('self-signed certificate', { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+    undefined,
+    'ERR_MAIL_TLS',
+  ],
+  [
+    'unknown CA',
+    err('unable to verify the first certificate', { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }),
+    undefined,
+    'ERR_MAIL_TLS',
+  ],
+  [
+    'wrong host name',
+    err("Hostname/IP does not match certificate's altnames", { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }),
+    undefined,
+    'ERR_MAIL_TLS',
+  ],
+  [
+    'STARTTLS required but not offered',
+    err('Server does not support STARTTLS', { tlsFailed: true }),
+    undefined,
+    'ERR_MAIL_TLS',
+  ],
+  [
+    'connection timeout',
+    err('Failed to establish connection in required time', { code: 'CONNECT_TIMEOUT' }),
+    undefined,
+    'ERR_TIMEOUT',
+  ],
   ['greeting timeout', err('Failed to receive greeting', { code: 'GREETING_TIMEOUT' }), undefined, 'ERR_TIMEOUT'],
   ['socket timeout', err('Socket timeout', { code: 'ETIMEOUT' }), undefined, 'ERR_TIMEOUT'],
   ['refused', err('connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' }), undefined, 'ERR_MAIL_UNAVAILABLE'],
   ['dropped', err('Connection not available', { code: 'NoConnection' }), undefined, 'ERR_MAIL_UNAVAILABLE'],
-  ['throttled', err('Request is throttled', { code: 'ETHROTTLE', throttleReset: 1000 }), undefined, 'ERR_MAIL_UNAVAILABLE'],
-  ['folder missing (Dovecot 2.3)', err('Command failed', { responseStatus: 'NO', responseText: "Mailbox doesn't exist: Nope", mailboxMissing: true }), undefined, 'ERR_MAIL_FOLDER_NOT_FOUND'],
-  ['folder missing', err('Command failed', { responseStatus: 'NO', responseText: "Mailbox doesn't exist: Nope", serverResponseCode: 'NONEXISTENT' }), undefined, 'ERR_MAIL_FOLDER_NOT_FOUND'],
+  [
+    'throttled',
+    err('Request is throttled', { code: 'ETHROTTLE', throttleReset: 1000 }),
+    undefined,
+    'ERR_MAIL_UNAVAILABLE',
+  ],
+  [
+    'folder missing (Dovecot 2.3)',
+    err('Command failed', { responseStatus: 'NO', responseText: "Mailbox doesn't exist: Nope", mailboxMissing: true }),
+    undefined,
+    'ERR_MAIL_FOLDER_NOT_FOUND',
+  ],
+  [
+    'folder missing',
+    err('Command failed', {
+      responseStatus: 'NO',
+      responseText: "Mailbox doesn't exist: Nope",
+      serverResponseCode: 'NONEXISTENT',
+    }),
+    undefined,
+    'ERR_MAIL_FOLDER_NOT_FOUND',
+  ],
 ];
 
 describe('imapflow error mapping', () => {
@@ -41,9 +126,16 @@ describe('imapflow error mapping', () => {
   });
 
   it('never lets the token into the message, the details or the cause', () => {
-    const error = err(`Command failed for user=a@b auth=Bearer ${TOKEN}`, { authenticationFailed: true, responseText: `echo ${TOKEN}` });
+    const error = err(`Command failed for user=a@b auth=Bearer ${TOKEN}`, {
+      authenticationFailed: true,
+      responseText: `echo ${TOKEN}`,
+    });
     const mapped = mapImapError(error, { operation: 'connect', secrets: [TOKEN] });
-    const everything = JSON.stringify({ message: mapped.message, details: mapped.details, cause: String((mapped as { cause?: unknown }).cause) });
+    const everything = JSON.stringify({
+      message: mapped.message,
+      details: mapped.details,
+      cause: String((mapped as { cause?: unknown }).cause),
+    });
     expect(everything).not.toContain(TOKEN);
     expect(everything).toContain('[redacted]');
   });
@@ -56,13 +148,28 @@ describe('imapflow error mapping', () => {
   it("imapflow's log lines reach the host logger without protocol text or tokens", () => {
     const memory = new MemoryLogger();
     const log = imapFlowLogger(memory, [TOKEN]);
-    log.debug({ src: 'c', msg: `1 AUTHENTICATE XOAUTH2 ${Buffer.from(`auth=Bearer ${TOKEN}`).toString('base64')}`, cid: 'abc' });
-    log.info({ msg: 'Established secure TCP connection', host: '127.0.0.1', port: 993, secure: true, cid: 'abc', secret: TOKEN });
+    log.debug({
+      src: 'c',
+      msg: `1 AUTHENTICATE XOAUTH2 ${Buffer.from(`auth=Bearer ${TOKEN}`).toString('base64')}`,
+      cid: 'abc',
+    });
+    log.info({
+      msg: 'Established secure TCP connection',
+      host: '127.0.0.1',
+      port: 993,
+      secure: true,
+      cid: 'abc',
+      secret: TOKEN,
+    });
     log.error({ msg: `failure ${TOKEN}`, err: new Error(`oops ${TOKEN}`) });
     const text = JSON.stringify(memory.lines);
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain(Buffer.from(`auth=Bearer ${TOKEN}`).toString('base64'));
-    expect(memory.lines.map((l) => l.msg)).toEqual(['client command', 'Established secure TCP connection', 'failure [redacted]']);
+    expect(memory.lines.map((l) => l.msg)).toEqual([
+      'client command',
+      'Established secure TCP connection',
+      'failure [redacted]',
+    ]);
     expect(memory.lines[1].fields).toMatchObject({ host: '127.0.0.1', port: 993, secure: true });
   });
 });

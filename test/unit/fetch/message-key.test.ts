@@ -5,9 +5,13 @@ const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex')
 
 describe('message key', () => {
   it('hashes Message-ID + Date + size, whatever the header case and folding', () => {
-    const a = Buffer.from('Subject: x\r\nmessage-id:\r\n <abc@example.test>\r\nDATE: Thu, 1 Jan 2026 10:00:00 +0000\r\n\r\nbody\r\n');
+    const a = Buffer.from(
+      'Subject: x\r\nmessage-id:\r\n <abc@example.test>\r\nDATE: Thu, 1 Jan 2026 10:00:00 +0000\r\n\r\nbody\r\n',
+    );
     expect(readHeader(a, 'Message-ID')).toBe('<abc@example.test>');
-    expect(messageKey(a)).toBe(sha(`message-id:<abc@example.test>\ndate:Thu, 1 Jan 2026 10:00:00 +0000\nsize:${a.length}`));
+    expect(messageKey(a)).toBe(
+      sha(`message-id:<abc@example.test>\ndate:Thu, 1 Jan 2026 10:00:00 +0000\nsize:${a.length}`),
+    );
     expect(messageKey(a)).toMatch(/^[0-9a-f]{64}$/);
   });
 

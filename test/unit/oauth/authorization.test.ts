@@ -28,12 +28,28 @@ async function setup(world: World, mailbox = 'alice@example.test', accountExtra:
     tokenEndpointAuthMethods: ['client_secret_post', 'client_secret_basic'],
   };
   world.oauth.jwks = { keys: [jwk] };
-  const app = await world.services.apps.create({ name: 'Local', provider: 'generic', issuerUrl: ISSUER, clientId: 'client-1', clientSecret: 'secret-1', scopes: 'openid email offline_access mail' }, 'admin-1');
-  const account = await world.services.accounts.create({ appId: app.id, mailbox, host: 'imap.example.test', ...accountExtra }, 'admin-1');
+  const app = await world.services.apps.create(
+    {
+      name: 'Local',
+      provider: 'generic',
+      issuerUrl: ISSUER,
+      clientId: 'client-1',
+      clientSecret: 'secret-1',
+      scopes: 'openid email offline_access mail',
+    },
+    'admin-1',
+  );
+  const account = await world.services.accounts.create(
+    { appId: app.id, mailbox, host: 'imap.example.test', ...accountExtra },
+    'admin-1',
+  );
   return { appId: app.id, accountId: account.id };
 }
 
-async function idToken(claims: Record<string, unknown>, options: { issuer?: string; audience?: string; expiresInS?: number; now: number }): Promise<string> {
+async function idToken(
+  claims: Record<string, unknown>,
+  options: { issuer?: string; audience?: string; expiresInS?: number; now: number },
+): Promise<string> {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
     .setIssuer(options.issuer ?? ISSUER)
@@ -45,7 +61,12 @@ async function idToken(claims: Record<string, unknown>, options: { issuer?: stri
 }
 
 /** Starts Connect and scripts the code exchange to answer with an ID token carrying `claims`. */
-async function startWith(world: World, accountId: string, claims: Record<string, unknown> | null, tokenOptions: { issuer?: string; audience?: string; expiresInS?: number; nonce?: string } = {}) {
+async function startWith(
+  world: World,
+  accountId: string,
+  claims: Record<string, unknown> | null,
+  tokenOptions: { issuer?: string; audience?: string; expiresInS?: number; nonce?: string } = {},
+) {
   const { authorizationUrl } = await world.services.authorization.start(accountId, 'admin-1');
   const url = new URL(authorizationUrl);
   const state = url.searchParams.get('state')!;
@@ -55,7 +76,9 @@ async function startWith(world: World, accountId: string, claims: Record<string,
     refreshToken: 'refresh-new',
     expiresAt: world.clock.now() + HOUR,
     scope: 'openid email offline_access mail',
-    idToken: claims ? await idToken({ nonce: tokenOptions.nonce ?? nonce, ...claims }, { ...tokenOptions, now: world.clock.now() }) : null,
+    idToken: claims
+      ? await idToken({ nonce: tokenOptions.nonce ?? nonce, ...claims }, { ...tokenOptions, now: world.clock.now() })
+      : null,
     tokenType: 'Bearer',
   });
   return { url, state };
@@ -83,13 +106,21 @@ describe('Connect: the authorization request', () => {
   });
 
   it('PKCE S256 matches RFC 7636 Appendix B', () => {
-    expect(pkceChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+    expect(pkceChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe(
+      'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    );
   });
 
   it('Google gets access_type=offline and prompt=consent; a delegate gets no login_hint', async () => {
     const world = createWorld();
-    const app = await world.services.apps.create({ name: 'G', provider: 'google', clientId: 'c.apps.googleusercontent.com', clientSecret: 's' }, 'a');
-    const account = await world.services.accounts.create({ appId: app.id, mailbox: 'shared@example.com', sharedViaDelegate: 'true' }, 'a');
+    const app = await world.services.apps.create(
+      { name: 'G', provider: 'google', clientId: 'c.apps.googleusercontent.com', clientSecret: 's' },
+      'a',
+    );
+    const account = await world.services.accounts.create(
+      { appId: app.id, mailbox: 'shared@example.com', sharedViaDelegate: 'true' },
+      'a',
+    );
     const { authorizationUrl } = await world.services.authorization.start(account.id, 'a');
     const url = new URL(authorizationUrl);
     expect(url.origin + url.pathname).toBe('https://accounts.google.com/o/oauth2/v2/auth');
@@ -106,14 +137,32 @@ describe('Connect: the callback', () => {
     const { accountId } = await setup(world);
     const { state } = await startWith(world, accountId, { email: 'Alice@Example.test', email_verified: true });
     const result = await world.services.authorization.complete({ state, code: 'code-1' }, 'admin-1');
-    expect(result).toMatchObject({ accountId, authorizedIdentity: 'alice@example.test', delegate: false, message: 'Signed in as alice@example.test.' });
-    expect(world.oauth.exchangeCalls[0]).toMatchObject({ code: 'code-1', redirectUri: 'https://helpdesk.example.com/plugins/oauth2-mail/callback' });
-    expect(pkceChallenge(world.oauth.exchangeCalls[0]!.codeVerifier)).toBe(world.oauth.authorizeParams[0]!.code_challenge);
-    expect(await world.tokens.find(accountId)).toMatchObject({ accessToken: 'access-new', refreshToken: 'refresh-new' });
-    expect(await world.accounts.find(accountId)).toMatchObject({ status: 'connected', authorizedIdentity: 'alice@example.test' });
+    expect(result).toMatchObject({
+      accountId,
+      authorizedIdentity: 'alice@example.test',
+      delegate: false,
+      message: 'Signed in as alice@example.test.',
+    });
+    expect(world.oauth.exchangeCalls[0]).toMatchObject({
+      code: 'code-1',
+      redirectUri: 'https://helpdesk.example.com/plugins/oauth2-mail/callback',
+    });
+    expect(pkceChallenge(world.oauth.exchangeCalls[0]!.codeVerifier)).toBe(
+      world.oauth.authorizeParams[0]!.code_challenge,
+    );
+    expect(await world.tokens.find(accountId)).toMatchObject({
+      accessToken: 'access-new',
+      refreshToken: 'refresh-new',
+    });
+    expect(await world.accounts.find(accountId)).toMatchObject({
+      status: 'connected',
+      authorizedIdentity: 'alice@example.test',
+    });
     expect(world.events.types(accountId)).toContain('token_obtained');
     expect(world.mail.attempts).toHaveLength(0);
-    await expect(world.services.authorization.complete({ state, code: 'code-1' }, 'admin-1')).rejects.toMatchObject({ code: 'ERR_STATE_REPLAYED' });
+    await expect(world.services.authorization.complete({ state, code: 'code-1' }, 'admin-1')).rejects.toMatchObject({
+      code: 'ERR_STATE_REPLAYED',
+    });
   });
 
   it.each([
@@ -133,17 +182,23 @@ describe('Connect: the callback', () => {
     const { accountId } = await setup(world);
     const { state } = await startWith(world, accountId, { email: 'alice@example.test' });
     world.clock.advance(10 * 60 * 1000);
-    await expect(world.services.authorization.complete({ state, code: 'c' })).rejects.toMatchObject({ code: 'ERR_STATE_EXPIRED' });
+    await expect(world.services.authorization.complete({ state, code: 'c' })).rejects.toMatchObject({
+      code: 'ERR_STATE_EXPIRED',
+    });
     expect(await world.tokens.find(accountId)).toBeNull();
   });
 
-  it('another admin cannot finish someone else\'s Connect, and the right admin still can', async () => {
+  it("another admin cannot finish someone else's Connect, and the right admin still can", async () => {
     const world = createWorld();
     const { accountId } = await setup(world);
     const { state } = await startWith(world, accountId, { email: 'alice@example.test' });
-    await expect(world.services.authorization.complete({ state, code: 'c' }, 'admin-2')).rejects.toMatchObject({ code: 'ERR_STATE_OTHER_ADMIN' });
+    await expect(world.services.authorization.complete({ state, code: 'c' }, 'admin-2')).rejects.toMatchObject({
+      code: 'ERR_STATE_OTHER_ADMIN',
+    });
     expect(world.oauth.exchangeCalls).toHaveLength(0);
-    await expect(world.services.authorization.complete({ state, code: 'c' }, 'admin-1')).resolves.toMatchObject({ accountId });
+    await expect(world.services.authorization.complete({ state, code: 'c' }, 'admin-1')).resolves.toMatchObject({
+      accountId,
+    });
   });
 
   it.each([
@@ -154,19 +209,25 @@ describe('Connect: the callback', () => {
     const world = createWorld();
     const { accountId } = await setup(world);
     const { state } = await startWith(world, accountId, { email: 'alice@example.test' });
-    const thrown = await world.services.authorization.complete({ state, error, error_description: description }).catch((e: unknown) => e);
+    const thrown = await world.services.authorization
+      .complete({ state, error, error_description: description })
+      .catch((e: unknown) => e);
     expect(thrown).toMatchObject({ code });
     expect((thrown as Error).message).toContain(description);
     expect(await world.tokens.find(accountId)).toBeNull();
     expect(world.events.types(accountId)).toContain('auth_failed');
-    await expect(world.services.authorization.complete({ state, code: 'c' })).rejects.toMatchObject({ code: 'ERR_STATE_REPLAYED' });
+    await expect(world.services.authorization.complete({ state, code: 'c' })).rejects.toMatchObject({
+      code: 'ERR_STATE_REPLAYED',
+    });
   });
 
   it('a missing code is named', async () => {
     const world = createWorld();
     const { accountId } = await setup(world);
     const { state } = await startWith(world, accountId, { email: 'alice@example.test' });
-    await expect(world.services.authorization.complete({ state })).rejects.toMatchObject({ code: 'ERR_AUTHORIZATION_CODE_MISSING' });
+    await expect(world.services.authorization.complete({ state })).rejects.toMatchObject({
+      code: 'ERR_AUTHORIZATION_CODE_MISSING',
+    });
     expect(await world.tokens.find(accountId)).toBeNull();
   });
 
@@ -179,7 +240,10 @@ describe('Connect: the callback', () => {
     const world = createWorld();
     const { accountId } = await setup(world);
     const { state } = await startWith(world, accountId, { email: 'alice@example.test' }, tokenOptions);
-    await expect(world.services.authorization.complete({ state, code: 'c' })).rejects.toMatchObject({ code: 'ERR_ID_TOKEN_INVALID', details: { check } });
+    await expect(world.services.authorization.complete({ state, code: 'c' })).rejects.toMatchObject({
+      code: 'ERR_ID_TOKEN_INVALID',
+      details: { check },
+    });
     expect(await world.tokens.find(accountId)).toBeNull();
   });
 
@@ -202,8 +266,15 @@ describe('Connect: the callback', () => {
     world.mailboxAccess.add('carol@example.test|access-new');
     const { state } = await startWith(world, accountId, { preferred_username: 'carol@corp.example.test' });
     const result = await world.services.authorization.complete({ state, code: 'c' });
-    expect(result).toMatchObject({ delegate: true, message: 'Signed in as carol@corp.example.test for mailbox carol@example.test.' });
-    expect(await world.accounts.find(accountId)).toMatchObject({ status: 'connected', authorizedIdentity: 'carol@corp.example.test', statusDetail: 'Signed in as carol@corp.example.test for mailbox carol@example.test.' });
+    expect(result).toMatchObject({
+      delegate: true,
+      message: 'Signed in as carol@corp.example.test for mailbox carol@example.test.',
+    });
+    expect(await world.accounts.find(accountId)).toMatchObject({
+      status: 'connected',
+      authorizedIdentity: 'carol@corp.example.test',
+      statusDetail: 'Signed in as carol@corp.example.test for mailbox carol@example.test.',
+    });
     expect(await world.tokens.find(accountId)).toMatchObject({ accessToken: 'access-new' });
   });
 
@@ -212,14 +283,23 @@ describe('Connect: the callback', () => {
     const { accountId } = await setup(world);
     world.oauth.userinfo = { sub: 'x', email: 'alice@example.test', email_verified: true };
     const { state } = await startWith(world, accountId, null);
-    await expect(world.services.authorization.complete({ state, code: 'c' })).resolves.toMatchObject({ authorizedIdentity: 'alice@example.test', delegate: false });
+    await expect(world.services.authorization.complete({ state, code: 'c' })).resolves.toMatchObject({
+      authorizedIdentity: 'alice@example.test',
+      delegate: false,
+    });
   });
 
   it('an unverified email does not count as the mailbox', async () => {
     const world = createWorld();
     const { accountId } = await setup(world);
-    const { state } = await startWith(world, accountId, { email: 'alice@example.test', email_verified: false, preferred_username: 'mallory' });
-    await expect(world.services.authorization.complete({ state, code: 'c' })).rejects.toMatchObject({ code: 'ERR_IDENTITY_MISMATCH' });
+    const { state } = await startWith(world, accountId, {
+      email: 'alice@example.test',
+      email_verified: false,
+      preferred_username: 'mallory',
+    });
+    await expect(world.services.authorization.complete({ state, code: 'c' })).rejects.toMatchObject({
+      code: 'ERR_IDENTITY_MISMATCH',
+    });
   });
 
   it('hashState is what the repository is searched by', () => {
@@ -235,7 +315,9 @@ describe('Disconnect', () => {
     await world.services.authorization.complete({ state, code: 'c' });
     const result = await world.services.accounts.disconnect(accountId, 'admin-1');
     expect(result).toMatchObject({ revoked: true, revocationSupported: true, warning: null });
-    expect(world.oauth.revokeCalls).toEqual([{ token: 'refresh-new', tokenTypeHint: 'refresh_token', url: 'https://login.example.test/revoke' }]);
+    expect(world.oauth.revokeCalls).toEqual([
+      { token: 'refresh-new', tokenTypeHint: 'refresh_token', url: 'https://login.example.test/revoke' },
+    ]);
     expect(await world.tokens.find(accountId)).toBeNull();
     expect((await world.accounts.find(accountId))?.status).toBe('not_connected');
     expect(world.events.types(accountId)).toEqual(expect.arrayContaining(['token_revoked', 'disconnected']));
@@ -257,10 +339,23 @@ describe('Disconnect', () => {
 
   it('Microsoft has no revocation endpoint: the tokens are only deleted', async () => {
     const world = createWorld();
-    const app = await world.services.apps.create({ name: 'M', provider: 'microsoft', clientId: 'c', clientSecret: 's' }, 'a');
+    const app = await world.services.apps.create(
+      { name: 'M', provider: 'microsoft', clientId: 'c', clientSecret: 's' },
+      'a',
+    );
     const account = await world.services.accounts.create({ appId: app.id, mailbox: 'x@contoso.com' }, 'a');
-    await world.tokens.replace(account.id, { accessToken: 'a', accessTokenExpiresAt: world.clock.now() + HOUR, refreshToken: 'r', scope: null, at: world.clock.now() });
-    expect(await world.services.accounts.disconnect(account.id, 'a')).toMatchObject({ revoked: false, revocationSupported: false, warning: null });
+    await world.tokens.replace(account.id, {
+      accessToken: 'a',
+      accessTokenExpiresAt: world.clock.now() + HOUR,
+      refreshToken: 'r',
+      scope: null,
+      at: world.clock.now(),
+    });
+    expect(await world.services.accounts.disconnect(account.id, 'a')).toMatchObject({
+      revoked: false,
+      revocationSupported: false,
+      warning: null,
+    });
     expect(world.oauth.revokeCalls).toHaveLength(0);
     expect(await world.tokens.find(account.id)).toBeNull();
   });

@@ -1,12 +1,24 @@
 /** In-memory implementations of the ports the OAuth core uses, for unit tests (the knex ones run in integration tests). */
 import { PluginError } from '../../../plugin/errors';
-import type { AccountRepository, AccountStatusChange, MailAccount, MailAccountInput, PollOutcome } from '../../../plugin/ports/account-repository';
+import type {
+  AccountRepository,
+  AccountStatusChange,
+  MailAccount,
+  MailAccountInput,
+  PollOutcome,
+} from '../../../plugin/ports/account-repository';
 import type { AppRegistration, AppRegistrationInput, AppRepository } from '../../../plugin/ports/app-repository';
 import type { AuthRequest, AuthRequestRepository } from '../../../plugin/ports/auth-request-repository';
 import type { Clock } from '../../../plugin/ports/clock';
 import type { EventLog, PluginEvent } from '../../../plugin/ports/event-log';
 import type { MailConnectionOptions, MailFetcher, MailSession } from '../../../plugin/ports/mail-fetcher';
-import type { JsonWebKeySet, OAuthClient, OAuthClientConfig, ProviderMetadata, TokenSet } from '../../../plugin/ports/oauth-client';
+import type {
+  JsonWebKeySet,
+  OAuthClient,
+  OAuthClientConfig,
+  ProviderMetadata,
+  TokenSet,
+} from '../../../plugin/ports/oauth-client';
 import type { StoredToken, TokenRepository, TokenWrite } from '../../../plugin/ports/token-repository';
 
 export { CapturingLogger } from '../../helpers/capturing-logger';
@@ -141,7 +153,8 @@ export class MemoryAccountRepository implements AccountRepository {
       status: change.status,
       statusCode: change.statusCode === undefined ? before.statusCode : change.statusCode,
       statusDetail: change.statusDetail === undefined ? before.statusDetail : change.statusDetail,
-      authorizedIdentity: change.authorizedIdentity === undefined ? before.authorizedIdentity : change.authorizedIdentity,
+      authorizedIdentity:
+        change.authorizedIdentity === undefined ? before.authorizedIdentity : change.authorizedIdentity,
       updatedAt: this.clock.now(),
     };
     this.accounts.set(id, account);
@@ -171,7 +184,18 @@ export class MemoryTokenRepository implements TokenRepository {
   }
   async replace(accountId: string, write: TokenWrite): Promise<StoredToken> {
     const before = this.rows.get(accountId);
-    this.rows.set(accountId, { accountId, accessToken: write.accessToken, accessTokenExpiresAt: write.accessTokenExpiresAt, refreshToken: write.refreshToken, scope: write.scope, version: (before?.version ?? 0) + 1, obtainedAt: write.at, refreshedAt: write.at, leaseOwner: null, leaseUntil: null });
+    this.rows.set(accountId, {
+      accountId,
+      accessToken: write.accessToken,
+      accessTokenExpiresAt: write.accessTokenExpiresAt,
+      refreshToken: write.refreshToken,
+      scope: write.scope,
+      version: (before?.version ?? 0) + 1,
+      obtainedAt: write.at,
+      refreshedAt: write.at,
+      leaseOwner: null,
+      leaseUntil: null,
+    });
     this.writes++;
     return (await this.find(accountId))!;
   }
@@ -182,7 +206,17 @@ export class MemoryTokenRepository implements TokenRepository {
     }
     const row = this.rows.get(accountId);
     if (!row || row.version !== expectedVersion) return null;
-    this.rows.set(accountId, { ...row, accessToken: write.accessToken, accessTokenExpiresAt: write.accessTokenExpiresAt, refreshToken: write.refreshToken, scope: write.scope, version: expectedVersion + 1, refreshedAt: write.at, leaseOwner: null, leaseUntil: null });
+    this.rows.set(accountId, {
+      ...row,
+      accessToken: write.accessToken,
+      accessTokenExpiresAt: write.accessTokenExpiresAt,
+      refreshToken: write.refreshToken,
+      scope: write.scope,
+      version: expectedVersion + 1,
+      refreshedAt: write.at,
+      leaseOwner: null,
+      leaseUntil: null,
+    });
     this.writes++;
     return this.find(accountId);
   }
@@ -239,8 +273,16 @@ export class MemoryEventLog implements EventLog {
   async record(event: Omit<PluginEvent, 'id'>): Promise<void> {
     this.events.push({ ...event, id: String(this.events.length + 1) });
   }
-  async list(filter: { readonly accountId?: string; readonly appId?: string; readonly limit: number }): Promise<PluginEvent[]> {
-    return this.events.filter((e) => (!filter.accountId || e.accountId === filter.accountId) && (!filter.appId || e.appId === filter.appId)).slice(-filter.limit);
+  async list(filter: {
+    readonly accountId?: string;
+    readonly appId?: string;
+    readonly limit: number;
+  }): Promise<PluginEvent[]> {
+    return this.events
+      .filter(
+        (e) => (!filter.accountId || e.accountId === filter.accountId) && (!filter.appId || e.appId === filter.appId),
+      )
+      .slice(-filter.limit);
   }
   types(accountId?: string): string[] {
     return this.events.filter((e) => !accountId || e.accountId === accountId).map((e) => e.type);
@@ -293,15 +335,24 @@ export class ScriptedOAuthClient implements OAuthClient {
     for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
     return url.toString();
   }
-  async exchangeCode(_config: OAuthClientConfig, grant: { readonly code: string; readonly redirectUri: string; readonly codeVerifier: string }): Promise<TokenSet> {
+  async exchangeCode(
+    _config: OAuthClientConfig,
+    grant: { readonly code: string; readonly redirectUri: string; readonly codeVerifier: string },
+  ): Promise<TokenSet> {
     this.exchangeCalls.push({ ...grant });
     return this.onExchange(grant);
   }
-  async refresh(_config: OAuthClientConfig, grant: { readonly refreshToken: string; readonly scope?: string | null }): Promise<TokenSet> {
+  async refresh(
+    _config: OAuthClientConfig,
+    grant: { readonly refreshToken: string; readonly scope?: string | null },
+  ): Promise<TokenSet> {
     this.refreshCalls.push({ ...grant });
     return this.onRefresh(grant, this.refreshCalls.length);
   }
-  async revoke(config: OAuthClientConfig, token: { readonly token: string; readonly tokenTypeHint: 'refresh_token' | 'access_token' }): Promise<void> {
+  async revoke(
+    config: OAuthClientConfig,
+    token: { readonly token: string; readonly tokenTypeHint: 'refresh_token' | 'access_token' },
+  ): Promise<void> {
     this.revokeCalls.push({ ...token, url: config.endpoints.revocationUrl });
     return this.onRevoke();
   }

@@ -7,14 +7,46 @@ import { assertProviderUrl } from '../../../plugin/oauth/providers/url-policy';
 import { FakeClock, ScriptedOAuthClient } from './fakes';
 
 function app(overrides: Partial<AppRegistration>): AppRegistration {
-  return { id: '1', name: 'A', provider: 'microsoft', cloud: 'global', tenant: 'organizations', issuerUrl: null, authorizeUrl: null, tokenUrl: null, revocationUrl: null, userinfoUrl: null, clientId: 'c', scopes: null, secretExpiresAt: null, createdAt: 0, updatedAt: 0, ...overrides };
+  return {
+    id: '1',
+    name: 'A',
+    provider: 'microsoft',
+    cloud: 'global',
+    tenant: 'organizations',
+    issuerUrl: null,
+    authorizeUrl: null,
+    tokenUrl: null,
+    revocationUrl: null,
+    userinfoUrl: null,
+    clientId: 'c',
+    scopes: null,
+    secretExpiresAt: null,
+    createdAt: 0,
+    updatedAt: 0,
+    ...overrides,
+  };
 }
 
 describe('Microsoft', () => {
   it.each([
-    ['global', 'https://login.microsoftonline.com', 'https://outlook.office.com/IMAP.AccessAsUser.All', 'outlook.office365.com'],
-    ['usgov', 'https://login.microsoftonline.us', 'https://outlook.office365.us/IMAP.AccessAsUser.All', 'outlook.office365.us'],
-    ['china', 'https://login.partner.microsoftonline.cn', 'https://partner.outlook.cn/IMAP.AccessAsUser.All', 'partner.outlook.cn'],
+    [
+      'global',
+      'https://login.microsoftonline.com',
+      'https://outlook.office.com/IMAP.AccessAsUser.All',
+      'outlook.office365.com',
+    ],
+    [
+      'usgov',
+      'https://login.microsoftonline.us',
+      'https://outlook.office365.us/IMAP.AccessAsUser.All',
+      'outlook.office365.us',
+    ],
+    [
+      'china',
+      'https://login.partner.microsoftonline.cn',
+      'https://partner.outlook.cn/IMAP.AccessAsUser.All',
+      'partner.outlook.cn',
+    ],
   ] as const)('cloud %s: login host, prefixed scope, mail host', (cloud, loginHost, imapScope, mailHost) => {
     const ms = providerFor('microsoft');
     const a = app({ cloud, tenant: 'contoso.onmicrosoft.com' });
@@ -38,7 +70,9 @@ describe('Microsoft', () => {
 
   it('a GUID tenant has a fixed issuer', () => {
     const guid = '72f988bf-86f1-41af-91ab-2d7cd011db47';
-    expect(providerFor('microsoft').presetEndpoints(app({ tenant: guid }))?.issuer).toBe(`https://login.microsoftonline.com/${guid}/v2.0`);
+    expect(providerFor('microsoft').presetEndpoints(app({ tenant: guid }))?.issuer).toBe(
+      `https://login.microsoftonline.com/${guid}/v2.0`,
+    );
   });
 
   it.each([
@@ -55,14 +89,24 @@ describe('Microsoft', () => {
   });
 
   it('a redirect error carries its AADSTS number only in the text: still classified', () => {
-    const error = new PluginError('ERR_AUTHORIZATION_DENIED', 'x', { providerError: 'access_denied', providerDescription: 'AADSTS65004: User declined to consent to access the app.' });
+    const error = new PluginError('ERR_AUTHORIZATION_DENIED', 'x', {
+      providerError: 'access_denied',
+      providerDescription: 'AADSTS65004: User declined to consent to access the app.',
+    });
     expect(providerFor('microsoft').classify(error).code).toBe('ERR_AUTHORIZATION_DENIED');
-    const consent = new PluginError('ERR_AUTHORIZATION_DENIED', 'x', { providerError: 'invalid_request', providerDescription: 'AADSTS90094: The grant requires admin permission.' });
+    const consent = new PluginError('ERR_AUTHORIZATION_DENIED', 'x', {
+      providerError: 'invalid_request',
+      providerDescription: 'AADSTS90094: The grant requires admin permission.',
+    });
     expect(providerFor('microsoft').classify(consent).code).toBe('ERR_CONSENT_REQUIRED');
   });
 
   it('never re-labels a transport failure, even with an AADSTS number', () => {
-    const error = new PluginError('ERR_PROVIDER_UNAVAILABLE', 'HTTP 503', { httpStatus: 503, providerError: 'invalid_grant', providerCodes: ['70008'] });
+    const error = new PluginError('ERR_PROVIDER_UNAVAILABLE', 'HTTP 503', {
+      httpStatus: 503,
+      providerError: 'invalid_grant',
+      providerCodes: ['70008'],
+    });
     expect(providerFor('microsoft').classify(error).code).toBe('ERR_PROVIDER_UNAVAILABLE');
   });
 });
@@ -71,7 +115,11 @@ describe('Google and generic', () => {
   it('Google: fixed endpoints with RFC 7009 revocation, the one mail scope, offline + consent', () => {
     const google = providerFor('google');
     const a = app({ provider: 'google', cloud: null, tenant: null });
-    expect(google.presetEndpoints(a)).toMatchObject({ tokenUrl: 'https://oauth2.googleapis.com/token', revocationUrl: 'https://oauth2.googleapis.com/revoke', issuer: 'https://accounts.google.com' });
+    expect(google.presetEndpoints(a)).toMatchObject({
+      tokenUrl: 'https://oauth2.googleapis.com/token',
+      revocationUrl: 'https://oauth2.googleapis.com/revoke',
+      issuer: 'https://accounts.google.com',
+    });
     expect(google.defaultScopes(a, ['imap'])).toEqual(['https://mail.google.com/', 'openid', 'email']);
     expect(google.defaultServer(a, 'imap')).toEqual({ host: 'imap.gmail.com', port: 993, tls: 'implicit' });
   });
@@ -101,7 +149,14 @@ describe('EndpointResolver', () => {
     const resolver = new EndpointResolver({ oauthClient: oauth, clock: new FakeClock(), allowInsecureLoopback: false });
     const resolved = await resolver.resolve(app({ issuerUrl: 'https://idp.example.test' }));
     expect(resolved).toEqual({
-      endpoints: { authorizeUrl: 'https://idp.example.test/auth', tokenUrl: 'https://idp.example.test/token', revocationUrl: 'https://idp.example.test/revoke', userinfoUrl: null, jwksUri: 'https://idp.example.test/jwks', issuer: 'https://idp.example.test' },
+      endpoints: {
+        authorizeUrl: 'https://idp.example.test/auth',
+        tokenUrl: 'https://idp.example.test/token',
+        revocationUrl: 'https://idp.example.test/revoke',
+        userinfoUrl: null,
+        jwksUri: 'https://idp.example.test/jwks',
+        issuer: 'https://idp.example.test',
+      },
       clientAuthMethod: 'client_secret_basic',
     });
     await resolver.resolve(app({ issuerUrl: 'https://idp.example.test' }));
@@ -109,20 +164,41 @@ describe('EndpointResolver', () => {
   });
 
   it('explicit endpoints win; a generic app without any is a configuration error', async () => {
-    const resolver = new EndpointResolver({ oauthClient: new ScriptedOAuthClient(), clock: new FakeClock(), allowInsecureLoopback: false });
-    const resolved = await resolver.resolve(app({ provider: 'generic', authorizeUrl: 'https://x.test/a', tokenUrl: 'https://x.test/t' }));
-    expect(resolved.endpoints).toMatchObject({ authorizeUrl: 'https://x.test/a', tokenUrl: 'https://x.test/t', revocationUrl: null });
+    const resolver = new EndpointResolver({
+      oauthClient: new ScriptedOAuthClient(),
+      clock: new FakeClock(),
+      allowInsecureLoopback: false,
+    });
+    const resolved = await resolver.resolve(
+      app({ provider: 'generic', authorizeUrl: 'https://x.test/a', tokenUrl: 'https://x.test/t' }),
+    );
+    expect(resolved.endpoints).toMatchObject({
+      authorizeUrl: 'https://x.test/a',
+      tokenUrl: 'https://x.test/t',
+      revocationUrl: null,
+    });
     expect(resolved.clientAuthMethod).toBe('client_secret_post');
     await expect(resolver.resolve(app({ provider: 'generic' }))).rejects.toMatchObject({ code: 'ERR_PROVIDER_CONFIG' });
   });
 
   it('a discovered http endpoint is refused unless loopback is allowed', async () => {
     const oauth = new ScriptedOAuthClient();
-    oauth.discovery = { ...discovered, issuer: 'http://127.0.0.1:9/', tokenEndpoint: 'http://127.0.0.1:9/token', authorizationEndpoint: 'http://127.0.0.1:9/auth', revocationEndpoint: null, jwksUri: null };
+    oauth.discovery = {
+      ...discovered,
+      issuer: 'http://127.0.0.1:9/',
+      tokenEndpoint: 'http://127.0.0.1:9/token',
+      authorizationEndpoint: 'http://127.0.0.1:9/auth',
+      revocationEndpoint: null,
+      jwksUri: null,
+    };
     const strict = new EndpointResolver({ oauthClient: oauth, clock: new FakeClock(), allowInsecureLoopback: false });
-    await expect(strict.resolve(app({ issuerUrl: 'http://127.0.0.1:9/' }))).rejects.toMatchObject({ code: 'ERR_PROVIDER_CONFIG' });
+    await expect(strict.resolve(app({ issuerUrl: 'http://127.0.0.1:9/' }))).rejects.toMatchObject({
+      code: 'ERR_PROVIDER_CONFIG',
+    });
     const loose = new EndpointResolver({ oauthClient: oauth, clock: new FakeClock(), allowInsecureLoopback: true });
-    await expect(loose.resolve(app({ issuerUrl: 'http://127.0.0.1:9/' }))).resolves.toMatchObject({ endpoints: { tokenUrl: 'http://127.0.0.1:9/token' } });
+    await expect(loose.resolve(app({ issuerUrl: 'http://127.0.0.1:9/' }))).resolves.toMatchObject({
+      endpoints: { tokenUrl: 'http://127.0.0.1:9/token' },
+    });
   });
 });
 
@@ -138,6 +214,9 @@ describe('URL policy', () => {
   ])('%s (allowInsecureLoopback %s) accepted: %s', (url, loopback, accepted) => {
     const run = () => assertProviderUrl(url, 'issuerUrl', loopback);
     if (accepted) expect(run).not.toThrow();
-    else expect(run).toThrow(expect.objectContaining({ code: 'ERR_INPUT_INVALID', message: expect.stringContaining('issuerUrl') }));
+    else
+      expect(run).toThrow(
+        expect.objectContaining({ code: 'ERR_INPUT_INVALID', message: expect.stringContaining('issuerUrl') }),
+      );
   });
 });

@@ -26,7 +26,9 @@ const load = (name: string): RecordedAnswer => JSON.parse(readFileSync(join(FIXT
 
 let server: Server;
 let origin: string;
-let answer: RecordedAnswer | ((request: IncomingMessage, body: string) => RecordedAnswer | null) = load('microsoft-token-response.json');
+let answer: RecordedAnswer | ((request: IncomingMessage, body: string) => RecordedAnswer | null) = load(
+  'microsoft-token-response.json',
+);
 const requests: Array<{ url: string; body: string; authorization?: string }> = [];
 
 beforeAll(async () => {
@@ -55,7 +57,14 @@ const REFRESH = 'refresh-token-VALUE-1a2b3c';
 
 function config(): OAuthClientConfig {
   return {
-    endpoints: { authorizeUrl: `${origin}/tenant/oauth2/v2.0/authorize`, tokenUrl: `${origin}/tenant/oauth2/v2.0/token`, revocationUrl: `${origin}/revoke`, userinfoUrl: null, jwksUri: null, issuer: null },
+    endpoints: {
+      authorizeUrl: `${origin}/tenant/oauth2/v2.0/authorize`,
+      tokenUrl: `${origin}/tenant/oauth2/v2.0/token`,
+      revocationUrl: `${origin}/revoke`,
+      userinfoUrl: null,
+      jwksUri: null,
+      issuer: null,
+    },
     clientId: 'client-id-1',
     clientSecret: SECRET,
     clientAuthMethod: 'client_secret_post',
@@ -65,10 +74,19 @@ function config(): OAuthClientConfig {
 const client = new SimpleOAuth2Client({ timeoutMs: 1_000, clock: { now: () => 1_000_000 } });
 
 async function refreshError(): Promise<PluginError> {
-  const thrown = await client.refresh(config(), { refreshToken: REFRESH }).then(() => null, (e: unknown) => e);
+  const thrown = await client.refresh(config(), { refreshToken: REFRESH }).then(
+    () => null,
+    (e: unknown) => e,
+  );
   if (!isPluginError(thrown)) throw new Error(`expected a PluginError, got ${String(thrown)}`);
   // Secret-free: neither the client secret nor the refresh token appears anywhere in the error.
-  expect(JSON.stringify({ message: thrown.message, details: thrown.details, cause: String((thrown as { cause?: unknown }).cause) })).not.toMatch(new RegExp(`${SECRET}|${REFRESH}`));
+  expect(
+    JSON.stringify({
+      message: thrown.message,
+      details: thrown.details,
+      cause: String((thrown as { cause?: unknown }).cause),
+    }),
+  ).not.toMatch(new RegExp(`${SECRET}|${REFRESH}`));
   return thrown;
 }
 
@@ -85,7 +103,12 @@ describe('recorded provider errors, classified', () => {
     ['microsoft-aadsts90002-tenant-not-found.json', 'ERR_PROVIDER_CONFIG', 'app_error', 'AADSTS90002'],
     ['microsoft-aadsts70011-invalid-scope.json', 'ERR_PROVIDER_CONFIG', 'app_error', 'AADSTS70011'],
     ['microsoft-temporarily-unavailable.json', 'ERR_PROVIDER_UNAVAILABLE', 'retrying', 'temporarily_unavailable'],
-    ['google-invalid-grant-expired-or-revoked.json', 'ERR_GRANT_INVALID', 'needs_reauth', 'Token has been expired or revoked.'],
+    [
+      'google-invalid-grant-expired-or-revoked.json',
+      'ERR_GRANT_INVALID',
+      'needs_reauth',
+      'Token has been expired or revoked.',
+    ],
     ['google-invalid-grant-bad-request.json', 'ERR_GRANT_INVALID', 'needs_reauth', 'Bad Request'],
     ['google-unauthorized-client.json', 'ERR_PROVIDER_CONFIG', 'app_error', 'unauthorized_client'],
     ['google-admin-policy-enforced.json', 'ERR_CONSENT_REQUIRED', 'needs_reauth', 'admin_policy_enforced'],
@@ -114,11 +137,25 @@ describe('the simple-oauth2 adapter', () => {
   it('sends the refresh grant with the credentials in the body and the given scope', async () => {
     answer = load('microsoft-token-response.json');
     requests.length = 0;
-    const tokens = await client.refresh(config(), { refreshToken: REFRESH, scope: 'openid https://outlook.office.com/IMAP.AccessAsUser.All' });
+    const tokens = await client.refresh(config(), {
+      refreshToken: REFRESH,
+      scope: 'openid https://outlook.office.com/IMAP.AccessAsUser.All',
+    });
     const form = new URLSearchParams(requests[0]!.body);
     expect(requests[0]!.url).toBe('/tenant/oauth2/v2.0/token');
-    expect(Object.fromEntries(form)).toMatchObject({ grant_type: 'refresh_token', refresh_token: REFRESH, client_id: 'client-id-1', client_secret: SECRET, scope: 'openid https://outlook.office.com/IMAP.AccessAsUser.All' });
-    expect(tokens).toMatchObject({ accessToken: 'EwBAAl3BAAUFFpUAo7J3Ve0bjLBWZWCclRC3EoAA-placeholder', refreshToken: 'M.C512_BAY.0.U.-placeholder-rotated-refresh-token', expiresAt: 1_000_000 + 3_599_000, tokenType: 'Bearer' });
+    expect(Object.fromEntries(form)).toMatchObject({
+      grant_type: 'refresh_token',
+      refresh_token: REFRESH,
+      client_id: 'client-id-1',
+      client_secret: SECRET,
+      scope: 'openid https://outlook.office.com/IMAP.AccessAsUser.All',
+    });
+    expect(tokens).toMatchObject({
+      accessToken: 'EwBAAl3BAAUFFpUAo7J3Ve0bjLBWZWCclRC3EoAA-placeholder',
+      refreshToken: 'M.C512_BAY.0.U.-placeholder-rotated-refresh-token',
+      expiresAt: 1_000_000 + 3_599_000,
+      tokenType: 'Bearer',
+    });
   });
 
   it('client_secret_basic puts the credentials in the Authorization header only', async () => {
@@ -136,7 +173,10 @@ describe('the simple-oauth2 adapter', () => {
     expect(tokens.accessToken).toBe('ya29.a0AfB_placeholder-access-token');
   });
 
-  const ok = (body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }): RecordedAnswer => ({ provider: 'generic', status: 200, headers, body });
+  const ok = (
+    body: unknown,
+    headers: Record<string, string> = { 'content-type': 'application/json' },
+  ): RecordedAnswer => ({ provider: 'generic', status: 200, headers, body });
 
   it('expires_in "3599" is accepted by coercion', async () => {
     answer = ok({ access_token: 'a', token_type: 'Bearer', expires_in: '3599' });
@@ -147,7 +187,16 @@ describe('the simple-oauth2 adapter', () => {
     ['expires_in "abc"', ok({ access_token: 'a', token_type: 'Bearer', expires_in: 'abc' }), 'expires_in'],
     ['no access_token', ok({ token_type: 'Bearer', expires_in: 3600 }), 'access_token is missing'],
     ['an empty body', ok(undefined), 'empty'],
-    ['an HTML page with 200', { provider: 'generic', status: 200, headers: { 'content-type': 'text/html' }, bodyText: '<html><body>Sign in</body></html>' } as RecordedAnswer, 'not JSON'],
+    [
+      'an HTML page with 200',
+      {
+        provider: 'generic',
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+        bodyText: '<html><body>Sign in</body></html>',
+      } as RecordedAnswer,
+      'not JSON',
+    ],
     ['a JSON string', ok('hello'), 'empty or unreadable'],
     ['token_type mac', ok({ access_token: 'a', token_type: 'mac', expires_in: 3600 }), 'token_type'],
   ])('%s -> ERR_TOKEN_RESPONSE_INVALID', async (_name, recorded, words) => {
@@ -174,15 +223,38 @@ describe('the simple-oauth2 adapter', () => {
     requests.length = 0;
     await client.revoke(config(), { token: REFRESH, tokenTypeHint: 'refresh_token' });
     expect(requests[0]!.url).toBe('/revoke');
-    expect(Object.fromEntries(new URLSearchParams(requests[0]!.body))).toMatchObject({ token: REFRESH, token_type_hint: 'refresh_token' });
+    expect(Object.fromEntries(new URLSearchParams(requests[0]!.body))).toMatchObject({
+      token: REFRESH,
+      token_type_hint: 'refresh_token',
+    });
     answer = load('google-503-html.json');
-    await expect(client.revoke(config(), { token: REFRESH, tokenTypeHint: 'refresh_token' })).rejects.toMatchObject({ code: 'ERR_REVOCATION_FAILED' });
+    await expect(client.revoke(config(), { token: REFRESH, tokenTypeHint: 'refresh_token' })).rejects.toMatchObject({
+      code: 'ERR_REVOCATION_FAILED',
+    });
   });
 
   it('the authorization URL carries PKCE and provider parameters verbatim', () => {
-    const url = new URL(client.authorizationUrl(config(), { redirect_uri: 'https://h.example/cb', scope: 'openid mail', state: 's', code_challenge: 'c', code_challenge_method: 'S256', access_type: 'offline' }));
+    const url = new URL(
+      client.authorizationUrl(config(), {
+        redirect_uri: 'https://h.example/cb',
+        scope: 'openid mail',
+        state: 's',
+        code_challenge: 'c',
+        code_challenge_method: 'S256',
+        access_type: 'offline',
+      }),
+    );
     expect(url.pathname).toBe('/tenant/oauth2/v2.0/authorize');
-    expect(Object.fromEntries(url.searchParams)).toEqual({ response_type: 'code', client_id: 'client-id-1', redirect_uri: 'https://h.example/cb', scope: 'openid mail', state: 's', code_challenge: 'c', code_challenge_method: 'S256', access_type: 'offline' });
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      response_type: 'code',
+      client_id: 'client-id-1',
+      redirect_uri: 'https://h.example/cb',
+      scope: 'openid mail',
+      state: 's',
+      code_challenge: 'c',
+      code_challenge_method: 'S256',
+      access_type: 'offline',
+    });
     expect(url.toString()).not.toContain(SECRET);
   });
 
@@ -191,11 +263,26 @@ describe('the simple-oauth2 adapter', () => {
       provider: 'generic',
       status: request.url === '/issuer/.well-known/openid-configuration' ? 200 : 404,
       headers: { 'content-type': 'application/json' },
-      body: { issuer: `${origin}/issuer`, authorization_endpoint: `${origin}/a`, token_endpoint: `${origin}/t`, jwks_uri: `${origin}/k`, token_endpoint_auth_methods_supported: ['client_secret_basic'] },
+      body: {
+        issuer: `${origin}/issuer`,
+        authorization_endpoint: `${origin}/a`,
+        token_endpoint: `${origin}/t`,
+        jwks_uri: `${origin}/k`,
+        token_endpoint_auth_methods_supported: ['client_secret_basic'],
+      },
     });
-    await expect(client.discover(`${origin}/issuer`)).resolves.toMatchObject({ tokenEndpoint: `${origin}/t`, revocationEndpoint: null, tokenEndpointAuthMethods: ['client_secret_basic'] });
+    await expect(client.discover(`${origin}/issuer`)).resolves.toMatchObject({
+      tokenEndpoint: `${origin}/t`,
+      revocationEndpoint: null,
+      tokenEndpointAuthMethods: ['client_secret_basic'],
+    });
     await expect(client.discover(`${origin}/other`)).rejects.toMatchObject({ code: 'ERR_PROVIDER_CONFIG' });
-    answer = () => ({ provider: 'generic', status: 200, headers: { 'content-type': 'application/json' }, body: { issuer: 'https://evil.example', authorization_endpoint: `${origin}/a`, token_endpoint: `${origin}/t` } });
+    answer = () => ({
+      provider: 'generic',
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: { issuer: 'https://evil.example', authorization_endpoint: `${origin}/a`, token_endpoint: `${origin}/t` },
+    });
     await expect(client.discover(`${origin}/issuer`)).rejects.toMatchObject({ code: 'ERR_PROVIDER_CONFIG' });
   });
 });

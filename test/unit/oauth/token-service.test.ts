@@ -6,17 +6,38 @@ import { createWorld, seedMicrosoftAccount, type World } from './world';
 const HOUR = 3_600_000;
 
 function tokenSet(world: World, n: number, refreshToken: string | null): TokenSet {
-  return { accessToken: `access-${n}`, refreshToken, expiresAt: world.clock.now() + HOUR, scope: 'mail', idToken: null, tokenType: 'Bearer' };
+  return {
+    accessToken: `access-${n}`,
+    refreshToken,
+    expiresAt: world.clock.now() + HOUR,
+    scope: 'mail',
+    idToken: null,
+    tokenType: 'Bearer',
+  };
 }
 
 async function connected(world: World, expiresInMs: number, refreshToken: string | null = 'refresh-0') {
   const ids = await seedMicrosoftAccount(world);
-  await world.tokens.replace(ids.accountId, { accessToken: 'access-0', accessTokenExpiresAt: world.clock.now() + expiresInMs, refreshToken, scope: 'mail', at: world.clock.now() });
-  await world.accounts.setStatus(ids.accountId, { status: 'connected', statusCode: null, statusDetail: null, authorizedIdentity: 'support@contoso.com' });
+  await world.tokens.replace(ids.accountId, {
+    accessToken: 'access-0',
+    accessTokenExpiresAt: world.clock.now() + expiresInMs,
+    refreshToken,
+    scope: 'mail',
+    at: world.clock.now(),
+  });
+  await world.accounts.setStatus(ids.accountId, {
+    status: 'connected',
+    statusCode: null,
+    statusDetail: null,
+    authorizedIdentity: 'support@contoso.com',
+  });
   return ids;
 }
 
-function providerError(code: ConstructorParameters<typeof PluginError>[0], details: Record<string, string | number | readonly string[]>): PluginError {
+function providerError(
+  code: ConstructorParameters<typeof PluginError>[0],
+  details: Record<string, string | number | readonly string[]>,
+): PluginError {
   return new PluginError(code, `The token endpoint answered HTTP ${details.httpStatus ?? 400}.`, details);
 }
 
@@ -37,7 +58,9 @@ describe('TokenService', () => {
       stored = (await world.tokens.find(accountId))?.refreshToken;
       return tokenSet(world, call, `refresh-${call}`);
     };
-    const grants = await Promise.all(Array.from({ length: 10 }, () => world.services.tokenService.getAccessToken(accountId)));
+    const grants = await Promise.all(
+      Array.from({ length: 10 }, () => world.services.tokenService.getAccessToken(accountId)),
+    );
     expect(world.oauth.refreshCalls).toHaveLength(1);
     expect(world.oauth.refreshCalls[0]!.refreshToken).toBe('refresh-0');
     expect(stored).toBe('refresh-0');
@@ -62,17 +85,27 @@ describe('TokenService', () => {
     const { accountId } = await connected(world, -1);
     world.oauth.onRefresh = async () => tokenSet(world, 1, 'refresh-1');
     await world.services.tokenService.getAccessToken(accountId);
-    expect(world.oauth.refreshCalls[0]!.scope).toBe('openid profile email offline_access https://outlook.office.com/IMAP.AccessAsUser.All');
+    expect(world.oauth.refreshCalls[0]!.scope).toBe(
+      'openid profile email offline_access https://outlook.office.com/IMAP.AccessAsUser.All',
+    );
   });
 
   it('invalid_grant on an unchanged row: needs_reauth, one event, one notification, and no second request for the same dead grant', async () => {
     const world = createWorld();
     const { accountId } = await connected(world, -1);
     world.oauth.onRefresh = async () => {
-      throw providerError('ERR_GRANT_INVALID', { httpStatus: 400, providerError: 'invalid_grant', providerCodes: ['70008'] });
+      throw providerError('ERR_GRANT_INVALID', {
+        httpStatus: 400,
+        providerError: 'invalid_grant',
+        providerCodes: ['70008'],
+      });
     };
-    await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({ code: 'ERR_GRANT_INVALID' });
-    await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({ code: 'ERR_GRANT_INVALID' });
+    await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({
+      code: 'ERR_GRANT_INVALID',
+    });
+    await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({
+      code: 'ERR_GRANT_INVALID',
+    });
     expect(world.oauth.refreshCalls).toHaveLength(1);
     const account = await world.accounts.find(accountId);
     expect(account).toMatchObject({ status: 'needs_reauth', statusCode: 'ERR_GRANT_INVALID' });
@@ -86,8 +119,18 @@ describe('TokenService', () => {
     world.oauth.onRefresh = async () => {
       // The other process's refresh lands while ours is in flight (our lease lapsed): it wins the row.
       const row = (await world.tokens.find(accountId))!;
-      await world.tokens.compareAndSwap(accountId, row.version, { accessToken: 'access-other', accessTokenExpiresAt: world.clock.now() + HOUR, refreshToken: 'refresh-other', scope: 'mail', at: world.clock.now() });
-      throw providerError('ERR_GRANT_INVALID', { httpStatus: 400, providerError: 'invalid_grant', providerCodes: ['70000'] });
+      await world.tokens.compareAndSwap(accountId, row.version, {
+        accessToken: 'access-other',
+        accessTokenExpiresAt: world.clock.now() + HOUR,
+        refreshToken: 'refresh-other',
+        scope: 'mail',
+        at: world.clock.now(),
+      });
+      throw providerError('ERR_GRANT_INVALID', {
+        httpStatus: 400,
+        providerError: 'invalid_grant',
+        providerCodes: ['70000'],
+      });
     };
     const grant = await world.services.tokenService.getAccessToken(accountId);
     expect(grant.accessToken).toBe('access-other');
@@ -100,12 +143,26 @@ describe('TokenService', () => {
     const { accountId, appId } = await connected(world, -1);
     const sibling = await world.services.accounts.create({ appId, mailbox: 'sales@contoso.com' }, 'admin-1');
     world.oauth.onRefresh = async () => {
-      throw providerError('ERR_CLIENT_INVALID', { httpStatus: 401, providerError: 'invalid_client', providerCodes: ['7000222'] });
+      throw providerError('ERR_CLIENT_INVALID', {
+        httpStatus: 401,
+        providerError: 'invalid_client',
+        providerCodes: ['7000222'],
+      });
     };
-    await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({ code: 'ERR_CLIENT_SECRET_EXPIRED' });
+    await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({
+      code: 'ERR_CLIENT_SECRET_EXPIRED',
+    });
     expect((await world.accounts.find(accountId))?.status).toBe('app_error');
-    expect(await world.accounts.find(sibling.id)).toMatchObject({ status: 'app_error', statusCode: 'ERR_CLIENT_SECRET_EXPIRED' });
-    expect(world.notify.sent.map((n) => n.key).sort()).toEqual([incidentKey(accountId, 'ERR_CLIENT_SECRET_EXPIRED'), incidentKey(sibling.id, 'ERR_CLIENT_SECRET_EXPIRED')].sort());
+    expect(await world.accounts.find(sibling.id)).toMatchObject({
+      status: 'app_error',
+      statusCode: 'ERR_CLIENT_SECRET_EXPIRED',
+    });
+    expect(world.notify.sent.map((n) => n.key).sort()).toEqual(
+      [
+        incidentKey(accountId, 'ERR_CLIENT_SECRET_EXPIRED'),
+        incidentKey(sibling.id, 'ERR_CLIENT_SECRET_EXPIRED'),
+      ].sort(),
+    );
   });
 
   it('a transient failure keeps the tokens, hands out a still-valid token, and backs off with jitter', async () => {
@@ -113,7 +170,9 @@ describe('TokenService', () => {
     const world = createWorld({ tokenOptions: { backoffBaseMs: 10_000, random } });
     const { accountId } = await connected(world, 120_000); // valid for 2 more minutes, inside the skew
     world.oauth.onRefresh = async () => {
-      throw new PluginError('ERR_PROVIDER_UNAVAILABLE', 'The token endpoint did not answer in time.', { timeout: true });
+      throw new PluginError('ERR_PROVIDER_UNAVAILABLE', 'The token endpoint did not answer in time.', {
+        timeout: true,
+      });
     };
     expect((await world.services.tokenService.getAccessToken(accountId)).accessToken).toBe('access-0');
     expect((await world.services.tokenService.getAccessToken(accountId)).accessToken).toBe('access-0');
@@ -121,10 +180,17 @@ describe('TokenService', () => {
     expect((await world.accounts.find(accountId))?.status).toBe('connected');
 
     world.clock.advance(115_000); // now unusable and still in backoff (7.5 s jittered of 10 s has passed long ago, so it retries)
-    await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({ code: 'ERR_PROVIDER_UNAVAILABLE' });
+    await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({
+      code: 'ERR_PROVIDER_UNAVAILABLE',
+    });
     expect(world.oauth.refreshCalls).toHaveLength(2);
-    expect(await world.accounts.find(accountId)).toMatchObject({ status: 'retrying', statusCode: 'ERR_PROVIDER_UNAVAILABLE' });
-    await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({ code: 'ERR_PROVIDER_UNAVAILABLE' });
+    expect(await world.accounts.find(accountId)).toMatchObject({
+      status: 'retrying',
+      statusCode: 'ERR_PROVIDER_UNAVAILABLE',
+    });
+    await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({
+      code: 'ERR_PROVIDER_UNAVAILABLE',
+    });
     expect(world.oauth.refreshCalls).toHaveLength(2); // backoff: 2nd failure waits 15 s (20 s x 0.75)
     expect((await world.tokens.find(accountId))?.refreshToken).toBe('refresh-0');
 
@@ -148,7 +214,13 @@ describe('TokenService', () => {
           sleeps++;
           if (sleeps === 3) {
             const row = (await world.tokens.find(accountId))!;
-            await world.tokens.compareAndSwap(accountId, row.version, { accessToken: 'access-other', accessTokenExpiresAt: world.clock.now() + HOUR, refreshToken: 'refresh-other', scope: 'mail', at: world.clock.now() });
+            await world.tokens.compareAndSwap(accountId, row.version, {
+              accessToken: 'access-other',
+              accessTokenExpiresAt: world.clock.now() + HOUR,
+              refreshToken: 'refresh-other',
+              scope: 'mail',
+              at: world.clock.now(),
+            });
           }
         },
       },
@@ -159,7 +231,7 @@ describe('TokenService', () => {
     expect(sleeps).toBe(3);
   });
 
-  it('takes over when the other process\'s lease lapses', async () => {
+  it("takes over when the other process's lease lapses", async () => {
     const world = createWorld();
     const { accountId } = await connected(world, -1);
     await world.tokens.acquireRefreshLease(accountId, 'crashed-process', world.clock.now() + 1_000, world.clock.now());
@@ -174,7 +246,9 @@ describe('TokenService', () => {
     const { accountId } = await connected(world, -1);
     world.oauth.onRefresh = async (_g, call) => tokenSet(world, call, `refresh-${call}`);
     world.tokens.failNextWrite = true;
-    await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({ code: 'ERR_DATABASE_UNAVAILABLE' });
+    await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({
+      code: 'ERR_DATABASE_UNAVAILABLE',
+    });
     const row = await world.tokens.find(accountId);
     expect(row).toMatchObject({ accessToken: 'access-0', refreshToken: 'refresh-0', version: 1 });
     // The lease was released, so the next call refreshes with the old refresh token right away.
@@ -185,10 +259,14 @@ describe('TokenService', () => {
   it('an expired token without a refresh token is a dead grant; without tokens the account is not connected', async () => {
     const world = createWorld();
     const { accountId } = await connected(world, -1, null);
-    await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({ code: 'ERR_GRANT_INVALID' });
+    await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({
+      code: 'ERR_GRANT_INVALID',
+    });
     expect((await world.accounts.find(accountId))?.status).toBe('needs_reauth');
     await world.tokens.delete(accountId);
-    await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({ code: 'ERR_NOT_CONNECTED' });
+    await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({
+      code: 'ERR_NOT_CONNECTED',
+    });
     expect(world.oauth.refreshCalls).toHaveLength(0);
   });
 
@@ -196,13 +274,20 @@ describe('TokenService', () => {
     const world = createWorld();
     const { accountId } = await connected(world, -1);
     world.oauth.onRefresh = async (_grant, call) => {
-      if (call === 1) throw attachIssuedRefreshToken(new PluginError('ERR_TOKEN_RESPONSE_INVALID', 'expires_in must be a positive number of seconds'), 'refresh-rotated');
+      if (call === 1)
+        throw attachIssuedRefreshToken(
+          new PluginError('ERR_TOKEN_RESPONSE_INVALID', 'expires_in must be a positive number of seconds'),
+          'refresh-rotated',
+        );
       return tokenSet(world, call, `refresh-${call}`);
     };
     const error = await world.services.tokenService.getAccessToken(accountId).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_TOKEN_RESPONSE_INVALID' });
     expect(JSON.stringify(error)).not.toContain('refresh-rotated');
-    expect(await world.tokens.find(accountId)).toMatchObject({ accessToken: 'access-0', refreshToken: 'refresh-rotated' });
+    expect(await world.tokens.find(accountId)).toMatchObject({
+      accessToken: 'access-0',
+      refreshToken: 'refresh-rotated',
+    });
     world.clock.advance(60_000);
     await world.services.tokenService.getAccessToken(accountId);
     expect(world.oauth.refreshCalls.map((c) => c.refreshToken)).toEqual(['refresh-0', 'refresh-rotated']);
@@ -212,7 +297,9 @@ describe('TokenService', () => {
     const world = createWorld();
     const { accountId } = await connected(world, HOUR);
     world.oauth.onRefresh = async () => tokenSet(world, 1, 'refresh-1');
-    expect((await world.services.tokenService.getAccessToken(accountId, { forceRefresh: true })).accessToken).toBe('access-1');
+    expect((await world.services.tokenService.getAccessToken(accountId, { forceRefresh: true })).accessToken).toBe(
+      'access-1',
+    );
   });
 });
 
@@ -223,7 +310,10 @@ describe('KeepAlive', () => {
     world.oauth.onRefresh = async (_g, call) => tokenSet(world, call, `refresh-${call}`);
     expect((await world.services.keepAlive.run()).refreshed).toEqual([]);
     world.clock.advance(7 * 24 * HOUR + 1);
-    await world.tokens.replace(accountId, { ...(await world.tokens.find(accountId))!, at: world.clock.now() - 7 * 24 * HOUR - 1 });
+    await world.tokens.replace(accountId, {
+      ...(await world.tokens.find(accountId))!,
+      at: world.clock.now() - 7 * 24 * HOUR - 1,
+    });
     expect((await world.services.keepAlive.run()).refreshed).toEqual([accountId]);
     expect((await world.services.keepAlive.run()).refreshed).toEqual([]);
     expect(world.oauth.refreshCalls).toHaveLength(1);
@@ -233,7 +323,10 @@ describe('KeepAlive', () => {
   it('a transient failure during keep-alive leaves a connected account connected', async () => {
     const world = createWorld();
     const { accountId } = await connected(world, HOUR);
-    await world.tokens.replace(accountId, { ...(await world.tokens.find(accountId))!, at: world.clock.now() - 8 * 24 * HOUR });
+    await world.tokens.replace(accountId, {
+      ...(await world.tokens.find(accountId))!,
+      at: world.clock.now() - 8 * 24 * HOUR,
+    });
     world.oauth.onRefresh = async () => {
       throw new PluginError('ERR_PROVIDER_UNAVAILABLE', 'HTTP 503');
     };
@@ -246,15 +339,37 @@ describe('KeepAlive', () => {
 describe('client secret expiry warnings', () => {
   it('warns once per app within 14 days of the expiry, as an error once expired, and resolves after a new expiry date', async () => {
     const world = createWorld();
-    const app = await world.services.apps.create({ name: 'Contoso', provider: 'microsoft', clientId: 'c', clientSecret: 's', secretExpiresAt: String(world.clock.now() + 20 * 24 * HOUR) }, 'a');
+    const app = await world.services.apps.create(
+      {
+        name: 'Contoso',
+        provider: 'microsoft',
+        clientId: 'c',
+        clientSecret: 's',
+        secretExpiresAt: String(world.clock.now() + 20 * 24 * HOUR),
+      },
+      'a',
+    );
     expect((await world.services.keepAlive.run()).secretsExpiring).toEqual([]);
     world.clock.advance(7 * 24 * HOUR);
     expect((await world.services.keepAlive.run()).secretsExpiring).toEqual([app.id]);
-    expect(world.notify.open.get(`oauth2-mail:app:${app.id}:secret-expiry`)).toMatchObject({ severity: 'warning', title: 'The client secret of app "Contoso" expires in 13 day(s)' });
+    expect(world.notify.open.get(`oauth2-mail:app:${app.id}:secret-expiry`)).toMatchObject({
+      severity: 'warning',
+      title: 'The client secret of app "Contoso" expires in 13 day(s)',
+    });
     world.clock.advance(14 * 24 * HOUR);
     await world.services.keepAlive.run();
     expect(world.notify.open.get(`oauth2-mail:app:${app.id}:secret-expiry`)).toMatchObject({ severity: 'error' });
-    await world.services.apps.update(app.id, { name: 'Contoso', provider: 'microsoft', clientId: 'c', clientSecret: 's2', secretExpiresAt: String(world.clock.now() + 365 * 24 * HOUR) }, 'a');
+    await world.services.apps.update(
+      app.id,
+      {
+        name: 'Contoso',
+        provider: 'microsoft',
+        clientId: 'c',
+        clientSecret: 's2',
+        secretExpiresAt: String(world.clock.now() + 365 * 24 * HOUR),
+      },
+      'a',
+    );
     world.clock.advance(11 * 60_000);
     expect((await world.services.keepAlive.run()).secretsExpiring).toEqual([]);
     expect(world.notify.open.size).toBe(0);

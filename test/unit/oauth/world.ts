@@ -47,7 +47,9 @@ export function createWorld(options: { tokenOptions?: TokenServiceOptions; share
   const logger = options.share?.logger ?? new CapturingLogger();
   const oauth = options.share?.oauth ?? new ScriptedOAuthClient();
   const mailboxAccess = options.share?.mailboxAccess ?? new Set<string>();
-  const mail = options.share?.mail ?? new FakeMailFetcher((o: MailConnectionOptions) => mailboxAccess.has(`${o.user}|${o.accessToken}`));
+  const mail =
+    options.share?.mail ??
+    new FakeMailFetcher((o: MailConnectionOptions) => mailboxAccess.has(`${o.user}|${o.accessToken}`));
   const services = createOAuthServices({
     repositories: { apps, accounts, tokens, authRequests, events },
     notify,
@@ -63,8 +65,21 @@ export function createWorld(options: { tokenOptions?: TokenServiceOptions; share
 }
 
 /** Creates a Microsoft app and an account for `mailbox` in `world`. */
-export async function seedMicrosoftAccount(world: World, mailbox = 'support@contoso.com', extra: Record<string, unknown> = {}): Promise<{ appId: string; accountId: string }> {
-  const app = await world.services.apps.create({ name: 'Contoso', provider: 'microsoft', tenant: 'contoso.com', clientId: 'client-1', clientSecret: 'secret-value-1' }, 'admin-1');
+export async function seedMicrosoftAccount(
+  world: World,
+  mailbox = 'support@contoso.com',
+  extra: Record<string, unknown> = {},
+): Promise<{ appId: string; accountId: string }> {
+  const app = await world.services.apps.create(
+    {
+      name: 'Contoso',
+      provider: 'microsoft',
+      tenant: 'contoso.com',
+      clientId: 'client-1',
+      clientSecret: 'secret-value-1',
+    },
+    'admin-1',
+  );
   const account = await world.services.accounts.create({ appId: app.id, mailbox, ...extra }, 'admin-1');
   return { appId: app.id, accountId: account.id };
 }
