@@ -1,142 +1,205 @@
 /**
- * The plugin's one closed set of error codes (design.md §6). Every adapter maps its library's errors
- * into a {@link PluginError}; nothing else crosses a port. Messages never carry a token or secret.
+ * The plugin's one closed set of error codes: every adapter maps its library's errors into a {@link PluginError};
+ * nothing else crosses a port. One row per code says whether a retry can help, which status the account takes, the
+ * HTTP status of a page or JSON answer that reports it, the admin's words and the fix. Messages never carry a token
+ * or secret. docs/architecture.md ("Failure semantics") explains how the poll cycle and the screen use the table.
  */
-
 /** Account status an error leads to, or `null` when it does not touch the account's status. */
 export type AccountStatusEffect = 'needs_reauth' | 'app_error' | 'retrying' | null;
 
+/** The part of the plugin an error comes from: how the table is grouped. */
+export type ErrorGroup = 'input' | 'host' | 'oauth' | 'mail' | 'general';
+
 /** One row of the error table. */
 export interface ErrorCodeInfo {
+  /** Where the error comes from. */
+  readonly group: ErrorGroup;
   /** Retrying later, without anyone changing anything, may succeed. */
   readonly retryable: boolean;
   /** Status the account takes when this error ends an attempt. */
   readonly status: AccountStatusEffect;
+  /**
+   * HTTP status of a page or JSON answer reporting this error: 4xx when the request, the account's state (409) or
+   * its configuration at the provider or mail server (422) is at fault; 502 when the provider or mail server failed;
+   * 503 when the database is unavailable; 504 on a time limit; 500 for a fault of the plugin or its host.
+   */
+  readonly httpStatus: number;
   /** What happened, in words an admin understands. */
   readonly message: string;
   /** What the admin does about it. */
   readonly fix: string;
 }
 
-/** The table: code -> retryable? -> account status -> admin message -> fix. */
-export const ERROR_CODES = {
+type ErrorRows = Readonly<Record<`ERR_${string}`, Omit<ErrorCodeInfo, 'group'>>>;
+
+/** A request, a form or a console argument the plugin cannot accept. */
+const INPUT_ERRORS = {
   ERR_INPUT_INVALID: {
     retryable: false,
     status: null,
+    httpStatus: 400,
     message: 'The input is not valid.',
     fix: 'Correct the fields named in the message and submit again.',
   },
   ERR_NOT_FOUND: {
     retryable: false,
     status: null,
+    httpStatus: 404,
     message: 'The requested item does not exist.',
     fix: 'Reload the list; it may have been removed.',
   },
   ERR_CONFLICT: {
     retryable: true,
     status: null,
+    httpStatus: 409,
     message: 'Someone else changed this item at the same time.',
     fix: 'Reload and try again.',
-  },
-  ERR_MANIFEST_INVALID: {
-    retryable: false,
-    status: null,
-    message: 'The plugin manifest (plugin.json) is not valid.',
-    fix: 'Fix every problem listed and install the plugin again.',
-  },
-  ERR_CONTRIBUTION_UNDECLARED: {
-    retryable: false,
-    status: null,
-    message: 'The plugin registered something its plugin.json does not declare.',
-    fix: 'Declare the contribution in plugin.json under "contributes".',
-  },
-  ERR_PERMISSION_NOT_GRANTED: {
-    retryable: false,
-    status: null,
-    message: 'The plugin used a host service it was not granted.',
-    fix: 'Grant the permission in the plugin manager, or declare it in plugin.json.',
   },
   ERR_FORBIDDEN: {
     retryable: false,
     status: null,
+    httpStatus: 403,
     message: 'You are not allowed to do this.',
     fix: 'Sign in as an administrator.',
   },
   ERR_CSRF: {
     retryable: false,
     status: null,
+    httpStatus: 403,
     message: 'The form was stale or did not come from this site.',
     fix: 'Reload the page and submit the form again.',
   },
+} as const satisfies ErrorRows;
+
+/** What the host and its services (plugin manager, database, secrets, mail pipeline) answered or refused. */
+const HOST_CONTRACT_ERRORS = {
+  ERR_MANIFEST_INVALID: {
+    retryable: false,
+    status: null,
+    httpStatus: 400,
+    message: 'The plugin manifest (plugin.json) is not valid.',
+    fix: 'Fix every problem listed and install the plugin again.',
+  },
+  ERR_CONTRIBUTION_UNDECLARED: {
+    retryable: false,
+    status: null,
+    httpStatus: 500,
+    message: 'The plugin registered something its plugin.json does not declare.',
+    fix: 'Declare the contribution in plugin.json under "contributes".',
+  },
+  ERR_PERMISSION_NOT_GRANTED: {
+    retryable: false,
+    status: null,
+    httpStatus: 500,
+    message: 'The plugin used a host service it was not granted.',
+    fix: 'Grant the permission in the plugin manager, or declare it in plugin.json.',
+  },
+  ERR_DATABASE_UNAVAILABLE: {
+    retryable: true,
+    status: null,
+    httpStatus: 503,
+    message: 'The database could not be reached.',
+    fix: 'Check the database server; nothing was changed.',
+  },
+  ERR_SECRET_UNREADABLE: {
+    retryable: false,
+    status: null,
+    httpStatus: 500,
+    message: 'A stored secret could not be opened with the configured key.',
+    fix: 'Restore the encryption key (OAUTH2_MAIL_SECRET_KEY or the key file) that sealed it.',
+  },
+  ERR_INGEST_REJECTED: {
+    retryable: true,
+    status: null,
+    httpStatus: 500,
+    message: 'The helpdesk refused a fetched message.',
+    fix: 'See the helpdesk log for why; after several tries the message is quarantined.',
+  },
+} as const satisfies ErrorRows;
+
+/** Connect, the authorization callback, tokens and the app registration at the provider. */
+const OAUTH_GRANT_ERRORS = {
   ERR_STATE_UNKNOWN: {
     retryable: false,
     status: null,
+    httpStatus: 400,
     message: 'This sign-in link is not known (it may be forged or from another server).',
     fix: 'Start again with Connect on the mail account screen.',
   },
   ERR_STATE_EXPIRED: {
     retryable: false,
     status: null,
+    httpStatus: 400,
     message: 'This sign-in took longer than 10 minutes and has expired.',
     fix: 'Start again with Connect on the mail account screen.',
   },
   ERR_STATE_REPLAYED: {
     retryable: false,
     status: null,
+    httpStatus: 400,
     message: 'This sign-in link was already used.',
     fix: 'Start again with Connect on the mail account screen.',
   },
   ERR_STATE_OTHER_ADMIN: {
     retryable: false,
     status: null,
+    httpStatus: 403,
     message: 'This sign-in was started by another administrator.',
     fix: 'The administrator who clicked Connect must finish the sign-in, or start again yourself.',
   },
   ERR_AUTHORIZATION_DENIED: {
     retryable: false,
     status: null,
+    httpStatus: 400,
     message: 'The provider did not grant access (the user cancelled or consent was refused).',
     fix: 'Connect again and accept the requested permissions; an administrator may have to grant consent for the organization.',
   },
   ERR_AUTHORIZATION_CODE_MISSING: {
     retryable: false,
     status: null,
+    httpStatus: 400,
     message: 'The provider came back without an authorization code.',
     fix: "Start again with Connect; if it repeats, check the app registration's redirect URI.",
   },
   ERR_IDENTITY_MISMATCH: {
     retryable: false,
     status: null,
+    httpStatus: 400,
     message: 'The account that signed in cannot open this mailbox.',
     fix: 'Sign in as the mailbox itself, or as a user with full access to it and mark the account as a shared mailbox.',
   },
   ERR_ID_TOKEN_INVALID: {
     retryable: false,
     status: null,
+    httpStatus: 502,
     message: 'The identity token from the provider failed its checks (issuer, audience, expiry or nonce).',
     fix: "Check the app registration's issuer / tenant and the server clock, then connect again.",
   },
   ERR_NOT_CONNECTED: {
     retryable: false,
     status: 'needs_reauth',
+    httpStatus: 409,
     message: 'This mailbox has not been connected yet, or was disconnected.',
     fix: 'Click Connect and sign in at the provider.',
   },
   ERR_GRANT_INVALID: {
     retryable: false,
     status: 'needs_reauth',
+    httpStatus: 409,
     message: 'The provider no longer accepts the stored authorization (expired, revoked, or the password was changed).',
     fix: 'Click Re-authorize and sign in as the mailbox again.',
   },
   ERR_CONSENT_REQUIRED: {
     retryable: false,
     status: 'needs_reauth',
+    httpStatus: 409,
     message: 'The provider requires consent for the mail permissions.',
     fix: 'Re-authorize; in Microsoft Entra an administrator may have to grant admin consent for the app.',
   },
   ERR_INTERACTION_REQUIRED: {
     retryable: false,
     status: 'needs_reauth',
+    httpStatus: 409,
     message:
       'The provider requires an interactive sign-in (multi-factor authentication or a conditional-access policy).',
     fix: 'Click Re-authorize and complete the sign-in, including MFA.',
@@ -144,18 +207,21 @@ export const ERROR_CODES = {
   ERR_CLIENT_INVALID: {
     retryable: false,
     status: 'app_error',
+    httpStatus: 422,
     message: "The provider rejected the app registration's client id or secret.",
     fix: 'Check the client id, and paste the client secret VALUE (not its id) into the app registration.',
   },
   ERR_CLIENT_SECRET_EXPIRED: {
     retryable: false,
     status: 'app_error',
+    httpStatus: 422,
     message: "The app registration's client secret has expired.",
     fix: 'Create a new client secret at the provider and save it in the app registration.',
   },
   ERR_PROVIDER_CONFIG: {
     retryable: false,
     status: 'app_error',
+    httpStatus: 422,
     message:
       "The provider rejected the app registration's configuration (tenant, scope, redirect URI or app not found).",
     fix: "Compare the app registration with the provider's settings: tenant, cloud, redirect URI and permissions.",
@@ -163,24 +229,32 @@ export const ERROR_CODES = {
   ERR_PROVIDER_UNAVAILABLE: {
     retryable: true,
     status: 'retrying',
+    httpStatus: 502,
     message: "The provider's token service did not answer properly (timeout, server error or unreadable answer).",
     fix: 'Nothing to do: the plugin retries with backoff and keeps the stored tokens.',
   },
   ERR_TOKEN_RESPONSE_INVALID: {
     retryable: true,
     status: 'retrying',
+    httpStatus: 502,
     message: 'The provider answered without a usable token.',
     fix: "Nothing to do if it passes; if it repeats, check the provider's status page.",
   },
   ERR_REVOCATION_FAILED: {
     retryable: true,
     status: null,
+    httpStatus: 502,
     message: 'The provider did not confirm the revocation; the tokens were deleted here anyway.',
     fix: "Revoke the app's access at the provider if you want to be sure.",
   },
+} as const satisfies ErrorRows;
+
+/** The mail server: login, TLS, folders, flags and the messages themselves. */
+const MAIL_SERVER_ERRORS = {
   ERR_MAIL_AUTH_FAILED: {
     retryable: false,
     status: 'needs_reauth',
+    httpStatus: 422,
     message:
       'The mail server refused a fresh access token: the mail permission (scope) is missing or the mailbox does not allow this login.',
     fix: 'Check that the app requests the mail scope for this protocol and that IMAP/POP/SMTP is enabled for the mailbox, then Re-authorize.',
@@ -188,76 +262,88 @@ export const ERROR_CODES = {
   ERR_MAILBOX_ACCESS_DENIED: {
     retryable: false,
     status: 'needs_reauth',
+    httpStatus: 422,
     message: 'The mail server accepted the login but cannot open the mailbox ("authenticated but not connected").',
     fix: 'Give the signed-in user full access to the mailbox, or correct the mailbox address.',
   },
   ERR_MAIL_TOKEN_EXPIRED: {
     retryable: true,
     status: null,
+    httpStatus: 502,
     message: 'The mail server ended the session because the access token expired.',
     fix: 'Nothing to do: the plugin refreshes the token and reconnects.',
   },
   ERR_MAIL_TLS: {
     retryable: true,
     status: 'retrying',
+    httpStatus: 502,
     message: "The mail server's TLS certificate could not be verified.",
     fix: "Check the host name, or configure the server's CA certificate; verification is never switched off.",
   },
   ERR_MAIL_UNAVAILABLE: {
     retryable: true,
     status: 'retrying',
+    httpStatus: 502,
     message: 'The mail server could not be reached or dropped the connection.',
     fix: 'Nothing to do if it passes; otherwise check host, port and TLS mode.',
   },
   ERR_MAIL_FOLDER_NOT_FOUND: {
     retryable: false,
     status: 'retrying',
+    httpStatus: 422,
     message: 'The configured folder does not exist in the mailbox.',
     fix: 'Pick an existing folder in the account settings (Test connection lists them).',
   },
   ERR_MAIL_OPERATION_FAILED: {
     retryable: true,
     status: null,
+    httpStatus: 502,
     message: 'The mail server refused to flag, move or delete a fetched message.',
     fix: 'Check the target folder and the mailbox permissions.',
   },
   ERR_MESSAGE_TOO_LARGE: {
     retryable: false,
     status: null,
+    httpStatus: 422,
     message: 'A message is larger than the size limit and was left on the server.',
     fix: 'Raise the size limit or handle the message by hand.',
   },
-  ERR_INGEST_REJECTED: {
-    retryable: true,
-    status: null,
-    message: 'The helpdesk refused a fetched message.',
-    fix: 'See the helpdesk log for why; after several tries the message is quarantined.',
-  },
-  ERR_DATABASE_UNAVAILABLE: {
-    retryable: true,
-    status: null,
-    message: 'The database could not be reached.',
-    fix: 'Check the database server; nothing was changed.',
-  },
-  ERR_SECRET_UNREADABLE: {
-    retryable: false,
-    status: null,
-    message: 'A stored secret could not be opened with the configured key.',
-    fix: 'Restore the encryption key (OAUTH2_MAIL_SECRET_KEY or the key file) that sealed it.',
-  },
+} as const satisfies ErrorRows;
+
+/** Time limits and faults of the plugin itself. */
+const GENERAL_ERRORS = {
   ERR_TIMEOUT: {
     retryable: true,
     status: 'retrying',
+    httpStatus: 504,
     message: 'The operation took too long and was stopped.',
     fix: 'Nothing to do if it passes; a large mailbox continues on the next cycle.',
   },
   ERR_INTERNAL: {
     retryable: true,
     status: null,
+    httpStatus: 500,
     message: 'An unexpected error happened.',
     fix: 'See the log for details and report it if it repeats.',
   },
-} as const satisfies Record<string, ErrorCodeInfo>;
+} as const satisfies ErrorRows;
+/** The rows of one group, each tagged with the group's name. */
+function inGroup<G extends ErrorGroup, R extends ErrorRows>(
+  group: G,
+  rows: R,
+): { readonly [K in keyof R]: R[K] & { readonly group: G } } {
+  const tagged = Object.entries(rows).map(([code, row]) => [code, { ...row, group }]);
+  return Object.fromEntries(tagged) as { readonly [K in keyof R]: R[K] & { readonly group: G } };
+}
+
+/** The table: code -> group, retryable?, account status, HTTP status, admin message, fix. */
+export const ERROR_CODES = Object.freeze({
+  ...inGroup('input', INPUT_ERRORS),
+  ...inGroup('host', HOST_CONTRACT_ERRORS),
+  ...inGroup('oauth', OAUTH_GRANT_ERRORS),
+  ...inGroup('mail', MAIL_SERVER_ERRORS),
+  ...inGroup('general', GENERAL_ERRORS),
+}) satisfies Readonly<Record<string, ErrorCodeInfo>>;
 
 /** Every error code the plugin raises. */
 export type PluginErrorCode = keyof typeof ERROR_CODES;
@@ -295,16 +381,12 @@ export class PluginError extends Error {
   }
 }
 
-/** True when `value` is a {@link PluginError}, also across module copies. */
+/** True when `value` is a {@link PluginError} (or a subclass), also across module copies. */
 export function isPluginError(value: unknown): value is PluginError {
-  return (
-    value instanceof PluginError ||
-    (typeof value === 'object' &&
-      value !== null &&
-      (value as { name?: unknown }).name === 'PluginError' &&
-      typeof (value as { code?: unknown }).code === 'string' &&
-      (value as { code: string }).code in ERROR_CODES)
-  );
+  if (value instanceof PluginError) return true;
+  if (!(value instanceof Error)) return false;
+  const { code, details } = value as { code?: unknown; details?: unknown };
+  return typeof code === 'string' && code in ERROR_CODES && typeof details === 'object' && details !== null;
 }
 
 /**

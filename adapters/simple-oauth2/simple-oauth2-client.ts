@@ -9,10 +9,10 @@
  */
 import { AuthorizationCode, type ModuleOptions } from 'simple-oauth2';
 import { z } from 'zod';
-import { PluginError } from '../../plugin/errors';
+import { isPluginError, PluginError } from '../../plugin/errors';
 import { systemClock, type Clock } from '../../plugin/ports/clock';
 import {
-  attachIssuedRefreshToken,
+  UnusableTokenResponseError,
   type JsonWebKeySet,
   type OAuthClient,
   type OAuthClientConfig,
@@ -110,9 +110,8 @@ export class SimpleOAuth2Client implements OAuthClient {
     } catch (error) {
       const issued = (raw as { refresh_token?: unknown } | null)?.refresh_token;
       // A rotating provider has retired the old refresh token by now: hand the new one over so the grant survives.
-      throw typeof issued === 'string' && issued.length > 0 && typeof error === 'object' && error !== null
-        ? attachIssuedRefreshToken(error, issued)
-        : error;
+      if (typeof issued !== 'string' || issued.length === 0 || !isPluginError(error)) throw error;
+      throw new UnusableTokenResponseError(error.message, issued, error.details, { cause: error.cause });
     }
   }
 

@@ -6,7 +6,6 @@ import fastifyFormbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { ERROR_CODES, isPluginError } from '../../plugin/index';
 import { html } from '../../lib/html';
-import { httpStatusOf } from './http-status';
 import { registerLoginRoutes } from './login-routes';
 import { registerPluginRoutes } from './plugin-routes';
 import { loadSession, wantsJson } from './request-auth';
@@ -52,7 +51,7 @@ export async function buildWebServer(deps: WebDependencies): Promise<FastifyInst
       typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500
         ? error.statusCode
         : undefined;
-    const status = pluginError ? httpStatusOf(pluginError.code) : (clientStatus ?? 500);
+    const status = pluginError ? ERROR_CODES[pluginError.code].httpStatus : (clientStatus ?? 500);
     const code = pluginError?.code ?? (status < 500 ? 'ERR_INPUT_INVALID' : 'ERR_INTERNAL');
     const message = pluginError ? pluginError.message : status < 500 ? error.message : ERROR_CODES.ERR_INTERNAL.message;
     if (status >= 500)

@@ -3,7 +3,7 @@
  * through routes"). The console (`oauth2-mail app …`, `oauth2-mail account …`) drives these routes in process,
  * and any host front end may call them over HTTP. Admin only; the host checks CSRF on POST.
  */
-import { ERROR_CODES, PluginError, toPluginError, type PluginErrorCode } from '../errors';
+import { ERROR_CODES, PluginError, toPluginError } from '../errors';
 import type { Actor, HostRequest, HostResponse, RouteDefinition } from '../ports/host';
 import type { AppService } from '../oauth/app-service';
 import { summarizeAccount, type AccountService } from './account-service';
@@ -22,23 +22,13 @@ export const JSON_API_ROUTES = [
 
 type RouteId = (typeof JSON_API_ROUTES)[number]['id'];
 
-const HTTP_STATUS: Partial<Record<PluginErrorCode, number>> = {
-  ERR_INPUT_INVALID: 400,
-  ERR_FORBIDDEN: 403,
-  ERR_NOT_FOUND: 404,
-  ERR_CONFLICT: 409,
-  ERR_PROVIDER_CONFIG: 422,
-  ERR_PROVIDER_UNAVAILABLE: 502,
-  ERR_DATABASE_UNAVAILABLE: 503,
-};
-
 /** The JSON error body: `{ error: { code, message, fix, details } }`. */
 export function errorResponse(thrown: unknown): HostResponse {
   const error = toPluginError(thrown);
   const message = error.code === 'ERR_INTERNAL' ? ERROR_CODES.ERR_INTERNAL.message : error.message;
   return {
     kind: 'json',
-    status: HTTP_STATUS[error.code] ?? (error.code === 'ERR_INTERNAL' ? 500 : 400),
+    status: error.info.httpStatus,
     body: {
       error: {
         code: error.code,

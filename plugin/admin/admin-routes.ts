@@ -83,28 +83,6 @@ const APP_FIELDS_SHOWN: Readonly<Record<ProviderKind, readonly string[]>> = {
   generic: APP_FORM_FIELDS.filter((f) => !['provider', 'cloud', 'tenant'].includes(f)),
 };
 
-/** The status of a page showing `error`: our faults are 5xx, everything else is the request's or the provider's. */
-function statusOf(error: PluginError): number {
-  switch (error.code) {
-    case 'ERR_INTERNAL':
-      return 500;
-    case 'ERR_DATABASE_UNAVAILABLE':
-      return 503;
-    case 'ERR_NOT_FOUND':
-      return 404;
-    case 'ERR_CONFLICT':
-      return 409;
-    case 'ERR_PROVIDER_UNAVAILABLE':
-    case 'ERR_MAIL_UNAVAILABLE':
-    case 'ERR_MAIL_TLS':
-      return 502;
-    case 'ERR_TIMEOUT':
-      return 504;
-    default:
-      return 400;
-  }
-}
-
 /** A notice for an error thrown by an action: the table's words, the precise detail, the fix. */
 function errorNotice(prefix: string, thrown: unknown): Notice {
   const error = toPluginError(thrown);
@@ -167,7 +145,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
     const error = toPluginError(thrown);
     return detailPage(request, await deps.accounts.get(accountId), {
       notice: errorNotice(what, error),
-      status: statusOf(error),
+      status: error.info.httpStatus,
     });
   };
 
@@ -246,7 +224,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       });
     return {
       errors: { _form: [error.code === 'ERR_INTERNAL' ? error.info.message : error.message] },
-      status: statusOf(error),
+      status: error.info.httpStatus,
     };
   };
 
@@ -542,7 +520,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
             return redirect(`${ROUTE_PATHS.accounts}${noticeQuery('account_deleted')}`);
           return detailPage(request, account, {
             notice: errorNotice('Deleting failed', thrown),
-            status: statusOf(toPluginError(thrown)),
+            status: toPluginError(thrown).info.httpStatus,
           });
         }
       },

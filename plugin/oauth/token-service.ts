@@ -20,7 +20,7 @@ import type { AccountRepository, MailAccount } from '../ports/account-repository
 import type { AppRegistration, AppRepository } from '../ports/app-repository';
 import type { Clock } from '../ports/clock';
 import type { LoggerPort } from '../ports/host';
-import { issuedRefreshToken, type OAuthClient, type TokenSet } from '../ports/oauth-client';
+import { UnusableTokenResponseError, type OAuthClient, type TokenSet } from '../ports/oauth-client';
 import type { StoredToken, TokenRepository } from '../ports/token-repository';
 import type { AccessTokenGrant, AccessTokenProvider } from './access-token-provider';
 import { TOKEN_STATUS_CODES, type AccountIncidents } from './account-incidents';
@@ -263,7 +263,8 @@ export class TokenService implements AccessTokenProvider {
         { refreshToken: row.refreshToken, scope },
       );
     } catch (thrown) {
-      const current = await this.keepIssuedRefreshToken(account, row, issuedRefreshToken(thrown));
+      const issued = thrown instanceof UnusableTokenResponseError ? thrown.issuedRefreshToken : null;
+      const current = await this.keepIssuedRefreshToken(account, row, issued);
       return this.refreshFailed(account, app, current, provider.classify(toPluginError(thrown)), mode);
     }
 

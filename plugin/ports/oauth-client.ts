@@ -7,6 +7,7 @@
  * `error_description`). The adapter picks a base code from the HTTP exchange and RFC 6749 §5.2; the provider
  * behaviour in plugin/oauth refines it (for example AADSTS7000222 -> ERR_CLIENT_SECRET_EXPIRED).
  */
+import { PluginError, type ErrorDetails } from '../errors';
 
 /** Where a provider's endpoints live, as resolved by the core (presets, overrides or discovery). */
 export interface OAuthEndpoints {
@@ -107,30 +108,27 @@ export interface OAuthClient {
 }
 
 /**
- * Where an adapter leaves a refresh token the provider issued in an answer that was otherwise unusable (say
- * `expires_in: "abc"`): a provider that rotates refresh tokens has already retired the old one, so dropping it
- * would lose the grant. A non-enumerable symbol property, so it never reaches a log line or a JSON body.
+ * ERR_TOKEN_RESPONSE_INVALID for an answer that was unusable (say `expires_in: "abc"`) but still carried a new
+ * refresh token: a provider that rotates refresh tokens has already retired the old one, so dropping the new one
+ * would lose the grant. The token sits in a private field, so it never reaches a log line, a JSON body or an
+ * enumeration of the error's properties; only {@link UnusableTokenResponseError.issuedRefreshToken} reads it.
  */
-export const ISSUED_REFRESH_TOKEN: unique symbol = Symbol.for('oauth2-mail.issuedRefreshToken');
+export class UnusableTokenResponseError extends PluginError {
+  readonly #issuedRefreshToken: string;
 
-/**
- * Attaches the refresh token of an unusable answer to the error about it (adapters only).
- * @param error - the ERR_TOKEN_RESPONSE_INVALID error
- * @param refreshToken - the refresh token found in the answer
- */
-export function attachIssuedRefreshToken<E extends object>(error: E, refreshToken: string): E {
-  Object.defineProperty(error, ISSUED_REFRESH_TOKEN, {
-    value: refreshToken,
-    enumerable: false,
-    configurable: false,
-    writable: false,
-  });
-  return error;
-}
+  /**
+   * @param detail - what was wrong with the answer (never the token)
+   * @param issuedRefreshToken - the refresh token found in the answer
+   * @param details - secret-free facts
+   * @param options - `cause` for the log
+   */
+  constructor(detail: string, issuedRefreshToken: string, details: ErrorDetails = {}, options?: { cause?: unknown }) {
+    super('ERR_TOKEN_RESPONSE_INVALID', detail, details, options);
+    this.#issuedRefreshToken = issuedRefreshToken;
+  }
 
-/** The refresh token an unusable answer carried, if the adapter attached one. */
-export function issuedRefreshToken(error: unknown): string | null {
-  if (typeof error !== 'object' || error === null) return null;
-  const value = (error as { [ISSUED_REFRESH_TOKEN]?: unknown })[ISSUED_REFRESH_TOKEN];
-  return typeof value === 'string' && value.length > 0 ? value : null;
+  /** The refresh token the unusable answer carried. */
+  get issuedRefreshToken(): string {
+    return this.#issuedRefreshToken;
+  }
 }

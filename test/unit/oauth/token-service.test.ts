@@ -1,5 +1,5 @@
 import { PluginError } from '../../../plugin/errors';
-import { attachIssuedRefreshToken, type TokenSet } from '../../../plugin/ports/oauth-client';
+import { UnusableTokenResponseError, type TokenSet } from '../../../plugin/ports/oauth-client';
 import { incidentKey } from '../../../plugin/oauth/account-incidents';
 import { createWorld, seedMicrosoftAccount, type World } from './world';
 
@@ -275,10 +275,7 @@ describe('TokenService', () => {
     const { accountId } = await connected(world, -1);
     world.oauth.onRefresh = async (_grant, call) => {
       if (call === 1)
-        throw attachIssuedRefreshToken(
-          new PluginError('ERR_TOKEN_RESPONSE_INVALID', 'expires_in must be a positive number of seconds'),
-          'refresh-rotated',
-        );
+        throw new UnusableTokenResponseError('expires_in must be a positive number of seconds', 'refresh-rotated');
       return tokenSet(world, call, `refresh-${call}`);
     };
     const error = await world.services.tokenService.getAccessToken(accountId).catch((e: unknown) => e);
