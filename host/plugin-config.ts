@@ -1,6 +1,6 @@
 /**
- * A plugin's stored configuration checked against plugin.json `config.schema` (style-anchors §10
- * rule 7): the schema must compile (a manifest problem otherwise), and the stored config is
+ * A plugin's stored configuration checked against plugin.json `config.schema` (docs/architecture.md,
+ * "Plugin manager checks", item 7): the schema must compile (a manifest problem otherwise), and the stored config is
  * defaulted, then validated, before `activate`. JSON Schema draft 2020-12, what `z.toJSONSchema` emits.
  */
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';

@@ -1,6 +1,6 @@
 /**
- * Maps what imapflow 2.10.2 throws into the plugin's closed error codes (design.md §6,
- * providers.md §0 items 5-8, §1.10, §6.8, dovecot-oauth2.md "What a client sees").
+ * Maps what imapflow 2.10.2 throws into the plugin's closed error codes (docs/architecture.md#failure-semantics);
+ * which server answer becomes which code: docs/providers.md#imap-server-answers.
  */
 import { PluginError, type ErrorDetails, type PluginErrorCode } from '../../plugin/errors';
 
@@ -113,14 +113,15 @@ function safeCause(err: ImapFlowErrorLike, secrets: readonly string[]): Error {
 function classify(err: ImapFlowErrorLike, words: string): { code: PluginErrorCode; detail: string } {
   const code = typeof err.code === 'string' ? err.code : '';
   const message = text(err.message);
-  // Exchange Online: the session ends with "* BYE Session invalidated - AccessTokenExpired" (providers.md §0.8).
+  // Exchange Online: the session ends with "* BYE Session invalidated - AccessTokenExpired"
+  // (docs/providers.md#exchange-online-imap).
   if (/AccessTokenExpired/i.test(words) || /AccessTokenExpired/i.test(message)) {
     return {
       code: 'ERR_MAIL_TOKEN_EXPIRED',
       detail: 'The mail server ended the session because the access token expired.',
     };
   }
-  // Exchange Online accepts AUTHENTICATE, then fails NAMESPACE with this text (providers.md §0.7, §1.10).
+  // Exchange Online accepts AUTHENTICATE, then fails NAMESPACE with this text (docs/providers.md#exchange-online-imap).
   if (/authenticated but not connected/i.test(words)) {
     return {
       code: 'ERR_MAILBOX_ACCESS_DENIED',

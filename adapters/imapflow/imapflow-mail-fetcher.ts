@@ -1,4 +1,4 @@
-/** MailFetcher over imapflow 2.10.2 (design.md §2 `adapters/imapflow`, providers.md §4.5 and §6). */
+/** MailFetcher over imapflow 2.10.2 (docs/providers.md, "SASL XOAUTH2 and OAUTHBEARER" and "imapflow traps"). */
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { PluginError } from '../../plugin/errors';
 import type { LoggerPort } from '../../plugin/ports/host';

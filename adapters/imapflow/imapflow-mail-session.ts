@@ -146,8 +146,9 @@ export class ImapFlowMailSession implements MailSession {
     }
   }
 
-  // imapflow answers a refused STORE / MOVE / EXPUNGE with `false` instead of throwing (providers.md §0.6);
-  // a dropped connection gives the same `false`, so the two are told apart by whether the client is still usable.
+  // imapflow answers a refused STORE / MOVE / EXPUNGE with `false` instead of throwing; a dropped connection gives
+  // the same `false`, so the two are told apart by whether the client is still usable
+  // (docs/providers.md#imapflow-traps).
   private checkOutcome(ok: boolean, operation: string): void {
     if (ok) return;
     if (!this.client.usable) {

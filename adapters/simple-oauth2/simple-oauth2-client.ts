@@ -2,8 +2,8 @@
  * The OAuthClient port over simple-oauth2 5.1.0 (token endpoint, authorization URL, revocation) plus a small
  * CA-aware HTTP client for discovery, JWKS and userinfo. simple-oauth2's types and Boom errors stay in here.
  *
- * simple-oauth2 traps handled here (providers.md §5): no default HTTP timeout (we always set one); the
- * refresh-token loss on refresh (we return `refreshToken: null` and the token service keeps the old one);
+ * simple-oauth2 traps handled here (docs/providers.md#simple-oauth2-traps): no default HTTP timeout (we always set
+ * one); the refresh-token loss on refresh (we return `refreshToken: null` and the token service keeps the old one);
  * `authorizationMethod` chosen from the app (`client_secret_post` -> 'body'); params objects declared before
  * the call so the typings accept PKCE keys.
  */

@@ -1,7 +1,7 @@
 /**
- * The plugin's small JSON API for app registrations and mail accounts (design.md §3: "a small JSON API
- * through routes"). The console (`oauth2-mail app …`, `oauth2-mail account …`) drives these routes in process,
- * and any host front end may call them over HTTP. Admin only; the host checks CSRF on POST.
+ * The plugin's small JSON API for app registrations and mail accounts, registered through `host.routes`
+ * (docs/architecture.md#host-contract). The console (`oauth2-mail app …`, `oauth2-mail account …`) drives these
+ * routes in process, and any host front end may call them over HTTP. Admin only; the host checks CSRF on POST.
  */
 import { ERROR_CODES, PluginError, toPluginError } from '../errors';
 import type { Actor, HostRequest, HostResponse, RouteDefinition } from '../ports/host';

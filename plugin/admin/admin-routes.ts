@@ -1,5 +1,5 @@
 /**
- * The admin screen's routes (issue #5): server-rendered pages and their POST actions, all `auth: 'admin'` (the host
+ * The admin screen's routes: server-rendered pages and their POST actions, all `auth: 'admin'` (the host
  * checks the admin and the CSRF token; every form here carries `_csrf`). Actions answer with a redirect and a
  * notice, or re-render the page with what went wrong; a provider, token or mail-server failure never becomes a 500.
  */

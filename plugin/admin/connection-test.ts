@@ -1,7 +1,7 @@
 /**
- * "Test connection" (issue #5): token, login, folder list, message count, each step's result shown on its own so
- * the admin sees exactly where it breaks. Nothing is fetched or changed on the server; a token refresh it needs
- * goes through the token service like any other (and a dead grant changes the account status as usual).
+ * "Test connection" on an account's page: token, login, folder list, message count, each step's result shown on
+ * its own so the admin sees exactly where it breaks. Nothing is fetched or changed on the server; a token refresh
+ * it needs goes through the token service like any other (and a dead grant changes the account status as usual).
  */
 import { ERROR_CODES, toPluginError, type PluginErrorCode } from '../errors';
 import type { MailAccount } from '../ports/account-repository';

@@ -1,6 +1,7 @@
 /**
  * What the admin registers at the provider, ready to copy: the exact redirect URI and the permissions (scopes) the
- * app will ask for, with the traps each provider is known for (field-notes.md §4 items 6, 9, 14).
+ * app will ask for, with the traps each provider is known for
+ * (docs/providers.md#setup-traps-the-admin-screen-warns-about).
  */
 import type { AppRegistration, MicrosoftCloud, ProviderKind } from '../ports/app-repository';
 import { providerFor } from '../oauth/providers';

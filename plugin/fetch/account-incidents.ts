@@ -1,5 +1,6 @@
 /**
- * Admin notifications of the polling cycle: one per incident (design.md §6), closed when the cause goes away.
+ * Admin notifications of the polling cycle: one per incident (docs/architecture.md#failure-semantics), closed when
+ * the cause goes away.
  * An incident key is stable for as long as the same problem lasts, so the host keeps one open notification.
  */
 import { ERROR_CODES, type PluginErrorCode } from '../errors';

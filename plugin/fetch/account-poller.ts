@@ -1,7 +1,8 @@
 /**
- * One poll of one account (design.md §5 "Poll cycle", §6): token -> connect -> open folder -> folder sync,
- * with one token refresh and reconnect when the server refuses or ends the session for an expired token;
- * then the account's status, one notification per incident, and the next poll time (backoff on failure).
+ * One poll of one account (docs/architecture.md, "Poll cycle" and "Failure semantics"): token -> connect -> open
+ * folder -> folder sync, with one token refresh and reconnect when the server refuses or ends the session for an
+ * expired token; then the account's status, one notification per incident, and the next poll time (backoff on
+ * failure).
  */
 import { ERROR_CODES, isPluginError, PluginError, toPluginError, type PluginErrorCode } from '../errors';
 import type { AccessTokenProvider } from '../oauth/access-token-provider';

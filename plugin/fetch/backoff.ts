@@ -1,4 +1,4 @@
-/** When a failed account is polled again: exponential backoff with jitter (design.md §6). */
+/** When a failed account is polled again: exponential backoff with jitter (docs/architecture.md#poll-cycle). */
 
 /** The longest wait after failures, unless the account's own interval is longer. */
 export const MAX_BACKOFF_MS = 15 * 60_000;

@@ -1,5 +1,5 @@
 /**
- * The polling cycle across accounts (design.md §5 "Poll cycle"): due accounts, an account lease so that
+ * The polling cycle across accounts (docs/architecture.md#poll-cycle): due accounts, an account lease so that
  * several host processes never poll one account at once, bounded concurrency, a per-account timeout, and
  * the shutdown signal honoured. One failing account never stops the others.
  */

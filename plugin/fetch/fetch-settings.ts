@@ -1,4 +1,4 @@
-/** The limits the polling cycle works with (plugin config `fetch`, design.md §5 "Poll cycle"). */
+/** The limits the polling cycle works with (plugin config `fetch`, docs/architecture.md#poll-cycle). */
 
 /** Settings of the fetch cycle; main.ts builds them from the plugin config. */
 export interface FetchSettings {

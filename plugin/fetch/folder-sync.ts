@@ -1,5 +1,5 @@
 /**
- * The message loop of one open folder (design.md §5 "Poll cycle"): UIDs above the cursor, in order, in batches
+ * The message loop of one open folder (docs/architecture.md#poll-cycle): UIDs above the cursor, in order, in batches
  * -> host ingest -> delivery row + cursor in one transaction -> post-fetch action. A crash anywhere re-ingests
  * at most the message in flight, and the host dedupes it by `dedupeKey`.
  */

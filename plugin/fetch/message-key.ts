@@ -1,6 +1,6 @@
 /**
- * The message key (design.md §4 `deliveries`): what identifies one message across UIDVALIDITY changes,
- * folders and re-deliveries, so a rescan never makes a second ticket.
+ * The message key (docs/architecture.md#oauth2_mail_deliveries): what identifies one message across UIDVALIDITY
+ * changes, folders and re-deliveries, so a rescan never makes a second ticket.
  */
 import { createHash } from 'node:crypto';
 

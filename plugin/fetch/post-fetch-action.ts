@@ -1,4 +1,4 @@
-/** What happens on the server after a message became a ticket (design.md §4 `accounts.post_fetch`). */
+/** What happens on the server after a message became a ticket (`post_fetch` in docs/architecture.md#poll-cycle). */
 import { PluginError } from '../errors';
 import type { PostFetchAction } from '../ports/account-repository';
 import type { MailSession } from '../ports/mail-fetcher';

@@ -1,5 +1,5 @@
 /**
- * Connect (design.md §5 "Connect", issue #3 items 2-3): the authorization request with `state` (only its hash
+ * Connect (docs/architecture.md#connect): the authorization request with `state` (only its hash
  * stored, single use, 10 minutes, bound to the admin who started it), PKCE S256 and a nonce; the callback with
  * every failure named; the identity check; the tokens stored only when the mailbox is proven to be reachable.
  */

@@ -1,6 +1,6 @@
 /**
- * Disconnect (issue #3 item 7): revoke at the provider where it supports RFC 7009 (Google, generic servers
- * that publish a revocation endpoint), then delete the tokens and record it. Microsoft has no revocation
+ * Disconnect (docs/architecture.md#disconnect): revoke at the provider where it supports RFC 7009 (Google, generic
+ * servers that publish a revocation endpoint), then delete the tokens and record it. Microsoft has no revocation
  * endpoint: the tokens are only deleted. A revocation that fails never keeps the tokens.
  */
 import { PluginError, toPluginError } from '../errors';

@@ -1,6 +1,6 @@
 /**
- * Keep-alive (issue #3 item 6): a grant idle for `keepAliveDays` is refreshed once, so providers that expire
- * unused refresh tokens (Microsoft after 90 days, Google after 6 months) never do. The poll task calls
+ * Keep-alive (docs/architecture.md#keep-alive): a grant idle for `keepAliveDays` is refreshed once, so providers that
+ * expire unused refresh tokens (Microsoft after 90 days, Google after 6 months) never do. The poll task calls
  * {@link KeepAlive.run} every cycle; it costs one token-row read per account and no request until a grant is due.
  * The same pass warns about client secrets about to expire.
  */

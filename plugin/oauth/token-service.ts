@@ -1,5 +1,5 @@
 /**
- * The token service (design.md §5 "Access token"): hands out valid access tokens and refreshes them so that no
+ * The token service (docs/architecture.md#access-token): hands out valid access tokens and refreshes them so that no
  * refresh token is ever lost.
  *
  * - In one process: single flight per account (concurrent callers share one promise).

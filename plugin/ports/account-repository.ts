@@ -1,4 +1,4 @@
-/** Mail accounts (design.md §4 `accounts`). */
+/** Mail accounts (docs/architecture.md#oauth2_mail_accounts). */
 
 /** How the plugin reaches the mail. */
 export type MailProtocol = 'imap';

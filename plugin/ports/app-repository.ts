@@ -1,4 +1,4 @@
-/** OAuth2 app registrations (design.md §4 `apps`). */
+/** OAuth2 app registrations (docs/architecture.md#oauth2_mail_apps). */
 
 /** Which kind of provider an app registration talks to. */
 export type ProviderKind = 'microsoft' | 'google' | 'generic';

@@ -1,4 +1,4 @@
-/** Pending authorization requests (design.md §4 `auth_requests`): only the sha256 of `state` is stored. */
+/** Pending authorization requests (docs/architecture.md#oauth2_mail_auth_requests): only the sha256 of `state` is stored. */
 
 /** One Connect in progress. */
 export interface AuthRequest {

@@ -1,4 +1,4 @@
-/** The audit trail (design.md §4 `events`): never a token value. */
+/** The audit trail (docs/architecture.md#oauth2_mail_events): never a token value. */
 
 /** Kinds of event. */
 export type EventType =

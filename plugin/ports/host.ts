@@ -1,6 +1,6 @@
 /**
- * The host contract (design.md §3): the one object a helpdesk's plugin manager builds for this plugin,
- * scoped to the plugin's id and the permissions the admin granted. The plugin never reaches for globals.
+ * The host contract (docs/architecture.md#host-contract): the one object a helpdesk's plugin manager builds for this
+ * plugin, scoped to the plugin's id and the permissions the admin granted. The plugin never reaches for globals.
  */
 import type { Knex } from 'knex';
 
@@ -197,7 +197,7 @@ export interface LifecyclePort {
   onShutdown(hook: () => void | Promise<void>): void;
 }
 
-/** Everything the host gives this plugin (design.md §3). A service whose permission was not granted throws ERR_PERMISSION_NOT_GRANTED when used. */
+/** Everything the host gives this plugin (docs/architecture.md#host-contract). A service whose permission was not granted throws ERR_PERMISSION_NOT_GRANTED when used. */
 export interface HostPort {
   /** Semver of the contract the host implements. */
   readonly apiVersion: string;

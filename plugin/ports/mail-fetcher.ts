@@ -1,4 +1,4 @@
-/** Reading a mailbox over a mail protocol (design.md §2 `mail-fetcher.ts`); implemented by adapters/imapflow. */
+/** Reading a mailbox over a mail protocol (a port: docs/architecture.md#parts); implemented by adapters/imapflow. */
 import type { TlsMode } from './account-repository';
 
 /** Where and as whom to connect. */

@@ -1,6 +1,6 @@
 /**
- * The fetch ledger (design.md §4 `cursors` + `deliveries`, §5 "Poll cycle"): per folder a cursor
- * (UIDVALIDITY + last settled UID) and per fetched message one delivery row. Writing a delivery and
+ * The fetch ledger (docs/architecture.md: `oauth2_mail_cursors`, `oauth2_mail_deliveries`, "Poll cycle"): per
+ * folder a cursor (UIDVALIDITY + last settled UID) and per fetched message one delivery row. Writing a delivery and
  * advancing the cursor happen in one transaction, so a crash re-ingests at most the message in flight,
  * which the host dedupes by `dedupeKey`.
  */

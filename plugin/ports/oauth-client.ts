@@ -1,5 +1,6 @@
 /**
- * Talking to an OAuth2 / OpenID Connect provider (design.md §2 `oauth-client.ts`); implemented by adapters/simple-oauth2.
+ * Talking to an OAuth2 / OpenID Connect provider (a port, docs/architecture.md#parts); implemented by
+ * adapters/simple-oauth2.
  *
  * Everything here is the plugin's own vocabulary: no library type crosses this port. Failures are
  * {@link PluginError}s whose `details` are secret-free: `httpStatus`, `providerError` (the OAuth `error`),

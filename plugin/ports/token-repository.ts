@@ -1,4 +1,4 @@
-/** Stored tokens of an account (design.md §4 `tokens`). Values are plaintext on this side of the port; the repository seals them. */
+/** Stored tokens of an account (docs/architecture.md#oauth2_mail_tokens). Values are plaintext on this side of the port; the repository seals them. */
 
 /** The tokens of one account as the core uses them. */
 export interface StoredToken {

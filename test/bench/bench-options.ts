@@ -1,4 +1,4 @@
-/** Command-line options of `npm run bench` (defaults: the numbers of design.md §10). */
+/** Command-line options of `npm run bench` (defaults: the sizes of docs/architecture.md#performance-budget). */
 import { Command, InvalidArgumentError } from 'commander';
 
 /** How big each measurement is. */
@@ -34,7 +34,7 @@ function positiveInt(value: string): number {
  */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const program = new Command('bench')
-    .description('Measures the performance budget of design.md §10 against raw imapflow on a private Dovecot.')
+    .description('Measures the performance budget (docs/architecture.md) against raw imapflow on a private Dovecot.')
     .option('--messages <n>', 'messages of 5-20 KB for the ingest run', positiveInt, 2000)
     .option('--reps <n>', 'repetitions of the ingest run (median)', positiveInt, 3)
     .option('--idle-accounts <n>', 'mailboxes in the idle cycle', positiveInt, 4)

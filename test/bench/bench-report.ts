@@ -13,7 +13,7 @@ export interface BenchRow {
   readonly ratio: number | null;
   /** How the ratio was formed, e.g. "plugin/raw". */
   readonly ratioOf: string;
-  /** The budget of design.md §10, e.g. ">= 0.9"; "-" for an informational row. */
+  /** The budget (docs/architecture.md#performance-budget), e.g. ">= 0.9"; "-" for an informational row. */
   readonly budget: string;
   /** true/false against the budget; null: informational, or the run failed. */
   readonly pass: boolean | null;

@@ -45,7 +45,7 @@ beforeAll(() => {
 afterAll(() => rmSync(pluginDir, { recursive: true, force: true }));
 
 describe('validateManifest', () => {
-  it('accepts the repository plugin.json and declares what the brief asks for', () => {
+  it('accepts the repository plugin.json with its entry, migrations, routes, task, mail source and permissions', () => {
     const result = validateManifest(readFileSync(join(root, 'plugin.json'), 'utf8'), ctx);
     expect(result.problems).toEqual([]);
     const manifest = result.manifest as PluginManifest;

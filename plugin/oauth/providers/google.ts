@@ -1,5 +1,5 @@
 /**
- * Google / Gmail (providers.md §2): fixed endpoints, the one mail scope https://mail.google.com/, and
+ * Google / Gmail (docs/providers.md#google): fixed endpoints, the one mail scope https://mail.google.com/, and
  * access_type=offline + prompt=consent, without which Google issues no refresh token.
  */
 import type { PluginError, PluginErrorCode } from '../../errors';
@@ -9,7 +9,7 @@ import type { OAuthEndpoints } from '../../ports/oauth-client';
 import { classifyStandard, isTransportError, recode } from './oauth-error-codes';
 import type { MailServer, MailService, OAuthProvider } from './provider';
 
-/** Google's `error` values beyond RFC 6749 (providers.md §2.6). */
+/** Google's `error` values beyond RFC 6749 (docs/providers.md#google-token-errors). */
 const GOOGLE_ERRORS: Readonly<Record<string, PluginErrorCode>> = {
   // A Workspace admin restricted the service or the scope for this user: an admin must allow it, then re-authorize.
   admin_policy_enforced: 'ERR_CONSENT_REQUIRED',

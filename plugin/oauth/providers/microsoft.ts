@@ -1,6 +1,7 @@
 /**
- * Microsoft Entra ID / Exchange Online (providers.md §1): national clouds, tenants, Outlook-prefixed delegated
- * scopes, default hosts, and the AADSTS codes that decide between re-authorization, app error and retry.
+ * Microsoft Entra ID / Exchange Online (docs/providers.md#microsoft-entra-id-and-exchange-online): national clouds,
+ * tenants, Outlook-prefixed delegated scopes, default hosts, and the AADSTS codes that decide between
+ * re-authorization, app error and retry.
  */
 import { PluginError, type PluginErrorCode } from '../../errors';
 import type { MailAccount } from '../../ports/account-repository';
@@ -53,7 +54,7 @@ export function isMicrosoftTenant(tenant: string): boolean {
   return (MICROSOFT_TENANT_KEYWORDS as readonly string[]).includes(tenant) || GUID.test(tenant) || DOMAIN.test(tenant);
 }
 
-/** AADSTS number -> code (providers.md §1.6). Numbers not listed fall back to the `error` value. */
+/** AADSTS number -> code (docs/providers.md#aadsts-codes). Numbers not listed fall back to the `error` value. */
 const AADSTS_CODES: Readonly<Record<string, PluginErrorCode>> = {
   '7000222': 'ERR_CLIENT_SECRET_EXPIRED',
   '7000215': 'ERR_CLIENT_INVALID',
@@ -113,7 +114,8 @@ export const microsoftProvider: OAuthProvider = {
     return {
       authorizeUrl: `${loginHost}/${tenant}/oauth2/v2.0/authorize`,
       tokenUrl: `${loginHost}/${tenant}/oauth2/v2.0/token`,
-      // Entra has no RFC 7009 endpoint for refresh tokens (providers.md §8): Disconnect just deletes them.
+      // Entra has no RFC 7009 endpoint for refresh tokens: Disconnect just deletes them
+      // (docs/providers.md#microsoft-endpoints-and-clouds).
       revocationUrl: null,
       // Graph's userinfo needs a Graph token; ours is for Exchange. The ID token carries the identity instead.
       userinfoUrl: null,
@@ -147,7 +149,8 @@ export const microsoftProvider: OAuthProvider = {
 
   classify(error: PluginError): PluginError {
     if (isTransportError(error)) return error;
-    // Microsoft asks to branch on `error` first; the AADSTS number then names the exact case (providers.md §1.4).
+    // Microsoft calls AADSTS numbers changeable; a known one still names the exact case, else `error` decides
+    // (docs/providers.md#aadsts-codes).
     for (const number of providerCodesOf(error)) {
       const code = AADSTS_CODES[number];
       if (code) return recode(error, code);

@@ -1,7 +1,7 @@
 /**
  * The plugin manager checks a plugin's stored config against plugin.json `config.schema` before
- * activate (style-anchors §10 rule 7) on a real host (in-process, temp SQLite file, port 0): defaults
- * are filled in, an invalid config is refused naming each problem with nothing saved and the host
+ * activate (docs/architecture.md, "Plugin manager checks", item 7) on a real host (in-process, temp SQLite file,
+ * port 0): defaults are filled in, an invalid config is refused naming each problem with nothing saved and the host
  * serving, and a `config.schema` that does not compile is a manifest problem.
  */
 import { spawn } from 'node:child_process';

@@ -9,7 +9,7 @@ function err(message: string, fields: Record<string, unknown>): Error {
   return Object.assign(new Error(message), fields);
 }
 
-// Error objects in the shapes imapflow 2.10.2 produces (providers.md §4.5, §6.8; dovecot-oauth2.md "What a client sees").
+// Error objects in the shapes imapflow 2.10.2 produces (docs/providers.md#imap-server-answers).
 const cases: [string, unknown, string | undefined, string][] = [
   [
     'Dovecot XOAUTH2 refusal',
