@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-/** OAuth2 app registrations (design.md §4 `apps`); many accounts share one. */
+/** OAuth2 app registrations (docs/architecture.md#oauth2_mail_apps); many accounts share one. */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('oauth2_mail_apps', (table) => {
     table.comment('OAuth2 app registrations of the oauth2-mail plugin; many mail accounts share one.');

@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 
-/** Mail accounts (design.md §4 `accounts`), including the poll lease that keeps two host processes off one account. */
+/**
+ * Mail accounts (docs/architecture.md#oauth2_mail_accounts), including the poll lease that keeps two host processes
+ * off one account.
+ */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('oauth2_mail_accounts', (table) => {
     table.comment('Mailboxes the oauth2-mail plugin fetches from.');

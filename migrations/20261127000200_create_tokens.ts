@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 
-/** Sealed tokens of an account (design.md §4 `tokens`), with the compare-and-swap version and the refresh lease. */
+/**
+ * Sealed tokens of an account (docs/architecture.md#oauth2_mail_tokens), with the compare-and-swap version and the
+ * refresh lease.
+ */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('oauth2_mail_tokens', (table) => {
     table.comment('OAuth2 tokens of a mail account, sealed by the host secrets service.');

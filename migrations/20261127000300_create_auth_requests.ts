@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 
-/** Pending authorization requests (design.md §4 `auth_requests`): only the sha256 of `state` is stored; single use. */
+/**
+ * Pending authorization requests (docs/architecture.md#oauth2_mail_auth_requests): only the sha256 of `state` is
+ * stored; single use.
+ */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('oauth2_mail_auth_requests', (table) => {
     table.comment('Connect flows in progress: hashed state, sealed PKCE verifier, single use.');

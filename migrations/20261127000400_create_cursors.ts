@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-/** Fetch cursors (design.md §4 `cursors`): the last UID handed to the host per account and folder. */
+/** Fetch cursors (docs/architecture.md#oauth2_mail_cursors): the last UID handed to the host per account and folder. */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('oauth2_mail_cursors', (table) => {
     table.comment('Per account and folder: UIDVALIDITY and the last UID handed to the host.');

@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 
-/** The delivery ledger (design.md §4 `deliveries`): one row per fetched message, so none is lost or duplicated. */
+/**
+ * The delivery ledger (docs/architecture.md#oauth2_mail_deliveries): one row per fetched message, so none is lost or
+ * duplicated.
+ */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('oauth2_mail_deliveries', (table) => {
     table.comment('Ledger of fetched messages and what became of them.');

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-/** The audit trail (design.md §4 `events`): never a token value. */
+/** The audit trail (docs/architecture.md#oauth2_mail_events): never a token value. */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('oauth2_mail_events', (table) => {
     table.comment('Audit trail of the oauth2-mail plugin; never holds a token or secret.');
