@@ -61,6 +61,19 @@ describe('error code table', () => {
     expect(block).toBe(renderErrorTable());
   });
 
+  it.each(codes)('the README row of %s shows its retry, account status, HTTP status, message and fix', (code) => {
+    const readme = readFileSync(README, 'utf8');
+    const row = readme.split('\n').find((line) => line.startsWith(`| \`${code}\` |`));
+    const info = ERROR_CODES[code];
+    expect(row?.split(' | ').slice(1, 4)).toEqual([
+      info.retryable ? 'yes' : 'no',
+      info.status ?? '—',
+      String(info.httpStatus),
+    ]);
+    expect(row).toContain(cell(info.message));
+    expect(row).toContain(cell(info.fix));
+  });
+
   it('every code belongs to a group, has an HTTP error status and words for the admin', () => {
     for (const code of codes) {
       const info = ERROR_CODES[code];
