@@ -14,12 +14,18 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { DovecotHandle, OAuthServerHandle } from '../../fixtures/test-env';
+import {
+  INSTALL_DOVECOT,
+  SHARED_MAILBOX,
+  startDovecot,
+  startOAuthServer,
+  type DovecotHandle,
+  type OAuthServerHandle,
+} from '../../test/env';
 import { findPackageRoot } from '../cli/main';
 import { AdminHttpClient } from './admin-http-client';
 import { initialDemoMessages, laterDemoMessage } from './demo-mail';
 import { freePort, startHostProcess, type HostProcess } from './host-process';
-import { loadLocalTestEnv, type LocalTestEnv } from './local-test-env';
 
 /** Options from the command line and the environment. */
 interface DemoOptions {
@@ -67,17 +73,13 @@ function installDovecot(command: string): void {
   }
 }
 
-async function startDovecotInstalling(
-  testEnv: LocalTestEnv,
-  dir: string,
-  oauth: OAuthServerHandle,
-): Promise<DovecotHandle> {
+async function startDovecotInstalling(dir: string, oauth: OAuthServerHandle): Promise<DovecotHandle> {
   try {
-    return await testEnv.startDovecot({ dir, oauth });
+    return await startDovecot({ dir, oauth });
   } catch (error) {
-    if (!(error instanceof Error) || error.message !== testEnv.INSTALL_DOVECOT) throw error;
-    installDovecot(testEnv.INSTALL_DOVECOT);
-    return testEnv.startDovecot({ dir, oauth });
+    if (!(error instanceof Error) || error.message !== INSTALL_DOVECOT) throw error;
+    installDovecot(INSTALL_DOVECOT);
+    return startDovecot({ dir, oauth });
   }
 }
 
@@ -149,7 +151,6 @@ function freshDataDir(dir: string): void {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
-  const testEnv = loadLocalTestEnv();
   const packageRoot = findPackageRoot(__dirname);
   freshDataDir(options.dataDir);
 
@@ -170,7 +171,7 @@ async function main(): Promise<void> {
     const callbackUrl = `http://127.0.0.1:${port}${PLUGIN}/callback`;
     say('Starting the local OAuth2 provider (Microsoft-like) …');
     // One folder for both: Dovecot (an unprivileged user) reads the provider's CA from it.
-    const oauth = await testEnv.startOAuthServer({
+    const oauth = await startOAuthServer({
       profile: 'microsoft',
       dir: options.dataDir,
       redirectUris: [callbackUrl],
@@ -178,7 +179,7 @@ async function main(): Promise<void> {
     stops.push(() => oauth.stop());
 
     say('Starting Dovecot with a seeded mailbox …');
-    const dovecot = await startDovecotInstalling(testEnv, options.dataDir, oauth);
+    const dovecot = await startDovecotInstalling(options.dataDir, oauth);
     stops.push(() => dovecot.stop());
     const seeded = initialDemoMessages();
     await dovecot.seed(
@@ -229,7 +230,7 @@ async function main(): Promise<void> {
       `     or click "Fetch now". See them under "Tickets". A fifth message arrives after ${LATER_MESSAGE_AFTER_MS / 60_000} minutes.`,
     );
     say('');
-    say(`  Other sign-ins at the provider: bob@example.test / bob-password (a delegate of ${testEnv.SHARED_MAILBOX}),`);
+    say(`  Other sign-ins at the provider: bob@example.test / bob-password (a delegate of ${SHARED_MAILBOX}),`);
     say(
       '  carol@corp.example.test / carol-password (mailbox carol@example.test). Try connecting alice with bob: it is refused.',
     );

@@ -1,5 +1,5 @@
 /**
- * The bench's world: the local OAuth server (microsoft profile) and a private Dovecot from fixtures/test-env, a fresh
+ * The bench's world: the local OAuth server (microsoft profile) and a private Dovecot from test/env, a fresh
  * SQLite file with the plugin's and the host's migrations, one app registration, and accounts connected through
  * the real Connect flow (authorization URL -> the server's login page -> callback).
  */

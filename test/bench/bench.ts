@@ -1,7 +1,6 @@
 /**
  * `npm run bench`: the performance budget (docs/architecture.md#performance-budget), measured against raw imapflow
- * on the same private
- * Dovecot with the same tokens. Starts the local OAuth server and Dovecot (fixtures/test-env) and a fresh SQLite
+ * on the same private Dovecot with the same tokens. Starts the local OAuth server and Dovecot (test/env) and a fresh SQLite
  * database, connects accounts through the real code flow, seeds generated mail, measures, prints a table and
  * writes bench-results.json. Always exits 0 when it could measure (the bench reports, the tests assert behaviour);
  * a missed budget is printed as MISSED. Standalone: no jest.

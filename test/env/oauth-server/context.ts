@@ -1,0 +1,47 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import type { TestUser } from '../users';
+import type { OAuthServerConfig } from './config';
+import type { GrantStore } from './grant-store';
+import type { OAuthProfile, ProfileSettings } from './profiles';
+import type { TokenFaults } from './token-faults';
+
+/** Counters of the token endpoint since start or the last reset. */
+export interface TokenStats {
+  /** Every POST to the token endpoint, faulted ones included. */
+  tokenRequests: number;
+  refreshRequests: number;
+  codeRequests: number;
+  introspectionRequests: number;
+  revocationRequests: number;
+}
+
+/** The running server's settings and state, shared by the provider configuration and the request handlers. */
+export interface ServerContext {
+  readonly config: OAuthServerConfig;
+  readonly profileName: OAuthProfile;
+  readonly profile: ProfileSettings;
+  readonly mailScopes: ReadonlySet<string>;
+  /** https://127.0.0.1:<port> */
+  readonly origin: string;
+  /** Where oidc-provider is mounted: `/<tenant>/v2.0` (Microsoft) or '' (Google). */
+  readonly mountPath: string;
+  readonly issuer: string;
+  /** By lower-cased login. */
+  readonly users: ReadonlyMap<string, TestUser>;
+  readonly grants: GrantStore;
+  readonly faults: TokenFaults;
+  readonly stats: TokenStats;
+  /** Ids of authorization codes issued for offline access (Google: access_type=offline and prompt=consent). */
+  readonly offlineCodes: Set<string>;
+  /** Lifetime (seconds) of access tokens issued from now on; the control API changes it. */
+  accessTokenTtl: number;
+}
+
+/** The context with the configured provider, as the request handlers need it. */
+export interface ServerRuntime {
+  readonly ctx: ServerContext;
+  readonly provider: Provider;
+  /** Hands a request to oidc-provider (below the mount path). */
+  forward(req: IncomingMessage, res: ServerResponse): void;
+}
