@@ -8,7 +8,7 @@ import { migrateLatest } from '../../adapters/knex/migration-source';
 import { testDatabases, type TestDatabase } from '../helpers/databases';
 import { createTestSecrets } from '../helpers/test-secrets';
 import { accountInput, appInput } from './repository-contract-target';
-import { NODE_MODULES, transpileForChild } from './transpile-for-child';
+import { NODE_MODULES, transpileForChild } from '../env/transpile-for-child';
 
 /** A child "host process" and its output lines. */
 interface Writer {
@@ -51,7 +51,7 @@ describe.each(testDatabases().filter((d) => d.name === 'sqlite'))(
       db = await provider.create();
       await migrateLatest(db.knex);
       compiled = await mkdtemp(join(tmpdir(), 'oauth2-mail-child-'));
-      transpileForChild(
+      await transpileForChild(
         ['host/create-knex.ts', 'adapters/knex/knex-repositories.ts', 'test/helpers/test-secrets.ts'],
         compiled,
       );

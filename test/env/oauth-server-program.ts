@@ -7,12 +7,12 @@
 // - Compiled (demo and bench from dist-dev/): tsc already emitted oauth-server/main.js next to this file.
 // - Sources (jest: ts-jest compiles in-process, which a child process cannot use): the server's modules are
 //   transpiled with typescript's transpileModule into a folder of the server's, packages found through NODE_PATH
-//   (as test/contract/transpile-for-child.ts does for its children).
+//   (transpile-for-child.ts, as for the other test children).
 // Not chosen: transpiling to .mjs would need file extensions on every relative import and would run other code
 // than dist-dev does; a real dynamic import() cannot be written here, since with module commonjs TypeScript
 // rewrites import() into require().
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { NODE_MODULES, transpileTree, writeTree } from './transpile-for-child';
 
 const ROOT = path.resolve(__dirname, '../..');
 const ENTRY = path.join(__dirname, 'oauth-server', 'main');
@@ -25,27 +25,6 @@ export interface ServerProgram {
 
 /** The transpiled server by repository-relative .js path; the same for every server of this process. */
 let transpiled: Promise<ReadonlyMap<string, string>> | undefined;
-
-async function transpileServer(): Promise<ReadonlyMap<string, string>> {
-  const ts = await import('typescript');
-  const out = new Map<string, string>();
-  const pending = [`${ENTRY}.ts`];
-  const done = new Set<string>();
-  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
-    if (done.has(file)) continue;
-    done.add(file);
-    const { outputText } = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
-      fileName: file,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    });
-    out.set(path.relative(ROOT, file).replace(/\.ts$/, '.js'), outputText);
-    for (const [, specifier] of outputText.matchAll(/require\("(\.{1,2}\/[^"]+)"\)/g)) {
-      const module = path.resolve(path.dirname(file), specifier);
-      pending.push(fs.existsSync(`${module}.ts`) ? `${module}.ts` : path.join(module, 'index.ts'));
-    }
-  }
-  return out;
-}
 
 /** Whether this Node version loads ES modules with require() by default (process.features is not visible in jest). */
 function requireOfEsmUnflagged(version: string): boolean {
@@ -61,15 +40,12 @@ export async function oauthServerProgram(scratchDir: string): Promise<ServerProg
   if (!requireOfEsmUnflagged(process.versions.node))
     throw new Error(`the test OAuth server needs Node.js >= 20.19 (require() of ES modules), not ${process.version}`);
   if (!__filename.endsWith('.ts')) return { entry: `${ENTRY}.js`, env: {} };
-  transpiled ??= transpileServer().catch((error: unknown) => {
+  transpiled ??= transpileTree([`${ENTRY}.ts`]).catch((error: unknown) => {
     transpiled = undefined;
     throw error;
   });
   const outDir = path.join(scratchDir, 'program');
-  for (const [file, text] of await transpiled) {
-    fs.mkdirSync(path.dirname(path.join(outDir, file)), { recursive: true });
-    fs.writeFileSync(path.join(outDir, file), text);
-  }
-  const nodePath = [path.join(ROOT, 'node_modules'), process.env.NODE_PATH].filter(Boolean).join(path.delimiter);
+  writeTree(await transpiled, outDir);
+  const nodePath = [NODE_MODULES, process.env.NODE_PATH].filter(Boolean).join(path.delimiter);
   return { entry: path.join(outDir, path.relative(ROOT, `${ENTRY}.js`)), env: { NODE_PATH: nodePath } };
 }
