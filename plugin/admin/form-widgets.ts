@@ -136,6 +136,26 @@ function formMessages(messages: readonly string[]): SafeHtml {
   return html`<ul>${messages.map((message) => html`<li>${message}</li>`)}</ul>`;
 }
 
+/** A fieldset with its legend around fields. */
+export function fieldset(legend: string, fields: readonly SafeHtml[]): SafeHtml {
+  return html`<fieldset>
+<legend>${legend}</legend>
+${fields}
+</fieldset>`;
+}
+
+/**
+ * The row under a form: the submit button and a Cancel link.
+ * @param submitLabel - the button's words
+ * @param cancelHref - where Cancel goes
+ */
+export function formActions(submitLabel: string, cancelHref: string): SafeHtml {
+  return html`<p class="actions">
+<button type="submit" class="primary">${submitLabel}</button>
+<a href="${cancelHref}">Cancel</a>
+</p>`;
+}
+
 /** The "Nothing was saved" box above a form, with the form-level messages; empty when there is no error. */
 export function formErrorsNotice(errors: FieldErrors | null): SafeHtml {
   if (!errors || Object.keys(errors).length === 0) return html``;
