@@ -151,8 +151,7 @@ ${fields}
  */
 export function formActions(submitLabel: string, cancelHref: string): SafeHtml {
   return html`<p class="actions">
-<button type="submit" class="primary">${submitLabel}</button>
-<a href="${cancelHref}">Cancel</a>
+<button type="submit" class="primary">${submitLabel}</button> <a href="${cancelHref}">Cancel</a>
 </p>`;
 }
 
