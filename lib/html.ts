@@ -85,3 +85,21 @@ export function optionalAttribute(name: string, value: string | number | false |
 export function classNames(...names: ReadonlyArray<string | false | null | undefined>): string {
   return names.filter((name): name is string => typeof name === 'string' && name.length > 0).join(' ');
 }
+
+/**
+ * A table's head: one row of header cells.
+ * @param labels - the column headings
+ * @example html`<table>${tableHead(['Name', 'State'])}<tbody>…</tbody></table>`
+ */
+export function tableHead(labels: readonly string[]): SafeHtml {
+  return html`<thead><tr>${labels.map((label) => html`<th>${label}</th>`)}</tr></thead>`;
+}
+
+/**
+ * Plain data cells, side by side (`<td>…</td><td>…</td>`), each value escaped unless it is {@link SafeHtml}.
+ * @param cells - the cells' contents, in column order
+ * @example html`<tr>${tableCells([plugin.id, plugin.version])}</tr>`
+ */
+export function tableCells(cells: readonly HtmlValue[]): SafeHtml {
+  return html`${cells.map((cell) => html`<td>${cell}</td>`)}`;
+}
