@@ -28,7 +28,9 @@ function readReport(report: unknown): AccountLine[] {
 }
 
 function human(line: AccountLine): string[] {
-  const counts = `fetched ${line.fetched}, skipped ${line.skipped}, failed ${line.failed}${line.quarantined ? ` (quarantined ${line.quarantined})` : ''}${line.duplicates ? `, already known ${line.duplicates}` : ''}`;
+  const quarantined = line.quarantined ? ` (quarantined ${line.quarantined})` : '';
+  const duplicates = line.duplicates ? `, already known ${line.duplicates}` : '';
+  const counts = `fetched ${line.fetched}, skipped ${line.skipped}, failed ${line.failed}${quarantined}${duplicates}`;
   const lines = [`account ${line.accountId} ${line.mailbox}: ${line.outcome}; ${counts}; status ${line.status}`];
   if (line.error) lines.push(`  ${line.error.code}: ${line.error.message}`);
   return lines;
@@ -63,7 +65,8 @@ export function register(program: Command, context: CliContext): void {
             if (!host.scheduler.list().some((task) => task.id === FETCH_TASK_ID)) {
               throw new PluginError(
                 'ERR_NOT_FOUND',
-                'The oauth2-mail plugin is not installed or not active in this database: run `oauth2-mail start` once (it installs the bundled plugin) or `oauth2-mail plugin install <dir>`.',
+                'The oauth2-mail plugin is not installed or not active in this database: ' +
+                  'run `oauth2-mail start` once (it installs the bundled plugin) or `oauth2-mail plugin install <dir>`.',
               );
             }
             return host.scheduler.runNow(
