@@ -27,6 +27,11 @@ function readReport(report: unknown): AccountLine[] {
   return accounts as AccountLine[];
 }
 
+/** Why `poll` cannot run, and what to do. */
+const NOT_INSTALLED =
+  'The oauth2-mail plugin is not installed or not active in this database: ' +
+  'run `oauth2-mail start` once (it installs the bundled plugin) or `oauth2-mail plugin install <dir>`.';
+
 function human(line: AccountLine): string[] {
   const quarantined = line.quarantined ? ` (quarantined ${line.quarantined})` : '';
   const duplicates = line.duplicates ? `, already known ${line.duplicates}` : '';
@@ -63,11 +68,7 @@ export function register(program: Command, context: CliContext): void {
         const report = await context.withHost(
           async (host) => {
             if (!host.scheduler.list().some((task) => task.id === FETCH_TASK_ID)) {
-              throw new PluginError(
-                'ERR_NOT_FOUND',
-                'The oauth2-mail plugin is not installed or not active in this database: ' +
-                  'run `oauth2-mail start` once (it installs the bundled plugin) or `oauth2-mail plugin install <dir>`.',
-              );
+              throw new PluginError('ERR_NOT_FOUND', NOT_INSTALLED);
             }
             return host.scheduler.runNow(
               FETCH_TASK_ID,
