@@ -8,6 +8,7 @@ import type { MailAccount } from '../ports/account-repository';
 import type { Clock } from '../ports/clock';
 import type { FolderState, MailFetcher, MailSession } from '../ports/mail-fetcher';
 import type { AccessTokenProvider } from '../oauth/access-token-provider';
+import { plural } from './formatting';
 
 /** The steps, in order. */
 export type ConnectionTestStepName = 'token' | 'login' | 'folders' | 'messages';
@@ -52,10 +53,6 @@ const ORDER: readonly ConnectionTestStepName[] = ['token', 'login', 'folders', '
 
 /** How many folder names the result lists. */
 const FOLDERS_SHOWN = 30;
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
 
 /** What the token step found. */
 function tokenDetail(expiresAt: number): string {
