@@ -93,10 +93,10 @@ function checkEngines(record: Record<string, unknown>, ctx: ManifestContext, pro
     } else {
       const min = semver.minVersion(host);
       const pinned = min !== null && semver.subset(host, `>=${min.major}.0.0-0 <${min.major + 1}.0.0-0`);
-      if (!pinned)
-        problems.push(
-          `engines.host: "${host}" is not specific enough: pin a major version, e.g. "^${semver.major(ctx.hostApiVersion)}.0.0"`,
-        );
+      if (!pinned) {
+        const example = `^${semver.major(ctx.hostApiVersion)}.0.0`;
+        problems.push(`engines.host: "${host}" is not specific enough: pin a major version, e.g. "${example}"`);
+      }
       if (!semver.satisfies(ctx.hostApiVersion, host))
         problems.push(
           `engines.host: the plugin needs host API "${host}" but this host implements ${ctx.hostApiVersion}`,

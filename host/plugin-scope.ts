@@ -129,7 +129,8 @@ export function createPluginScope(
           throw undeclared(
             'route',
             route.id,
-            `as ${route.method} ${route.path} (auth ${route.auth}) but plugin.json declares ${declared.method} ${declared.path} (auth ${declared.auth})`,
+            `as ${route.method} ${route.path} (auth ${route.auth}) ` +
+              `but plugin.json declares ${declared.method} ${declared.path} (auth ${declared.auth})`,
           );
         }
         return track(services.registry.addRoute(pluginId, route));

@@ -42,7 +42,8 @@ const FetchConfig = z
       .regex(/-----BEGIN CERTIFICATE-----/, 'must be PEM text starting with -----BEGIN CERTIFICATE-----')
       .optional()
       .describe(
-        'Extra trusted CA certificate(s), PEM, for the mail servers: added to the system store and NODE_EXTRA_CA_CERTS (TLS verification is never switched off).',
+        'Extra trusted CA certificate(s), PEM, for the mail servers: ' +
+          'added to the system store and NODE_EXTRA_CA_CERTS (TLS verification is never switched off).',
       ),
   })
   .strict()

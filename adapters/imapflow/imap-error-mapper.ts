@@ -153,9 +153,10 @@ function classify(err: ImapFlowErrorLike, words: string): { code: PluginErrorCod
     return { code: 'ERR_MAIL_FOLDER_NOT_FOUND', detail: `The folder does not exist: ${words || message}` };
   }
   if (UNAVAILABLE_CODES.has(code)) {
+    const reason = `${words || message}${code ? ` (${code})` : ''}`;
     return {
       code: 'ERR_MAIL_UNAVAILABLE',
-      detail: `The mail server could not be reached or dropped the connection: ${words || message}${code ? ` (${code})` : ''}`,
+      detail: `The mail server could not be reached or dropped the connection: ${reason}`,
     };
   }
   if (err.responseStatus === 'NO' || err.responseStatus === 'BAD') {

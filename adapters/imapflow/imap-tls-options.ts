@@ -74,7 +74,8 @@ export function imapTransportSecurity(
     if (!allowInsecureLoopback || !isLoopbackHost(host)) {
       throw new PluginError(
         'ERR_INPUT_INVALID',
-        `Cleartext IMAP (TLS mode "none") is only allowed to 127.0.0.1 / localhost with allowInsecureLoopback; use "implicit" or "starttls" for ${host}.`,
+        'Cleartext IMAP (TLS mode "none") is only allowed to 127.0.0.1 / localhost with allowInsecureLoopback; ' +
+          `use "implicit" or "starttls" for ${host}.`,
         { field: 'tls' },
       );
     }

@@ -142,7 +142,8 @@ export class KnexAppRepository implements AppRepository {
         if (count > 0) {
           throw new PluginError(
             'ERR_CONFLICT',
-            `App registration ${id} is still used by ${count} mail account(s); remove them or move them to another app first.`,
+            `App registration ${id} is still used by ${count} mail account(s); ` +
+              'remove them or move them to another app first.',
             { appId: id, accounts: count },
           );
         }

@@ -130,7 +130,8 @@ export function errorFromBoom(what: string, error: unknown): PluginError {
   if (socketCode && TLS_ERROR.test(socketCode)) {
     return new PluginError(
       'ERR_PROVIDER_UNAVAILABLE',
-      `${what}'s TLS certificate could not be verified (${socketCode}); configure the provider's CA certificate, verification stays on.`,
+      `${what}'s TLS certificate could not be verified (${socketCode}); ` +
+        "configure the provider's CA certificate, verification stays on.",
       { tls: true, networkError: socketCode },
     );
   }

@@ -146,11 +146,9 @@ export class SimpleOAuth2Client implements OAuthClient {
     const body = await this.getJson('The discovery document', url);
     const parsed = DiscoveryDocument.safeParse(body);
     if (!parsed.success) {
-      throw new PluginError(
-        'ERR_PROVIDER_CONFIG',
-        `${url} is not an OpenID Connect discovery document (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}).`,
-        { url },
-      );
+      const fields = parsed.error.issues.map((issue) => issue.path.join('.')).join(', ');
+      const message = `${url} is not an OpenID Connect discovery document (${fields}).`;
+      throw new PluginError('ERR_PROVIDER_CONFIG', message, { url });
     }
     const doc = parsed.data;
     if (normalizeIssuer(doc.issuer) !== normalizeIssuer(issuerUrl) && !doc.issuer.includes('{tenantid}')) {
@@ -229,7 +227,8 @@ export class SimpleOAuth2Client implements OAuthClient {
       // Joi's message would echo the options, secret included: say which part is wrong instead.
       throw new PluginError(
         'ERR_PROVIDER_CONFIG',
-        'The app registration cannot be used for OAuth2 (client id, client secret or endpoint URLs contain characters OAuth2 does not allow).',
+        'The app registration cannot be used for OAuth2 ' +
+          '(client id, client secret or endpoint URLs contain characters OAuth2 does not allow).',
         {},
       );
     }

@@ -81,9 +81,8 @@ export async function runCli(argv: readonly string[] = process.argv): Promise<nu
     const code: PluginErrorCode = isPluginError(error) ? error.code : 'ERR_INTERNAL';
     const message = isPluginError(error) ? error.message : error instanceof Error ? error.message : String(error);
     if (json) {
-      process.stdout.write(
-        `${JSON.stringify({ error: { code, message, ...(isPluginError(error) && Object.keys(error.details).length > 0 ? { details: error.details } : {}) } })}\n`,
-      );
+      const details = isPluginError(error) && Object.keys(error.details).length > 0 ? { details: error.details } : {};
+      process.stdout.write(`${JSON.stringify({ error: { code, message, ...details } })}\n`);
     } else {
       const [first, ...rest] = message.split('\n');
       process.stderr.write(`error [${code}]: ${first}\n${rest.map((line) => `${line}\n`).join('')}`);

@@ -207,7 +207,8 @@ async function main(): Promise<void> {
         .seed(MAILBOX, [{ raw: laterDemoMessage().raw }])
         .then(() =>
           say(
-            `A new message just arrived in ${MAILBOX}: it becomes a ticket within ~${DEMO_POLL_SECONDS}-15 s once connected.`,
+            `A new message just arrived in ${MAILBOX}: ` +
+              `it becomes a ticket within ~${DEMO_POLL_SECONDS}-15 s once connected.`,
           ),
         );
     }, LATER_MESSAGE_AFTER_MS);
@@ -224,18 +225,22 @@ async function main(): Promise<void> {
     say(`     The provider runs on ${oauth.origin} with a certificate from the demo's own CA`);
     say(`     (${oauth.caCertFile}): your browser warns once; choose "Advanced" -> "Proceed to 127.0.0.1".`);
     say(
-      `  5. Back on the screen the account is "connected"; its ${seeded.length} waiting messages become tickets within ~15 s,`,
+      `  5. Back on the screen the account is "connected"; ` +
+        `its ${seeded.length} waiting messages become tickets within ~15 s,`,
     );
     say(
-      `     or click "Fetch now". See them under "Tickets". A fifth message arrives after ${LATER_MESSAGE_AFTER_MS / 60_000} minutes.`,
+      '     or click "Fetch now". See them under "Tickets". ' +
+        `A fifth message arrives after ${LATER_MESSAGE_AFTER_MS / 60_000} minutes.`,
     );
     say('');
     say(`  Other sign-ins at the provider: bob@example.test / bob-password (a delegate of ${SHARED_MAILBOX}),`);
     say(
-      '  carol@corp.example.test / carol-password (mailbox carol@example.test). Try connecting alice with bob: it is refused.',
+      '  carol@corp.example.test / carol-password (mailbox carol@example.test). ' +
+        'Try connecting alice with bob: it is refused.',
     );
     say(
-      `  Logs: ${join(options.dataDir, 'helpdesk.log')}. Everything lives in ${options.dataDir} (wiped on the next start).`,
+      `  Logs: ${join(options.dataDir, 'helpdesk.log')}. ` +
+        `Everything lives in ${options.dataDir} (wiped on the next start).`,
     );
     say('');
     say('Ctrl-C stops everything.');

@@ -24,14 +24,40 @@ export interface LayoutInput {
 const STYLE = `
 body{font-family:system-ui,sans-serif;margin:0;color:#1d2430;background:#f6f7f9}
 header{display:flex;align-items:center;gap:1.5rem;padding:.6rem 1.2rem;background:#1d2430;color:#fff}
-header a{color:#fff;text-decoration:none}header nav{display:flex;gap:1rem;flex:1}
-header form{margin:0}header button{background:none;border:1px solid #fff;color:#fff;border-radius:4px;padding:.2rem .6rem;cursor:pointer}
+header a{color:#fff;text-decoration:none}
+header nav{display:flex;gap:1rem;flex:1}
+header form{margin:0}
+header button{background:none;border:1px solid #fff;color:#fff;border-radius:4px;padding:.2rem .6rem;cursor:pointer}
 main{padding:1.2rem;max-width:72rem}
-table{border-collapse:collapse;width:100%;background:#fff}th,td{border-bottom:1px solid #dde1e6;padding:.4rem .6rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;background:#fff}
+th,td{border-bottom:1px solid #dde1e6;padding:.4rem .6rem;text-align:left;vertical-align:top}
 .banner{padding:.6rem 1rem;margin:.6rem 1.2rem 0;border-radius:4px;border:1px solid}
-.banner.error{background:#fdecea;border-color:#e0a8a2}.banner.warning{background:#fff6e0;border-color:#e6c66e}.banner.info{background:#e8f1fb;border-color:#9cc0e6}
-.muted{color:#687385}form.login{display:grid;gap:.6rem;max-width:20rem}form.login input{padding:.4rem}
+.banner.error{background:#fdecea;border-color:#e0a8a2}
+.banner.warning{background:#fff6e0;border-color:#e6c66e}
+.banner.info{background:#e8f1fb;border-color:#9cc0e6}
+.muted{color:#687385}
+form.login{display:grid;gap:.6rem;max-width:20rem}
+form.login input{padding:.4rem}
 .error-text{color:#a32116}`;
+
+function signedInUser(user: HostUser | undefined, csrfToken: string | undefined): SafeHtml {
+  if (!user) return html``;
+  return html`<span class="muted">${user.email} (${user.role})</span>
+<form method="post" action="/logout">
+<input type="hidden" name="_csrf" value="${csrfToken ?? ''}">
+<button type="submit">Sign out</button>
+</form>`;
+}
+
+function banner(notification: HostNotification): SafeHtml {
+  const { severity, occurrences, path } = notification;
+  const role = severity === 'error' ? 'alert' : 'status';
+  const times = occurrences > 1 ? html` <span class="muted">(${occurrences} times)</span>` : '';
+  const fix = path ? html` <a href="${path}">Fix</a>` : '';
+  return html`<div class="banner ${severity}" role="${role}">
+<strong>${notification.title}</strong> ${notification.message}${times}${fix}
+</div>`;
+}
 
 /**
  * Renders a full HTML page.
@@ -42,19 +68,19 @@ export function renderLayout(input: LayoutInput): string {
   const banners = input.banners ?? [];
   return html`<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${input.title} · Helpdesk</title><style>${STYLE}</style></head>
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${input.title} · Helpdesk</title>
+<style>${STYLE}</style>
+</head>
 <body>
-<header><strong><a href="/">Helpdesk</a></strong>
+<header>
+<strong><a href="/">Helpdesk</a></strong>
 <nav>${menu.map((entry) => html`<a href="${entry.href}">${entry.title}</a>`)}</nav>
-${
-  input.user
-    ? html`<span class="muted">${input.user.email} (${input.user.role})</span>
-<form method="post" action="/logout"><input type="hidden" name="_csrf" value="${input.csrfToken ?? ''}"><button type="submit">Sign out</button></form>`
-    : ''
-}
+${signedInUser(input.user, input.csrfToken)}
 </header>
-${banners.map((banner) => html`<div class="banner ${banner.severity}" role="${banner.severity === 'error' ? 'alert' : 'status'}"><strong>${banner.title}</strong> ${banner.message}${banner.occurrences > 1 ? html` <span class="muted">(${banner.occurrences} times)</span>` : ''}${banner.path ? html` <a href="${banner.path}">Fix</a>` : ''}</div>`)}
+${banners.map(banner)}
 <main>
 <h1>${input.title}</h1>
 ${input.body}

@@ -4,13 +4,26 @@
  */
 import fastifyFormbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { ERROR_CODES, isPluginError } from '../../plugin/index';
-import { html } from '../../lib/html';
+import { ERROR_CODES, isPluginError, type PluginErrorCode } from '../../plugin/index';
+import { html, type SafeHtml } from '../../lib/html';
 import { registerLoginRoutes } from './login-routes';
 import { registerPluginRoutes } from './plugin-routes';
 import { loadSession, wantsJson } from './request-auth';
 import { registerShellRoutes } from './shell-routes';
 import { createWebContext, type WebDependencies } from './web-context';
+
+function errorTitle(status: number): string {
+  if (status === 403) return 'Not allowed';
+  if (status === 404) return 'Not found';
+  return 'Something went wrong';
+}
+
+/** An error page's body: the message, the error table's fix, and a way back. */
+function errorBody(code: PluginErrorCode, message: string): SafeHtml {
+  return html`<p class="error-text" data-code="${code}">${message}</p>
+<p class="muted">${ERROR_CODES[code].fix}</p>
+<p><a href="/">Back</a></p>`;
+}
 
 /**
  * Builds (but does not start) the web server.
@@ -60,11 +73,7 @@ export async function buildWebServer(deps: WebDependencies): Promise<FastifyInst
         'request failed',
       );
     if (wantsJson(request)) return reply.code(status).send({ error: { code, message } });
-    return ctx.sendPage(request, reply, {
-      title: status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Something went wrong',
-      status,
-      body: html`<p class="error-text" data-code="${code}">${message}</p><p class="muted">${ERROR_CODES[code].fix}</p><p><a href="/">Back</a></p>`,
-    });
+    return ctx.sendPage(request, reply, { title: errorTitle(status), status, body: errorBody(code, message) });
   });
   app.setNotFoundHandler(async (request, reply) => {
     if (wantsJson(request))

@@ -122,7 +122,8 @@ export class AccountService {
     if (tls === 'none' && host && !(this.deps.allowInsecureLoopback && isLoopbackHost(host))) {
       problem(
         'tls',
-        'none (cleartext) is only allowed to 127.0.0.1 / localhost with the plugin config allowInsecureLoopback; use implicit or starttls',
+        'none (cleartext) is only allowed to 127.0.0.1 / localhost with the plugin config allowInsecureLoopback; ' +
+          'use implicit or starttls',
       );
     }
     if (problems.length > 0) throw inputError('mail account', problems);

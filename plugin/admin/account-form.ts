@@ -9,7 +9,16 @@ import { providerFor } from '../oauth/providers';
 import { ROUTE_PATHS, type AdminPaths } from './admin-paths';
 import { PROVIDER_LABELS } from './app-pages';
 import type { FieldErrors } from './field-errors';
-import { checkboxField, csrfField, formErrorsNotice, inputField, selectField } from './form-widgets';
+import {
+  checkboxField,
+  csrfField,
+  fieldset,
+  formActions,
+  formErrorsNotice,
+  inputField,
+  selectField,
+  type SelectOption,
+} from './form-widgets';
 import { html, type SafeHtml } from '../../lib/html';
 
 /** The form's field names. */
@@ -106,84 +115,182 @@ function serverHint(apps: readonly AppRegistration[]): string {
     .filter((entry) => entry.server !== null)
     .map(({ app, server }) => `${app.name}: ${server!.host}:${server!.port}`);
   const unique = [...new Set(defaults)].slice(0, 3);
-  return `Empty = the provider's server${unique.length > 0 ? ` (${unique.join('; ')})` : ''}. Required for other providers.`;
+  const examples = unique.length > 0 ? ` (${unique.join('; ')})` : '';
+  return `Empty = the provider's server${examples}. Required for other providers.`;
+}
+
+const TLS_OPTIONS: readonly SelectOption[] = [
+  { value: '', label: 'Provider default (TLS)' },
+  { value: 'implicit', label: 'TLS (port 993)' },
+  { value: 'starttls', label: 'STARTTLS (port 143)' },
+  { value: 'none', label: 'None: only 127.0.0.1 in a test or demo set-up' },
+];
+
+const INITIAL_SYNC_OPTIONS: readonly SelectOption[] = [
+  { value: 'unseen', label: 'Unread messages already in the folder, then new ones' },
+  { value: 'all', label: 'All messages already in the folder, then new ones' },
+  { value: 'new_only', label: 'Only messages arriving from now on' },
+];
+
+const POST_FETCH_OPTIONS: readonly SelectOption[] = [
+  { value: 'mark_seen', label: 'Mark it as read' },
+  { value: 'keep', label: 'Leave it as it is' },
+  { value: 'move', label: 'Move it to the folder below' },
+  { value: 'delete', label: 'Delete it' },
+];
+
+const ENABLED_OPTIONS: readonly SelectOption[] = [
+  { value: 'true', label: 'Enabled' },
+  { value: 'false', label: 'Disabled (kept, not fetched)' },
+];
+
+function mailboxFieldset({ values, errors, apps }: AccountFormInput): SafeHtml {
+  return fieldset('Mailbox', [
+    inputField({
+      name: 'mailbox',
+      label: 'Mailbox address',
+      type: 'email',
+      value: values.mailbox,
+      errors,
+      required: true,
+      placeholder: 'support@example.com',
+      hint: 'The address mail is fetched from; the login name on the mail server.',
+    }),
+    selectField({
+      name: 'appId',
+      label: 'App registration',
+      value: values.appId ?? apps[0]?.id,
+      errors,
+      options: apps.map((app) => ({ value: app.id, label: `${app.name} (${PROVIDER_LABELS[app.provider]})` })),
+    }),
+    checkboxField({
+      name: 'sharedViaDelegate',
+      label: 'Shared mailbox via a delegate',
+      checked: values.sharedViaDelegate === 'on',
+      errors,
+      hint:
+        'Tick when someone else signs in (a user with FullAccess on this mailbox) instead of the mailbox itself. ' +
+        'The screen then shows "signed in as X for mailbox Y".',
+    }),
+  ]);
+}
+
+function serverFieldset({ values, errors, apps }: AccountFormInput): SafeHtml {
+  return fieldset('Mail server', [
+    selectField({
+      name: 'protocol',
+      label: 'Protocol',
+      value: values.protocol || 'imap',
+      errors,
+      options: [{ value: 'imap', label: 'IMAP' }],
+    }),
+    inputField({
+      name: 'host',
+      label: 'Server',
+      value: values.host,
+      errors,
+      placeholder: 'outlook.office365.com',
+      hint: serverHint(apps),
+    }),
+    inputField({
+      name: 'port',
+      label: 'Port',
+      type: 'number',
+      value: values.port,
+      errors,
+      min: 1,
+      max: 65535,
+      placeholder: '993',
+      hint: 'Empty = 993 with TLS, 143 with STARTTLS.',
+    }),
+    selectField({
+      name: 'tls',
+      label: 'Encryption',
+      value: values.tls,
+      errors,
+      options: TLS_OPTIONS,
+      hint: 'Certificates are always verified.',
+    }),
+  ]);
+}
+
+function fetchingFieldset({ mode, values, errors }: AccountFormInput): SafeHtml {
+  return fieldset('Fetching', [
+    inputField({
+      name: 'folder',
+      label: 'Folder',
+      value: values.folder,
+      errors,
+      placeholder: 'INBOX',
+      hint: 'Empty = INBOX. "Test connection" lists the folders.',
+    }),
+    selectField({
+      name: 'initialSync',
+      label: 'First fetch',
+      value: values.initialSync || 'unseen',
+      errors,
+      options: INITIAL_SYNC_OPTIONS,
+    }),
+    selectField({
+      name: 'postFetchAction',
+      label: 'After a message became a ticket',
+      value: values.postFetchAction || 'mark_seen',
+      errors,
+      options: POST_FETCH_OPTIONS,
+    }),
+    inputField({
+      name: 'postFetchFolder',
+      label: 'Move to folder',
+      value: values.postFetchFolder,
+      errors,
+      placeholder: 'Archive',
+      hint: 'Only for "Move it".',
+    }),
+    inputField({
+      name: 'pollIntervalSeconds',
+      label: 'Check every (seconds)',
+      type: 'number',
+      value: values.pollIntervalSeconds ?? (mode === 'create' ? DEFAULT_FORM_INTERVAL : ''),
+      errors,
+      min: 10,
+      max: 86400,
+    }),
+    selectField({
+      name: 'enabled',
+      label: 'Fetching',
+      value: values.enabled || 'true',
+      errors,
+      options: ENABLED_OPTIONS,
+    }),
+  ]);
+}
+
+function noAppsBody(paths: AdminPaths): SafeHtml {
+  return html`<p id="no-apps">A mail account signs in through an app registration, and there is none yet.</p>
+<p><a class="button primary" href="${paths.to(ROUTE_PATHS.appNew)}">Add an app registration first</a></p>`;
+}
+
+function editWarning(mode: AccountFormInput['mode']): SafeHtml {
+  if (mode !== 'edit') return html``;
+  return html`<p class="notice">
+Changing the mailbox or the app registration disconnects the account: connect it again afterwards.
+</p>`;
 }
 
 /** The form page body. */
 export function accountFormBody(input: AccountFormInput): SafeHtml {
-  const { values, errors, paths, apps } = input;
-  const action =
-    input.mode === 'edit' && input.account
-      ? paths.to(ROUTE_PATHS.account(input.account.id))
-      : paths.to(ROUTE_PATHS.accounts);
-  if (apps.length === 0) {
-    return html`<p id="no-apps">A mail account signs in through an app registration, and there is none yet.</p><p><a class="button primary" href="${paths.to(ROUTE_PATHS.appNew)}">Add an app registration first</a></p>`;
-  }
-  return html`${formErrorsNotice(errors)}
-${input.mode === 'edit' ? html`<p class="notice">Changing the mailbox or the app registration disconnects the account: connect it again afterwards.</p>` : ''}
+  const { paths, account } = input;
+  if (input.apps.length === 0) return noAppsBody(paths);
+  const accountPath = account ? paths.to(ROUTE_PATHS.account(account.id)) : paths.to(ROUTE_PATHS.accounts);
+  const action = input.mode === 'edit' ? accountPath : paths.to(ROUTE_PATHS.accounts);
+  const submitLabel = input.mode === 'edit' ? 'Save changes' : 'Save mail account';
+  return html`${formErrorsNotice(input.errors)}
+${editWarning(input.mode)}
 <form method="post" action="${action}" id="account-form" autocomplete="off">
 ${csrfField(input.csrfToken)}
-<fieldset><legend>Mailbox</legend>
-${inputField({ name: 'mailbox', label: 'Mailbox address', type: 'email', value: values.mailbox, errors, required: true, placeholder: 'support@example.com', hint: 'The address mail is fetched from; the login name on the mail server.' })}
-${selectField({ name: 'appId', label: 'App registration', value: values.appId ?? apps[0]?.id, errors, options: apps.map((app) => ({ value: app.id, label: `${app.name} (${PROVIDER_LABELS[app.provider]})` })) })}
-${checkboxField({ name: 'sharedViaDelegate', label: 'Shared mailbox via a delegate', checked: values.sharedViaDelegate === 'on', errors, hint: 'Tick when someone else signs in (a user with FullAccess on this mailbox) instead of the mailbox itself. The screen then shows "signed in as X for mailbox Y".' })}
-</fieldset>
-<fieldset><legend>Mail server</legend>
-${selectField({ name: 'protocol', label: 'Protocol', value: values.protocol || 'imap', errors, options: [{ value: 'imap', label: 'IMAP' }] })}
-${inputField({ name: 'host', label: 'Server', value: values.host, errors, placeholder: 'outlook.office365.com', hint: serverHint(apps) })}
-${inputField({ name: 'port', label: 'Port', type: 'number', value: values.port, errors, min: 1, max: 65535, placeholder: '993', hint: 'Empty = 993 with TLS, 143 with STARTTLS.' })}
-${selectField({
-  name: 'tls',
-  label: 'Encryption',
-  value: values.tls,
-  errors,
-  options: [
-    { value: '', label: 'Provider default (TLS)' },
-    { value: 'implicit', label: 'TLS (port 993)' },
-    { value: 'starttls', label: 'STARTTLS (port 143)' },
-    { value: 'none', label: 'None: only 127.0.0.1 in a test or demo set-up' },
-  ],
-  hint: 'Certificates are always verified.',
-})}
-</fieldset>
-<fieldset><legend>Fetching</legend>
-${inputField({ name: 'folder', label: 'Folder', value: values.folder, errors, placeholder: 'INBOX', hint: 'Empty = INBOX. "Test connection" lists the folders.' })}
-${selectField({
-  name: 'initialSync',
-  label: 'First fetch',
-  value: values.initialSync || 'unseen',
-  errors,
-  options: [
-    { value: 'unseen', label: 'Unread messages already in the folder, then new ones' },
-    { value: 'all', label: 'All messages already in the folder, then new ones' },
-    { value: 'new_only', label: 'Only messages arriving from now on' },
-  ],
-})}
-${selectField({
-  name: 'postFetchAction',
-  label: 'After a message became a ticket',
-  value: values.postFetchAction || 'mark_seen',
-  errors,
-  options: [
-    { value: 'mark_seen', label: 'Mark it as read' },
-    { value: 'keep', label: 'Leave it as it is' },
-    { value: 'move', label: 'Move it to the folder below' },
-    { value: 'delete', label: 'Delete it' },
-  ],
-})}
-${inputField({ name: 'postFetchFolder', label: 'Move to folder', value: values.postFetchFolder, errors, placeholder: 'Archive', hint: 'Only for "Move it".' })}
-${inputField({ name: 'pollIntervalSeconds', label: 'Check every (seconds)', type: 'number', value: values.pollIntervalSeconds ?? (input.mode === 'create' ? DEFAULT_FORM_INTERVAL : ''), errors, min: 10, max: 86400 })}
-${selectField({
-  name: 'enabled',
-  label: 'Fetching',
-  value: values.enabled || 'true',
-  errors,
-  options: [
-    { value: 'true', label: 'Enabled' },
-    { value: 'false', label: 'Disabled (kept, not fetched)' },
-  ],
-})}
-</fieldset>
-<p class="actions"><button type="submit" class="primary">${input.mode === 'edit' ? 'Save changes' : 'Save mail account'}</button> <a href="${input.account ? paths.to(ROUTE_PATHS.account(input.account.id)) : paths.to(ROUTE_PATHS.accounts)}">Cancel</a></p>
+${mailboxFieldset(input)}
+${serverFieldset(input)}
+${fetchingFieldset(input)}
+${formActions(submitLabel, accountPath)}
 </form>`;
 }

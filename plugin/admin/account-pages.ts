@@ -7,19 +7,24 @@ import { ERROR_CODES, type PluginErrorCode } from '../errors';
 import type { MailAccount } from '../ports/account-repository';
 import type { AppRegistration } from '../ports/app-repository';
 import type { PluginEvent } from '../ports/event-log';
-import { ROUTE_PATHS, type AdminPaths } from './admin-paths';
-import { appListSection, PROVIDER_LABELS, secretExpiryNote } from './app-pages';
-import type { ConnectionTestResult } from './connection-test';
+import { ROUTE_PATHS, type AccountAction, type AdminPaths } from './admin-paths';
+import { appListSection, PROVIDER_LABELS, secretExpiryNote, type SecretExpiryNote } from './app-pages';
+import type { ConnectionTestResult, ConnectionTestStep } from './connection-test';
 import { formatTime } from './formatting';
 import { postButton } from './form-widgets';
-import { html, type SafeHtml } from '../../lib/html';
+import { html, tableHead, type SafeHtml } from '../../lib/html';
 import type { Notice } from './notices';
 import { displayedStatus, statusBadge } from './status-badge';
 
+/** An account's status code with its error-table words. */
+interface Problem {
+  readonly code: PluginErrorCode;
+  readonly message: string;
+  readonly fix: string;
+}
+
 /** The error-table row of an account's status code, when it has a known one. */
-function problemOf(
-  account: MailAccount,
-): { readonly code: PluginErrorCode; readonly message: string; readonly fix: string } | null {
+function problemOf(account: MailAccount): Problem | null {
   const code = account.statusCode;
   if (!code || !Object.prototype.hasOwnProperty.call(ERROR_CODES, code)) return null;
   const info = ERROR_CODES[code as PluginErrorCode];
@@ -37,34 +42,64 @@ export function identityLine(account: MailAccount): SafeHtml {
   if (!who || account.status === 'not_connected') return html``;
   if (who.trim().toLowerCase() === account.mailbox.trim().toLowerCase())
     return html`<span class="identity">signed in as ${who}</span>`;
-  return html`<span class="identity delegate">signed in as <strong>${who}</strong> for mailbox <strong>${account.mailbox}</strong></span>`;
+  const words = html`signed in as <strong>${who}</strong> for mailbox <strong>${account.mailbox}</strong>`;
+  return html`<span class="identity delegate">${words}</span>`;
+}
+
+/** How much of a status detail the main screen's table shows. */
+const COMPACT_DETAIL_LENGTH = 240;
+
+function problemDetail(account: MailAccount, problem: Problem, compact: boolean): SafeHtml {
+  const detail = account.statusDetail;
+  if (!detail || detail === problem.message) return html``;
+  const shown =
+    compact && detail.length > COMPACT_DETAIL_LENGTH ? `${detail.slice(0, COMPACT_DETAIL_LENGTH)}…` : detail;
+  return html`<br><span class="detail">${shown}</span>`;
+}
+
+function problemBox(account: MailAccount, problem: Problem, compact: boolean): SafeHtml {
+  const detail = problemDetail(account, problem, compact);
+  return html`<div class="problem" data-code="${problem.code}">
+<strong>${problem.message}</strong>${detail}<br><span class="fix">What to do: ${problem.fix}</span>
+</div>`;
+}
+
+function notConnectedHint(account: MailAccount): SafeHtml {
+  const as = account.sharedViaDelegate ? 'as a user with full access to this mailbox' : 'as the mailbox';
+  return html`<span class="muted">Not connected yet: click Connect and sign in ${as}.</span>`;
 }
 
 /** The last error in words with its fix, or the status detail when all is well. */
 function statusText(account: MailAccount, compact: boolean): SafeHtml {
   const problem = problemOf(account);
-  if (!problem) {
-    if (account.status === 'not_connected')
-      return html`<span class="muted">Not connected yet: click Connect and sign in${account.sharedViaDelegate ? ' as a user with full access to this mailbox' : ' as the mailbox'}.</span>`;
-    return account.statusDetail && account.status !== 'connected' ? html`<span>${account.statusDetail}</span>` : html``;
-  }
-  return html`<div class="problem" data-code="${problem.code}"><strong>${problem.message}</strong>${account.statusDetail && account.statusDetail !== problem.message ? html`<br><span class="detail">${compact && account.statusDetail.length > 240 ? `${account.statusDetail.slice(0, 240)}…` : account.statusDetail}</span>` : ''}<br><span class="fix">What to do: ${problem.fix}</span></div>`;
+  if (problem) return problemBox(account, problem, compact);
+  if (account.status === 'not_connected') return notConnectedHint(account);
+  if (!account.statusDetail || account.status === 'connected') return html``;
+  return html`<span>${account.statusDetail}</span>`;
 }
 
 function connectButton(account: MailAccount, paths: AdminPaths, csrfToken: string | undefined): SafeHtml {
-  const reauth = hasBeenConnected(account);
   const needsIt =
     account.status === 'needs_reauth' || account.status === 'not_connected' || account.status === 'app_error';
-  return postButton(paths.to(ROUTE_PATHS.accountAction(account.id, 'connect')), reauth ? 'Re-authorize' : 'Connect', {
+  const action = paths.to(ROUTE_PATHS.accountAction(account.id, 'connect'));
+  return postButton(action, hasBeenConnected(account) ? 'Re-authorize' : 'Connect', {
     csrfToken,
     kind: needsIt ? 'primary' : '',
     id: `connect-${account.id}`,
   });
 }
 
+/** "Fetch now", offered for a connected, enabled account only. */
+function fetchNowButton(account: MailAccount, paths: AdminPaths, csrfToken: string | undefined, id: string): SafeHtml {
+  if (account.status === 'not_connected' || !account.enabled) return html``;
+  return postButton(paths.to(ROUTE_PATHS.accountAction(account.id, 'fetch')), 'Fetch now', { csrfToken, id });
+}
+
 function noticeBox(notice: Notice | null): SafeHtml {
   if (!notice) return html``;
-  return html`<div class="notice ${notice.tone}" id="notice" role="${notice.tone === 'error' ? 'alert' : 'status'}">${notice.text}${notice.fix ? html`<br>What to do: ${notice.fix}` : ''}</div>`;
+  const role = notice.tone === 'error' ? 'alert' : 'status';
+  const fix = notice.fix ? html`<br>What to do: ${notice.fix}` : '';
+  return html`<div class="notice ${notice.tone}" id="notice" role="${role}">${notice.text}${fix}</div>`;
 }
 
 /** Everything the main screen shows. */
@@ -77,32 +112,86 @@ export interface AccountListInput {
   readonly notice: Notice | null;
 }
 
+function secretExpiryNotice(app: AppRegistration, note: SecretExpiryNote, paths: AdminPaths): SafeHtml {
+  const link = html`<a href="${paths.to(ROUTE_PATHS.app(app.id))}">${app.name}</a>`;
+  return html`<div class="notice error secret-expiry">
+App registration ${link}: ${note.text}. Every mailbox of this app stops when it lapses.
+</div>`;
+}
+
+function secretExpiryNotices(apps: readonly AppRegistration[], paths: AdminPaths, now: number): SafeHtml[] {
+  return apps.flatMap((app) => {
+    const note = secretExpiryNote(app, now);
+    return note && note.tone !== 'ok' ? [secretExpiryNotice(app, note, paths)] : [];
+  });
+}
+
+function mailboxCell(account: MailAccount, app: AppRegistration | undefined, paths: AdminPaths): SafeHtml {
+  const href = paths.to(ROUTE_PATHS.account(account.id));
+  const where = `${app ? app.name : 'missing app registration'} · ${account.host}:${account.port}/${account.folder}`;
+  const identity =
+    account.authorizedIdentity && account.status !== 'not_connected'
+      ? html`<br><small>${identityLine(account)}</small>`
+      : '';
+  const link = html`<a class="mailbox" href="${href}">${account.mailbox}</a>`;
+  return html`${link}<br><small class="muted">${where}</small>${identity}`;
+}
+
+function accountRow(account: MailAccount, app: AppRegistration | undefined, input: AccountListInput): SafeHtml {
+  const { paths, csrfToken, now } = input;
+  const connect = connectButton(account, paths, csrfToken);
+  const fetchNow = fetchNowButton(account, paths, csrfToken, `fetch-${account.id}`);
+  return html`<tr data-account-id="${account.id}" data-status="${displayedStatus(account)}">
+<td>${mailboxCell(account, app, paths)}</td>
+<td>${statusBadge(account)}</td>
+<td>${formatTime(account.lastPollAt, now)}</td>
+<td class="fetched">${account.messagesFetched}</td>
+<td>${statusText(account, true)}</td>
+<td>${connect}${fetchNow}</td>
+</tr>`;
+}
+
+const ACCOUNT_COLUMNS = ['Mailbox', 'Status', 'Last poll', 'Fetched', 'Problem and fix', 'Actions'];
+
+function accountTable(rows: readonly SafeHtml[]): SafeHtml {
+  return html`<table id="account-list">
+${tableHead(ACCOUNT_COLUMNS)}
+<tbody>
+${rows}
+</tbody>
+</table>`;
+}
+
+function noAccounts(apps: readonly AppRegistration[]): SafeHtml {
+  const next = apps.length === 0 ? ' Start with an app registration below, then add the mailbox.' : '';
+  return html`<p id="no-accounts">No mail account yet.${next}</p>`;
+}
+
+function addAccountButton(apps: readonly AppRegistration[], paths: AdminPaths): SafeHtml {
+  if (apps.length === 0) return html``;
+  const href = paths.to(ROUTE_PATHS.accountNew);
+  return html`<a class="button primary" id="add-account" href="${href}">Add mail account</a>`;
+}
+
+function accountsSection(input: AccountListInput): SafeHtml {
+  const { accounts, apps } = input;
+  const appsById = new Map(apps.map((app) => [app.id, app]));
+  const rows = accounts.map((account) => accountRow(account, appsById.get(account.appId), input));
+  return html`<section id="accounts-section">
+<h2>Mail accounts</h2>
+${accounts.length === 0 ? noAccounts(apps) : accountTable(rows)}
+<p class="actions">${addAccountButton(apps, input.paths)}</p>
+</section>`;
+}
+
 /** The main screen: mail accounts, then app registrations. */
 export function accountListBody(input: AccountListInput): SafeHtml {
-  const { accounts, apps, paths, csrfToken, now } = input;
-  const appsById = new Map(apps.map((app) => [app.id, app]));
+  const { accounts, apps, paths, now } = input;
   const counts = new Map<string, number>();
   for (const account of accounts) counts.set(account.appId, (counts.get(account.appId) ?? 0) + 1);
-  const expiring = apps
-    .map((app) => ({ app, note: secretExpiryNote(app, now) }))
-    .filter((entry) => entry.note && entry.note.tone !== 'ok');
   return html`${noticeBox(input.notice)}
-${expiring.map(({ app, note }) => html`<div class="notice error secret-expiry">App registration <a href="${paths.to(ROUTE_PATHS.app(app.id))}">${app.name}</a>: ${note!.text}. Every mailbox of this app stops when it lapses.</div>`)}
-<section id="accounts-section"><h2>Mail accounts</h2>
-${
-  accounts.length === 0
-    ? html`<p id="no-accounts">No mail account yet.${apps.length === 0 ? ' Start with an app registration below, then add the mailbox.' : ''}</p>`
-    : html`<table id="account-list"><thead><tr><th>Mailbox</th><th>Status</th><th>Last poll</th><th>Fetched</th><th>Problem and fix</th><th>Actions</th></tr></thead><tbody>
-${accounts.map((account) => {
-  const app = appsById.get(account.appId);
-  return html`<tr data-account-id="${account.id}" data-status="${displayedStatus(account)}"><td><a class="mailbox" href="${paths.to(ROUTE_PATHS.account(account.id))}">${account.mailbox}</a><br><small class="muted">${app ? app.name : 'missing app registration'} · ${account.host}:${account.port}/${account.folder}</small>${account.authorizedIdentity && account.status !== 'not_connected' ? html`<br><small>${identityLine(account)}</small>` : ''}</td>
-<td>${statusBadge(account)}</td><td>${formatTime(account.lastPollAt, now)}</td><td class="fetched">${account.messagesFetched}</td><td>${statusText(account, true)}</td>
-<td>${connectButton(account, paths, csrfToken)}${account.status !== 'not_connected' && account.enabled ? postButton(paths.to(ROUTE_PATHS.accountAction(account.id, 'fetch')), 'Fetch now', { csrfToken, id: `fetch-${account.id}` }) : ''}</td></tr>`;
-})}
-</tbody></table>`
-}
-<p class="actions">${apps.length > 0 ? html`<a class="button primary" id="add-account" href="${paths.to(ROUTE_PATHS.accountNew)}">Add mail account</a>` : ''}</p>
-</section>
+${secretExpiryNotices(apps, paths, now)}
+${accountsSection(input)}
 ${appListSection(apps, counts, paths, now)}`;
 }
 
@@ -118,9 +207,22 @@ export interface AccountDetailInput {
   readonly testResult?: ConnectionTestResult;
 }
 
+/** The mark in front of a connection test step. */
+const STEP_MARKS: Readonly<Record<ConnectionTestStep['outcome'], string>> = { ok: '✓', failed: '✗', skipped: '–' };
+
+function testStep(step: ConnectionTestStep): SafeHtml {
+  const fix = step.error ? html`<br><span class="fix">${step.error.message} What to do: ${step.error.fix}</span>` : '';
+  return html`<li class="step-${step.outcome}" data-step="${step.step}" data-outcome="${step.outcome}">
+<strong>${STEP_MARKS[step.outcome] ?? '–'} ${step.title}:</strong> ${step.detail}${fix}
+</li>`;
+}
+
 function testResultBox(result: ConnectionTestResult): SafeHtml {
-  return html`<section class="box" id="connection-test" data-ok="${result.ok ? 'true' : 'false'}"><h2>Connection test: ${result.ok ? 'everything works' : 'a step failed'}</h2>
-<ol class="steps">${result.steps.map((step) => html`<li class="step-${step.outcome}" data-step="${step.step}" data-outcome="${step.outcome}"><strong>${step.outcome === 'ok' ? '✓' : step.outcome === 'failed' ? '✗' : '–'} ${step.title}:</strong> ${step.detail}${step.error ? html`<br><span class="fix">${step.error.message} What to do: ${step.error.fix}</span>` : ''}</li>`)}</ol>
+  return html`<section class="box" id="connection-test" data-ok="${result.ok ? 'true' : 'false'}">
+<h2>Connection test: ${result.ok ? 'everything works' : 'a step failed'}</h2>
+<ol class="steps">
+${result.steps.map(testStep)}
+</ol>
 </section>`;
 }
 
@@ -131,53 +233,143 @@ function postFetchWords(action: string): string {
   return `move to "${action.slice('move:'.length)}"`;
 }
 
-/** One account's page. */
-export function accountDetailBody(input: AccountDetailInput): SafeHtml {
-  const { account, app, paths, csrfToken, now } = input;
-  const connected = account.status !== 'not_connected';
-  const initialSync =
-    account.initialSync === 'all'
-      ? 'all messages'
-      : account.initialSync === 'new_only'
-        ? 'only new messages'
-        : 'unread messages';
-  return html`${noticeBox(input.notice)}
-<section class="box" id="account-status" data-status="${displayedStatus(account)}">
+/** The first fetch of an account in words. */
+const INITIAL_SYNC_WORDS: Readonly<Record<MailAccount['initialSync'], string>> = {
+  unseen: 'unread messages',
+  all: 'all messages',
+  new_only: 'only new messages',
+};
+
+function tlsWords(tls: MailAccount['tls']): string {
+  if (tls === 'implicit') return 'TLS';
+  if (tls === 'starttls') return 'STARTTLS';
+  return 'no TLS (loopback only)';
+}
+
+/** The status detail of a connected account whose signed-in identity is not known. */
+function connectedDetail(account: MailAccount): SafeHtml {
+  if (account.status !== 'connected' || !account.statusDetail || account.authorizedIdentity) return html``;
+  return html`<p class="muted">${account.statusDetail}</p>`;
+}
+
+function accountStatusBox(input: AccountDetailInput): SafeHtml {
+  const { account, paths, csrfToken } = input;
+  const action = (name: AccountAction) => paths.to(ROUTE_PATHS.accountAction(account.id, name));
+  const disconnect =
+    account.status !== 'not_connected'
+      ? postButton(action('disconnect'), 'Disconnect', { csrfToken, kind: 'danger', id: 'disconnect' })
+      : '';
+  return html`<section class="box" id="account-status" data-status="${displayedStatus(account)}">
 <p>${statusBadge(account)} ${identityLine(account)}</p>
 ${statusText(account, false)}
-${account.status === 'connected' && account.statusDetail && !account.authorizedIdentity ? html`<p class="muted">${account.statusDetail}</p>` : ''}
+${connectedDetail(account)}
 <div class="actions">
 ${connectButton(account, paths, csrfToken)}
-${postButton(paths.to(ROUTE_PATHS.accountAction(account.id, 'test')), 'Test connection', { csrfToken, id: 'test-connection' })}
-${connected && account.enabled ? postButton(paths.to(ROUTE_PATHS.accountAction(account.id, 'fetch')), 'Fetch now', { csrfToken, id: 'fetch-now' }) : ''}
-${connected ? postButton(paths.to(ROUTE_PATHS.accountAction(account.id, 'disconnect')), 'Disconnect', { csrfToken, kind: 'danger', id: 'disconnect' }) : ''}
+${postButton(action('test'), 'Test connection', { csrfToken, id: 'test-connection' })}
+${fetchNowButton(account, paths, csrfToken, 'fetch-now')}
+${disconnect}
 <a class="button" href="${paths.to(ROUTE_PATHS.accountEdit(account.id))}" id="edit-account">Edit settings</a>
 </div>
-</section>
-${input.testResult ? testResultBox(input.testResult) : ''}
-<section class="box" id="account-facts"><h2>Settings</h2><dl class="facts">
-<dt>Mailbox</dt><dd>${account.mailbox}${account.sharedViaDelegate ? html` <span class="muted">(shared mailbox, reached through a delegate's sign-in)</span>` : ''}</dd>
-<dt>App registration</dt><dd>${app ? html`<a href="${paths.to(ROUTE_PATHS.app(app.id))}">${app.name}</a> <span class="muted">${PROVIDER_LABELS[app.provider]}</span>` : html`<span class="error-text">missing</span>`}</dd>
-<dt>Server</dt><dd>${account.protocol.toUpperCase()} ${account.host}:${account.port}, ${account.tls === 'implicit' ? 'TLS' : account.tls === 'starttls' ? 'STARTTLS' : 'no TLS (loopback only)'}</dd>
-<dt>Folder</dt><dd>${account.folder}; first fetch: ${initialSync}; afterwards: ${postFetchWords(account.postFetch)}</dd>
-<dt>Checked every</dt><dd>${account.pollIntervalSeconds} s${account.enabled ? '' : ' (fetching disabled)'}</dd>
-<dt>Last poll</dt><dd>${formatTime(account.lastPollAt, now)}</dd>
-<dt>Last success</dt><dd>${formatTime(account.lastSuccessAt, now)}</dd>
-<dt>Next poll</dt><dd>${account.enabled && connected ? formatTime(account.nextPollAt, now) : 'not scheduled'}</dd>
-<dt>Messages fetched</dt><dd id="messages-fetched">${account.messagesFetched}</dd>
-</dl></section>
-<section id="history"><h2>History</h2>
-${
-  input.events.length === 0
-    ? html`<p class="muted">Nothing happened yet.</p>`
-    : html`<table class="events" id="event-list"><thead><tr><th>When</th><th>What</th><th>Details</th></tr></thead><tbody>
-${input.events.map((event) => html`<tr data-type="${event.type}"><td>${formatTime(event.at, now)}</td><td>${event.type.replace(/_/g, ' ')}${event.code ? html`<br><code>${event.code}</code>` : ''}</td><td>${event.message}</td></tr>`)}
-</tbody></table>`
+</section>`;
 }
-</section>
-<details class="box danger-zone"><summary>Delete this mail account</summary>
-<p>Deleting disconnects the mailbox (the tokens are deleted) and removes its settings; tickets already created stay.</p>
-${postButton(paths.to(ROUTE_PATHS.accountAction(account.id, 'delete')), 'Delete mail account', { csrfToken, kind: 'danger', confirm: 'Yes, delete it', id: 'delete-account' })}
-</details>
-<p><a href="${paths.to(ROUTE_PATHS.accounts)}">Back to the mail accounts</a></p>`;
+
+function sharedMailboxNote(account: MailAccount): SafeHtml {
+  if (!account.sharedViaDelegate) return html``;
+  return html` <span class="muted">(shared mailbox, reached through a delegate's sign-in)</span>`;
+}
+
+function appFact(app: AppRegistration | null, paths: AdminPaths): SafeHtml {
+  if (!app) return html`<span class="error-text">missing</span>`;
+  const link = html`<a href="${paths.to(ROUTE_PATHS.app(app.id))}">${app.name}</a>`;
+  return html`${link} <span class="muted">${PROVIDER_LABELS[app.provider]}</span>`;
+}
+
+function accountFacts({ account, app, paths, now }: AccountDetailInput): SafeHtml {
+  const server = `${account.protocol.toUpperCase()} ${account.host}:${account.port}, ${tlsWords(account.tls)}`;
+  const folder =
+    `${account.folder}; first fetch: ${INITIAL_SYNC_WORDS[account.initialSync] ?? 'unread messages'}; ` +
+    `afterwards: ${postFetchWords(account.postFetch)}`;
+  const interval = `${account.pollIntervalSeconds} s${account.enabled ? '' : ' (fetching disabled)'}`;
+  const nextPoll =
+    account.enabled && account.status !== 'not_connected' ? formatTime(account.nextPollAt, now) : 'not scheduled';
+  return html`<section class="box" id="account-facts">
+<h2>Settings</h2>
+<dl class="facts">
+<dt>Mailbox</dt>
+<dd>${account.mailbox}${sharedMailboxNote(account)}</dd>
+<dt>App registration</dt>
+<dd>${appFact(app, paths)}</dd>
+<dt>Server</dt>
+<dd>${server}</dd>
+<dt>Folder</dt>
+<dd>${folder}</dd>
+<dt>Checked every</dt>
+<dd>${interval}</dd>
+<dt>Last poll</dt>
+<dd>${formatTime(account.lastPollAt, now)}</dd>
+<dt>Last success</dt>
+<dd>${formatTime(account.lastSuccessAt, now)}</dd>
+<dt>Next poll</dt>
+<dd>${nextPoll}</dd>
+<dt>Messages fetched</dt>
+<dd id="messages-fetched">${account.messagesFetched}</dd>
+</dl>
+</section>`;
+}
+
+function eventRow(event: PluginEvent, now: number): SafeHtml {
+  const code = event.code ? html`<br><code>${event.code}</code>` : '';
+  return html`<tr data-type="${event.type}">
+<td>${formatTime(event.at, now)}</td>
+<td>${event.type.replace(/_/g, ' ')}${code}</td>
+<td>${event.message}</td>
+</tr>`;
+}
+
+const EVENT_COLUMNS = ['When', 'What', 'Details'];
+
+function eventTable(events: readonly PluginEvent[], now: number): SafeHtml {
+  return html`<table class="events" id="event-list">
+${tableHead(EVENT_COLUMNS)}
+<tbody>
+${events.map((event) => eventRow(event, now))}
+</tbody>
+</table>`;
+}
+
+function historySection({ events, now }: AccountDetailInput): SafeHtml {
+  const list = events.length === 0 ? html`<p class="muted">Nothing happened yet.</p>` : eventTable(events, now);
+  return html`<section id="history">
+<h2>History</h2>
+${list}
+</section>`;
+}
+
+const DELETE_ACCOUNT_WARNING =
+  'Deleting disconnects the mailbox (the tokens are deleted) and removes its settings; ' +
+  'tickets already created stay.';
+
+function deleteAccountBox({ account, paths, csrfToken }: AccountDetailInput): SafeHtml {
+  const button = postButton(paths.to(ROUTE_PATHS.accountAction(account.id, 'delete')), 'Delete mail account', {
+    csrfToken,
+    kind: 'danger',
+    confirm: 'Yes, delete it',
+    id: 'delete-account',
+  });
+  return html`<details class="box danger-zone">
+<summary>Delete this mail account</summary>
+<p>${DELETE_ACCOUNT_WARNING}</p>
+${button}
+</details>`;
+}
+
+/** One account's page. */
+export function accountDetailBody(input: AccountDetailInput): SafeHtml {
+  return html`${noticeBox(input.notice)}
+${accountStatusBox(input)}
+${input.testResult ? testResultBox(input.testResult) : ''}
+${accountFacts(input)}
+${historySection(input)}
+${deleteAccountBox(input)}
+<p><a href="${input.paths.to(ROUTE_PATHS.accounts)}">Back to the mail accounts</a></p>`;
 }

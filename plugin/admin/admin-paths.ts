@@ -28,7 +28,10 @@ export class AdminPaths {
    */
   constructor(private readonly publicUrl: (path: string) => string) {}
 
-  /** The mount point, e.g. `/plugins/oauth2-mail` (no trailing slash); read on each call since the host may learn its URL late. */
+  /**
+   * The mount point, e.g. `/plugins/oauth2-mail` (no trailing slash); read on each call since the host may learn its
+   * URL late.
+   */
   get base(): string {
     return new URL(this.publicUrl('/')).pathname.replace(/\/+$/, '');
   }

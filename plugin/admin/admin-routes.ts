@@ -466,18 +466,18 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       auth: 'admin',
       async handle(request) {
         const account = await deps.accounts.get(request.params.id ?? '');
+        const accountPath = ROUTE_PATHS.account(account.id);
         try {
           const result = await deps.fetchNow(account.id);
           if (result.outcome === 'polled') {
-            return redirect(
-              `${ROUTE_PATHS.account(account.id)}${noticeQuery('fetched', { fetched: result.fetched, duplicates: result.duplicates, skipped: result.skipped, failed: result.failed })}`,
-            );
+            const { fetched, duplicates, skipped, failed } = result;
+            return redirect(`${accountPath}${noticeQuery('fetched', { fetched, duplicates, skipped, failed })}`);
           }
           if (result.outcome === 'failed')
             return redirect(
-              `${ROUTE_PATHS.account(account.id)}${noticeQuery('fetch_failed', { code: result.error?.code ?? 'ERR_INTERNAL' })}`,
+              `${accountPath}${noticeQuery('fetch_failed', { code: result.error?.code ?? 'ERR_INTERNAL' })}`,
             );
-          return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery('fetch_busy')}`);
+          return redirect(`${accountPath}${noticeQuery('fetch_busy')}`);
         } catch (thrown) {
           return actionFailedPage(request, account.id, 'Fetch now failed', thrown);
         }
@@ -492,9 +492,8 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
         const account = await deps.accounts.get(request.params.id ?? '');
         try {
           const result = await deps.accounts.disconnect(account.id, actorId(request));
-          return redirect(
-            `${ROUTE_PATHS.account(account.id)}${noticeQuery(result.warning ? 'disconnected_unrevoked' : 'disconnected')}`,
-          );
+          const notice = result.warning ? 'disconnected_unrevoked' : 'disconnected';
+          return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery(notice)}`);
         } catch (thrown) {
           return actionFailedPage(request, account.id, 'Disconnect failed', thrown);
         }

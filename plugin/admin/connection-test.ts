@@ -6,8 +6,9 @@
 import { ERROR_CODES, toPluginError, type PluginErrorCode } from '../errors';
 import type { MailAccount } from '../ports/account-repository';
 import type { Clock } from '../ports/clock';
-import type { MailFetcher, MailSession } from '../ports/mail-fetcher';
+import type { FolderState, MailFetcher, MailSession } from '../ports/mail-fetcher';
 import type { AccessTokenProvider } from '../oauth/access-token-provider';
+import { plural } from './formatting';
 
 /** The steps, in order. */
 export type ConnectionTestStepName = 'token' | 'login' | 'folders' | 'messages';
@@ -53,6 +54,42 @@ const ORDER: readonly ConnectionTestStepName[] = ['token', 'login', 'folders', '
 /** How many folder names the result lists. */
 const FOLDERS_SHOWN = 30;
 
+/** What the token step found. */
+function tokenDetail(expiresAt: number): string {
+  const until = new Date(expiresAt).toISOString().slice(0, 16).replace('T', ' ');
+  return `A valid access token, good until ${until} UTC.`;
+}
+
+function tlsWords(tls: MailAccount['tls']): string {
+  if (tls === 'none') return 'no TLS';
+  if (tls === 'starttls') return 'STARTTLS';
+  return 'TLS';
+}
+
+/** What the login step found. */
+function loginDetail(account: MailAccount, mechanism: string): string {
+  const server = `${account.host}:${account.port} (${tlsWords(account.tls)})`;
+  return `Logged in to ${server} as ${account.mailbox} with ${mechanism}.`;
+}
+
+/** What the folder step found: the first folders, and a warning when the configured one is not among them. */
+function foldersDetail(account: MailAccount, folders: readonly string[]): string {
+  const shown = folders.slice(0, FOLDERS_SHOWN).join(', ');
+  const more = folders.length > FOLDERS_SHOWN ? ', …' : '';
+  const configuredListed = folders.some(
+    (folder) =>
+      folder === account.folder || (account.folder.toUpperCase() === 'INBOX' && folder.toUpperCase() === 'INBOX'),
+  );
+  const missing = configuredListed ? '' : ` The configured folder "${account.folder}" is not among them.`;
+  return `${plural(folders.length, 'folder')}: ${shown}${more}.${missing}`;
+}
+
+/** What the message step found. */
+function messagesDetail(state: FolderState): string {
+  const uids = `UIDVALIDITY ${state.uidValidity}, next UID ${state.uidNext}`;
+  return `Folder "${state.path}" holds ${plural(state.exists, 'message')} (${uids}).`;
+}
+
 /** Runs connection tests. */
 export class ConnectionTester {
   /** @param deps - token provider, mail fetcher, clock, mail CA */
@@ -85,10 +122,7 @@ export class ConnectionTester {
         return null;
       });
       if (!grant) return this.finish(account, steps);
-      ok(
-        'token',
-        `A valid access token, good until ${new Date(grant.expiresAt).toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
-      );
+      ok('token', tokenDetail(grant.expiresAt));
 
       try {
         session = await this.deps.mailFetcher.connect(
@@ -107,10 +141,7 @@ export class ConnectionTester {
         fail('login', error);
         return this.finish(account, steps);
       }
-      ok(
-        'login',
-        `Logged in to ${account.host}:${account.port} (${account.tls === 'none' ? 'no TLS' : account.tls === 'starttls' ? 'STARTTLS' : 'TLS'}) as ${account.mailbox} with ${session.mechanism}.`,
-      );
+      ok('login', loginDetail(account, session.mechanism));
 
       let folders: string[];
       try {
@@ -119,22 +150,10 @@ export class ConnectionTester {
         fail('folders', error);
         return this.finish(account, steps);
       }
-      const shown = folders.slice(0, FOLDERS_SHOWN).join(', ');
-      const configuredListed = folders.some(
-        (folder) =>
-          folder === account.folder || (account.folder.toUpperCase() === 'INBOX' && folder.toUpperCase() === 'INBOX'),
-      );
-      ok(
-        'folders',
-        `${folders.length} folder${folders.length === 1 ? '' : 's'}: ${shown}${folders.length > FOLDERS_SHOWN ? ', …' : ''}.${configuredListed ? '' : ` The configured folder "${account.folder}" is not among them.`}`,
-      );
+      ok('folders', foldersDetail(account, folders));
 
       try {
-        const state = await session.openFolder(account.folder);
-        ok(
-          'messages',
-          `Folder "${state.path}" holds ${state.exists} message${state.exists === 1 ? '' : 's'} (UIDVALIDITY ${state.uidValidity}, next UID ${state.uidNext}).`,
-        );
+        ok('messages', messagesDetail(await session.openFolder(account.folder)));
       } catch (error) {
         fail('messages', error);
       }

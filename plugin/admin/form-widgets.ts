@@ -1,6 +1,9 @@
-/** Form building blocks of the admin screen: labelled fields with their errors next to them, CSRF-carrying POST buttons. */
+/**
+ * Form building blocks of the admin screen: labelled fields with their errors next to them, CSRF-carrying POST
+ * buttons.
+ */
 import type { FieldErrors } from './field-errors';
-import { html, type SafeHtml } from '../../lib/html';
+import { booleanAttribute, classNames, html, optionalAttribute, type SafeHtml } from '../../lib/html';
 
 /** What every field shares. */
 interface FieldBase {
@@ -39,58 +42,135 @@ export interface CheckboxField extends FieldBase {
   readonly checked: boolean;
 }
 
-function errorList(name: string, errors: FieldErrors | null | undefined): SafeHtml {
-  const messages = errors?.[name] ?? [];
+function messagesOf(field: FieldBase): readonly string[] {
+  return field.errors?.[field.name] ?? [];
+}
+
+function invalid(field: FieldBase): boolean {
+  return messagesOf(field).length > 0;
+}
+
+/** The field's wrapper classes: `field`, the kind's own, and `invalid` when it has errors. */
+function fieldClass(field: FieldBase, ...kind: string[]): string {
+  return classNames('field', ...kind, invalid(field) && 'invalid');
+}
+
+function errorList(field: FieldBase): SafeHtml {
+  const messages = messagesOf(field);
   if (messages.length === 0) return html``;
-  return html`<p class="field-error" id="e-${name}" role="alert">${messages.join('; ')}</p>`;
+  return html`<p class="field-error" id="e-${field.name}" role="alert">${messages.join('; ')}</p>`;
 }
 
 function describedBy(field: FieldBase): string {
   const ids: string[] = [];
   if (field.hint) ids.push(`h-${field.name}`);
-  if ((field.errors?.[field.name] ?? []).length > 0) ids.push(`e-${field.name}`);
+  if (invalid(field)) ids.push(`e-${field.name}`);
   return ids.join(' ');
+}
+
+/** `aria-describedby` (hint and errors) of a field's control and, with `markInvalid`, its `aria-invalid`. */
+function ariaAttributes(field: FieldBase, options: { readonly markInvalid: boolean }): SafeHtml[] {
+  return [
+    optionalAttribute('aria-describedby', describedBy(field)),
+    optionalAttribute('aria-invalid', options.markInvalid && invalid(field) && 'true'),
+  ];
 }
 
 function hint(field: FieldBase): SafeHtml {
   return field.hint ? html`<small class="hint" id="h-${field.name}">${field.hint}</small>` : html``;
 }
 
-function invalid(field: FieldBase): boolean {
-  return (field.errors?.[field.name] ?? []).length > 0;
+function requiredMark(field: FieldBase): SafeHtml {
+  return field.required ? html` <span class="req" aria-hidden="true">*</span>` : html``;
 }
 
 /** A labelled input with its hint and errors. */
 export function inputField(field: InputField): SafeHtml {
   const type = field.type ?? 'text';
-  return html`<div class="field${invalid(field) ? ' invalid' : ''}"><label for="f-${field.name}">${field.label}${field.required ? html` <span class="req" aria-hidden="true">*</span>` : ''}</label>
-<input id="f-${field.name}" name="${field.name}" type="${type}" value="${type === 'password' ? '' : (field.value ?? '')}"${field.placeholder ? html` placeholder="${field.placeholder}"` : ''}${field.autocomplete ? html` autocomplete="${field.autocomplete}"` : ''}${field.min !== undefined ? html` min="${field.min}"` : ''}${field.max !== undefined ? html` max="${field.max}"` : ''}${describedBy(field) ? html` aria-describedby="${describedBy(field)}"` : ''}${invalid(field) ? html` aria-invalid="true"` : ''}>
-${hint(field)}${errorList(field.name, field.errors)}</div>`;
+  const value = type === 'password' ? '' : (field.value ?? '');
+  const attributes = [
+    optionalAttribute('placeholder', field.placeholder),
+    optionalAttribute('autocomplete', field.autocomplete),
+    optionalAttribute('min', field.min),
+    optionalAttribute('max', field.max),
+    ...ariaAttributes(field, { markInvalid: true }),
+  ];
+  return html`<div class="${fieldClass(field)}">
+<label for="f-${field.name}">${field.label}${requiredMark(field)}</label>
+<input id="f-${field.name}" name="${field.name}" type="${type}" value="${value}"${attributes}>
+${hint(field)}
+${errorList(field)}
+</div>`;
+}
+
+function selectOption(option: SelectOption, selected: string): SafeHtml {
+  const attributes = booleanAttribute('selected', option.value === selected);
+  return html`<option value="${option.value}"${attributes}>${option.label}</option>`;
 }
 
 /** A labelled select with its hint and errors. */
 export function selectField(field: SelectField): SafeHtml {
-  return html`<div class="field${invalid(field) ? ' invalid' : ''}"><label for="f-${field.name}">${field.label}</label>
-<select id="f-${field.name}" name="${field.name}"${describedBy(field) ? html` aria-describedby="${describedBy(field)}"` : ''}${invalid(field) ? html` aria-invalid="true"` : ''}>${field.options.map((option) => html`<option value="${option.value}"${option.value === (field.value ?? '') ? html` selected` : ''}>${option.label}</option>`)}</select>
-${hint(field)}${errorList(field.name, field.errors)}</div>`;
+  const options = field.options.map((option) => selectOption(option, field.value ?? ''));
+  return html`<div class="${fieldClass(field)}">
+<label for="f-${field.name}">${field.label}</label>
+<select id="f-${field.name}" name="${field.name}"${ariaAttributes(field, { markInvalid: true })}>
+${options}
+</select>
+${hint(field)}
+${errorList(field)}
+</div>`;
 }
 
 /** A checkbox with its label, hint and errors. */
 export function checkboxField(field: CheckboxField): SafeHtml {
-  return html`<div class="field check${invalid(field) ? ' invalid' : ''}"><label><input id="f-${field.name}" name="${field.name}" type="checkbox" value="on"${field.checked ? html` checked` : ''}${describedBy(field) ? html` aria-describedby="${describedBy(field)}"` : ''}> ${field.label}</label>
-${hint(field)}${errorList(field.name, field.errors)}</div>`;
+  const attributes = [booleanAttribute('checked', field.checked), ...ariaAttributes(field, { markInvalid: false })];
+  return html`<div class="${fieldClass(field, 'check')}">
+<label><input id="f-${field.name}" name="${field.name}" type="checkbox" value="on"${attributes}> ${field.label}</label>
+${hint(field)}
+${errorList(field)}
+</div>`;
+}
+
+function formMessages(messages: readonly string[]): SafeHtml {
+  if (messages.length === 0) return html``;
+  return html`<ul>${messages.map((message) => html`<li>${message}</li>`)}</ul>`;
+}
+
+/** A fieldset with its legend around fields. */
+export function fieldset(legend: string, fields: readonly SafeHtml[]): SafeHtml {
+  return html`<fieldset>
+<legend>${legend}</legend>
+${fields}
+</fieldset>`;
+}
+
+/**
+ * The row under a form: the submit button and a Cancel link.
+ * @param submitLabel - the button's words
+ * @param cancelHref - where Cancel goes
+ */
+export function formActions(submitLabel: string, cancelHref: string): SafeHtml {
+  return html`<p class="actions">
+<button type="submit" class="primary">${submitLabel}</button> <a href="${cancelHref}">Cancel</a>
+</p>`;
 }
 
 /** The "Nothing was saved" box above a form, with the form-level messages; empty when there is no error. */
 export function formErrorsNotice(errors: FieldErrors | null): SafeHtml {
-  const formErrors = errors?._form ?? [];
   if (!errors || Object.keys(errors).length === 0) return html``;
-  return html`<div class="notice error" role="alert" id="form-errors">Nothing was saved: correct the marked fields.${formErrors.length > 0 ? html`<ul>${formErrors.map((m) => html`<li>${m}</li>`)}</ul>` : ''}</div>`;
+  return html`<div class="notice error" role="alert" id="form-errors">
+Nothing was saved: correct the marked fields.${formMessages(errors._form ?? [])}
+</div>`;
+}
+
+/** A hidden form field. */
+export function hiddenField(name: string, value: string): SafeHtml {
+  return html`<input type="hidden" name="${name}" value="${value}">`;
 }
 
 /** The hidden CSRF field every POST form carries. */
 export function csrfField(csrfToken: string | undefined): SafeHtml {
-  return html`<input type="hidden" name="_csrf" value="${csrfToken ?? ''}">`;
+  return hiddenField('_csrf', csrfToken ?? '');
 }
 
 /** Options of {@link postButton}. */
@@ -106,7 +186,17 @@ export interface PostButtonOptions {
   readonly id?: string;
 }
 
+function confirmCheckbox(confirm: string | undefined): SafeHtml {
+  if (!confirm) return html``;
+  return html`<label class="confirm"><input type="checkbox" name="confirm" value="yes" required> ${confirm}</label> `;
+}
+
 /** A one-button POST form (an action on an item). */
 export function postButton(action: string, label: string, options: PostButtonOptions): SafeHtml {
-  return html`<form method="post" action="${action}" class="inline"${options.id ? html` id="${options.id}"` : ''}>${csrfField(options.csrfToken)}${Object.entries(options.fields ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}${options.confirm ? html`<label class="confirm"><input type="checkbox" name="confirm" value="yes" required> ${options.confirm}</label> ` : ''}<button type="submit" class="${options.kind ?? ''}">${label}</button></form>`;
+  const fields = Object.entries(options.fields ?? {}).map(([name, value]) => hiddenField(name, value));
+  return html`<form method="post" action="${action}" class="inline"${optionalAttribute('id', options.id)}>
+${csrfField(options.csrfToken)}
+${fields}
+${confirmCheckbox(options.confirm)}<button type="submit" class="${options.kind ?? ''}">${label}</button>
+</form>`;
 }

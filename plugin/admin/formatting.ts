@@ -40,6 +40,15 @@ export function relative(at: number, now: number): string {
   return 'just now';
 }
 
+/**
+ * A count with its noun, plural unless the count is 1: `1 message`, `3 messages`.
+ * @param count - how many
+ * @param word - the noun in the singular
+ */
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
 /** Whole days from `now` until `at` (negative when past). */
 export function daysUntil(at: number, now: number): number {
   return Math.floor((at - now) / 86_400_000);

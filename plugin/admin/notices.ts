@@ -4,6 +4,7 @@
  * never inject text into the page.
  */
 import { ERROR_CODES, type PluginErrorCode } from '../errors';
+import { plural } from './formatting';
 
 /** What a notice says, and how loud. */
 export interface Notice {
@@ -45,10 +46,6 @@ export function noticeQuery(key: NoticeKey, params: NoticeParams = {}): string {
 function count(query: Readonly<Record<string, string>>, name: string): number {
   const value = query[name];
   return value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) : 0;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function codeOf(query: Readonly<Record<string, string>>): PluginErrorCode | null {

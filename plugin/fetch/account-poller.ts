@@ -87,7 +87,8 @@ export class AccountPoller {
         signal.aborted && signal.reason instanceof PollStopped
           ? new PluginError(
               'ERR_TIMEOUT',
-              `The poll of ${account.mailbox} took longer than ${this.deps.settings.accountTimeoutSeconds} s; it continues on the next cycle.`,
+              `The poll of ${account.mailbox} took longer than ${this.deps.settings.accountTimeoutSeconds} s; ` +
+                'it continues on the next cycle.',
             )
           : toPluginError(caught);
       logger.warn('poll failed', { code: error.code, detail: error.message });
@@ -170,6 +171,7 @@ export class AccountPoller {
       });
       const current = (await this.deps.accounts.find(account.id)) ?? account;
       if (current.status !== 'connected' || current.statusCode !== null) {
+        const previousStatus = current.statusCode ? `${current.status}: ${current.statusCode}` : current.status;
         await this.deps.accounts.setStatus(account.id, {
           status: 'connected',
           statusCode: null,
@@ -182,7 +184,7 @@ export class AccountPoller {
           appId: account.appId,
           actorId: null,
           code: null,
-          message: `Mail account ${account.mailbox} fetches again (was ${current.status}${current.statusCode ? `: ${current.statusCode}` : ''}).`,
+          message: `Mail account ${account.mailbox} fetches again (was ${previousStatus}).`,
         });
         if (current.statusCode) await this.deps.notify.resolve(accountIncidentKey(account.id, current.statusCode));
       }
@@ -192,7 +194,9 @@ export class AccountPoller {
           key: postActionIncidentKey(account.id),
           severity: 'warning',
           title: `Mail account ${account.mailbox}: the post-fetch action failed`,
-          message: `${counts.postActionError.message} Messages were made into tickets; the action is retried every cycle. What to do: ${ERROR_CODES.ERR_MAIL_OPERATION_FAILED.fix}`,
+          message:
+            `${counts.postActionError.message} Messages were made into tickets; the action is retried every cycle. ` +
+            `What to do: ${ERROR_CODES.ERR_MAIL_OPERATION_FAILED.fix}`,
           path: ACCOUNTS_SCREEN_PATH,
         });
       } else {

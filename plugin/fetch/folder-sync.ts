@@ -283,7 +283,9 @@ export class FolderSync {
       { ...base, state: 'quarantined', lastError: reason },
       { advanceCursor: advance, countAttempt: true },
     );
-    const message = `The helpdesk rejected message UID ${base.uid} in ${base.folder} of ${run.account.mailbox} ${attempts} times; it was quarantined and left on the server. Last reason: ${reason}`;
+    const message =
+      `The helpdesk rejected message UID ${base.uid} in ${base.folder} of ${run.account.mailbox} ${attempts} times; ` +
+      `it was quarantined and left on the server. Last reason: ${reason}`;
     this.deps.logger.warn('message quarantined', { accountId: run.account.id, uid: base.uid, attempts });
     await this.report(run, 'message_quarantined', 'ERR_INGEST_REJECTED', message, {
       key: messageIncidentKey(run.account.id, 'quarantined', base.folder, base.uidValidity, base.uid),
@@ -304,7 +306,9 @@ export class FolderSync {
   ): Promise<void> {
     const key = undownloadedMessageKey(location.folder, location.uidValidity, location.uid, size);
     const limit = this.deps.settings.maxMessageBytes;
-    const message = `Message UID ${location.uid} in ${location.folder} of ${run.account.mailbox} is ${size} bytes, over the limit of ${limit} bytes; it was left on the server.`;
+    const message =
+      `Message UID ${location.uid} in ${location.folder} of ${run.account.mailbox} is ${size} bytes, ` +
+      `over the limit of ${limit} bytes; it was left on the server.`;
     await this.deps.ledger.recordDelivery(
       {
         ...location,

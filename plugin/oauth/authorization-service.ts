@@ -330,7 +330,8 @@ export class AuthorizationService {
       }
       throw new PluginError(
         error.code,
-        `Signed in as ${who}, not as mailbox ${account.mailbox}, and the mailbox login that would prove access failed: ${error.message} Nothing was stored.`,
+        `Signed in as ${who}, not as mailbox ${account.mailbox}, ` +
+          `and the mailbox login that would prove access failed: ${error.message} Nothing was stored.`,
         { ...error.details, authorizedIdentity: identity?.display },
       );
     }

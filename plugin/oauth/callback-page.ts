@@ -1,8 +1,14 @@
 /** The page the admin sees when the provider sends the browser back (success, or what went wrong and how to fix it). */
-import escapeHtml from 'escape-html';
-import { ERROR_CODES, toPluginError } from '../errors';
+import { ERROR_CODES, toPluginError, type PluginErrorCode } from '../errors';
 import type { HostResponse } from '../ports/host';
 import type { ConnectResult } from './authorization-service';
+import { html, type SafeHtml } from '../../lib/html';
+
+function delegateNote(result: ConnectResult): SafeHtml {
+  if (!result.delegate) return html``;
+  const mailbox = html`<strong>${result.mailbox}</strong>`;
+  return html`<p>The mailbox opened with this sign-in, so it is used as a delegate for ${mailbox}.</p>`;
+}
 
 /**
  * The page after a successful Connect.
@@ -10,13 +16,20 @@ import type { ConnectResult } from './authorization-service';
  * @param accountsPath - where the admin goes next (the plugin's account screen)
  */
 export function connectedPage(result: ConnectResult, accountsPath: string): HostResponse {
-  const html = `<section class="oauth2-mail-callback ok">
+  const page = html`<section class="oauth2-mail-callback ok">
 <h1>Mailbox connected</h1>
-<p>${escapeHtml(result.message)}</p>
-${result.delegate ? `<p>The mailbox opened with this sign-in, so it is used as a delegate for <strong>${escapeHtml(result.mailbox)}</strong>.</p>` : ''}
-<p><a href="${escapeHtml(accountsPath)}">Back to the mail accounts</a></p>
+<p>${result.message}</p>
+${delegateNote(result)}
+<p><a href="${accountsPath}">Back to the mail accounts</a></p>
 </section>`;
-  return { kind: 'page', status: 200, title: 'Mailbox connected', html };
+  return { kind: 'page', status: 200, title: 'Mailbox connected', html: page.value };
+}
+
+/** The HTTP status of a failed callback: 500 for our own trouble, 502 for the provider's, else 400. */
+function failedStatus(code: PluginErrorCode): number {
+  if (code === 'ERR_INTERNAL' || code === 'ERR_DATABASE_UNAVAILABLE') return 500;
+  if (code === 'ERR_PROVIDER_UNAVAILABLE') return 502;
+  return 400;
 }
 
 /**
@@ -28,19 +41,13 @@ export function connectFailedPage(thrown: unknown, accountsPath: string): HostRe
   const error = toPluginError(thrown);
   const info = ERROR_CODES[error.code];
   const detail = error.code === 'ERR_INTERNAL' ? info.message : error.message;
-  const status =
-    error.code === 'ERR_INTERNAL' || error.code === 'ERR_DATABASE_UNAVAILABLE'
-      ? 500
-      : error.code === 'ERR_PROVIDER_UNAVAILABLE'
-        ? 502
-        : 400;
-  const html = `<section class="oauth2-mail-callback failed">
+  const page = html`<section class="oauth2-mail-callback failed">
 <h1>The mailbox was not connected</h1>
-<p><strong>${escapeHtml(info.message)}</strong></p>
-${detail !== info.message ? `<p>${escapeHtml(detail)}</p>` : ''}
-<p>What to do: ${escapeHtml(info.fix)}</p>
-<p class="code">Error code: <code>${escapeHtml(error.code)}</code></p>
-<p><a href="${escapeHtml(accountsPath)}">Back to the mail accounts</a></p>
+<p><strong>${info.message}</strong></p>
+${detail !== info.message ? html`<p>${detail}</p>` : ''}
+<p>What to do: ${info.fix}</p>
+<p class="code">Error code: <code>${error.code}</code></p>
+<p><a href="${accountsPath}">Back to the mail accounts</a></p>
 </section>`;
-  return { kind: 'page', status, title: 'Mailbox not connected', html };
+  return { kind: 'page', status: failedStatus(error.code), title: 'Mailbox not connected', html: page.value };
 }

@@ -39,13 +39,16 @@ export async function checkSecretExpiry(deps: {
       }
       const expired = app.secretExpiresAt <= now;
       const days = Math.max(0, Math.ceil((app.secretExpiresAt - now) / DAY_MS));
+      const expiryDate = new Date(app.secretExpiresAt).toISOString().slice(0, 10);
       await deps.notify.notify({
         key,
         severity: expired ? 'error' : 'warning',
         title: expired
           ? `The client secret of app "${app.name}" has expired`
           : `The client secret of app "${app.name}" expires in ${days} day(s)`,
-        message: `Mail accounts using this app stop fetching when the secret expires (${new Date(app.secretExpiresAt).toISOString().slice(0, 10)}). Create a new client secret at the provider and save it, with its new expiry date, in the app registration.`,
+        message:
+          `Mail accounts using this app stop fetching when the secret expires (${expiryDate}). ` +
+          'Create a new client secret at the provider and save it, with its new expiry date, in the app registration.',
         path: '/accounts',
       });
       warned.push(app.id);

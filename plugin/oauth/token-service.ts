@@ -233,7 +233,8 @@ export class TokenService implements AccessTokenProvider {
       if (!force && this.stillValid(row)) return grantOf(row);
       const error = new PluginError(
         'ERR_GRANT_INVALID',
-        'No refresh token is stored for this mailbox (the provider issued none at Connect), so the expired access token cannot be renewed.',
+        'No refresh token is stored for this mailbox (the provider issued none at Connect), ' +
+          'so the expired access token cannot be renewed.',
         { accountId },
       );
       this.deadGrants.set(accountId, { stamp: stamp(row), error });
@@ -332,7 +333,8 @@ export class TokenService implements AccessTokenProvider {
         'token_rotated',
         account,
         null,
-        'The provider rotated the refresh token in an answer that was otherwise unusable; the new refresh token is stored.',
+        'The provider rotated the refresh token in an answer that was otherwise unusable; ' +
+          'the new refresh token is stored.',
       );
       return saved;
     } catch (error) {

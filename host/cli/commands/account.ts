@@ -24,18 +24,17 @@ interface AccountView {
 }
 
 function line(account: AccountView): string {
-  return `account ${account.id} ${account.mailbox} (app ${account.appId}, ${account.host}:${account.port} ${account.tls}, folder ${account.folder}): ${account.status}${account.statusCode ? ` [${account.statusCode}]` : ''}`;
+  const where = `app ${account.appId}, ${account.host}:${account.port} ${account.tls}, folder ${account.folder}`;
+  const status = `${account.status}${account.statusCode ? ` [${account.statusCode}]` : ''}`;
+  return `account ${account.id} ${account.mailbox} (${where}): ${status}`;
 }
 
 function details(account: AccountView): string[] {
+  const delegate = account.sharedViaDelegate ? ' (delegate of a shared mailbox)' : '';
   return [
     line(account),
     ...(account.detail ? [`  ${account.detail}`] : []),
-    ...(account.authorizedIdentity
-      ? [
-          `  signed in as ${account.authorizedIdentity}${account.sharedViaDelegate ? ' (delegate of a shared mailbox)' : ''}`,
-        ]
-      : []),
+    ...(account.authorizedIdentity ? [`  signed in as ${account.authorizedIdentity}${delegate}`] : []),
     `  last poll: ${account.lastPollAt ? new Date(account.lastPollAt).toISOString() : 'never'}`,
   ];
 }

@@ -92,7 +92,8 @@ function describe(app: AppView): string {
   const where =
     app.provider === 'microsoft' ? ` (${app.cloud ?? 'global'} cloud, tenant ${app.tenant ?? 'organizations'})` : '';
   const endpoints = app.issuerUrl ? `, issuer ${app.issuerUrl}` : app.tokenUrl ? `, token URL ${app.tokenUrl}` : '';
-  return `app ${app.id} "${app.name}": ${app.provider}${where}, client id ${app.clientId}${endpoints}${app.scopes ? `, scopes "${app.scopes}"` : ''}`;
+  const scopes = app.scopes ? `, scopes "${app.scopes}"` : '';
+  return `app ${app.id} "${app.name}": ${app.provider}${where}, client id ${app.clientId}${endpoints}${scopes}`;
 }
 
 /**

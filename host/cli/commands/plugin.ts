@@ -46,7 +46,8 @@ export function register(program: Command, context: CliContext): void {
   plugin
     .command('install')
     .description(
-      'Validate a plugin folder (plugin.json), grant the permissions it declares, run its migrations and check that it activates',
+      'Validate a plugin folder (plugin.json), grant the permissions it declares, ' +
+        'run its migrations and check that it activates',
     )
     .argument('<dir>', 'the plugin folder (holding plugin.json)')
     .option('--config <file>', 'JSON file with the plugin configuration')
@@ -66,7 +67,8 @@ export function register(program: Command, context: CliContext): void {
   plugin
     .command('config')
     .description(
-      "Set an installed plugin's configuration, validated against its plugin.json config.schema (defaults filled in at activate)",
+      "Set an installed plugin's configuration, " +
+        'validated against its plugin.json config.schema (defaults filled in at activate)',
     )
     .argument('<id>', 'the plugin id')
     .option('--file <file>', 'JSON file with the whole configuration (replaces the stored one)')
@@ -85,8 +87,11 @@ export function register(program: Command, context: CliContext): void {
         return host.plugins.setConfig(id, config);
       });
       // Only the keys changed are echoed: a config may hold values that are not for the terminal.
-      context.output({ id: saved.id, file: options.file ?? null, set: assignments.map((a) => a.path.join('.')) }, [
-        `Saved the configuration of ${saved.id}${options.file !== undefined ? ` from ${options.file}` : ''}${assignments.length > 0 ? ` (set: ${assignments.map((a) => a.path.join('.')).join(', ')})` : ''}.`,
+      const set = assignments.map((a) => a.path.join('.'));
+      const from = options.file !== undefined ? ` from ${options.file}` : '';
+      const changed = set.length > 0 ? ` (set: ${set.join(', ')})` : '';
+      context.output({ id: saved.id, file: options.file ?? null, set }, [
+        `Saved the configuration of ${saved.id}${from}${changed}.`,
         'A running host applies it at its next start.',
       ]);
     });

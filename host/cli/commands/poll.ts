@@ -27,8 +27,15 @@ function readReport(report: unknown): AccountLine[] {
   return accounts as AccountLine[];
 }
 
+/** Why `poll` cannot run, and what to do. */
+const NOT_INSTALLED =
+  'The oauth2-mail plugin is not installed or not active in this database: ' +
+  'run `oauth2-mail start` once (it installs the bundled plugin) or `oauth2-mail plugin install <dir>`.';
+
 function human(line: AccountLine): string[] {
-  const counts = `fetched ${line.fetched}, skipped ${line.skipped}, failed ${line.failed}${line.quarantined ? ` (quarantined ${line.quarantined})` : ''}${line.duplicates ? `, already known ${line.duplicates}` : ''}`;
+  const quarantined = line.quarantined ? ` (quarantined ${line.quarantined})` : '';
+  const duplicates = line.duplicates ? `, already known ${line.duplicates}` : '';
+  const counts = `fetched ${line.fetched}, skipped ${line.skipped}, failed ${line.failed}${quarantined}${duplicates}`;
   const lines = [`account ${line.accountId} ${line.mailbox}: ${line.outcome}; ${counts}; status ${line.status}`];
   if (line.error) lines.push(`  ${line.error.code}: ${line.error.message}`);
   return lines;
@@ -61,10 +68,7 @@ export function register(program: Command, context: CliContext): void {
         const report = await context.withHost(
           async (host) => {
             if (!host.scheduler.list().some((task) => task.id === FETCH_TASK_ID)) {
-              throw new PluginError(
-                'ERR_NOT_FOUND',
-                'The oauth2-mail plugin is not installed or not active in this database: run `oauth2-mail start` once (it installs the bundled plugin) or `oauth2-mail plugin install <dir>`.',
-              );
+              throw new PluginError('ERR_NOT_FOUND', NOT_INSTALLED);
             }
             return host.scheduler.runNow(
               FETCH_TASK_ID,

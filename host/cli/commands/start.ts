@@ -24,7 +24,8 @@ export function register(program: Command, context: CliContext): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option(
       '--base-url <url>',
-      'public URL of the helpdesk (OAuth redirect URIs are built from it); default OAUTH2_MAIL_BASE_URL or the listen address',
+      'public URL of the helpdesk (OAuth redirect URIs are built from it); ' +
+        'default OAUTH2_MAIL_BASE_URL or the listen address',
     )
     .action(async (options: { port: number; host: string; baseUrl?: string }) => {
       const host = await context.openHost({

@@ -60,9 +60,8 @@ export function register(program: Command, context: CliContext): void {
           ? 'No ticket yet.'
           : [
               'id\taccount\tsize\tsha256\tmessage-id\tsubject',
-              ...rows.map(
-                (t) =>
-                  `${t.id}\t${t.accountId}\t${t.size}\t${t.sha256}\t${t.messageId ?? '-'}\t${t.subject ?? '(no subject)'}`,
+              ...rows.map((t) =>
+                [t.id, t.accountId, t.size, t.sha256, t.messageId ?? '-', t.subject ?? '(no subject)'].join('\t'),
               ),
             ],
       );
