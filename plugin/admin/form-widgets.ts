@@ -182,7 +182,7 @@ export interface PostButtonOptions {
   readonly fields?: Readonly<Record<string, string>>;
   /** A required "I am sure" checkbox before the button (destructive actions). */
   readonly confirm?: string;
-  /** `name` attribute of the form, for tests and the page's anchors. */
+  /** `id` attribute of the form, for tests and the page's anchors. */
   readonly id?: string;
 }
 
