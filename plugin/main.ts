@@ -10,6 +10,7 @@ import { createKnexRepositories, type KnexRepositories } from '../adapters/knex/
 import { migrateLatest } from '../adapters/knex/migration-source';
 import { SimpleOAuth2Client } from '../adapters/simple-oauth2/simple-oauth2-client';
 import { jsonApiRoutes } from './accounts/json-api';
+import { ROUTE_PATHS } from './admin/admin-paths';
 import { adminRoutes } from './admin/admin-routes';
 import { ConnectionTester } from './admin/connection-test';
 import { parseConfig, type PluginConfig } from './config';
@@ -30,19 +31,13 @@ export interface PluginServices {
   /** The OAuth core: token service (the poll cycle's AccessTokenProvider), Connect, keep-alive, app and account services. */
   readonly oauth: OAuthServices;
   /** The polling cycle and its scheduled task. */
-  readonly fetch: FetchServices;
+  readonly polling: FetchServices;
   /** IMAP sessions (the poll cycle's, the Connect proof's and the admin screen's connection test). */
   readonly mailFetcher: MailFetcher;
 }
 
 /** Registers one thing with the host; returns what takes it back. */
 export type Contribution = (services: PluginServices) => Disposable | Promise<Disposable>;
-
-/**
- * How often the host wakes the fetch task. Shorter than plugin.json's `defaultIntervalSeconds` (60) on purpose:
- * each account keeps its own interval (next_poll_at), so an account checked every 10-60 s is not held to 60.
- */
-const FETCH_INTERVAL_MS = 15_000;
 
 /**
  * Parses the config, runs the plugin migrations (unless the host runs them) and builds the repositories.
@@ -68,11 +63,11 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     clock: systemClock,
     oauthClient: new SimpleOAuth2Client({ timeoutMs: config.token.httpTimeoutSeconds * 1000 }),
     mailFetcher,
-    redirectUri: () => host.routes.publicUrl('/callback'),
+    redirectUri: () => host.routes.publicUrl(ROUTE_PATHS.callback),
     config,
     mailCaCertPem: config.fetch.caCertPem ?? null,
   });
-  const fetch = createFetchServices({
+  const polling = createFetchServices({
     accounts: repositories.accounts,
     events: repositories.events,
     ledger: new KnexMailLedger({ knex }),
@@ -87,9 +82,8 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
       await oauth.keepAlive.run(signal);
     },
     caCertPem: config.fetch.caCertPem ?? null,
-    taskIntervalMs: FETCH_INTERVAL_MS,
   });
-  return { host, config, logger, repositories, oauth, fetch, mailFetcher };
+  return { host, config, logger, repositories, oauth, polling, mailFetcher };
 }
 
 /** Registers several routes as one contribution; disposing takes them back in reverse order. */
@@ -104,15 +98,19 @@ function registerRoutes(host: HostPort, routes: readonly RouteDefinition[]): Dis
 
 /** The admin menu entry. */
 const accountsScreen: Contribution = ({ host }) =>
-  host.admin.registerScreen({ id: 'oauth2-mail.accounts', title: 'Mail accounts (OAuth2)', path: '/accounts' });
+  host.admin.registerScreen({
+    id: 'oauth2-mail.accounts',
+    title: 'Mail accounts (OAuth2)',
+    path: ROUTE_PATHS.accounts,
+  });
 
 /** The admin screen (plugin/admin): app registrations and mail accounts, their pages and actions. */
-const adminScreen: Contribution = ({ host, oauth, fetch, mailFetcher, repositories, logger }) => {
+const adminScreen: Contribution = ({ host, oauth, polling, mailFetcher, repositories, logger }) => {
   const tester = new ConnectionTester({
     tokens: oauth.tokenService,
     mailFetcher,
     clock: systemClock,
-    caCertPem: fetch.settings.caCertPem ?? null,
+    caCertPem: polling.settings.caCertPem ?? null,
   });
   const routes = adminRoutes({
     apps: oauth.apps,
@@ -120,7 +118,7 @@ const adminScreen: Contribution = ({ host, oauth, fetch, mailFetcher, repositori
     events: repositories.events,
     tester,
     fetchNow: async (accountId) => {
-      const [result] = await fetch.cycle.run({ signal: new AbortController().signal, accountId });
+      const [result] = await polling.cycle.run({ signal: new AbortController().signal, accountId });
       if (!result) throw new PluginError('ERR_NOT_FOUND', `Mail account ${accountId} does not exist.`, { accountId });
       return result;
     },
@@ -133,14 +131,14 @@ const adminScreen: Contribution = ({ host, oauth, fetch, mailFetcher, repositori
 
 /** GET /callback: where the provider sends the admin back (Connect, plugin/oauth). */
 const callbackPage: Contribution = ({ host, oauth, logger }) =>
-  host.routes.register(callbackRoute(oauth.authorization, () => host.routes.publicUrl('/accounts'), logger));
+  host.routes.register(callbackRoute(oauth.authorization, () => host.routes.publicUrl(ROUTE_PATHS.accounts), logger));
 
 /** The JSON API for app registrations and mail accounts (the console drives it in process). */
 const jsonApi: Contribution = ({ host, oauth }) =>
   registerRoutes(host, jsonApiRoutes({ apps: oauth.apps, accounts: oauth.accounts }));
 
 /** The polling cycle (due accounts every few seconds; `runOnce` for the console's `poll --once`). */
-const fetchTask: Contribution = ({ host, fetch }) => host.scheduler.schedule(fetch.task);
+const fetchTask: Contribution = ({ host, polling }) => host.scheduler.schedule(polling.task);
 
 /** What `activate` registers, in order. */
 export const contributions: readonly Contribution[] = [accountsScreen, adminScreen, callbackPage, jsonApi, fetchTask];

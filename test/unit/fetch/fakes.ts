@@ -10,7 +10,7 @@ import type {
   AccountStatusChange,
   MailAccount,
   MailAccountInput,
-  PollOutcome,
+  PollRecord,
 } from '../../../plugin/ports/account-repository';
 import type { EventLog, PluginEvent } from '../../../plugin/ports/event-log';
 import type { InboundMessage, IngestResult } from '../../../plugin/ports/host';
@@ -347,7 +347,7 @@ export class FakeAccounts implements AccountRepository {
     });
     return this.strip(this.must(id));
   }
-  async recordPoll(id: string, outcome: PollOutcome): Promise<void> {
+  async recordPoll(id: string, outcome: PollRecord): Promise<void> {
     const row = this.must(id);
     this.rows.set(id, {
       ...row,

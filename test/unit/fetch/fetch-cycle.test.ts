@@ -1,5 +1,5 @@
 import { PluginError } from '../../../plugin/errors';
-import { accountIncidentKey } from '../../../plugin/fetch/account-incidents';
+import { accountIncidentKey } from '../../../plugin/oauth/account-incidents';
 import { FetchCycle } from '../../../plugin/fetch/fetch-cycle';
 import { mail } from './fakes';
 import { harness } from './harness';

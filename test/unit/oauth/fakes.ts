@@ -5,7 +5,7 @@ import type {
   AccountStatusChange,
   MailAccount,
   MailAccountInput,
-  PollOutcome,
+  PollRecord,
 } from '../../../plugin/ports/account-repository';
 import type { AppRegistration, AppRegistrationInput, AppRepository } from '../../../plugin/ports/app-repository';
 import type { AuthRequest, AuthRequestRepository } from '../../../plugin/ports/auth-request-repository';
@@ -160,7 +160,7 @@ export class MemoryAccountRepository implements AccountRepository {
     this.accounts.set(id, account);
     return account;
   }
-  async recordPoll(_id: string, _outcome: PollOutcome): Promise<void> {}
+  async recordPoll(_id: string, _outcome: PollRecord): Promise<void> {}
   async listDue(): Promise<MailAccount[]> {
     return [...this.accounts.values()];
   }
