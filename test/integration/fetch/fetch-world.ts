@@ -27,7 +27,7 @@ import {
   type DovecotHandle,
   type OAuthServerHandle,
 } from '../../helpers/test-env';
-import { MemoryLogger } from '../../unit/fetch/fakes';
+import { CapturingLogger } from '../../helpers/capturing-logger';
 
 /** The plugin id the host scopes notifications by. */
 export const PLUGIN_ID = 'oauth2-mail';
@@ -40,7 +40,7 @@ export interface FetchWorld {
   readonly ledger: KnexMailLedger;
   readonly tickets: TicketStore;
   readonly notifications: NotificationCenter;
-  readonly logger: MemoryLogger;
+  readonly logger: CapturingLogger;
   readonly oauth: OAuthServices;
   readonly fetch: FetchServices;
   readonly appId: string;
@@ -80,7 +80,7 @@ export async function createFetchWorld(options: FetchWorldOptions): Promise<Fetc
     await migrateHost(knex);
   }
   const config = parseConfig({ allowInsecureLoopback: true, ...options.config });
-  const logger = new MemoryLogger();
+  const logger = new CapturingLogger();
   const repositories = createKnexRepositories({ knex, secrets: options.secrets ?? createTestSecrets() });
   const ledger = new KnexMailLedger({ knex });
   const tickets = new TicketStore(knex);

@@ -14,7 +14,9 @@ import type { MailFetcher } from '../../../plugin/ports/mail-fetcher';
 import { systemClock } from '../../../plugin/ports/clock';
 import { completeAuthorization, type OAuthServerHandle } from '../../helpers/test-env';
 import { createTestSecrets } from '../../helpers/test-secrets';
-import { CapturingLogger, FakeMailFetcher, MemoryNotify } from '../../unit/oauth/fakes';
+import { CapturingLogger } from '../../helpers/capturing-logger';
+import { FakeMailServer } from '../../helpers/fakes/fake-mail-server';
+import { MemoryNotify } from '../../helpers/memory-notify';
 
 /** The redirect URI the tests register at the local OAuth server (nothing listens there: completeAuthorization stops at it). */
 export const REDIRECT_URI = 'http://127.0.0.1:9/plugins/oauth2-mail/callback';
@@ -58,7 +60,7 @@ export async function buildCore(
     logger,
     clock: systemClock,
     oauthClient,
-    mailFetcher: options.mailFetcher ?? new FakeMailFetcher(() => false),
+    mailFetcher: options.mailFetcher ?? new FakeMailServer(),
     mailCaCertPem: options.mailCaCertPem ?? null,
     redirectUri: REDIRECT_URI,
     config: parseConfig({}),
