@@ -61,7 +61,10 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     notify: host.notify,
     logger,
     clock: systemClock,
-    oauthClient: new SimpleOAuth2Client({ timeoutMs: config.token.httpTimeoutSeconds * 1000 }),
+    oauthClient: new SimpleOAuth2Client({
+      timeoutMs: config.token.httpTimeoutSeconds * 1000,
+      caCertPem: config.token.caCertPem ?? null,
+    }),
     mailFetcher,
     redirectUri: () => host.routes.publicUrl(ROUTE_PATHS.callback),
     config,
