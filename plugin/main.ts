@@ -21,6 +21,7 @@ import { createOAuthServices, type OAuthServices } from './oauth/oauth-services'
 import { systemClock } from './ports/clock';
 import type { Disposable, HostPort, LoggerPort, RouteDefinition } from './ports/host';
 import type { MailFetcher } from './ports/mail-fetcher';
+import type { MailLedger } from './ports/mail-ledger';
 
 /** Everything the contributions are built from. */
 export interface PluginServices {
@@ -28,6 +29,8 @@ export interface PluginServices {
   readonly config: PluginConfig;
   readonly logger: LoggerPort;
   readonly repositories: KnexRepositories;
+  /** Cursors and deliveries: what the polling cycle has fetched. */
+  readonly ledger: MailLedger;
   /** The OAuth core: token service (the poll cycle's AccessTokenProvider), Connect, keep-alive, app and account services. */
   readonly oauth: OAuthServices;
   /** The polling cycle and its scheduled task. */
@@ -40,8 +43,11 @@ export interface PluginServices {
 export type Contribution = (services: PluginServices) => Disposable | Promise<Disposable>;
 
 /**
- * Parses the config, runs the plugin migrations (unless the host runs them) and builds the repositories.
- * @param host - the scoped host object
+ * The one place the plugin is wired: parses the config, runs the plugin migrations (unless the host runs them) and
+ * builds every service from the host object alone. The tests and the bench build the plugin through it too
+ * (test/helpers/test-plugin-host.ts gives them a scoped host), so they run the wiring production runs.
+ * @param host - the scoped host object: config, database, secrets, logger, mail pipeline, notifications, and
+ *   `routes.publicUrl` for the OAuth redirect URI
  */
 export async function buildServices(host: HostPort): Promise<PluginServices> {
   const config = parseConfig(host.config);
@@ -52,6 +58,7 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     if (applied.length > 0) logger.info('plugin migrations applied', { migrations: applied });
   }
   const repositories = createKnexRepositories({ knex, secrets: host.secrets });
+  const ledger = new KnexMailLedger({ knex });
   const mailFetcher = new ImapFlowMailFetcher({
     logger: logger.child({ component: 'imap' }),
     allowInsecureLoopback: config.allowInsecureLoopback,
@@ -73,7 +80,7 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
   const polling = createFetchServices({
     accounts: repositories.accounts,
     events: repositories.events,
-    ledger: new KnexMailLedger({ knex }),
+    ledger,
     tokens: oauth.tokenService,
     fetcher: mailFetcher,
     mail: { ingest: (message) => host.mail.ingest(message) },
@@ -86,7 +93,7 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     },
     caCertPem: config.fetch.caCertPem ?? null,
   });
-  return { host, config, logger, repositories, oauth, polling, mailFetcher };
+  return { host, config, logger, repositories, ledger, oauth, polling, mailFetcher };
 }
 
 /** Registers several routes as one contribution; disposing takes them back in reverse order. */

@@ -18,7 +18,7 @@ import {
   type OAuthServerHandle,
 } from '../../helpers/test-env';
 import { ensureBuilt, REPO_ROOT } from '../host/ensure-build';
-import { createFetchWorld, type FetchWorld } from './fetch-world';
+import { createFetchWorld, FETCH_REDIRECT_URI, type FetchWorld } from './fetch-world';
 import { numberedMessage, sha256 } from './mail-corpus';
 
 const SECRET_KEY = randomBytes(32);
@@ -119,7 +119,12 @@ beforeAll(async () => {
     password: `${name}-password`,
     name,
   }));
-  oauthServer = await startOAuthServer({ profile: 'microsoft', dir, users: [...DEFAULT_USERS, ...extra] });
+  oauthServer = await startOAuthServer({
+    profile: 'microsoft',
+    dir,
+    users: [...DEFAULT_USERS, ...extra],
+    redirectUris: [FETCH_REDIRECT_URI],
+  });
   dovecot = await startDovecot({ dir, oauth: oauthServer });
 }, 180_000);
 
