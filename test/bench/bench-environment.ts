@@ -1,12 +1,11 @@
 /**
  * The bench's world: the local OAuth server (microsoft profile) and a private Dovecot from fixtures/test-env, a fresh
- * SQLite file with the plugin's and the host's migrations, one app registration, and accounts connected through
- * the real Connect flow (authorization URL -> the server's login page -> callback).
+ * SQLite file with the host's migrations (the plugin runs its own when it is built), one app registration, and
+ * accounts connected through the real Connect flow (authorization URL -> the server's login page -> callback).
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createKnex } from '../../host/create-knex';
-import { migrateLatest } from '../../adapters/knex/migration-source';
 import { migrateHost } from '../../host/host-migrations';
 import type { MailAccount } from '../../plugin/ports/account-repository';
 import {
@@ -75,7 +74,6 @@ export async function startBenchEnvironment(
     const dbFile = join(dir, 'bench.sqlite');
     const migrator = createKnex(dbFile);
     try {
-      await migrateLatest(migrator);
       await migrateHost(migrator);
     } finally {
       await migrator.destroy();
@@ -89,7 +87,8 @@ export async function startBenchEnvironment(
       config,
       logFile: join(dir, 'bench-host.log'),
     };
-    const plugin = assembleBenchPlugin(settings);
+    // The first assembly runs the plugin's migrations, as activation does in production; children find them done.
+    const plugin = await assembleBenchPlugin(settings);
     const app = await plugin.oauth.apps.create(localMicrosoftApp(oauthServer), null);
     const running = dovecot;
     return {
