@@ -18,12 +18,9 @@ const BUILD_DIR = join(ROOT, '.test-env', `h4-oauth-build-${process.pid}`);
 const PROCESSES = 4;
 const ENTRIES = [
   'host/create-knex.ts',
-  'adapters/knex/knex-repositories.ts',
-  'adapters/simple-oauth2/simple-oauth2-client.ts',
-  'plugin/oauth/oauth-services.ts',
-  'plugin/config.ts',
+  'plugin/main.ts',
+  'test/helpers/test-plugin-host.ts',
   'test/helpers/test-secrets.ts',
-  'test/unit/oauth/fakes.ts',
 ];
 
 interface WorkerResult {
@@ -103,6 +100,7 @@ describe.each(databases)('$name', (provider) => {
           O2M_DB_URL: db.url,
           O2M_SECRET_KEY: core.secretKey.toString('base64'),
           O2M_CA_PEM: server.caCertPem,
+          O2M_REDIRECT_URI: REDIRECT_URI,
           O2M_ACCOUNT_ID: account.id,
         },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
