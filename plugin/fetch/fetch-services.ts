@@ -48,8 +48,8 @@ export interface FetchServices {
  * Wires the polling cycle.
  * @param deps - repositories, ledger, token provider, mail fetcher, host services, config
  * @example
- * const fetch = createFetchServices({ accounts, events, ledger, tokens: oauth.tokenService, fetcher, mail: host.mail, notify: host.notify, logger, clock: systemClock, config });
- * host.scheduler.schedule(fetch.task);
+ * const polling = createFetchServices({ accounts, events, ledger, tokens: oauth.tokenService, fetcher, mail: host.mail, notify: host.notify, logger, clock: systemClock, config });
+ * host.scheduler.schedule(polling.task);
  */
 export function createFetchServices(deps: FetchServicesDeps): FetchServices {
   const { clock } = deps;

@@ -19,10 +19,8 @@ import {
   type OAuthServerHandle,
   type TestUser,
 } from '../helpers/test-env';
+import { TEST_REDIRECT_URI } from '../helpers/test-plugin-host';
 import { assembleBenchPlugin, type BenchPlugin, type BenchPluginSettings } from './bench-plugin';
-
-/** Nothing listens there: completeAuthorization stops at the redirect. */
-const REDIRECT_URI = 'http://127.0.0.1:9/plugins/oauth2-mail/callback';
 
 /** A running bench world. */
 export interface BenchEnvironment {
@@ -66,7 +64,7 @@ export async function startBenchEnvironment(
     profile: 'microsoft',
     dir,
     users: [...DEFAULT_USERS, ...benchUsers(mailboxes)],
-    redirectUris: [REDIRECT_URI],
+    redirectUris: [TEST_REDIRECT_URI],
   });
   let dovecot: DovecotHandle | undefined;
   try {
@@ -83,7 +81,7 @@ export async function startBenchEnvironment(
       secretKeyBase64: randomBytes(32).toString('base64'),
       oauthCaPem: oauthServer.caCertPem,
       dovecotCaPem: dovecot.caCertPem,
-      redirectUri: REDIRECT_URI,
+      redirectUri: TEST_REDIRECT_URI,
       config,
       logFile: join(dir, 'bench-host.log'),
     };

@@ -22,6 +22,12 @@ import { ROUTE_PATHS } from '../../plugin/admin/admin-paths';
 import { PluginManifest } from '../../plugin/manifest';
 import type { HostPort, MailPort, SecretsPort } from '../../plugin/ports/host';
 
+/**
+ * The redirect URI the tests and the bench register at the local OAuth server: where a test plugin host on
+ * `http://127.0.0.1:9` serves the plugin's callback (nothing listens there: completeAuthorization stops at it).
+ */
+export const TEST_REDIRECT_URI = 'http://127.0.0.1:9/plugins/oauth2-mail/callback';
+
 /** Options of {@link createTestPluginHost}. */
 export interface TestPluginHostOptions {
   readonly knex: Knex;

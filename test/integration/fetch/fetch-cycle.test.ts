@@ -13,7 +13,8 @@ import {
   type TestUser,
 } from '../../helpers/test-env';
 import { codeFlowTokens } from '../imap/code-flow-token';
-import { createFetchWorld, FETCH_REDIRECT_URI, type FetchWorld } from './fetch-world';
+import { TEST_REDIRECT_URI } from '../../helpers/test-plugin-host';
+import { createFetchWorld, type FetchWorld } from './fetch-world';
 import { fullCorpus, largeMessage, numberedMessage, servedByDovecot, sha256 } from './mail-corpus';
 
 const extraUsers: TestUser[] = ['dave', 'hank', 'iris'].map((name) => ({
@@ -76,7 +77,7 @@ beforeAll(async () => {
     profile: 'microsoft',
     dir,
     users: [...(await import('../../helpers/test-env')).DEFAULT_USERS, ...extraUsers],
-    redirectUris: [FETCH_REDIRECT_URI],
+    redirectUris: [TEST_REDIRECT_URI],
   });
   dovecot = await startDovecot({ dir, oauth: oauthServer });
   world = await createFetchWorld({

@@ -15,7 +15,8 @@ import {
   type OAuthServerHandle,
   type TestUser,
 } from '../../helpers/test-env';
-import { createFetchWorld, FETCH_REDIRECT_URI, type FetchWorld } from './fetch-world';
+import { TEST_REDIRECT_URI } from '../../helpers/test-plugin-host';
+import { createFetchWorld, type FetchWorld } from './fetch-world';
 import { numberedMessage } from './mail-corpus';
 
 const NAMES = ['erin', 'frank', 'gina', 'ivan', 'judy', 'kate', 'leo', 'mia'];
@@ -79,7 +80,7 @@ beforeAll(async () => {
   const sqlite = testDatabases().find((provider) => provider.name === 'sqlite');
   if (!sqlite) throw new Error('SQLite test database missing');
   db = await sqlite.create();
-  oauthServer = await startOAuthServer({ profile: 'microsoft', dir, users, redirectUris: [FETCH_REDIRECT_URI] });
+  oauthServer = await startOAuthServer({ profile: 'microsoft', dir, users, redirectUris: [TEST_REDIRECT_URI] });
   dovecot = await startDovecot({ dir, oauth: oauthServer });
   world = await createFetchWorld({
     knex: db.knex,

@@ -18,7 +18,8 @@ import {
   type OAuthServerHandle,
 } from '../../helpers/test-env';
 import { ensureBuilt, REPO_ROOT } from '../host/ensure-build';
-import { createFetchWorld, FETCH_REDIRECT_URI, type FetchWorld } from './fetch-world';
+import { TEST_REDIRECT_URI } from '../../helpers/test-plugin-host';
+import { createFetchWorld, type FetchWorld } from './fetch-world';
 import { numberedMessage, sha256 } from './mail-corpus';
 
 const SECRET_KEY = randomBytes(32);
@@ -123,7 +124,7 @@ beforeAll(async () => {
     profile: 'microsoft',
     dir,
     users: [...DEFAULT_USERS, ...extra],
-    redirectUris: [FETCH_REDIRECT_URI],
+    redirectUris: [TEST_REDIRECT_URI],
   });
   dovecot = await startDovecot({ dir, oauth: oauthServer });
 }, 180_000);

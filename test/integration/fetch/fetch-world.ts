@@ -27,12 +27,6 @@ import {
 import { createTestPluginHost } from '../../helpers/test-plugin-host';
 import { createTestSecrets } from '../../helpers/test-secrets';
 
-/**
- * The redirect URI the fetch tests register at the OAuth server: where the test host mounts the plugin's callback
- * (nothing listens there: completeAuthorization stops at it).
- */
-export const FETCH_REDIRECT_URI = 'http://127.0.0.1:9/plugins/oauth2-mail/callback';
-
 /** One assembled plugin + host over a database. */
 export interface FetchWorld {
   readonly knex: Knex;
@@ -59,7 +53,7 @@ export interface FetchWorld {
 /** Options of {@link createFetchWorld}. */
 export interface FetchWorldOptions {
   readonly knex: Knex;
-  /** Started with `redirectUris: [FETCH_REDIRECT_URI]`. */
+  /** Started with `redirectUris: [TEST_REDIRECT_URI]`. */
   readonly oauthServer: OAuthServerHandle;
   readonly dovecot: DovecotHandle;
   /** Plugin config (fetch limits …); allowInsecureLoopback is on, the servers' CAs are added. */
