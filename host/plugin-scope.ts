@@ -21,7 +21,8 @@ export interface HostServices {
   readonly logger: Logger;
   readonly registry: ContributionRegistry;
   readonly scheduler: Scheduler;
-  readonly tickets: TicketStore;
+  /** Where `mail.ingest` hands a message once the scope has checked it (the ticket store). */
+  readonly tickets: Pick<TicketStore, 'ingest'>;
   readonly notifications: NotificationCenter;
   /** The host's public base URL without a trailing slash (known once the server listens). */
   readonly publicBaseUrl: () => string;

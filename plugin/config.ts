@@ -8,6 +8,11 @@ import { PluginError } from './errors';
 
 const MEGABYTE = 1024 * 1024;
 
+/** Extra trusted CA certificate(s) as PEM text. */
+const CaCertPem = z
+  .string()
+  .regex(/-----BEGIN CERTIFICATE-----/, 'must be PEM text starting with -----BEGIN CERTIFICATE-----');
+
 /** Limits of the polling cycle. */
 const FetchConfig = z
   .object({
@@ -37,14 +42,10 @@ const FetchConfig = z
       .min(1)
       .default(5)
       .describe('A message the helpdesk rejects this many times is quarantined and the admin told.'),
-    caCertPem: z
-      .string()
-      .regex(/-----BEGIN CERTIFICATE-----/, 'must be PEM text starting with -----BEGIN CERTIFICATE-----')
-      .optional()
-      .describe(
-        'Extra trusted CA certificate(s), PEM, for the mail servers: ' +
-          'added to the system store and NODE_EXTRA_CA_CERTS (TLS verification is never switched off).',
-      ),
+    caCertPem: CaCertPem.optional().describe(
+      'Extra trusted CA certificate(s), PEM, for the mail servers: ' +
+        'added to the system store and NODE_EXTRA_CA_CERTS (TLS verification is never switched off).',
+    ),
   })
   .strict()
   .prefault({});
@@ -70,6 +71,9 @@ const TokenConfig = z
       .min(1)
       .default(15)
       .describe("Timeout of one request to the provider's token endpoint."),
+    caCertPem: CaCertPem.optional().describe(
+      'Extra trusted CA certificate(s), PEM, for the OAuth provider (token, discovery, keys, userinfo and revocation endpoints), e.g. an on-premises identity provider with a private CA: added to the system store and NODE_EXTRA_CA_CERTS (TLS verification is never switched off).',
+    ),
   })
   .strict()
   .prefault({});

@@ -10,6 +10,7 @@ import { createKnexRepositories, type KnexRepositories } from '../adapters/knex/
 import { migrateLatest } from '../adapters/knex/migration-source';
 import { SimpleOAuth2Client } from '../adapters/simple-oauth2/simple-oauth2-client';
 import { jsonApiRoutes } from './accounts/json-api';
+import { ROUTE_PATHS } from './admin/admin-paths';
 import { adminRoutes } from './admin/admin-routes';
 import { ConnectionTester } from './admin/connection-test';
 import { parseConfig, type PluginConfig } from './config';
@@ -20,6 +21,7 @@ import { createOAuthServices, type OAuthServices } from './oauth/oauth-services'
 import { systemClock } from './ports/clock';
 import type { Disposable, HostPort, LoggerPort, RouteDefinition } from './ports/host';
 import type { MailFetcher } from './ports/mail-fetcher';
+import type { MailLedger } from './ports/mail-ledger';
 
 /** Everything the contributions are built from. */
 export interface PluginServices {
@@ -27,10 +29,12 @@ export interface PluginServices {
   readonly config: PluginConfig;
   readonly logger: LoggerPort;
   readonly repositories: KnexRepositories;
+  /** Cursors and deliveries: what the polling cycle has fetched. */
+  readonly ledger: MailLedger;
   /** The OAuth core: token service (the poll cycle's AccessTokenProvider), Connect, keep-alive, app and account services. */
   readonly oauth: OAuthServices;
   /** The polling cycle and its scheduled task. */
-  readonly fetch: FetchServices;
+  readonly polling: FetchServices;
   /** IMAP sessions (the poll cycle's, the Connect proof's and the admin screen's connection test). */
   readonly mailFetcher: MailFetcher;
 }
@@ -39,14 +43,11 @@ export interface PluginServices {
 export type Contribution = (services: PluginServices) => Disposable | Promise<Disposable>;
 
 /**
- * How often the host wakes the fetch task. Shorter than plugin.json's `defaultIntervalSeconds` (60) on purpose:
- * each account keeps its own interval (next_poll_at), so an account checked every 10-60 s is not held to 60.
- */
-const FETCH_INTERVAL_MS = 15_000;
-
-/**
- * Parses the config, runs the plugin migrations (unless the host runs them) and builds the repositories.
- * @param host - the scoped host object
+ * The one place the plugin is wired: parses the config, runs the plugin migrations (unless the host runs them) and
+ * builds every service from the host object alone. The tests and the bench build the plugin through it too
+ * (test/helpers/test-plugin-host.ts gives them a scoped host), so they run the wiring production runs.
+ * @param host - the scoped host object: config, database, secrets, logger, mail pipeline, notifications, and
+ *   `routes.publicUrl` for the OAuth redirect URI
  */
 export async function buildServices(host: HostPort): Promise<PluginServices> {
   const config = parseConfig(host.config);
@@ -57,6 +58,7 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     if (applied.length > 0) logger.info('plugin migrations applied', { migrations: applied });
   }
   const repositories = createKnexRepositories({ knex, secrets: host.secrets });
+  const ledger = new KnexMailLedger({ knex });
   const mailFetcher = new ImapFlowMailFetcher({
     logger: logger.child({ component: 'imap' }),
     allowInsecureLoopback: config.allowInsecureLoopback,
@@ -66,16 +68,19 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     notify: host.notify,
     logger,
     clock: systemClock,
-    oauthClient: new SimpleOAuth2Client({ timeoutMs: config.token.httpTimeoutSeconds * 1000 }),
+    oauthClient: new SimpleOAuth2Client({
+      timeoutMs: config.token.httpTimeoutSeconds * 1000,
+      caCertPem: config.token.caCertPem ?? null,
+    }),
     mailFetcher,
-    redirectUri: () => host.routes.publicUrl('/callback'),
+    redirectUri: () => host.routes.publicUrl(ROUTE_PATHS.callback),
     config,
     mailCaCertPem: config.fetch.caCertPem ?? null,
   });
-  const fetch = createFetchServices({
+  const polling = createFetchServices({
     accounts: repositories.accounts,
     events: repositories.events,
-    ledger: new KnexMailLedger({ knex }),
+    ledger,
     tokens: oauth.tokenService,
     fetcher: mailFetcher,
     mail: { ingest: (message) => host.mail.ingest(message) },
@@ -87,9 +92,8 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
       await oauth.keepAlive.run(signal);
     },
     caCertPem: config.fetch.caCertPem ?? null,
-    taskIntervalMs: FETCH_INTERVAL_MS,
   });
-  return { host, config, logger, repositories, oauth, fetch, mailFetcher };
+  return { host, config, logger, repositories, ledger, oauth, polling, mailFetcher };
 }
 
 /** Registers several routes as one contribution; disposing takes them back in reverse order. */
@@ -104,15 +108,19 @@ function registerRoutes(host: HostPort, routes: readonly RouteDefinition[]): Dis
 
 /** The admin menu entry. */
 const accountsScreen: Contribution = ({ host }) =>
-  host.admin.registerScreen({ id: 'oauth2-mail.accounts', title: 'Mail accounts (OAuth2)', path: '/accounts' });
+  host.admin.registerScreen({
+    id: 'oauth2-mail.accounts',
+    title: 'Mail accounts (OAuth2)',
+    path: ROUTE_PATHS.accounts,
+  });
 
 /** The admin screen (plugin/admin): app registrations and mail accounts, their pages and actions. */
-const adminScreen: Contribution = ({ host, oauth, fetch, mailFetcher, repositories, logger }) => {
+const adminScreen: Contribution = ({ host, oauth, polling, mailFetcher, repositories, logger }) => {
   const tester = new ConnectionTester({
     tokens: oauth.tokenService,
     mailFetcher,
     clock: systemClock,
-    caCertPem: fetch.settings.caCertPem ?? null,
+    caCertPem: polling.settings.caCertPem ?? null,
   });
   const routes = adminRoutes({
     apps: oauth.apps,
@@ -120,7 +128,7 @@ const adminScreen: Contribution = ({ host, oauth, fetch, mailFetcher, repositori
     events: repositories.events,
     tester,
     fetchNow: async (accountId) => {
-      const [result] = await fetch.cycle.run({ signal: new AbortController().signal, accountId });
+      const [result] = await polling.cycle.run({ signal: new AbortController().signal, accountId });
       if (!result) throw new PluginError('ERR_NOT_FOUND', `Mail account ${accountId} does not exist.`, { accountId });
       return result;
     },
@@ -133,14 +141,14 @@ const adminScreen: Contribution = ({ host, oauth, fetch, mailFetcher, repositori
 
 /** GET /callback: where the provider sends the admin back (Connect, plugin/oauth). */
 const callbackPage: Contribution = ({ host, oauth, logger }) =>
-  host.routes.register(callbackRoute(oauth.authorization, () => host.routes.publicUrl('/accounts'), logger));
+  host.routes.register(callbackRoute(oauth.authorization, () => host.routes.publicUrl(ROUTE_PATHS.accounts), logger));
 
 /** The JSON API for app registrations and mail accounts (the console drives it in process). */
 const jsonApi: Contribution = ({ host, oauth }) =>
   registerRoutes(host, jsonApiRoutes({ apps: oauth.apps, accounts: oauth.accounts }));
 
 /** The polling cycle (due accounts every few seconds; `runOnce` for the console's `poll --once`). */
-const fetchTask: Contribution = ({ host, fetch }) => host.scheduler.schedule(fetch.task);
+const fetchTask: Contribution = ({ host, polling }) => host.scheduler.schedule(polling.task);
 
 /** What `activate` registers, in order. */
 export const contributions: readonly Contribution[] = [accountsScreen, adminScreen, callbackPage, jsonApi, fetchTask];

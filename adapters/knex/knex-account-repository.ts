@@ -7,7 +7,7 @@ import type {
   MailAccount,
   MailAccountInput,
   MailProtocol,
-  PollOutcome,
+  PollRecord,
   PostFetchAction,
 } from '../../plugin/ports/account-repository';
 import { systemClock, type Clock } from '../../plugin/ports/clock';
@@ -196,16 +196,16 @@ export class KnexAccountRepository implements AccountRepository {
    * `fetched` is added to the total either way (a failing poll may have delivered some messages).
    * @throws PluginError ERR_NOT_FOUND | ERR_DATABASE_UNAVAILABLE
    */
-  async recordPoll(id: string, outcome: PollOutcome): Promise<void> {
+  async recordPoll(id: string, poll: PollRecord): Promise<void> {
     const key = parseId(id);
     if (key === null) throw notFound(id);
     const k = this.#knex;
     const patch = {
-      last_poll_at: outcome.at,
-      next_poll_at: outcome.nextPollAt,
-      messages_fetched: k.raw('?? + ?', ['messages_fetched', outcome.fetched]),
-      ...(outcome.succeeded
-        ? { failure_count: 0, last_success_at: outcome.at }
+      last_poll_at: poll.at,
+      next_poll_at: poll.nextPollAt,
+      messages_fetched: k.raw('?? + ?', ['messages_fetched', poll.fetched]),
+      ...(poll.succeeded
+        ? { failure_count: 0, last_success_at: poll.at }
         : { failure_count: k.raw('?? + 1', ['failure_count']) }),
       updated_at: this.#clock.now(),
     };

@@ -42,7 +42,7 @@ interface DeliveryRow {
 
 const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'ingested', 'post_action_done', 'skipped', 'quarantined'];
 // last_error is TEXT, but a host's rejection text is not ours to store at any length.
-const MAX_ERROR_TEXT = 2000;
+export const MAX_ERROR_TEXT = 2000;
 
 function toCursor(row: CursorRow): MailCursor {
   return {

@@ -6,14 +6,8 @@
 import { ERROR_CODES, type PluginErrorCode } from '../errors';
 import type { MailAccount } from '../ports/account-repository';
 import type { Notification } from '../ports/host';
-
-/** Where the admin fixes an account. */
-export const ACCOUNTS_SCREEN_PATH = '/accounts';
-
-/** The incident key of an account failing with `code` (shared with the token service's notifications). */
-export function accountIncidentKey(accountId: string, code: string): string {
-  return `oauth2-mail:account:${accountId}:${code}`;
-}
+import { ROUTE_PATHS } from '../admin/admin-paths';
+import { accountIncidentKey } from '../oauth/account-incidents';
 
 /** The incident key of one message (quarantined or skipped); one notification per message, ever. */
 export function messageIncidentKey(
@@ -44,6 +38,6 @@ export function accountFailureNotification(account: MailAccount, code: PluginErr
     severity: info.retryable ? 'warning' : 'error',
     title: `Mail account ${account.mailbox}: ${info.message}`,
     message: `${detail} What to do: ${info.fix}`,
-    path: ACCOUNTS_SCREEN_PATH,
+    path: ROUTE_PATHS.accounts,
   };
 }

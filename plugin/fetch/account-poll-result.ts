@@ -2,8 +2,8 @@
 import type { PluginErrorCode } from '../errors';
 import type { AccountStatus } from '../ports/account-repository';
 
-/** How the poll of one account ended. */
-export type PollOutcome =
+/** How the poll of one account ended (the `outcome` of {@link AccountPollResult}). */
+export type AccountPollOutcome =
   /** The mailbox was read (some messages may still have failed: see `failed`). */
   | 'polled'
   /** The poll stopped on an error (see `error`). */
@@ -17,7 +17,7 @@ export type PollOutcome =
 export interface AccountPollResult {
   readonly accountId: string;
   readonly mailbox: string;
-  readonly outcome: PollOutcome;
+  readonly outcome: AccountPollOutcome;
   /** New tickets made from this account in this poll. */
   readonly fetched: number;
   /** Messages the host or the ledger already had (crash recovery, rescan after a UIDVALIDITY change). */

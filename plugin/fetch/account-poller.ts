@@ -12,12 +12,9 @@ import type { Clock } from '../ports/clock';
 import type { EventLog } from '../ports/event-log';
 import type { LoggerPort, NotifyPort } from '../ports/host';
 import type { MailFetcher, MailSession } from '../ports/mail-fetcher';
-import {
-  accountFailureNotification,
-  accountIncidentKey,
-  postActionIncidentKey,
-  ACCOUNTS_SCREEN_PATH,
-} from './account-incidents';
+import { ROUTE_PATHS } from '../admin/admin-paths';
+import { accountIncidentKey } from '../oauth/account-incidents';
+import { accountFailureNotification, postActionIncidentKey } from './account-incidents';
 import type { AccountPollResult } from './account-poll-result';
 import { backoffDelayMs } from './backoff';
 import type { FetchSettings } from './fetch-settings';
@@ -197,7 +194,7 @@ export class AccountPoller {
           message:
             `${counts.postActionError.message} Messages were made into tickets; the action is retried every cycle. ` +
             `What to do: ${ERROR_CODES.ERR_MAIL_OPERATION_FAILED.fix}`,
-          path: ACCOUNTS_SCREEN_PATH,
+          path: ROUTE_PATHS.accounts,
         });
       } else {
         await this.deps.notify.resolve(postActionIncidentKey(account.id));

@@ -2,9 +2,8 @@
  * Builds the polling cycle from its ports in one place, so the composition root (plugin/main.ts) stays small
  * and the integration tests assemble exactly what production runs.
  */
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { PluginConfig } from '../config';
+import { newLeaseOwnerId } from '../lease-owner';
 import type { AccessTokenProvider } from '../oauth/access-token-provider';
 import type { AccountRepository } from '../ports/account-repository';
 import type { Clock } from '../ports/clock';
@@ -15,7 +14,7 @@ import type { MailLedger } from '../ports/mail-ledger';
 import { AccountPoller } from './account-poller';
 import { FetchCycle } from './fetch-cycle';
 import type { FetchSettings } from './fetch-settings';
-import { createFetchTask, DEFAULT_FETCH_TASK_INTERVAL_MS } from './fetch-task';
+import { createFetchTask } from './fetch-task';
 import { FolderSync } from './folder-sync';
 
 /** What the polling cycle is built from. */
@@ -32,12 +31,10 @@ export interface FetchServicesDeps {
   readonly config: Pick<PluginConfig, 'fetch'>;
   /** Extra trusted CA (PEM) for the mail servers. */
   readonly caCertPem?: string | null;
-  /** This process's account-lease owner id; default `<hostname>:<pid>:<random>`. */
+  /** This process's account-lease owner id; default {@link newLeaseOwnerId}. */
   readonly ownerId?: string;
   /** Runs at the start of every scheduled cycle (the token keep-alive). */
   readonly beforeCycle?: (signal: AbortSignal) => Promise<void>;
-  /** How often the host wakes the task; default 15 s (each account keeps its own interval). */
-  readonly taskIntervalMs?: number;
 }
 
 /** The polling cycle and its scheduled task. */
@@ -51,8 +48,8 @@ export interface FetchServices {
  * Wires the polling cycle.
  * @param deps - repositories, ledger, token provider, mail fetcher, host services, config
  * @example
- * const fetch = createFetchServices({ accounts, events, ledger, tokens: oauth.tokenService, fetcher, mail: host.mail, notify: host.notify, logger, clock: systemClock, config });
- * host.scheduler.schedule(fetch.task);
+ * const polling = createFetchServices({ accounts, events, ledger, tokens: oauth.tokenService, fetcher, mail: host.mail, notify: host.notify, logger, clock: systemClock, config });
+ * host.scheduler.schedule(polling.task);
  */
 export function createFetchServices(deps: FetchServicesDeps): FetchServices {
   const { clock } = deps;
@@ -84,8 +81,8 @@ export function createFetchServices(deps: FetchServicesDeps): FetchServices {
     logger,
     clock,
     settings,
-    ownerId: deps.ownerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    ownerId: deps.ownerId ?? newLeaseOwnerId(),
     ...(deps.beforeCycle ? { beforeCycle: deps.beforeCycle } : {}),
   });
-  return { settings, cycle, task: createFetchTask(cycle, deps.taskIntervalMs ?? DEFAULT_FETCH_TASK_INTERVAL_MS) };
+  return { settings, cycle, task: createFetchTask(cycle) };
 }

@@ -4,8 +4,11 @@ import type { AccountPollResult } from './account-poll-result';
 import type { FetchCycle } from './fetch-cycle';
 import { FETCH_TASK_ID } from './fetch-settings';
 
-/** How often the host wakes the task by default: short, because each account keeps its own interval. */
-export const DEFAULT_FETCH_TASK_INTERVAL_MS = 15_000;
+/**
+ * How often the host wakes the fetch task. Shorter than plugin.json's `defaultIntervalSeconds` (60) on purpose:
+ * each account keeps its own interval (next_poll_at), so an account checked every 10-60 s is not held to 60.
+ */
+export const FETCH_TASK_INTERVAL_MS = 15_000;
 
 /** The report of an on-demand run (`oauth2-mail poll --once`). */
 export interface FetchReport {
@@ -22,7 +25,7 @@ export interface FetchReport {
  */
 export function createFetchTask(
   cycle: Pick<FetchCycle, 'run'>,
-  intervalMs: number = DEFAULT_FETCH_TASK_INTERVAL_MS,
+  intervalMs: number = FETCH_TASK_INTERVAL_MS,
 ): ScheduledTask {
   return {
     id: FETCH_TASK_ID,

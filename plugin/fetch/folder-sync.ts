@@ -16,7 +16,8 @@ import {
   type MailLedger,
   type MessageLocation,
 } from '../ports/mail-ledger';
-import { ACCOUNTS_SCREEN_PATH, messageIncidentKey } from './account-incidents';
+import { ROUTE_PATHS } from '../admin/admin-paths';
+import { messageIncidentKey } from './account-incidents';
 import { IMAP_MAIL_SOURCE_ID, type FetchSettings } from './fetch-settings';
 import { BatchSources } from './batch-sources';
 import { messageKey, undownloadedMessageKey } from './message-key';
@@ -292,7 +293,7 @@ export class FolderSync {
       severity: 'error',
       title: `Mail account ${run.account.mailbox}: a message was quarantined`,
       message,
-      path: ACCOUNTS_SCREEN_PATH,
+      path: ROUTE_PATHS.accounts,
     });
     return true;
   }
@@ -326,7 +327,7 @@ export class FolderSync {
       severity: 'warning',
       title: `Mail account ${run.account.mailbox}: a message is too large`,
       message: `${message} Raise fetch.maxMessageBytes or handle the message by hand.`,
-      path: ACCOUNTS_SCREEN_PATH,
+      path: ROUTE_PATHS.accounts,
     });
   }
 

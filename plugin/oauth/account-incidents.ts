@@ -7,6 +7,7 @@ import type { AccountRepository, MailAccount } from '../ports/account-repository
 import type { Clock } from '../ports/clock';
 import type { EventLog, EventType } from '../ports/event-log';
 import type { LoggerPort, NotifyPort } from '../ports/host';
+import { ROUTE_PATHS } from '../admin/admin-paths';
 
 /** The codes the OAuth core sets on an account; only those are cleared when a token works again. */
 export const TOKEN_STATUS_CODES: ReadonlySet<string> = new Set<PluginErrorCode>([
@@ -21,8 +22,8 @@ export const TOKEN_STATUS_CODES: ReadonlySet<string> = new Set<PluginErrorCode>(
   'ERR_TOKEN_RESPONSE_INVALID',
 ]);
 
-/** The notification key of an incident. */
-export function incidentKey(accountId: string, code: string): string {
+/** The notification key of an account incident: one per account and code (the poll cycle's incidents use it too). */
+export function accountIncidentKey(accountId: string, code: string): string {
   return `oauth2-mail:account:${accountId}:${code}`;
 }
 
@@ -62,14 +63,14 @@ export class AccountIncidents {
       `Status ${account.status} -> ${status}: ${ERROR_CODES[error.code].message}`,
     );
     if (account.statusCode && account.statusCode !== error.code)
-      await this.safely(() => this.deps.notify.resolve(incidentKey(account.id, account.statusCode!)));
+      await this.safely(() => this.deps.notify.resolve(accountIncidentKey(account.id, account.statusCode!)));
     await this.safely(() =>
       this.deps.notify.notify({
-        key: incidentKey(account.id, error.code),
+        key: accountIncidentKey(account.id, error.code),
         severity: status === 'retrying' ? 'warning' : 'error',
         title: `Mailbox ${account.mailbox}: ${ERROR_CODES[error.code].message}`,
         message: `${error.message} ${ERROR_CODES[error.code].fix}`,
-        path: '/accounts',
+        path: ROUTE_PATHS.accounts,
       }),
     );
     return updated;
@@ -105,14 +106,14 @@ export class AccountIncidents {
     if (account.status !== 'connected')
       await this.record('status_changed', account, null, `Status ${account.status} -> connected.`);
     if (account.statusCode)
-      await this.safely(() => this.deps.notify.resolve(incidentKey(account.id, account.statusCode!)));
+      await this.safely(() => this.deps.notify.resolve(accountIncidentKey(account.id, account.statusCode!)));
     return updated;
   }
 
   /** Closes the open incident of an account without changing its status (e.g. after Disconnect). */
   async resolveOpen(account: MailAccount): Promise<void> {
     if (account.statusCode)
-      await this.safely(() => this.deps.notify.resolve(incidentKey(account.id, account.statusCode!)));
+      await this.safely(() => this.deps.notify.resolve(accountIncidentKey(account.id, account.statusCode!)));
   }
 
   /** Records an event; an event that cannot be written is logged, never fatal. */

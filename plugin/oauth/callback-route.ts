@@ -2,13 +2,14 @@
  * GET /callback: where the provider sends the admin's browser back. `auth: 'none'` (the provider's redirect may
  * arrive without the host's session cookie); `state` protects it. Every outcome is a page with words and a fix.
  */
+import { ROUTE_PATHS } from '../admin/admin-paths';
 import type { LoggerPort, RouteDefinition } from '../ports/host';
 import { toPluginError } from '../errors';
 import type { AuthorizationService } from './authorization-service';
 import { connectFailedPage, connectedPage } from './callback-page';
 
 /** Route id and path as declared in plugin.json. */
-export const CALLBACK_ROUTE = { id: 'oauth2-mail.callback', method: 'GET', path: '/callback' } as const;
+export const CALLBACK_ROUTE = { id: 'oauth2-mail.callback', method: 'GET', path: ROUTE_PATHS.callback } as const;
 
 /**
  * The callback route.

@@ -6,6 +6,7 @@
 import type { AppRepository } from '../ports/app-repository';
 import type { Clock } from '../ports/clock';
 import type { LoggerPort, NotifyPort } from '../ports/host';
+import { ROUTE_PATHS } from '../admin/admin-paths';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -49,7 +50,7 @@ export async function checkSecretExpiry(deps: {
         message:
           `Mail accounts using this app stop fetching when the secret expires (${expiryDate}). ` +
           'Create a new client secret at the provider and save it, with its new expiry date, in the app registration.',
-        path: '/accounts',
+        path: ROUTE_PATHS.accounts,
       });
       warned.push(app.id);
     } catch (error) {

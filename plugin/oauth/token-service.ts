@@ -13,9 +13,8 @@
  *   account of the app. 5xx, timeouts, unreadable answers: transient, per-account backoff with jitter, the stored
  *   tokens kept (and a still-valid access token still handed out).
  */
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { PluginError, toPluginError } from '../errors';
+import { newLeaseOwnerId } from '../lease-owner';
 import type { AccountRepository, MailAccount } from '../ports/account-repository';
 import type { AppRegistration, AppRepository } from '../ports/app-repository';
 import type { Clock } from '../ports/clock';
@@ -40,7 +39,7 @@ export interface TokenServiceOptions {
   /** First and longest backoff after a transient failure. Defaults 5 s and 15 min. */
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
-  /** This process's lease owner id. Default `<hostname>:<pid>:<random>`. */
+  /** This process's lease owner id. Default {@link newLeaseOwnerId}. */
   readonly ownerId?: string;
   /** Seams for tests. */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -101,7 +100,7 @@ export class TokenService implements AccessTokenProvider {
     this.waitTimeoutMs = options.waitTimeoutMs ?? this.leaseMs + 15_000;
     this.backoffBaseMs = options.backoffBaseMs ?? 5_000;
     this.backoffMaxMs = options.backoffMaxMs ?? 15 * 60_000;
-    this.ownerId = options.ownerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.ownerId = options.ownerId ?? newLeaseOwnerId();
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
   }

@@ -69,8 +69,8 @@ export interface AccountStatusChange {
   readonly authorizedIdentity?: string | null;
 }
 
-/** Result bookkeeping of one poll. */
-export interface PollOutcome {
+/** What {@link AccountRepository.recordPoll} writes on the account after one poll. */
+export interface PollRecord {
   readonly at: number;
   readonly nextPollAt: number;
   readonly succeeded: boolean;
@@ -87,7 +87,7 @@ export interface AccountRepository {
   remove(id: string): Promise<void>;
   setStatus(id: string, change: AccountStatusChange): Promise<MailAccount>;
   /** Records a poll: last poll time, next due time, failure count (reset on success), messages fetched. */
-  recordPoll(id: string, outcome: PollOutcome): Promise<void>;
+  recordPoll(id: string, poll: PollRecord): Promise<void>;
   /** Enabled accounts whose next poll time has come (or was never set), oldest first. */
   listDue(now: number, limit: number): Promise<MailAccount[]>;
   /** Atomically claims the account for `owner` until `until` when no live lease is held. */

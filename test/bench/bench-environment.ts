@@ -1,12 +1,11 @@
 /**
  * The bench's world: the local OAuth server (microsoft profile) and a private Dovecot from test/env, a fresh
- * SQLite file with the plugin's and the host's migrations, one app registration, and accounts connected through
- * the real Connect flow (authorization URL -> the server's login page -> callback).
+ * SQLite file with the host's migrations (the plugin runs its own when it is built), one app registration, and
+ * accounts connected through the real Connect flow (authorization URL -> the server's login page -> callback).
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createKnex } from '../../host/create-knex';
-import { migrateLatest } from '../../adapters/knex/migration-source';
 import { migrateHost } from '../../host/host-migrations';
 import type { MailAccount } from '../../plugin/ports/account-repository';
 import {
@@ -20,10 +19,8 @@ import {
   type OAuthServerHandle,
   type TestUser,
 } from '../helpers/test-env';
+import { TEST_REDIRECT_URI } from '../helpers/test-plugin-host';
 import { assembleBenchPlugin, type BenchPlugin, type BenchPluginSettings } from './bench-plugin';
-
-/** Nothing listens there: completeAuthorization stops at the redirect. */
-const REDIRECT_URI = 'http://127.0.0.1:9/plugins/oauth2-mail/callback';
 
 /** A running bench world. */
 export interface BenchEnvironment {
@@ -67,7 +64,7 @@ export async function startBenchEnvironment(
     profile: 'microsoft',
     dir,
     users: [...DEFAULT_USERS, ...benchUsers(mailboxes)],
-    redirectUris: [REDIRECT_URI],
+    redirectUris: [TEST_REDIRECT_URI],
   });
   let dovecot: DovecotHandle | undefined;
   try {
@@ -75,7 +72,6 @@ export async function startBenchEnvironment(
     const dbFile = join(dir, 'bench.sqlite');
     const migrator = createKnex(dbFile);
     try {
-      await migrateLatest(migrator);
       await migrateHost(migrator);
     } finally {
       await migrator.destroy();
@@ -85,11 +81,12 @@ export async function startBenchEnvironment(
       secretKeyBase64: randomBytes(32).toString('base64'),
       oauthCaPem: oauthServer.caCertPem,
       dovecotCaPem: dovecot.caCertPem,
-      redirectUri: REDIRECT_URI,
+      redirectUri: TEST_REDIRECT_URI,
       config,
       logFile: join(dir, 'bench-host.log'),
     };
-    const plugin = assembleBenchPlugin(settings);
+    // The first assembly runs the plugin's migrations, as activation does in production; children find them done.
+    const plugin = await assembleBenchPlugin(settings);
     const app = await plugin.oauth.apps.create(localMicrosoftApp(oauthServer), null);
     const running = dovecot;
     return {

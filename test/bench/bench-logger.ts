@@ -1,7 +1,6 @@
 /** The logger of the bench: the reference host's pino logger (level info, as `npm start`) into a file, counting warnings. */
-import pino from 'pino';
-import { createLogger, toLoggerPort } from '../../host/logger';
-import type { LogFields, LoggerPort } from '../../plugin/ports/host';
+import pino, { type Logger } from 'pino';
+import { createLogger } from '../../host/logger';
 
 /** Warnings and errors seen, so the bench can say when a run went wrong. */
 export interface LogProblems {
@@ -10,38 +9,30 @@ export interface LogProblems {
   readonly first: string[];
 }
 
-/** A LoggerPort that forwards to `inner` and counts warn/error lines into `problems`. */
-function counting(inner: LoggerPort, problems: LogProblems): LoggerPort {
-  const note = (msg: string, fields?: LogFields) => {
-    problems.count += 1;
-    if (problems.first.length < 5)
-      problems.first.push(`${msg}${fields && typeof fields.code === 'string' ? ` (${fields.code})` : ''}`);
-  };
+/** A pino stream that counts the lines it gets (warn and above) into `problems`. */
+function counting(problems: LogProblems): pino.DestinationStream {
   return {
-    debug: (msg, fields) => inner.debug(msg, fields),
-    info: (msg, fields) => inner.info(msg, fields),
-    warn: (msg, fields) => {
-      note(msg, fields);
-      inner.warn(msg, fields);
+    write(line: string) {
+      const { msg, code } = JSON.parse(line) as { msg?: string; code?: unknown };
+      problems.count += 1;
+      if (problems.first.length < 5) problems.first.push(`${msg ?? ''}${typeof code === 'string' ? ` (${code})` : ''}`);
     },
-    error: (msg, fields) => {
-      note(msg, fields);
-      inner.error(msg, fields);
-    },
-    child: (bindings) => counting(inner.child(bindings), problems),
   };
 }
 
 /**
- * The host's logger (what production pays for logging) writing to `file`.
+ * The host's logger (what production pays for logging) writing to `file`, warnings and errors also counted.
  * @param file - the log file
- * @returns the logger and its problem counter
+ * @returns the logger (the host's, from which the plugin's scope cuts its child) and its problem counter
  */
-export function createBenchLogger(file: string): { logger: LoggerPort; problems: LogProblems } {
+export function createBenchLogger(file: string): { logger: Logger; problems: LogProblems } {
   const problems: LogProblems = { count: 0, first: [] };
-  const pinoLogger = createLogger({
+  const logger = createLogger({
     level: 'info',
-    destination: pino.destination({ dest: file, sync: false, mkdir: true }),
+    destination: pino.multistream([
+      { level: 'info', stream: pino.destination({ dest: file, sync: false, mkdir: true }) },
+      { level: 'warn', stream: counting(problems) },
+    ]),
   });
-  return { logger: counting(toLoggerPort(pinoLogger), problems), problems };
+  return { logger, problems };
 }

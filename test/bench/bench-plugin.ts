@@ -1,39 +1,37 @@
 /**
- * The plugin as production assembles it (createOAuthServices + createFetchServices over the knex repositories,
- * the knex ledger, the imapflow fetcher), ingesting into the reference host's TicketStore on the same SQLite
- * file, logging through the host's pino logger. Built the same way in the bench process and in its children.
+ * The plugin as production builds it (plugin/main.ts `buildServices`) on the reference host's own scoped host object
+ * (test/helpers/test-plugin-host.ts), ingesting into the reference host's TicketStore on the same SQLite file (or a
+ * minimal in-memory host), logging through the host's pino logger. Built the same way in the bench process and in
+ * its children.
  */
 import type { Knex } from 'knex';
+import type { KnexRepositories } from '../../adapters/knex/knex-repositories';
 import { createKnex } from '../../host/create-knex';
-import { ImapFlowMailFetcher } from '../../adapters/imapflow/imapflow-mail-fetcher';
-import { KnexMailLedger } from '../../adapters/knex/knex-mail-ledger';
-import { createKnexRepositories, type KnexRepositories } from '../../adapters/knex/knex-repositories';
-import { SimpleOAuth2Client } from '../../adapters/simple-oauth2/simple-oauth2-client';
-import { NotificationCenter } from '../../host/notifications';
 import { TicketStore } from '../../host/ticket-store';
-import { parseConfig, type PluginConfig } from '../../plugin/config';
+import type { PluginConfig } from '../../plugin/config';
 import type { AccountPollResult } from '../../plugin/fetch/account-poll-result';
-import { createFetchServices, type FetchServices } from '../../plugin/fetch/fetch-services';
-import { createOAuthServices, type OAuthServices } from '../../plugin/oauth/oauth-services';
-import { systemClock } from '../../plugin/ports/clock';
+import type { FetchServices } from '../../plugin/fetch/fetch-services';
+import { buildServices } from '../../plugin/main';
+import type { OAuthServices } from '../../plugin/oauth/oauth-services';
 import type { InboundMessage, IngestResult } from '../../plugin/ports/host';
+import { createTestPluginHost } from '../helpers/test-plugin-host';
 import { createTestSecrets } from '../helpers/test-secrets';
 import { createBenchLogger, type LogProblems } from './bench-logger';
 import { MinimalHostIngest } from './minimal-host-ingest';
 
-/** The plugin id the host scopes notifications by. */
-const PLUGIN_ID = 'oauth2-mail';
-
 /** Everything a process needs to assemble the plugin on the bench's database (sent to children over IPC). */
 export interface BenchPluginSettings {
-  /** The SQLite file (already migrated). */
+  /** The SQLite file (the host's migrations applied; the plugin migrates itself). */
   readonly dbFile: string;
   /** The test secrets key, base64 (tokens are sealed with it). */
   readonly secretKeyBase64: string;
+  /** The OAuth server's CA, trusted through the plugin config (token.caCertPem). */
   readonly oauthCaPem: string;
+  /** Dovecot's CA, trusted through the plugin config (fetch.caCertPem). */
   readonly dovecotCaPem: string;
+  /** The redirect URI registered at the OAuth server; the host's public URL is built so the callback is there. */
   readonly redirectUri: string;
-  /** Plugin config (allowInsecureLoopback is added). */
+  /** Plugin config (allowInsecureLoopback and the CAs are added). */
   readonly config: Record<string, unknown>;
   /** Where the host logger writes. */
   readonly logFile: string;
@@ -45,7 +43,7 @@ export interface BenchPlugin {
   readonly config: PluginConfig;
   readonly repositories: KnexRepositories;
   readonly oauth: OAuthServices;
-  readonly fetch: FetchServices;
+  readonly polling: FetchServices;
   readonly tickets: TicketStore;
   /** The in-memory host ingest when assembled with `host: 'minimal'`, else null. */
   readonly minimalHost: MinimalHostIngest | null;
@@ -64,73 +62,59 @@ export interface BenchPluginOptions {
   readonly onIngest?: (message: InboundMessage, result: IngestResult) => void;
 }
 
+/** The bench's plugin config with the test servers' CAs and loopback allowed. */
+function pluginConfig(settings: BenchPluginSettings): Record<string, unknown> {
+  const section = (name: string) => settings.config[name] as Record<string, unknown> | undefined;
+  return {
+    ...settings.config,
+    allowInsecureLoopback: true,
+    token: { ...section('token'), caCertPem: settings.oauthCaPem },
+    fetch: { ...section('fetch'), caCertPem: settings.dovecotCaPem },
+  };
+}
+
 /**
  * Assembles the plugin over the bench's database.
  * @param settings - database, keys, CAs, config
  * @param options - the host's ingest, a hook after each message
  */
-export function assembleBenchPlugin(settings: BenchPluginSettings, options: BenchPluginOptions = {}): BenchPlugin {
+export async function assembleBenchPlugin(
+  settings: BenchPluginSettings,
+  options: BenchPluginOptions = {},
+): Promise<BenchPlugin> {
   const { onIngest } = options;
   const knex = createKnex(settings.dbFile);
-  const config = parseConfig({ ...settings.config, allowInsecureLoopback: true });
   const { logger, problems } = createBenchLogger(settings.logFile);
-  const repositories = createKnexRepositories({
-    knex,
-    secrets: createTestSecrets(Buffer.from(settings.secretKeyBase64, 'base64')),
-  });
   const tickets = new TicketStore(knex);
   const minimalHost = options.host === 'minimal' ? new MinimalHostIngest() : null;
-  const host = minimalHost ?? tickets;
-  const notifications = new NotificationCenter(knex, logger);
-  const notify = notifications.portFor(PLUGIN_ID);
-  const fetcher = new ImapFlowMailFetcher({ logger: logger.child({ component: 'imap' }), allowInsecureLoopback: true });
-  const oauth = createOAuthServices({
-    repositories,
-    notify,
+  const sink = minimalHost ?? tickets;
+  const { host } = createTestPluginHost({
+    knex,
+    secrets: createTestSecrets(Buffer.from(settings.secretKeyBase64, 'base64')),
     logger,
-    clock: systemClock,
-    oauthClient: new SimpleOAuth2Client({
-      caCertPem: settings.oauthCaPem,
-      timeoutMs: config.token.httpTimeoutSeconds * 1000,
-    }),
-    mailFetcher: fetcher,
     redirectUri: settings.redirectUri,
-    config,
-    mailCaCertPem: settings.dovecotCaPem,
-  });
-  const fetch = createFetchServices({
-    accounts: repositories.accounts,
-    events: repositories.events,
-    ledger: new KnexMailLedger({ knex }),
-    tokens: oauth.tokenService,
-    fetcher,
+    config: pluginConfig(settings),
     mail: {
       ingest: async (message) => {
-        const result = await host.ingest(message);
+        const result = await sink.ingest(message);
         onIngest?.(message, result);
         return result;
       },
     },
-    notify,
-    logger,
-    clock: systemClock,
-    config,
-    caCertPem: settings.dovecotCaPem,
-    beforeCycle: async (signal) => {
-      await oauth.keepAlive.run(signal);
-    },
   });
+  const services = await buildServices(host);
+  const { polling } = services;
   return {
     knex,
-    config,
-    repositories,
-    oauth,
-    fetch,
+    config: services.config,
+    repositories: services.repositories,
+    oauth: services.oauth,
+    polling,
     tickets,
     minimalHost,
     problems,
     poll(accountId) {
-      return fetch.cycle.run({
+      return polling.cycle.run({
         signal: new AbortController().signal,
         includeNotDue: true,
         ...(accountId ? { accountId } : {}),

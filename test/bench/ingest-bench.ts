@@ -89,7 +89,7 @@ export async function benchIngest(
   }
   // Attribution runs, once each: the plugin into a host that keeps nothing (a new account on the first mailbox, which
   // "keep" left untouched), raw imapflow with the plugin's one-FETCH-per-message pattern, the default post-fetch action.
-  const minimalPlugin = assembleBenchPlugin(env.settings, { host: 'minimal' });
+  const minimalPlugin = await assembleBenchPlugin(env.settings, { host: 'minimal' });
   let minimalRun: IngestRun;
   try {
     minimalRun = await pluginRun(

@@ -14,7 +14,7 @@ function checkpoint(messages: number): MemoryCheckpoint {
 }
 
 async function pluginLarge(task: Extract<MemoryTask, { kind: 'plugin-large' }>): Promise<MemoryResult> {
-  const plugin = assembleBenchPlugin(task.settings, { host: task.host });
+  const plugin = await assembleBenchPlugin(task.settings, { host: task.host });
   try {
     // Warm-up: loads every code path (imapflow, mailparser, the SQLite statements) before the baseline.
     await plugin.poll(task.warmAccountId);
@@ -69,7 +69,7 @@ async function pluginFlat(task: Extract<MemoryTask, { kind: 'plugin-flat' }>): P
   const checkpoints: MemoryCheckpoint[] = [];
   let ingested = 0;
   let bytes = 0;
-  const plugin = assembleBenchPlugin(task.settings, {
+  const plugin = await assembleBenchPlugin(task.settings, {
     onIngest: (message) => {
       ingested += 1;
       bytes += message.raw.length;

@@ -11,7 +11,7 @@ function send(message: ChildMessage): Promise<void> {
 }
 
 async function race(task: TokenRaceTask): Promise<void> {
-  const plugin = assembleBenchPlugin(task.settings);
+  const plugin = await assembleBenchPlugin(task.settings);
   // Opens the pooled connection first, so "go" measures the token race and nothing else.
   await plugin.repositories.tokens.find(task.accountId);
   const go = new Promise((resolve) => process.once('message', resolve));

@@ -1,7 +1,7 @@
+import { ManualClock } from '../helpers/manual-clock';
 import {
   accountInput,
   appInput,
-  ManualClock,
   UNKNOWN_IDS,
   type Repositories,
   type RepositoryContractTarget,

@@ -1,11 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuthRequest } from '../../plugin/ports/auth-request-repository';
-import {
-  createAccount,
-  ManualClock,
-  type Repositories,
-  type RepositoryContractTarget,
-} from './repository-contract-target';
+import { ManualClock } from '../helpers/manual-clock';
+import { createAccount, type Repositories, type RepositoryContractTarget } from './repository-contract-target';
 
 const T0 = 1_800_000_000_000;
 

@@ -1,11 +1,6 @@
 import type { PluginEvent } from '../../plugin/ports/event-log';
-import {
-  accountInput,
-  appInput,
-  ManualClock,
-  type Repositories,
-  type RepositoryContractTarget,
-} from './repository-contract-target';
+import { ManualClock } from '../helpers/manual-clock';
+import { accountInput, appInput, type Repositories, type RepositoryContractTarget } from './repository-contract-target';
 
 const T0 = 1_800_000_000_000;
 

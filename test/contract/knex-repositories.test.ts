@@ -1,17 +1,22 @@
 import type { Knex } from 'knex';
 import { createKnex } from '../../host/create-knex';
+import type { Clock } from '../../plugin/ports/clock';
+import type { SecretsPort } from '../../plugin/ports/host';
 import { withDatabaseErrors } from '../../adapters/knex/database-errors';
+import { KnexMailLedger } from '../../adapters/knex/knex-mail-ledger';
 import { createKnexRepositories } from '../../adapters/knex/knex-repositories';
 import { migrateLatest } from '../../adapters/knex/migration-source';
 import { TABLES } from '../../adapters/knex/rows';
 import { sqliteConnectionConfig } from '../../host/sqlite-connection';
 import { testDatabases, type TestDatabase, type TestDatabaseProvider } from '../helpers/databases';
+import { ManualClock } from '../helpers/manual-clock';
 import { createTestSecrets } from '../helpers/test-secrets';
 import { accountRepositoryContract } from './account-repository.contract';
 import { appRepositoryContract } from './app-repository.contract';
 import { authRequestRepositoryContract } from './auth-request-repository.contract';
 import { eventLogContract } from './event-log.contract';
-import { accountInput, appInput, ManualClock, type RepositoryContractTarget } from './repository-contract-target';
+import { mailLedgerContract } from './mail-ledger.contract';
+import { accountInput, appInput, type Repositories, type RepositoryContractTarget } from './repository-contract-target';
 import { tokenRepositoryContract } from './token-repository.contract';
 
 /** Children before parents, so foreign keys never object. */
@@ -31,6 +36,11 @@ async function dumpAllRows(knex: Knex): Promise<string> {
   return JSON.stringify(dump);
 }
 
+/** The knex repositories and ledger over one connection. */
+function knexRepositories(knex: Knex, secrets: SecretsPort, clock: Clock): Repositories {
+  return { ...createKnexRepositories({ knex, secrets, clock }), ledger: new KnexMailLedger({ knex, clock }) };
+}
+
 /** One migrated database per provider for the whole file, wiped before each test; peers are extra connections to it. */
 function knexTarget(provider: TestDatabaseProvider, state: { db?: TestDatabase }): RepositoryContractTarget {
   const secrets = createTestSecrets();
@@ -47,11 +57,11 @@ function knexTarget(provider: TestDatabaseProvider, state: { db?: TestDatabase }
     async fresh(clock) {
       const knex = state.db!.knex;
       for (const table of WIPE_ORDER) await knex(table).del();
-      return createKnexRepositories({ knex, secrets, clock });
+      return knexRepositories(knex, secrets, clock);
     },
     async peers(count, clock) {
       while (peerConnections.length < count) peerConnections.push(createKnex(state.db!.url));
-      return peerConnections.slice(0, count).map((knex) => createKnexRepositories({ knex, secrets, clock }));
+      return peerConnections.slice(0, count).map((knex) => knexRepositories(knex, secrets, clock));
     },
   };
 }
@@ -65,6 +75,7 @@ describe.each(testDatabases())('knex repositories on $name', (provider) => {
   tokenRepositoryContract(target);
   authRequestRepositoryContract(target);
   eventLogContract(target);
+  mailLedgerContract(target);
 
   it('never writes a token, client secret or PKCE verifier in plain text', async () => {
     const repos = await target.fresh(new ManualClock());

@@ -3,15 +3,17 @@ import type { AppRegistrationInput, AppRepository } from '../../plugin/ports/app
 import type { AuthRequestRepository } from '../../plugin/ports/auth-request-repository';
 import type { Clock } from '../../plugin/ports/clock';
 import type { EventLog } from '../../plugin/ports/event-log';
+import type { MailLedger } from '../../plugin/ports/mail-ledger';
 import type { TokenRepository } from '../../plugin/ports/token-repository';
 
-/** One implementation of every repository port over one storage. */
+/** One implementation of every storage port (the repositories and the mail ledger) over one storage. */
 export interface Repositories {
   readonly apps: AppRepository;
   readonly accounts: AccountRepository;
   readonly tokens: TokenRepository;
   readonly authRequests: AuthRequestRepository;
   readonly events: EventLog;
+  readonly ledger: MailLedger;
 }
 
 /**
@@ -23,19 +25,6 @@ export interface RepositoryContractTarget {
   fresh(clock: Clock): Promise<Repositories>;
   /** The same storage through `count` separate connections (what several host processes see). */
   peers(count: number, clock: Clock): Promise<Repositories[]>;
-}
-
-/** A clock the test sets. */
-export class ManualClock implements Clock {
-  constructor(private current = 1_767_225_600_000 /* 2026-01-01 */) {}
-  /** @returns the set time */
-  now(): number {
-    return this.current;
-  }
-  /** Moves the time on by `ms`. */
-  advance(ms: number): void {
-    this.current += ms;
-  }
 }
 
 /** A valid app input with a recognizable secret. */

@@ -1,7 +1,7 @@
 import type { TokenWrite } from '../../plugin/ports/token-repository';
+import { ManualClock } from '../helpers/manual-clock';
 import {
   createAccount,
-  ManualClock,
   UNKNOWN_IDS,
   type Repositories,
   type RepositoryContractTarget,

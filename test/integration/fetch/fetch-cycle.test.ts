@@ -13,6 +13,7 @@ import {
   type TestUser,
 } from '../../helpers/test-env';
 import { codeFlowTokens } from '../imap/code-flow-token';
+import { TEST_REDIRECT_URI } from '../../helpers/test-plugin-host';
 import { createFetchWorld, type FetchWorld } from './fetch-world';
 import { fullCorpus, largeMessage, numberedMessage, servedByDovecot, sha256 } from './mail-corpus';
 
@@ -76,6 +77,7 @@ beforeAll(async () => {
     profile: 'microsoft',
     dir,
     users: [...(await import('../../helpers/test-env')).DEFAULT_USERS, ...extraUsers],
+    redirectUris: [TEST_REDIRECT_URI],
   });
   dovecot = await startDovecot({ dir, oauth: oauthServer });
   world = await createFetchWorld({

@@ -18,6 +18,7 @@ import {
   type OAuthServerHandle,
 } from '../../helpers/test-env';
 import { ensureBuilt, REPO_ROOT } from '../host/ensure-build';
+import { TEST_REDIRECT_URI } from '../../helpers/test-plugin-host';
 import { createFetchWorld, type FetchWorld } from './fetch-world';
 import { numberedMessage, sha256 } from './mail-corpus';
 
@@ -119,7 +120,12 @@ beforeAll(async () => {
     password: `${name}-password`,
     name,
   }));
-  oauthServer = await startOAuthServer({ profile: 'microsoft', dir, users: [...DEFAULT_USERS, ...extra] });
+  oauthServer = await startOAuthServer({
+    profile: 'microsoft',
+    dir,
+    users: [...DEFAULT_USERS, ...extra],
+    redirectUris: [TEST_REDIRECT_URI],
+  });
   dovecot = await startDovecot({ dir, oauth: oauthServer });
 }, 180_000);
 

@@ -1,48 +1,44 @@
 /**
- * The polling cycle assembled as production assembles it (createOAuthServices + createFetchServices over the
- * knex repositories, the knex ledger, the imapflow fetcher, the reference host's ticket store and notifications),
- * against a real database, the local OAuth server and a private Dovecot. Accounts are connected through the
- * real Connect flow (authorization URL -> completeAuthorization -> callback).
+ * The plugin built as production builds it (plugin/main.ts `buildServices`) on the reference host's own scoped host
+ * object (test/helpers/test-plugin-host.ts: ticket store, notifications, permission checks), against a real
+ * database, the local OAuth server and a private Dovecot, their CAs trusted through the plugin config. Accounts are
+ * connected through the real Connect flow (authorization URL -> completeAuthorization -> callback).
  */
 import type { Knex } from 'knex';
-import { ImapFlowMailFetcher } from '../../../adapters/imapflow/imapflow-mail-fetcher';
-import { KnexMailLedger } from '../../../adapters/knex/knex-mail-ledger';
-import { createKnexRepositories, type KnexRepositories } from '../../../adapters/knex/knex-repositories';
-import { migrateLatest } from '../../../adapters/knex/migration-source';
-import { SimpleOAuth2Client } from '../../../adapters/simple-oauth2/simple-oauth2-client';
+import type { KnexRepositories } from '../../../adapters/knex/knex-repositories';
 import { migrateHost } from '../../../host/host-migrations';
-import { NotificationCenter } from '../../../host/notifications';
+import type { NotificationCenter } from '../../../host/notifications';
 import { TicketStore } from '../../../host/ticket-store';
-import { parseConfig, type PluginConfig } from '../../../plugin/config';
+import type { PluginConfig } from '../../../plugin/config';
 import type { AccountPollResult } from '../../../plugin/fetch/account-poll-result';
-import { createFetchServices, type FetchServices } from '../../../plugin/fetch/fetch-services';
-import { createOAuthServices, type OAuthServices } from '../../../plugin/oauth/oauth-services';
+import type { FetchServices } from '../../../plugin/fetch/fetch-services';
+import { buildServices } from '../../../plugin/main';
+import type { OAuthServices } from '../../../plugin/oauth/oauth-services';
 import type { MailAccount } from '../../../plugin/ports/account-repository';
-import { systemClock } from '../../../plugin/ports/clock';
 import type { InboundMessage, SecretsPort } from '../../../plugin/ports/host';
-import { createTestSecrets } from '../../helpers/test-secrets';
+import type { MailLedger } from '../../../plugin/ports/mail-ledger';
+import { capturingPino, type CapturedLines } from '../../helpers/capturing-logger';
 import {
   completeAuthorization,
   localMicrosoftApp,
   type DovecotHandle,
   type OAuthServerHandle,
 } from '../../helpers/test-env';
-import { MemoryLogger } from '../../unit/fetch/fakes';
-
-/** The plugin id the host scopes notifications by. */
-export const PLUGIN_ID = 'oauth2-mail';
+import { createTestPluginHost } from '../../helpers/test-plugin-host';
+import { createTestSecrets } from '../../helpers/test-secrets';
 
 /** One assembled plugin + host over a database. */
 export interface FetchWorld {
   readonly knex: Knex;
   readonly config: PluginConfig;
   readonly repositories: KnexRepositories;
-  readonly ledger: KnexMailLedger;
+  readonly ledger: MailLedger;
   readonly tickets: TicketStore;
   readonly notifications: NotificationCenter;
-  readonly logger: MemoryLogger;
+  /** Every line the plugin and the host's notifications logged. */
+  readonly logger: CapturedLines;
   readonly oauth: OAuthServices;
-  readonly fetch: FetchServices;
+  readonly polling: FetchServices;
   readonly appId: string;
   /** Creates an account for `mailbox` and connects it by signing `login` in (default: the mailbox's user). */
   addAccount(mailbox: string, fields?: Record<string, unknown>, login?: string): Promise<MailAccount>;
@@ -57,16 +53,26 @@ export interface FetchWorld {
 /** Options of {@link createFetchWorld}. */
 export interface FetchWorldOptions {
   readonly knex: Knex;
+  /** Started with `redirectUris: [TEST_REDIRECT_URI]`. */
   readonly oauthServer: OAuthServerHandle;
   readonly dovecot: DovecotHandle;
-  /** Plugin config (fetch limits …); allowInsecureLoopback is on. */
+  /** Plugin config (fetch limits …); allowInsecureLoopback is on, the servers' CAs are added. */
   readonly config?: Record<string, unknown>;
-  /** Skip migrations (a second world on the same database). */
+  /** Skip the host's migrations (a second world on the same database); the plugin migrates itself, as in production. */
   readonly migrated?: boolean;
   /** How tokens are sealed (default: a random test key); the host's AesGcmSecrets when child processes share the database. */
   readonly secrets?: SecretsPort;
   /** Runs before each host ingest (a test can throw, stall, or stop a server there). */
   readonly beforeIngest?: (message: InboundMessage) => Promise<void> | void;
+}
+
+/** `config` with `section.caCertPem` set (the test servers' CA), keeping the section's other settings. */
+function withCa(
+  config: Record<string, unknown>,
+  section: 'fetch' | 'token',
+  caCertPem: string,
+): Record<string, unknown> {
+  return { ...config, [section]: { ...(config[section] as Record<string, unknown> | undefined), caCertPem } };
 }
 
 /**
@@ -75,62 +81,41 @@ export interface FetchWorldOptions {
  */
 export async function createFetchWorld(options: FetchWorldOptions): Promise<FetchWorld> {
   const { knex, oauthServer, dovecot } = options;
-  if (!options.migrated) {
-    await migrateLatest(knex);
-    await migrateHost(knex);
-  }
-  const config = parseConfig({ allowInsecureLoopback: true, ...options.config });
-  const logger = new MemoryLogger();
-  const repositories = createKnexRepositories({ knex, secrets: options.secrets ?? createTestSecrets() });
-  const ledger = new KnexMailLedger({ knex });
+  if (!options.migrated) await migrateHost(knex);
+  const log = capturingPino();
   const tickets = new TicketStore(knex);
-  const notifications = new NotificationCenter(knex, logger);
-  const notify = notifications.portFor(PLUGIN_ID);
-  const fetcher = new ImapFlowMailFetcher({ logger: logger.child({ component: 'imap' }), allowInsecureLoopback: true });
-  const oauth = createOAuthServices({
-    repositories,
-    notify,
-    logger,
-    clock: systemClock,
-    oauthClient: new SimpleOAuth2Client({ caCertPem: oauthServer.caCertPem }),
-    mailFetcher: fetcher,
-    redirectUri: oauthServer.client.redirectUris[0],
+  const config = withCa(
+    withCa({ allowInsecureLoopback: true, ...options.config }, 'token', oauthServer.caCertPem),
+    'fetch',
+    dovecot.caCertPem,
+  );
+  const { host, notifications } = createTestPluginHost({
+    knex,
+    secrets: options.secrets ?? createTestSecrets(),
+    logger: log.logger,
+    redirectUri: oauthServer.client.redirectUris[0] ?? '',
     config,
-    mailCaCertPem: dovecot.caCertPem,
-  });
-  const fetch = createFetchServices({
-    accounts: repositories.accounts,
-    events: repositories.events,
-    ledger,
-    tokens: oauth.tokenService,
-    fetcher,
     mail: {
       ingest: async (message) => {
         await options.beforeIngest?.(message);
         return tickets.ingest(message);
       },
     },
-    notify,
-    logger,
-    clock: systemClock,
-    config,
-    caCertPem: dovecot.caCertPem,
-    beforeCycle: async (signal) => {
-      await oauth.keepAlive.run(signal);
-    },
   });
+  const services = await buildServices(host);
+  const { repositories, oauth, polling } = services;
   const app = await oauth.apps.create(localMicrosoftApp(oauthServer), null);
 
   const world: FetchWorld = {
     knex,
-    config,
+    config: services.config,
     repositories,
-    ledger,
+    ledger: services.ledger,
     tickets,
     notifications,
-    logger,
+    logger: log,
     oauth,
-    fetch,
+    polling,
     appId: app.id,
     async addAccount(mailbox, fields = {}, login) {
       const account = await oauth.accounts.create(
@@ -162,7 +147,7 @@ export async function createFetchWorld(options: FetchWorldOptions): Promise<Fetc
       return (await repositories.accounts.find(accountId)) as MailAccount;
     },
     poll(accountId) {
-      return fetch.cycle.run({
+      return polling.cycle.run({
         signal: new AbortController().signal,
         includeNotDue: true,
         ...(accountId ? { accountId } : {}),

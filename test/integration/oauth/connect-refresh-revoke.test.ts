@@ -10,7 +10,8 @@ import { httpRequest } from '../../../adapters/http/http-request';
 import { connectFailedPage } from '../../../plugin/oauth/callback-page';
 import type { StoredToken } from '../../../plugin/ports/token-repository';
 import { startOAuthServer, tempDir, type OAuthServerHandle } from '../../helpers/test-env';
-import { buildCore, connect, createApp, dumpPluginTables, expireStoredToken, REDIRECT_URI, type Core } from './harness';
+import { TEST_REDIRECT_URI } from '../../helpers/test-plugin-host';
+import { buildCore, connect, createApp, dumpPluginTables, expireStoredToken, type Core } from './harness';
 
 jest.setTimeout(90_000);
 
@@ -50,7 +51,7 @@ describe.each(['microsoft', 'google'] as const)('%s profile', (profile) => {
 
   beforeAll(async () => {
     dir = tempDir(`oauth-${profile}`);
-    server = await startOAuthServer({ profile, dir, redirectUris: [REDIRECT_URI] });
+    server = await startOAuthServer({ profile, dir, redirectUris: [TEST_REDIRECT_URI] });
     seen.add(server.client.clientSecret);
     core = await buildCore(createKnex(`${dir}/db.sqlite`), server, {
       tokenOptions: { backoffBaseMs: 1, backoffMaxMs: 1, leaseMs: 3_000 },

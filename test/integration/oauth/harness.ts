@@ -13,11 +13,11 @@ import type { TokenServiceOptions } from '../../../plugin/oauth/token-service';
 import type { MailFetcher } from '../../../plugin/ports/mail-fetcher';
 import { systemClock } from '../../../plugin/ports/clock';
 import { completeAuthorization, type OAuthServerHandle } from '../../helpers/test-env';
+import { TEST_REDIRECT_URI } from '../../helpers/test-plugin-host';
 import { createTestSecrets } from '../../helpers/test-secrets';
-import { CapturingLogger, FakeMailFetcher, MemoryNotify } from '../../unit/oauth/fakes';
-
-/** The redirect URI the tests register at the local OAuth server (nothing listens there: completeAuthorization stops at it). */
-export const REDIRECT_URI = 'http://127.0.0.1:9/plugins/oauth2-mail/callback';
+import { CapturingLogger } from '../../helpers/capturing-logger';
+import { FakeMailServer } from '../../helpers/fakes/fake-mail-server';
+import { MemoryNotify } from '../../helpers/memory-notify';
 
 /** One assembled core. */
 export interface Core {
@@ -58,9 +58,9 @@ export async function buildCore(
     logger,
     clock: systemClock,
     oauthClient,
-    mailFetcher: options.mailFetcher ?? new FakeMailFetcher(() => false),
+    mailFetcher: options.mailFetcher ?? new FakeMailServer(),
     mailCaCertPem: options.mailCaCertPem ?? null,
-    redirectUri: REDIRECT_URI,
+    redirectUri: TEST_REDIRECT_URI,
     config: parseConfig({}),
     tokenOptions: options.tokenOptions,
   });

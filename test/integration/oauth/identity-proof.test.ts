@@ -15,7 +15,8 @@ import {
   type DovecotHandle,
   type OAuthServerHandle,
 } from '../../helpers/test-env';
-import { buildCore, connect, createApp, REDIRECT_URI, type Core } from './harness';
+import { TEST_REDIRECT_URI } from '../../helpers/test-plugin-host';
+import { buildCore, connect, createApp, type Core } from './harness';
 
 jest.setTimeout(90_000);
 
@@ -37,7 +38,7 @@ beforeAll(async () => {
       idTokenEmail: null,
     },
   ];
-  server = await startOAuthServer({ profile: 'microsoft', dir, users, redirectUris: [REDIRECT_URI] });
+  server = await startOAuthServer({ profile: 'microsoft', dir, users, redirectUris: [TEST_REDIRECT_URI] });
   dovecot = await startDovecot({ dir, oauth: server });
   core = await buildCore(createKnex(`${dir}/db.sqlite`), server, {
     mailFetcher: new ImapFlowMailFetcher(),

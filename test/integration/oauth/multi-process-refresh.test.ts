@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { startOAuthServer, tempDir, type OAuthServerHandle } from '../../helpers/test-env';
 import { testDatabases, type TestDatabase } from '../../helpers/databases';
-import { buildCore, connect, createApp, expireStoredToken, REDIRECT_URI, type Core } from './harness';
+import { TEST_REDIRECT_URI } from '../../helpers/test-plugin-host';
+import { buildCore, connect, createApp, expireStoredToken, type Core } from './harness';
 
 jest.setTimeout(120_000);
 
@@ -18,12 +19,9 @@ const BUILD_DIR = join(ROOT, '.test-env', `h4-oauth-build-${process.pid}`);
 const PROCESSES = 4;
 const ENTRIES = [
   'host/create-knex.ts',
-  'adapters/knex/knex-repositories.ts',
-  'adapters/simple-oauth2/simple-oauth2-client.ts',
-  'plugin/oauth/oauth-services.ts',
-  'plugin/config.ts',
+  'plugin/main.ts',
+  'test/helpers/test-plugin-host.ts',
   'test/helpers/test-secrets.ts',
-  'test/unit/oauth/fakes.ts',
 ];
 
 interface WorkerResult {
@@ -59,7 +57,11 @@ beforeAll(async () => {
     ],
     { cwd: ROOT, stdio: 'pipe' },
   );
-  server = await startOAuthServer({ profile: 'microsoft', dir: tempDir('oauth-multi'), redirectUris: [REDIRECT_URI] });
+  server = await startOAuthServer({
+    profile: 'microsoft',
+    dir: tempDir('oauth-multi'),
+    redirectUris: [TEST_REDIRECT_URI],
+  });
 });
 
 afterAll(async () => {
@@ -103,6 +105,7 @@ describe.each(databases)('$name', (provider) => {
           O2M_DB_URL: db.url,
           O2M_SECRET_KEY: core.secretKey.toString('base64'),
           O2M_CA_PEM: server.caCertPem,
+          O2M_REDIRECT_URI: TEST_REDIRECT_URI,
           O2M_ACCOUNT_ID: account.id,
         },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -1,18 +1,12 @@
 import { parseConfig } from '../../../plugin/config';
 import { createOAuthServices } from '../../../plugin/oauth/oauth-services';
-import { createWorld } from '../oauth/world';
-import {
-  CapturingLogger,
-  FakeClock,
-  FakeMailFetcher,
-  MemoryAccountRepository,
-  MemoryAppRepository,
-  MemoryAuthRequestRepository,
-  MemoryEventLog,
-  MemoryNotify,
-  MemoryTokenRepository,
-  ScriptedOAuthClient,
-} from '../oauth/fakes';
+import { CapturingLogger } from '../../helpers/capturing-logger';
+import { FakeMailServer } from '../../helpers/fakes/fake-mail-server';
+import { ScriptedOAuthClient } from '../../helpers/fakes/scripted-oauth-client';
+import { ManualClock } from '../../helpers/manual-clock';
+import { createMemoryRepositories } from '../../helpers/memory';
+import { MemoryNotify } from '../../helpers/memory-notify';
+import { createWorld, WORLD_START } from '../oauth/world';
 
 function fieldsOf(error: unknown): string[] {
   return ((error as { details?: { fields?: string[] } }).details?.fields ?? []).slice().sort();
@@ -183,21 +177,14 @@ describe('AccountService validation', () => {
       ),
     ).rejects.toMatchObject({ details: { fields: ['tls'] } });
 
-    const clock = new FakeClock();
-    const apps = new MemoryAppRepository(clock);
+    const clock = new ManualClock(WORLD_START);
     const loose = createOAuthServices({
-      repositories: {
-        apps,
-        accounts: new MemoryAccountRepository(clock),
-        tokens: new MemoryTokenRepository(),
-        authRequests: new MemoryAuthRequestRepository(),
-        events: new MemoryEventLog(),
-      },
+      repositories: createMemoryRepositories(clock),
       notify: new MemoryNotify(),
       logger: new CapturingLogger(),
       clock,
       oauthClient: new ScriptedOAuthClient(),
-      mailFetcher: new FakeMailFetcher(() => false),
+      mailFetcher: new FakeMailServer(),
       redirectUri: 'http://127.0.0.1/callback',
       config: parseConfig({ allowInsecureLoopback: true }),
     });

@@ -1,6 +1,6 @@
 // BatchSources: groups bounded by listed bytes, a large message alone, a vanished one null, bytes as stored.
 import { BatchSources } from '../../../plugin/fetch/batch-sources';
-import { FakeMailServer, FakeSession } from './fakes';
+import { FakeMailServer, FakeSession } from '../../helpers/fakes/fake-mail-server';
 
 /** A fake session that also answers batch downloads, recording each group it was asked for. */
 class GroupingSession extends FakeSession {

@@ -1,8 +1,7 @@
 import { PluginError } from '../../../plugin/errors';
-import { accountIncidentKey } from '../../../plugin/fetch/account-incidents';
+import { accountIncidentKey } from '../../../plugin/oauth/account-incidents';
 import { FetchCycle } from '../../../plugin/fetch/fetch-cycle';
-import { mail } from './fakes';
-import { harness } from './harness';
+import { harness, mail } from './harness';
 
 describe('fetch cycle (fakes)', () => {
   it('makes one ticket per message, in UID order, applies mark_seen, and a second cycle ingests nothing', async () => {

@@ -4,17 +4,18 @@ import { FetchCycle } from '../../../plugin/fetch/fetch-cycle';
 import type { FetchSettings } from '../../../plugin/fetch/fetch-settings';
 import { FolderSync } from '../../../plugin/fetch/folder-sync';
 import type { MailAccount, MailAccountInput } from '../../../plugin/ports/account-repository';
+import { CapturingLogger } from '../../helpers/capturing-logger';
+import { FakeHostMail } from '../../helpers/fakes/fake-host-mail';
+import { FakeMailServer } from '../../helpers/fakes/fake-mail-server';
+import { FakeTokens } from '../../helpers/fakes/fake-tokens';
+import { ManualClock } from '../../helpers/manual-clock';
 import {
-  FakeAccounts,
-  FakeEvents,
-  FakeHostMail,
-  FakeMailServer,
-  FakeNotify,
-  FakeTokens,
-  ManualClock,
-  MemoryLogger,
-  MemoryMailLedger,
-} from './fakes';
+  createMemoryRepositories,
+  type MemoryAccountRepository,
+  type MemoryEventLog,
+  type MemoryMailLedger,
+} from '../../helpers/memory';
+import { MemoryNotify } from '../../helpers/memory-notify';
 
 /** Everything a unit test needs, wired. */
 export interface Harness {
@@ -22,13 +23,14 @@ export interface Harness {
   server: FakeMailServer;
   tokens: FakeTokens;
   host: FakeHostMail;
-  notify: FakeNotify;
-  events: FakeEvents;
-  accounts: FakeAccounts;
+  notify: MemoryNotify;
+  events: MemoryEventLog;
+  accounts: MemoryAccountRepository;
   ledger: MemoryMailLedger;
-  logger: MemoryLogger;
+  logger: CapturingLogger;
   settings: FetchSettings;
   cycle: FetchCycle;
+  /** Creates a connected account (first sync `all` unless given) of one app registration, and its INBOX. */
   addAccount(input?: Partial<MailAccountInput>): Promise<MailAccount>;
   /** Runs one cycle for every account due now (the clock moves past every interval first). */
   poll(accountId?: string): ReturnType<FetchCycle['run']>;
@@ -40,11 +42,9 @@ export function harness(settings: Partial<FetchSettings> = {}): Harness {
   const server = new FakeMailServer();
   const tokens = new FakeTokens(server);
   const host = new FakeHostMail();
-  const notify = new FakeNotify();
-  const events = new FakeEvents();
-  const accounts = new FakeAccounts(clock);
-  const ledger = new MemoryMailLedger(clock);
-  const logger = new MemoryLogger();
+  const notify = new MemoryNotify();
+  const { apps, accounts, events, ledger } = createMemoryRepositories(clock);
+  const logger = new CapturingLogger();
   const fullSettings: FetchSettings = {
     batchSize: 3,
     maxMessageBytes: 10_000,
@@ -67,6 +67,7 @@ export function harness(settings: Partial<FetchSettings> = {}): Harness {
     random: () => 0.5,
   });
   const cycle = new FetchCycle({ accounts, poller, logger, clock, settings: fullSettings, ownerId: 'test-process' });
+  let appId: Promise<string> | undefined;
   let n = 0;
   return {
     clock,
@@ -81,16 +82,21 @@ export function harness(settings: Partial<FetchSettings> = {}): Harness {
     settings: fullSettings,
     cycle,
     async addAccount(input = {}) {
+      appId ??= apps
+        .create({ name: 'Mail', provider: 'generic', clientId: 'client', clientSecret: 'secret' })
+        .then((app) => app.id);
       n += 1;
       const mailbox = input.mailbox ?? `user${n}@example.test`;
-      const account = await accounts.create({
-        appId: '1',
+      const created = await accounts.create({
+        appId: await appId,
         mailbox,
         host: 'imap.example.test',
         port: 993,
         tls: 'implicit',
+        initialSync: 'all',
         ...input,
       });
+      const account = await accounts.setStatus(created.id, { status: 'connected', authorizedIdentity: mailbox });
       server.folder(mailbox, account.folder);
       return account;
     },
@@ -99,4 +105,11 @@ export function harness(settings: Partial<FetchSettings> = {}): Harness {
       return cycle.run({ signal: new AbortController().signal, ...(accountId ? { accountId } : {}) });
     },
   };
+}
+
+/** A small RFC 5322 message with a unique Message-ID. */
+export function mail(n: number, extra = ''): Buffer {
+  return Buffer.from(
+    `Message-ID: <m${n}@example.test>\r\nDate: Thu, 1 Jan 2026 00:00:${String(n % 60).padStart(2, '0')} +0000\r\nFrom: a@example.test\r\nTo: b@example.test\r\nSubject: message ${n}\r\n\r\nBody ${n}${extra}\r\n`,
+  );
 }

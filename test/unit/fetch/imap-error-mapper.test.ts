@@ -1,7 +1,7 @@
 import { mapImapError } from '../../../adapters/imapflow/imap-error-mapper';
 import { imapFlowLogger } from '../../../adapters/imapflow/imap-logger';
 import { PluginError } from '../../../plugin/errors';
-import { MemoryLogger } from './fakes';
+import { CapturingLogger } from '../../helpers/capturing-logger';
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.secret-access-token-value';
 
@@ -146,7 +146,7 @@ describe('imapflow error mapping', () => {
   });
 
   it("imapflow's log lines reach the host logger without protocol text or tokens", () => {
-    const memory = new MemoryLogger();
+    const memory = new CapturingLogger();
     const log = imapFlowLogger(memory, [TOKEN]);
     log.debug({
       src: 'c',

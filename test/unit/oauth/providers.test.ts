@@ -4,7 +4,8 @@ import { providerFor } from '../../../plugin/oauth/providers';
 import { EndpointResolver } from '../../../plugin/oauth/providers/endpoint-resolver';
 import { isMicrosoftTenant } from '../../../plugin/oauth/providers/microsoft';
 import { assertProviderUrl } from '../../../plugin/oauth/providers/url-policy';
-import { FakeClock, ScriptedOAuthClient } from './fakes';
+import { ScriptedOAuthClient } from '../../helpers/fakes/scripted-oauth-client';
+import { ManualClock } from '../../helpers/manual-clock';
 
 function app(overrides: Partial<AppRegistration>): AppRegistration {
   return {
@@ -146,7 +147,11 @@ describe('EndpointResolver', () => {
     const oauth = new ScriptedOAuthClient();
     oauth.discovery = discovered;
     const discover = jest.spyOn(oauth, 'discover');
-    const resolver = new EndpointResolver({ oauthClient: oauth, clock: new FakeClock(), allowInsecureLoopback: false });
+    const resolver = new EndpointResolver({
+      oauthClient: oauth,
+      clock: new ManualClock(),
+      allowInsecureLoopback: false,
+    });
     const resolved = await resolver.resolve(app({ issuerUrl: 'https://idp.example.test' }));
     expect(resolved).toEqual({
       endpoints: {
@@ -166,7 +171,7 @@ describe('EndpointResolver', () => {
   it('explicit endpoints win; a generic app without any is a configuration error', async () => {
     const resolver = new EndpointResolver({
       oauthClient: new ScriptedOAuthClient(),
-      clock: new FakeClock(),
+      clock: new ManualClock(),
       allowInsecureLoopback: false,
     });
     const resolved = await resolver.resolve(
@@ -191,11 +196,11 @@ describe('EndpointResolver', () => {
       revocationEndpoint: null,
       jwksUri: null,
     };
-    const strict = new EndpointResolver({ oauthClient: oauth, clock: new FakeClock(), allowInsecureLoopback: false });
+    const strict = new EndpointResolver({ oauthClient: oauth, clock: new ManualClock(), allowInsecureLoopback: false });
     await expect(strict.resolve(app({ issuerUrl: 'http://127.0.0.1:9/' }))).rejects.toMatchObject({
       code: 'ERR_PROVIDER_CONFIG',
     });
-    const loose = new EndpointResolver({ oauthClient: oauth, clock: new FakeClock(), allowInsecureLoopback: true });
+    const loose = new EndpointResolver({ oauthClient: oauth, clock: new ManualClock(), allowInsecureLoopback: true });
     await expect(loose.resolve(app({ issuerUrl: 'http://127.0.0.1:9/' }))).resolves.toMatchObject({
       endpoints: { tokenUrl: 'http://127.0.0.1:9/token' },
     });

@@ -1,6 +1,6 @@
 import { PluginError } from '../../../plugin/errors';
 import { UnusableTokenResponseError, type TokenSet } from '../../../plugin/ports/oauth-client';
-import { incidentKey } from '../../../plugin/oauth/account-incidents';
+import { accountIncidentKey } from '../../../plugin/oauth/account-incidents';
 import { createWorld, seedMicrosoftAccount, type World } from './world';
 
 const HOUR = 3_600_000;
@@ -109,7 +109,7 @@ describe('TokenService', () => {
     expect(world.oauth.refreshCalls).toHaveLength(1);
     const account = await world.accounts.find(accountId);
     expect(account).toMatchObject({ status: 'needs_reauth', statusCode: 'ERR_GRANT_INVALID' });
-    expect(world.notify.sent.map((n) => n.key)).toEqual([incidentKey(accountId, 'ERR_GRANT_INVALID')]);
+    expect(world.notify.sent.map((n) => n.key)).toEqual([accountIncidentKey(accountId, 'ERR_GRANT_INVALID')]);
     expect((await world.tokens.find(accountId))?.refreshToken).toBe('refresh-0');
   });
 
@@ -159,8 +159,8 @@ describe('TokenService', () => {
     });
     expect(world.notify.sent.map((n) => n.key).sort()).toEqual(
       [
-        incidentKey(accountId, 'ERR_CLIENT_SECRET_EXPIRED'),
-        incidentKey(sibling.id, 'ERR_CLIENT_SECRET_EXPIRED'),
+        accountIncidentKey(accountId, 'ERR_CLIENT_SECRET_EXPIRED'),
+        accountIncidentKey(sibling.id, 'ERR_CLIENT_SECRET_EXPIRED'),
       ].sort(),
     );
   });
@@ -198,7 +198,7 @@ describe('TokenService', () => {
     world.oauth.onRefresh = async () => tokenSet(world, 3, 'refresh-3');
     expect((await world.services.tokenService.getAccessToken(accountId)).accessToken).toBe('access-3');
     expect(await world.accounts.find(accountId)).toMatchObject({ status: 'connected', statusCode: null });
-    expect(world.notify.resolved).toContain(incidentKey(accountId, 'ERR_PROVIDER_UNAVAILABLE'));
+    expect(world.notify.resolved).toContain(accountIncidentKey(accountId, 'ERR_PROVIDER_UNAVAILABLE'));
     expect(world.notify.open.size).toBe(0);
   });
 

@@ -3,22 +3,26 @@ import { parseConfig } from '../../../plugin/config';
 import type { MailConnectionOptions } from '../../../plugin/ports/mail-fetcher';
 import { createOAuthServices, type OAuthServices } from '../../../plugin/oauth/oauth-services';
 import type { TokenServiceOptions } from '../../../plugin/oauth/token-service';
+import { CapturingLogger } from '../../helpers/capturing-logger';
+import { FakeMailServer } from '../../helpers/fakes/fake-mail-server';
+import { ScriptedOAuthClient } from '../../helpers/fakes/scripted-oauth-client';
+import { ManualClock } from '../../helpers/manual-clock';
 import {
-  CapturingLogger,
-  FakeClock,
-  FakeMailFetcher,
-  MemoryAccountRepository,
-  MemoryAppRepository,
-  MemoryAuthRequestRepository,
-  MemoryEventLog,
-  MemoryNotify,
-  MemoryTokenRepository,
-  ScriptedOAuthClient,
-} from './fakes';
+  createMemoryRepositories,
+  type MemoryAccountRepository,
+  type MemoryAppRepository,
+  type MemoryAuthRequestRepository,
+  type MemoryEventLog,
+  type MemoryTokenRepository,
+} from '../../helpers/memory';
+import { MemoryNotify } from '../../helpers/memory-notify';
+
+/** Where the OAuth unit tests' clock starts: mid-month, midday. */
+export const WORLD_START = Date.UTC(2026, 0, 15, 12, 0, 0);
 
 /** Everything a unit test touches. */
 export interface World {
-  readonly clock: FakeClock;
+  readonly clock: ManualClock;
   readonly apps: MemoryAppRepository;
   readonly accounts: MemoryAccountRepository;
   readonly tokens: MemoryTokenRepository;
@@ -27,7 +31,7 @@ export interface World {
   readonly notify: MemoryNotify;
   readonly logger: CapturingLogger;
   readonly oauth: ScriptedOAuthClient;
-  readonly mail: FakeMailFetcher;
+  readonly mail: FakeMailServer;
   readonly services: OAuthServices;
   /** The (user, token) pairs the fake mail server accepts. */
   readonly mailboxAccess: Set<string>;
@@ -37,19 +41,15 @@ export interface World {
  * @param options - token service tuning and an optional second "process" sharing the repositories
  */
 export function createWorld(options: { tokenOptions?: TokenServiceOptions; share?: World } = {}): World {
-  const clock = options.share?.clock ?? new FakeClock();
-  const apps = options.share?.apps ?? new MemoryAppRepository(clock);
-  const accounts = options.share?.accounts ?? new MemoryAccountRepository(clock);
-  const tokens = options.share?.tokens ?? new MemoryTokenRepository();
-  const authRequests = options.share?.authRequests ?? new MemoryAuthRequestRepository();
-  const events = options.share?.events ?? new MemoryEventLog();
+  const clock = options.share?.clock ?? new ManualClock(WORLD_START);
+  const { apps, accounts, tokens, authRequests, events } = options.share ?? createMemoryRepositories(clock);
   const notify = options.share?.notify ?? new MemoryNotify();
   const logger = options.share?.logger ?? new CapturingLogger();
   const oauth = options.share?.oauth ?? new ScriptedOAuthClient();
   const mailboxAccess = options.share?.mailboxAccess ?? new Set<string>();
   const mail =
     options.share?.mail ??
-    new FakeMailFetcher((o: MailConnectionOptions) => mailboxAccess.has(`${o.user}|${o.accessToken}`));
+    new FakeMailServer({ accepts: (o: MailConnectionOptions) => mailboxAccess.has(`${o.user}|${o.accessToken}`) });
   const services = createOAuthServices({
     repositories: { apps, accounts, tokens, authRequests, events },
     notify,

@@ -1,14 +1,8 @@
-// The MailLedger contract, run on the in-memory ledger of the unit tests and on KnexMailLedger over
-// SQLite, PostgreSQL and MariaDB (each a fresh database; a missing server is skipped loudly by testDatabases).
-import { KnexMailLedger } from '../../../adapters/knex/knex-mail-ledger';
-import { createKnexRepositories } from '../../../adapters/knex/knex-repositories';
-import { migrateLatest } from '../../../adapters/knex/migration-source';
-import type { DeliveryRecord, MailLedger } from '../../../plugin/ports/mail-ledger';
-import { accountInput, appInput, ManualClock } from '../../contract/repository-contract-target';
-import { testDatabases, type TestDatabase } from '../../helpers/databases';
-import { createTestSecrets } from '../../helpers/test-secrets';
-import { MemoryMailLedger } from '../../unit/fetch/fakes';
+import type { DeliveryRecord, MailLedger } from '../../plugin/ports/mail-ledger';
+import { ManualClock } from '../helpers/manual-clock';
+import { accountInput, appInput, type RepositoryContractTarget } from './repository-contract-target';
 
+/** What one test works on: the ledger of fresh storage, two existing accounts and the clock behind them. */
 interface LedgerTarget {
   readonly ledger: MailLedger;
   /** Two existing accounts. */
@@ -34,11 +28,17 @@ function record(accountId: string, uid: number, overrides: Partial<DeliveryRecor
   };
 }
 
-function mailLedgerContract(name: string, fresh: () => Promise<LedgerTarget>): void {
-  describe(`MailLedger contract: ${name}`, () => {
+/** The MailLedger contract: cursors, deliveries, the two written together, lookups by location and message key. */
+export function mailLedgerContract(target: RepositoryContractTarget): void {
+  describe('MailLedger contract', () => {
     let t: LedgerTarget;
     beforeEach(async () => {
-      t = await fresh();
+      const clock = new ManualClock();
+      const repos = await target.fresh(clock);
+      const app = await repos.apps.create(appInput());
+      const a = await repos.accounts.create(accountInput(app.id, { mailbox: 'a@x.test' }));
+      const b = await repos.accounts.create(accountInput(app.id, { mailbox: 'b@x.test' }));
+      t = { ledger: repos.ledger, accounts: [a.id, b.id], clock };
     });
 
     it('keeps one cursor per account and folder, replaced on a UIDVALIDITY change', async () => {
@@ -191,33 +191,5 @@ function mailLedgerContract(name: string, fresh: () => Promise<LedgerTarget>): v
       });
       expect(await t.ledger.findIngestedByMessageKey(b, key)).toBeNull();
     });
-  });
-}
-
-mailLedgerContract('memory', async () => {
-  const clock = new ManualClock();
-  return { ledger: new MemoryMailLedger(clock), accounts: ['1', '2'], clock };
-});
-
-const opened: TestDatabase[] = [];
-afterAll(async () => {
-  for (const db of opened) await db.destroy();
-});
-
-for (const provider of testDatabases()) {
-  let db: TestDatabase | undefined;
-  mailLedgerContract(`knex on ${provider.name}`, async () => {
-    if (!db) {
-      db = await provider.create();
-      opened.push(db);
-      await migrateLatest(db.knex);
-    }
-    // A fresh pair of accounts per test; deleting them would cascade, but new ones are cheaper than cleanup.
-    const clock = new ManualClock();
-    const repos = createKnexRepositories({ knex: db.knex, secrets: createTestSecrets(), clock });
-    const app = await repos.apps.create(appInput());
-    const a = await repos.accounts.create(accountInput(app.id, { mailbox: `a-${Date.now()}-${Math.random()}@x.test` }));
-    const b = await repos.accounts.create(accountInput(app.id, { mailbox: `b-${Date.now()}-${Math.random()}@x.test` }));
-    return { ledger: new KnexMailLedger({ knex: db.knex, clock }), accounts: [a.id, b.id], clock };
   });
 }

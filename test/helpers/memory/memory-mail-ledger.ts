@@ -1,0 +1,146 @@
+import { MAX_ERROR_TEXT } from '../../../adapters/knex/knex-mail-ledger';
+import type {
+  Delivery,
+  DeliveryRecord,
+  DeliveryState,
+  MailCursor,
+  MailLedger,
+  MessageLocation,
+} from '../../../plugin/ports/mail-ledger';
+import type { Clock } from '../../../plugin/ports/clock';
+import type { MemoryStore } from './memory-store';
+
+function sameLocation(a: MessageLocation, b: MessageLocation): boolean {
+  return a.accountId === b.accountId && a.folder === b.folder && a.uidValidity === b.uidValidity && a.uid === b.uid;
+}
+
+const cursorKey = (accountId: string, folder: string): string => `${accountId}/${folder}`;
+
+/** {@link MailLedger} in a {@link MemoryStore}: cursors and deliveries of existing accounts, gone with the account. */
+export class MemoryMailLedger implements MailLedger {
+  /** Test knob: thrown once from recordDelivery, before anything is written (a crash between ingest and the ledger). */
+  failNextRecord: Error | null = null;
+
+  /**
+   * @param store - the database
+   * @param clock - timestamps
+   */
+  constructor(
+    private readonly store: MemoryStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Test view: every delivery, in the order first written. */
+  get deliveries(): readonly Delivery[] {
+    return this.store.deliveries;
+  }
+
+  async getCursor(accountId: string, folder: string): Promise<MailCursor | null> {
+    const cursor = this.store.cursors.get(cursorKey(accountId, folder));
+    return cursor ? { ...cursor } : null;
+  }
+
+  /** @throws PluginError ERR_NOT_FOUND for an unknown account */
+  async setCursor(cursor: Omit<MailCursor, 'updatedAt'>): Promise<void> {
+    this.store.requireAccount(cursor.accountId);
+    this.store.cursors.set(cursorKey(cursor.accountId, cursor.folder), { ...cursor, updatedAt: this.clock.now() });
+  }
+
+  async advanceCursor(location: MessageLocation): Promise<boolean> {
+    const key = cursorKey(location.accountId, location.folder);
+    const cursor = this.store.cursors.get(key);
+    if (!cursor || cursor.uidValidity !== location.uidValidity) return false;
+    if (cursor.lastUid < location.uid)
+      this.store.cursors.set(key, { ...cursor, lastUid: location.uid, updatedAt: this.clock.now() });
+    return true;
+  }
+
+  async findDelivery(location: MessageLocation): Promise<Delivery | null> {
+    const delivery = this.store.deliveries.find((d) => sameLocation(d, location));
+    return delivery ? { ...delivery } : null;
+  }
+
+  async listDeliveries(query: {
+    readonly accountId: string;
+    readonly folder: string;
+    readonly uidValidity: string;
+    readonly fromUid?: number;
+    readonly states?: readonly DeliveryState[];
+  }): Promise<Delivery[]> {
+    return this.store.deliveries
+      .filter(
+        (d) =>
+          d.accountId === query.accountId &&
+          d.folder === query.folder &&
+          d.uidValidity === query.uidValidity &&
+          (query.fromUid === undefined || d.uid >= query.fromUid) &&
+          (query.states === undefined || query.states.includes(d.state)),
+      )
+      .sort((a, b) => a.uid - b.uid)
+      .map((d) => ({ ...d }));
+  }
+
+  /** The first such delivery written (lowest id). */
+  async findIngestedByMessageKey(accountId: string, messageKey: string): Promise<Delivery | null> {
+    const delivery = this.store.deliveries.find(
+      (d) =>
+        d.accountId === accountId &&
+        d.messageKey === messageKey &&
+        (d.state === 'ingested' || d.state === 'post_action_done') &&
+        d.ticketId !== null,
+    );
+    return delivery ? { ...delivery } : null;
+  }
+
+  /** Writes the delivery and (when asked) raises the cursor, all or nothing. @throws PluginError ERR_NOT_FOUND for an unknown account */
+  async recordDelivery(
+    record: DeliveryRecord,
+    options: { readonly advanceCursor: boolean; readonly countAttempt: boolean },
+  ): Promise<Delivery> {
+    if (this.failNextRecord) {
+      const error = this.failNextRecord;
+      this.failNextRecord = null;
+      throw error;
+    }
+    this.store.requireAccount(record.accountId);
+    const now = this.clock.now();
+    const index = this.store.deliveries.findIndex((d) => sameLocation(d, record));
+    const existing = index >= 0 ? this.store.deliveries[index] : undefined;
+    const delivery: Delivery = {
+      id: existing?.id ?? this.store.nextId('deliveries'),
+      accountId: record.accountId,
+      folder: record.folder,
+      uidValidity: record.uidValidity,
+      uid: record.uid,
+      messageKey: record.messageKey,
+      dedupeKey: record.dedupeKey,
+      size: record.size,
+      state: record.state,
+      ticketId: record.ticketId ?? existing?.ticketId ?? null,
+      lastError:
+        record.lastError === undefined
+          ? (existing?.lastError ?? null)
+          : record.lastError === null
+            ? null
+            : record.lastError.slice(0, MAX_ERROR_TEXT),
+      attempts: (existing?.attempts ?? 0) + (options.countAttempt ? 1 : 0),
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    if (existing) this.store.deliveries[index] = delivery;
+    else this.store.deliveries.push(delivery);
+    if (options.advanceCursor) await this.advanceCursor(record);
+    return { ...delivery };
+  }
+
+  /** `ingested` -> `post_action_done`; any other state, or an unknown id, is left alone. */
+  async markPostActionDone(deliveryId: string): Promise<void> {
+    const index = this.store.deliveries.findIndex((d) => d.id === deliveryId && d.state === 'ingested');
+    if (index >= 0)
+      this.store.deliveries[index] = {
+        ...this.store.deliveries[index]!,
+        state: 'post_action_done',
+        updatedAt: this.clock.now(),
+      };
+  }
+}
