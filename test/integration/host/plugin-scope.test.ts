@@ -19,6 +19,7 @@ import { AesGcmSecrets } from '../../../host/secrets';
 import { TicketStore } from '../../../host/ticket-store';
 import { isPluginError } from '../../../plugin/errors';
 import { KNOWN_PERMISSIONS, PluginManifest } from '../../../plugin/manifest';
+import { HOST_API_VERSION } from '../../../plugin/ports/host';
 import { demoManifest } from './demo-manifest';
 
 const manifest = PluginManifest.parse(
@@ -109,7 +110,7 @@ describe('a scope without any granted permission', () => {
     expect(codes).toEqual(Object.fromEntries(Object.keys(calls).map((name) => [name, 'ERR_PERMISSION_NOT_GRANTED'])));
     // Logger, lifecycle, config and identity need no permission.
     expect(host.pluginId).toBe('demo-plugin');
-    expect(host.apiVersion).toBe('1.0.0');
+    expect(host.apiVersion).toBe(HOST_API_VERSION);
     expect(() => host.logger.child({ a: 1 }).info('ok')).not.toThrow();
   });
 });
