@@ -78,11 +78,26 @@ const TokenConfig = z
   .strict()
   .prefault({});
 
+/** Sending replies over SMTP. */
+const SendConfig = z
+  .object({
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(5)
+      .max(600)
+      .default(60)
+      .describe('Bound of the connection, the greeting and each command of one SMTP submission.'),
+  })
+  .strict()
+  .prefault({});
+
 /** The zod schema of the plugin configuration; every field has a default, so `{}` is a valid config. */
 export const PluginConfigSchema = z
   .object({
     fetch: FetchConfig,
     token: TokenConfig,
+    send: SendConfig,
     allowInsecureLoopback: z
       .boolean()
       .default(false)
@@ -94,6 +109,7 @@ export const PluginConfigSchema = z
 export type PluginConfig = Readonly<{
   fetch: Readonly<z.output<typeof FetchConfig>>;
   token: Readonly<z.output<typeof TokenConfig>>;
+  send: Readonly<z.output<typeof SendConfig>>;
   allowInsecureLoopback: boolean;
 }>;
 
@@ -117,6 +133,7 @@ export function parseConfig(raw: unknown): PluginConfig {
   return Object.freeze({
     fetch: Object.freeze({ ...config.fetch }),
     token: Object.freeze({ ...config.token }),
+    send: Object.freeze({ ...config.send }),
     allowInsecureLoopback: config.allowInsecureLoopback,
   });
 }

@@ -308,6 +308,59 @@ const MAIL_SERVER_ERRORS = {
     message: 'A message is larger than the size limit and was left on the server.',
     fix: 'Raise the size limit or handle the message by hand.',
   },
+  ERR_SMTP_AUTH_FAILED: {
+    retryable: false,
+    status: null,
+    httpStatus: 422,
+    message:
+      'The SMTP server refused the access token for sending: the send permission is missing or SMTP sign-in is off ' +
+      'for this mailbox.',
+    fix:
+      'Turn sending on for the account and click Re-authorize so the send permission is granted (Microsoft: SMTP.Send, ' +
+      'Google: https://mail.google.com/); on Exchange Online also check that SMTP AUTH is allowed for the mailbox ' +
+      'and that security defaults or a Conditional Access policy do not block it.',
+  },
+  ERR_SMTP_AUTH_DISABLED: {
+    retryable: false,
+    status: null,
+    httpStatus: 422,
+    message:
+      'Exchange Online has SMTP AUTH switched off for this mailbox or for the whole organization ' +
+      '(535 5.7.139 SmtpClientAuthentication is disabled).',
+    fix:
+      'Run Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false (for the organization: ' +
+      'Set-TransportConfig -SmtpClientAuthenticationDisabled $false), then send again.',
+  },
+  ERR_SMTP_SENDER_REFUSED: {
+    retryable: false,
+    status: null,
+    httpStatus: 422,
+    message: 'The SMTP server does not let this login send as the From address.',
+    fix:
+      "Send from the account's own address, or grant Send As (Exchange: Add-RecipientPermission -Identity <shared " +
+      'mailbox> -Trustee <delegate> -AccessRights SendAs; Google: a verified "Send mail as" address).',
+  },
+  ERR_SMTP_RECIPIENT_REFUSED: {
+    retryable: false,
+    status: null,
+    httpStatus: 422,
+    message: 'The SMTP server refused every recipient of the message.',
+    fix: 'Check the recipient addresses; the answer shown with the error says why the server refused them.',
+  },
+  ERR_SMTP_MESSAGE_REFUSED: {
+    retryable: false,
+    status: null,
+    httpStatus: 422,
+    message: 'The SMTP server refused the message (size, content or policy).',
+    fix: "Read the server's answer shown with the error; shorten or change the message, or ask the mail administrator.",
+  },
+  ERR_SMTP_TEMPORARY: {
+    retryable: true,
+    status: null,
+    httpStatus: 502,
+    message: 'The SMTP server refused for now (a temporary answer such as 421 or 454 4.7.0).',
+    fix: 'Nothing to do: the message stays queued and is tried again with backoff.',
+  },
 } as const satisfies ErrorRows;
 
 /** Time limits and faults of the plugin itself. */

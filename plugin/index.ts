@@ -22,8 +22,11 @@ export type {
   LogFields,
   LoggerPort,
   MailPort,
+  MailSenderAccount,
   MailTransport,
   Notification,
+  OutboundAttachment,
+  OutboundMessage,
   NotifyPort,
   PluginEntry,
   RouteDefinition,
@@ -31,6 +34,7 @@ export type {
   ScheduledTask,
   SchedulerPort,
   SecretsPort,
+  SendResult,
 } from './ports/host';
 export { PluginConfigSchema, parseConfig } from './config';
 export type { PluginConfig } from './config';

@@ -9,6 +9,7 @@ import { KnexMailLedger } from '../adapters/knex/knex-mail-ledger';
 import { createKnexRepositories, type KnexRepositories } from '../adapters/knex/knex-repositories';
 import { migrateLatest } from '../adapters/knex/migration-source';
 import { SimpleOAuth2Client } from '../adapters/simple-oauth2/simple-oauth2-client';
+import { NodemailerMailSender } from '../adapters/smtp/nodemailer-mail-sender';
 import { jsonApiRoutes } from './accounts/json-api';
 import { ROUTE_PATHS } from './admin/admin-paths';
 import { adminRoutes } from './admin/admin-routes';
@@ -22,6 +23,8 @@ import { systemClock } from './ports/clock';
 import type { Disposable, HostPort, LoggerPort, RouteDefinition } from './ports/host';
 import type { MailFetcher } from './ports/mail-fetcher';
 import type { MailLedger } from './ports/mail-ledger';
+import { SendService } from './send/send-service';
+import { smtpTransport } from './send/smtp-transport';
 
 /** Everything the contributions are built from. */
 export interface PluginServices {
@@ -37,6 +40,8 @@ export interface PluginServices {
   readonly polling: FetchServices;
   /** IMAP sessions (the poll cycle's, the Connect proof's and the admin screen's connection test). */
   readonly mailFetcher: MailFetcher;
+  /** Replies through the accounts with sending on (the host's mail transport, Test connection's SMTP step). */
+  readonly sending: SendService;
 }
 
 /** Registers one thing with the host; returns what takes it back. */
@@ -93,7 +98,18 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     },
     caCertPem: config.fetch.caCertPem ?? null,
   });
-  return { host, config, logger, repositories, ledger, oauth, polling, mailFetcher };
+  const sending = new SendService({
+    accounts: repositories.accounts,
+    tokens: oauth.tokenService,
+    sender: new NodemailerMailSender({ allowInsecureLoopback: config.allowInsecureLoopback }),
+    events: repositories.events,
+    notify: host.notify,
+    clock: systemClock,
+    logger: logger.child({ component: 'smtp' }),
+    caCertPem: config.fetch.caCertPem ?? null,
+    timeoutMs: config.send.timeoutSeconds * 1000,
+  });
+  return { host, config, logger, repositories, ledger, oauth, polling, mailFetcher, sending };
 }
 
 /** Registers several routes as one contribution; disposing takes them back in reverse order. */
@@ -115,12 +131,13 @@ const accountsScreen: Contribution = ({ host }) =>
   });
 
 /** The admin screen (plugin/admin): app registrations and mail accounts, their pages and actions. */
-const adminScreen: Contribution = ({ host, oauth, polling, mailFetcher, repositories, logger }) => {
+const adminScreen: Contribution = ({ host, oauth, polling, mailFetcher, sending, repositories, logger }) => {
   const tester = new ConnectionTester({
     tokens: oauth.tokenService,
     mailFetcher,
     clock: systemClock,
     caCertPem: polling.settings.caCertPem ?? null,
+    smtp: sending,
   });
   const routes = adminRoutes({
     apps: oauth.apps,
@@ -150,8 +167,18 @@ const jsonApi: Contribution = ({ host, oauth }) =>
 /** The polling cycle (due accounts every few seconds; `runOnce` for the console's `poll --once`). */
 const fetchTask: Contribution = ({ host, polling }) => host.scheduler.schedule(polling.task);
 
+/** The way out for replies: the host sends through the accounts with sending on. */
+const mailTransport: Contribution = ({ host, sending }) => host.mail.registerTransport(smtpTransport(sending));
+
 /** What `activate` registers, in order. */
-export const contributions: readonly Contribution[] = [accountsScreen, adminScreen, callbackPage, jsonApi, fetchTask];
+export const contributions: readonly Contribution[] = [
+  accountsScreen,
+  adminScreen,
+  callbackPage,
+  jsonApi,
+  fetchTask,
+  mailTransport,
+];
 
 let active: { readonly services: PluginServices; readonly disposables: Disposable[] } | undefined;
 

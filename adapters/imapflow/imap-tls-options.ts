@@ -1,10 +1,7 @@
-/** TLS settings for the IMAP connection: always verified; a custom CA is added to, never instead of, the usual trust store. */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { createSecureContext, rootCertificates, type ConnectionOptions, type SecureContext } from 'node:tls';
-import { PluginError } from '../../plugin/errors';
+/** Transport security of the IMAP connection: always verified TLS, cleartext only to loopback with the test setting. */
+import type { ConnectionOptions } from 'node:tls';
 import type { TlsMode } from '../../plugin/ports/account-repository';
+import { assertCleartextAllowed, verifiedTlsOptions } from '../tls/verified-tls';
 
 /** The imapflow options that decide transport security. */
 export interface ImapTransportSecurity {
@@ -13,47 +10,6 @@ export interface ImapTransportSecurity {
   readonly doSTARTTLS: boolean;
   readonly servername?: string;
   readonly tls: ConnectionOptions;
-}
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
-/** True for the loopback host names and addresses, where cleartext IMAP may be allowed for tests and the demo. */
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK.has(host.toLowerCase()) || /^127\./.test(host);
-}
-
-/**
- * The extra CA certificates Node was started with (NODE_EXTRA_CA_CERTS). Node adds them to its default store,
- * but an explicit `ca` option replaces that store, so they are re-added when a custom CA is configured.
- */
-function extraCaCertificates(): string[] {
-  const file = process.env.NODE_EXTRA_CA_CERTS;
-  if (!file) return [];
-  try {
-    return [readFileSync(file, 'utf8')];
-  } catch {
-    return [];
-  }
-}
-
-const MIN_TLS_VERSION = 'TLSv1.2';
-/** Few distinct trust lists exist (one per configured CA); the bound only keeps a misuse from growing without end. */
-const MAX_CACHED_CONTEXTS = 16;
-const trustContexts = new Map<string, SecureContext>();
-
-/**
- * The secure context for a trust list, built once: parsing Node's ~140 root certificates plus the custom CA costs
- * ~25 ms of CPU per connection (more than the IMAP login itself), which an idle poll cycle would pay for every account.
- */
-function trustContext(ca: readonly string[]): SecureContext {
-  const key = createHash('sha256').update(ca.join('\n')).digest('hex');
-  let context = trustContexts.get(key);
-  if (!context) {
-    if (trustContexts.size >= MAX_CACHED_CONTEXTS) trustContexts.clear();
-    context = createSecureContext({ ca: [...ca], minVersion: MIN_TLS_VERSION });
-    trustContexts.set(key, context);
-  }
-  return context;
 }
 
 /**
@@ -71,27 +27,9 @@ export function imapTransportSecurity(
   allowInsecureLoopback: boolean,
 ): ImapTransportSecurity {
   if (mode === 'none') {
-    if (!allowInsecureLoopback || !isLoopbackHost(host)) {
-      throw new PluginError(
-        'ERR_INPUT_INVALID',
-        'Cleartext IMAP (TLS mode "none") is only allowed to 127.0.0.1 / localhost with allowInsecureLoopback; ' +
-          `use "implicit" or "starttls" for ${host}.`,
-        { field: 'tls' },
-      );
-    }
+    assertCleartextAllowed('IMAP', host, allowInsecureLoopback);
     return { secure: false, doSTARTTLS: false, tls: {} };
   }
-  const tls: ConnectionOptions = { rejectUnauthorized: true, minVersion: MIN_TLS_VERSION };
-  if (caCertPem) {
-    // The context carries the trust list (and the minimum version); verification stays on through rejectUnauthorized.
-    tls.secureContext = trustContext([...rootCertificates, ...extraCaCertificates(), caCertPem]);
-  }
-  // SNI must be a host name (RFC 6066 §3); for an address the certificate is checked against its IP SAN.
-  const servername = isIP(host) === 0 ? host : undefined;
-  return {
-    secure: mode === 'implicit',
-    doSTARTTLS: mode === 'starttls',
-    ...(servername ? { servername } : {}),
-    tls,
-  };
+  const { servername, ...tls } = verifiedTlsOptions(host, caCertPem);
+  return { secure: mode === 'implicit', doSTARTTLS: mode === 'starttls', ...(servername ? { servername } : {}), tls };
 }

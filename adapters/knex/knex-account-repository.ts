@@ -10,6 +10,7 @@ import type {
   PollRecord,
   PostFetchAction,
 } from '../../plugin/ports/account-repository';
+import { SMTP_OFF } from '../../plugin/ports/account-repository';
 import { systemClock, type Clock } from '../../plugin/ports/clock';
 import { withDatabaseErrors } from './database-errors';
 import { insertReturningId } from '../../lib/sql/insert-returning-id';
@@ -25,6 +26,7 @@ export const ACCOUNT_DEFAULTS = Object.freeze({
   postFetch: 'mark_seen' as PostFetchAction,
   pollIntervalSeconds: 60,
   sharedViaDelegate: false,
+  smtp: SMTP_OFF,
   enabled: true,
 });
 
@@ -46,6 +48,15 @@ function inputColumns(input: Partial<MailAccountInput>, appKey: number | undefin
     post_fetch: input.postFetch,
     poll_interval_s: input.pollIntervalSeconds,
     shared_via_delegate: input.sharedViaDelegate,
+    ...(input.smtp
+      ? {
+          smtp_enabled: input.smtp.enabled,
+          smtp_host: input.smtp.host,
+          smtp_port: input.smtp.port,
+          smtp_tls: input.smtp.tls,
+          smtp_from: input.smtp.from,
+        }
+      : {}),
     enabled: input.enabled,
   };
   for (const key of Object.keys(columns)) if (columns[key] === undefined) delete columns[key];

@@ -117,6 +117,11 @@ export interface AccountRow {
   readonly post_fetch: string;
   readonly poll_interval_s: DbInteger;
   readonly shared_via_delegate: DbBoolean;
+  readonly smtp_enabled: DbBoolean;
+  readonly smtp_host: string | null;
+  readonly smtp_port: DbInteger | null;
+  readonly smtp_tls: string | null;
+  readonly smtp_from: string | null;
   readonly enabled: DbBoolean;
   readonly status: string;
   readonly status_code: string | null;
@@ -149,6 +154,13 @@ export function toMailAccount(row: AccountRow): MailAccount {
     postFetch: row.post_fetch as PostFetchAction,
     pollIntervalSeconds: toNumber(row.poll_interval_s),
     sharedViaDelegate: toBoolean(row.shared_via_delegate),
+    smtp: {
+      enabled: toBoolean(row.smtp_enabled),
+      host: row.smtp_host,
+      port: toNullableNumber(row.smtp_port),
+      tls: row.smtp_tls as TlsMode | null,
+      from: row.smtp_from,
+    },
     enabled: toBoolean(row.enabled),
     status: row.status as AccountStatus,
     statusCode: row.status_code,

@@ -1,6 +1,7 @@
 /** The fields of a mail account as a form or the console sends them (strings), validated with zod. */
 import { z } from 'zod';
 import { blankToUndefined, toBoolean } from '../oauth/validation';
+import type { MailAccount } from '../ports/account-repository';
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -74,8 +75,59 @@ export const AccountFields = z.object({
   ),
   pollIntervalSeconds: integer(10, 86_400, 'must be a number of seconds between 10 and 86400'),
   sharedViaDelegate: z.preprocess(toBoolean, z.boolean({ error: 'must be true or false' }).default(false)),
+  smtpEnabled: z.preprocess(toBoolean, z.boolean({ error: 'must be true or false' }).default(false)),
+  smtpHost: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((host) => HOSTNAME.test(host) || IPV4.test(host), 'must be a host name or an IPv4 address')
+      .optional(),
+  ),
+  smtpPort: integer(1, 65535, 'must be a port number between 1 and 65535'),
+  smtpTls: z.preprocess(
+    blankToUndefined,
+    z.enum(['implicit', 'starttls', 'none'], { error: 'must be implicit, starttls or none' }).optional(),
+  ),
+  smtpFrom: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .max(320, 'must be at most 320 characters')
+      .regex(MAILBOX, 'must be a mail address such as support@example.com')
+      .optional(),
+  ),
   enabled: z.preprocess(toBoolean, z.boolean({ error: 'must be true or false' }).default(true)),
 });
 
 /** Parsed account fields. */
 export type AccountFieldsOutput = z.output<typeof AccountFields>;
+
+/**
+ * A stored account as the raw fields {@link AccountFields} reads: what a partial update (the console's
+ * `account update`) starts from, so a field left out keeps its value.
+ * @param account - the account as stored
+ */
+export function storedAccountFields(account: MailAccount): Record<string, string> {
+  return {
+    appId: account.appId,
+    mailbox: account.mailbox,
+    protocol: account.protocol,
+    host: account.host,
+    port: String(account.port),
+    tls: account.tls,
+    folder: account.folder,
+    initialSync: account.initialSync,
+    postFetch: account.postFetch,
+    pollIntervalSeconds: String(account.pollIntervalSeconds),
+    sharedViaDelegate: String(account.sharedViaDelegate),
+    enabled: String(account.enabled),
+    smtpEnabled: String(account.smtp.enabled),
+    smtpHost: account.smtp.host ?? '',
+    smtpPort: account.smtp.port === null ? '' : String(account.smtp.port),
+    smtpTls: account.smtp.tls ?? '',
+    smtpFrom: account.smtp.from ?? '',
+  };
+}

@@ -36,6 +36,13 @@ export interface AccountSummary {
   readonly postFetch: string;
   readonly pollIntervalSeconds: number;
   readonly sharedViaDelegate: boolean;
+  /** Replies may be sent through this account. */
+  readonly smtpEnabled: boolean;
+  readonly smtpHost: string | null;
+  readonly smtpPort: number | null;
+  readonly smtpTls: TlsMode | null;
+  /** The From address of replies (the mailbox when not set). */
+  readonly smtpFrom: string;
   readonly enabled: boolean;
   readonly status: string;
   readonly statusCode: string | null;
@@ -61,6 +68,11 @@ export function summarizeAccount(account: MailAccount): AccountSummary {
     postFetch: account.postFetch,
     pollIntervalSeconds: account.pollIntervalSeconds,
     sharedViaDelegate: account.sharedViaDelegate,
+    smtpEnabled: account.smtp.enabled,
+    smtpHost: account.smtp.host,
+    smtpPort: account.smtp.port,
+    smtpTls: account.smtp.tls,
+    smtpFrom: account.smtp.from ?? account.mailbox,
     enabled: account.enabled,
     status: account.status,
     statusCode: account.statusCode,
@@ -114,18 +126,25 @@ export class AccountService {
           input: undefined,
         } as z.core.$ZodIssue,
       ]);
-    const preset = input.host === undefined ? providerFor(app.provider).defaultServer(app, input.protocol) : null;
+    const provider = providerFor(app.provider);
+    const preset = input.host === undefined ? provider.defaultServer(app, input.protocol) : null;
     const host = input.host ?? preset?.host;
     const tls: TlsMode = input.tls ?? preset?.tls ?? 'implicit';
     const port = input.port ?? preset?.port ?? (tls === 'implicit' ? 993 : 143);
     if (!host) problem('host', `is required: the ${app.provider} provider has no default mail server`);
-    if (tls === 'none' && host && !(this.deps.allowInsecureLoopback && isLoopbackHost(host))) {
-      problem(
-        'tls',
-        'none (cleartext) is only allowed to 127.0.0.1 / localhost with the plugin config allowInsecureLoopback; ' +
-          'use implicit or starttls',
-      );
-    }
+    const cleartextRefused =
+      'none (cleartext) is only allowed to 127.0.0.1 / localhost with the plugin config allowInsecureLoopback; ' +
+      'use implicit or starttls';
+    const cleartextAllowed = (server: string) => this.deps.allowInsecureLoopback && isLoopbackHost(server);
+    if (tls === 'none' && host && !cleartextAllowed(host)) problem('tls', cleartextRefused);
+
+    const smtpPreset = input.smtpEnabled && input.smtpHost === undefined ? provider.defaultServer(app, 'smtp') : null;
+    const smtpHost = input.smtpHost ?? smtpPreset?.host ?? null;
+    const smtpTls: TlsMode | null = input.smtpTls ?? smtpPreset?.tls ?? (smtpHost ? 'starttls' : null);
+    const smtpPort = input.smtpPort ?? smtpPreset?.port ?? (smtpHost ? (smtpTls === 'implicit' ? 465 : 587) : null);
+    if (input.smtpEnabled && !smtpHost)
+      problem('smtpHost', `is required to send: the ${app.provider} provider has no default SMTP server`);
+    if (smtpTls === 'none' && smtpHost && !cleartextAllowed(smtpHost)) problem('smtpTls', cleartextRefused);
     if (problems.length > 0) throw inputError('mail account', problems);
     return {
       appId: app.id,
@@ -139,6 +158,13 @@ export class AccountService {
       postFetch: input.postFetch as PostFetchAction,
       pollIntervalSeconds: input.pollIntervalSeconds ?? DEFAULT_POLL_SECONDS,
       sharedViaDelegate: input.sharedViaDelegate,
+      smtp: {
+        enabled: input.smtpEnabled,
+        host: smtpHost,
+        port: smtpPort,
+        tls: smtpTls,
+        from: input.smtpFrom && input.smtpFrom.toLowerCase() !== input.mailbox.toLowerCase() ? input.smtpFrom : null,
+      },
       enabled: input.enabled,
     };
   }

@@ -6,6 +6,7 @@
 import { ERROR_CODES, PluginError, toPluginError } from '../errors';
 import type { Actor, HostRequest, HostResponse, RouteDefinition } from '../ports/host';
 import type { AppService } from '../oauth/app-service';
+import { storedAccountFields } from './account-input';
 import { summarizeAccount, type AccountService } from './account-service';
 
 /** The route ids, paths and methods this API registers (declared in plugin.json `contributes.routes`). */
@@ -92,8 +93,11 @@ export function jsonApiRoutes(services: {
     'oauth2-mail.api.account.action': async (request, actor) => {
       const id = request.params.id!;
       switch (request.params.action) {
-        case 'update':
-          return ok({ account: summarizeAccount(await accounts.update(id, request.form, actor.id)) });
+        case 'update': {
+          // Partial: a field the request leaves out keeps its stored value.
+          const merged = { ...storedAccountFields(await accounts.get(id)), ...request.form };
+          return ok({ account: summarizeAccount(await accounts.update(id, merged, actor.id)) });
+        }
         case 'connect':
           return ok(await accounts.connect(id, actor.id));
         case 'disconnect':

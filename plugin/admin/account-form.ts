@@ -1,6 +1,6 @@
 /**
  * The create / edit form of a mail account (mailbox, app, protocol, server, TLS, folder, initial sync, post-fetch
- * action, interval, shared mailbox via a delegate, enabled) and the translation between form fields and the
+ * action, interval, shared mailbox via a delegate, enabled, sending replies over SMTP) and the translation between form fields and the
  * account service's fields.
  */
 import type { MailAccount } from '../ports/account-repository';
@@ -36,6 +36,11 @@ export const ACCOUNT_FORM_FIELDS = [
   'pollIntervalSeconds',
   'sharedViaDelegate',
   'enabled',
+  'smtpEnabled',
+  'smtpHost',
+  'smtpPort',
+  'smtpTls',
+  'smtpFrom',
 ] as const;
 
 /** Service fields entered under another form field name. */
@@ -64,6 +69,11 @@ export function accountFormValues(account: MailAccount): AccountFormValues {
     pollIntervalSeconds: String(account.pollIntervalSeconds),
     sharedViaDelegate: account.sharedViaDelegate ? 'on' : '',
     enabled: account.enabled ? 'true' : 'false',
+    smtpEnabled: account.smtp.enabled ? 'on' : '',
+    smtpHost: account.smtp.host ?? '',
+    smtpPort: account.smtp.port === null ? '' : String(account.smtp.port),
+    smtpTls: account.smtp.tls ?? '',
+    smtpFrom: account.smtp.from ?? '',
   };
 }
 
@@ -94,6 +104,11 @@ export function accountServiceInput(values: AccountFormValues): Record<string, s
     pollIntervalSeconds: values.pollIntervalSeconds ?? '',
     sharedViaDelegate: values.sharedViaDelegate === 'on' ? 'true' : 'false',
     enabled: values.enabled === 'false' ? 'false' : 'true',
+    smtpEnabled: values.smtpEnabled === 'on' ? 'true' : 'false',
+    smtpHost: values.smtpHost ?? '',
+    smtpPort: values.smtpPort ?? '',
+    smtpTls: values.smtpTls ?? '',
+    smtpFrom: values.smtpFrom ?? '',
   };
 }
 
@@ -123,6 +138,13 @@ const TLS_OPTIONS: readonly SelectOption[] = [
   { value: '', label: 'Provider default (TLS)' },
   { value: 'implicit', label: 'TLS (port 993)' },
   { value: 'starttls', label: 'STARTTLS (port 143)' },
+  { value: 'none', label: 'None: only 127.0.0.1 in a test or demo set-up' },
+];
+
+const SMTP_TLS_OPTIONS: readonly SelectOption[] = [
+  { value: '', label: 'Provider default (Microsoft: STARTTLS 587, Google: TLS 465)' },
+  { value: 'starttls', label: 'STARTTLS (port 587)' },
+  { value: 'implicit', label: 'TLS (port 465)' },
   { value: 'none', label: 'None: only 127.0.0.1 in a test or demo set-up' },
 ];
 
@@ -265,6 +287,53 @@ function fetchingFieldset({ mode, values, errors }: AccountFormInput): SafeHtml 
   ]);
 }
 
+function sendingFieldset({ values, errors }: AccountFormInput): SafeHtml {
+  return fieldset('Sending replies', [
+    checkboxField({
+      name: 'smtpEnabled',
+      label: "Send the helpdesk's replies through this account (SMTP with the same sign-in)",
+      checked: values.smtpEnabled === 'on',
+      errors,
+      hint: 'Microsoft asks for the SMTP.Send permission at Connect: Re-authorize after switching this on.',
+    }),
+    inputField({
+      name: 'smtpHost',
+      label: 'SMTP server',
+      value: values.smtpHost,
+      errors,
+      placeholder: 'smtp.office365.com',
+      hint: "Empty = the provider's (Microsoft smtp.office365.com, Google smtp.gmail.com); required otherwise.",
+    }),
+    inputField({
+      name: 'smtpPort',
+      label: 'SMTP port',
+      type: 'number',
+      value: values.smtpPort,
+      errors,
+      min: 1,
+      max: 65535,
+      placeholder: '587',
+      hint: 'Empty = 587 with STARTTLS, 465 with TLS.',
+    }),
+    selectField({
+      name: 'smtpTls',
+      label: 'SMTP encryption',
+      value: values.smtpTls,
+      errors,
+      options: SMTP_TLS_OPTIONS,
+      hint: 'Certificates are always verified.',
+    }),
+    inputField({
+      name: 'smtpFrom',
+      label: 'From address',
+      value: values.smtpFrom,
+      errors,
+      placeholder: 'support@contoso.com',
+      hint: 'Empty = the mailbox. Sending as a shared mailbox needs Send As for the user who signs in.',
+    }),
+  ]);
+}
+
 function noAppsBody(paths: AdminPaths): SafeHtml {
   return html`<p id="no-apps">A mail account signs in through an app registration, and there is none yet.</p>
 <p><a class="button primary" href="${paths.to(ROUTE_PATHS.appNew)}">Add an app registration first</a></p>`;
@@ -291,6 +360,7 @@ ${csrfField(input.csrfToken)}
 ${mailboxFieldset(input)}
 ${serverFieldset(input)}
 ${fetchingFieldset(input)}
+${sendingFieldset(input)}
 ${formActions(submitLabel, accountPath)}
 </form>`;
 }

@@ -284,6 +284,13 @@ function appFact(app: AppRegistration | null, paths: AdminPaths): SafeHtml {
   return html`${link} <span class="muted">${PROVIDER_LABELS[app.provider]}</span>`;
 }
 
+/** How replies leave through the account, or that they do not. */
+function sendingWords(account: MailAccount): string {
+  const { enabled, host, port, tls, from } = account.smtp;
+  if (!enabled) return 'off (replies do not leave through this account)';
+  return `SMTP ${host}:${port}, ${tlsWords(tls ?? 'starttls')}, from ${from ?? account.mailbox}`;
+}
+
 function accountFacts({ account, app, paths, now }: AccountDetailInput): SafeHtml {
   const server = `${account.protocol.toUpperCase()} ${account.host}:${account.port}, ${tlsWords(account.tls)}`;
   const folder =
@@ -305,6 +312,8 @@ function accountFacts({ account, app, paths, now }: AccountDetailInput): SafeHtm
 <dd>${folder}</dd>
 <dt>Checked every</dt>
 <dd>${interval}</dd>
+<dt>Sending replies</dt>
+<dd id="sending">${sendingWords(account)}</dd>
 <dt>Last poll</dt>
 <dd>${formatTime(account.lastPollAt, now)}</dd>
 <dt>Last success</dt>

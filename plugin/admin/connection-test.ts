@@ -11,7 +11,7 @@ import type { AccessTokenProvider } from '../oauth/access-token-provider';
 import { plural } from './formatting';
 
 /** The steps, in order. */
-export type ConnectionTestStepName = 'token' | 'login' | 'folders' | 'messages';
+export type ConnectionTestStepName = 'token' | 'login' | 'folders' | 'messages' | 'smtp';
 
 /** One step's outcome: `ok`, `failed`, or `skipped` because an earlier step failed. */
 export interface ConnectionTestStep {
@@ -40,6 +40,8 @@ export interface ConnectionTesterDeps {
   readonly caCertPem?: string | null;
   /** Connection + greeting timeout. Default 30 s. */
   readonly timeoutMs?: number;
+  /** SMTP login for accounts that send (the send service); without it the step is not offered. */
+  readonly smtp?: { verify(accountId: string): Promise<void> };
 }
 
 const TITLES: Readonly<Record<ConnectionTestStepName, string>> = {
@@ -47,9 +49,16 @@ const TITLES: Readonly<Record<ConnectionTestStepName, string>> = {
   login: 'Mail server login',
   folders: 'Folder list',
   messages: 'Message count',
+  smtp: 'SMTP login (sending)',
 };
 
-const ORDER: readonly ConnectionTestStepName[] = ['token', 'login', 'folders', 'messages'];
+const ORDER: readonly ConnectionTestStepName[] = ['token', 'login', 'folders', 'messages', 'smtp'];
+
+/** What the SMTP step found. */
+function smtpDetail(account: MailAccount): string {
+  const { host, port, tls } = account.smtp;
+  return `Logged in to ${host}:${port} (${tlsWords(tls ?? 'starttls')}) to send; nothing was sent.`;
+}
 
 /** How many folder names the result lists. */
 const FOLDERS_SHOWN = 30;
@@ -123,39 +132,14 @@ export class ConnectionTester {
       });
       if (!grant) return this.finish(account, steps);
       ok('token', tokenDetail(grant.expiresAt));
-
-      try {
-        session = await this.deps.mailFetcher.connect(
-          {
-            host: account.host,
-            port: account.port,
-            tls: account.tls,
-            user: account.mailbox,
-            accessToken: grant.accessToken,
-            caCertPem: this.deps.caCertPem ?? null,
-            timeoutMs: this.deps.timeoutMs ?? 30_000,
-          },
-          signal,
-        );
-      } catch (error) {
-        fail('login', error);
-        return this.finish(account, steps);
-      }
-      ok('login', loginDetail(account, session.mechanism));
-
-      let folders: string[];
-      try {
-        folders = await session.listFolders();
-      } catch (error) {
-        fail('folders', error);
-        return this.finish(account, steps);
-      }
-      ok('folders', foldersDetail(account, folders));
-
-      try {
-        ok('messages', messagesDetail(await session.openFolder(account.folder)));
-      } catch (error) {
-        fail('messages', error);
+      session = await this.mailSteps(account, grant.accessToken, ok, fail, signal);
+      if (this.sends(account)) {
+        try {
+          await this.deps.smtp!.verify(account.id);
+          ok('smtp', smtpDetail(account));
+        } catch (error) {
+          fail('smtp', error);
+        }
       }
       return this.finish(account, steps);
     } finally {
@@ -163,10 +147,60 @@ export class ConnectionTester {
     }
   }
 
+  private sends(account: MailAccount): boolean {
+    return account.smtp.enabled && this.deps.smtp !== undefined;
+  }
+
+  /** Login, folders and message count; returns the session to close (null when the login failed). */
+  private async mailSteps(
+    account: MailAccount,
+    accessToken: string,
+    ok: (step: ConnectionTestStepName, detail: string) => void,
+    fail: (step: ConnectionTestStepName, thrown: unknown) => void,
+    signal: AbortSignal | undefined,
+  ): Promise<MailSession | null> {
+    let session: MailSession;
+    try {
+      session = await this.deps.mailFetcher.connect(
+        {
+          host: account.host,
+          port: account.port,
+          tls: account.tls,
+          user: account.mailbox,
+          accessToken,
+          caCertPem: this.deps.caCertPem ?? null,
+          timeoutMs: this.deps.timeoutMs ?? 30_000,
+        },
+        signal,
+      );
+    } catch (error) {
+      fail('login', error);
+      return null;
+    }
+    ok('login', loginDetail(account, session.mechanism));
+
+    let folders: string[];
+    try {
+      folders = await session.listFolders();
+    } catch (error) {
+      fail('folders', error);
+      return session;
+    }
+    ok('folders', foldersDetail(account, folders));
+
+    try {
+      ok('messages', messagesDetail(await session.openFolder(account.folder)));
+    } catch (error) {
+      fail('messages', error);
+    }
+    return session;
+  }
+
   private finish(account: MailAccount, steps: ConnectionTestStep[]): ConnectionTestResult {
     const done = new Set(steps.map((s) => s.step));
     const all = [...steps];
     for (const step of ORDER) {
+      if (step === 'smtp' && !this.sends(account)) continue;
       if (!done.has(step))
         all.push({ step, title: TITLES[step], outcome: 'skipped', detail: 'Not run: an earlier step failed.' });
     }

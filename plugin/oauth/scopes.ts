@@ -2,14 +2,34 @@
 import type { MailAccount } from '../ports/account-repository';
 import type { AppRegistration } from '../ports/app-repository';
 import { providerFor } from './providers';
+import type { MailService } from './providers/provider';
 
 /** Splits a space-separated scope string, dropping empty parts and duplicates. */
 export function splitScopes(scopes: string): string[] {
   return [...new Set(scopes.split(/\s+/).filter((scope) => scope.length > 0))];
 }
 
-/** The app's scope override, or the provider's default for the account's protocol. */
-export function requestedScopes(app: AppRegistration, account: Pick<MailAccount, 'protocol'>): string[] {
+/** The app's scope override, or the provider's default for the account's protocol (and SMTP when it sends). */
+export function requestedScopes(app: AppRegistration, account: Pick<MailAccount, 'protocol' | 'smtp'>): string[] {
   if (app.scopes && app.scopes.trim().length > 0) return splitScopes(app.scopes);
-  return providerFor(app.provider).defaultScopes(app, [account.protocol]);
+  const services: MailService[] = account.smtp.enabled ? [account.protocol, 'smtp'] : [account.protocol];
+  return providerFor(app.provider).defaultScopes(app, services);
+}
+
+/** Scopes about who signed in and offline access, which a token endpoint does not list back. */
+const IDENTITY_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
+
+/**
+ * The scopes of a refresh request: the requested ones, without a mail scope the grant does not hold. Asking a
+ * refresh for more than the user consented to fails the grant (Entra: AADSTS65001), so switching sending on for
+ * a connected account must not stop its fetching; the send permission comes with the next Re-authorize.
+ * @param requested - {@link requestedScopes} for the account now
+ * @param granted - the scope the provider granted (stored with the token), or null when it did not say
+ */
+export function refreshScopes(requested: readonly string[], granted: string | null): string[] {
+  if (!granted) return [...requested];
+  const held = new Set(splitScopes(granted));
+  const kept = requested.filter((scope) => IDENTITY_SCOPES.has(scope) || held.has(scope));
+  // A provider that lists granted scopes in another form (no resource prefix) would leave no mail scope: ask as before.
+  return kept.some((scope) => !IDENTITY_SCOPES.has(scope)) ? kept : [...requested];
 }

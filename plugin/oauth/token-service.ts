@@ -26,7 +26,7 @@ import { TOKEN_STATUS_CODES, type AccountIncidents } from './account-incidents';
 import { connectedDetail } from './identity';
 import { providerFor } from './providers';
 import type { EndpointResolver } from './providers/endpoint-resolver';
-import { requestedScopes } from './scopes';
+import { refreshScopes, requestedScopes } from './scopes';
 
 /** Tuning of the token service; every field has a default. */
 export interface TokenServiceOptions {
@@ -252,7 +252,9 @@ export class TokenService implements AccessTokenProvider {
     try {
       const resolved = await this.deps.endpoints.resolve(app);
       const clientSecret = await this.deps.apps.clientSecret(app.id);
-      const scope = provider.refreshWithScope ? requestedScopes(app, account).join(' ') : null;
+      const scope = provider.refreshWithScope
+        ? refreshScopes(requestedScopes(app, account), row.scope).join(' ')
+        : null;
       answer = await this.deps.oauthClient.refresh(
         {
           endpoints: resolved.endpoints,

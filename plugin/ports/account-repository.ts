@@ -11,6 +11,21 @@ export type PostFetchAction = 'mark_seen' | 'keep' | 'delete' | `move:${string}`
 /** What the admin sees as the account's badge. */
 export type AccountStatus = 'not_connected' | 'connected' | 'needs_reauth' | 'app_error' | 'retrying' | 'disabled';
 
+/**
+ * Sending replies through the account (SMTP submission with its token). When `enabled`, host, port and TLS are
+ * set (the provider's defaults fill them in); `from` null means the mailbox address.
+ */
+export interface SmtpSettings {
+  readonly enabled: boolean;
+  readonly host: string | null;
+  readonly port: number | null;
+  readonly tls: TlsMode | null;
+  readonly from: string | null;
+}
+
+/** Sending off, nothing configured. */
+export const SMTP_OFF: SmtpSettings = Object.freeze({ enabled: false, host: null, port: null, tls: null, from: null });
+
 /** One mailbox the helpdesk fetches from. */
 export interface MailAccount {
   readonly id: string;
@@ -28,6 +43,8 @@ export interface MailAccount {
   readonly pollIntervalSeconds: number;
   /** A shared mailbox reached through a delegate's token: the signed-in identity may differ from `mailbox`. */
   readonly sharedViaDelegate: boolean;
+  /** Sending replies through this account. */
+  readonly smtp: SmtpSettings;
   readonly enabled: boolean;
   readonly status: AccountStatus;
   /** The PluginErrorCode behind a non-connected status. */
@@ -58,6 +75,8 @@ export interface MailAccountInput {
   readonly postFetch?: PostFetchAction;
   readonly pollIntervalSeconds?: number;
   readonly sharedViaDelegate?: boolean;
+  /** Default: {@link SMTP_OFF}. */
+  readonly smtp?: SmtpSettings;
   readonly enabled?: boolean;
 }
 

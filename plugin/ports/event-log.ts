@@ -19,7 +19,9 @@ export type EventType =
   | 'poll_failed'
   | 'message_quarantined'
   | 'message_skipped'
-  | 'keep_alive';
+  | 'keep_alive'
+  | 'mail_sent'
+  | 'send_failed';
 
 /** One event. */
 export interface PluginEvent {

@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 
 /** Semver of this contract; a host declares which versions it implements, plugin.json `engines.host` asks for a range. */
-export const HOST_API_VERSION = '1.0.0';
+export const HOST_API_VERSION = '1.1.0';
 
 /** Something registered that can be taken back. */
 export interface Disposable {
@@ -149,17 +149,75 @@ export interface IngestResult {
   readonly duplicate: boolean;
 }
 
-/** A way out for replies: lets the host send through an account (SMTP with OAuth2). */
+/** A file attached to an outbound message. */
+export interface OutboundAttachment {
+  readonly filename: string;
+  /** MIME type; guessed from the file name when absent. */
+  readonly contentType?: string;
+  readonly content: Buffer;
+}
+
+/**
+ * One message the host wants to send through a mail account: the fields of a reply, or a complete RFC 5322
+ * message in `raw` (then only `raw` and the envelope addresses are used).
+ */
+export interface OutboundMessage {
+  /** The From address; the account's configured From address (by default its mailbox) when absent. */
+  readonly from?: string;
+  readonly to: readonly string[];
+  readonly cc?: readonly string[];
+  /** Envelope recipients that appear in no header. */
+  readonly bcc?: readonly string[];
+  readonly subject?: string;
+  readonly text?: string;
+  readonly html?: string;
+  readonly attachments?: readonly OutboundAttachment[];
+  /** Message-ID of the message this one answers (with its angle brackets). */
+  readonly inReplyTo?: string;
+  /** The thread's Message-IDs, oldest first. */
+  readonly references?: readonly string[];
+  /**
+   * The Message-ID to send with (angle brackets included). A host that retries keeps it the same on every attempt,
+   * so a copy that left in the instant before a crash is recognisable; generated when absent.
+   */
+  readonly messageId?: string;
+  /** A complete message, sent byte for byte; its Message-ID header is then the one reported. */
+  readonly raw?: Buffer;
+}
+
+/** What the mail server said about a sent message. */
+export interface SendResult {
+  readonly messageId: string;
+  /** The server's final answer, e.g. `250 2.0.0 OK queued as 1234`. */
+  readonly response: string;
+  /** Recipients the server accepted. */
+  readonly accepted: readonly string[];
+  /** Recipients the server refused (the message went to the others). */
+  readonly rejected: readonly string[];
+}
+
+/** A mail account the transport can send through now (sending switched on). */
+export interface MailSenderAccount {
+  readonly accountId: string;
+  /** The From address used when a message names none. */
+  readonly address: string;
+  /** What the host shows to pick it, e.g. the mailbox address. */
+  readonly title: string;
+}
+
+/** A way out for replies: lets the host send through the plugin's mail accounts (SMTP with OAuth2). */
 export interface MailTransport {
   /** Must be declared in plugin.json `contributes.mailTransports`. */
   readonly id: string;
   readonly title: string;
-  /** Sends one raw message through `accountId`; resolves with the server's message id. */
-  send(
-    accountId: string,
-    raw: Buffer,
-    envelope: { readonly from: string; readonly to: readonly string[] },
-  ): Promise<{ readonly messageId: string }>;
+  /** The accounts that can send now; a host lists them where an agent picks the account a reply leaves from. */
+  senders(): Promise<readonly MailSenderAccount[]>;
+  /**
+   * Sends one message through the mail account `accountId`.
+   * @throws PluginError whose table row says whether a retry can help (`ERROR_CODES[code].retryable`), with the
+   *   fix for the admin; nothing was sent when it throws, except after a dropped connection past the final dot.
+   */
+  send(accountId: string, message: OutboundMessage): Promise<SendResult>;
 }
 
 /** The host's mail pipeline. */

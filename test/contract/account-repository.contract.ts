@@ -35,6 +35,7 @@ export function accountRepositoryContract(target: RepositoryContractTarget): voi
         postFetch: 'mark_seen',
         pollIntervalSeconds: 60,
         sharedViaDelegate: false,
+        smtp: { enabled: false, host: null, port: null, tls: null, from: null },
         enabled: true,
         status: 'not_connected',
         statusCode: null,
@@ -66,6 +67,23 @@ export function accountRepositoryContract(target: RepositoryContractTarget): voi
       const account = await repos.accounts.create(input);
       const { appId: _a, ...fields } = input;
       expect(await repos.accounts.find(account.id)).toMatchObject(fields);
+    });
+
+    it('keeps the sending settings, switches them off and on again', async () => {
+      const smtp = {
+        enabled: true,
+        host: 'smtp.office365.com',
+        port: 587,
+        tls: 'starttls',
+        from: 'help@contoso.example',
+      };
+      const account = await repos.accounts.create(accountInput(appId, { smtp: { ...smtp, tls: 'starttls' as const } }));
+      expect((await repos.accounts.find(account.id))?.smtp).toEqual(smtp);
+      const off = { enabled: false, host: null, port: null, tls: null, from: null };
+      await repos.accounts.update(account.id, accountInput(appId, { smtp: off }));
+      expect((await repos.accounts.find(account.id))?.smtp).toEqual(off);
+      await repos.accounts.update(account.id, accountInput(appId));
+      expect((await repos.accounts.find(account.id))?.smtp).toEqual(off);
     });
 
     it('refuses an account for an app that does not exist (ERR_NOT_FOUND) and stores nothing', async () => {

@@ -1,6 +1,7 @@
 /**
  * The local test environment: real components on 127.0.0.1, started and stopped by the tests, the demo and the
- * bench themselves: a test CA, the local OAuth2 server (oidc-provider, its own process) and a private Dovecot.
+ * bench themselves: a test CA, the local OAuth2 server (oidc-provider, its own process), a private Dovecot and an
+ * SMTP sink behind Dovecot's submission service.
  * See README.md next to this file.
  */
 export { completeAuthorization, type CompleteAuthorizationOptions } from './complete-authorization';
@@ -21,5 +22,6 @@ export {
   type StartOAuthServerOptions,
   type TestClient,
 } from './oauth-server-process';
+export { startSmtpSink, type SinkMessage, type SmtpSink } from './smtp-sink';
 export { createTestCa, type TestCa } from './test-ca';
 export { DEFAULT_USERS, SHARED_MAILBOX, type TestUser } from './users';

@@ -37,6 +37,11 @@ export interface StartOAuthServerOptions {
   }>;
   /** Access-token lifetime in seconds (default 3600); short values make tokens expire in tests. */
   accessTokenTtl?: number;
+  /**
+   * Pad every issued access token to this many characters, like Microsoft's JWTs (1.5-3 KB); Dovecot and the other
+   * endpoints still accept them. Default: oidc-provider's 43-character opaque tokens.
+   */
+  accessTokenLength?: number;
   /** Default 0 (random); the real port is in the handle. */
   port?: number;
   /** Microsoft only: the tenant in the issuer path (default: a random GUID). */
@@ -172,6 +177,7 @@ export async function startOAuthServer(options: StartOAuthServerOptions): Promis
     serverCertFile: ca.serverCertFile,
     serverKeyFile: ca.serverKeyFile,
     accessTokenTtl: options.accessTokenTtl ?? 3600,
+    accessTokenLength: options.accessTokenLength ?? 0,
     users,
     clients,
     introspectionClient,

@@ -23,6 +23,8 @@ export interface OAuthServerConfig {
   serverKeyFile: string;
   /** Seconds. */
   accessTokenTtl: number;
+  /** Pad every issued access token to this many characters (0: as oidc-provider makes them). */
+  accessTokenLength: number;
   users: TestUser[];
   clients: ServerClient[];
   introspectionClient: { clientId: string; clientSecret: string };

@@ -4,6 +4,7 @@ import type { ServerRuntime } from './context';
 import { handleControl } from './control-api';
 import { send, sendJson } from './http';
 import { handleInteraction } from './interactions';
+import { unpadBearerHeader } from './long-access-tokens';
 import { clientAuthPaths, handleClientAuthEndpoint } from './token-endpoint';
 
 /**
@@ -51,6 +52,7 @@ export function requestHandler(runtime: ServerRuntime): (req: IncomingMessage, r
       }
       if (ctx.profileName === 'microsoft' && req.method === 'GET' && pathname === `${mountPath}/auth`)
         keepOfflineAccess(req, origin);
+      if (ctx.config.accessTokenLength > 0) unpadBearerHeader(req);
       forward(req, res);
     } catch (error) {
       const err = error as Error | undefined;

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as querystring from 'node:querystring';
 import type { ServerRuntime } from './context';
 import { readBody, replayRequest } from './http';
+import { padTokenAnswers, unpadAccessToken } from './long-access-tokens';
 import { applyFault } from './token-faults';
 
 /** The paths handled here (below the mount path). */
@@ -30,6 +31,7 @@ export async function handleClientAuthEndpoint(
   let params = querystring.parse(raw.toString('utf8'));
   const isForm = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
   if (isForm) params = normalizeClientAuth(req, params);
+  if (isForm && typeof params.token === 'string') params = { ...params, token: unpadAccessToken(params.token) };
   const body = isForm ? Buffer.from(querystring.stringify(params)) : raw;
 
   if (pathname === `${ctx.mountPath}/token`) {
@@ -38,6 +40,7 @@ export async function handleClientAuthEndpoint(
     if (params.grant_type === 'authorization_code') ctx.stats.codeRequests += 1;
     const fault = ctx.faults.take();
     if (fault && (await applyFault(ctx, fault, req, res))) return;
+    if (ctx.config.accessTokenLength > 0) padTokenAnswers(res, ctx.config.accessTokenLength);
   } else if (pathname.endsWith('/introspection')) {
     ctx.stats.introspectionRequests += 1;
   } else {

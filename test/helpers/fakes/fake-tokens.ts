@@ -1,7 +1,9 @@
-/** The one fake of AccessTokenProvider (what the poll cycle asks for tokens), paired with a {@link FakeMailServer}. */
+/**
+ * The one fake of AccessTokenProvider (what the poll cycle and the send service ask for tokens), paired with a
+ * fake server ({@link FakeMailServer}, ScriptedMailSender) that accepts the tokens it hands out.
+ */
 import type { PluginError } from '../../../plugin/errors';
 import type { AccessTokenGrant, AccessTokenProvider } from '../../../plugin/oauth/access-token-provider';
-import type { FakeMailServer } from './fake-mail-server';
 
 /** A token provider handing out `token-<n>`; a forced refresh makes the next one. */
 export class FakeTokens implements AccessTokenProvider {
@@ -12,7 +14,7 @@ export class FakeTokens implements AccessTokenProvider {
   /** Whether the fake server accepts each newly refreshed token. */
   autoAccept = true;
 
-  constructor(private readonly server: FakeMailServer) {
+  constructor(private readonly server: { readonly acceptedTokens: Set<string> }) {
     server.acceptedTokens.add(this.current());
   }
 

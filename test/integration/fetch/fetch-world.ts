@@ -16,6 +16,7 @@ import { buildServices } from '../../../plugin/main';
 import type { OAuthServices } from '../../../plugin/oauth/oauth-services';
 import type { MailAccount } from '../../../plugin/ports/account-repository';
 import type { InboundMessage, SecretsPort } from '../../../plugin/ports/host';
+import type { SendService } from '../../../plugin/send/send-service';
 import type { MailLedger } from '../../../plugin/ports/mail-ledger';
 import { capturingPino, type CapturedLines } from '../../helpers/capturing-logger';
 import {
@@ -39,6 +40,8 @@ export interface FetchWorld {
   readonly logger: CapturedLines;
   readonly oauth: OAuthServices;
   readonly polling: FetchServices;
+  /** Sending through the accounts (what the plugin's mail transport and Test connection use). */
+  readonly sending: SendService;
   readonly appId: string;
   /** Creates an account for `mailbox` and connects it by signing `login` in (default: the mailbox's user). */
   addAccount(mailbox: string, fields?: Record<string, unknown>, login?: string): Promise<MailAccount>;
@@ -116,6 +119,7 @@ export async function createFetchWorld(options: FetchWorldOptions): Promise<Fetc
     logger: log,
     oauth,
     polling,
+    sending: services.sending,
     appId: app.id,
     async addAccount(mailbox, fields = {}, login) {
       const account = await oauth.accounts.create(

@@ -19,6 +19,7 @@ import { AesGcmSecrets } from '../../../host/secrets';
 import { TicketStore } from '../../../host/ticket-store';
 import { isPluginError } from '../../../plugin/errors';
 import { KNOWN_PERMISSIONS, PluginManifest } from '../../../plugin/manifest';
+import { HOST_API_VERSION } from '../../../plugin/ports/host';
 import { demoManifest } from './demo-manifest';
 
 const manifest = PluginManifest.parse(
@@ -79,6 +80,12 @@ const inbound = (sourceId: string) => ({
 });
 const handle = async () => ({ kind: 'json' as const, body: {} });
 
+/** A transport that sends nothing: these tests check registration only. */
+const NO_SENDING = {
+  senders: async () => [],
+  send: async () => ({ messageId: '<x@example.test>', response: '250 OK', accepted: [], rejected: [] }),
+};
+
 describe('a scope without any granted permission', () => {
   it('refuses every gated service with ERR_PERMISSION_NOT_GRANTED', async () => {
     const { host } = createPluginScope(services, manifest, new Set(), {});
@@ -94,7 +101,7 @@ describe('a scope without any granted permission', () => {
         host.scheduler.schedule({ id: 'demo-plugin.tick', intervalMs: 1000, run: async () => undefined }),
       'mail.ingest': () => host.mail.ingest(inbound('demo-plugin.imap')),
       'mail.registerTransport': () =>
-        host.mail.registerTransport({ id: 'demo-plugin.smtp', title: 'SMTP', send: async () => ({ messageId: 'x' }) }),
+        host.mail.registerTransport({ id: 'demo-plugin.smtp', title: 'SMTP', ...NO_SENDING }),
       'notify.notify': () => host.notify.notify({ key: 'k', severity: 'info', title: 't', message: 'm' }),
       'notify.resolve': () => host.notify.resolve('k'),
     };
@@ -103,7 +110,7 @@ describe('a scope without any granted permission', () => {
     expect(codes).toEqual(Object.fromEntries(Object.keys(calls).map((name) => [name, 'ERR_PERMISSION_NOT_GRANTED'])));
     // Logger, lifecycle, config and identity need no permission.
     expect(host.pluginId).toBe('demo-plugin');
-    expect(host.apiVersion).toBe('1.0.0');
+    expect(host.apiVersion).toBe(HOST_API_VERSION);
     expect(() => host.logger.child({ a: 1 }).info('ok')).not.toThrow();
   });
 });
@@ -121,9 +128,7 @@ describe('a scope with every permission', () => {
     expect(await host.mail.ingest(inbound('demo-plugin.imap'))).toEqual({ ticketId: first.ticketId, duplicate: true });
     expect(await codeOf(() => host.mail.ingest(inbound('demo-plugin.pop3')))).toBe('ERR_CONTRIBUTION_UNDECLARED');
     expect(
-      await codeOf(() =>
-        host.mail.registerTransport({ id: 'demo-plugin.other', title: 'x', send: async () => ({ messageId: 'x' }) }),
-      ),
+      await codeOf(() => host.mail.registerTransport({ id: 'demo-plugin.other', title: 'x', ...NO_SENDING })),
     ).toBe('ERR_CONTRIBUTION_UNDECLARED');
     await scope.dispose();
   });
@@ -134,7 +139,7 @@ describe('a scope with every permission', () => {
     host.routes.register({ id: 'demo-plugin.home', method: 'GET', path: '/home', auth: 'admin', handle });
     host.admin.registerScreen({ id: 'demo-plugin.home', title: 'Demo', path: '/home' });
     host.scheduler.schedule({ id: 'demo-plugin.tick', intervalMs: 60_000, run: async () => undefined });
-    host.mail.registerTransport({ id: 'demo-plugin.smtp', title: 'SMTP', send: async () => ({ messageId: 'x' }) });
+    host.mail.registerTransport({ id: 'demo-plugin.smtp', title: 'SMTP', ...NO_SENDING });
     expect(
       await codeOf(() =>
         host.routes.register({ id: 'demo-plugin.home', method: 'GET', path: '/home', auth: 'admin', handle }),
