@@ -110,7 +110,7 @@ export type AccountFieldsOutput = z.output<typeof AccountFields>;
  * `account update`) starts from, so a field left out keeps its value.
  * @param account - the account as stored
  */
-export function storedAccountFields(account: MailAccount): Record<string, string> {
+export function storedAccountFields(account: MailAccount) {
   return {
     appId: account.appId,
     mailbox: account.mailbox,

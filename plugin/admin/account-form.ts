@@ -3,6 +3,7 @@
  * action, interval, shared mailbox via a delegate, enabled, sending replies over SMTP) and the translation between form fields and the
  * account service's fields.
  */
+import { storedAccountFields } from '../accounts/account-input';
 import type { MailAccount } from '../ports/account-repository';
 import type { AppRegistration } from '../ports/app-repository';
 import { providerFor } from '../oauth/providers';
@@ -52,28 +53,19 @@ export type AccountFormValues = Partial<Record<(typeof ACCOUNT_FORM_FIELDS)[numb
 /** The default poll interval offered on a new account (seconds). */
 export const DEFAULT_FORM_INTERVAL = '60';
 
-/** A stored account as form values. */
+/**
+ * A stored account as form values: the service's stored fields, with the post-fetch action split into the
+ * form's action and folder and the checkboxes as `on`.
+ */
 export function accountFormValues(account: MailAccount): AccountFormValues {
-  const move = account.postFetch.startsWith('move:');
+  const { postFetch, sharedViaDelegate, smtpEnabled, ...fields } = storedAccountFields(account);
+  const move = postFetch.startsWith('move:');
   return {
-    appId: account.appId,
-    mailbox: account.mailbox,
-    protocol: account.protocol,
-    host: account.host,
-    port: String(account.port),
-    tls: account.tls,
-    folder: account.folder,
-    initialSync: account.initialSync,
-    postFetchAction: move ? 'move' : account.postFetch,
-    postFetchFolder: move ? account.postFetch.slice('move:'.length) : '',
-    pollIntervalSeconds: String(account.pollIntervalSeconds),
-    sharedViaDelegate: account.sharedViaDelegate ? 'on' : '',
-    enabled: account.enabled ? 'true' : 'false',
-    smtpEnabled: account.smtp.enabled ? 'on' : '',
-    smtpHost: account.smtp.host ?? '',
-    smtpPort: account.smtp.port === null ? '' : String(account.smtp.port),
-    smtpTls: account.smtp.tls ?? '',
-    smtpFrom: account.smtp.from ?? '',
+    ...fields,
+    postFetchAction: move ? 'move' : postFetch,
+    postFetchFolder: move ? postFetch.slice('move:'.length) : '',
+    sharedViaDelegate: sharedViaDelegate === 'true' ? 'on' : '',
+    smtpEnabled: smtpEnabled === 'true' ? 'on' : '',
   };
 }
 
