@@ -7,18 +7,13 @@ import { PluginError } from '../../plugin/index';
 import { randomToken, safeEqual } from '../auth/tokens';
 import { html } from '../../lib/html';
 import { serializeCookie } from './cookies';
+import { safeNext } from './next-path';
 import { checkCsrf, requireUser, SESSION_COOKIE, submittedCsrf } from './request-auth';
 import { SESSION_TTL_MS } from '../auth/session-store';
 import type { WebContext } from './web-context';
 
 const LOGIN_CSRF_COOKIE = 'login_csrf';
-
-/** A local path to go to after sign-in, never another site. */
-function safeNext(value: unknown): string | undefined {
-  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\')
-    ? value
-    : undefined;
-}
+const ORIGIN = 'http://127.0.0.1';
 
 function field(body: unknown, name: string): string {
   const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
@@ -59,7 +54,7 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: WebContext): void
   };
 
   app.get('/login', async (request, reply) => {
-    const next = safeNext((request.query as Record<string, unknown>).next);
+    const next = safeNext((request.query as Record<string, unknown>).next, ORIGIN);
     if (request.hostSession) return reply.redirect(next ?? '/', 303);
     return sendForm(request, reply, { next });
   });
@@ -71,7 +66,7 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: WebContext): void
         'The sign-in form was stale or did not come from this site; reload it and try again.',
       );
     const email = field(request.body, 'email');
-    const next = safeNext(field(request.body, 'next'));
+    const next = safeNext(field(request.body, 'next'), ORIGIN);
     const user = await ctx.users.authenticate(email, field(request.body, 'password'));
     if (!user) {
       ctx.logger.warn({ email }, 'sign-in failed');
