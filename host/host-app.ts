@@ -173,6 +173,7 @@ export class HostApp {
       plugins: this.plugins,
       logger: this.logger.child({ component: 'web' }),
       secureCookies,
+      publicBaseUrl: () => this.publicBaseUrl(),
     });
     await this.server.listen({ port: options.port, host: options.host });
     const address = this.server.server.address();

@@ -13,7 +13,12 @@ import { SESSION_TTL_MS } from '../auth/session-store';
 import type { WebContext } from './web-context';
 
 const LOGIN_CSRF_COOKIE = 'login_csrf';
-const ORIGIN = 'http://127.0.0.1';
+
+/** Why a `next` was refused, for the sign-in form and the error page. */
+const NEXT_REFUSED = 'next: the page to open after signing in must be a path on this helpdesk; it was ignored.';
+
+/** The `next` of a request: absent, a path on this helpdesk, or refused. */
+type NextPath = { readonly path?: string; readonly refused: boolean };
 
 function field(body: unknown, name: string): string {
   const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
@@ -27,6 +32,11 @@ function field(body: unknown, name: string): string {
  * @param ctx - the web context
  */
 export function registerLoginRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const nextPath = (value: unknown): NextPath => {
+    if (value === undefined || value === '') return { refused: false };
+    const path = safeNext(value, ctx.publicBaseUrl());
+    return path === undefined ? { refused: true } : { path, refused: false };
+  };
   const cookieOptions = { httpOnly: true, sameSite: 'Lax' as const, secure: ctx.secureCookies };
 
   const sendForm = async (
@@ -54,9 +64,13 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: WebContext): void
   };
 
   app.get('/login', async (request, reply) => {
-    const next = safeNext((request.query as Record<string, unknown>).next, ORIGIN);
-    if (request.hostSession) return reply.redirect(next ?? '/', 303);
-    return sendForm(request, reply, { next });
+    const next = nextPath((request.query as Record<string, unknown>).next);
+    if (next.refused) {
+      if (request.hostSession) throw new PluginError('ERR_INPUT_INVALID', NEXT_REFUSED, { field: 'next' });
+      return sendForm(request, reply, { error: NEXT_REFUSED, status: 400 });
+    }
+    if (request.hostSession) return reply.redirect(next.path ?? '/', 303);
+    return sendForm(request, reply, { next: next.path });
   });
 
   app.post('/login', async (request, reply) => {
@@ -66,11 +80,13 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: WebContext): void
         'The sign-in form was stale or did not come from this site; reload it and try again.',
       );
     const email = field(request.body, 'email');
-    const next = safeNext(field(request.body, 'next'), ORIGIN);
+    const next = nextPath(field(request.body, 'next'));
+    // Refused before the password is checked: nothing is tried, no session is opened.
+    if (next.refused) return sendForm(request, reply, { email, error: NEXT_REFUSED, status: 400 });
     const user = await ctx.users.authenticate(email, field(request.body, 'password'));
     if (!user) {
       ctx.logger.warn({ email }, 'sign-in failed');
-      return sendForm(request, reply, { next, email, error: 'Wrong email or password.', status: 401 });
+      return sendForm(request, reply, { next: next.path, email, error: 'Wrong email or password.', status: 401 });
     }
     const { token } = await ctx.sessions.create(user.id);
     void reply.header(
@@ -82,7 +98,7 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: WebContext): void
       serializeCookie(SESSION_COOKIE, token, { ...cookieOptions, path: '/', maxAge: SESSION_TTL_MS / 1000 }),
     );
     ctx.logger.info({ userId: user.id }, 'signed in');
-    return reply.redirect(next ?? (user.role === 'admin' ? '/' : '/tickets'), 303);
+    return reply.redirect(next.path ?? (user.role === 'admin' ? '/' : '/tickets'), 303);
   });
 
   app.post('/logout', async (request, reply) => {

@@ -22,6 +22,8 @@ export interface WebDependencies {
   readonly logger: Logger;
   /** Set the `Secure` attribute on cookies (the public base URL is https). */
   readonly secureCookies: boolean;
+  /** The helpdesk's public base URL (its origin is where sign-in may send the browser back to). */
+  readonly publicBaseUrl: () => string;
 }
 
 /** The web routes' shared context. */
