@@ -75,10 +75,8 @@ export class UserStore {
     const row: Record<string, unknown> | undefined = await this.knex('host_users')
       .where({ email: email.trim().toLowerCase() })
       .first();
-    // Hash even for an unknown email so the answer time does not tell which emails exist.
-    const stored =
-      typeof row?.password_hash === 'string' ? row.password_hash : 'scrypt$16384$8$AAAAAAAAAAAAAAAAAAAAAA$AAAA';
-    const ok = await verifyPassword(password, stored);
+    // Checked even for an unknown email (the same derivation), so the answer time does not tell which emails exist.
+    const ok = await verifyPassword(password, typeof row?.password_hash === 'string' ? row.password_hash : undefined);
     return row && ok ? toUser(row) : null;
   }
 
