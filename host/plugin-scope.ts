@@ -47,6 +47,21 @@ export function pluginMountPath(pluginId: string): string {
 }
 
 /**
+ * Where the host serves a plugin route path (a menu entry's or a notification's `path`): under the plugin's mount
+ * point; a path already under it is kept.
+ * @param pluginId - the plugin id
+ * @param path - the plugin route path, e.g. `/accounts/7`
+ * @returns the host path, or undefined when `path` is not a plugin route path (`//host`, a URL, a backslash, a control
+ *   character)
+ */
+export function pluginPagePath(pluginId: string, path: string): string | undefined {
+  if (!path.startsWith('/') || path.startsWith('//') || /[\\\p{Cc}]/u.test(path)) return undefined;
+  const mount = pluginMountPath(pluginId);
+  if (path === mount || path.startsWith(`${mount}/`) || path.startsWith(`${mount}?`)) return path;
+  return `${mount}${path}`;
+}
+
+/**
  * Builds the scoped host object for one plugin.
  * @param services - the host's services
  * @param manifest - the validated plugin.json

@@ -18,6 +18,7 @@ export interface LayoutInput {
   /** The session's CSRF token, for the sign-out form. */
   readonly csrfToken?: string;
   readonly menu?: readonly MenuEntry[];
+  /** Open notifications; each `path` already a host path (see pluginPagePath), or null for no Fix link. */
   readonly banners?: readonly HostNotification[];
 }
 

@@ -7,7 +7,7 @@ import type { ContributionRegistry } from '../contribution-registry';
 import type { SafeHtml } from '../../lib/html';
 import type { NotificationCenter } from '../notifications';
 import type { PluginManager } from '../plugin-manager';
-import { pluginMountPath } from '../plugin-scope';
+import { pluginMountPath, pluginPagePath } from '../plugin-scope';
 import type { TicketStore } from '../ticket-store';
 import { renderLayout, type MenuEntry } from './layout';
 
@@ -56,7 +56,12 @@ export function createWebContext(deps: WebDependencies): WebContext {
     ...deps,
     async sendPage(request, reply, page) {
       const session = request.hostSession ?? null;
-      const banners = session?.user.role === 'admin' ? await deps.notifications.listOpen() : [];
+      const open = session?.user.role === 'admin' ? await deps.notifications.listOpen() : [];
+      // A notification names a plugin route path; the banner links to where the host serves it.
+      const banners = open.map((n) => ({
+        ...n,
+        path: n.path === null ? null : (pluginPagePath(n.pluginId, n.path) ?? null),
+      }));
       const document = renderLayout({
         title: page.title,
         body: page.body,
