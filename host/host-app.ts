@@ -36,6 +36,8 @@ export interface HostAppOptions {
   /** Public base URL (e.g. https://helpdesk.example.com); default OAUTH2_MAIL_BASE_URL, else the listen address. */
   readonly publicBaseUrl?: string;
   readonly scheduler?: SchedulerOptions;
+  /** Clock of the sign-in stores (sessions, users), epoch ms; default Date.now. Tests move it instead of waiting. */
+  readonly clock?: () => number;
 }
 
 /** Where the web server listens. */
@@ -120,8 +122,9 @@ export class HostApp {
       await knex.destroy();
       throw error;
     }
-    const users = new UserStore(knex);
-    const sessions = new SessionStore(knex, users);
+    const clock = options.clock ?? Date.now;
+    const users = new UserStore(knex, clock);
+    const sessions = new SessionStore(knex, users, clock);
     const tickets = new TicketStore(knex);
     const notifications = new NotificationCenter(knex, port.child({ component: 'notifications' }));
     const scheduler = new Scheduler(port.child({ component: 'scheduler' }), options.scheduler);
