@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { createKnex } from './create-knex';
 import { ensureFirstAdmin, type FirstAdminOutcome } from './auth/first-admin';
 import { SessionStore } from './auth/session-store';
+import { SignInThrottle } from './auth/sign-in-throttle';
 import { UserStore } from './auth/user-store';
 import { ContributionRegistry } from './contribution-registry';
 import { migrateHost } from './host-migrations';
@@ -36,7 +37,7 @@ export interface HostAppOptions {
   /** Public base URL (e.g. https://helpdesk.example.com); default OAUTH2_MAIL_BASE_URL, else the listen address. */
   readonly publicBaseUrl?: string;
   readonly scheduler?: SchedulerOptions;
-  /** Clock of the sign-in stores (sessions, users), epoch ms; default Date.now. Tests move it instead of waiting. */
+  /** Clock of sign-in (users, sessions, throttling), epoch ms; default Date.now. Tests move it instead of waiting. */
   readonly clock?: () => number;
 }
 
@@ -62,7 +63,16 @@ export function sqliteFileOf(db: string): string | undefined {
 /** The services {@link HostApp} is made of (its own fields, so the two lists cannot drift apart). */
 type HostParts = Pick<
   HostApp,
-  'knex' | 'logger' | 'users' | 'sessions' | 'tickets' | 'notifications' | 'secrets' | 'scheduler' | 'registry'
+  | 'knex'
+  | 'logger'
+  | 'users'
+  | 'sessions'
+  | 'signInThrottle'
+  | 'tickets'
+  | 'notifications'
+  | 'secrets'
+  | 'scheduler'
+  | 'registry'
 >;
 
 /** The running (or, for console commands, merely opened) host. */
@@ -71,6 +81,7 @@ export class HostApp {
   readonly logger: Logger;
   readonly users: UserStore;
   readonly sessions: SessionStore;
+  readonly signInThrottle: SignInThrottle;
   readonly tickets: TicketStore;
   readonly notifications: NotificationCenter;
   readonly secrets: AesGcmSecrets;
@@ -90,6 +101,7 @@ export class HostApp {
       logger: this.logger,
       users: this.users,
       sessions: this.sessions,
+      signInThrottle: this.signInThrottle,
       tickets: this.tickets,
       notifications: this.notifications,
     } = parts);
@@ -125,6 +137,7 @@ export class HostApp {
     const clock = options.clock ?? Date.now;
     const users = new UserStore(knex, clock);
     const sessions = new SessionStore(knex, users, clock);
+    const signInThrottle = new SignInThrottle(knex, clock);
     const tickets = new TicketStore(knex);
     const notifications = new NotificationCenter(knex, port.child({ component: 'notifications' }));
     const scheduler = new Scheduler(port.child({ component: 'scheduler' }), options.scheduler);
@@ -134,6 +147,7 @@ export class HostApp {
         logger,
         users,
         sessions,
+        signInThrottle,
         tickets,
         notifications,
         secrets,
@@ -170,6 +184,7 @@ export class HostApp {
     this.server = await buildWebServer({
       users: this.users,
       sessions: this.sessions,
+      signInThrottle: this.signInThrottle,
       tickets: this.tickets,
       notifications: this.notifications,
       registry: this.registry,

@@ -1,9 +1,12 @@
 /**
  * GET/POST /login and POST /logout. The login form is protected by a pre-session CSRF token
  * (double submit: a `login_csrf` cookie and the same value in the form), compared timing-safe.
+ * Failed sign-ins are throttled per account and client address (auth/sign-in-throttle.ts); the answer is the same
+ * whether or not the account exists.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { PluginError } from '../../plugin/index';
+import { isPluginError, PluginError } from '../../plugin/index';
+import type { FailureReport, SignInAttempt } from '../auth/sign-in-throttle';
 import { randomToken, safeEqual } from '../auth/tokens';
 import { html } from '../../lib/html';
 import { serializeCookie } from './cookies';
@@ -19,6 +22,13 @@ const NEXT_REFUSED = 'next: the page to open after signing in must be a path on 
 
 /** The `next` of a request: absent, a path on this helpdesk, or refused. */
 type NextPath = { readonly path?: string; readonly refused: boolean };
+
+/** The session notice after a sign-in that follows failed ones. */
+function failedSignInNotice(report: FailureReport): string {
+  const since = `${new Date(report.since).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const attempts = report.failures === 1 ? 'attempt' : 'attempts';
+  return `${report.failures} failed sign-in ${attempts} since ${since} before this one.`;
+}
 
 function field(body: unknown, name: string): string {
   const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
@@ -83,12 +93,23 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: WebContext): void
     const next = nextPath(field(request.body, 'next'));
     // Refused before the password is checked: nothing is tried, no session is opened.
     if (next.refused) return sendForm(request, reply, { email, error: NEXT_REFUSED, status: 400 });
+    let attempt: SignInAttempt;
+    try {
+      attempt = await ctx.signInThrottle.begin(email, request.ip);
+    } catch (error) {
+      if (!isPluginError(error) || error.code !== 'ERR_RATE_LIMITED') throw error;
+      ctx.logger.warn({ email, address: request.ip }, 'sign-in refused: too many failed sign-ins');
+      void reply.header('retry-after', String(error.details.retryAfterSeconds));
+      return sendForm(request, reply, { next: next.path, email, error: error.message, status: 429 });
+    }
     const user = await ctx.users.authenticate(email, field(request.body, 'password'));
     if (!user) {
-      ctx.logger.warn({ email }, 'sign-in failed');
+      ctx.logger.warn({ email, address: request.ip }, 'sign-in failed');
       return sendForm(request, reply, { next: next.path, email, error: 'Wrong email or password.', status: 401 });
     }
-    const { token } = await ctx.sessions.create(user.id);
+    const failed = await ctx.signInThrottle.succeeded(attempt);
+    if (failed) ctx.logger.warn({ userId: user.id, failures: failed.failures }, 'signed in after failed sign-ins');
+    const { token } = await ctx.sessions.create(user.id, failed ? failedSignInNotice(failed) : undefined);
     void reply.header(
       'set-cookie',
       serializeCookie(LOGIN_CSRF_COOKIE, '', { ...cookieOptions, path: '/login', maxAge: 0 }),

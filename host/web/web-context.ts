@@ -2,6 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { SessionStore } from '../auth/session-store';
+import type { SignInThrottle } from '../auth/sign-in-throttle';
 import type { UserStore } from '../auth/user-store';
 import type { ContributionRegistry } from '../contribution-registry';
 import type { SafeHtml } from '../../lib/html';
@@ -10,11 +11,13 @@ import type { PluginManager } from '../plugin-manager';
 import { pluginMountPath, pluginPagePath } from '../plugin-scope';
 import type { TicketStore } from '../ticket-store';
 import { renderLayout, type MenuEntry } from './layout';
+import { SESSION_COOKIE } from './request-auth';
 
 /** Dependencies of the web routes. */
 export interface WebDependencies {
   readonly users: UserStore;
   readonly sessions: SessionStore;
+  readonly signInThrottle: SignInThrottle;
   readonly tickets: TicketStore;
   readonly notifications: NotificationCenter;
   readonly registry: ContributionRegistry;
@@ -69,7 +72,9 @@ export function createWebContext(deps: WebDependencies): WebContext {
         csrfToken: session?.csrfToken,
         menu: menuFor(request),
         banners,
+        notice: session?.notice,
       });
+      if (session?.notice) await deps.sessions.clearNotice(request.hostCookies[SESSION_COOKIE]);
       return reply
         .code(page.status ?? 200)
         .type('text/html; charset=utf-8')

@@ -55,6 +55,20 @@ describe('sign-in throttling', () => {
     expect(right.setCookies).not.toContain('sid');
   });
 
+  it('counts parallel guesses one by one: of 20 at once, 5 are tried', async () => {
+    const clients = Array.from({ length: 20 }, () => web.client());
+    const tokens = await Promise.all(clients.map((client) => client.loginToken()));
+    const answers = await Promise.all(
+      clients.map((client, i) =>
+        client.request('/login', {
+          form: { _csrf: tokens[i] as string, email: WEB_ADMIN.email, password: `guess ${i}`, next: '' },
+        }),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses).toEqual([...times(5, 401), ...times(15, 429)]);
+  });
+
   it('waits longer after each further failure: 1 s, then 2 s, then 4 s', async () => {
     const client = web.client();
     expect(await failures(client, WEB_ADMIN.email, 5)).toEqual(times(5, 401));
