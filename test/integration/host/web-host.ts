@@ -62,6 +62,8 @@ export class WebClient {
           },
         );
         sent.on('error', reject);
+        // A request the server never answers fails the test instead of holding the server's close() forever.
+        sent.setTimeout(30_000, () => sent.destroy(new Error(`no answer to ${path} within 30 s`)));
         sent.end(payload);
       },
     );
