@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPluginError, PluginError } from '../../plugin/index';
 import type { FailureReport, SignInAttempt } from '../auth/sign-in-throttle';
+import { MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH } from '../auth/user-store';
 import { randomToken, safeEqual } from '../auth/tokens';
 import { html } from '../../lib/html';
 import { serializeCookie } from './cookies';
@@ -28,6 +29,13 @@ function failedSignInNotice(report: FailureReport): string {
   const since = `${new Date(report.since).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const attempts = report.failures === 1 ? 'attempt' : 'attempts';
   return `${report.failures} failed sign-in ${attempts} since ${since} before this one.`;
+}
+
+/** Words naming an overlong sign-in field, or undefined. */
+function overlongField(email: string, password: string): string | undefined {
+  if (email.length > MAX_EMAIL_LENGTH) return `email: at most ${MAX_EMAIL_LENGTH} characters.`;
+  if (password.length > MAX_PASSWORD_LENGTH) return `password: at most ${MAX_PASSWORD_LENGTH} characters.`;
+  return undefined;
 }
 
 function field(body: unknown, name: string): string {
@@ -90,9 +98,12 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: WebContext): void
         'The sign-in form was stale or did not come from this site; reload it and try again.',
       );
     const email = field(request.body, 'email');
+    const password = field(request.body, 'password');
     const next = nextPath(field(request.body, 'next'));
     // Refused before the password is checked: nothing is tried, no session is opened.
     if (next.refused) return sendForm(request, reply, { email, error: NEXT_REFUSED, status: 400 });
+    const tooLong = overlongField(email, password);
+    if (tooLong) return sendForm(request, reply, { next: next.path, error: tooLong, status: 400 });
     let attempt: SignInAttempt;
     try {
       attempt = await ctx.signInThrottle.begin(email, request.ip);
@@ -102,7 +113,7 @@ export function registerLoginRoutes(app: FastifyInstance, ctx: WebContext): void
       void reply.header('retry-after', String(error.details.retryAfterSeconds));
       return sendForm(request, reply, { next: next.path, email, error: error.message, status: 429 });
     }
-    const user = await ctx.users.authenticate(email, field(request.body, 'password'));
+    const user = await ctx.users.authenticate(email, password);
     if (!user) {
       ctx.logger.warn({ email, address: request.ip }, 'sign-in failed');
       return sendForm(request, reply, { next: next.path, email, error: 'Wrong email or password.', status: 401 });
