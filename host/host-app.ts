@@ -2,12 +2,12 @@
  * The reference host, assembled: database (+ host migrations), secrets, stores, scheduler, plugin
  * manager and, when serving, the web server. The console (`cli/`) and the tests drive it.
  */
-import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { createKnex } from './create-knex';
+import { prepareSqliteFile } from './database-files';
 import { ensureFirstAdmin, type FirstAdminOutcome } from './auth/first-admin';
 import { SessionStore } from './auth/session-store';
 import { SignInThrottle } from './auth/sign-in-throttle';
@@ -32,6 +32,8 @@ export interface HostAppOptions {
   readonly logger?: Logger;
   /** One line for the operator's console (never logged); default `console.log`. */
   readonly announce?: (line: string) => void;
+  /** One warning line for the operator's console (it is logged too); default stderr. */
+  readonly warn?: (line: string) => void;
   /** Key file used when the environment has no secret key; default next to the SQLite file, else ./data/secret.key. */
   readonly secretKeyFile?: string;
   /** Public base URL (e.g. https://helpdesk.example.com); default OAUTH2_MAIL_BASE_URL, else the listen address. */
@@ -122,7 +124,11 @@ export class HostApp {
     const logger = options.logger ?? createLogger({ level: env.OAUTH2_MAIL_LOG_LEVEL });
     const port = toLoggerPort(logger);
     const sqliteFile = sqliteFileOf(options.db);
-    if (sqliteFile) mkdirSync(dirname(resolve(sqliteFile)), { recursive: true });
+    const warn = options.warn ?? ((line: string) => process.stderr.write(`warning: ${line}\n`));
+    for (const open of sqliteFile ? prepareSqliteFile(sqliteFile) : []) {
+      logger.warn({ path: open.path, mode: open.mode }, `database ${open.kind} readable by other users`);
+      warn(`${open.path} is readable by other users (mode ${open.mode}): run ${open.fix}`);
+    }
     const keyFile =
       options.secretKeyFile ??
       (sqliteFile ? join(dirname(resolve(sqliteFile)), 'secret.key') : resolve('data', 'secret.key'));

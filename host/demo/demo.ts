@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: the whole thing on one machine, nothing to register anywhere.
  *
- * - a fresh reference host on SQLite (./data/demo/helpdesk.sqlite), with an admin whose password is printed;
+ * - a fresh reference host on SQLite (./data/demo/helpdesk/helpdesk.sqlite), with an admin whose password is printed;
  * - the local OAuth2 server in its Microsoft-like profile (tenant path, rotating refresh tokens, AADSTS errors);
  * - a private Dovecot whose mailbox alice@example.test already holds a few messages;
  * - an app registration and a mail account pre-filled through the plugin's own admin screen.
@@ -192,7 +192,8 @@ async function main(): Promise<void> {
     const adminPassword = randomBytes(9).toString('base64url');
     const host = await startHostProcess({
       packageRoot,
-      db: join(options.dataDir, 'helpdesk.sqlite'),
+      // A folder of its own: the data folder stays traversable for Dovecot, the database stays private.
+      db: join(options.dataDir, 'helpdesk', 'helpdesk.sqlite'),
       port,
       adminEmail,
       adminPassword,

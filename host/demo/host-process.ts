@@ -86,7 +86,8 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
   ) {
     throw new Error('The build is missing: run `npm run build` first.');
   }
-  mkdirSync(dirname(options.db), { recursive: true });
+  // The host's database folder is private to its user (the host warns about a more open one).
+  mkdirSync(dirname(options.db), { recursive: true, mode: 0o700 });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     OAUTH2_MAIL_ADMIN_EMAIL: options.adminEmail,

@@ -36,7 +36,7 @@ async function open(db: string): Promise<{ host: HostApp; logged: string[]; cons
     logger: createLogger({ level: 'info', destination }),
     announce: (line) => consoleLines.push(line),
     warn: (line) => consoleLines.push(line),
-  } as Parameters<typeof HostApp.open>[0]);
+  });
   // A write, so that SQLite has its -wal and -shm files.
   await host.users.create({ email: 'someone@example.test', role: 'agent', password: 'a password 1234' });
   return { host, logged, console: consoleLines };
