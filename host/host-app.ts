@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { createKnex } from './create-knex';
 import { prepareSqliteFile } from './database-files';
+import { scrubMessage } from './loggable-error';
 import { ensureFirstAdmin, type FirstAdminOutcome } from './auth/first-admin';
 import { SessionStore } from './auth/session-store';
 import { SignInThrottle } from './auth/sign-in-throttle';
@@ -230,7 +231,7 @@ export class HostApp {
       const problems = Array.isArray(details?.problems)
         ? (details.problems as string[])
         : [error instanceof Error ? error.message : String(error)];
-      this.logger.error({ directory, problems }, 'bundled plugin not installed');
+      this.logger.error({ directory, problems: problems.map(scrubMessage) }, 'bundled plugin not installed');
       return { problems };
     }
   }

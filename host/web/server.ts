@@ -6,6 +6,7 @@ import fastifyFormbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { ERROR_CODES, isPluginError, PluginError, type PluginErrorCode } from '../../plugin/index';
 import { isDatabaseUnavailable } from '../db-errors';
+import { loggableError } from '../loggable-error';
 import { html, type SafeHtml } from '../../lib/html';
 import { registerLoginRoutes } from './login-routes';
 import { registerPluginRoutes } from './plugin-routes';
@@ -90,7 +91,7 @@ export async function buildWebServer(deps: WebDependencies): Promise<FastifyInst
     if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     if (status >= 500)
       deps.logger.error(
-        { path: request.url.split('?')[0], code, error: { name: error.name, message: error.message } },
+        { path: request.url.split('?')[0], code, error: loggableError(pluginError ?? error) },
         'request failed',
       );
     if (wantsJson(request)) return reply.code(status).send({ error: { code, message } });
