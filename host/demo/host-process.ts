@@ -31,11 +31,22 @@ export interface HostProcessOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+/** How the host process ended. */
+export interface HostExit {
+  /** The exit code, or null when a signal ended it. */
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
 /** A running host process. */
 export interface HostProcess {
   /** http://127.0.0.1:<port> */
   readonly url: string;
   readonly pid: number;
+  /** Resolves when the process has ended, whoever ended it. */
+  readonly exited: Promise<HostExit>;
+  /** Where its output goes, when it has a log file. */
+  readonly logFile?: string;
   /** SIGTERM, then SIGKILL after 10 s; idempotent. */
   stop(): Promise<void>;
 }
@@ -126,10 +137,10 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
     child.stderr?.resume();
   }
   let exited: number | null | undefined;
-  const exitPromise = new Promise<void>((resolve) =>
-    child.once('exit', (code) => {
+  const exitPromise = new Promise<HostExit>((resolve) =>
+    child.once('exit', (code, signal) => {
       exited = code;
-      resolve();
+      resolve({ code, signal });
     }),
   );
   const url = `http://127.0.0.1:${options.port}`;
@@ -161,5 +172,5 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
     }
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
-  return { url, pid: child.pid ?? -1, stop };
+  return { url, pid: child.pid ?? -1, exited: exitPromise, logFile: options.logFile, stop };
 }
