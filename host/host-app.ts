@@ -2,14 +2,16 @@
  * The reference host, assembled: database (+ host migrations), secrets, stores, scheduler, plugin
  * manager and, when serving, the web server. The console (`cli/`) and the tests drive it.
  */
-import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { createKnex } from './create-knex';
+import { prepareSqliteFile } from './database-files';
+import { scrubMessage } from './loggable-error';
 import { ensureFirstAdmin, type FirstAdminOutcome } from './auth/first-admin';
 import { SessionStore } from './auth/session-store';
+import { SignInThrottle } from './auth/sign-in-throttle';
 import { UserStore } from './auth/user-store';
 import { ContributionRegistry } from './contribution-registry';
 import { migrateHost } from './host-migrations';
@@ -31,11 +33,15 @@ export interface HostAppOptions {
   readonly logger?: Logger;
   /** One line for the operator's console (never logged); default `console.log`. */
   readonly announce?: (line: string) => void;
+  /** One warning line for the operator's console (it is logged too); default stderr. */
+  readonly warn?: (line: string) => void;
   /** Key file used when the environment has no secret key; default next to the SQLite file, else ./data/secret.key. */
   readonly secretKeyFile?: string;
   /** Public base URL (e.g. https://helpdesk.example.com); default OAUTH2_MAIL_BASE_URL, else the listen address. */
   readonly publicBaseUrl?: string;
   readonly scheduler?: SchedulerOptions;
+  /** Clock of sign-in (users, sessions, throttling), epoch ms; default Date.now. Tests move it instead of waiting. */
+  readonly clock?: () => number;
 }
 
 /** Where the web server listens. */
@@ -60,7 +66,16 @@ export function sqliteFileOf(db: string): string | undefined {
 /** The services {@link HostApp} is made of (its own fields, so the two lists cannot drift apart). */
 type HostParts = Pick<
   HostApp,
-  'knex' | 'logger' | 'users' | 'sessions' | 'tickets' | 'notifications' | 'secrets' | 'scheduler' | 'registry'
+  | 'knex'
+  | 'logger'
+  | 'users'
+  | 'sessions'
+  | 'signInThrottle'
+  | 'tickets'
+  | 'notifications'
+  | 'secrets'
+  | 'scheduler'
+  | 'registry'
 >;
 
 /** The running (or, for console commands, merely opened) host. */
@@ -69,6 +84,7 @@ export class HostApp {
   readonly logger: Logger;
   readonly users: UserStore;
   readonly sessions: SessionStore;
+  readonly signInThrottle: SignInThrottle;
   readonly tickets: TicketStore;
   readonly notifications: NotificationCenter;
   readonly secrets: AesGcmSecrets;
@@ -88,6 +104,7 @@ export class HostApp {
       logger: this.logger,
       users: this.users,
       sessions: this.sessions,
+      signInThrottle: this.signInThrottle,
       tickets: this.tickets,
       notifications: this.notifications,
     } = parts);
@@ -108,7 +125,11 @@ export class HostApp {
     const logger = options.logger ?? createLogger({ level: env.OAUTH2_MAIL_LOG_LEVEL });
     const port = toLoggerPort(logger);
     const sqliteFile = sqliteFileOf(options.db);
-    if (sqliteFile) mkdirSync(dirname(resolve(sqliteFile)), { recursive: true });
+    const warn = options.warn ?? ((line: string) => process.stderr.write(`warning: ${line}\n`));
+    for (const open of sqliteFile ? prepareSqliteFile(sqliteFile) : []) {
+      logger.warn({ path: open.path, mode: open.mode }, `database ${open.kind} readable by other users`);
+      warn(`${open.path} is readable by other users (mode ${open.mode}): run ${open.fix}`);
+    }
     const keyFile =
       options.secretKeyFile ??
       (sqliteFile ? join(dirname(resolve(sqliteFile)), 'secret.key') : resolve('data', 'secret.key'));
@@ -120,8 +141,10 @@ export class HostApp {
       await knex.destroy();
       throw error;
     }
-    const users = new UserStore(knex);
-    const sessions = new SessionStore(knex, users);
+    const clock = options.clock ?? Date.now;
+    const users = new UserStore(knex, clock);
+    const sessions = new SessionStore(knex, users, clock);
+    const signInThrottle = new SignInThrottle(knex, clock);
     const tickets = new TicketStore(knex);
     const notifications = new NotificationCenter(knex, port.child({ component: 'notifications' }));
     const scheduler = new Scheduler(port.child({ component: 'scheduler' }), options.scheduler);
@@ -131,6 +154,7 @@ export class HostApp {
         logger,
         users,
         sessions,
+        signInThrottle,
         tickets,
         notifications,
         secrets,
@@ -167,12 +191,14 @@ export class HostApp {
     this.server = await buildWebServer({
       users: this.users,
       sessions: this.sessions,
+      signInThrottle: this.signInThrottle,
       tickets: this.tickets,
       notifications: this.notifications,
       registry: this.registry,
       plugins: this.plugins,
       logger: this.logger.child({ component: 'web' }),
       secureCookies,
+      publicBaseUrl: () => this.publicBaseUrl(),
     });
     await this.server.listen({ port: options.port, host: options.host });
     const address = this.server.server.address();
@@ -205,7 +231,7 @@ export class HostApp {
       const problems = Array.isArray(details?.problems)
         ? (details.problems as string[])
         : [error instanceof Error ? error.message : String(error)];
-      this.logger.error({ directory, problems }, 'bundled plugin not installed');
+      this.logger.error({ directory, problems: problems.map(scrubMessage) }, 'bundled plugin not installed');
       return { problems };
     }
   }

@@ -91,7 +91,30 @@ const initial: HostMigration = {
   },
 };
 
-const MIGRATIONS: readonly HostMigration[] = [initial];
+const signInThrottle: HostMigration = {
+  name: '20260501000000_host_sign_in_throttle',
+  async up(knex) {
+    await knex.schema.createTable('host_sign_in_throttle', (table) => {
+      table.comment('Failed sign-ins per account and per client address (host/auth/sign-in-throttle.ts)');
+      table.string('id', 64).primary().comment('sha256 hex of scope and subject (e-mail as typed, or client address)');
+      table.string('scope', 16).notNullable().comment('account | address');
+      table.integer('failures').notNullable().comment('Failures counted for waits and the lock');
+      table.bigInteger('last_failure_at').notNullable().index().comment('epoch ms');
+      table.bigInteger('blocked_until').notNullable().comment('epoch ms; no attempt before');
+      table.integer('unreported_failures').notNullable().defaultTo(0).comment('Since the last successful sign-in');
+      table.bigInteger('unreported_since').nullable().comment('epoch ms of the first unreported failure');
+    });
+    await knex.schema.alterTable('host_sessions', (table) => {
+      table.text('notice').nullable().comment('Shown once on the next page (e.g. failed sign-ins since …)');
+    });
+  },
+  async down(knex) {
+    await knex.schema.alterTable('host_sessions', (table) => table.dropColumn('notice'));
+    await knex.schema.dropTableIfExists('host_sign_in_throttle');
+  },
+};
+
+const MIGRATIONS: readonly HostMigration[] = [initial, signInThrottle];
 
 /** knex MigrationSource over the in-code host migrations. */
 export const hostMigrationSource: Knex.MigrationSource<HostMigration> = {

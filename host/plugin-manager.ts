@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Knex } from 'knex';
 import { isPluginError, PluginError, type PluginErrorCode } from '../plugin/index';
 import { KNOWN_PERMISSIONS, type ContributionKind, type PluginManifest } from '../plugin/index';
+import { loggableError, scrubMessage } from './loggable-error';
 import { validateManifest, type ManifestValidation } from './manifest-validation';
 import { HOST_API_VERSION, type LoggerPort, type PluginEntry } from '../plugin/index';
 import { isUniqueViolation, toMillis } from './db-errors';
@@ -160,7 +161,7 @@ export class PluginManager {
           (again) =>
             this.logger.error('could not restore the previous version', {
               plugin: manifest.id,
-              error: messageOf(again),
+              error: loggableError(again),
             }),
         );
       throw error;
@@ -201,7 +202,7 @@ export class PluginManager {
         await this.activatePlugin(running.manifest, running.directory, running.granted, config);
       } catch (error) {
         await this.activatePlugin(running.manifest, running.directory, running.granted, running.config).catch((again) =>
-          this.logger.error('could not restore the previous config', { plugin: id, error: messageOf(again) }),
+          this.logger.error('could not restore the previous config', { plugin: id, error: loggableError(again) }),
         );
         throw error;
       }
@@ -233,7 +234,7 @@ export class PluginManager {
     try {
       await plugin.entry.deactivate();
     } catch (error) {
-      this.logger.error('plugin deactivate() failed', { plugin: id, error: messageOf(error) });
+      this.logger.error('plugin deactivate() failed', { plugin: id, error: loggableError(error) });
     }
     await plugin.scope.dispose();
     this.logger.info('plugin deactivated', { plugin: id });
@@ -301,7 +302,7 @@ export class PluginManager {
             : [messageOf(error)];
       }
     }
-    this.logger.error('plugin not activated', { plugin: row.id, problems: [...problems] });
+    this.logger.error('plugin not activated', { plugin: row.id, problems: problems.map(scrubMessage) });
     await this.knex('host_plugins')
       .where({ id: row.id })
       .update({ last_error: problems.join('\n'), updated_at: this.now() });

@@ -5,10 +5,12 @@
  */
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { PluginError } from '../plugin/index';
+import { isPluginError, PluginError } from '../plugin/index';
 import type { PluginManifest } from '../plugin/index';
 import { HOST_API_VERSION, type Disposable, type HostPort, type LoggerPort, type SecretsPort } from '../plugin/index';
 import type { ContributionRegistry } from './contribution-registry';
+import { isDatabaseUnavailable } from './db-errors';
+import { failureSummary, loggableError } from './loggable-error';
 import { toLoggerPort } from './logger';
 import type { NotificationCenter } from './notifications';
 import type { Scheduler } from './scheduler';
@@ -39,12 +41,45 @@ export interface PluginScope {
   scheduledTaskIds(): string[];
 }
 
+/** What the plugin is handed when the ticket pipeline fails: a PluginError whose words name the failure, not its data. */
+function ingestFailure(error: unknown): PluginError {
+  if (isPluginError(error)) return error;
+  if (isDatabaseUnavailable(error))
+    return new PluginError(
+      'ERR_DATABASE_UNAVAILABLE',
+      `The helpdesk's ticket store cannot be reached: ${failureSummary(error)}.`,
+      {},
+      { cause: error },
+    );
+  return new PluginError(
+    'ERR_INGEST_REJECTED',
+    `The helpdesk's ticket store refused the message: ${failureSummary(error)}.`,
+    {},
+    { cause: error },
+  );
+}
+
 /**
  * Where a plugin's routes are mounted.
  * @param pluginId - the plugin id
  */
 export function pluginMountPath(pluginId: string): string {
   return `/plugins/${pluginId}`;
+}
+
+/**
+ * Where the host serves a plugin route path (a menu entry's or a notification's `path`): under the plugin's mount
+ * point; a path already under it is kept.
+ * @param pluginId - the plugin id
+ * @param path - the plugin route path, e.g. `/accounts/7`
+ * @returns the host path, or undefined when `path` is not a plugin route path (`//host`, a URL, a backslash, a control
+ *   character)
+ */
+export function pluginPagePath(pluginId: string, path: string): string | undefined {
+  if (!path.startsWith('/') || path.startsWith('//') || /[\\\p{Cc}]/u.test(path)) return undefined;
+  const mount = pluginMountPath(pluginId);
+  if (path === mount || path.startsWith(`${mount}/`) || path.startsWith(`${mount}?`)) return path;
+  return `${mount}${path}`;
 }
 
 /**
@@ -182,7 +217,13 @@ export function createPluginScope(
             'which plugin.json does not declare in contributes.mailSources',
           );
         }
-        return services.tickets.ingest(message);
+        try {
+          return await services.tickets.ingest(message);
+        } catch (error) {
+          // Only PluginErrors cross the port, and the plugin logs what it gets: never the SQL or the message's content.
+          logger.warn('mail ingest failed', { accountId: message.accountId, error: loggableError(error) });
+          throw ingestFailure(error);
+        }
       },
       registerTransport: (transport) => {
         need('mail:send', 'mail.registerTransport()');
@@ -221,9 +262,7 @@ export function createPluginScope(
         try {
           await handle.dispose();
         } catch (error) {
-          logger.error('disposing a registration failed', {
-            error: error instanceof Error ? error.message : String(error),
-          });
+          logger.error('disposing a registration failed', { error: loggableError(error) });
         }
       }
     },
@@ -234,7 +273,7 @@ export function createPluginScope(
         try {
           await hook();
         } catch (error) {
-          logger.error('a shutdown hook failed', { error: error instanceof Error ? error.message : String(error) });
+          logger.error('a shutdown hook failed', { error: loggableError(error) });
         }
       }
     },

@@ -5,6 +5,7 @@
  */
 import { PluginError } from '../plugin/index';
 import type { Disposable, LoggerPort, ScheduledTask } from '../plugin/index';
+import { loggableError } from './loggable-error';
 
 interface Entry {
   readonly task: ScheduledTask;
@@ -138,7 +139,7 @@ export class Scheduler {
         await entry.task.run(entry.controller.signal);
       } catch (error) {
         if (entry.controller.signal.aborted) log.info('task run aborted');
-        else log.error('task run failed', { error: describe(error) });
+        else log.error('task run failed', { error: loggableError(error) });
       }
     })().finally(() => {
       entry.running = undefined;
@@ -154,10 +155,4 @@ export class Scheduler {
     this.entries.delete(entry);
     await entry.running;
   }
-}
-
-function describe(error: unknown): Record<string, unknown> {
-  if (error instanceof Error)
-    return { name: error.name, message: error.message, code: (error as { code?: unknown }).code };
-  return { message: String(error) };
 }

@@ -69,6 +69,13 @@ const INPUT_ERRORS = {
     message: 'The form was stale or did not come from this site.',
     fix: 'Reload the page and submit the form again.',
   },
+  ERR_RATE_LIMITED: {
+    retryable: true,
+    status: null,
+    httpStatus: 429,
+    message: 'Too many attempts in a short time; this one was not tried.',
+    fix: 'Wait for the time given (Retry-After) and try again.',
+  },
 } as const satisfies ErrorRows;
 
 /** What the host and its services (plugin manager, database, secrets, mail pipeline) answered or refused. */

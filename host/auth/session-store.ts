@@ -15,6 +15,8 @@ export interface Session {
   readonly user: HostUser;
   readonly csrfToken: string;
   readonly expiresAt: number;
+  /** Words for the next page only (see {@link SessionStore.clearNotice}), or null. */
+  readonly notice: string | null;
 }
 
 /** `host_sessions`. */
@@ -30,8 +32,12 @@ export class SessionStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Opens a session; returns the cookie value (shown to the browser only). */
-  async create(userId: string): Promise<{ readonly token: string; readonly csrfToken: string }> {
+  /**
+   * Opens a session; returns the cookie value (shown to the browser only).
+   * @param userId - who signed in
+   * @param notice - words for the session's first page, e.g. failed sign-ins since the previous one
+   */
+  async create(userId: string, notice?: string): Promise<{ readonly token: string; readonly csrfToken: string }> {
     const token = randomToken();
     const csrfToken = randomToken();
     const at = this.now();
@@ -41,6 +47,7 @@ export class SessionStore {
       csrf_token: csrfToken,
       created_at: at,
       expires_at: at + SESSION_TTL_MS,
+      notice: notice ?? null,
     });
     return { token, csrfToken };
   }
@@ -53,7 +60,17 @@ export class SessionStore {
       .first();
     if (!row || toMillis(row.expires_at) <= this.now()) return null;
     const user = await this.users.find(String(row.user_id));
-    return user ? { user, csrfToken: String(row.csrf_token), expiresAt: toMillis(row.expires_at) } : null;
+    if (!user) return null;
+    const notice = typeof row.notice === 'string' ? row.notice : null;
+    return { user, csrfToken: String(row.csrf_token), expiresAt: toMillis(row.expires_at), notice };
+  }
+
+  /** Forgets a session's notice once a page showed it. */
+  async clearNotice(token: string | undefined): Promise<void> {
+    if (token)
+      await this.knex('host_sessions')
+        .where({ id: sha256Hex(token) })
+        .update({ notice: null });
   }
 
   /** Ends a session. */

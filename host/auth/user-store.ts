@@ -18,6 +18,10 @@ export interface HostUser {
 
 /** Shortest password accepted. */
 export const MIN_PASSWORD_LENGTH = 10;
+/** Longest password accepted (and checked at sign-in). */
+export const MAX_PASSWORD_LENGTH = 1024;
+/** Longest e-mail address (the column's width). */
+export const MAX_EMAIL_LENGTH = 320;
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
@@ -48,10 +52,11 @@ export class UserStore {
   async create(input: { readonly email: string; readonly role: Role; readonly password: string }): Promise<HostUser> {
     const email = input.email.trim().toLowerCase();
     const problems: string[] = [];
-    if (!EMAIL.test(email)) problems.push('email must look like name@domain');
+    if (!EMAIL.test(email) || email.length > MAX_EMAIL_LENGTH)
+      problems.push(`email must look like name@domain (at most ${MAX_EMAIL_LENGTH} characters)`);
     if (input.role !== 'admin' && input.role !== 'agent') problems.push('role must be admin or agent');
-    if (input.password.length < MIN_PASSWORD_LENGTH)
-      problems.push(`password must have at least ${MIN_PASSWORD_LENGTH} characters`);
+    if (input.password.length < MIN_PASSWORD_LENGTH || input.password.length > MAX_PASSWORD_LENGTH)
+      problems.push(`password must have at least ${MIN_PASSWORD_LENGTH} and at most ${MAX_PASSWORD_LENGTH} characters`);
     if (problems.length > 0)
       throw new PluginError('ERR_INPUT_INVALID', `Cannot add user: ${problems.join('; ')}`, { fields: problems });
     const createdAt = this.now();
@@ -75,10 +80,8 @@ export class UserStore {
     const row: Record<string, unknown> | undefined = await this.knex('host_users')
       .where({ email: email.trim().toLowerCase() })
       .first();
-    // Hash even for an unknown email so the answer time does not tell which emails exist.
-    const stored =
-      typeof row?.password_hash === 'string' ? row.password_hash : 'scrypt$16384$8$AAAAAAAAAAAAAAAAAAAAAA$AAAA';
-    const ok = await verifyPassword(password, stored);
+    // Checked even for an unknown email (the same derivation), so the answer time does not tell which emails exist.
+    const ok = await verifyPassword(password, typeof row?.password_hash === 'string' ? row.password_hash : undefined);
     return row && ok ? toUser(row) : null;
   }
 

@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: the whole thing on one machine, nothing to register anywhere.
  *
- * - a fresh reference host on SQLite (./data/demo/helpdesk.sqlite), with an admin whose password is printed;
+ * - a fresh reference host on SQLite (./data/demo/helpdesk/helpdesk.sqlite), with an admin whose password is printed;
  * - the local OAuth2 server in its Microsoft-like profile (tenant path, rotating refresh tokens, AADSTS errors);
  * - a private Dovecot whose mailbox alice@example.test already holds a few messages;
  * - an app registration and a mail account pre-filled through the plugin's own admin screen.
@@ -24,6 +24,7 @@ import {
 } from '../../test/env';
 import { findPackageRoot } from '../cli/main';
 import { AdminHttpClient } from './admin-http-client';
+import { DemoSupervisor } from './demo-supervisor';
 import { initialDemoMessages, laterDemoMessage } from './demo-mail';
 import { freePort, startHostProcess, type HostProcess } from './host-process';
 
@@ -154,17 +155,11 @@ async function main(): Promise<void> {
   const packageRoot = findPackageRoot(__dirname);
   freshDataDir(options.dataDir);
 
-  const stops: Array<() => Promise<void>> = [];
-  let stopping = false;
-  const stopAll = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    say('\nStopping the demo …');
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    process.exit(code);
-  };
-  process.once('SIGINT', () => void stopAll(0));
-  process.once('SIGTERM', () => void stopAll(0));
+  const supervisor = new DemoSupervisor({ say, error: (line) => process.stderr.write(`${line}\n`) }, (code) =>
+    process.exit(code),
+  );
+  process.once('SIGINT', () => void supervisor.interrupt('SIGINT'));
+  process.once('SIGTERM', () => void supervisor.interrupt('SIGTERM'));
 
   try {
     const port = await freePort(options.port);
@@ -176,11 +171,11 @@ async function main(): Promise<void> {
       dir: options.dataDir,
       redirectUris: [callbackUrl],
     });
-    stops.push(() => oauth.stop());
+    supervisor.add('the local OAuth2 provider', () => oauth.stop());
 
     say('Starting Dovecot with a seeded mailbox …');
     const dovecot = await startDovecotInstalling(options.dataDir, oauth);
-    stops.push(() => dovecot.stop());
+    supervisor.add('Dovecot', () => dovecot.stop());
     const seeded = initialDemoMessages();
     await dovecot.seed(
       MAILBOX,
@@ -192,14 +187,16 @@ async function main(): Promise<void> {
     const adminPassword = randomBytes(9).toString('base64url');
     const host = await startHostProcess({
       packageRoot,
-      db: join(options.dataDir, 'helpdesk.sqlite'),
+      // A folder of its own: the data folder stays traversable for Dovecot, the database stays private.
+      db: join(options.dataDir, 'helpdesk', 'helpdesk.sqlite'),
       port,
       adminEmail,
       adminPassword,
       caCertFile: oauth.caCertFile,
       logFile: join(options.dataDir, 'helpdesk.log'),
     });
-    stops.push(() => host.stop());
+    supervisor.add('the helpdesk', () => host.stop());
+    supervisor.watchHelpdesk(host);
     await prefill(host, adminEmail, adminPassword, oauth, dovecot);
 
     const later = setTimeout(() => {
@@ -246,7 +243,7 @@ async function main(): Promise<void> {
     say('Ctrl-C stops everything.');
   } catch (error) {
     process.stderr.write(`The demo could not start: ${error instanceof Error ? error.message : String(error)}\n`);
-    await stopAll(1);
+    await supervisor.stopAll(1);
   }
 }
 

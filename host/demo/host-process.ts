@@ -31,11 +31,22 @@ export interface HostProcessOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+/** How the host process ended. */
+export interface HostExit {
+  /** The exit code, or null when a signal ended it. */
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
 /** A running host process. */
 export interface HostProcess {
   /** http://127.0.0.1:<port> */
   readonly url: string;
   readonly pid: number;
+  /** Resolves when the process has ended, whoever ended it. */
+  readonly exited: Promise<HostExit>;
+  /** Where its output goes, when it has a log file. */
+  readonly logFile?: string;
   /** SIGTERM, then SIGKILL after 10 s; idempotent. */
   stop(): Promise<void>;
 }
@@ -86,7 +97,8 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
   ) {
     throw new Error('The build is missing: run `npm run build` first.');
   }
-  mkdirSync(dirname(options.db), { recursive: true });
+  // The host's database folder is private to its user (the host warns about a more open one).
+  mkdirSync(dirname(options.db), { recursive: true, mode: 0o700 });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     OAUTH2_MAIL_ADMIN_EMAIL: options.adminEmail,
@@ -125,10 +137,10 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
     child.stderr?.resume();
   }
   let exited: number | null | undefined;
-  const exitPromise = new Promise<void>((resolve) =>
-    child.once('exit', (code) => {
+  const exitPromise = new Promise<HostExit>((resolve) =>
+    child.once('exit', (code, signal) => {
       exited = code;
-      resolve();
+      resolve({ code, signal });
     }),
   );
   const url = `http://127.0.0.1:${options.port}`;
@@ -160,5 +172,5 @@ export async function startHostProcess(options: HostProcessOptions): Promise<Hos
     }
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
-  return { url, pid: child.pid ?? -1, stop };
+  return { url, pid: child.pid ?? -1, exited: exitPromise, logFile: options.logFile, stop };
 }

@@ -18,7 +18,10 @@ export interface LayoutInput {
   /** The session's CSRF token, for the sign-out form. */
   readonly csrfToken?: string;
   readonly menu?: readonly MenuEntry[];
+  /** Open notifications; each `path` already a host path (see pluginPagePath), or null for no Fix link. */
   readonly banners?: readonly HostNotification[];
+  /** A one-time notice for the signed-in user (e.g. failed sign-ins since the previous sign-in). */
+  readonly notice?: string | null;
 }
 
 const STYLE = `
@@ -80,6 +83,7 @@ export function renderLayout(input: LayoutInput): string {
 <nav>${menu.map((entry) => html`<a href="${entry.href}">${entry.title}</a>`)}</nav>
 ${signedInUser(input.user, input.csrfToken)}
 </header>
+${input.notice ? html`<div class="banner warning" role="status" id="session-notice">${input.notice}</div>` : ''}
 ${banners.map(banner)}
 <main>
 <h1>${input.title}</h1>

@@ -4,7 +4,9 @@
  */
 import fastifyFormbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { ERROR_CODES, isPluginError, type PluginErrorCode } from '../../plugin/index';
+import { ERROR_CODES, isPluginError, PluginError, type PluginErrorCode } from '../../plugin/index';
+import { isDatabaseUnavailable } from '../db-errors';
+import { loggableError } from '../loggable-error';
 import { html, type SafeHtml } from '../../lib/html';
 import { registerLoginRoutes } from './login-routes';
 import { registerPluginRoutes } from './plugin-routes';
@@ -12,10 +14,24 @@ import { loadSession, wantsJson } from './request-auth';
 import { registerShellRoutes } from './shell-routes';
 import { createWebContext, type WebDependencies } from './web-context';
 
+/** Seconds a client is asked to wait after a 503 (about the SQLite busy timeout). */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+const DATABASE_BUSY = 'The database is busy or cannot be reached right now; nothing was changed. Try again shortly.';
+
 function errorTitle(status: number): string {
   if (status === 403) return 'Not allowed';
   if (status === 404) return 'Not found';
+  if (status === 429) return 'Too many attempts';
+  if (status === 503) return 'Try again shortly';
   return 'Something went wrong';
+}
+
+/** Retry-After of an answer: the error's own wait, or a few seconds for a database that is busy or away. */
+function retryAfterSeconds(error: PluginError | null): number | undefined {
+  const own = error?.details.retryAfterSeconds;
+  if (typeof own === 'number') return own;
+  return error?.code === 'ERR_DATABASE_UNAVAILABLE' ? DATABASE_RETRY_AFTER_SECONDS : undefined;
 }
 
 /** An error page's body: the message, the error table's fix, and a way back. */
@@ -59,7 +75,11 @@ export async function buildWebServer(deps: WebDependencies): Promise<FastifyInst
   });
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    const pluginError = isPluginError(error) ? error : null;
+    const pluginError = isPluginError(error)
+      ? error
+      : isDatabaseUnavailable(error)
+        ? new PluginError('ERR_DATABASE_UNAVAILABLE', DATABASE_BUSY, {}, { cause: error })
+        : null;
     const clientStatus =
       typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500
         ? error.statusCode
@@ -67,9 +87,11 @@ export async function buildWebServer(deps: WebDependencies): Promise<FastifyInst
     const status = pluginError ? ERROR_CODES[pluginError.code].httpStatus : (clientStatus ?? 500);
     const code = pluginError?.code ?? (status < 500 ? 'ERR_INPUT_INVALID' : 'ERR_INTERNAL');
     const message = pluginError ? pluginError.message : status < 500 ? error.message : ERROR_CODES.ERR_INTERNAL.message;
+    const retryAfter = retryAfterSeconds(pluginError);
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     if (status >= 500)
       deps.logger.error(
-        { path: request.url.split('?')[0], code, error: { name: error.name, message: error.message } },
+        { path: request.url.split('?')[0], code, error: loggableError(pluginError ?? error) },
         'request failed',
       );
     if (wantsJson(request)) return reply.code(status).send({ error: { code, message } });

@@ -2,19 +2,22 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { SessionStore } from '../auth/session-store';
+import type { SignInThrottle } from '../auth/sign-in-throttle';
 import type { UserStore } from '../auth/user-store';
 import type { ContributionRegistry } from '../contribution-registry';
 import type { SafeHtml } from '../../lib/html';
 import type { NotificationCenter } from '../notifications';
 import type { PluginManager } from '../plugin-manager';
-import { pluginMountPath } from '../plugin-scope';
+import { pluginMountPath, pluginPagePath } from '../plugin-scope';
 import type { TicketStore } from '../ticket-store';
 import { renderLayout, type MenuEntry } from './layout';
+import { SESSION_COOKIE } from './request-auth';
 
 /** Dependencies of the web routes. */
 export interface WebDependencies {
   readonly users: UserStore;
   readonly sessions: SessionStore;
+  readonly signInThrottle: SignInThrottle;
   readonly tickets: TicketStore;
   readonly notifications: NotificationCenter;
   readonly registry: ContributionRegistry;
@@ -22,6 +25,8 @@ export interface WebDependencies {
   readonly logger: Logger;
   /** Set the `Secure` attribute on cookies (the public base URL is https). */
   readonly secureCookies: boolean;
+  /** The helpdesk's public base URL (its origin is where sign-in may send the browser back to). */
+  readonly publicBaseUrl: () => string;
 }
 
 /** The web routes' shared context. */
@@ -54,7 +59,12 @@ export function createWebContext(deps: WebDependencies): WebContext {
     ...deps,
     async sendPage(request, reply, page) {
       const session = request.hostSession ?? null;
-      const banners = session?.user.role === 'admin' ? await deps.notifications.listOpen() : [];
+      const open = session?.user.role === 'admin' ? await deps.notifications.listOpen() : [];
+      // A notification names a plugin route path; the banner links to where the host serves it.
+      const banners = open.map((n) => ({
+        ...n,
+        path: n.path === null ? null : (pluginPagePath(n.pluginId, n.path) ?? null),
+      }));
       const document = renderLayout({
         title: page.title,
         body: page.body,
@@ -62,7 +72,9 @@ export function createWebContext(deps: WebDependencies): WebContext {
         csrfToken: session?.csrfToken,
         menu: menuFor(request),
         banners,
+        notice: session?.notice,
       });
+      if (session?.notice) await deps.sessions.clearNotice(request.hostCookies[SESSION_COOKIE]);
       return reply
         .code(page.status ?? 200)
         .type('text/html; charset=utf-8')

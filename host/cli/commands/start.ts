@@ -45,6 +45,7 @@ export function register(program: Command, context: CliContext): void {
       try {
         await host.ensureFirstAdmin();
         await host.sessions.purgeExpired();
+        await host.signInThrottle.purgeForgotten();
         const url = await host.listen({ port: options.port, host: options.host });
         const problems: string[] = [];
         for (const report of await host.activatePlugins())

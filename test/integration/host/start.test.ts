@@ -152,9 +152,16 @@ describe('oauth2-mail start', () => {
     if (server) await stopServer(server);
   });
 
-  it('creates the SQLite file and a 0600 key file next to it', () => {
+  it('creates the SQLite file, its -wal and -shm and a key file next to them, 0600 in a 0700 folder', () => {
     expect(existsSync(db())).toBe(true);
-    expect(statSync(join(dir, 'data', 'secret.key')).mode & 0o777).toBe(0o600);
+    const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+    expect(mode(join(dir, 'data'))).toBe('700');
+    expect([db(), `${db()}-wal`, `${db()}-shm`, join(dir, 'data', 'secret.key')].map(mode)).toEqual([
+      '600',
+      '600',
+      '600',
+      '600',
+    ]);
   });
 
   it('redirects a signed-out visitor to /login', async () => {
