@@ -15,6 +15,9 @@ import { ContributionRegistry } from './contribution-registry';
 import { migrateHost } from './host-migrations';
 import { createLogger, toLoggerPort } from './logger';
 import { NotificationCenter } from './notifications';
+import { OutboxStore } from './outbox/outbox-store';
+import { OutboxWorker, type OutboxWorkerOptions } from './outbox/outbox-worker';
+import { SendService } from './outbox/send-service';
 import { PluginManager, type ActivationReport, type InstalledPlugin } from './plugin-manager';
 import { Scheduler, type SchedulerOptions } from './scheduler';
 import { AesGcmSecrets, loadSecretKeys } from './secrets';
@@ -36,6 +39,8 @@ export interface HostAppOptions {
   /** Public base URL (e.g. https://helpdesk.example.com); default OAUTH2_MAIL_BASE_URL, else the listen address. */
   readonly publicBaseUrl?: string;
   readonly scheduler?: SchedulerOptions;
+  /** Lease, retry and timing of the outbox worker (defaults: docs/architecture.md#outbox). */
+  readonly outbox?: OutboxWorkerOptions;
 }
 
 /** Where the web server listens. */
@@ -60,7 +65,18 @@ export function sqliteFileOf(db: string): string | undefined {
 /** The services {@link HostApp} is made of (its own fields, so the two lists cannot drift apart). */
 type HostParts = Pick<
   HostApp,
-  'knex' | 'logger' | 'users' | 'sessions' | 'tickets' | 'notifications' | 'secrets' | 'scheduler' | 'registry'
+  | 'knex'
+  | 'logger'
+  | 'users'
+  | 'sessions'
+  | 'tickets'
+  | 'notifications'
+  | 'secrets'
+  | 'scheduler'
+  | 'registry'
+  | 'outbox'
+  | 'outboxWorker'
+  | 'sending'
 >;
 
 /** The running (or, for console commands, merely opened) host. */
@@ -74,6 +90,12 @@ export class HostApp {
   readonly secrets: AesGcmSecrets;
   readonly scheduler: Scheduler;
   readonly registry: ContributionRegistry;
+  /** The durable outbox (`host_outbox`). */
+  readonly outbox: OutboxStore;
+  /** Sends what the outbox holds; the host's own scheduled task. */
+  readonly outboxWorker: OutboxWorker;
+  /** Replies and direct sends through the outbox. */
+  readonly sending: SendService;
   readonly plugins: PluginManager;
   private server: FastifyInstance | undefined;
   private baseUrl: string | undefined;
@@ -92,6 +114,7 @@ export class HostApp {
       notifications: this.notifications,
     } = parts);
     ({ secrets: this.secrets, scheduler: this.scheduler, registry: this.registry } = parts);
+    ({ outbox: this.outbox, outboxWorker: this.outboxWorker, sending: this.sending } = parts);
     this.plugins = new PluginManager(
       this.knex,
       { ...parts, publicBaseUrl: () => this.publicBaseUrl() },
@@ -125,6 +148,13 @@ export class HostApp {
     const tickets = new TicketStore(knex);
     const notifications = new NotificationCenter(knex, port.child({ component: 'notifications' }));
     const scheduler = new Scheduler(port.child({ component: 'scheduler' }), options.scheduler);
+    const registry = new ContributionRegistry();
+    const outbox = new OutboxStore(knex);
+    const outboxLogger = port.child({ component: 'outbox' });
+    const outboxWorker = new OutboxWorker(outbox, registry, outboxLogger, options.outbox);
+    // The host's own task, not a plugin's: it runs once the scheduler is started (`start`), never in a console command.
+    scheduler.schedule(outboxWorker.task(), 'host');
+    const sending = new SendService({ tickets, outbox, worker: outboxWorker, registry, logger: outboxLogger });
     return new HostApp(
       {
         knex,
@@ -135,7 +165,10 @@ export class HostApp {
         notifications,
         secrets,
         scheduler,
-        registry: new ContributionRegistry(),
+        registry,
+        outbox,
+        outboxWorker,
+        sending,
       },
       options,
     );
@@ -215,12 +248,16 @@ export class HostApp {
     this.scheduler.start();
   }
 
-  /** Stops everything: web server, scheduler (aborting runs), plugins (shutdown hooks, deactivate), database. */
+  /**
+   * Stops everything: web server, scheduler (aborting runs), the outbox worker (attempts in flight get a grace to
+   * finish, before their transports go away), plugins (shutdown hooks, deactivate), database.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     await this.server?.close();
     await this.scheduler.stop();
+    await this.outboxWorker.stop();
     await this.plugins.deactivateAll();
     await this.knex.destroy();
     this.logger.info('host stopped');
