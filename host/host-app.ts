@@ -203,6 +203,8 @@ export class HostApp {
       tickets: this.tickets,
       notifications: this.notifications,
       registry: this.registry,
+      outbox: this.outbox,
+      sending: this.sending,
       plugins: this.plugins,
       logger: this.logger.child({ component: 'web' }),
       secureCookies,

@@ -1,5 +1,5 @@
 /**
- * The reference host's web server (fastify): sign-in, admin shell, ticket list and plugin routes.
+ * The reference host's web server (fastify): sign-in, admin shell, ticket list and pages, outbox, plugin routes.
  * Query strings are never logged (OAuth codes and states travel there).
  */
 import fastifyFormbody from '@fastify/formbody';
@@ -7,9 +7,11 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { ERROR_CODES, isPluginError, type PluginErrorCode } from '../../plugin/index';
 import { html, type SafeHtml } from '../../lib/html';
 import { registerLoginRoutes } from './login-routes';
+import { registerOutboxRoutes } from './outbox-routes';
 import { registerPluginRoutes } from './plugin-routes';
 import { loadSession, wantsJson } from './request-auth';
 import { registerShellRoutes } from './shell-routes';
+import { registerTicketRoutes } from './ticket-routes';
 import { createWebContext, type WebDependencies } from './web-context';
 
 function errorTitle(status: number): string {
@@ -88,6 +90,8 @@ export async function buildWebServer(deps: WebDependencies): Promise<FastifyInst
   app.get('/healthz', async () => ({ ok: true }));
   registerLoginRoutes(app, ctx);
   registerShellRoutes(app, ctx);
+  registerTicketRoutes(app, ctx);
+  registerOutboxRoutes(app, ctx);
   registerPluginRoutes(app, ctx);
   return app;
 }
