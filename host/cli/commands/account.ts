@@ -51,42 +51,6 @@ export function accountForm(options: AccountOptions): Record<string, string> {
   });
 }
 
-/** Fields of the account summary the update route takes back as they are (the route validates a whole account). */
-const UPDATABLE_FIELDS = [
-  'appId',
-  'mailbox',
-  'protocol',
-  'host',
-  'port',
-  'tls',
-  'folder',
-  'initialSync',
-  'postFetch',
-  'pollIntervalSeconds',
-  'sharedViaDelegate',
-  'enabled',
-  'smtpEnabled',
-  'smtpHost',
-  'smtpPort',
-  'smtpTls',
-  'smtpFrom',
-];
-
-/**
- * The form of an update: the account as stored, with the options given on top, so only what is given changes.
- * @param current - the account summary of the API
- * @param options - the options given
- */
-export function updateForm(current: Record<string, unknown>, options: AccountOptions): Record<string, string> {
-  const stored: Record<string, string> = {};
-  for (const key of UPDATABLE_FIELDS) {
-    const value = current[key];
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
-      stored[key] = String(value);
-  }
-  return { ...stored, ...accountForm(options) };
-}
-
 /** Adds the options `add` and `update` share; `required` makes app and mailbox mandatory (add). */
 export function accountOptions(command: Command, required: boolean): Command {
   const tls = ['implicit', 'starttls', 'none'];
@@ -186,15 +150,12 @@ export function register(program: Command, context: CliContext): void {
       .description('Change a mail account: only the options given change (the rest stays as stored)'),
     false,
   ).action(async (id: string, options: AccountOptions) => {
-    const path = `/api/accounts/${encodeURIComponent(id)}`;
-    const body = await context.withHost(
-      async (host) => {
-        const current = await callPluginApi(host, context, 'GET', path);
-        const form = updateForm((current.account ?? {}) as Record<string, unknown>, options);
-        return callPluginApi(host, context, 'POST', `${path}/update`, form);
-      },
-      { activatePlugins: true },
-    );
+    // The update route is partial: a field left out keeps its stored value, so only what is given is sent.
+    const form = accountForm(options);
+    const path = `/api/accounts/${encodeURIComponent(id)}/update`;
+    const body = await context.withHost((host) => callPluginApi(host, context, 'POST', path, form), {
+      activatePlugins: true,
+    });
     const updated = body.account as AccountView;
     context.output(updated, `Updated ${line(updated)}`);
   });

@@ -2,8 +2,7 @@
  * The console's `send` and `outbox list` as separate processes (bin/oauth2-mail.js) on one SQLite file, with a test
  * plugin installed whose transport sends to the local SMTP sink: sent at once with the Message-ID and the server
  * answer (--json: exactly the documented keys); threaded to a ticket with --in-reply-to; a temporary failure exits
- * non-zero and stays queued; a permanent one fails; sending off is refused; `account update` changes only what is
- * given (through the real plugin's JSON API).
+ * non-zero and stays queued; a permanent one fails; sending off is refused.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -203,54 +202,4 @@ test('sending off for the account, or no recipient: refused, nothing committed',
   const human = await cli(['outbox', 'list']);
   expect(human.stdout.split('\n')[0]).toBe('id\tstate\taccount\tattempts\tnext/sent\tto\tsubject');
   expect(human.stdout).toContain('  fix: ');
-});
-
-test('account update changes only the options given (the rest is sent back as stored)', async () => {
-  const app = await cli([
-    '--json',
-    'app',
-    'add',
-    '--provider',
-    'microsoft',
-    '--name',
-    'Contoso',
-    '--client-id',
-    'client-1',
-    '--client-secret-file',
-    writeText('secret', 'not-a-real-secret\n'),
-  ]);
-  expect(app.code).toBe(0);
-  const appId = (app.json as { id: string }).id;
-  const added = await cli([
-    '--json',
-    'account',
-    'add',
-    '--app',
-    appId,
-    '--mailbox',
-    'support@helpdesk.example',
-    '--post-fetch',
-    'keep',
-    '--poll-interval',
-    '120',
-  ]);
-  expect(added.code).toBe(0);
-  const account = added.json as Record<string, unknown>;
-  const updated = await cli(['--json', 'account', 'update', String(account.id), '--folder', 'Support']);
-  expect(updated.code).toBe(0);
-  expect(updated.json).toMatchObject({
-    ...Object.fromEntries(
-      ['appId', 'mailbox', 'host', 'port', 'tls', 'postFetch', 'pollIntervalSeconds', 'enabled'].map((k) => [
-        k,
-        account[k],
-      ]),
-    ),
-    folder: 'Support',
-  });
-  const human = await cli(['account', 'update', String(account.id), '--shared-via-delegate']);
-  expect(human.stdout).toMatch(/^Updated account \d+ support@helpdesk\.example .*folder Support/);
-  const shown = await cli(['--json', 'account', 'show', String(account.id)]);
-  expect(shown.json).toMatchObject({ sharedViaDelegate: true, folder: 'Support', postFetch: 'keep' });
-  const back = await cli(['--json', 'account', 'update', String(account.id), '--no-shared-via-delegate']);
-  expect(back.json).toMatchObject({ sharedViaDelegate: false, folder: 'Support' });
 });
