@@ -196,18 +196,31 @@ export class OutboxStore {
   }
 
   /**
-   * Rows a worker may claim now: queued and due, or sending with a lapsed lease; the longest waiting first.
+   * Rows a worker may claim now: queued, due and meant for one of `transports` (a row whose transport is not
+   * registered waits), or sending with a lapsed lease (whatever its transport); the longest waiting first.
    * @param now - epoch ms
    * @param limit - at most this many
+   * @param transports - the transports registered in the claiming process
    */
-  async claimable(now: number, limit: number): Promise<OutboxCandidate[]> {
+  async claimable(
+    now: number,
+    limit: number,
+    transports: ReadonlyArray<{ readonly pluginId: string; readonly transportId: string }>,
+  ): Promise<OutboxCandidate[]> {
     const rows: Row[] = await this.knex(TABLE)
       .select('id', 'plugin_id', 'transport_id', 'state', 'lease_owner')
-      .where((q) =>
-        q
-          .where((due) => due.where({ state: 'queued' }).andWhere('next_attempt_at', '<=', now))
-          .orWhere((lapsed) => lapsed.where({ state: 'sending' }).andWhere('lease_until', '<', now)),
-      )
+      .where((q) => {
+        if (transports.length > 0)
+          q.where((due) =>
+            due
+              .where({ state: 'queued' })
+              .andWhere('next_attempt_at', '<=', now)
+              .andWhere((way) => {
+                for (const t of transports) way.orWhere({ plugin_id: t.pluginId, transport_id: t.transportId });
+              }),
+          );
+        q.orWhere((lapsed) => lapsed.where({ state: 'sending' }).andWhere('lease_until', '<', now));
+      })
       .orderBy('next_attempt_at', 'asc')
       .orderBy('id', 'asc')
       .limit(limit);

@@ -43,10 +43,6 @@ export interface OutboxWorkerOptions {
   readonly intervalMs?: number;
 }
 
-function transportKey(pluginId: string, transportId: string): string {
-  return `${pluginId}\u0000${transportId}`;
-}
-
 /** The message as the transport gets it: only the fields that are there, and the Message-ID of the commit. */
 export function outboundMessageOf(entry: OutboxEntry): OutboundMessage {
   return {
@@ -212,50 +208,52 @@ export class OutboxWorker {
     return work.finally(() => this.inFlight.delete(work));
   }
 
+  /**
+   * Rounds of up to a batch of candidates; each lane claims its next candidate right before sending it, so a lease
+   * never waits in a queue (it would lapse there and another worker could take the row while this one still plans
+   * to send it).
+   */
   private async rounds(abort: AbortSignal): Promise<void> {
     while (!abort.aborted) {
-      const claimed = await this.claimRound();
-      if (claimed.length === 0) return;
-      const done = eachLimited(claimed, this.concurrency, async (entry) => {
+      const candidates = await this.candidates();
+      if (candidates.length === 0) return;
+      let claimed = 0;
+      const done = eachLimited(candidates, this.concurrency, async ({ candidate, from }) => {
+        if (abort.aborted) return;
+        const entry = await this.store.claim(candidate.id, this.ownerId, this.now() + this.leaseMs, from);
+        if (!entry) return;
+        claimed += 1;
+        if (from.kind === 'dead-owner')
+          this.logger.warn('outbox: took over a message whose sending process no longer runs; sending it again', {
+            outboxId: entry.id,
+            previousOwner: from.owner,
+          });
         await this.track(this.attempt(entry));
       });
       await Promise.race([done, graceAfter(abort, this.stopGraceMs)]);
-      if (claimed.length < this.batchSize) return;
+      if (claimed === 0 || candidates.length < this.batchSize) return;
     }
   }
 
-  /** Claims up to a batch: rows of dead local owners first, then due and lapsed rows. */
-  private async claimRound(): Promise<OutboxEntry[]> {
-    const registered = new Set(
-      this.registry.mailTransports().map(({ pluginId, transport }) => transportKey(pluginId, transport.id)),
-    );
-    const claimed: OutboxEntry[] = [];
-    const take = async (candidate: OutboxCandidate, from: ClaimFrom) => {
-      if (claimed.length >= this.batchSize || claimed.some((entry) => entry.id === candidate.id)) return;
-      const entry = await this.store.claim(candidate.id, this.ownerId, this.now() + this.leaseMs, from);
-      if (entry) claimed.push(entry);
-    };
-    for (const candidate of await this.store.sending(this.batchSize * 4)) {
+  /** Up to a batch of rows to claim: those of dead local owners first, then due and lapsed ones. */
+  private async candidates(): Promise<Array<{ readonly candidate: OutboxCandidate; readonly from: ClaimFrom }>> {
+    const transports = this.registry
+      .mailTransports()
+      .map(({ pluginId, transport }) => ({ pluginId, transportId: transport.id }));
+    const found: Array<{ candidate: OutboxCandidate; from: ClaimFrom }> = [];
+    for (const candidate of await this.store.sending(this.batchSize)) {
       const owner = candidate.leaseOwner;
       if (owner === null || owner === this.ownerId || !isDeadLocalOwner(owner, this.hostName, this.processRuns))
         continue;
-      const before = claimed.length;
-      await take(candidate, { kind: 'dead-owner', owner });
-      if (claimed.length > before)
-        this.logger.warn('outbox: took over a message whose sending process no longer runs; sending it again', {
-          outboxId: candidate.id,
-          previousOwner: owner,
-        });
+      found.push({ candidate, from: { kind: 'dead-owner', owner } });
     }
-    if (claimed.length < this.batchSize && registered.size > 0) {
-      for (const candidate of await this.store.claimable(this.now(), this.batchSize * 4)) {
-        const known = registered.has(transportKey(candidate.pluginId, candidate.transportId));
-        // A queued row waits for its transport; a lapsed lease is taken back either way (and given back below).
-        if (candidate.state === 'queued' && !known) continue;
-        await take(candidate, candidate.state === 'queued' ? { kind: 'due' } : { kind: 'lapsed' });
-      }
+    for (const candidate of await this.store.claimable(this.now(), this.batchSize, transports)) {
+      if (found.length >= this.batchSize) break;
+      if (found.some((entry) => entry.candidate.id === candidate.id)) continue;
+      // A lapsed lease is taken back whatever its transport (and given back, unsent, when it is not registered).
+      found.push({ candidate, from: candidate.state === 'queued' ? { kind: 'due' } : { kind: 'lapsed' } });
     }
-    return claimed;
+    return found;
   }
 
   private transportOf(entry: OutboxEntry): MailTransport | undefined {

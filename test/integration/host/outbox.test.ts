@@ -250,6 +250,26 @@ describe.each(testDatabases())('the outbox on $name', (provider) => {
     }
   });
 
+  test('a row is leased only when its attempt starts: rows waiting for a lane stay queued', async () => {
+    for (let n = 0; n < 6; n += 1) await store.commit(draft(200 + n));
+    transport.hold();
+    const draining = worker({ concurrency: 2 }).drain();
+    while (transport.seen.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    const states = (await store.list()).map((row) => row.state).sort();
+    expect(states).toEqual(['queued', 'queued', 'queued', 'queued', 'sending', 'sending']);
+    transport.release();
+    await draining;
+    expect((await store.list()).map((row) => row.state)).toEqual(Array(6).fill('sent'));
+  });
+
+  test('rows waiting for a transport that is not registered do not hold up the others', async () => {
+    for (let n = 0; n < 12; n += 1) await store.commit(draft(300 + n, { transportId: 'test-plugin.gone' }));
+    const mine = await store.commit(draft(399));
+    await worker({ batchSize: 5 }).drain();
+    expect(await store.find(mine.id)).toMatchObject({ state: 'sent' });
+    expect(await store.countByState()).toEqual({ queued: 12, sending: 0, sent: 1, failed: 0 });
+  });
+
   test('a lease whose owner is a dead process on this host is taken over at once', async () => {
     const committed = await store.commit(draft(7));
     const dead = `${hostname()}:${deadPid()}:0badf00d`;
