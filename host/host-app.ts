@@ -251,15 +251,17 @@ export class HostApp {
   }
 
   /**
-   * Stops everything: web server, scheduler (aborting runs), the outbox worker (attempts in flight get a grace to
-   * finish, before their transports go away), plugins (shutdown hooks, deactivate), database.
+   * Stops everything: web server, the outbox worker (it claims nothing more; attempts in flight get a grace to
+   * finish while their transports are still there), scheduler (aborting runs), plugins (shutdown hooks, deactivate),
+   * database.
    */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     await this.server?.close();
-    await this.scheduler.stop();
+    // First: a drain started by a kick does not see the scheduler's abort, only the worker's own stop.
     await this.outboxWorker.stop();
+    await this.scheduler.stop();
     await this.plugins.deactivateAll();
     await this.knex.destroy();
     this.logger.info('host stopped');

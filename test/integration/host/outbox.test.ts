@@ -328,6 +328,24 @@ describe.each(testDatabases())('the outbox on $name', (provider) => {
     expect(await store.find(committed.id)).toMatchObject({ state: 'sent', attempts: 2, response: '250 ok' });
   });
 
+  test('stop claims nothing more and waits only its grace for an attempt in flight', async () => {
+    const first = await store.commit(draft(12));
+    const w = worker({ stopGraceMs: 50, concurrency: 1 });
+    transport.hold();
+    w.kick();
+    while (transport.seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = await store.commit(draft(13));
+    await w.stop();
+    expect(await store.find(first.id)).toMatchObject({ state: 'sending', leaseOwner: w.ownerId });
+    w.kick();
+    await w.drain();
+    expect(await store.find(second.id)).toMatchObject({ state: 'queued', attempts: 0 });
+    transport.release();
+    // The attempt in flight still records its own outcome (its lease holds); nothing else was claimed.
+    while ((await store.find(first.id))?.state !== 'sent') await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(transport.seen).toHaveLength(1);
+  });
+
   test('sendNow commits leased to the worker and makes the first attempt at once; nobody else claims it', async () => {
     const w = worker();
     transport.hold();
