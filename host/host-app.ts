@@ -17,6 +17,9 @@ import { ContributionRegistry } from './contribution-registry';
 import { migrateHost } from './host-migrations';
 import { createLogger, toLoggerPort } from './logger';
 import { NotificationCenter } from './notifications';
+import { OutboxStore } from './outbox/outbox-store';
+import { OutboxWorker, type OutboxWorkerOptions } from './outbox/outbox-worker';
+import { SendService } from './outbox/send-service';
 import { PluginManager, type ActivationReport, type InstalledPlugin } from './plugin-manager';
 import { Scheduler, type SchedulerOptions } from './scheduler';
 import { AesGcmSecrets, loadSecretKeys } from './secrets';
@@ -42,6 +45,8 @@ export interface HostAppOptions {
   readonly scheduler?: SchedulerOptions;
   /** Clock of sign-in (users, sessions, throttling), epoch ms; default Date.now. Tests move it instead of waiting. */
   readonly clock?: () => number;
+  /** Lease, retry and timing of the outbox worker (defaults: docs/architecture.md#outbox). */
+  readonly outbox?: OutboxWorkerOptions;
 }
 
 /** Where the web server listens. */
@@ -76,6 +81,9 @@ type HostParts = Pick<
   | 'secrets'
   | 'scheduler'
   | 'registry'
+  | 'outbox'
+  | 'outboxWorker'
+  | 'sending'
 >;
 
 /** The running (or, for console commands, merely opened) host. */
@@ -90,6 +98,12 @@ export class HostApp {
   readonly secrets: AesGcmSecrets;
   readonly scheduler: Scheduler;
   readonly registry: ContributionRegistry;
+  /** The durable outbox (`host_outbox`). */
+  readonly outbox: OutboxStore;
+  /** Sends what the outbox holds; the host's own scheduled task. */
+  readonly outboxWorker: OutboxWorker;
+  /** Replies and direct sends through the outbox. */
+  readonly sending: SendService;
   readonly plugins: PluginManager;
   private server: FastifyInstance | undefined;
   private baseUrl: string | undefined;
@@ -109,6 +123,7 @@ export class HostApp {
       notifications: this.notifications,
     } = parts);
     ({ secrets: this.secrets, scheduler: this.scheduler, registry: this.registry } = parts);
+    ({ outbox: this.outbox, outboxWorker: this.outboxWorker, sending: this.sending } = parts);
     this.plugins = new PluginManager(
       this.knex,
       { ...parts, publicBaseUrl: () => this.publicBaseUrl() },
@@ -148,6 +163,13 @@ export class HostApp {
     const tickets = new TicketStore(knex);
     const notifications = new NotificationCenter(knex, port.child({ component: 'notifications' }));
     const scheduler = new Scheduler(port.child({ component: 'scheduler' }), options.scheduler);
+    const registry = new ContributionRegistry();
+    const outbox = new OutboxStore(knex);
+    const outboxLogger = port.child({ component: 'outbox' });
+    const outboxWorker = new OutboxWorker(outbox, registry, outboxLogger, options.outbox);
+    // The host's own task, not a plugin's: it runs once the scheduler is started (`start`), never in a console command.
+    scheduler.schedule(outboxWorker.task(), 'host');
+    const sending = new SendService({ tickets, outbox, worker: outboxWorker, registry, logger: outboxLogger });
     return new HostApp(
       {
         knex,
@@ -159,7 +181,10 @@ export class HostApp {
         notifications,
         secrets,
         scheduler,
-        registry: new ContributionRegistry(),
+        registry,
+        outbox,
+        outboxWorker,
+        sending,
       },
       options,
     );
@@ -195,6 +220,8 @@ export class HostApp {
       tickets: this.tickets,
       notifications: this.notifications,
       registry: this.registry,
+      outbox: this.outbox,
+      sending: this.sending,
       plugins: this.plugins,
       logger: this.logger.child({ component: 'web' }),
       secureCookies,
@@ -241,11 +268,17 @@ export class HostApp {
     this.scheduler.start();
   }
 
-  /** Stops everything: web server, scheduler (aborting runs), plugins (shutdown hooks, deactivate), database. */
+  /**
+   * Stops everything: web server, the outbox worker (it claims nothing more; attempts in flight get a grace to
+   * finish while their transports are still there), scheduler (aborting runs), plugins (shutdown hooks, deactivate),
+   * database.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     await this.server?.close();
+    // First: a drain started by a kick does not see the scheduler's abort, only the worker's own stop.
+    await this.outboxWorker.stop();
     await this.scheduler.stop();
     await this.plugins.deactivateAll();
     await this.knex.destroy();

@@ -114,7 +114,71 @@ const signInThrottle: HostMigration = {
   },
 };
 
-const MIGRATIONS: readonly HostMigration[] = [initial, signInThrottle];
+/**
+ * The durable outbox (docs/architecture.md#host-tables, #outbox): a reply is committed here first, then sent by the
+ * outbox worker, so nothing an agent wrote is lost when the mail server, the plugin or the process is down.
+ */
+const outbox: HostMigration = {
+  name: '20260601000000_host_outbox',
+  async up(knex) {
+    await knex.schema.createTable('host_outbox', (table) => {
+      table.comment('Outgoing mail: committed first, then sent through a mail transport; one row per message');
+      table.increments('id').primary();
+      table
+        .integer('ticket_id')
+        .unsigned()
+        .nullable()
+        .references('id')
+        .inTable('host_tickets')
+        .onDelete('SET NULL')
+        .comment('The ticket it answers, if any');
+      table.string('plugin_id', 64).notNullable().comment('Plugin that registered the transport');
+      table.string('transport_id', 128).notNullable().comment('Mail transport contribution id');
+      table.string('account_id', 64).notNullable().comment('Plugin mail account it is sent through');
+      table
+        .string('message_id', 255)
+        .notNullable()
+        .unique()
+        .comment('Message-ID with angle brackets, generated at commit; the same on every attempt');
+      table.text('from_address').notNullable().comment('From address');
+      table.text('to_addresses').notNullable().comment('JSON array of To addresses');
+      table.text('cc_addresses').notNullable().comment('JSON array of Cc addresses');
+      table.text('bcc_addresses').notNullable().comment('JSON array of Bcc addresses');
+      table.text('subject').nullable();
+      table.text('body_text', 'mediumtext').notNullable().comment('The text body (MEDIUMTEXT on MySQL)');
+      table.text('in_reply_to').nullable().comment('Message-ID it answers');
+      table.text('thread_references').notNullable().comment('JSON array: the References header, oldest first');
+      table
+        .integer('author_id')
+        .unsigned()
+        .nullable()
+        .references('id')
+        .inTable('host_users')
+        .onDelete('SET NULL')
+        .comment('Host user who wrote it; NULL from the console');
+      table.string('state', 16).notNullable().comment('queued | sending | sent | failed');
+      table.integer('attempts').notNullable().defaultTo(0).comment('Attempts started so far');
+      table.bigInteger('next_attempt_at').nullable().comment('epoch ms; when a queued row is due, NULL once final');
+      table.string('lease_owner', 191).nullable().comment('host:pid:random of the process sending it');
+      table.bigInteger('lease_until').nullable().comment('epoch ms; the lease lapses after this');
+      table.string('last_error_code', 64).nullable().comment('Error code of the last failed attempt');
+      table.text('last_error_message').nullable().comment('Its message (shown to agents)');
+      table.text('response').nullable().comment("The server's final answer once sent");
+      table.text('accepted').nullable().comment('JSON array of recipients the server accepted');
+      table.text('rejected').nullable().comment('JSON array of recipients the server refused');
+      table.bigInteger('created_at').notNullable().comment('epoch ms');
+      table.bigInteger('updated_at').notNullable().comment('epoch ms');
+      table.bigInteger('sent_at').nullable().comment('epoch ms');
+      table.index(['state', 'next_attempt_at'], 'host_outbox_due');
+      table.index(['ticket_id'], 'host_outbox_ticket');
+    });
+  },
+  async down(knex) {
+    await knex.schema.dropTableIfExists('host_outbox');
+  },
+};
+
+const MIGRATIONS: readonly HostMigration[] = [initial, signInThrottle, outbox];
 
 /** knex MigrationSource over the in-code host migrations. */
 export const hostMigrationSource: Knex.MigrationSource<HostMigration> = {

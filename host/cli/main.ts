@@ -15,7 +15,7 @@ export interface CommandModule {
 }
 
 /** Groups shown first in `--help`, in this order; others follow alphabetically. */
-const ORDER = ['start', 'plugin', 'user', 'app', 'account', 'poll', 'tickets'];
+const ORDER = ['start', 'plugin', 'user', 'app', 'account', 'poll', 'tickets', 'send', 'outbox'];
 
 /** The folder holding plugin.json and package.json above `from` (the bundled plugin). */
 export function findPackageRoot(from: string = __dirname): string {

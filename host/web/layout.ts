@@ -41,7 +41,18 @@ th,td{border-bottom:1px solid #dde1e6;padding:.4rem .6rem;text-align:left;vertic
 .muted{color:#687385}
 form.login{display:grid;gap:.6rem;max-width:20rem}
 form.login input{padding:.4rem}
-.error-text{color:#a32116}`;
+.error-text{color:#a32116}
+dl.headers{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0 0 1rem}
+dl.headers dt{font-weight:600}
+dl.headers dd{margin:0}
+pre.mail-body{white-space:pre-wrap;overflow-wrap:anywhere;background:#fff;border:1px solid #dde1e6;padding:.8rem}
+ol.replies{padding-left:1.2rem}
+ol.replies li{margin-bottom:1rem}
+.state{font-weight:600;text-transform:uppercase;font-size:.8rem}
+.state.sent{color:#1e7b34}
+.state.failed{color:#a32116}
+.state.queued,.state.sending{color:#8a5a00}
+#reply-form textarea{width:100%;max-width:48rem;font:inherit}`;
 
 function signedInUser(user: HostUser | undefined, csrfToken: string | undefined): SafeHtml {
   if (!user) return html``;

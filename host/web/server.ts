@@ -1,5 +1,5 @@
 /**
- * The reference host's web server (fastify): sign-in, admin shell, ticket list and plugin routes.
+ * The reference host's web server (fastify): sign-in, admin shell, ticket list and pages, outbox, plugin routes.
  * Query strings are never logged (OAuth codes and states travel there).
  */
 import fastifyFormbody from '@fastify/formbody';
@@ -9,9 +9,11 @@ import { isDatabaseUnavailable } from '../db-errors';
 import { loggableError } from '../loggable-error';
 import { html, type SafeHtml } from '../../lib/html';
 import { registerLoginRoutes } from './login-routes';
+import { registerOutboxRoutes } from './outbox-routes';
 import { registerPluginRoutes } from './plugin-routes';
 import { loadSession, wantsJson } from './request-auth';
 import { registerShellRoutes } from './shell-routes';
+import { registerTicketRoutes } from './ticket-routes';
 import { createWebContext, type WebDependencies } from './web-context';
 
 /** Seconds a client is asked to wait after a 503 (about the SQLite busy timeout). */
@@ -110,6 +112,8 @@ export async function buildWebServer(deps: WebDependencies): Promise<FastifyInst
   app.get('/healthz', async () => ({ ok: true }));
   registerLoginRoutes(app, ctx);
   registerShellRoutes(app, ctx);
+  registerTicketRoutes(app, ctx);
+  registerOutboxRoutes(app, ctx);
   registerPluginRoutes(app, ctx);
   return app;
 }

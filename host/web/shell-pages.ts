@@ -2,12 +2,7 @@
 import { html, tableCells, tableHead, type HtmlValue, type SafeHtml } from '../../lib/html';
 import type { InstalledPlugin } from '../plugin-manager';
 import type { Ticket } from '../ticket-store';
-
-function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
+import { formatSize, timeElement } from './formatting';
 
 function pluginState(plugin: InstalledPlugin): HtmlValue {
   if (plugin.active) return 'active';
@@ -43,15 +38,20 @@ export function overviewBody(plugins: readonly InstalledPlugin[], ticketCount: n
 ${pluginList(plugins)}`;
 }
 
-function receivedAt(ticket: Ticket): SafeHtml {
-  const iso = new Date(ticket.receivedAt).toISOString();
-  return html`<time datetime="${iso}">${iso.replace('T', ' ').slice(0, 19)} UTC</time>`;
-}
-
 function ticketRow(ticket: Ticket): SafeHtml {
-  const subject = ticket.subject ?? html`<span class="muted">(no subject)</span>`;
-  const cells = [ticket.id, ticket.accountId, subject, ticket.from ?? '', receivedAt(ticket), formatSize(ticket.size)];
-  return html`<tr>${tableCells(cells)}</tr>`;
+  const href = `/tickets/${ticket.id}`;
+  const title = ticket.subject ?? html`<span class="muted">(no subject)</span>`;
+  const subject = html`<a href="${href}">${title}</a>`;
+  const id = html`<a href="${href}">${ticket.id}</a>`;
+  const cells = [
+    id,
+    ticket.accountId,
+    subject,
+    ticket.from ?? '',
+    timeElement(ticket.receivedAt),
+    formatSize(ticket.size),
+  ];
+  return html`<tr id="ticket-${ticket.id}">${tableCells(cells)}</tr>`;
 }
 
 function pager(page: number, more: boolean): SafeHtml {

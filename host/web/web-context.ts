@@ -7,6 +7,8 @@ import type { UserStore } from '../auth/user-store';
 import type { ContributionRegistry } from '../contribution-registry';
 import type { SafeHtml } from '../../lib/html';
 import type { NotificationCenter } from '../notifications';
+import type { OutboxStore } from '../outbox/outbox-store';
+import type { SendService } from '../outbox/send-service';
 import type { PluginManager } from '../plugin-manager';
 import { pluginMountPath, pluginPagePath } from '../plugin-scope';
 import type { TicketStore } from '../ticket-store';
@@ -21,6 +23,8 @@ export interface WebDependencies {
   readonly tickets: TicketStore;
   readonly notifications: NotificationCenter;
   readonly registry: ContributionRegistry;
+  readonly outbox: OutboxStore;
+  readonly sending: SendService;
   readonly plugins: PluginManager;
   readonly logger: Logger;
   /** Set the `Secure` attribute on cookies (the public base URL is https). */
@@ -47,7 +51,10 @@ export function createWebContext(deps: WebDependencies): WebContext {
   const menuFor = (request: FastifyRequest): MenuEntry[] => {
     const session = request.hostSession;
     if (!session) return [];
-    const menu: MenuEntry[] = [{ title: 'Tickets', href: '/tickets' }];
+    const menu: MenuEntry[] = [
+      { title: 'Tickets', href: '/tickets' },
+      { title: 'Outbox', href: '/outbox' },
+    ];
     if (session.user.role === 'admin') {
       menu.unshift({ title: 'Overview', href: '/' });
       for (const { pluginId, screen } of deps.registry.adminScreens())

@@ -1,11 +1,92 @@
 /**
- * `oauth2-mail account add|list|show|connect|disconnect|remove`: mail accounts, through the plugin's JSON API
+ * `oauth2-mail account add|update|list|show|connect|disconnect|remove`: mail accounts, through the plugin's JSON API
  * (see app.ts). `account connect ID --json` prints {"authorizationUrl": …}: open it in a browser; the provider
- * sends it back to the running host's callback (`oauth2-mail start`), which completes Connect.
+ * sends it back to the running host's callback (`oauth2-mail start`), which completes Connect. The sending options
+ * (`--smtp`, `--no-smtp`, `--smtp-host` …) map to the API's `smtpEnabled`, `smtpHost`, `smtpPort`, `smtpTls`,
+ * `smtpFrom`.
  */
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../context';
 import { callPluginApi, formOf } from './app';
+
+/** The options `account add` and `account update` share (strings as commander hands them over). */
+export interface AccountOptions {
+  app?: string;
+  mailbox?: string;
+  protocol?: string;
+  host?: string;
+  port?: string;
+  tls?: string;
+  folder?: string;
+  initialSync?: string;
+  postFetch?: string;
+  pollInterval?: string;
+  sharedViaDelegate?: boolean;
+  smtp?: boolean;
+  smtpHost?: string;
+  smtpPort?: string;
+  smtpTls?: string;
+  smtpFrom?: string;
+}
+
+/** The API's form fields of the options given; an option not given is left out. */
+export function accountForm(options: AccountOptions): Record<string, string> {
+  return formOf({
+    appId: options.app,
+    mailbox: options.mailbox,
+    protocol: options.protocol,
+    host: options.host,
+    port: options.port,
+    tls: options.tls,
+    folder: options.folder,
+    initialSync: options.initialSync,
+    postFetch: options.postFetch,
+    pollIntervalSeconds: options.pollInterval,
+    sharedViaDelegate: options.sharedViaDelegate,
+    smtpEnabled: options.smtp,
+    smtpHost: options.smtpHost,
+    smtpPort: options.smtpPort,
+    smtpTls: options.smtpTls,
+    smtpFrom: options.smtpFrom,
+  });
+}
+
+/** Adds the options `add` and `update` share; `required` makes app and mailbox mandatory (add). */
+export function accountOptions(command: Command, required: boolean): Command {
+  const tls = ['implicit', 'starttls', 'none'];
+  if (required) {
+    command
+      .requiredOption('--app <id>', 'the app registration it signs in with')
+      .requiredOption('--mailbox <address>', "the mailbox address (the shared mailbox's, for a delegate)")
+      .addOption(new Option('--protocol <protocol>', 'mail protocol').choices(['imap']).default('imap'));
+  } else {
+    command
+      .option('--app <id>', 'the app registration it signs in with')
+      .option('--mailbox <address>', "the mailbox address (the shared mailbox's, for a delegate)")
+      .addOption(new Option('--protocol <protocol>', 'mail protocol').choices(['imap']));
+  }
+  command
+    .option('--host <host>', "mail server (default: the provider's)")
+    .option('--port <port>', 'mail server port')
+    .addOption(new Option('--tls <mode>', 'implicit (993), starttls, or none (loopback only, tests/demo)').choices(tls))
+    .option('--folder <folder>', required ? 'folder to fetch (default INBOX)' : 'folder to fetch')
+    .addOption(
+      new Option('--initial-sync <mode>', 'what the first cycle fetches').choices(['unseen', 'all', 'new_only']),
+    )
+    .option('--post-fetch <action>', 'after a message became a ticket: mark_seen, keep, delete or move:FOLDER')
+    .option('--poll-interval <seconds>', 'seconds between polls')
+    .option('--shared-via-delegate', "a shared mailbox reached with a delegate's sign-in");
+  if (!required) command.option('--no-shared-via-delegate', 'the mailbox signs in itself');
+  return command
+    .option('--smtp', 'switch sending (SMTP with OAuth2) on for this account')
+    .option('--no-smtp', 'switch sending off')
+    .option('--smtp-host <host>', "SMTP submission server (default: the provider's)")
+    .option('--smtp-port <port>', 'SMTP port (default 587, or 465 with implicit TLS)')
+    .addOption(
+      new Option('--smtp-tls <mode>', 'SMTP TLS: starttls (587), implicit (465), or none (loopback only)').choices(tls),
+    )
+    .option('--smtp-from <address>', 'the From address of replies (default: the mailbox; needs Send As if it differs)');
+}
 
 interface AccountView {
   readonly id: string;
@@ -47,62 +128,37 @@ function details(account: AccountView): string[] {
 export function register(program: Command, context: CliContext): void {
   const account = program.command('account').description('Mail accounts fetched with OAuth2');
 
-  account
-    .command('add')
-    .description("Add a mail account; host, port and TLS default to the provider's mail server")
-    .requiredOption('--app <id>', 'the app registration it signs in with')
-    .requiredOption('--mailbox <address>', "the mailbox address (the shared mailbox's, for a delegate)")
-    .addOption(new Option('--protocol <protocol>', 'mail protocol').choices(['imap']).default('imap'))
-    .option('--host <host>', "mail server (default: the provider's)")
-    .option('--port <port>', 'mail server port')
-    .addOption(
-      new Option('--tls <mode>', 'implicit (993), starttls, or none (loopback only, tests/demo)').choices([
-        'implicit',
-        'starttls',
-        'none',
-      ]),
-    )
-    .option('--folder <folder>', 'folder to fetch', 'INBOX')
-    .addOption(
-      new Option('--initial-sync <mode>', 'what the first cycle fetches').choices(['unseen', 'all', 'new_only']),
-    )
-    .option('--post-fetch <action>', 'after a message became a ticket: mark_seen, keep, delete or move:FOLDER')
-    .option('--poll-interval <seconds>', 'seconds between polls')
-    .option('--shared-via-delegate', "a shared mailbox reached with a delegate's sign-in")
-    .action(
-      async (options: {
-        app: string;
-        mailbox: string;
-        protocol: string;
-        host?: string;
-        port?: string;
-        tls?: string;
-        folder?: string;
-        initialSync?: string;
-        postFetch?: string;
-        pollInterval?: string;
-        sharedViaDelegate?: boolean;
-      }) => {
-        const form = formOf({
-          appId: options.app,
-          mailbox: options.mailbox,
-          protocol: options.protocol,
-          host: options.host,
-          port: options.port,
-          tls: options.tls,
-          folder: options.folder,
-          initialSync: options.initialSync,
-          postFetch: options.postFetch,
-          pollIntervalSeconds: options.pollInterval,
-          sharedViaDelegate: options.sharedViaDelegate === true,
-        });
-        const body = await context.withHost((host) => callPluginApi(host, context, 'POST', '/api/accounts', form), {
-          activatePlugins: true,
-        });
-        const created = body.account as AccountView;
-        context.output(created, [`Added ${line(created)}`, `Connect it: oauth2-mail account connect ${created.id}`]);
-      },
-    );
+  accountOptions(
+    account.command('add').description("Add a mail account; host, port and TLS default to the provider's mail server"),
+    true,
+  ).action(async (options: AccountOptions) => {
+    const form = accountForm({
+      ...options,
+      folder: options.folder ?? 'INBOX',
+      sharedViaDelegate: options.sharedViaDelegate === true,
+    });
+    const body = await context.withHost((host) => callPluginApi(host, context, 'POST', '/api/accounts', form), {
+      activatePlugins: true,
+    });
+    const created = body.account as AccountView;
+    context.output(created, [`Added ${line(created)}`, `Connect it: oauth2-mail account connect ${created.id}`]);
+  });
+
+  accountOptions(
+    account
+      .command('update <id>')
+      .description('Change a mail account: only the options given change (the rest stays as stored)'),
+    false,
+  ).action(async (id: string, options: AccountOptions) => {
+    // The update route is partial: a field left out keeps its stored value, so only what is given is sent.
+    const form = accountForm(options);
+    const path = `/api/accounts/${encodeURIComponent(id)}/update`;
+    const body = await context.withHost((host) => callPluginApi(host, context, 'POST', path, form), {
+      activatePlugins: true,
+    });
+    const updated = body.account as AccountView;
+    context.output(updated, `Updated ${line(updated)}`);
+  });
 
   account
     .command('list')

@@ -67,7 +67,11 @@ describe('installing the oauth2-mail plugin from the repository folder', () => {
     expect([...(registered.adminScreens ?? [])].sort()).toEqual(declared('adminScreens'));
     expect([...(registered.scheduledTasks ?? [])].sort()).toEqual(declared('scheduledTasks'));
     expect([...(registered.mailTransports ?? [])].sort()).toEqual(declared('mailTransports'));
-    expect(host.scheduler.list().map((t) => `${t.owner}/${t.id}`)).toEqual(['oauth2-mail/oauth2-mail.fetch']);
+    // The plugin's one task, beside the host's own outbox worker.
+    expect(host.scheduler.list().map((t) => `${t.owner}/${t.id}`)).toEqual([
+      'host/host.outbox',
+      'oauth2-mail/oauth2-mail.fetch',
+    ]);
   });
 
   it('mounts its routes: the admin page asks for a sign-in, the callback answers without one', async () => {
