@@ -16,7 +16,7 @@ import { codeFlowTokens } from '../imap/code-flow-token';
 import { createFetchWorld, type FetchWorld } from './fetch-world';
 import { fullCorpus, largeMessage, numberedMessage, servedByDovecot, sha256 } from './mail-corpus';
 
-const extraUsers: TestUser[] = ['dave', 'hank', 'iris'].map((name) => ({
+const extraUsers: TestUser[] = ['dave', 'hank', 'iris', 'kim', 'lou'].map((name) => ({
   login: `${name}@example.test`,
   email: `${name}@example.test`,
   password: `${name}-password`,
@@ -185,6 +185,18 @@ describe('fetch cycle on Dovecot (SQLite)', () => {
     expect(tickets.map((t) => t.messageId)).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `<dave-${n}@example.test>`));
     const [third] = await world.poll(account.id);
     expect(third).toMatchObject({ fetched: 0, duplicates: 0 });
+  });
+
+  it('makes two tickets of two different messages that share Message-ID, Date and size (a sender cannot make one disappear)', async () => {
+    const head = 'Message-ID: <twin@example.test>\r\nDate: Thu, 01 Jan 2026 12:00:00 +0000\r\nSubject: invoice\r\n\r\n';
+    const genuine = Buffer.from(`${head}Pay to account 111.\r\n`);
+    const forged = Buffer.from(`${head}Pay to account 999.\r\n`);
+    expect(forged.length).toBe(genuine.length);
+    await dovecot.seed('kim@example.test', [genuine, forged]);
+    const account = await world.addAccount('kim@example.test');
+    const [result] = await world.poll(account.id);
+    expect(result).toMatchObject({ outcome: 'polled', fetched: 2, duplicates: 0, failed: 0 });
+    expect((await ticketsOf(account.id)).map((t) => t.sha256)).toEqual([sha256(genuine), sha256(forged)]);
   });
 
   it('quarantines a message the host keeps rejecting after N tries, with one notification, and moves on', async () => {

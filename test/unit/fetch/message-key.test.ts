@@ -22,6 +22,14 @@ describe('message key', () => {
     expect(new Set([messageKey(one), messageKey(otherDate), messageKey(otherSize)]).size).toBe(3);
   });
 
+  it('gives two different messages that share Message-ID, Date and size two different keys', () => {
+    const head = 'Message-ID: <twin@x>\r\nDate: Thu, 1 Jan 2026 10:00:00 +0000\r\n\r\n';
+    const genuine = Buffer.from(`${head}Pay to 111\r\n`);
+    const forged = Buffer.from(`${head}Pay to 999\r\n`);
+    expect(forged.length).toBe(genuine.length);
+    expect(messageKey(forged)).not.toBe(messageKey(genuine));
+  });
+
   it('falls back to the raw bytes without a Message-ID, for malformed and empty messages', () => {
     const noId = Buffer.from('From: a@b\nSubject: bare LF, no id\n\nbody');
     expect(messageKey(noId)).toBe(sha(noId));
