@@ -19,7 +19,7 @@ import {
 import { ACCOUNTS_SCREEN_PATH, messageIncidentKey } from './account-incidents';
 import { IMAP_MAIL_SOURCE_ID, type FetchSettings } from './fetch-settings';
 import { BatchSources } from './batch-sources';
-import { messageKey, undownloadedMessageKey } from './message-key';
+import { legacyMessageKey, messageKey, undownloadedMessageKey } from './message-key';
 import { applyPostFetchAction } from './post-fetch-action';
 
 /** What the folder sync needs. */
@@ -223,7 +223,7 @@ export class FolderSync {
     }
     const key = messageKey(raw);
     const base = { ...location, messageKey: key, dedupeKey: `${account.id}:${key}`, size: raw.length };
-    const known = await this.deps.ledger.findIngestedByMessageKey(account.id, key);
+    const known = await this.findIngested(account.id, key, raw, summary);
     let ticketId: string;
     if (known?.ticketId) {
       ticketId = known.ticketId;
@@ -251,6 +251,21 @@ export class FolderSync {
     );
     if (state === 'ingested') await this.postAction(run, delivery, counts);
     return true;
+  }
+
+  /**
+   * The delivery that already made a ticket of this message: one with its key, or a row written under the legacy
+   * key rule before the server's INTERNALDATE says this message arrived later (plugin/ports/mail-ledger.ts).
+   */
+  private async findIngested(
+    accountId: string,
+    key: string,
+    raw: Buffer,
+    summary: MessageSummary,
+  ): Promise<Delivery | null> {
+    const known = await this.deps.ledger.findIngestedByMessageKey(accountId, key);
+    if (known || summary.internalDate === null) return known;
+    return this.deps.ledger.findIngestedByLegacyKey(accountId, legacyMessageKey(raw), summary.internalDate.getTime());
   }
 
   /** The host refused the message: pending (retried next cycle) or, after N tries, quarantined so the folder moves on. */

@@ -14,6 +14,8 @@ interface LedgerTarget {
   /** Two existing accounts. */
   readonly accounts: readonly [string, string];
   readonly clock: ManualClock;
+  /** Turns a row into what the code before the content key rule wrote: its key of the legacy rule. */
+  makeLegacy(deliveryId: string, legacyKey: string): Promise<void>;
 }
 
 const MAX_UID = 4_294_967_295;
@@ -191,12 +193,46 @@ function mailLedgerContract(name: string, fresh: () => Promise<LedgerTarget>): v
       });
       expect(await t.ledger.findIngestedByMessageKey(b, key)).toBeNull();
     });
+
+    it('keeps the key rules apart: a legacy row is found only by its legacy key and only for a message received before it was written', async () => {
+      const [a, b] = t.accounts;
+      const legacyKey = 'c'.repeat(64);
+      const writtenAt = t.clock.now();
+      const row = await t.ledger.recordDelivery(record(a, 3, { ticketId: 't-old' }), {
+        advanceCursor: false,
+        countAttempt: true,
+      });
+      expect(row.messageKeyRule).toBe('content');
+      await t.ledger.recordDelivery(record(a, 4, { messageKey: legacyKey, ticketId: 't-new' }), {
+        advanceCursor: false,
+        countAttempt: true,
+      });
+      await t.makeLegacy(row.id, legacyKey);
+      expect(await t.ledger.findIngestedByMessageKey(a, legacyKey)).toMatchObject({
+        uid: 4,
+        messageKeyRule: 'content',
+      });
+      expect(await t.ledger.findIngestedByLegacyKey(a, legacyKey, writtenAt - 1)).toMatchObject({
+        uid: 3,
+        ticketId: 't-old',
+        messageKeyRule: 'legacy',
+        messageKey: legacyKey,
+      });
+      expect(await t.ledger.findIngestedByLegacyKey(a, legacyKey, writtenAt)).toBeNull();
+      expect(await t.ledger.findIngestedByLegacyKey(b, legacyKey, 0)).toBeNull();
+      expect(await t.ledger.findIngestedByMessageKey(a, record(a, 3).messageKey)).toBeNull();
+    });
   });
 }
 
 mailLedgerContract('memory', async () => {
   const clock = new ManualClock();
-  return { ledger: new MemoryMailLedger(clock), accounts: ['1', '2'], clock };
+  const ledger = new MemoryMailLedger(clock);
+  const makeLegacy = async (deliveryId: string, legacyKey: string) => {
+    const index = ledger.deliveries.findIndex((d) => d.id === deliveryId);
+    ledger.deliveries[index] = { ...ledger.deliveries[index]!, messageKey: legacyKey, messageKeyRule: 'legacy' };
+  };
+  return { ledger, accounts: ['1', '2'], clock, makeLegacy };
 });
 
 const opened: TestDatabase[] = [];
@@ -218,6 +254,12 @@ for (const provider of testDatabases()) {
     const app = await repos.apps.create(appInput());
     const a = await repos.accounts.create(accountInput(app.id, { mailbox: `a-${Date.now()}-${Math.random()}@x.test` }));
     const b = await repos.accounts.create(accountInput(app.id, { mailbox: `b-${Date.now()}-${Math.random()}@x.test` }));
-    return { ledger: new KnexMailLedger({ knex: db.knex, clock }), accounts: [a.id, b.id], clock };
+    const knex = db.knex;
+    const makeLegacy = async (deliveryId: string, legacyKey: string) => {
+      await knex('oauth2_mail_deliveries')
+        .where({ id: Number(deliveryId) })
+        .update({ message_key: legacyKey, message_key_rule: 'legacy' });
+    };
+    return { ledger: new KnexMailLedger({ knex, clock }), accounts: [a.id, b.id], clock, makeLegacy };
   });
 }

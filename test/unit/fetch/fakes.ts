@@ -27,6 +27,7 @@ import type {
   DeliveryState,
   MailCursor,
   MailLedger,
+  MessageKeyRule,
   MessageLocation,
 } from '../../../plugin/ports/mail-ledger';
 
@@ -428,11 +429,19 @@ export class MemoryMailLedger implements MailLedger {
       .sort((a, b) => a.uid - b.uid);
   }
   async findIngestedByMessageKey(accountId: string, messageKey: string): Promise<Delivery | null> {
+    return this.findIngested(accountId, messageKey, 'content', -Infinity);
+  }
+  async findIngestedByLegacyKey(accountId: string, legacyKey: string, receivedAt: number): Promise<Delivery | null> {
+    return this.findIngested(accountId, legacyKey, 'legacy', receivedAt);
+  }
+  private findIngested(accountId: string, key: string, rule: MessageKeyRule, after: number): Delivery | null {
     return (
       this.deliveries.find(
         (d) =>
           d.accountId === accountId &&
-          d.messageKey === messageKey &&
+          d.messageKey === key &&
+          d.messageKeyRule === rule &&
+          d.createdAt > after &&
           (d.state === 'ingested' || d.state === 'post_action_done') &&
           d.ticketId !== null,
       ) ?? null
@@ -457,6 +466,7 @@ export class MemoryMailLedger implements MailLedger {
       uidValidity: record.uidValidity,
       uid: record.uid,
       messageKey: record.messageKey,
+      messageKeyRule: 'content',
       dedupeKey: record.dedupeKey,
       size: record.size,
       state: record.state,
