@@ -41,6 +41,7 @@ const DiscoveryDocument = z.object({
   userinfo_endpoint: z.string().url().optional(),
   jwks_uri: z.string().url().optional(),
   token_endpoint_auth_methods_supported: z.array(z.string()).optional(),
+  authorization_response_iss_parameter_supported: z.boolean().optional(),
 });
 
 const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
@@ -166,6 +167,7 @@ export class SimpleOAuth2Client implements OAuthClient {
       userinfoEndpoint: doc.userinfo_endpoint ?? null,
       jwksUri: doc.jwks_uri ?? null,
       tokenEndpointAuthMethods: doc.token_endpoint_auth_methods_supported ?? [],
+      authorizationResponseIssParameterSupported: doc.authorization_response_iss_parameter_supported === true,
     };
   }
 

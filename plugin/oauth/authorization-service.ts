@@ -254,14 +254,27 @@ export class AuthorizationService {
     };
   }
 
-  /** RFC 9207: when the provider names itself on the redirect, it must be the one we sent the admin to (mix-up defence). */
+  /**
+   * RFC 9207: when the provider names itself on the redirect, it must be the one we sent the admin to (mix-up
+   * defence); when its discovery document says it always does, a redirect without `iss` is refused the same way,
+   * since a provider that announced it would never leave it out.
+   */
   private checkIssuerParam(iss: string | undefined, resolved: ResolvedEndpoints): void {
     const expected = resolved.endpoints.issuer;
-    if (!iss || !expected || expected.includes('{tenantid}')) return;
-    if (iss.replace(/\/+$/, '') !== expected.replace(/\/+$/, '')) {
+    const given = typeof iss === 'string' && iss.length > 0 ? iss : null;
+    if (given === null && resolved.issParameterRequired) {
       throw new PluginError(
         'ERR_PROVIDER_CONFIG',
-        `The redirect came from issuer ${iss.slice(0, 200)}, not from ${expected}.`,
+        "The redirect carried no iss parameter although the provider's discovery document announces it " +
+          '(RFC 9207): it may not come from this provider.',
+        { check: 'iss' },
+      );
+    }
+    if (!given || !expected || expected.includes('{tenantid}')) return;
+    if (given.replace(/\/+$/, '') !== expected.replace(/\/+$/, '')) {
+      throw new PluginError(
+        'ERR_PROVIDER_CONFIG',
+        `The redirect came from issuer ${given.slice(0, 200)}, not from ${expected}.`,
         { check: 'iss' },
       );
     }

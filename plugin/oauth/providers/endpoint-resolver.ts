@@ -15,6 +15,8 @@ import { assertProviderUrl } from './url-policy';
 export interface ResolvedEndpoints {
   readonly endpoints: OAuthEndpoints;
   readonly clientAuthMethod: ClientAuthMethod;
+  /** Discovery says the provider sends `iss` on the redirect (RFC 9207): a callback without it is refused. */
+  readonly issParameterRequired: boolean;
 }
 
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
@@ -41,9 +43,11 @@ export class EndpointResolver {
   async resolve(app: AppRegistration): Promise<ResolvedEndpoints> {
     let endpoints: OAuthEndpoints | null = providerFor(app.provider).presetEndpoints(app);
     let authMethods: readonly string[] = [];
+    let issParameterRequired = false;
     if (app.issuerUrl) {
       const metadata = await this.discover(app.issuerUrl);
       authMethods = metadata.tokenEndpointAuthMethods;
+      issParameterRequired = metadata.authorizationResponseIssParameterSupported === true;
       endpoints = {
         authorizeUrl: metadata.authorizationEndpoint,
         tokenUrl: metadata.tokenEndpoint,
@@ -88,7 +92,7 @@ export class EndpointResolver {
       authMethods.includes('client_secret_basic')
         ? 'client_secret_basic'
         : 'client_secret_post';
-    return { endpoints: resolved, clientAuthMethod };
+    return { endpoints: resolved, clientAuthMethod, issParameterRequired };
   }
 
   /** Forgets cached discovery documents (after an app was edited). */

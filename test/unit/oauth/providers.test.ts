@@ -158,6 +158,7 @@ describe('EndpointResolver', () => {
         issuer: 'https://idp.example.test',
       },
       clientAuthMethod: 'client_secret_basic',
+      issParameterRequired: false,
     });
     await resolver.resolve(app({ issuerUrl: 'https://idp.example.test' }));
     expect(discover).toHaveBeenCalledTimes(1);
