@@ -38,6 +38,7 @@ import { fieldErrorsOf, type FieldErrors } from './field-errors';
 import { html, type SafeHtml } from '../../lib/html';
 import { noticeQuery, readNotice, type Notice } from './notices';
 import type { ProviderKind } from '../ports/app-repository';
+import { withStringRequest } from '../string-request';
 
 /** What the admin screen is built from. */
 export interface AdminScreenDeps {
@@ -525,7 +526,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       },
     },
   ];
-  return routes;
+  return routes.map(withStringRequest);
 }
 
 /** The app service's raw input from a form: the known fields only (the secret included, it is write-only). */

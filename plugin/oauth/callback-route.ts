@@ -4,6 +4,7 @@
  */
 import type { LoggerPort, RouteDefinition } from '../ports/host';
 import { toPluginError } from '../errors';
+import { withStringRequest } from '../string-request';
 import type { AuthorizationService } from './authorization-service';
 import { connectFailedPage, connectedPage } from './callback-page';
 
@@ -21,7 +22,7 @@ export function callbackRoute(
   accountsUrl: string | (() => string),
   logger: LoggerPort,
 ): RouteDefinition {
-  return {
+  return withStringRequest({
     ...CALLBACK_ROUTE,
     auth: 'none',
     async handle(request) {
@@ -38,5 +39,5 @@ export function callbackRoute(
         return connectFailedPage(thrown, accountsPath);
       }
     },
-  };
+  });
 }
