@@ -2,6 +2,7 @@
  * Maps what imapflow 2.10.2 throws into the plugin's closed error codes (docs/architecture.md#failure-semantics);
  * which server answer becomes which code: docs/providers.md#imap-server-answers.
  */
+import { visibleText } from '../../lib/visible-text';
 import { PluginError, type ErrorDetails, type PluginErrorCode } from '../../plugin/errors';
 
 /** The fields imapflow puts on its errors (plain `Error` objects, never a class to test with instanceof). */
@@ -77,8 +78,8 @@ function redact(value: string, secrets: readonly string[]): string {
   for (const secret of secrets) {
     if (secret.length >= 4) out = out.split(secret).join('[redacted]');
   }
-  // a SASL payload never belongs in a message, whatever produced it
-  return out.replace(/auth=Bearer\s+\S+/gi, 'auth=Bearer [redacted]').slice(0, 500);
+  // a SASL payload never belongs in a message, whatever produced it; the server's words are shown, never obeyed
+  return visibleText(out.replace(/auth=Bearer\s+\S+/gi, 'auth=Bearer [redacted]').slice(0, 500));
 }
 
 /** The server's words behind a failed command: responseText, the BYE reason, or the NAMESPACE probe's text. */

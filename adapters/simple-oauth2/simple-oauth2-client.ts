@@ -9,6 +9,7 @@
  */
 import { AuthorizationCode, type ModuleOptions } from 'simple-oauth2';
 import { z } from 'zod';
+import { visibleText } from '../../lib/visible-text';
 import { isPluginError, PluginError } from '../../plugin/errors';
 import { systemClock, type Clock } from '../../plugin/ports/clock';
 import {
@@ -155,7 +156,7 @@ export class SimpleOAuth2Client implements OAuthClient {
     if (normalizeIssuer(doc.issuer) !== normalizeIssuer(issuerUrl) && !doc.issuer.includes('{tenantid}')) {
       throw new PluginError(
         'ERR_PROVIDER_CONFIG',
-        `The discovery document of ${issuerUrl} names another issuer (${doc.issuer}).`,
+        `The discovery document of ${issuerUrl} names another issuer (${visibleText(doc.issuer.slice(0, 200))}).`,
         { url },
       );
     }

@@ -36,6 +36,7 @@ import {
 import type { ConnectionTester, ConnectionTestResult } from './connection-test';
 import { fieldErrorsOf, type FieldErrors } from './field-errors';
 import { html, type SafeHtml } from '../../lib/html';
+import { visibleText } from '../../lib/visible-text';
 import { noticeQuery, readNotice, type Notice } from './notices';
 import type { ProviderKind } from '../ports/app-repository';
 import { withStringRequest } from '../string-request';
@@ -90,7 +91,7 @@ function errorNotice(prefix: string, thrown: unknown): Notice {
   const detail = error.code === 'ERR_INTERNAL' ? error.info.message : error.message;
   return {
     tone: 'error',
-    text: `${prefix}: ${detail}${detail === error.info.message ? '' : ` (${error.info.message})`}`,
+    text: visibleText(`${prefix}: ${detail}${detail === error.info.message ? '' : ` (${error.info.message})`}`),
     fix: error.info.fix,
   };
 }

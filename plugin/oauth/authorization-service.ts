@@ -3,6 +3,7 @@
  * stored, single use, 10 minutes, bound to the admin who started it), PKCE S256 and a nonce; the callback with
  * every failure named; the identity check; the tokens stored only when the mailbox is proven to be reachable.
  */
+import { visibleText } from '../../lib/visible-text';
 import { PluginError, toPluginError } from '../errors';
 import type { AccountRepository, MailAccount } from '../ports/account-repository';
 import type { AppRegistration, AppRepository } from '../ports/app-repository';
@@ -162,14 +163,16 @@ export class AuthorizationService {
     const provider = providerFor(app.provider);
     try {
       if (typeof params.error === 'string' && params.error.length > 0) {
+        // Anyone can put words on the redirect: they reach the page, the event and the status line only visibly.
         const description =
           typeof params.error_description === 'string'
-            ? params.error_description.split(/\r?\n/)[0]!.slice(0, 300)
+            ? visibleText(params.error_description.split(/\r?\n/)[0]!.slice(0, 300))
             : undefined;
+        const providerError = visibleText(params.error.slice(0, 100));
         const base = new PluginError(
           'ERR_AUTHORIZATION_DENIED',
-          `The provider answered ${params.error}${description ? `: ${description}` : ''}.`,
-          { providerError: params.error.slice(0, 100), providerDescription: description },
+          `The provider answered ${providerError}${description ? `: ${description}` : ''}.`,
+          { providerError, providerDescription: description },
         );
         throw provider.classify(classifyStandard(base));
       }
@@ -274,7 +277,7 @@ export class AuthorizationService {
     if (given.replace(/\/+$/, '') !== expected.replace(/\/+$/, '')) {
       throw new PluginError(
         'ERR_PROVIDER_CONFIG',
-        `The redirect came from issuer ${given.slice(0, 200)}, not from ${expected}.`,
+        `The redirect came from issuer ${visibleText(given.slice(0, 200))}, not from ${expected}.`,
         { check: 'iss' },
       );
     }

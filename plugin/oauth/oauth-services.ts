@@ -20,6 +20,7 @@ import { DisconnectService } from './disconnect-service';
 import { KeepAlive } from './keep-alive';
 import { EndpointResolver } from './providers/endpoint-resolver';
 import { TokenService, type TokenServiceOptions } from './token-service';
+import { visibleNotifications } from '../visible-notifications';
 
 /** What the OAuth core is built from. */
 export interface OAuthServicesDeps {
@@ -66,12 +67,13 @@ export interface OAuthServices {
  */
 export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
   const { repositories: repos, clock, logger } = deps;
+  const notify = visibleNotifications(deps.notify);
   const allowInsecureLoopback = deps.config.allowInsecureLoopback;
   const endpoints = new EndpointResolver({ oauthClient: deps.oauthClient, clock, allowInsecureLoopback });
   const incidents = new AccountIncidents({
     accounts: repos.accounts,
     events: repos.events,
-    notify: deps.notify,
+    notify,
     clock,
     logger,
   });
@@ -94,7 +96,7 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
   const keepAlive = new KeepAlive({
     accounts: repos.accounts,
     apps: repos.apps,
-    notify: deps.notify,
+    notify,
     tokens: repos.tokens,
     tokenService,
     incidents,
