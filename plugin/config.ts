@@ -31,6 +31,16 @@ const FetchConfig = z
       .min(5)
       .default(300)
       .describe("One account's poll is stopped after this long; it continues on the next cycle."),
+    commandTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(60)
+      .describe(
+        'How long the mail server may stay silent while the plugin waits for an answer (greeting, login, any command); ' +
+          'a stalled server then shows as retrying instead of holding the poll until accountTimeoutSeconds.',
+      ),
     quarantineAfter: z
       .number()
       .int()

@@ -14,11 +14,12 @@ export interface ImapFlowMailFetcherOptions {
   readonly logger?: LoggerPort;
   /** Cleartext IMAP (TLS mode `none`) to a loopback host, for tests and the demo only. */
   readonly allowInsecureLoopback?: boolean;
-  /** Idle socket timeout once connected (imapflow's default is 5 minutes). */
-  readonly socketTimeoutMs?: number;
   /** Seam for tests: builds the client (default `new ImapFlow(options)`). */
   readonly createClient?: (options: ImapFlowOptions) => ImapFlow;
 }
+
+/** How long the server may stay silent while a command waits, unless the connection says otherwise. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 60_000;
 
 /**
  * Connects with `auth: { user, accessToken }`: imapflow picks OAUTHBEARER when the server offers it, else XOAUTH2,
@@ -35,6 +36,7 @@ export class ImapFlowMailFetcher implements MailFetcher {
     if (signal?.aborted)
       throw new PluginError('ERR_TIMEOUT', 'connect: stopped before connecting', { operation: 'connect' });
     const secrets = [connection.accessToken];
+    const commandTimeoutMs = connection.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     const security = imapTransportSecurity(
       connection.host,
       connection.tls,
@@ -50,9 +52,12 @@ export class ImapFlowMailFetcher implements MailFetcher {
       tls: security.tls,
       auth: { user: connection.user, accessToken: connection.accessToken },
       logger: this.options.logger ? imapFlowLogger(this.options.logger, secrets) : false,
-      connectionTimeout: connection.timeoutMs,
-      greetingTimeout: connection.timeoutMs,
-      socketTimeout: this.options.socketTimeoutMs ?? 5 * 60_000,
+      // A server that does not finish the TCP and TLS handshake, or accepts the connection but never greets, is as
+      // silent as one that never answers a command.
+      connectionTimeout: Math.min(connection.timeoutMs, commandTimeoutMs),
+      greetingTimeout: Math.min(connection.timeoutMs, commandTimeoutMs),
+      // imapflow's default (5 minutes) would let a stalled server hold the poll until the account timeout.
+      socketTimeout: commandTimeoutMs,
       // The poll cycle drives the session; a background IDLE would only race its commands.
       disableAutoIdle: true,
       clientInfo: { name: 'oauth2-mail' },
@@ -71,6 +76,14 @@ export class ImapFlowMailFetcher implements MailFetcher {
       else client.close();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    // Connection and greeting have imapflow's timers; the login commands after them run on the socket timeout. This
+    // bounds the whole connect once more, whatever imapflow does on a quiet socket.
+    const loginDeadlineMs = connection.timeoutMs + commandTimeoutMs;
+    let pastDeadline = false;
+    const deadline = setTimeout(() => {
+      pastDeadline = true;
+      client.close();
+    }, loginDeadlineMs);
     try {
       await client.connect();
     } catch (error) {
@@ -82,9 +95,17 @@ export class ImapFlowMailFetcher implements MailFetcher {
       }
       if (signal?.aborted)
         throw new PluginError('ERR_TIMEOUT', 'connect: stopped while connecting', { operation: 'connect' });
+      if (pastDeadline)
+        throw new PluginError(
+          'ERR_TIMEOUT',
+          `connect: the mail server did not complete the login within ${Math.round(loginDeadlineMs / 1000)} s.`,
+          { operation: 'connect', timeoutMs: loginDeadlineMs },
+        );
       throw mapImapError(error, { operation: 'connect', secrets, byeReason: client.byeReason });
+    } finally {
+      clearTimeout(deadline);
     }
-    opened.session = new ImapFlowMailSession(client, mechanismOf(client), secrets);
+    opened.session = new ImapFlowMailSession(client, mechanismOf(client), secrets, commandTimeoutMs);
     client.once('close', () => signal?.removeEventListener('abort', onAbort));
     return opened.session;
   }

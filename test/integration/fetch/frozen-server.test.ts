@@ -20,11 +20,12 @@ import { numberedMessage } from './mail-corpus';
 
 jest.setTimeout(150_000);
 
-/** Well under it: a poll that waits for the account timeout is the defect. */
+/** A poll that waits for the account timeout is the defect; the command timeout is what must end it. */
 const ACCOUNT_TIMEOUT_S = 60;
+const COMMAND_TIMEOUT_S = 3;
 const users: TestUser[] = [
   ...DEFAULT_USERS,
-  ...['nina', 'otto'].map((name) => ({
+  ...['nina', 'otto', 'pia'].map((name) => ({
     login: `${name}@example.test`,
     email: `${name}@example.test`,
     password: `${name}-password`,
@@ -62,10 +63,20 @@ function descendantsOf(pid: number): number[] {
   return found;
 }
 
-/** SIGSTOP to this test's Dovecot master and every process under it (only these, by pid). */
-function freezeDovecot(): void {
+function commandOf(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** SIGSTOP to this test's Dovecot master and every process under it, or only those named `only` (by pid). */
+function freezeDovecot(only?: string): void {
   const master = Number(fs.readFileSync(path.join(dovecot.baseDir, 'master.pid'), 'utf8').trim());
-  frozen = [master, ...descendantsOf(master)];
+  const all = [master, ...descendantsOf(master)];
+  frozen = only === undefined ? all : all.filter((pid) => commandOf(pid) === only);
+  if (frozen.length === 0) throw new Error(`no Dovecot process named ${only}`);
   for (const pid of frozen) process.kill(pid, 'SIGSTOP');
 }
 
@@ -97,7 +108,7 @@ beforeAll(async () => {
     knex: db.knex,
     oauthServer,
     dovecot,
-    config: { fetch: { accountTimeoutSeconds: ACCOUNT_TIMEOUT_S } },
+    config: { fetch: { accountTimeoutSeconds: ACCOUNT_TIMEOUT_S, commandTimeoutSeconds: COMMAND_TIMEOUT_S } },
     beforeIngest: async (message) => {
       const account = await world.repositories.accounts.find(message.accountId);
       await hooks.get(account?.mailbox ?? '')?.();
@@ -166,5 +177,23 @@ describe('a frozen mail server (SIGSTOP)', () => {
     const [recovered] = await world.poll(account.id);
     expect(recovered).toMatchObject({ outcome: 'polled', fetched: 2, status: 'connected' });
     console.log(`Dovecot frozen before connect: failed after ${seconds.toFixed(1)} s with ${stalled!.error!.code}`);
+  });
+
+  it('in the login (the greeting comes, authentication never answers): retrying within the command timeout', async () => {
+    const mailbox = 'pia@example.test';
+    await dovecot.seed(mailbox, [numberedMessage(1, 'pia').raw]);
+    const account = await world.addAccount(mailbox);
+    freezeDovecot('auth');
+    const {
+      value: [stalled],
+      seconds,
+    } = await timed(() => world.poll(account.id));
+    expect(stalled).toMatchObject({ outcome: 'failed', status: 'retrying', fetched: 0 });
+    expect(['ERR_TIMEOUT', 'ERR_MAIL_UNAVAILABLE']).toContain(stalled!.error?.code);
+    expect(seconds).toBeLessThan(20);
+    thawDovecot();
+    const [recovered] = await world.poll(account.id);
+    expect(recovered).toMatchObject({ outcome: 'polled', fetched: 1, status: 'connected' });
+    console.log(`Dovecot auth frozen: failed after ${seconds.toFixed(1)} s with ${stalled!.error!.code}`);
   });
 });

@@ -3,6 +3,7 @@
 // a provider's words (a stored address from before the check, an ID token's claims, error_description).
 import { jsonApiRoutes } from '../../../plugin/accounts/json-api';
 import { adminRoutes, ADMIN_ROUTE_IDS } from '../../../plugin/admin/admin-routes';
+import { parseConfig } from '../../../plugin/config';
 import { PluginError } from '../../../plugin/errors';
 import { createFetchServices } from '../../../plugin/fetch/fetch-services';
 import { connectedDetail, identityFromClaims, identityOwnsMailbox } from '../../../plugin/oauth/identity';
@@ -136,15 +137,7 @@ describe('hidden characters in addresses', () => {
       notify,
       logger,
       clock: world.clock,
-      config: {
-        fetch: {
-          batchSize: 10,
-          maxMessageBytes: 10_000,
-          concurrency: 1,
-          accountTimeoutSeconds: 30,
-          quarantineAfter: 3,
-        },
-      },
+      config: parseConfig({ fetch: { batchSize: 10, accountTimeoutSeconds: 30 } }),
       ownerId: 'test',
     });
     server.faults.connect = () => new PluginError('ERR_MAIL_UNAVAILABLE', 'connect: refused by \u202Erevres');
