@@ -93,6 +93,13 @@ export const PluginConfigSchema = z
       .boolean()
       .default(false)
       .describe('Allow an http issuer and cleartext IMAP, but only on 127.0.0.1 / localhost (tests and demo).'),
+    allowPrivateNetworks: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Allow provider URLs and mail servers in private networks (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), ' +
+          'for a helpdesk on premises. Link-local and cloud metadata addresses are refused regardless.',
+      ),
   })
   .strict();
 
@@ -101,6 +108,7 @@ export type PluginConfig = Readonly<{
   fetch: Readonly<z.output<typeof FetchConfig>>;
   token: Readonly<z.output<typeof TokenConfig>>;
   allowInsecureLoopback: boolean;
+  allowPrivateNetworks: boolean;
 }>;
 
 /**
@@ -124,6 +132,7 @@ export function parseConfig(raw: unknown): PluginConfig {
     fetch: Object.freeze({ ...config.fetch }),
     token: Object.freeze({ ...config.token }),
     allowInsecureLoopback: config.allowInsecureLoopback,
+    allowPrivateNetworks: config.allowPrivateNetworks,
   });
 }
 

@@ -60,13 +60,17 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
   const mailFetcher = new ImapFlowMailFetcher({
     logger: logger.child({ component: 'imap' }),
     allowInsecureLoopback: config.allowInsecureLoopback,
+    allowPrivateNetworks: config.allowPrivateNetworks,
   });
   const oauth = createOAuthServices({
     repositories,
     notify: host.notify,
     logger,
     clock: systemClock,
-    oauthClient: new SimpleOAuth2Client({ timeoutMs: config.token.httpTimeoutSeconds * 1000 }),
+    oauthClient: new SimpleOAuth2Client({
+      timeoutMs: config.token.httpTimeoutSeconds * 1000,
+      allowPrivateNetworks: config.allowPrivateNetworks,
+    }),
     mailFetcher,
     redirectUri: () => host.routes.publicUrl('/callback'),
     config,

@@ -1,5 +1,8 @@
 /** MailFetcher over imapflow 2.10.2 (docs/providers.md, "SASL XOAUTH2 and OAUTHBEARER" and "imapflow traps"). */
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import { classifyHost } from '../../lib/net/address-class';
+import { refusalOf } from '../../lib/net/address-policy';
+import { guardedLookup, type ResolveAll } from '../../lib/net/guarded-lookup';
 import { PluginError } from '../../plugin/errors';
 import type { LoggerPort } from '../../plugin/ports/host';
 import type { MailConnectionOptions, MailFetcher, MailSession } from '../../plugin/ports/mail-fetcher';
@@ -14,6 +17,10 @@ export interface ImapFlowMailFetcherOptions {
   readonly logger?: LoggerPort;
   /** Cleartext IMAP (TLS mode `none`) to a loopback host, for tests and the demo only. */
   readonly allowInsecureLoopback?: boolean;
+  /** Plugin config `allowPrivateNetworks`: mail servers in a private network (default refused). */
+  readonly allowPrivateNetworks?: boolean;
+  /** Seam for tests: the resolver behind the guarded lookup (default dns.lookup). */
+  readonly resolveAll?: ResolveAll;
   /** Seam for tests: builds the client (default `new ImapFlow(options)`). */
   readonly createClient?: (options: ImapFlowOptions) => ImapFlow;
 }
@@ -37,6 +44,13 @@ export class ImapFlowMailFetcher implements MailFetcher {
       throw new PluginError('ERR_TIMEOUT', 'connect: stopped before connecting', { operation: 'connect' });
     const secrets = [connection.accessToken];
     const commandTimeoutMs = connection.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    const network = { allowPrivateNetworks: this.options.allowPrivateNetworks ?? false };
+    // An address literal never reaches the lookup below: it is checked here; a name is checked for what it resolves to.
+    const refusal = refusalOf(classifyHost(connection.host), network);
+    if (refusal !== null)
+      throw new PluginError('ERR_ADDRESS_REFUSED', `connect: ${connection.host} is ${refusal}.`, {
+        operation: 'connect',
+      });
     const security = imapTransportSecurity(
       connection.host,
       connection.tls,
@@ -49,7 +63,7 @@ export class ImapFlowMailFetcher implements MailFetcher {
       secure: security.secure,
       doSTARTTLS: security.doSTARTTLS,
       ...(security.servername ? { servername: security.servername } : {}),
-      tls: security.tls,
+      tls: { ...security.tls, lookup: guardedLookup(network, this.options.resolveAll) },
       auth: { user: connection.user, accessToken: connection.accessToken },
       logger: this.options.logger ? imapFlowLogger(this.options.logger, secrets) : false,
       // A server that does not finish the TCP and TLS handshake, or accepts the connection but never greets, is as

@@ -2,6 +2,7 @@
  * Maps what went wrong at a provider endpoint (a Boom error from simple-oauth2 / Wreck, or a plain HTTP answer)
  * to a PluginError with secret-free details. Boom objects never leave this folder.
  */
+import { REFUSED_ADDRESS_CODE } from '../../lib/net/guarded-lookup';
 import { visibleText } from '../../lib/visible-text';
 import { PluginError, type ErrorDetails, type PluginErrorCode } from '../../plugin/errors';
 
@@ -128,6 +129,11 @@ export function errorFromBoom(what: string, error: unknown): PluginError {
     return new PluginError('ERR_PROVIDER_UNAVAILABLE', `${what} did not answer in time.`, { timeout: true });
   }
   const socketCode = typeof data?.code === 'string' ? data.code : undefined;
+  // Boom turns Wreck's socket error itself into the Boom error (no `data`), prefixing its message.
+  if ((error as { code?: unknown }).code === REFUSED_ADDRESS_CODE) {
+    const reason = error.message.replace(/^Client request error: /, '');
+    return new PluginError('ERR_ADDRESS_REFUSED', `${what}: ${reason}`, { networkError: REFUSED_ADDRESS_CODE });
+  }
   if (socketCode && TLS_ERROR.test(socketCode)) {
     return new PluginError(
       'ERR_PROVIDER_UNAVAILABLE',

@@ -18,7 +18,7 @@ import type { LoggerPort } from '../ports/host';
 import type { AuthorizationService } from '../oauth/authorization-service';
 import type { DisconnectResult, DisconnectService } from '../oauth/disconnect-service';
 import { providerFor } from '../oauth/providers';
-import { isLoopbackHost } from '../oauth/providers/url-policy';
+import { hostRefusal, isLoopbackHost } from '../oauth/providers/url-policy';
 import { inputError } from '../oauth/validation';
 import { AccountFields } from './account-input';
 
@@ -83,6 +83,8 @@ export interface AccountServiceDeps {
   readonly disconnect: Pick<DisconnectService, 'disconnect'>;
   /** Plugin config `allowInsecureLoopback`: cleartext IMAP only to 127.0.0.1 / localhost. */
   readonly allowInsecureLoopback: boolean;
+  /** Plugin config `allowPrivateNetworks` (default false): mail servers in private networks. */
+  readonly allowPrivateNetworks?: boolean;
 }
 
 const DEFAULT_POLL_SECONDS = 60;
@@ -119,6 +121,8 @@ export class AccountService {
     const tls: TlsMode = input.tls ?? preset?.tls ?? 'implicit';
     const port = input.port ?? preset?.port ?? (tls === 'implicit' ? 993 : 143);
     if (!host) problem('host', `is required: the ${app.provider} provider has no default mail server`);
+    const refusal = host ? hostRefusal(host, { allowPrivateNetworks: this.deps.allowPrivateNetworks ?? false }) : null;
+    if (refusal !== null) problem('host', `${refusal}; the plugin does not connect there`);
     if (tls === 'none' && host && !(this.deps.allowInsecureLoopback && isLoopbackHost(host))) {
       problem(
         'tls',

@@ -97,6 +97,8 @@ export interface AppServiceDeps {
   readonly clock: Clock;
   /** Plugin config `allowInsecureLoopback`. */
   readonly allowInsecureLoopback: boolean;
+  /** Plugin config `allowPrivateNetworks` (default false). */
+  readonly allowPrivateNetworks?: boolean;
   /** Forgotten discovery documents after an edit. */
   readonly endpoints?: Pick<EndpointResolver, 'forget'>;
 }
@@ -160,7 +162,9 @@ export class AppService {
       const value = input[field];
       if (value === undefined) continue;
       try {
-        assertProviderUrl(value, field, this.deps.allowInsecureLoopback);
+        assertProviderUrl(value, field, this.deps.allowInsecureLoopback, {
+          allowPrivateNetworks: this.deps.allowPrivateNetworks ?? false,
+        });
       } catch (error) {
         problem(field, (error as Error).message.replace(`${field}: `, ''));
       }

@@ -38,7 +38,7 @@ export interface OAuthServicesDeps {
   readonly mailFetcher: MailFetcher;
   /** The exact redirect URI (host.routes.publicUrl('/callback')), read at every Connect. */
   readonly redirectUri: string | (() => string);
-  readonly config: Pick<PluginConfig, 'token' | 'allowInsecureLoopback'>;
+  readonly config: Pick<PluginConfig, 'token' | 'allowInsecureLoopback' | 'allowPrivateNetworks'>;
   /** Extra CA for the mail server login that proves a delegate's access. */
   readonly mailCaCertPem?: string | null;
   /** Overrides of the token service's tuning (tests). */
@@ -68,8 +68,13 @@ export interface OAuthServices {
 export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
   const { repositories: repos, clock, logger } = deps;
   const notify = visibleNotifications(deps.notify);
-  const allowInsecureLoopback = deps.config.allowInsecureLoopback;
-  const endpoints = new EndpointResolver({ oauthClient: deps.oauthClient, clock, allowInsecureLoopback });
+  const { allowInsecureLoopback, allowPrivateNetworks } = deps.config;
+  const endpoints = new EndpointResolver({
+    oauthClient: deps.oauthClient,
+    clock,
+    allowInsecureLoopback,
+    allowPrivateNetworks,
+  });
   const incidents = new AccountIncidents({
     accounts: repos.accounts,
     events: repos.events,
@@ -134,6 +139,7 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
     events: repos.events,
     clock,
     allowInsecureLoopback,
+    allowPrivateNetworks,
     endpoints,
   });
   const accounts = new AccountService({
@@ -145,6 +151,7 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
     authorization,
     disconnect,
     allowInsecureLoopback,
+    allowPrivateNetworks,
   });
   return { endpoints, incidents, tokenService, keepAlive, authorization, disconnect, apps, accounts };
 }

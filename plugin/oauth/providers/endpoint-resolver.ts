@@ -33,6 +33,8 @@ export class EndpointResolver {
       readonly oauthClient: OAuthClient;
       readonly clock: Clock;
       readonly allowInsecureLoopback: boolean;
+      /** Plugin config `allowPrivateNetworks` (default false). */
+      readonly allowPrivateNetworks?: boolean;
     },
   ) {}
 
@@ -77,7 +79,7 @@ export class EndpointResolver {
     for (const [field, value] of Object.entries(resolved)) {
       if (value === null || field === 'issuer') continue;
       try {
-        assertProviderUrl(value, field, this.deps.allowInsecureLoopback);
+        assertProviderUrl(value, field, this.deps.allowInsecureLoopback, this.network());
       } catch (error) {
         throw new PluginError('ERR_PROVIDER_CONFIG', `App "${app.name}": ${(error as Error).message}`, {
           appId: app.id,
@@ -95,6 +97,10 @@ export class EndpointResolver {
     return { endpoints: resolved, clientAuthMethod, issParameterRequired };
   }
 
+  private network(): { readonly allowPrivateNetworks: boolean } {
+    return { allowPrivateNetworks: this.deps.allowPrivateNetworks ?? false };
+  }
+
   /** Forgets cached discovery documents (after an app was edited). */
   forget(issuerUrl?: string): void {
     if (issuerUrl === undefined) this.cache.clear();
@@ -106,7 +112,7 @@ export class EndpointResolver {
     const now = this.deps.clock.now();
     if (cached && now - cached.at < DISCOVERY_TTL_MS) return cached.metadata;
     try {
-      assertProviderUrl(issuerUrl, 'issuerUrl', this.deps.allowInsecureLoopback);
+      assertProviderUrl(issuerUrl, 'issuerUrl', this.deps.allowInsecureLoopback, this.network());
     } catch (error) {
       throw new PluginError('ERR_PROVIDER_CONFIG', (error as Error).message, { field: 'issuerUrl' });
     }
