@@ -63,6 +63,8 @@ type ScanMode =
   | 'unseen-scan';
 
 const MAX_ERROR_TEXT = 300;
+/** IMAP INTERNALDATE names a second (RFC 3501 date-time). */
+const INTERNALDATE_RESOLUTION_MS = 1000;
 
 /** Runs the message loop for one folder of one account. */
 export class FolderSync {
@@ -265,7 +267,9 @@ export class FolderSync {
   ): Promise<Delivery | null> {
     const known = await this.deps.ledger.findIngestedByMessageKey(accountId, key);
     if (known || summary.internalDate === null) return known;
-    return this.deps.ledger.findIngestedByLegacyKey(accountId, legacyMessageKey(raw), summary.internalDate.getTime());
+    // INTERNALDATE has whole seconds: the message may have arrived until the last millisecond of the one it names.
+    const latestArrival = summary.internalDate.getTime() + INTERNALDATE_RESOLUTION_MS - 1;
+    return this.deps.ledger.findIngestedByLegacyKey(accountId, legacyMessageKey(raw), latestArrival);
   }
 
   /** The host refused the message: pending (retried next cycle) or, after N tries, quarantined so the folder moves on. */

@@ -110,7 +110,7 @@ export interface MailLedger {
    * folder or UIDVALIDITY) that was written after `receivedAt`, or null. The legacy key does not tell apart two
    * messages with the same Message-ID, Date and size; the row can only be about a message the server already had
    * when the row was written, so a message received later (a forged twin) never matches it.
-   * @param receivedAt - the message's INTERNALDATE, epoch ms
+   * @param receivedAt - the latest instant the message can have arrived (its INTERNALDATE's second, to the end), epoch ms
    */
   findIngestedByLegacyKey(accountId: string, legacyKey: string, receivedAt: number): Promise<Delivery | null>;
   /**

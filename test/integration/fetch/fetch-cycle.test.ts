@@ -203,7 +203,12 @@ describe('fetch cycle on Dovecot (SQLite)', () => {
   it('after a UIDVALIDITY change still knows messages recorded under the legacy key rule, but not a twin that came later', async () => {
     const mailbox = 'lou@example.test';
     const originals = [1, 2, 3].map((n) => numberedMessage(n, 'lou').raw);
-    await dovecot.seed(mailbox, originals);
+    // They arrived a minute before they were fetched; the twin arrives (now) after the rows were written.
+    const arrived = new Date(Date.now() - 60_000);
+    await dovecot.seed(
+      mailbox,
+      originals.map((raw) => ({ raw, mtime: arrived })),
+    );
     const account = await world.addAccount(mailbox, { postFetch: 'keep' });
     expect((await world.poll(account.id))[0]).toMatchObject({ fetched: 3 });
     // Rewrite the ledger and the host's dedupe keys to what the code before the content rule stored.
