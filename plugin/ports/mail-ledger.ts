@@ -28,7 +28,7 @@ export const SETTLED_DELIVERY_STATES: readonly DeliveryState[] = [
 
 /**
  * Which rule made a row's message key: `content` (sha256 of the raw bytes: every row written now) or `legacy`
- * (Message-ID + Date + size: rows written before migration 20261201000000_deliveries_message_key_rule).
+ * (Message-ID + Date + size: rows written before migration 20261201000200_deliveries_message_key_rule).
  */
 export type MessageKeyRule = 'content' | 'legacy';
 

@@ -105,7 +105,7 @@ describe.each(testDatabases())('migrations on $name', (provider) => {
 
   it('marks the deliveries of an existing database as legacy-key rows, and rolls that back keeping them', async () => {
     await rollbackAll(db.knex);
-    const before = migrations.findIndex((m) => m.name === '20261201000000_deliveries_message_key_rule');
+    const before = migrations.findIndex((m) => m.name === '20261201000200_deliveries_message_key_rule');
     for (let i = 0; i < before; i++) await db.knex.migrate.up(migrationConfig);
     expect(await pendingMigrations(db.knex)).toEqual(NAMES.slice(before));
     const appId = await insertReturningId(db.knex, 'oauth2_mail_apps', {
