@@ -36,6 +36,16 @@ const FetchConfig = z
       .min(5)
       .default(300)
       .describe("One account's poll is stopped after this long; it continues on the next cycle."),
+    commandTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(60)
+      .describe(
+        'How long the mail server may stay silent while the plugin waits for an answer (greeting, login, any command); ' +
+          'a stalled server then shows as retrying instead of holding the poll until accountTimeoutSeconds.',
+      ),
     quarantineAfter: z
       .number()
       .int()
@@ -102,6 +112,13 @@ export const PluginConfigSchema = z
       .boolean()
       .default(false)
       .describe('Allow an http issuer and cleartext IMAP, but only on 127.0.0.1 / localhost (tests and demo).'),
+    allowPrivateNetworks: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Allow provider URLs and mail servers in private networks (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), ' +
+          'for a helpdesk on premises. Link-local and cloud metadata addresses are refused regardless.',
+      ),
   })
   .strict();
 
@@ -111,6 +128,7 @@ export type PluginConfig = Readonly<{
   token: Readonly<z.output<typeof TokenConfig>>;
   send: Readonly<z.output<typeof SendConfig>>;
   allowInsecureLoopback: boolean;
+  allowPrivateNetworks: boolean;
 }>;
 
 /**
@@ -135,6 +153,7 @@ export function parseConfig(raw: unknown): PluginConfig {
     token: Object.freeze({ ...config.token }),
     send: Object.freeze({ ...config.send }),
     allowInsecureLoopback: config.allowInsecureLoopback,
+    allowPrivateNetworks: config.allowPrivateNetworks,
   });
 }
 

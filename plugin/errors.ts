@@ -379,6 +379,14 @@ const GENERAL_ERRORS = {
     message: 'The operation took too long and was stopped.',
     fix: 'Nothing to do if it passes; a large mailbox continues on the next cycle.',
   },
+  ERR_ADDRESS_REFUSED: {
+    retryable: false,
+    status: null,
+    httpStatus: 422,
+    message:
+      'The plugin did not connect: the host is, or resolves to, a link-local, cloud metadata or private network address.',
+    fix: "Use the server's public host name; for a server in your own network set the plugin config allowPrivateNetworks (link-local and metadata addresses are never allowed).",
+  },
   ERR_INTERNAL: {
     retryable: true,
     status: null,

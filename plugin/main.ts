@@ -67,6 +67,7 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
   const mailFetcher = new ImapFlowMailFetcher({
     logger: logger.child({ component: 'imap' }),
     allowInsecureLoopback: config.allowInsecureLoopback,
+    allowPrivateNetworks: config.allowPrivateNetworks,
   });
   const oauth = createOAuthServices({
     repositories,
@@ -76,6 +77,7 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     oauthClient: new SimpleOAuth2Client({
       timeoutMs: config.token.httpTimeoutSeconds * 1000,
       caCertPem: config.token.caCertPem ?? null,
+      allowPrivateNetworks: config.allowPrivateNetworks,
     }),
     mailFetcher,
     redirectUri: () => host.routes.publicUrl(ROUTE_PATHS.callback),

@@ -4,7 +4,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { trustedAgentFor } from './trusted-agent';
+import { RefusedAddressError, REFUSED_ADDRESS_CODE } from '../../lib/net/guarded-lookup';
+import { trustedAgentFor, type AgentGuard } from './trusted-agent';
 
 /** What the server answered. */
 export interface HttpResponse {
@@ -24,11 +25,13 @@ export interface HttpRequest {
   readonly caCertPem?: string | null;
   /** Bodies larger than this fail the request (default 1 MiB). */
   readonly maxBytes?: number;
+  /** The network policy host names resolve under (default: no private networks). */
+  readonly guard?: AgentGuard;
 }
 
 /** Why a request failed before any HTTP status arrived. */
 export class HttpTransportError extends Error {
-  /** `timeout`, `too_large` or the socket error code (ECONNREFUSED, CERT_HAS_EXPIRED, …). */
+  /** `timeout`, `too_large`, REFUSED_ADDRESS_CODE (the network policy) or the socket error code (ECONNREFUSED, …). */
   readonly reason: string;
 
   /**
@@ -60,7 +63,7 @@ export function httpRequest(request: HttpRequest): Promise<HttpResponse> {
           ...(request.body === undefined ? {} : { 'Content-Length': Buffer.byteLength(request.body).toString() }),
           ...request.headers,
         },
-        agent: trustedAgentFor(url, request.caCertPem),
+        agent: trustedAgentFor(url, request.caCertPem, request.guard),
         timeout: request.timeoutMs,
       },
       (res) => {
@@ -106,6 +109,7 @@ export function httpRequest(request: HttpRequest): Promise<HttpResponse> {
 
 function toTransportError(error: unknown, url: URL): HttpTransportError {
   if (error instanceof HttpTransportError) return error;
+  if (error instanceof RefusedAddressError) return new HttpTransportError(REFUSED_ADDRESS_CODE, error.message);
   const code = (error as { code?: unknown }).code;
   const reason = typeof code === 'string' ? code : 'network';
   return new HttpTransportError(reason, `${url.origin}${url.pathname} could not be reached (${reason}).`);

@@ -2,6 +2,8 @@
  * Maps what imapflow 2.10.2 throws into the plugin's closed error codes (docs/architecture.md#failure-semantics);
  * which server answer becomes which code: docs/providers.md#imap-server-answers.
  */
+import { REFUSED_ADDRESS_CODE } from '../../lib/net/guarded-lookup';
+import { visibleText } from '../../lib/visible-text';
 import { PluginError, type ErrorDetails, type PluginErrorCode } from '../../plugin/errors';
 
 /** The fields imapflow puts on its errors (plain `Error` objects, never a class to test with instanceof). */
@@ -77,8 +79,8 @@ function redact(value: string, secrets: readonly string[]): string {
   for (const secret of secrets) {
     if (secret.length >= 4) out = out.split(secret).join('[redacted]');
   }
-  // a SASL payload never belongs in a message, whatever produced it
-  return out.replace(/auth=Bearer\s+\S+/gi, 'auth=Bearer [redacted]').slice(0, 500);
+  // a SASL payload never belongs in a message, whatever produced it; the server's words are shown, never obeyed
+  return visibleText(out.replace(/auth=Bearer\s+\S+/gi, 'auth=Bearer [redacted]').slice(0, 500));
 }
 
 /** The server's words behind a failed command: responseText, the BYE reason, or the NAMESPACE probe's text. */
@@ -113,6 +115,8 @@ function safeCause(err: ImapFlowErrorLike, secrets: readonly string[]): Error {
 function classify(err: ImapFlowErrorLike, words: string): { code: PluginErrorCode; detail: string } {
   const code = typeof err.code === 'string' ? err.code : '';
   const message = text(err.message);
+  // The guarded lookup refused where the host name resolves (lib/net/guarded-lookup.ts).
+  if (code === REFUSED_ADDRESS_CODE) return { code: 'ERR_ADDRESS_REFUSED', detail: message };
   // Exchange Online: the session ends with "* BYE Session invalidated - AccessTokenExpired"
   // (docs/providers.md#exchange-online-imap).
   if (/AccessTokenExpired/i.test(words) || /AccessTokenExpired/i.test(message)) {

@@ -3,6 +3,7 @@ import type { ImapFlow, FetchMessageObject } from 'imapflow';
 import { PluginError } from '../../plugin/errors';
 import type { FolderState, MailSession, MessageSummary } from '../../plugin/ports/mail-fetcher';
 import { mapImapError } from './imap-error-mapper';
+import { boundBySilence, ServerSilentError } from './silence-watchdog';
 
 /** How long a polite LOGOUT may take before the socket is simply closed. */
 const LOGOUT_GRACE_MS = 3000;
@@ -15,11 +16,13 @@ export class ImapFlowMailSession implements MailSession {
    * @param client - a connected, authenticated client with an 'error' listener attached
    * @param mechanism - the SASL mechanism the login used
    * @param secrets - strings to scrub from error messages (the access token)
+   * @param commandTimeoutMs - how long the server may stay silent while a command waits
    */
   constructor(
     private readonly client: ImapFlow,
     readonly mechanism: 'XOAUTH2' | 'OAUTHBEARER',
     private readonly secrets: readonly string[],
+    private readonly commandTimeoutMs: number,
   ) {}
 
   /** @inheritdoc */
@@ -161,10 +164,20 @@ export class ImapFlowMailSession implements MailSession {
     throw new PluginError('ERR_MAIL_OPERATION_FAILED', `${operation}: the mail server refused it.`, { operation });
   }
 
+  /** Every command of the session: bounded by the server's silence, its errors mapped. */
   private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
-      return await run();
+      return await boundBySilence(this.client, this.commandTimeoutMs, run);
     } catch (error) {
+      if (error instanceof ServerSilentError) {
+        this.closed = true;
+        throw new PluginError(
+          'ERR_TIMEOUT',
+          `${operation}: ${error.message} The server may be stalled (fetch.commandTimeoutSeconds); ` +
+            'the poll stopped and is tried again.',
+          { operation, timeoutMs: error.timeoutMs },
+        );
+      }
       throw mapImapError(error, { operation, secrets: this.secrets, byeReason: this.client.byeReason });
     }
   }

@@ -7,6 +7,7 @@ import type {
   DeliveryState,
   MailCursor,
   MailLedger,
+  MessageKeyRule,
   MessageLocation,
 } from '../../plugin/ports/mail-ledger';
 import { withDatabaseErrors } from './database-errors';
@@ -30,6 +31,7 @@ interface DeliveryRow {
   readonly uid_validity: string;
   readonly uid: DbInteger;
   readonly message_key: string;
+  readonly message_key_rule: string;
   readonly dedupe_key: string;
   readonly ticket_id: string | null;
   readonly state: string;
@@ -41,6 +43,8 @@ interface DeliveryRow {
 }
 
 const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'ingested', 'post_action_done', 'skipped', 'quarantined'];
+/** Every key this ledger writes is of the rule the fetch cycle computes now (plugin/fetch/message-key.ts). */
+const CURRENT_KEY_RULE: MessageKeyRule = 'content';
 // last_error is TEXT, but a host's rejection text is not ours to store at any length.
 export const MAX_ERROR_TEXT = 2000;
 
@@ -63,6 +67,7 @@ function toDelivery(row: DeliveryRow): Delivery {
     uidValidity: String(row.uid_validity),
     uid: toNumber(row.uid),
     messageKey: row.message_key.trim(),
+    messageKeyRule: row.message_key_rule === 'content' ? 'content' : 'legacy',
     dedupeKey: row.dedupe_key,
     ticketId: row.ticket_id,
     state,
@@ -158,15 +163,12 @@ export class KnexMailLedger implements MailLedger {
 
   /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
   async findIngestedByMessageKey(accountId: string, messageKey: string): Promise<Delivery | null> {
-    const row = (await withDatabaseErrors(() =>
-      this.#knex(TABLES.deliveries)
-        .where({ account_id: accountKey(accountId), message_key: messageKey })
-        .whereIn('state', ['ingested', 'post_action_done'])
-        .whereNotNull('ticket_id')
-        .orderBy('id', 'asc')
-        .first(),
-    )) as DeliveryRow | undefined;
-    return row ? toDelivery(row) : null;
+    return this.findIngested(accountId, messageKey, 'content');
+  }
+
+  /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
+  async findIngestedByLegacyKey(accountId: string, legacyKey: string, receivedAt: number): Promise<Delivery | null> {
+    return this.findIngested(accountId, legacyKey, 'legacy', receivedAt);
   }
 
   /** @throws PluginError ERR_DATABASE_UNAVAILABLE | ERR_NOT_FOUND (no such account) */
@@ -182,6 +184,7 @@ export class KnexMailLedger implements MailLedger {
           const existing = (await trx(TABLES.deliveries).where(key).first()) as DeliveryRow | undefined;
           const fields = {
             message_key: record.messageKey,
+            message_key_rule: CURRENT_KEY_RULE,
             dedupe_key: record.dedupeKey,
             ticket_id: record.ticketId ?? existing?.ticket_id ?? null,
             state: record.state,
@@ -221,6 +224,23 @@ export class KnexMailLedger implements MailLedger {
         .where({ id, state: 'ingested' })
         .update({ state: 'post_action_done', updated_at: this.#clock.now() }),
     );
+  }
+
+  private async findIngested(
+    accountId: string,
+    key: string,
+    rule: MessageKeyRule,
+    writtenAfter?: number,
+  ): Promise<Delivery | null> {
+    const row = (await withDatabaseErrors(() => {
+      let select = this.#knex(TABLES.deliveries)
+        .where({ account_id: accountKey(accountId), message_key: key, message_key_rule: rule })
+        .whereIn('state', ['ingested', 'post_action_done'])
+        .whereNotNull('ticket_id');
+      if (writtenAfter !== undefined) select = select.where('created_at', '>', writtenAfter);
+      return select.orderBy('id', 'asc').first();
+    })) as DeliveryRow | undefined;
+    return row ? toDelivery(row) : null;
   }
 
   private async advance(db: Knex | Knex.Transaction, location: MessageLocation): Promise<boolean> {

@@ -2,6 +2,8 @@
  * Maps what went wrong at a provider endpoint (a Boom error from simple-oauth2 / Wreck, or a plain HTTP answer)
  * to a PluginError with secret-free details. Boom objects never leave this folder.
  */
+import { REFUSED_ADDRESS_CODE } from '../../lib/net/guarded-lookup';
+import { visibleText } from '../../lib/visible-text';
 import { PluginError, type ErrorDetails, type PluginErrorCode } from '../../plugin/errors';
 
 /** RFC 6749 §5.2 / OIDC error values -> the plugin's base code; the provider behaviour in plugin/oauth refines it. */
@@ -47,7 +49,7 @@ export function isBoom(error: unknown): error is BoomLike {
 /** The first line of a provider's error_description, without Trace/Correlation ids, trimmed to a sane length. */
 export function firstLine(description: unknown): string | undefined {
   if (typeof description !== 'string') return undefined;
-  const line = description.split(/\r?\n/)[0]!.trim();
+  const line = visibleText(description.split(/\r?\n/)[0]!.trim());
   if (line.length === 0) return undefined;
   return line.length > MAX_DESCRIPTION ? `${line.slice(0, MAX_DESCRIPTION - 1)}…` : line;
 }
@@ -84,7 +86,7 @@ export function errorFromAnswer(what: string, status: number, payload: unknown):
   else code = 'ERR_PROVIDER_UNAVAILABLE';
 
   const said = providerError
-    ? `${providerError}${providerDescription ? ` (${providerDescription})` : ''}`
+    ? `${visibleText(providerError.slice(0, 100))}${providerDescription ? ` (${providerDescription})` : ''}`
     : body
       ? 'an error without an OAuth error code'
       : 'an error page that is not JSON';
@@ -127,6 +129,11 @@ export function errorFromBoom(what: string, error: unknown): PluginError {
     return new PluginError('ERR_PROVIDER_UNAVAILABLE', `${what} did not answer in time.`, { timeout: true });
   }
   const socketCode = typeof data?.code === 'string' ? data.code : undefined;
+  // Boom turns Wreck's socket error itself into the Boom error (no `data`), prefixing its message.
+  if ((error as { code?: unknown }).code === REFUSED_ADDRESS_CODE) {
+    const reason = error.message.replace(/^Client request error: /, '');
+    return new PluginError('ERR_ADDRESS_REFUSED', `${what}: ${reason}`, { networkError: REFUSED_ADDRESS_CODE });
+  }
   if (socketCode && TLS_ERROR.test(socketCode)) {
     return new PluginError(
       'ERR_PROVIDER_UNAVAILABLE',

@@ -9,6 +9,7 @@
  */
 import { AuthorizationCode, type ModuleOptions } from 'simple-oauth2';
 import { z } from 'zod';
+import { visibleText } from '../../lib/visible-text';
 import { isPluginError, PluginError } from '../../plugin/errors';
 import { systemClock, type Clock } from '../../plugin/ports/clock';
 import {
@@ -20,7 +21,8 @@ import {
   type TokenSet,
 } from '../../plugin/ports/oauth-client';
 import { httpRequest, HttpTransportError, isJsonMediaType, type HttpResponse } from '../http/http-request';
-import { trustedAgentFor } from '../http/trusted-agent';
+import { REFUSED_ADDRESS_CODE, type ResolveAll } from '../../lib/net/guarded-lookup';
+import { trustedAgentFor, type AgentGuard } from '../http/trusted-agent';
 import { errorFromAnswer, errorFromBoom } from './provider-error';
 import { parseTokenResponse } from './token-response';
 
@@ -31,6 +33,10 @@ export interface SimpleOAuth2ClientOptions {
   /** Extra trusted CA certificate(s), PEM, besides the system store and NODE_EXTRA_CA_CERTS. */
   readonly caCertPem?: string | null;
   readonly clock?: Clock;
+  /** Plugin config `allowPrivateNetworks`: whether provider host names may resolve into a private network. */
+  readonly allowPrivateNetworks?: boolean;
+  /** Seam for tests: the resolver behind the guarded lookup (default dns.lookup). */
+  readonly resolveAll?: ResolveAll;
 }
 
 const DiscoveryDocument = z.object({
@@ -41,6 +47,7 @@ const DiscoveryDocument = z.object({
   userinfo_endpoint: z.string().url().optional(),
   jwks_uri: z.string().url().optional(),
   token_endpoint_auth_methods_supported: z.array(z.string()).optional(),
+  authorization_response_iss_parameter_supported: z.boolean().optional(),
 });
 
 const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
@@ -55,12 +62,17 @@ export class SimpleOAuth2Client implements OAuthClient {
   private readonly timeoutMs: number;
   private readonly caCertPem: string | null;
   private readonly clock: Clock;
+  private readonly guard: AgentGuard;
 
-  /** @param options - timeout, extra CA, clock */
+  /** @param options - timeout, extra CA, clock, network policy */
   constructor(options: SimpleOAuth2ClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.caCertPem = options.caCertPem ?? null;
     this.clock = options.clock ?? systemClock;
+    this.guard = {
+      network: { allowPrivateNetworks: options.allowPrivateNetworks ?? false },
+      ...(options.resolveAll ? { resolveAll: options.resolveAll } : {}),
+    };
   }
 
   /** @inheritdoc */
@@ -130,7 +142,7 @@ export class SimpleOAuth2Client implements OAuthClient {
       // RFC 7009 answers 200 with an empty body of any content type: do not insist on JSON.
       await stored.revoke(token.tokenTypeHint, {
         json: false,
-        agent: trustedAgentFor(revocationUrl, this.caCertPem),
+        agent: trustedAgentFor(revocationUrl, this.caCertPem, this.guard),
         timeout: this.timeoutMs,
       });
     } catch (error) {
@@ -154,7 +166,7 @@ export class SimpleOAuth2Client implements OAuthClient {
     if (normalizeIssuer(doc.issuer) !== normalizeIssuer(issuerUrl) && !doc.issuer.includes('{tenantid}')) {
       throw new PluginError(
         'ERR_PROVIDER_CONFIG',
-        `The discovery document of ${issuerUrl} names another issuer (${doc.issuer}).`,
+        `The discovery document of ${issuerUrl} names another issuer (${visibleText(doc.issuer.slice(0, 200))}).`,
         { url },
       );
     }
@@ -166,6 +178,7 @@ export class SimpleOAuth2Client implements OAuthClient {
       userinfoEndpoint: doc.userinfo_endpoint ?? null,
       jwksUri: doc.jwks_uri ?? null,
       tokenEndpointAuthMethods: doc.token_endpoint_auth_methods_supported ?? [],
+      authorizationResponseIssParameterSupported: doc.authorization_response_iss_parameter_supported === true,
     };
   }
 
@@ -219,7 +232,11 @@ export class SimpleOAuth2Client implements OAuthClient {
         authorizePath: `${authorize.pathname}${authorize.search}`,
       },
       options: { authorizationMethod: config.clientAuthMethod === 'client_secret_post' ? 'body' : 'header' },
-      http: { timeout: this.timeoutMs, agent: trustedAgentFor(target, this.caCertPem), maxBytes: 1024 * 1024 },
+      http: {
+        timeout: this.timeoutMs,
+        agent: trustedAgentFor(target, this.caCertPem, this.guard),
+        maxBytes: 1024 * 1024,
+      },
     };
     try {
       return new AuthorizationCode(options);
@@ -240,8 +257,10 @@ export class SimpleOAuth2Client implements OAuthClient {
   ): Promise<HttpResponse> {
     this.parseUrl(request.url, `${what} URL`);
     try {
-      return await httpRequest({ ...request, timeoutMs: this.timeoutMs, caCertPem: this.caCertPem });
+      return await httpRequest({ ...request, timeoutMs: this.timeoutMs, caCertPem: this.caCertPem, guard: this.guard });
     } catch (error) {
+      if (error instanceof HttpTransportError && error.reason === REFUSED_ADDRESS_CODE)
+        throw new PluginError('ERR_ADDRESS_REFUSED', `${what}: ${error.message}`, { networkError: error.reason });
       if (error instanceof HttpTransportError) {
         throw new PluginError('ERR_PROVIDER_UNAVAILABLE', `${what}: ${error.message}`, {
           networkError: error.reason,

@@ -1,5 +1,6 @@
 /** The fields of a mail account as a form or the console sends them (strings), validated with zod. */
 import { z } from 'zod';
+import { hasHiddenCharacters } from '../../lib/visible-text';
 import { blankToUndefined, toBoolean } from '../oauth/validation';
 import type { MailAccount } from '../ports/account-repository';
 
@@ -30,6 +31,10 @@ export const AccountFields = z.object({
       .string({ error: 'is required' })
       .trim()
       .max(320, 'must be at most 320 characters')
+      .refine(
+        (mailbox) => !hasHiddenCharacters(mailbox),
+        'must not contain control, format or bidirectional characters (such as U+202E or a zero-width space)',
+      )
       .regex(MAILBOX, 'must be a mail address such as support@example.com'),
   ),
   protocol: z.preprocess(blankToUndefined, z.enum(['imap'], { error: 'must be imap' }).default('imap')),

@@ -18,7 +18,7 @@ import type { LoggerPort } from '../ports/host';
 import type { AuthorizationService } from '../oauth/authorization-service';
 import type { DisconnectResult, DisconnectService } from '../oauth/disconnect-service';
 import { providerFor } from '../oauth/providers';
-import { isLoopbackHost } from '../oauth/providers/url-policy';
+import { hostRefusal, isLoopbackHost } from '../oauth/providers/url-policy';
 import { inputError } from '../oauth/validation';
 import { AccountFields } from './account-input';
 
@@ -95,6 +95,8 @@ export interface AccountServiceDeps {
   readonly disconnect: Pick<DisconnectService, 'disconnect'>;
   /** Plugin config `allowInsecureLoopback`: cleartext IMAP only to 127.0.0.1 / localhost. */
   readonly allowInsecureLoopback: boolean;
+  /** Plugin config `allowPrivateNetworks` (default false): mail servers in private networks. */
+  readonly allowPrivateNetworks?: boolean;
 }
 
 const DEFAULT_POLL_SECONDS = 60;
@@ -132,6 +134,9 @@ export class AccountService {
     const tls: TlsMode = input.tls ?? preset?.tls ?? 'implicit';
     const port = input.port ?? preset?.port ?? (tls === 'implicit' ? 993 : 143);
     if (!host) problem('host', `is required: the ${app.provider} provider has no default mail server`);
+    const network = { allowPrivateNetworks: this.deps.allowPrivateNetworks ?? false };
+    const refusal = host ? hostRefusal(host, network) : null;
+    if (refusal !== null) problem('host', `${refusal}; the plugin does not connect there`);
     const cleartextRefused =
       'none (cleartext) is only allowed to 127.0.0.1 / localhost with the plugin config allowInsecureLoopback; ' +
       'use implicit or starttls';
@@ -144,6 +149,8 @@ export class AccountService {
     const smtpPort = input.smtpPort ?? smtpPreset?.port ?? (smtpHost ? (smtpTls === 'implicit' ? 465 : 587) : null);
     if (input.smtpEnabled && !smtpHost)
       problem('smtpHost', `is required to send: the ${app.provider} provider has no default SMTP server`);
+    const smtpRefusal = smtpHost ? hostRefusal(smtpHost, network) : null;
+    if (smtpRefusal !== null) problem('smtpHost', `${smtpRefusal}; the plugin does not connect there`);
     if (smtpTls === 'none' && smtpHost && !cleartextAllowed(smtpHost)) problem('smtpTls', cleartextRefused);
     if (problems.length > 0) throw inputError('mail account', problems);
     return {

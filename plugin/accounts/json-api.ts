@@ -7,6 +7,7 @@ import { ERROR_CODES, PluginError, toPluginError } from '../errors';
 import type { Actor, HostRequest, HostResponse, RouteDefinition } from '../ports/host';
 import type { AppService } from '../oauth/app-service';
 import { storedAccountFields } from './account-input';
+import { withStringRequest } from '../string-request';
 import { summarizeAccount, type AccountService } from './account-service';
 
 /** The route ids, paths and methods this API registers (declared in plugin.json `contributes.routes`). */
@@ -110,15 +111,17 @@ export function jsonApiRoutes(services: {
       }
     },
   };
-  return JSON_API_ROUTES.map((route) => ({
-    ...route,
-    auth: 'admin' as const,
-    async handle(request: HostRequest): Promise<HostResponse> {
-      try {
-        return await handlers[route.id](request, actorOf(request));
-      } catch (error) {
-        return errorResponse(error);
-      }
-    },
-  }));
+  return JSON_API_ROUTES.map((route) =>
+    withStringRequest({
+      ...route,
+      auth: 'admin' as const,
+      async handle(request: HostRequest): Promise<HostResponse> {
+        try {
+          return await handlers[route.id](request, actorOf(request));
+        } catch (error) {
+          return errorResponse(error);
+        }
+      },
+    }),
+  );
 }

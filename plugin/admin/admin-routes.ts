@@ -36,8 +36,10 @@ import {
 import type { ConnectionTester, ConnectionTestResult } from './connection-test';
 import { fieldErrorsOf, type FieldErrors } from './field-errors';
 import { html, type SafeHtml } from '../../lib/html';
+import { visibleText } from '../../lib/visible-text';
 import { noticeQuery, readNotice, type Notice } from './notices';
 import type { ProviderKind } from '../ports/app-repository';
+import { withStringRequest } from '../string-request';
 
 /** What the admin screen is built from. */
 export interface AdminScreenDeps {
@@ -89,7 +91,7 @@ function errorNotice(prefix: string, thrown: unknown): Notice {
   const detail = error.code === 'ERR_INTERNAL' ? error.info.message : error.message;
   return {
     tone: 'error',
-    text: `${prefix}: ${detail}${detail === error.info.message ? '' : ` (${error.info.message})`}`,
+    text: visibleText(`${prefix}: ${detail}${detail === error.info.message ? '' : ` (${error.info.message})`}`),
     fix: error.info.fix,
   };
 }
@@ -525,7 +527,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       },
     },
   ];
-  return routes;
+  return routes.map(withStringRequest);
 }
 
 /** The app service's raw input from a form: the known fields only (the secret included, it is write-only). */

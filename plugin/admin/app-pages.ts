@@ -3,7 +3,7 @@
  * only the fields the chosen provider needs. The client secret is write-only: never rendered back, empty on edit
  * keeps the stored one.
  */
-import type { AppRegistration, ProviderKind } from '../ports/app-repository';
+import type { AppRegistration, MicrosoftCloud, ProviderKind } from '../ports/app-repository';
 import { ROUTE_PATHS, type AdminPaths } from './admin-paths';
 import type { FieldErrors } from './field-errors';
 import { daysUntil, formatDate } from './formatting';
@@ -19,6 +19,7 @@ import {
 } from './form-widgets';
 import { booleanAttribute, html, tableHead, type SafeHtml } from '../../lib/html';
 import { providerSetupBox } from './provider-setup';
+import { isMicrosoftCloud } from '../oauth/providers/microsoft';
 
 /** Provider names as admins know them. */
 export const PROVIDER_LABELS: Readonly<Record<ProviderKind, string>> = {
@@ -412,8 +413,14 @@ function providerLine({ mode, provider, paths }: AppFormInput): SafeHtml {
   return html`<p>Provider: <strong>${PROVIDER_LABELS[provider]}</strong>${change}</p>`;
 }
 
+/** The cloud the setup box describes: the entered one when it is known (the form may have refused it), else the default. */
+function setupCloud(provider: ProviderKind, entered: string | undefined): MicrosoftCloud | null {
+  if (provider !== 'microsoft') return null;
+  return isMicrosoftCloud(entered) ? entered : 'global';
+}
+
 function setupBox({ provider, values, redirectUri }: AppFormInput): SafeHtml {
-  const cloud = (values.cloud as AppRegistration['cloud']) || (provider === 'microsoft' ? 'global' : null);
+  const cloud = setupCloud(provider, values.cloud);
   return providerSetupBox(provider, { cloud, scopes: values.scopes ?? null }, redirectUri);
 }
 

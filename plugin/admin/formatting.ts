@@ -6,13 +6,18 @@
  * @param now - epoch ms
  */
 export function formatTime(at: number | null, now: number): string {
-  if (at === null || !Number.isFinite(at)) return 'never';
+  if (!isDate(at)) return 'never';
   return `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC (${relative(at, now)})`;
 }
 
 /** A date only: `2026-11-27`. */
 export function formatDate(at: number | null): string {
-  return at === null || !Number.isFinite(at) ? '' : new Date(at).toISOString().slice(0, 10);
+  return isDate(at) ? new Date(at).toISOString().slice(0, 10) : '';
+}
+
+/** True when `at` is a time a Date can hold (a stored value out of that range must not break a page). */
+function isDate(at: number | null): at is number {
+  return at !== null && Number.isFinite(new Date(at).getTime());
 }
 
 /**

@@ -48,6 +48,7 @@ export class PollStopped extends Error {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+const DEFAULT_COMMAND_TIMEOUT_S = 60;
 
 /** Polls one account; never throws (every failure becomes the account's status and the result). */
 export class AccountPoller {
@@ -117,6 +118,11 @@ export class AccountPoller {
               this.deps.settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
               this.deps.settings.accountTimeoutSeconds * 1000,
             ),
+            commandTimeoutMs:
+              Math.min(
+                this.deps.settings.commandTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_S,
+                this.deps.settings.accountTimeoutSeconds,
+              ) * 1000,
           },
           signal,
         );

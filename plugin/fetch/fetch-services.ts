@@ -16,6 +16,7 @@ import { FetchCycle } from './fetch-cycle';
 import type { FetchSettings } from './fetch-settings';
 import { createFetchTask } from './fetch-task';
 import { FolderSync } from './folder-sync';
+import { visibleNotifications } from '../visible-notifications';
 
 /** What the polling cycle is built from. */
 export interface FetchServicesDeps {
@@ -54,11 +55,12 @@ export interface FetchServices {
 export function createFetchServices(deps: FetchServicesDeps): FetchServices {
   const { clock } = deps;
   const logger = deps.logger.child({ component: 'fetch' });
+  const notify = visibleNotifications(deps.notify);
   const settings: FetchSettings = { ...deps.config.fetch, caCertPem: deps.caCertPem ?? null };
   const folderSync = new FolderSync({
     ledger: deps.ledger,
     mail: deps.mail,
-    notify: deps.notify,
+    notify,
     events: deps.events,
     logger,
     clock,
@@ -69,7 +71,7 @@ export function createFetchServices(deps: FetchServicesDeps): FetchServices {
     tokens: deps.tokens,
     fetcher: deps.fetcher,
     folderSync,
-    notify: deps.notify,
+    notify,
     events: deps.events,
     logger,
     clock,

@@ -14,6 +14,8 @@ export interface FetchSettings {
   readonly quarantineAfter: number;
   /** Connection + greeting timeout of one IMAP connect (default 30 s, never above the account timeout). */
   readonly connectTimeoutMs?: number;
+  /** How long the mail server may stay silent while a command waits (default 60 s, never above the account timeout). */
+  readonly commandTimeoutSeconds?: number;
   /** Extra trusted CA (PEM) for the mail servers, besides the system store and NODE_EXTRA_CA_CERTS. */
   readonly caCertPem?: string | null;
 }

@@ -20,7 +20,7 @@ import { ROUTE_PATHS } from '../admin/admin-paths';
 import { messageIncidentKey } from './account-incidents';
 import { IMAP_MAIL_SOURCE_ID, type FetchSettings } from './fetch-settings';
 import { BatchSources } from './batch-sources';
-import { messageKey, undownloadedMessageKey } from './message-key';
+import { legacyMessageKey, messageKey, undownloadedMessageKey } from './message-key';
 import { applyPostFetchAction } from './post-fetch-action';
 
 /** What the folder sync needs. */
@@ -64,6 +64,8 @@ type ScanMode =
   | 'unseen-scan';
 
 const MAX_ERROR_TEXT = 300;
+/** IMAP INTERNALDATE names a second (RFC 3501 date-time). */
+const INTERNALDATE_RESOLUTION_MS = 1000;
 
 /** Runs the message loop for one folder of one account. */
 export class FolderSync {
@@ -224,7 +226,7 @@ export class FolderSync {
     }
     const key = messageKey(raw);
     const base = { ...location, messageKey: key, dedupeKey: `${account.id}:${key}`, size: raw.length };
-    const known = await this.deps.ledger.findIngestedByMessageKey(account.id, key);
+    const known = await this.findIngested(account.id, key, raw, summary);
     let ticketId: string;
     if (known?.ticketId) {
       ticketId = known.ticketId;
@@ -252,6 +254,23 @@ export class FolderSync {
     );
     if (state === 'ingested') await this.postAction(run, delivery, counts);
     return true;
+  }
+
+  /**
+   * The delivery that already made a ticket of this message: one with its key, or a row written under the legacy
+   * key rule before the server's INTERNALDATE says this message arrived later (plugin/ports/mail-ledger.ts).
+   */
+  private async findIngested(
+    accountId: string,
+    key: string,
+    raw: Buffer,
+    summary: MessageSummary,
+  ): Promise<Delivery | null> {
+    const known = await this.deps.ledger.findIngestedByMessageKey(accountId, key);
+    if (known || summary.internalDate === null) return known;
+    // INTERNALDATE has whole seconds: the message may have arrived until the last millisecond of the one it names.
+    const latestArrival = summary.internalDate.getTime() + INTERNALDATE_RESOLUTION_MS - 1;
+    return this.deps.ledger.findIngestedByLegacyKey(accountId, legacyMessageKey(raw), latestArrival);
   }
 
   /** The host refused the message: pending (retried next cycle) or, after N tries, quarantined so the folder moves on. */

@@ -20,6 +20,20 @@ const VSCHAR = /^[\x20-\x7E]+$/;
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const URL_FIELDS = ['issuerUrl', 'authorizeUrl', 'tokenUrl', 'revocationUrl', 'userinfoUrl'] as const;
 
+/** The last instant a secret expiry may have: every page formats it as a date, which has four-digit years. */
+const LAST_EXPIRY_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * A secret expiry as entered: a calendar date `YYYY-MM-DD` (UTC midnight) or epoch milliseconds (the console); NaN
+ * for anything else, so the field is refused rather than read leniently (Date.parse takes "2026-02-30" as March 2).
+ */
+function expiryFromText(text: string): number {
+  if (/^\d+$/.test(text)) return Number(text);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return Number.NaN;
+  const at = Date.parse(`${text}T00:00:00Z`);
+  return Number.isFinite(at) && new Date(at).toISOString().slice(0, 10) === text ? at : Number.NaN;
+}
+
 const optionalText = (max: number) =>
   z.preprocess(blankToUndefined, z.string().trim().max(max, `must be at most ${max} characters`).optional());
 
@@ -61,11 +75,14 @@ const AppFields = z.object({
   secretExpiresAt: z.preprocess(
     (value) => {
       const blank = blankToUndefined(value);
-      if (typeof blank === 'string' && /^\d{4}-\d{2}-\d{2}/.test(blank)) return Date.parse(blank);
-      if (typeof blank === 'string' && /^\d+$/.test(blank)) return Number(blank);
-      return blank;
+      return typeof blank === 'string' ? expiryFromText(blank.trim()) : blank;
     },
-    z.number({ error: 'must be a date (YYYY-MM-DD)' }).int().positive('must be a date (YYYY-MM-DD)').optional(),
+    z
+      .number({ error: 'must be a date (YYYY-MM-DD)' })
+      .int('must be a date (YYYY-MM-DD)')
+      .positive('must be a date (YYYY-MM-DD)')
+      .max(LAST_EXPIRY_MS, 'must be a date (YYYY-MM-DD) before the year 10000')
+      .optional(),
   ),
 });
 
@@ -80,6 +97,8 @@ export interface AppServiceDeps {
   readonly clock: Clock;
   /** Plugin config `allowInsecureLoopback`. */
   readonly allowInsecureLoopback: boolean;
+  /** Plugin config `allowPrivateNetworks` (default false). */
+  readonly allowPrivateNetworks?: boolean;
   /** Forgotten discovery documents after an edit. */
   readonly endpoints?: Pick<EndpointResolver, 'forget'>;
 }
@@ -143,7 +162,9 @@ export class AppService {
       const value = input[field];
       if (value === undefined) continue;
       try {
-        assertProviderUrl(value, field, this.deps.allowInsecureLoopback);
+        assertProviderUrl(value, field, this.deps.allowInsecureLoopback, {
+          allowPrivateNetworks: this.deps.allowPrivateNetworks ?? false,
+        });
       } catch (error) {
         problem(field, (error as Error).message.replace(`${field}: `, ''));
       }

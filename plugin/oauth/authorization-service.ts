@@ -3,6 +3,7 @@
  * stored, single use, 10 minutes, bound to the admin who started it), PKCE S256 and a nonce; the callback with
  * every failure named; the identity check; the tokens stored only when the mailbox is proven to be reachable.
  */
+import { visibleText } from '../../lib/visible-text';
 import { PluginError, toPluginError } from '../errors';
 import type { AccountRepository, MailAccount } from '../ports/account-repository';
 import type { AppRegistration, AppRepository } from '../ports/app-repository';
@@ -162,14 +163,16 @@ export class AuthorizationService {
     const provider = providerFor(app.provider);
     try {
       if (typeof params.error === 'string' && params.error.length > 0) {
+        // Anyone can put words on the redirect: they reach the page, the event and the status line only visibly.
         const description =
           typeof params.error_description === 'string'
-            ? params.error_description.split(/\r?\n/)[0]!.slice(0, 300)
+            ? visibleText(params.error_description.split(/\r?\n/)[0]!.slice(0, 300))
             : undefined;
+        const providerError = visibleText(params.error.slice(0, 100));
         const base = new PluginError(
           'ERR_AUTHORIZATION_DENIED',
-          `The provider answered ${params.error}${description ? `: ${description}` : ''}.`,
-          { providerError: params.error.slice(0, 100), providerDescription: description },
+          `The provider answered ${providerError}${description ? `: ${description}` : ''}.`,
+          { providerError, providerDescription: description },
         );
         throw provider.classify(classifyStandard(base));
       }
@@ -254,14 +257,27 @@ export class AuthorizationService {
     };
   }
 
-  /** RFC 9207: when the provider names itself on the redirect, it must be the one we sent the admin to (mix-up defence). */
+  /**
+   * RFC 9207: when the provider names itself on the redirect, it must be the one we sent the admin to (mix-up
+   * defence); when its discovery document says it always does, a redirect without `iss` is refused the same way,
+   * since a provider that announced it would never leave it out.
+   */
   private checkIssuerParam(iss: string | undefined, resolved: ResolvedEndpoints): void {
     const expected = resolved.endpoints.issuer;
-    if (!iss || !expected || expected.includes('{tenantid}')) return;
-    if (iss.replace(/\/+$/, '') !== expected.replace(/\/+$/, '')) {
+    const given = typeof iss === 'string' && iss.length > 0 ? iss : null;
+    if (given === null && resolved.issParameterRequired) {
       throw new PluginError(
         'ERR_PROVIDER_CONFIG',
-        `The redirect came from issuer ${iss.slice(0, 200)}, not from ${expected}.`,
+        "The redirect carried no iss parameter although the provider's discovery document announces it " +
+          '(RFC 9207): it may not come from this provider.',
+        { check: 'iss' },
+      );
+    }
+    if (!given || !expected || expected.includes('{tenantid}')) return;
+    if (given.replace(/\/+$/, '') !== expected.replace(/\/+$/, '')) {
+      throw new PluginError(
+        'ERR_PROVIDER_CONFIG',
+        `The redirect came from issuer ${visibleText(given.slice(0, 200))}, not from ${expected}.`,
         { check: 'iss' },
       );
     }

@@ -5,6 +5,7 @@
 import { ROUTE_PATHS } from '../admin/admin-paths';
 import type { LoggerPort, RouteDefinition } from '../ports/host';
 import { toPluginError } from '../errors';
+import { withStringRequest } from '../string-request';
 import type { AuthorizationService } from './authorization-service';
 import { connectFailedPage, connectedPage } from './callback-page';
 
@@ -22,7 +23,7 @@ export function callbackRoute(
   accountsUrl: string | (() => string),
   logger: LoggerPort,
 ): RouteDefinition {
-  return {
+  return withStringRequest({
     ...CALLBACK_ROUTE,
     auth: 'none',
     async handle(request) {
@@ -39,5 +40,5 @@ export function callbackRoute(
         return connectFailedPage(thrown, accountsPath);
       }
     },
-  };
+  });
 }

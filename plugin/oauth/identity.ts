@@ -2,6 +2,7 @@
  * Who signed in, from ID token or userinfo claims, and whether that identity is the mailbox. Synchronized
  * (hybrid) Microsoft accounts often carry a UPN that is not the mail address, so every address is collected.
  */
+import { hasHiddenCharacters, visibleText } from '../../lib/visible-text';
 
 /** The identity a sign-in produced. */
 export interface AuthorizedIdentity {
@@ -13,8 +14,12 @@ export interface AuthorizedIdentity {
 
 const ADDRESS = /^[^\s@]+@[^\s@]+$/;
 
+/** A claim's addresses; one with a hidden character (a mailbox never has one) is no address. */
 function addressesIn(value: unknown): string[] {
-  if (typeof value === 'string') return ADDRESS.test(value.trim()) ? [value.trim().toLowerCase()] : [];
+  if (typeof value === 'string') {
+    const address = value.trim();
+    return ADDRESS.test(address) && !hasHiddenCharacters(address) ? [address.toLowerCase()] : [];
+  }
   if (Array.isArray(value)) return value.flatMap(addressesIn);
   return [];
 }
@@ -42,7 +47,8 @@ export function identityFromClaims(claims: Readonly<Record<string, unknown>>): A
       : typeof claims.sub === 'string'
         ? `subject ${claims.sub}`
         : 'an unknown account';
-  return { display: addresses[0] ?? fallback, addresses };
+  // The display comes from the provider and is stored as the status line: hidden characters are shown, not obeyed.
+  return { display: visibleText(addresses[0] ?? fallback), addresses };
 }
 
 /** True when one of the identity's addresses is the mailbox (case-insensitive). */

@@ -20,6 +20,7 @@ import { DisconnectService } from './disconnect-service';
 import { KeepAlive } from './keep-alive';
 import { EndpointResolver } from './providers/endpoint-resolver';
 import { TokenService, type TokenServiceOptions } from './token-service';
+import { visibleNotifications } from '../visible-notifications';
 
 /** What the OAuth core is built from. */
 export interface OAuthServicesDeps {
@@ -37,7 +38,7 @@ export interface OAuthServicesDeps {
   readonly mailFetcher: MailFetcher;
   /** The exact redirect URI (host.routes.publicUrl('/callback')), read at every Connect. */
   readonly redirectUri: string | (() => string);
-  readonly config: Pick<PluginConfig, 'token' | 'allowInsecureLoopback'>;
+  readonly config: Pick<PluginConfig, 'token' | 'allowInsecureLoopback' | 'allowPrivateNetworks'>;
   /** Extra CA for the mail server login that proves a delegate's access. */
   readonly mailCaCertPem?: string | null;
   /** Overrides of the token service's tuning (tests). */
@@ -66,12 +67,18 @@ export interface OAuthServices {
  */
 export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
   const { repositories: repos, clock, logger } = deps;
-  const allowInsecureLoopback = deps.config.allowInsecureLoopback;
-  const endpoints = new EndpointResolver({ oauthClient: deps.oauthClient, clock, allowInsecureLoopback });
+  const notify = visibleNotifications(deps.notify);
+  const { allowInsecureLoopback, allowPrivateNetworks } = deps.config;
+  const endpoints = new EndpointResolver({
+    oauthClient: deps.oauthClient,
+    clock,
+    allowInsecureLoopback,
+    allowPrivateNetworks,
+  });
   const incidents = new AccountIncidents({
     accounts: repos.accounts,
     events: repos.events,
-    notify: deps.notify,
+    notify,
     clock,
     logger,
   });
@@ -94,7 +101,7 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
   const keepAlive = new KeepAlive({
     accounts: repos.accounts,
     apps: repos.apps,
-    notify: deps.notify,
+    notify,
     tokens: repos.tokens,
     tokenService,
     incidents,
@@ -132,6 +139,7 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
     events: repos.events,
     clock,
     allowInsecureLoopback,
+    allowPrivateNetworks,
     endpoints,
   });
   const accounts = new AccountService({
@@ -143,6 +151,7 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
     authorization,
     disconnect,
     allowInsecureLoopback,
+    allowPrivateNetworks,
   });
   return { endpoints, incidents, tokenService, keepAlive, authorization, disconnect, apps, accounts };
 }

@@ -13,6 +13,12 @@ export interface MailConnectionOptions {
   readonly caCertPem?: string | null;
   /** Connection and greeting timeout. */
   readonly timeoutMs: number;
+  /**
+   * The longest the server may stay silent while the session waits for it: the greeting and the login included,
+   * then every command (a download that keeps receiving is not cut off). Exceeded: ERR_TIMEOUT and the session
+   * is closed. Default 60 s (plugin config `fetch.commandTimeoutSeconds`).
+   */
+  readonly commandTimeoutMs?: number;
 }
 
 /** The state of an opened folder. */

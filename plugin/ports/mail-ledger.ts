@@ -26,6 +26,12 @@ export const SETTLED_DELIVERY_STATES: readonly DeliveryState[] = [
   'quarantined',
 ];
 
+/**
+ * Which rule made a row's message key: `content` (sha256 of the raw bytes: every row written now) or `legacy`
+ * (Message-ID + Date + size: rows written before migration 20261201000200_deliveries_message_key_rule).
+ */
+export type MessageKeyRule = 'content' | 'legacy';
+
 /** One message's place on the server: UIDs only mean something together with UIDVALIDITY. */
 export interface MessageLocation {
   readonly accountId: string;
@@ -47,8 +53,9 @@ export interface MailCursor {
 /** One ledger row. */
 export interface Delivery extends MessageLocation {
   readonly id: string;
-  /** sha256 hex of Message-ID + Date + size, or of the raw bytes when there is no Message-ID. */
+  /** sha256 hex of the raw bytes (`content`), or of Message-ID + Date + size on a `legacy` row. */
   readonly messageKey: string;
+  readonly messageKeyRule: MessageKeyRule;
   /** `${accountId}:${messageKey}`, the key the host dedupes on. */
   readonly dedupeKey: string;
   readonly ticketId: string | null;
@@ -62,7 +69,7 @@ export interface Delivery extends MessageLocation {
   readonly updatedAt: number;
 }
 
-/** What to write for one message. */
+/** What to write for one message; its key is always of the `content` rule. */
 export interface DeliveryRecord extends MessageLocation {
   readonly messageKey: string;
   readonly dedupeKey: string;
@@ -93,8 +100,19 @@ export interface MailLedger {
     readonly fromUid?: number;
     readonly states?: readonly DeliveryState[];
   }): Promise<Delivery[]>;
-  /** A delivery of the account in state `ingested` or `post_action_done` with this message key (any folder or UIDVALIDITY), or null. */
+  /**
+   * A `content`-rule delivery of the account in state `ingested` or `post_action_done` with this message key (any
+   * folder or UIDVALIDITY), or null.
+   */
   findIngestedByMessageKey(accountId: string, messageKey: string): Promise<Delivery | null>;
+  /**
+   * A `legacy`-rule delivery of the account in state `ingested` or `post_action_done` with this legacy key (any
+   * folder or UIDVALIDITY) that was written after `receivedAt`, or null. The legacy key does not tell apart two
+   * messages with the same Message-ID, Date and size; the row can only be about a message the server already had
+   * when the row was written, so a message received later (a forged twin) never matches it.
+   * @param receivedAt - the latest instant the message can have arrived (its INTERNALDATE's second, to the end), epoch ms
+   */
+  findIngestedByLegacyKey(accountId: string, legacyKey: string, receivedAt: number): Promise<Delivery | null>;
   /**
    * In ONE transaction: writes the delivery (insert, or update the row at the same location, counting one more
    * attempt when `countAttempt`) and, when `advanceCursor`, moves the cursor up to its UID (as {@link advanceCursor}).

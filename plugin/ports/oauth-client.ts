@@ -56,6 +56,11 @@ export interface ProviderMetadata {
   readonly jwksUri: string | null;
   /** Empty when the document does not say. */
   readonly tokenEndpointAuthMethods: readonly string[];
+  /**
+   * `authorization_response_iss_parameter_supported` (RFC 9207): the provider names itself (`iss`) on every
+   * redirect back, so a redirect without it did not come from this provider. Absent means false.
+   */
+  readonly authorizationResponseIssParameterSupported?: boolean;
 }
 
 /** A JSON Web Key Set as published at `jwks_uri`. */

@@ -63,6 +63,12 @@ function knexTarget(provider: TestDatabaseProvider, state: { db?: TestDatabase }
       while (peerConnections.length < count) peerConnections.push(createKnex(state.db!.url));
       return peerConnections.slice(0, count).map((knex) => knexRepositories(knex, secrets, clock));
     },
+    async makeLegacyDelivery(_repos, deliveryId, legacyKey) {
+      await state
+        .db!.knex(TABLES.deliveries)
+        .where({ id: Number(deliveryId) })
+        .update({ message_key: legacyKey, message_key_rule: 'legacy' });
+    },
   };
 }
 

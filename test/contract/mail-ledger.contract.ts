@@ -8,6 +8,8 @@ interface LedgerTarget {
   /** Two existing accounts. */
   readonly accounts: readonly [string, string];
   readonly clock: ManualClock;
+  /** Turns a row into what the code before the content key rule wrote: its key of the legacy rule. */
+  makeLegacy(deliveryId: string, legacyKey: string): Promise<void>;
 }
 
 const MAX_UID = 4_294_967_295;
@@ -38,7 +40,12 @@ export function mailLedgerContract(target: RepositoryContractTarget): void {
       const app = await repos.apps.create(appInput());
       const a = await repos.accounts.create(accountInput(app.id, { mailbox: 'a@x.test' }));
       const b = await repos.accounts.create(accountInput(app.id, { mailbox: 'b@x.test' }));
-      t = { ledger: repos.ledger, accounts: [a.id, b.id], clock };
+      t = {
+        ledger: repos.ledger,
+        accounts: [a.id, b.id],
+        clock,
+        makeLegacy: (deliveryId, legacyKey) => target.makeLegacyDelivery(repos, deliveryId, legacyKey),
+      };
     });
 
     it('keeps one cursor per account and folder, replaced on a UIDVALIDITY change', async () => {
@@ -190,6 +197,35 @@ export function mailLedgerContract(target: RepositoryContractTarget): void {
         messageKey: key,
       });
       expect(await t.ledger.findIngestedByMessageKey(b, key)).toBeNull();
+    });
+
+    it('keeps the key rules apart: a legacy row is found only by its legacy key and only for a message received before it was written', async () => {
+      const [a, b] = t.accounts;
+      const legacyKey = 'c'.repeat(64);
+      const writtenAt = t.clock.now();
+      const row = await t.ledger.recordDelivery(record(a, 3, { ticketId: 't-old' }), {
+        advanceCursor: false,
+        countAttempt: true,
+      });
+      expect(row.messageKeyRule).toBe('content');
+      await t.ledger.recordDelivery(record(a, 4, { messageKey: legacyKey, ticketId: 't-new' }), {
+        advanceCursor: false,
+        countAttempt: true,
+      });
+      await t.makeLegacy(row.id, legacyKey);
+      expect(await t.ledger.findIngestedByMessageKey(a, legacyKey)).toMatchObject({
+        uid: 4,
+        messageKeyRule: 'content',
+      });
+      expect(await t.ledger.findIngestedByLegacyKey(a, legacyKey, writtenAt - 1)).toMatchObject({
+        uid: 3,
+        ticketId: 't-old',
+        messageKeyRule: 'legacy',
+        messageKey: legacyKey,
+      });
+      expect(await t.ledger.findIngestedByLegacyKey(a, legacyKey, writtenAt)).toBeNull();
+      expect(await t.ledger.findIngestedByLegacyKey(b, legacyKey, 0)).toBeNull();
+      expect(await t.ledger.findIngestedByMessageKey(a, record(a, 3).messageKey)).toBeNull();
     });
   });
 }

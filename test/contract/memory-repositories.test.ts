@@ -20,6 +20,10 @@ function memoryTarget(): RepositoryContractTarget {
     async peers(count, clock) {
       return Array.from({ length: count }, () => createMemoryRepositories(clock, store));
     },
+    async makeLegacyDelivery(_repos, deliveryId, legacyKey) {
+      const index = store.deliveries.findIndex((d) => d.id === deliveryId);
+      store.deliveries[index] = { ...store.deliveries[index]!, messageKey: legacyKey, messageKeyRule: 'legacy' };
+    },
   };
 }
 

@@ -25,6 +25,11 @@ export interface RepositoryContractTarget {
   fresh(clock: Clock): Promise<Repositories>;
   /** The same storage through `count` separate connections (what several host processes see). */
   peers(count: number, clock: Clock): Promise<Repositories[]>;
+  /**
+   * Rewrites a delivery into what the code before the content key rule wrote: its key of the legacy rule
+   * (storage-specific, like an upgrade finding old rows).
+   */
+  makeLegacyDelivery(repos: Repositories, deliveryId: string, legacyKey: string): Promise<void>;
 }
 
 /** A valid app input with a recognizable secret. */

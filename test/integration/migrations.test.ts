@@ -1,6 +1,12 @@
 import { createKnex } from '../../host/create-knex';
 import { insertReturningId } from '../../lib/sql/insert-returning-id';
-import { MIGRATIONS_TABLE, migrateLatest, pendingMigrations, rollbackAll } from '../../adapters/knex/migration-source';
+import {
+  migrationConfig,
+  MIGRATIONS_TABLE,
+  migrateLatest,
+  pendingMigrations,
+  rollbackAll,
+} from '../../adapters/knex/migration-source';
 import { migrations } from '../../migrations/index';
 import { testDatabases, type TestDatabase } from '../helpers/databases';
 
@@ -93,6 +99,65 @@ describe.each(testDatabases())('migrations on $name', (provider) => {
     expect(Number(cursor.updated_at)).toBe(at);
     const stored = await db.knex('oauth2_mail_apps').where({ id: appId }).first();
     expect(Number(stored.created_at)).toBe(at);
+    await db.knex('oauth2_mail_accounts').del();
+    await db.knex('oauth2_mail_apps').del();
+  });
+
+  it('marks the deliveries of an existing database as legacy-key rows, and rolls that back keeping them', async () => {
+    await rollbackAll(db.knex);
+    const before = migrations.findIndex((m) => m.name === '20261201000200_deliveries_message_key_rule');
+    for (let i = 0; i < before; i++) await db.knex.migrate.up(migrationConfig);
+    expect(await pendingMigrations(db.knex)).toEqual(NAMES.slice(before));
+    const appId = await insertReturningId(db.knex, 'oauth2_mail_apps', {
+      name: 'n',
+      provider: 'generic',
+      client_id: 'c',
+      client_secret_sealed: 's',
+      created_at: 1,
+      updated_at: 1,
+    });
+    const accountId = await insertReturningId(db.knex, 'oauth2_mail_accounts', {
+      app_id: Number(appId),
+      mailbox: 'a@example.org',
+      auth_mode: 'delegated',
+      protocol: 'imap',
+      host: 'h',
+      port: 993,
+      tls: 'implicit',
+      folder: 'INBOX',
+      initial_sync: 'unseen',
+      post_fetch: 'keep',
+      poll_interval_s: 60,
+      status: 'not_connected',
+      created_at: 1,
+      updated_at: 1,
+    });
+    const delivery = {
+      account_id: Number(accountId),
+      folder: 'INBOX',
+      uid_validity: '7',
+      uid: 1,
+      message_key: 'a'.repeat(64),
+      dedupe_key: `${accountId}:${'a'.repeat(64)}`,
+      ticket_id: 't-1',
+      state: 'post_action_done',
+      attempts: 1,
+      size: 10,
+      created_at: 1,
+      updated_at: 1,
+    };
+    await db.knex('oauth2_mail_deliveries').insert(delivery);
+    expect(await migrateLatest(db.knex)).toEqual(NAMES.slice(before));
+    expect(await db.knex('oauth2_mail_deliveries').select('message_key', 'message_key_rule')).toEqual([
+      { message_key: 'a'.repeat(64), message_key_rule: 'legacy' },
+    ]);
+    await db.knex.migrate.down(migrationConfig);
+    expect(await db.knex.schema.hasColumn('oauth2_mail_deliveries', 'message_key_rule')).toBe(false);
+    expect(await db.knex('oauth2_mail_deliveries').select('uid', 'ticket_id')).toEqual([
+      { uid: expect.anything(), ticket_id: 't-1' },
+    ]);
+    await migrateLatest(db.knex);
+    await db.knex('oauth2_mail_deliveries').del();
     await db.knex('oauth2_mail_accounts').del();
     await db.knex('oauth2_mail_apps').del();
   });

@@ -244,6 +244,7 @@ describe('generated schemas are in sync with the zod schemas', () => {
       maxMessageBytes: 25 * 1024 * 1024,
       concurrency: 4,
       accountTimeoutSeconds: 300,
+      commandTimeoutSeconds: 60,
       quarantineAfter: 5,
     });
     expect(config.token).toEqual({ refreshSkewSeconds: 300, keepAliveDays: 7, httpTimeoutSeconds: 15 });

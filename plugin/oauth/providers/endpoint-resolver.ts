@@ -15,6 +15,8 @@ import { assertProviderUrl } from './url-policy';
 export interface ResolvedEndpoints {
   readonly endpoints: OAuthEndpoints;
   readonly clientAuthMethod: ClientAuthMethod;
+  /** Discovery says the provider sends `iss` on the redirect (RFC 9207): a callback without it is refused. */
+  readonly issParameterRequired: boolean;
 }
 
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
@@ -31,6 +33,8 @@ export class EndpointResolver {
       readonly oauthClient: OAuthClient;
       readonly clock: Clock;
       readonly allowInsecureLoopback: boolean;
+      /** Plugin config `allowPrivateNetworks` (default false). */
+      readonly allowPrivateNetworks?: boolean;
     },
   ) {}
 
@@ -41,9 +45,11 @@ export class EndpointResolver {
   async resolve(app: AppRegistration): Promise<ResolvedEndpoints> {
     let endpoints: OAuthEndpoints | null = providerFor(app.provider).presetEndpoints(app);
     let authMethods: readonly string[] = [];
+    let issParameterRequired = false;
     if (app.issuerUrl) {
       const metadata = await this.discover(app.issuerUrl);
       authMethods = metadata.tokenEndpointAuthMethods;
+      issParameterRequired = metadata.authorizationResponseIssParameterSupported === true;
       endpoints = {
         authorizeUrl: metadata.authorizationEndpoint,
         tokenUrl: metadata.tokenEndpoint,
@@ -73,7 +79,7 @@ export class EndpointResolver {
     for (const [field, value] of Object.entries(resolved)) {
       if (value === null || field === 'issuer') continue;
       try {
-        assertProviderUrl(value, field, this.deps.allowInsecureLoopback);
+        assertProviderUrl(value, field, this.deps.allowInsecureLoopback, this.network());
       } catch (error) {
         throw new PluginError('ERR_PROVIDER_CONFIG', `App "${app.name}": ${(error as Error).message}`, {
           appId: app.id,
@@ -88,7 +94,11 @@ export class EndpointResolver {
       authMethods.includes('client_secret_basic')
         ? 'client_secret_basic'
         : 'client_secret_post';
-    return { endpoints: resolved, clientAuthMethod };
+    return { endpoints: resolved, clientAuthMethod, issParameterRequired };
+  }
+
+  private network(): { readonly allowPrivateNetworks: boolean } {
+    return { allowPrivateNetworks: this.deps.allowPrivateNetworks ?? false };
   }
 
   /** Forgets cached discovery documents (after an app was edited). */
@@ -102,7 +112,7 @@ export class EndpointResolver {
     const now = this.deps.clock.now();
     if (cached && now - cached.at < DISCOVERY_TTL_MS) return cached.metadata;
     try {
-      assertProviderUrl(issuerUrl, 'issuerUrl', this.deps.allowInsecureLoopback);
+      assertProviderUrl(issuerUrl, 'issuerUrl', this.deps.allowInsecureLoopback, this.network());
     } catch (error) {
       throw new PluginError('ERR_PROVIDER_CONFIG', (error as Error).message, { field: 'issuerUrl' });
     }

@@ -98,8 +98,20 @@ const SUBERROR_CODES: Readonly<Record<string, PluginErrorCode>> = {
   protection_policy_required: 'ERR_INTERACTION_REQUIRED',
 };
 
+/** True for a cloud of {@link MICROSOFT_CLOUDS}. */
+export function isMicrosoftCloud(value: unknown): value is MicrosoftCloud {
+  return typeof value === 'string' && Object.hasOwn(MICROSOFT_CLOUDS, value);
+}
+
+/** @throws PluginError ERR_PROVIDER_CONFIG for a stored cloud this version does not know (never from the forms) */
 function cloudOf(app: AppRegistration): (typeof MICROSOFT_CLOUDS)[MicrosoftCloud] {
-  return MICROSOFT_CLOUDS[app.cloud ?? 'global'];
+  const cloud = app.cloud ?? 'global';
+  if (!isMicrosoftCloud(cloud))
+    throw new PluginError('ERR_PROVIDER_CONFIG', `App "${app.name}" names an unknown Microsoft cloud.`, {
+      appId: app.id,
+      field: 'cloud',
+    });
+  return MICROSOFT_CLOUDS[cloud];
 }
 
 /** The Microsoft provider. */

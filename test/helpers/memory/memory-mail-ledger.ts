@@ -5,6 +5,7 @@ import type {
   DeliveryState,
   MailCursor,
   MailLedger,
+  MessageKeyRule,
   MessageLocation,
 } from '../../../plugin/ports/mail-ledger';
 import type { Clock } from '../../../plugin/ports/clock';
@@ -80,12 +81,23 @@ export class MemoryMailLedger implements MailLedger {
       .map((d) => ({ ...d }));
   }
 
-  /** The first such delivery written (lowest id). */
+  /** The first such delivery written (lowest id), under the content key rule. */
   async findIngestedByMessageKey(accountId: string, messageKey: string): Promise<Delivery | null> {
+    return this.#findIngested(accountId, messageKey, 'content', -Infinity);
+  }
+
+  /** The first delivery written under the legacy rule with that key after `receivedAt`. */
+  async findIngestedByLegacyKey(accountId: string, legacyKey: string, receivedAt: number): Promise<Delivery | null> {
+    return this.#findIngested(accountId, legacyKey, 'legacy', receivedAt);
+  }
+
+  #findIngested(accountId: string, key: string, rule: MessageKeyRule, after: number): Delivery | null {
     const delivery = this.store.deliveries.find(
       (d) =>
         d.accountId === accountId &&
-        d.messageKey === messageKey &&
+        d.messageKey === key &&
+        d.messageKeyRule === rule &&
+        d.createdAt > after &&
         (d.state === 'ingested' || d.state === 'post_action_done') &&
         d.ticketId !== null,
     );
@@ -113,6 +125,7 @@ export class MemoryMailLedger implements MailLedger {
       uidValidity: record.uidValidity,
       uid: record.uid,
       messageKey: record.messageKey,
+      messageKeyRule: 'content',
       dedupeKey: record.dedupeKey,
       size: record.size,
       state: record.state,

@@ -12,12 +12,13 @@ import {
   type OAuthServerHandle,
   type TestUser,
 } from '../../helpers/test-env';
+import { legacyMessageKey } from '../../../plugin/fetch/message-key';
 import { codeFlowTokens } from '../imap/code-flow-token';
 import { TEST_REDIRECT_URI } from '../../helpers/test-plugin-host';
 import { createFetchWorld, type FetchWorld } from './fetch-world';
 import { fullCorpus, largeMessage, numberedMessage, servedByDovecot, sha256 } from './mail-corpus';
 
-const extraUsers: TestUser[] = ['dave', 'hank', 'iris'].map((name) => ({
+const extraUsers: TestUser[] = ['dave', 'hank', 'iris', 'kim', 'lou'].map((name) => ({
   login: `${name}@example.test`,
   email: `${name}@example.test`,
   password: `${name}-password`,
@@ -187,6 +188,62 @@ describe('fetch cycle on Dovecot (SQLite)', () => {
     expect(tickets.map((t) => t.messageId)).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `<dave-${n}@example.test>`));
     const [third] = await world.poll(account.id);
     expect(third).toMatchObject({ fetched: 0, duplicates: 0 });
+  });
+
+  it('makes two tickets of two different messages that share Message-ID, Date and size (a sender cannot make one disappear)', async () => {
+    const head = 'Message-ID: <twin@example.test>\r\nDate: Thu, 01 Jan 2026 12:00:00 +0000\r\nSubject: invoice\r\n\r\n';
+    const genuine = Buffer.from(`${head}Pay to account 111.\r\n`);
+    const forged = Buffer.from(`${head}Pay to account 999.\r\n`);
+    expect(forged.length).toBe(genuine.length);
+    await dovecot.seed('kim@example.test', [genuine, forged]);
+    const account = await world.addAccount('kim@example.test');
+    const [result] = await world.poll(account.id);
+    expect(result).toMatchObject({ outcome: 'polled', fetched: 2, duplicates: 0, failed: 0 });
+    expect((await ticketsOf(account.id)).map((t) => t.sha256)).toEqual([sha256(genuine), sha256(forged)]);
+  });
+
+  it('after a UIDVALIDITY change still knows messages recorded under the legacy key rule, but not a twin that came later', async () => {
+    const mailbox = 'lou@example.test';
+    const originals = [1, 2, 3].map((n) => numberedMessage(n, 'lou').raw);
+    // They arrived a minute before they were fetched; the twin arrives (now) after the rows were written.
+    const arrived = new Date(Date.now() - 60_000);
+    await dovecot.seed(
+      mailbox,
+      originals.map((raw) => ({ raw, mtime: arrived })),
+    );
+    const account = await world.addAccount(mailbox, { postFetch: 'keep' });
+    expect((await world.poll(account.id))[0]).toMatchObject({ fetched: 3 });
+    // Rewrite the ledger and the host's dedupe keys to what the code before the content rule stored.
+    const rows = (await world.knex('oauth2_mail_deliveries').where({ account_id: Number(account.id) })) as {
+      id: number;
+      ticket_id: string;
+    }[];
+    for (const row of rows) {
+      const ticket = (await world
+        .knex('host_tickets')
+        .where({ id: Number(row.ticket_id) })
+        .first()) as { raw: Buffer };
+      const legacy = legacyMessageKey(ticket.raw);
+      const dedupeKey = `${account.id}:${legacy}`;
+      await world
+        .knex('oauth2_mail_deliveries')
+        .where({ id: row.id })
+        .update({ message_key: legacy, dedupe_key: dedupeKey, message_key_rule: 'legacy' });
+      await world
+        .knex('host_tickets')
+        .where({ id: Number(row.ticket_id) })
+        .update({ dedupe_key: dedupeKey });
+    }
+    await dovecot.recreateMailbox(mailbox);
+    const twin = Buffer.from(originals[0]!.toString('latin1').replace('Body of', 'Evil of'), 'latin1');
+    expect(twin.length).toBe(originals[0]!.length);
+    expect(legacyMessageKey(twin)).toBe(legacyMessageKey(originals[0]!));
+    await dovecot.seed(mailbox, [twin]);
+    const [rescan] = await world.poll(account.id);
+    expect(rescan).toMatchObject({ outcome: 'polled', fetched: 1, duplicates: 3, failed: 0 });
+    expect((await ticketsOf(account.id)).map((t) => t.sha256)).toEqual([...originals, twin].map((raw) => sha256(raw)));
+    const [again] = await world.poll(account.id);
+    expect(again).toMatchObject({ fetched: 0, duplicates: 0 });
   });
 
   it('quarantines a message the host keeps rejecting after N tries, with one notification, and moves on', async () => {

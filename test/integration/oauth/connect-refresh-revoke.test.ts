@@ -9,7 +9,7 @@ import { trustedAgentFor } from '../../../adapters/http/trusted-agent';
 import { httpRequest } from '../../../adapters/http/http-request';
 import { connectFailedPage } from '../../../plugin/oauth/callback-page';
 import type { StoredToken } from '../../../plugin/ports/token-repository';
-import { startOAuthServer, tempDir, type OAuthServerHandle } from '../../helpers/test-env';
+import { completeAuthorization, startOAuthServer, tempDir, type OAuthServerHandle } from '../../helpers/test-env';
 import { TEST_REDIRECT_URI } from '../../helpers/test-plugin-host';
 import { buildCore, connect, createApp, dumpPluginTables, expireStoredToken, type Core } from './harness';
 
@@ -96,6 +96,30 @@ describe.each(['microsoft', 'google'] as const)('%s profile', (profile) => {
     await expect(core.services.authorization.complete({ state, code: 'stolen-code' })).rejects.toMatchObject({
       code: 'ERR_STATE_REPLAYED',
     });
+    expect(await core.repositories.tokens.find(accountId)).toEqual(before);
+  });
+
+  it('RFC 9207: the server advertises iss on the redirect, so a callback without it (or with another) stores nothing', async () => {
+    const before = await core.repositories.tokens.find(accountId);
+    for (const forge of [
+      (p: Record<string, string>) => delete p.iss,
+      (p: Record<string, string>) => (p.iss = 'https://evil.example.test'),
+    ]) {
+      const { authorizationUrl } = await core.services.authorization.start(accountId, 'admin-1');
+      const user = server.user('alice@example.test');
+      const redirect = await completeAuthorization(authorizationUrl, {
+        login: user.login,
+        password: user.password!,
+        caCertPem: server.caCertPem,
+      });
+      const params = Object.fromEntries(new URL(redirect).searchParams);
+      expect(params.iss).toBe(server.issuer);
+      forge(params);
+      await expect(core.services.authorization.complete(params, 'admin-1')).rejects.toMatchObject({
+        code: 'ERR_PROVIDER_CONFIG',
+        details: { check: 'iss' },
+      });
+    }
     expect(await core.repositories.tokens.find(accountId)).toEqual(before);
   });
 

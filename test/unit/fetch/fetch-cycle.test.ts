@@ -1,6 +1,8 @@
 import { PluginError } from '../../../plugin/errors';
 import { accountIncidentKey } from '../../../plugin/oauth/account-incidents';
 import { FetchCycle } from '../../../plugin/fetch/fetch-cycle';
+import { legacyMessageKey } from '../../../plugin/fetch/message-key';
+import type { Delivery } from '../../../plugin/ports/mail-ledger';
 import { harness, mail } from './harness';
 
 describe('fetch cycle (fakes)', () => {
@@ -120,6 +122,37 @@ describe('fetch cycle (fakes)', () => {
     expect(h.host.tickets.size).toBe(3);
     expect(h.host.calls).toBe(3);
     expect(await h.ledger.getCursor(account.id, 'INBOX')).toMatchObject({ uidValidity: '1001', lastUid: 3 });
+  });
+
+  it('recognises rows of the legacy key rule after a UIDVALIDITY change, but never a twin received after them', async () => {
+    const h = harness();
+    const account = await h.addAccount({ initialSync: 'all', postFetch: 'keep' });
+    const folder = h.server.folder(account.mailbox);
+    folder.add(mail(1));
+    folder.add(mail(2));
+    await h.poll();
+    // What the code before the content rule wrote: the legacy key, after the messages had arrived.
+    const writtenAt = Date.UTC(2026, 0, 2, 0, 0, 0, 300);
+    // The store's own rows (the ledger hands out a read-only view), as an upgrade finds them.
+    const rows = h.ledger.deliveries as Delivery[];
+    rows.forEach((row, index) => {
+      const legacy = legacyMessageKey(mail(row.uid));
+      rows[index] = { ...row, messageKey: legacy, messageKeyRule: 'legacy', createdAt: writtenAt };
+    });
+    folder.recreate();
+    folder.add(mail(2));
+    folder.add(mail(1));
+    // Same Message-ID, Date and size as message 1, another body, received after the legacy row was written.
+    const twin = folder.add(Buffer.from(mail(1).toString().replace('Body 1', 'Evil 1')));
+    // INTERNALDATE names the second the row was written in: the twin may have arrived after it, so it is no match.
+    folder.messages.get(twin)!.internalDate = new Date(Date.UTC(2026, 0, 2));
+    expect(legacyMessageKey(folder.messages.get(twin)!.raw)).toBe(legacyMessageKey(mail(1)));
+    const [result] = await h.poll();
+    expect(result).toMatchObject({ fetched: 1, duplicates: 2 });
+    expect(h.host.calls).toBe(3);
+    expect(
+      [...h.host.tickets.values()].map((t) => t.raw.toString()).filter((raw) => raw.includes('Evil 1')),
+    ).toHaveLength(1);
   });
 
   it('a crash between ingest and the ledger write re-ingests only that message, which the host dedupes', async () => {

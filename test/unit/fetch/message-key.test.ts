@@ -1,18 +1,25 @@
 import { createHash } from 'node:crypto';
-import { messageKey, readHeader } from '../../../plugin/fetch/message-key';
+import { legacyMessageKey, messageKey, readHeader } from '../../../plugin/fetch/message-key';
 
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
 describe('message key', () => {
-  it('hashes Message-ID + Date + size, whatever the header case and folding', () => {
+  it('is the sha256 of the exact raw bytes', () => {
+    const raw = Buffer.from('Message-ID: <abc@example.test>\r\nDate: Thu, 1 Jan 2026 10:00:00 +0000\r\n\r\nbody\r\n');
+    expect(messageKey(raw)).toBe(sha(raw));
+    expect(messageKey(raw)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('keeps the legacy rule (Message-ID + Date + size, whatever the header case and folding) for rows written under it', () => {
     const a = Buffer.from(
       'Subject: x\r\nmessage-id:\r\n <abc@example.test>\r\nDATE: Thu, 1 Jan 2026 10:00:00 +0000\r\n\r\nbody\r\n',
     );
     expect(readHeader(a, 'Message-ID')).toBe('<abc@example.test>');
-    expect(messageKey(a)).toBe(
+    expect(legacyMessageKey(a)).toBe(
       sha(`message-id:<abc@example.test>\ndate:Thu, 1 Jan 2026 10:00:00 +0000\nsize:${a.length}`),
     );
-    expect(messageKey(a)).toMatch(/^[0-9a-f]{64}$/);
+    const noId = Buffer.from('From: a@b\nSubject: bare LF, no id\n\nbody');
+    expect(legacyMessageKey(noId)).toBe(sha(noId));
   });
 
   it('tells apart messages that share a Message-ID but differ in date or size', () => {
@@ -22,7 +29,15 @@ describe('message key', () => {
     expect(new Set([messageKey(one), messageKey(otherDate), messageKey(otherSize)]).size).toBe(3);
   });
 
-  it('falls back to the raw bytes without a Message-ID, for malformed and empty messages', () => {
+  it('gives two different messages that share Message-ID, Date and size two different keys', () => {
+    const head = 'Message-ID: <twin@x>\r\nDate: Thu, 1 Jan 2026 10:00:00 +0000\r\n\r\n';
+    const genuine = Buffer.from(`${head}Pay to 111\r\n`);
+    const forged = Buffer.from(`${head}Pay to 999\r\n`);
+    expect(forged.length).toBe(genuine.length);
+    expect(messageKey(forged)).not.toBe(messageKey(genuine));
+  });
+
+  it('hashes malformed and empty messages too', () => {
     const noId = Buffer.from('From: a@b\nSubject: bare LF, no id\n\nbody');
     expect(messageKey(noId)).toBe(sha(noId));
     const noSeparator = Buffer.from('just a line without a header\r\nanother\r\n');
@@ -32,9 +47,9 @@ describe('message key', () => {
     expect(messageKey(nul)).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('ignores a Message-ID that appears only in the body', () => {
+  it('reads headers from the header block only: a Message-ID in the body is none', () => {
     const raw = Buffer.from('Subject: x\r\n\r\nMessage-ID: <in-body@x>\r\n');
     expect(readHeader(raw, 'message-id')).toBeNull();
-    expect(messageKey(raw)).toBe(sha(raw));
+    expect(legacyMessageKey(raw)).toBe(sha(raw));
   });
 });

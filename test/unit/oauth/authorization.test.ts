@@ -231,6 +231,29 @@ describe('Connect: the callback', () => {
     expect(await world.tokens.find(accountId)).toBeNull();
   });
 
+  it('RFC 9207: iss on the redirect must be the issuer, and is required where discovery announces it', async () => {
+    const world = createWorld();
+    const { accountId } = await setup(world);
+    const complete = async (iss?: string) => {
+      const { state } = await startWith(world, accountId, { email: 'alice@example.test' });
+      return world.services.authorization.complete({ state, code: 'c', ...(iss === undefined ? {} : { iss }) });
+    };
+    // A provider that does not announce it may leave iss out, but a wrong one is refused all the same.
+    await expect(complete()).resolves.toMatchObject({ accountId });
+    await expect(complete('https://evil.example.test')).rejects.toMatchObject({
+      code: 'ERR_PROVIDER_CONFIG',
+      details: { check: 'iss' },
+    });
+    world.oauth.discovery = { ...world.oauth.discovery!, authorizationResponseIssParameterSupported: true };
+    world.services.endpoints.forget();
+    const before = await world.tokens.find(accountId);
+    for (const missing of [undefined, '']) {
+      await expect(complete(missing)).rejects.toMatchObject({ code: 'ERR_PROVIDER_CONFIG', details: { check: 'iss' } });
+    }
+    expect(await world.tokens.find(accountId)).toEqual(before);
+    await expect(complete(`${ISSUER}/`)).resolves.toMatchObject({ accountId });
+  });
+
   it.each([
     ['a wrong nonce', { nonce: 'another-sign-in' }, 'nonce'],
     ['a wrong audience', { audience: 'another-client' }, 'aud'],

@@ -69,6 +69,20 @@ describe('Microsoft', () => {
     ]);
   });
 
+  it('a stored cloud this version does not know is a configuration error naming the field, not a TypeError', () => {
+    const ms = providerFor('microsoft');
+    const unknown = app({ cloud: 'mars' as AppRegistration['cloud'] });
+    for (const use of [
+      () => ms.defaultScopes(unknown, ['imap']),
+      () => ms.presetEndpoints(unknown),
+      () => ms.defaultServer(unknown, 'imap'),
+    ]) {
+      expect(use).toThrow(
+        expect.objectContaining({ code: 'ERR_PROVIDER_CONFIG', details: expect.objectContaining({ field: 'cloud' }) }),
+      );
+    }
+  });
+
   it('a GUID tenant has a fixed issuer', () => {
     const guid = '72f988bf-86f1-41af-91ab-2d7cd011db47';
     expect(providerFor('microsoft').presetEndpoints(app({ tenant: guid }))?.issuer).toBe(
@@ -163,6 +177,7 @@ describe('EndpointResolver', () => {
         issuer: 'https://idp.example.test',
       },
       clientAuthMethod: 'client_secret_basic',
+      issParameterRequired: false,
     });
     await resolver.resolve(app({ issuerUrl: 'https://idp.example.test' }));
     expect(discover).toHaveBeenCalledTimes(1);

@@ -13,6 +13,7 @@ import {
   type MemoryAppRepository,
   type MemoryAuthRequestRepository,
   type MemoryEventLog,
+  type MemoryMailLedger,
   type MemoryTokenRepository,
 } from '../../helpers/memory';
 import { MemoryNotify } from '../../helpers/memory-notify';
@@ -28,6 +29,8 @@ export interface World {
   readonly tokens: MemoryTokenRepository;
   readonly authRequests: MemoryAuthRequestRepository;
   readonly events: MemoryEventLog;
+  /** The mail ledger over the same store (for tests that run a poll cycle beside the OAuth core). */
+  readonly ledger: MemoryMailLedger;
   readonly notify: MemoryNotify;
   readonly logger: CapturingLogger;
   readonly oauth: ScriptedOAuthClient;
@@ -42,7 +45,7 @@ export interface World {
  */
 export function createWorld(options: { tokenOptions?: TokenServiceOptions; share?: World } = {}): World {
   const clock = options.share?.clock ?? new ManualClock(WORLD_START);
-  const { apps, accounts, tokens, authRequests, events } = options.share ?? createMemoryRepositories(clock);
+  const { apps, accounts, tokens, authRequests, events, ledger } = options.share ?? createMemoryRepositories(clock);
   const notify = options.share?.notify ?? new MemoryNotify();
   const logger = options.share?.logger ?? new CapturingLogger();
   const oauth = options.share?.oauth ?? new ScriptedOAuthClient();
@@ -61,7 +64,21 @@ export function createWorld(options: { tokenOptions?: TokenServiceOptions; share
     config: parseConfig({}),
     tokenOptions: { sleep: async () => undefined, random: () => 0.5, ...options.tokenOptions },
   });
-  return { clock, apps, accounts, tokens, authRequests, events, notify, logger, oauth, mail, services, mailboxAccess };
+  return {
+    clock,
+    apps,
+    accounts,
+    tokens,
+    authRequests,
+    events,
+    ledger,
+    notify,
+    logger,
+    oauth,
+    mail,
+    services,
+    mailboxAccess,
+  };
 }
 
 /** Creates a Microsoft app and an account for `mailbox` in `world`. */
