@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { createKnex } from './create-knex';
 import { prepareSqliteFile } from './database-files';
-import { scrubMessage } from './loggable-error';
+import { scrubMessage } from '../lib/loggable-error';
 import { ensureFirstAdmin, type FirstAdminOutcome } from './auth/first-admin';
 import { SessionStore } from './auth/session-store';
 import { SignInThrottle } from './auth/sign-in-throttle';

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Knex } from 'knex';
 import { isPluginError, PluginError, type PluginErrorCode } from '../plugin/index';
 import { KNOWN_PERMISSIONS, type ContributionKind, type PluginManifest } from '../plugin/index';
-import { loggableError, scrubMessage } from './loggable-error';
+import { loggableError, scrubMessage } from '../lib/loggable-error';
 import { validateManifest, type ManifestValidation } from './manifest-validation';
 import { HOST_API_VERSION, type LoggerPort, type PluginEntry } from '../plugin/index';
 import { isUniqueViolation, toMillis } from './db-errors';

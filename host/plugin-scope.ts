@@ -10,7 +10,7 @@ import type { PluginManifest } from '../plugin/index';
 import { HOST_API_VERSION, type Disposable, type HostPort, type LoggerPort, type SecretsPort } from '../plugin/index';
 import type { ContributionRegistry } from './contribution-registry';
 import { isDatabaseUnavailable } from './db-errors';
-import { failureSummary, loggableError } from './loggable-error';
+import { failureSummary, loggableError } from '../lib/loggable-error';
 import { toLoggerPort } from './logger';
 import type { NotificationCenter } from './notifications';
 import type { Scheduler } from './scheduler';

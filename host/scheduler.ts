@@ -5,7 +5,7 @@
  */
 import { PluginError } from '../plugin/index';
 import type { Disposable, LoggerPort, ScheduledTask } from '../plugin/index';
-import { loggableError } from './loggable-error';
+import { loggableError } from '../lib/loggable-error';
 
 interface Entry {
   readonly task: ScheduledTask;

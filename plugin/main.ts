@@ -15,6 +15,7 @@ import { ROUTE_PATHS } from './admin/admin-paths';
 import { adminRoutes } from './admin/admin-routes';
 import { ConnectionTester } from './admin/connection-test';
 import { parseConfig, type PluginConfig } from './config';
+import { loggableError } from '../lib/loggable-error';
 import { PluginError } from './errors';
 import { createFetchServices, type FetchServices } from './fetch/fetch-services';
 import { callbackRoute } from './oauth/callback-route';
@@ -103,7 +104,10 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
   const sending = new SendService({
     accounts: repositories.accounts,
     tokens: oauth.tokenService,
-    sender: new NodemailerMailSender({ allowInsecureLoopback: config.allowInsecureLoopback }),
+    sender: new NodemailerMailSender({
+      allowInsecureLoopback: config.allowInsecureLoopback,
+      allowPrivateNetworks: config.allowPrivateNetworks,
+    }),
     events: repositories.events,
     notify: host.notify,
     clock: systemClock,
@@ -189,7 +193,7 @@ async function disposeAll(disposables: readonly Disposable[], logger: LoggerPort
     try {
       await disposable.dispose();
     } catch (error) {
-      logger.error('dispose failed', { error: error instanceof Error ? error.message : String(error) });
+      logger.error('dispose failed', { error: loggableError(error) });
     }
   }
 }

@@ -11,6 +11,11 @@ import type { SMTPSentMessageInfo, SMTPTransportOptions } from 'nodemailer/lib/s
 import { readHeader } from '../../lib/mail-header';
 import type { SendResult } from '../../plugin/ports/host';
 import type { MailSender, SmtpEndpoint, SmtpLogin, SubmittableMessage } from '../../plugin/ports/mail-sender';
+import { isIP } from 'node:net';
+import { classifyHost } from '../../lib/net/address-class';
+import { refusalOf } from '../../lib/net/address-policy';
+import { guardedLookup, RefusedAddressError, type ResolveAll } from '../../lib/net/guarded-lookup';
+import { PluginError } from '../../plugin/errors';
 import { assertCleartextAllowed, verifiedTlsOptions } from '../tls/verified-tls';
 import { toSmtpPluginError } from './smtp-error-mapper';
 import { xoauth2Authentication } from './xoauth2-authentication';
@@ -22,6 +27,10 @@ const CUSTOM_XOAUTH2 = 'OAUTH2-MAIL-XOAUTH2';
 export interface NodemailerMailSenderOptions {
   /** Allow TLS mode `none`, and then only to a loopback host (tests and demo). */
   readonly allowInsecureLoopback?: boolean;
+  /** Plugin config `allowPrivateNetworks`: SMTP servers in 10/8, 172.16/12, 192.168/16, fc00::/7. */
+  readonly allowPrivateNetworks?: boolean;
+  /** The resolver behind the network policy (tests). */
+  readonly resolveAll?: ResolveAll;
   /** The name given in EHLO; nodemailer's default (the machine's host name) when absent. */
   readonly clientName?: string;
 }
@@ -62,11 +71,39 @@ export class NodemailerMailSender implements MailSender {
     this.#options = options;
   }
 
-  #transport(endpoint: SmtpEndpoint, login: SmtpLogin): Mail<SMTPSentMessageInfo, SMTPTransportOptions> {
+  /**
+   * The address to connect to, checked against the network policy. nodemailer resolves names itself, past any
+   * socket `lookup` hook, so the name is resolved here and nodemailer is given the checked address (the certificate
+   * is still verified against the name, sent as SNI).
+   */
+  async #address(host: string, operation: string): Promise<string> {
+    const network = { allowPrivateNetworks: this.#options.allowPrivateNetworks ?? false };
+    const refusal = refusalOf(classifyHost(host), network);
+    const refused = (message: string) =>
+      new PluginError('ERR_ADDRESS_REFUSED', `${operation}: ${message}`, { operation });
+    if (refusal !== null) throw refused(`${host} is ${refusal}.`);
+    if (isIP(host) !== 0) return host;
+    const lookup = guardedLookup(network, this.#options.resolveAll);
+    return new Promise((resolve, reject) =>
+      lookup(host, {}, (error, address) => {
+        if (error instanceof RefusedAddressError) reject(refused(error.message));
+        else if (error) reject(toSmtpPluginError(Object.assign(error, { code: 'EDNS' }), operation));
+        else resolve(String(address));
+      }),
+    );
+  }
+
+  async #transport(
+    endpoint: SmtpEndpoint,
+    login: SmtpLogin,
+    operation: string,
+  ): Promise<Mail<SMTPSentMessageInfo, SMTPTransportOptions>> {
     if (endpoint.tls === 'none')
       assertCleartextAllowed('SMTP', endpoint.host, this.#options.allowInsecureLoopback ?? false);
+    const address = await this.#address(endpoint.host, operation);
     const options: SMTPTransportOptions = {
-      host: endpoint.host,
+      host: address,
+      ...(isIP(endpoint.host) === 0 ? { servername: endpoint.host } : {}),
       port: endpoint.port,
       secure: endpoint.tls === 'implicit',
       requireTLS: endpoint.tls === 'starttls',
@@ -89,7 +126,7 @@ export class NodemailerMailSender implements MailSender {
 
   /** @inheritdoc */
   async send(endpoint: SmtpEndpoint, login: SmtpLogin, message: SubmittableMessage): Promise<SendResult> {
-    const transport = this.#transport(endpoint, login);
+    const transport = await this.#transport(endpoint, login, 'send');
     try {
       const info = await transport.sendMail(mailOptions(message));
       return {
@@ -108,7 +145,7 @@ export class NodemailerMailSender implements MailSender {
 
   /** @inheritdoc */
   async verify(endpoint: SmtpEndpoint, login: SmtpLogin): Promise<void> {
-    const transport = this.#transport(endpoint, login);
+    const transport = await this.#transport(endpoint, login, 'login');
     try {
       await transport.verify();
     } catch (error) {

@@ -6,7 +6,7 @@ import fastifyFormbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { ERROR_CODES, isPluginError, PluginError, type PluginErrorCode } from '../../plugin/index';
 import { isDatabaseUnavailable } from '../db-errors';
-import { loggableError } from '../loggable-error';
+import { loggableError } from '../../lib/loggable-error';
 import { html, type SafeHtml } from '../../lib/html';
 import { registerLoginRoutes } from './login-routes';
 import { registerOutboxRoutes } from './outbox-routes';

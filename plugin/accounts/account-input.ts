@@ -10,6 +10,17 @@ const MAILBOX = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+$/;
 // eslint-disable-next-line no-control-regex -- folder names must not smuggle control characters into IMAP commands
 const CONTROL = /[\x00-\x1f\x7f]/;
 
+/** A mail address field: bounded, no hidden characters, local@domain. */
+const mailAddress = (text: z.ZodString) =>
+  text
+    .trim()
+    .max(320, 'must be at most 320 characters')
+    .refine(
+      (address) => !hasHiddenCharacters(address),
+      'must not contain control, format or bidirectional characters (such as U+202E or a zero-width space)',
+    )
+    .regex(MAILBOX, 'must be a mail address such as support@example.com');
+
 const integer = (min: number, max: number, message: string) =>
   z.preprocess(
     (value) => {
@@ -25,18 +36,7 @@ export const AccountFields = z.object({
     (value) => (typeof value === 'number' ? String(value) : blankToUndefined(value)),
     z.string({ error: 'is required' }).trim().min(1, 'is required').max(64),
   ),
-  mailbox: z.preprocess(
-    blankToUndefined,
-    z
-      .string({ error: 'is required' })
-      .trim()
-      .max(320, 'must be at most 320 characters')
-      .refine(
-        (mailbox) => !hasHiddenCharacters(mailbox),
-        'must not contain control, format or bidirectional characters (such as U+202E or a zero-width space)',
-      )
-      .regex(MAILBOX, 'must be a mail address such as support@example.com'),
-  ),
+  mailbox: z.preprocess(blankToUndefined, mailAddress(z.string({ error: 'is required' }))),
   protocol: z.preprocess(blankToUndefined, z.enum(['imap'], { error: 'must be imap' }).default('imap')),
   host: z.preprocess(
     blankToUndefined,
@@ -95,15 +95,7 @@ export const AccountFields = z.object({
     blankToUndefined,
     z.enum(['implicit', 'starttls', 'none'], { error: 'must be implicit, starttls or none' }).optional(),
   ),
-  smtpFrom: z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .trim()
-      .max(320, 'must be at most 320 characters')
-      .regex(MAILBOX, 'must be a mail address such as support@example.com')
-      .optional(),
-  ),
+  smtpFrom: z.preprocess(blankToUndefined, mailAddress(z.string()).optional()),
   enabled: z.preprocess(toBoolean, z.boolean({ error: 'must be true or false' }).default(true)),
 });
 

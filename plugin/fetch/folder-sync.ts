@@ -22,6 +22,7 @@ import { IMAP_MAIL_SOURCE_ID, type FetchSettings } from './fetch-settings';
 import { BatchSources } from './batch-sources';
 import { legacyMessageKey, messageKey, undownloadedMessageKey } from './message-key';
 import { applyPostFetchAction } from './post-fetch-action';
+import { failureText } from '../../lib/loggable-error';
 
 /** What the folder sync needs. */
 export interface FolderSyncDeps {
@@ -283,7 +284,8 @@ export class FolderSync {
     counts: FolderSyncCounts,
   ): Promise<boolean> {
     const attempts = (row?.attempts ?? 0) + 1;
-    const reason = errorText(error);
+    // The host's words, scrubbed: a driver error's text carries the failing statement with the customer's address.
+    const reason = failureText(error).slice(0, MAX_ERROR_TEXT);
     counts.failed += 1;
     if (attempts < this.deps.settings.quarantineAfter) {
       this.deps.logger.warn('host rejected a message; retrying next cycle', {
@@ -413,8 +415,3 @@ export function throwIfAborted(signal: AbortSignal): void {
     throw signal.reason instanceof Error ? signal.reason : new PluginError('ERR_TIMEOUT', 'The poll was stopped.');
 }
 
-function errorText(error: unknown): string {
-  const text =
-    error instanceof Error ? `${isPluginError(error) ? `${error.code}: ` : ''}${error.message}` : String(error);
-  return text.slice(0, MAX_ERROR_TEXT);
-}

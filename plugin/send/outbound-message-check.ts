@@ -1,16 +1,16 @@
 /** What a message handed to the transport must satisfy before a connection is opened. */
+import { hasHiddenCharacters, visibleText } from '../../lib/visible-text';
 import { PluginError } from '../errors';
 import type { OutboundMessage } from '../ports/host';
 
 /** One address: local@domain, no spaces, brackets or header syntax (names are not supported here). */
 const ADDRESS = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+$/;
-// eslint-disable-next-line no-control-regex -- a line break in a header field would start a new header
-const CONTROL = /[\u0000-\u001f\u007f]/;
 /** More recipients than this is a mass mailing, not a helpdesk reply. */
 const MAX_RECIPIENTS = 100;
 
 /**
- * Checks the addresses and header fields of a message; names every problem at once.
+ * Checks the addresses and header fields (a line break in a header field would start a new header; other hidden
+ * characters disguise what an address or subject says) of a message; names every problem at once.
  * @param message - the message with its From address decided
  * @throws PluginError ERR_INPUT_INVALID with `fields` listing each problem
  */
@@ -18,11 +18,12 @@ export function checkOutboundMessage(message: OutboundMessage & { readonly from:
   const problems: string[] = [];
   const addresses = (field: string, list: readonly string[] | undefined) => {
     for (const address of list ?? []) {
-      if (!ADDRESS.test(address))
-        problems.push(`${field}: "${address}" is not a mail address such as name@example.com`);
+      if (!ADDRESS.test(address) || hasHiddenCharacters(address))
+        problems.push(`${field}: "${visibleText(address)}" is not a mail address such as name@example.com`);
     }
   };
-  if (!ADDRESS.test(message.from)) problems.push(`from: "${message.from}" is not a mail address`);
+  if (!ADDRESS.test(message.from) || hasHiddenCharacters(message.from))
+    problems.push(`from: "${visibleText(message.from)}" is not a mail address`);
   if (message.to.length === 0) problems.push('to: at least one recipient is required');
   addresses('to', message.to);
   addresses('cc', message.cc);
@@ -34,11 +35,12 @@ export function checkOutboundMessage(message: OutboundMessage & { readonly from:
     ['inReplyTo', message.inReplyTo],
     ['messageId', message.messageId],
   ] as const) {
-    if (value !== undefined && CONTROL.test(value))
-      problems.push(`${field}: must not contain line breaks or control characters`);
+    if (value !== undefined && hasHiddenCharacters(value))
+      problems.push(`${field}: must not contain line breaks, control or bidirectional characters`);
   }
   for (const reference of message.references ?? []) {
-    if (CONTROL.test(reference)) problems.push('references: must not contain line breaks or control characters');
+    if (hasHiddenCharacters(reference))
+      problems.push('references: must not contain line breaks, control or bidirectional characters');
   }
   if (!message.raw && message.text === undefined && message.html === undefined)
     problems.push('text: a message needs a text or html body, or a raw message');

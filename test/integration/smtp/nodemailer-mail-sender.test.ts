@@ -180,3 +180,18 @@ test('TLS is verified: the test CA missing -> ERR_MAIL_TLS; a closed port -> ERR
   expect(await code({ ...implicitTls(google), port: 1 })).toBe('ERR_MAIL_UNAVAILABLE');
   expect(await code({ ...starttls(google), tls: 'none', host: 'smtp.example.org' })).toBe('ERR_INPUT_INVALID');
 });
+
+test('the network policy: a metadata address, or a name that resolves to one, is refused before any connection', async () => {
+  const login = { user: ALICE, accessToken: google.token };
+  const metadata = { ...implicitTls(google), host: '169.254.169.254' };
+  expect((await rejectionOf(sender.verify(metadata, login))).code).toBe('ERR_ADDRESS_REFUSED');
+  const rebinding = new NodemailerMailSender({
+    resolveAll: (_name, _options, callback) => callback(null, [{ address: '169.254.169.254', family: 4 }]),
+  });
+  const named = { ...implicitTls(google), host: 'smtp.example.org' };
+  const error = await rejectionOf(rebinding.verify(named, login));
+  expect(error.code).toBe('ERR_ADDRESS_REFUSED');
+  expect(error.message).toContain('169.254.169.254');
+  const privateNet = { ...implicitTls(google), host: '10.1.2.3' };
+  expect((await rejectionOf(sender.verify(privateNet, login))).code).toBe('ERR_ADDRESS_REFUSED');
+});

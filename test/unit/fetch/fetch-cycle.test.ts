@@ -86,6 +86,25 @@ describe('fetch cycle (fakes)', () => {
     expect(h.host.tickets.size).toBe(3);
   });
 
+  it("a host's database error reaches neither the log, the ledger nor the notification with its SQL or an address", async () => {
+    const h = harness({ quarantineAfter: 1 });
+    const account = await h.addAccount({ initialSync: 'all' });
+    h.server.folder(account.mailbox).add(mail(1));
+    h.host.reject = () =>
+      Object.assign(
+        new Error("insert into `host_tickets` (`from_address`) values ('customer@example.org') - UNIQUE constraint"),
+        { code: 'SQLITE_CONSTRAINT' },
+      );
+    const [result] = await h.poll();
+    expect(result).toMatchObject({ quarantined: 1 });
+    const [row] = await h.ledger.listDeliveries({ accountId: account.id, folder: 'INBOX', uidValidity: '1000' });
+    const [note] = h.notify.sent.filter((n) => n.title.includes('quarantined'));
+    const everything = JSON.stringify({ lastError: row?.lastError, note, log: h.logger.lines });
+    expect(row?.lastError).toContain('SQLITE_CONSTRAINT');
+    expect(everything).not.toContain('customer@example.org');
+    expect(everything).not.toMatch(/insert into/i);
+  });
+
   it('leaves a message over the size limit on the server, records it as skipped and reports it once', async () => {
     const h = harness({ maxMessageBytes: 2048 });
     const account = await h.addAccount({ initialSync: 'all', postFetch: 'delete' });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { legacyMessageKey, messageKey, readHeader } from '../../../plugin/fetch/message-key';
+import { readHeader } from '../../../lib/mail-header';
+import { legacyMessageKey, messageKey } from '../../../plugin/fetch/message-key';
 
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 

@@ -1,5 +1,5 @@
 /** What the host logs of an error: codes and kinds for database errors, scrubbed words for the rest. */
-import { loggableError, scrubMessage } from '../../../host/loggable-error';
+import { loggableError, scrubMessage } from '../../../lib/loggable-error';
 import { PluginError } from '../../../plugin/errors';
 
 const driverError = (message: string, code: string): Error => Object.assign(new Error(message), { code });

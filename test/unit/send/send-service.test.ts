@@ -126,6 +126,9 @@ test('sending off, a disabled account, an unknown account and bad messages are r
     { ...reply, cc: ['a@b', 'x'] },
     { ...reply, subject: 'Hi\r\nBcc: everyone@example.org' },
     { ...reply, references: ['<a@b>\n'] },
+    { ...reply, to: ['evil\u202Egnp.exe@example.org'] },
+    { ...reply, subject: 'Invoice \u200B' },
+    { ...reply, from: 'alice@example.test\u0000' },
     { to: ['x@example.org'] },
   ]) {
     const error = await rejectionOf(w.service.send(alice.id, bad));

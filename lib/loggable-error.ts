@@ -1,11 +1,11 @@
 /**
- * What the host logs of an error: its name, its codes and a cause, never SQL text or message content. knex puts the
+ * What a log line (the host's or the plugin's) carries of an error: its name, its codes and a cause, never SQL text or
+ * message content. knex puts the
  * failing statement with its bound values (a customer's From address, a session's CSRF token) in an error's
  * `message`, and drivers put values in theirs (MySQL: "Duplicate entry 'x' …"), so a database error is logged by its
  * driver code and kind only; any other message loses e-mail addresses and is cut short.
  */
-import { classifyDatabaseError, type DatabaseErrorKind } from '../lib/sql/classify-database-error';
-import { isPluginError } from '../plugin/index';
+import { classifyDatabaseError, type DatabaseErrorKind } from './sql/classify-database-error';
 
 /** An error as a log line carries it. */
 export interface LoggableError {
@@ -56,7 +56,8 @@ export function loggableError(error: unknown, depth = 0): LoggableError {
   const code = typeof rawCode === 'string' ? rawCode : typeof rawCode === 'number' ? String(rawCode) : undefined;
   const cause = rawCause !== undefined && depth < MAX_DEPTH ? loggableError(rawCause, depth + 1) : undefined;
   const withCause = cause ? { cause } : {};
-  if (!isPluginError(error) && isDatabaseError(code, message))
+  // An application error (a PluginError: `ERR_…`) says in words what went wrong; only a driver's is left out.
+  if (!code?.startsWith('ERR_') && isDatabaseError(code, message))
     return { name, code, kind: classifyDatabaseError(error), ...withCause };
   return { name, ...(code ? { code } : {}), message: scrubMessage(message), ...withCause };
 }
@@ -70,4 +71,15 @@ export function failureSummary(error: unknown): string {
   const described = loggableError(error);
   if (described.kind) return `database error ${described.code ?? described.name} (${described.kind})`;
   return described.code ? `${described.name} ${described.code}` : described.name;
+}
+
+/**
+ * A failure in words fit for a log line, a ledger row or a notification: the code and the scrubbed message, or for a
+ * database error its driver code and kind.
+ * @param error - anything thrown (e.g. what a host's ingest threw)
+ */
+export function failureText(error: unknown): string {
+  const described = loggableError(error);
+  if (described.kind) return failureSummary(error);
+  return [described.code, described.message].filter(Boolean).join(': ') || described.name;
 }
