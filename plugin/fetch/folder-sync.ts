@@ -414,4 +414,3 @@ export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted)
     throw signal.reason instanceof Error ? signal.reason : new PluginError('ERR_TIMEOUT', 'The poll was stopped.');
 }
-
