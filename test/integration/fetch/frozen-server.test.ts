@@ -15,6 +15,7 @@ import {
   type OAuthServerHandle,
   type TestUser,
 } from '../../helpers/test-env';
+import { TEST_REDIRECT_URI } from '../../helpers/test-plugin-host';
 import { createFetchWorld, type FetchWorld } from './fetch-world';
 import { numberedMessage } from './mail-corpus';
 
@@ -102,7 +103,7 @@ beforeAll(async () => {
   const sqlite = testDatabases().find((provider) => provider.name === 'sqlite');
   if (!sqlite) throw new Error('SQLite test database missing');
   db = await sqlite.create();
-  oauthServer = await startOAuthServer({ profile: 'microsoft', dir, users });
+  oauthServer = await startOAuthServer({ profile: 'microsoft', dir, users, redirectUris: [TEST_REDIRECT_URI] });
   dovecot = await startDovecot({ dir, oauth: oauthServer });
   world = await createFetchWorld({
     knex: db.knex,
