@@ -164,8 +164,14 @@ describe('host processes', () => {
       const ledgerAfterKill = (await db.knex('oauth2_mail_deliveries').count({ n: '*' }).first()) as {
         n: number | string;
       };
-      // The dead process's account lease would lapse after accountTimeoutSeconds + 30 s; let it lapse now.
-      await db.knex('oauth2_mail_accounts').update({ lease_until: 1 });
+      // The dead process's lease is still in the row, unexpired: the restart (same host, its pid gone) takes it over
+      // in its first cycle instead of waiting for it to lapse.
+      const leaseAfterKill = (await db.knex('oauth2_mail_accounts').where({ id: Number(account.id) }).first()) as {
+        lease_owner: string | null;
+        lease_until: number | string | null;
+      };
+      expect(leaseAfterKill.lease_owner).toMatch(new RegExp(`:${first.child.pid}:`));
+      expect(Number(leaseAfterKill.lease_until)).toBeGreaterThan(Date.now());
 
       const [restart] = await pollReport(pollProcess(db.url));
       expect(restart).toMatchObject({ accountId: account.id, outcome: 'polled', failed: 0, status: 'connected' });
@@ -187,6 +193,8 @@ describe('host processes', () => {
       expect(states.every((s) => s.state === 'post_action_done')).toBe(true);
       const [again] = await pollReport(pollProcess(db.url));
       expect(again).toMatchObject({ fetched: 0, duplicates: 0 });
+      // The counter counts what the host was handed, the killed poll's messages included.
+      expect(await world.repositories.accounts.find(account.id)).toMatchObject({ messagesFetched: total });
       const listed = await cli(db.url, ['tickets', 'list', '--account', account.id]).done;
       expect(listed.code).toBe(0);
       const { tickets } = JSON.parse(listed.stdout) as {
