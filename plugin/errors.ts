@@ -372,6 +372,13 @@ const GENERAL_ERRORS = {
     message: 'The operation took too long and was stopped.',
     fix: 'Nothing to do if it passes; a large mailbox continues on the next cycle.',
   },
+  ERR_LEASE_LOST: {
+    retryable: true,
+    status: null,
+    httpStatus: 409,
+    message: "Another host process took over this mailbox's poll (this one's lease lapsed).",
+    fix: 'Nothing to do: the other process goes on with it; if it repeats, check that the host processes are not stalled.',
+  },
   ERR_INTERNAL: {
     retryable: true,
     status: null,

@@ -138,7 +138,7 @@ export interface AccountRow {
   readonly updated_at: DbInteger;
 }
 
-/** Maps an account row; the lease columns stay behind. */
+/** Maps an account row. */
 export function toMailAccount(row: AccountRow): MailAccount {
   return {
     id: String(row.id),
@@ -171,6 +171,10 @@ export function toMailAccount(row: AccountRow): MailAccount {
     nextPollAt: toNullableNumber(row.next_poll_at),
     failureCount: toNumber(row.failure_count),
     messagesFetched: toNumber(row.messages_fetched),
+    lease:
+      row.lease_owner === null || row.lease_until === null
+        ? null
+        : { owner: row.lease_owner, until: toNumber(row.lease_until) },
     createdAt: toNumber(row.created_at),
     updatedAt: toNumber(row.updated_at),
   };

@@ -36,15 +36,30 @@ export interface AccountPollerDeps {
 }
 
 /** Why a poll was stopped from outside. */
+export type PollStopReason = 'timeout' | 'shutdown' | 'lease_lost';
+
+const STOP_MESSAGES: Readonly<Record<PollStopReason, string>> = {
+  timeout: 'The account poll took longer than fetch.accountTimeoutSeconds.',
+  shutdown: 'The host is shutting down.',
+  lease_lost: "The account's poll lease was lost; another process polls it now.",
+};
+
+/** A poll stopped from outside (the abort reason of the poll's signal). */
 export class PollStopped extends Error {
-  constructor(readonly why: 'timeout' | 'shutdown') {
-    super(
-      why === 'timeout'
-        ? 'The account poll took longer than fetch.accountTimeoutSeconds.'
-        : 'The host is shutting down.',
-    );
+  constructor(readonly why: PollStopReason) {
+    super(STOP_MESSAGES[why]);
     this.name = 'PollStopped';
   }
+}
+
+/** How one poll runs. */
+export interface PollOptions {
+  /** The account lease the poll runs under: every ledger write is made only while it is still held. */
+  readonly leaseOwner?: string;
+}
+
+function stoppedFor(signal: AbortSignal, why: PollStopReason): boolean {
+  return signal.aborted && signal.reason instanceof PollStopped && signal.reason.why === why;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
@@ -56,29 +71,34 @@ export class AccountPoller {
   /**
    * Polls `account` once.
    * @param account - the account as read when the cycle started
-   * @param signal - aborted with a {@link PollStopped} reason on timeout or shutdown
+   * @param signal - aborted with a {@link PollStopped} reason on timeout, shutdown or a lost lease
+   * @param options - the lease the poll runs under
    */
-  async poll(account: MailAccount, signal: AbortSignal): Promise<AccountPollResult> {
+  async poll(account: MailAccount, signal: AbortSignal, options: PollOptions = {}): Promise<AccountPollResult> {
     const logger = this.deps.logger.child({ accountId: account.id });
     const startedAt = this.deps.clock.now();
     const counts = emptyCounts();
     try {
-      await this.fetch(account, signal, counts);
+      await this.fetch(account, signal, counts, options);
     } catch (caught) {
-      if (signal.aborted && signal.reason instanceof PollStopped && signal.reason.why === 'shutdown') {
+      if (stoppedFor(signal, 'shutdown')) {
         logger.info('poll stopped by shutdown; it resumes next time', { fetched: counts.fetched });
-        // Not a failure; what was fetched before the stop still counts, and the account is due again at once.
+        // Not a failure: the account is due again at once (the ledger counted what was fetched).
         if (counts.fetched > 0) {
           await this.bestEffort(account, 'record the stopped poll', () =>
             this.deps.accounts.recordPoll(account.id, {
               at: startedAt,
               nextPollAt: this.deps.clock.now(),
               succeeded: true,
-              fetched: counts.fetched,
             }),
           );
         }
         return this.result(account, 'aborted', counts, account.status);
+      }
+      if (stoppedFor(signal, 'lease_lost') || (isPluginError(caught) && caught.code === 'ERR_LEASE_LOST')) {
+        // Another process holds the account now and records its own poll; nothing of ours is written any more.
+        logger.warn('poll stopped: another process took over the account', { fetched: counts.fetched });
+        return this.result(account, 'busy', counts, account.status);
       }
       const error =
         signal.aborted && signal.reason instanceof PollStopped
@@ -89,14 +109,19 @@ export class AccountPoller {
             )
           : toPluginError(caught);
       logger.warn('poll failed', { code: error.code, detail: error.message });
-      const status = await this.onFailure(account, error, startedAt, counts);
+      const status = await this.onFailure(account, error, startedAt);
       return this.result(account, 'failed', counts, status, error);
     }
     const status = await this.onSuccess(account, startedAt, counts);
     return this.result(account, 'polled', counts, status, counts.postActionError ?? undefined);
   }
 
-  private async fetch(account: MailAccount, signal: AbortSignal, counts: FolderSyncCounts): Promise<void> {
+  private async fetch(
+    account: MailAccount,
+    signal: AbortSignal,
+    counts: FolderSyncCounts,
+    options: PollOptions,
+  ): Promise<void> {
     // One forced refresh per poll: after the server refused the token or ended the session because it expired.
     let forceRefresh = false;
     for (;;) {
@@ -138,7 +163,7 @@ export class AccountPoller {
       }
       try {
         const folder = await session.openFolder(account.folder);
-        await this.deps.folderSync.run({ account, session, folder, signal, counts });
+        await this.deps.folderSync.run({ account, session, folder, signal, counts, ...options });
         return;
       } catch (error) {
         throwIfAborted(signal);
@@ -164,7 +189,6 @@ export class AccountPoller {
         at: startedAt,
         nextPollAt: now + account.pollIntervalSeconds * 1000,
         succeeded: true,
-        fetched: counts.fetched,
       });
       const current = (await this.deps.accounts.find(account.id)) ?? account;
       if (current.status !== 'connected' || current.statusCode !== null) {
@@ -203,12 +227,7 @@ export class AccountPoller {
     return status;
   }
 
-  private async onFailure(
-    account: MailAccount,
-    error: PluginError,
-    startedAt: number,
-    counts: FolderSyncCounts,
-  ): Promise<AccountStatus> {
+  private async onFailure(account: MailAccount, error: PluginError, startedAt: number): Promise<AccountStatus> {
     const now = this.deps.clock.now();
     // A code without a status of its own (an internal error, a second token expiry) still means "not fetching": retrying.
     const status: AccountStatus = ERROR_CODES[error.code].status ?? 'retrying';
@@ -218,7 +237,6 @@ export class AccountPoller {
         nextPollAt:
           now + backoffDelayMs(account.failureCount + 1, account.pollIntervalSeconds * 1000, this.deps.random),
         succeeded: false,
-        fetched: counts.fetched,
       });
       // Re-read: the token service may already have recorded this incident (status, event, notification).
       const current = (await this.deps.accounts.find(account.id)) ?? account;

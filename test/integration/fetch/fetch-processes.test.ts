@@ -166,7 +166,10 @@ describe('host processes', () => {
       };
       // The dead process's lease is still in the row, unexpired: the restart (same host, its pid gone) takes it over
       // in its first cycle instead of waiting for it to lapse.
-      const leaseAfterKill = (await db.knex('oauth2_mail_accounts').where({ id: Number(account.id) }).first()) as {
+      const leaseAfterKill = (await db
+        .knex('oauth2_mail_accounts')
+        .where({ id: Number(account.id) })
+        .first()) as {
         lease_owner: string | null;
         lease_until: number | string | null;
       };

@@ -1,6 +1,6 @@
 /** Assembles the polling cycle over the in-memory fakes. */
 import { AccountPoller } from '../../../plugin/fetch/account-poller';
-import { FetchCycle } from '../../../plugin/fetch/fetch-cycle';
+import { FetchCycle, type FetchCycleDeps } from '../../../plugin/fetch/fetch-cycle';
 import type { FetchSettings } from '../../../plugin/fetch/fetch-settings';
 import { FolderSync } from '../../../plugin/fetch/folder-sync';
 import type { MailAccount, MailAccountInput } from '../../../plugin/ports/account-repository';
@@ -36,8 +36,11 @@ export interface Harness {
   poll(accountId?: string): ReturnType<FetchCycle['run']>;
 }
 
-/** Builds a harness; `settings` override the defaults. */
-export function harness(settings: Partial<FetchSettings> = {}): Harness {
+/** How the cycle treats account leases (defaults: production's). */
+export type LeaseOptions = Pick<FetchCycleDeps, 'leaseTiming' | 'leaseOwnerIsGone'>;
+
+/** Builds a harness; `settings` override the defaults, `lease` the cycle's lease timing and liveness check. */
+export function harness(settings: Partial<FetchSettings> = {}, lease: LeaseOptions = {}): Harness {
   const clock = new ManualClock();
   const server = new FakeMailServer();
   const tokens = new FakeTokens(server);
@@ -66,7 +69,15 @@ export function harness(settings: Partial<FetchSettings> = {}): Harness {
     settings: fullSettings,
     random: () => 0.5,
   });
-  const cycle = new FetchCycle({ accounts, poller, logger, clock, settings: fullSettings, ownerId: 'test-process' });
+  const cycle = new FetchCycle({
+    accounts,
+    poller,
+    logger,
+    clock,
+    settings: fullSettings,
+    ownerId: 'test-process',
+    ...lease,
+  });
   let appId: Promise<string> | undefined;
   let n = 0;
   return {
