@@ -162,7 +162,7 @@ const callbackPage: Contribution = ({ host, oauth, logger }) =>
 
 /** The JSON API for app registrations and mail accounts (the console drives it in process). */
 const jsonApi: Contribution = ({ host, oauth }) =>
-  registerRoutes(host, jsonApiRoutes({ apps: oauth.apps, accounts: oauth.accounts }));
+  registerRoutes(host, jsonApiRoutes({ apps: oauth.apps, accounts: oauth.accounts, clock: systemClock }));
 
 /** The polling cycle (due accounts every few seconds; `runOnce` for the console's `poll --once`). */
 const fetchTask: Contribution = ({ host, polling }) => host.scheduler.schedule(polling.task);

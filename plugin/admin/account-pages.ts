@@ -12,9 +12,10 @@ import { appListSection, PROVIDER_LABELS, secretExpiryNote, type SecretExpiryNot
 import type { ConnectionTestResult, ConnectionTestStep } from './connection-test';
 import { formatTime } from './formatting';
 import { postButton } from './form-widgets';
-import { html, tableHead, type SafeHtml } from '../../lib/html';
+import { html, optionalAttribute, tableHead, type SafeHtml } from '../../lib/html';
 import type { Notice } from './notices';
-import { displayedStatus, statusBadge } from './status-badge';
+import { leaseHolderWords } from '../accounts/account-activity';
+import { displayedStatus, shownActivity, statusBadge } from './status-badge';
 
 /** An account's status code with its error-table words. */
 interface Problem {
@@ -69,13 +70,36 @@ function notConnectedHint(account: MailAccount): SafeHtml {
   return html`<span class="muted">Not connected yet: click Connect and sign in ${as}.</span>`;
 }
 
-/** The last error in words with its fix, or the status detail when all is well. */
-function statusText(account: MailAccount, compact: boolean): SafeHtml {
+/** Who polls a connected account right now, while its poll lease is held; nothing otherwise. */
+function activityText(account: MailAccount, now: number): SafeHtml {
+  const live = shownActivity(account, now);
+  if (!live) return html``;
+  const until = formatTime(live.until, now);
+  const holder = leaseHolderWords(live.owner);
+  let words: string;
+  if (live.activity === 'polling') words = `Polling now (the poll lease runs until ${until}).`;
+  else if (live.ownerGone)
+    words = `The process that was polling it (${holder}) is gone; the next cycle takes its poll lease over.`;
+  else
+    words =
+      `Another host process (${holder}) holds the poll lease until ${until}; ` +
+      'it is fetching there, or the lease lapses and this mailbox is polled again.';
+  return html`<span class="activity" data-activity="${live.activity}">${words}</span>`;
+}
+
+/** The last error in words with its fix, or what is going on when all is well. */
+function statusText(account: MailAccount, compact: boolean, now: number): SafeHtml {
   const problem = problemOf(account);
   if (problem) return problemBox(account, problem, compact);
   if (account.status === 'not_connected') return notConnectedHint(account);
-  if (!account.statusDetail || account.status === 'connected') return html``;
+  if (account.status === 'connected') return activityText(account, now);
+  if (!account.statusDetail) return html``;
   return html`<span>${account.statusDetail}</span>`;
+}
+
+/** `data-activity` of a row or box while the account's poll lease is held. */
+function activityAttribute(account: MailAccount, now: number): SafeHtml {
+  return optionalAttribute('data-activity', shownActivity(account, now)?.activity);
 }
 
 function connectButton(account: MailAccount, paths: AdminPaths, csrfToken: string | undefined): SafeHtml {
@@ -141,12 +165,13 @@ function accountRow(account: MailAccount, app: AppRegistration | undefined, inpu
   const { paths, csrfToken, now } = input;
   const connect = connectButton(account, paths, csrfToken);
   const fetchNow = fetchNowButton(account, paths, csrfToken, `fetch-${account.id}`);
-  return html`<tr data-account-id="${account.id}" data-status="${displayedStatus(account)}">
+  const activity = activityAttribute(account, now);
+  return html`<tr data-account-id="${account.id}" data-status="${displayedStatus(account)}"${activity}>
 <td>${mailboxCell(account, app, paths)}</td>
-<td>${statusBadge(account)}</td>
+<td>${statusBadge(account, now)}</td>
 <td>${formatTime(account.lastPollAt, now)}</td>
 <td class="fetched">${account.messagesFetched}</td>
-<td>${statusText(account, true)}</td>
+<td>${statusText(account, true, now)}</td>
 <td>${connect}${fetchNow}</td>
 </tr>`;
 }
@@ -253,15 +278,16 @@ function connectedDetail(account: MailAccount): SafeHtml {
 }
 
 function accountStatusBox(input: AccountDetailInput): SafeHtml {
-  const { account, paths, csrfToken } = input;
+  const { account, paths, csrfToken, now } = input;
   const action = (name: AccountAction) => paths.to(ROUTE_PATHS.accountAction(account.id, name));
   const disconnect =
     account.status !== 'not_connected'
       ? postButton(action('disconnect'), 'Disconnect', { csrfToken, kind: 'danger', id: 'disconnect' })
       : '';
-  return html`<section class="box" id="account-status" data-status="${displayedStatus(account)}">
-<p>${statusBadge(account)} ${identityLine(account)}</p>
-${statusText(account, false)}
+  const activity = activityAttribute(account, now);
+  return html`<section class="box" id="account-status" data-status="${displayedStatus(account)}"${activity}>
+<p>${statusBadge(account, now)} ${identityLine(account)}</p>
+${statusText(account, false, now)}
 ${connectedDetail(account)}
 <div class="actions">
 ${connectButton(account, paths, csrfToken)}
