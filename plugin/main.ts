@@ -87,6 +87,7 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     events: repositories.events,
     ledger,
     tokens: oauth.tokenService,
+    appIncidents: oauth.appIncidents,
     fetcher: mailFetcher,
     mail: { ingest: (message) => host.mail.ingest(message) },
     notify: host.notify,

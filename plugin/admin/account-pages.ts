@@ -150,6 +150,32 @@ function secretExpiryNotices(apps: readonly AppRegistration[], paths: AdminPaths
   });
 }
 
+function appIncidentNotice(app: AppRegistration, stopped: number, paths: AdminPaths): SafeHtml {
+  const incident = app.incident!;
+  const known = Object.prototype.hasOwnProperty.call(ERROR_CODES, incident.code);
+  const info = known ? ERROR_CODES[incident.code as PluginErrorCode] : null;
+  const link = html`<a href="${paths.to(ROUTE_PATHS.app(app.id))}">${app.name}</a>`;
+  const fix = info ? html`<br>What to do: ${info.fix}` : '';
+  const mailboxes = `${stopped} ${stopped === 1 ? 'mailbox' : 'mailboxes'}`;
+  return html`<div class="notice error app-incident" data-app-id="${app.id}" data-code="${incident.code}">
+The provider refuses app registration ${link}: ${info?.message ?? incident.code} ${incident.detail}
+It stops ${mailboxes} until a token request of the app succeeds again.${fix}
+</div>`;
+}
+
+/** One notice per app with an open incident, with how many of its mailboxes it stops. */
+function appIncidentNotices(
+  apps: readonly AppRegistration[],
+  accounts: readonly MailAccount[],
+  paths: AdminPaths,
+): SafeHtml[] {
+  return apps.flatMap((app) => {
+    if (!app.incident) return [];
+    const stopped = accounts.filter((a) => a.appId === app.id && a.status === 'app_error').length;
+    return [appIncidentNotice(app, stopped, paths)];
+  });
+}
+
 function mailboxCell(account: MailAccount, app: AppRegistration | undefined, paths: AdminPaths): SafeHtml {
   const href = paths.to(ROUTE_PATHS.account(account.id));
   const where = `${app ? app.name : 'missing app registration'} · ${account.host}:${account.port}/${account.folder}`;
@@ -215,6 +241,7 @@ export function accountListBody(input: AccountListInput): SafeHtml {
   const counts = new Map<string, number>();
   for (const account of accounts) counts.set(account.appId, (counts.get(account.appId) ?? 0) + 1);
   return html`${noticeBox(input.notice)}
+${appIncidentNotices(apps, accounts, paths)}
 ${secretExpiryNotices(apps, paths, now)}
 ${accountsSection(input)}
 ${appListSection(apps, counts, paths, now)}`;

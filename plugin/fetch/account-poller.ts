@@ -14,6 +14,7 @@ import type { LoggerPort, NotifyPort } from '../ports/host';
 import type { MailFetcher, MailSession } from '../ports/mail-fetcher';
 import { ROUTE_PATHS } from '../admin/admin-paths';
 import { accountIncidentKey } from '../oauth/account-incidents';
+import { isAppLevelCode, type AppIncidents } from '../oauth/app-incidents';
 import { accountFailureNotification, postActionIncidentKey } from './account-incidents';
 import type { AccountPollResult } from './account-poll-result';
 import { backoffDelayMs } from './backoff';
@@ -24,6 +25,8 @@ import { emptyCounts, type FolderSync, throwIfAborted, type FolderSyncCounts } f
 export interface AccountPollerDeps {
   readonly accounts: AccountRepository;
   readonly tokens: AccessTokenProvider;
+  /** App-level errors are one incident per app, not one per account. */
+  readonly appIncidents: Pick<AppIncidents, 'failed' | 'isOpen'>;
   readonly fetcher: MailFetcher;
   readonly folderSync: FolderSync;
   readonly notify: NotifyPort;
@@ -191,6 +194,15 @@ export class AccountPoller {
         succeeded: true,
       });
       const current = (await this.deps.accounts.find(account.id)) ?? account;
+      // A still-valid access token fetches while the app is refused; only a token request that works ends that.
+      if (
+        current.status === 'app_error' &&
+        isAppLevelCode(current.statusCode) &&
+        (await this.deps.appIncidents.isOpen(current.appId))
+      ) {
+        status = current.status;
+        return;
+      }
       if (current.status !== 'connected' || current.statusCode !== null) {
         const previousStatus = current.statusCode ? `${current.status}: ${current.statusCode}` : current.status;
         await this.deps.accounts.setStatus(account.id, {
@@ -241,6 +253,10 @@ export class AccountPoller {
       // Re-read: the token service may already have recorded this incident (status, event, notification).
       const current = (await this.deps.accounts.find(account.id)) ?? account;
       if (current.status === status && current.statusCode === error.code) return;
+      if (status === 'app_error') {
+        await this.deps.appIncidents.failed(current, error);
+        return;
+      }
       await this.deps.accounts.setStatus(account.id, { status, statusCode: error.code, statusDetail: error.message });
       await this.deps.events.record({
         at: now,

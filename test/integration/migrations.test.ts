@@ -2,6 +2,7 @@ import { createKnex } from '../../host/create-knex';
 import { insertReturningId } from '../../lib/sql/insert-returning-id';
 import { MIGRATIONS_TABLE, migrateLatest, pendingMigrations, rollbackAll } from '../../adapters/knex/migration-source';
 import { migrations } from '../../migrations/index';
+import * as addIncidentToApps from '../../migrations/20261210000100_add_incident_to_apps';
 import * as recountMessagesFetched from '../../migrations/20261210000000_recount_messages_fetched';
 import { testDatabases, type TestDatabase } from '../helpers/databases';
 
@@ -172,6 +173,38 @@ describe.each(testDatabases())('migrations on $name', (provider) => {
     }[];
     expect(counts.map((row) => Number(row.messages_fetched))).toEqual([3, 0]);
     expect(counts.map((row) => Number(row.id))).toEqual([busy, idle]);
+    await wipe(db);
+  });
+
+  it('adding app incidents puts never-connected accounts an earlier version set to app_error back to not connected', async () => {
+    await migrateLatest(db.knex);
+    const appId = await insertApp(db);
+    const stuck = await insertAccount(db, appId, { status: 'app_error', status_code: 'ERR_CLIENT_INVALID' });
+    const connected = await insertAccount(db, appId, { status: 'app_error', status_code: 'ERR_CLIENT_INVALID' });
+    await db.knex('oauth2_mail_tokens').insert({
+      account_id: connected,
+      access_token_sealed: 'a',
+      access_expires_at: 1,
+      version: 1,
+      obtained_at: 1,
+      refreshed_at: 1,
+    });
+    await db.knex.schema.alterTable('oauth2_mail_apps', (table) => {
+      table.dropColumn('incident_since');
+      table.dropColumn('incident_detail');
+      table.dropColumn('incident_code');
+    });
+    await addIncidentToApps.up(db.knex);
+    const rows = (await db.knex('oauth2_mail_accounts').select('id', 'status', 'status_code').orderBy('id')) as {
+      id: number;
+      status: string;
+      status_code: string | null;
+    }[];
+    expect(rows.map((row) => ({ ...row, id: Number(row.id) }))).toEqual([
+      { id: stuck, status: 'not_connected', status_code: null },
+      { id: connected, status: 'app_error', status_code: 'ERR_CLIENT_INVALID' },
+    ]);
+    expect(await db.knex('oauth2_mail_apps').first('incident_code')).toEqual({ incident_code: null });
     await wipe(db);
   });
 

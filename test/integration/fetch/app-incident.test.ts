@@ -90,18 +90,23 @@ describe('an app-level error (SQLite, real OAuth server)', () => {
     for (const account of stopped)
       expect(account).toMatchObject({ status: 'app_error', statusCode: 'ERR_CLIENT_SECRET_EXPIRED' });
     expect(stopped[1]?.statusDetail).toContain('Local Microsoft');
+    expect(open[0].title).toContain('App registration');
+    expect((await world.repositories.apps.find(world.appId))?.incident).toMatchObject({
+      code: 'ERR_CLIENT_SECRET_EXPIRED',
+    });
     for (const [i, account] of never.entries())
       expect(await world.repositories.accounts.find(account.id)).toEqual(neverBefore[i]);
 
     // The same incident seen again (another refresh refused) opens nothing new.
     await oauthServer.fault('invalid_client', 1);
     await world.poll(quinn.id);
-    expect((await world.openNotifications()).map((n) => n.key)).toEqual([open[0].key]);
+    expect(await world.openNotifications()).toEqual([{ ...open[0], occurrences: 1 }]);
 
     // One good token request of ANY account of the app (rosa's refresh here) clears the app and every account.
     const [recovered] = await world.poll(rosa.id);
     expect(recovered).toMatchObject({ outcome: 'polled', fetched: 1, status: 'connected' });
     expect(await world.openNotifications()).toEqual([]);
+    expect((await world.repositories.apps.find(world.appId))?.incident).toBeNull();
     for (const account of [quinn, rosa])
       expect(await world.repositories.accounts.find(account.id)).toMatchObject({
         status: 'connected',

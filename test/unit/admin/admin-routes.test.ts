@@ -290,6 +290,29 @@ test('while a poll lease is held the screen says polling or waiting for another 
   expect(after).not.toContain('data-activity');
 });
 
+test('an open app incident is one notice naming how many mailboxes it stops; the accounts say why', async () => {
+  const appId = await createApp();
+  const stopped = await createAccount(appId, { mailbox: 'stopped@contoso.com' });
+  await createAccount(appId, { mailbox: 'new@contoso.com' });
+  await repos.accounts.setStatus(stopped, {
+    status: 'app_error',
+    statusCode: 'ERR_CLIENT_SECRET_EXPIRED',
+    statusDetail: 'The provider refused the app registration "Contoso" at a token request: AADSTS7000222.',
+  });
+  await repos.apps.openIncident(appId, { code: 'ERR_CLIENT_SECRET_EXPIRED', detail: `AADSTS7000222 ${XSS}`, since: 1 });
+  const { html } = pageOf(await call(ADMIN_ROUTE_IDS.accounts));
+  const notices = html.match(/<div class="notice error app-incident"[^]*?<\/div>/g) ?? [];
+  expect(notices).toHaveLength(1);
+  expect(notices[0]).toContain(`data-code="ERR_CLIENT_SECRET_EXPIRED"`);
+  expect(notices[0]).toContain('It stops 1 mailbox until a token request of the app succeeds again.');
+  expect(notices[0]).toContain(`What to do: ${ERROR_CODES.ERR_CLIENT_SECRET_EXPIRED.fix}`);
+  expect(html).not.toContain(XSS);
+  expect(html).toMatch(new RegExp(`data-account-id="${stopped}" data-status="app_error"`));
+  expect(html).toContain('>not connected<');
+  await repos.apps.closeIncident(appId);
+  expect(pageOf(await call(ADMIN_ROUTE_IDS.accounts)).html).not.toContain('app-incident');
+});
+
 test('Connect redirects to the provider; a failing start shows why and keeps the button (never a 500)', async () => {
   const appId = await createApp();
   const accountId = await createAccount(appId);

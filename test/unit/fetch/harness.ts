@@ -3,6 +3,8 @@ import { AccountPoller } from '../../../plugin/fetch/account-poller';
 import { FetchCycle, type FetchCycleDeps } from '../../../plugin/fetch/fetch-cycle';
 import type { FetchSettings } from '../../../plugin/fetch/fetch-settings';
 import { FolderSync } from '../../../plugin/fetch/folder-sync';
+import { AccountIncidents } from '../../../plugin/oauth/account-incidents';
+import { AppIncidents } from '../../../plugin/oauth/app-incidents';
 import type { MailAccount, MailAccountInput } from '../../../plugin/ports/account-repository';
 import { CapturingLogger } from '../../helpers/capturing-logger';
 import { FakeHostMail } from '../../helpers/fakes/fake-host-mail';
@@ -47,6 +49,14 @@ export function harness(settings: Partial<FetchSettings> = {}, lease: LeaseOptio
   const host = new FakeHostMail();
   const notify = new MemoryNotify();
   const { apps, accounts, events, ledger } = createMemoryRepositories(clock);
+  const appIncidents = new AppIncidents({
+    apps,
+    accounts,
+    accountIncidents: new AccountIncidents({ accounts, events, notify, clock, logger: new CapturingLogger() }),
+    notify,
+    clock,
+    logger: new CapturingLogger(),
+  });
   const logger = new CapturingLogger();
   const fullSettings: FetchSettings = {
     batchSize: 3,
@@ -60,6 +70,7 @@ export function harness(settings: Partial<FetchSettings> = {}, lease: LeaseOptio
   const poller = new AccountPoller({
     accounts,
     tokens,
+    appIncidents,
     fetcher: server,
     folderSync,
     notify,
