@@ -195,15 +195,13 @@ export class AccountPoller {
       });
       const current = (await this.deps.accounts.find(account.id)) ?? account;
       // A still-valid access token fetches while the app is refused; only a token request that works ends that.
-      if (
+      const appRefused =
         current.status === 'app_error' &&
         isAppLevelCode(current.statusCode) &&
-        (await this.deps.appIncidents.isOpen(current.appId))
-      ) {
+        (await this.deps.appIncidents.isOpen(current.appId));
+      if (appRefused) {
         status = current.status;
-        return;
-      }
-      if (current.status !== 'connected' || current.statusCode !== null) {
+      } else if (current.status !== 'connected' || current.statusCode !== null) {
         const previousStatus = current.statusCode ? `${current.status}: ${current.statusCode}` : current.status;
         await this.deps.accounts.setStatus(account.id, {
           status: 'connected',
@@ -221,7 +219,7 @@ export class AccountPoller {
         });
         if (current.statusCode) await this.deps.notify.resolve(accountIncidentKey(account.id, current.statusCode));
       }
-      status = 'connected';
+      if (!appRefused) status = 'connected';
       if (counts.postActionError) {
         await this.deps.notify.notify({
           key: postActionIncidentKey(account.id),
