@@ -13,6 +13,8 @@ import * as createDeliveries from './20261127000500_create_deliveries';
 import * as createEvents from './20261127000600_create_events';
 import * as addSendingToAccounts from './20261201000100_add_sending_to_accounts';
 import * as deliveriesMessageKeyRule from './20261201000200_deliveries_message_key_rule';
+import * as recountMessagesFetched from './20261210000000_recount_messages_fetched';
+import * as addIncidentToApps from './20261210000100_add_incident_to_apps';
 
 /** One migration with the name recorded in the migrations table (the file name without extension). */
 export interface NamedMigration extends Knex.Migration {
@@ -30,4 +32,6 @@ export const migrations: readonly NamedMigration[] = Object.freeze([
   { name: '20261127000600_create_events', ...createEvents },
   { name: '20261201000100_add_sending_to_accounts', ...addSendingToAccounts },
   { name: '20261201000200_deliveries_message_key_rule', ...deliveriesMessageKeyRule },
+  { name: '20261210000000_recount_messages_fetched', ...recountMessagesFetched },
+  { name: '20261210000100_add_incident_to_apps', ...addIncidentToApps },
 ]);

@@ -387,6 +387,13 @@ const GENERAL_ERRORS = {
       'The plugin did not connect: the host is, or resolves to, a link-local, cloud metadata or private network address.',
     fix: "Use the server's public host name; for a server in your own network set the plugin config allowPrivateNetworks (link-local and metadata addresses are never allowed).",
   },
+  ERR_LEASE_LOST: {
+    retryable: true,
+    status: null,
+    httpStatus: 409,
+    message: "Another host process took over this mailbox's poll (this one's lease lapsed).",
+    fix: 'Nothing to do: the other process goes on with it; if it repeats, check that the host processes are not stalled.',
+  },
   ERR_INTERNAL: {
     retryable: true,
     status: null,

@@ -90,6 +90,7 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     events: repositories.events,
     ledger,
     tokens: oauth.tokenService,
+    appIncidents: oauth.appIncidents,
     fetcher: mailFetcher,
     mail: { ingest: (message) => host.mail.ingest(message) },
     notify: host.notify,
@@ -168,7 +169,7 @@ const callbackPage: Contribution = ({ host, oauth, logger }) =>
 
 /** The JSON API for app registrations and mail accounts (the console drives it in process). */
 const jsonApi: Contribution = ({ host, oauth }) =>
-  registerRoutes(host, jsonApiRoutes({ apps: oauth.apps, accounts: oauth.accounts }));
+  registerRoutes(host, jsonApiRoutes({ apps: oauth.apps, accounts: oauth.accounts, clock: systemClock }));
 
 /** The polling cycle (due accounts every few seconds; `runOnce` for the console's `poll --once`). */
 const fetchTask: Contribution = ({ host, polling }) => host.scheduler.schedule(polling.task);

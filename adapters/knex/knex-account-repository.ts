@@ -204,7 +204,6 @@ export class KnexAccountRepository implements AccountRepository {
 
   /**
    * Records a poll. Success resets the failure count and sets the last success time; failure counts up.
-   * `fetched` is added to the total either way (a failing poll may have delivered some messages).
    * @throws PluginError ERR_NOT_FOUND | ERR_DATABASE_UNAVAILABLE
    */
   async recordPoll(id: string, poll: PollRecord): Promise<void> {
@@ -214,7 +213,6 @@ export class KnexAccountRepository implements AccountRepository {
     const patch = {
       last_poll_at: poll.at,
       next_poll_at: poll.nextPollAt,
-      messages_fetched: k.raw('?? + ?', ['messages_fetched', poll.fetched]),
       ...(poll.succeeded
         ? { failure_count: 0, last_success_at: poll.at }
         : { failure_count: k.raw('?? + 1', ['failure_count']) }),
@@ -267,6 +265,24 @@ export class KnexAccountRepository implements AccountRepository {
     return updated > 0;
   }
 
+  /**
+   * Extends the lease with one UPDATE conditional on `owner` holding it.
+   * @returns false when another owner holds it now, it was released, or the account is gone
+   * @throws PluginError ERR_DATABASE_UNAVAILABLE
+   */
+  async renewLease(id: string, owner: string, until: number): Promise<boolean> {
+    return this.#moveLease(id, owner, owner, until);
+  }
+
+  /**
+   * Moves the lease with one UPDATE conditional on `previousOwner` still holding it, so of two processes taking
+   * over the same dead owner's lease only one succeeds.
+   * @throws PluginError ERR_DATABASE_UNAVAILABLE
+   */
+  async takeOverLease(id: string, previousOwner: string, owner: string, until: number): Promise<boolean> {
+    return this.#moveLease(id, previousOwner, owner, until);
+  }
+
   /** Gives the lease up when `owner` holds it. @throws PluginError ERR_DATABASE_UNAVAILABLE */
   async releaseLease(id: string, owner: string): Promise<void> {
     const key = parseId(id);
@@ -276,6 +292,15 @@ export class KnexAccountRepository implements AccountRepository {
         .where({ id: key, lease_owner: owner })
         .update({ lease_owner: null, lease_until: null }),
     );
+  }
+
+  async #moveLease(id: string, from: string, to: string, until: number): Promise<boolean> {
+    const key = parseId(id);
+    if (key === null) return false;
+    const updated = await withDatabaseErrors(() =>
+      this.#knex(TABLES.accounts).where({ id: key, lease_owner: from }).update({ lease_owner: to, lease_until: until }),
+    );
+    return updated > 0;
   }
 
   async #updateAndRead(

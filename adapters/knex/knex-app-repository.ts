@@ -1,6 +1,11 @@
 import type { Knex } from 'knex';
 import { PluginError } from '../../plugin/errors';
-import type { AppRegistration, AppRegistrationInput, AppRepository } from '../../plugin/ports/app-repository';
+import type {
+  AppIncident,
+  AppRegistration,
+  AppRegistrationInput,
+  AppRepository,
+} from '../../plugin/ports/app-repository';
 import { systemClock, type Clock } from '../../plugin/ports/clock';
 import type { SecretsPort } from '../../plugin/ports/host';
 import { withDatabaseErrors } from './database-errors';
@@ -60,6 +65,9 @@ export class KnexAppRepository implements AppRepository {
       userinfo_url: null,
       scopes: null,
       secret_expires_at: null,
+      incident_code: null,
+      incident_detail: null,
+      incident_since: null,
       ...optionalColumns(input),
       name: input.name,
       provider: input.provider,
@@ -119,6 +127,39 @@ export class KnexAppRepository implements AppRepository {
     )) as Pick<AppRow, 'client_secret_sealed'> | undefined;
     if (!row) throw notFound(id);
     return this.#secrets.open(row.client_secret_sealed);
+  }
+
+  /**
+   * Opens the incident with one UPDATE conditional on no incident of this code being open; `updated_at` stays (an
+   * incident is not an edit).
+   * @throws PluginError ERR_DATABASE_UNAVAILABLE
+   */
+  async openIncident(id: string, incident: AppIncident): Promise<boolean> {
+    const key = parseId(id);
+    if (key === null) return false;
+    const updated = await withDatabaseErrors(() =>
+      this.#knex(TABLES.apps)
+        .where({ id: key })
+        .andWhere((q) => q.whereNull('incident_code').orWhereNot('incident_code', incident.code))
+        .update({
+          incident_code: incident.code,
+          incident_detail: incident.detail,
+          incident_since: incident.since,
+        }),
+    );
+    return updated > 0;
+  }
+
+  /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
+  async closeIncident(id: string): Promise<void> {
+    const key = parseId(id);
+    if (key === null) return;
+    await withDatabaseErrors(() =>
+      this.#knex(TABLES.apps)
+        .where({ id: key })
+        .whereNotNull('incident_code')
+        .update({ incident_code: null, incident_detail: null, incident_since: null }),
+    );
   }
 
   /**

@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../../plugin/ports/clock';
 import { systemClock } from '../../plugin/ports/clock';
+import { PluginError } from '../../plugin/errors';
 import type {
   Delivery,
   DeliveryRecord,
   DeliveryState,
+  DeliveryWriteOptions,
   MailCursor,
   MailLedger,
   MessageKeyRule,
@@ -45,6 +47,9 @@ interface DeliveryRow {
 const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'ingested', 'post_action_done', 'skipped', 'quarantined'];
 /** Every key this ledger writes is of the rule the fetch cycle computes now (plugin/fetch/message-key.ts). */
 const CURRENT_KEY_RULE: MessageKeyRule = 'content';
+
+/** States of a row whose message was handed to the host and counted in `messages_fetched`. */
+const COUNTED_STATES: readonly DeliveryState[] = ['ingested', 'post_action_done'];
 // last_error is TEXT, but a host's rejection text is not ours to store at any length.
 export const MAX_ERROR_TEXT = 2000;
 
@@ -171,16 +176,15 @@ export class KnexMailLedger implements MailLedger {
     return this.findIngested(accountId, legacyKey, 'legacy', receivedAt);
   }
 
-  /** @throws PluginError ERR_DATABASE_UNAVAILABLE | ERR_NOT_FOUND (no such account) */
-  async recordDelivery(
-    record: DeliveryRecord,
-    options: { readonly advanceCursor: boolean; readonly countAttempt: boolean },
-  ): Promise<Delivery> {
+  /** @throws PluginError ERR_LEASE_LOST | ERR_DATABASE_UNAVAILABLE | ERR_NOT_FOUND (no such account) */
+  async recordDelivery(record: DeliveryRecord, options: DeliveryWriteOptions): Promise<Delivery> {
     return withDatabaseErrors(
       () =>
         this.#knex.transaction(async (trx) => {
           const now = this.#clock.now();
           const key = this.locationKey(record);
+          // The account row first: on SQLite it takes the write lock before anything is read.
+          if (options.leaseOwner !== undefined) await this.requireLease(trx, record.accountId, options.leaseOwner);
           const existing = (await trx(TABLES.deliveries).where(key).first()) as DeliveryRow | undefined;
           const fields = {
             message_key: record.messageKey,
@@ -207,6 +211,11 @@ export class KnexMailLedger implements MailLedger {
           } else {
             id = await insertReturningId(trx, TABLES.deliveries, { ...key, ...fields, attempts, created_at: now });
           }
+          const alreadyCounted = existing !== undefined && COUNTED_STATES.includes(existing.state as DeliveryState);
+          if (options.countFetched && !alreadyCounted)
+            await trx(TABLES.accounts)
+              .where('id', accountKey(record.accountId))
+              .update({ messages_fetched: trx.raw('?? + 1', ['messages_fetched']) });
           if (options.advanceCursor) await this.raiseCursor(trx, record);
           // Built from what was just written (no re-select): the same values toDelivery would read back.
           return toDelivery({ id, ...key, ...fields, attempts, created_at: existing ? existing.created_at : now });
@@ -241,6 +250,22 @@ export class KnexMailLedger implements MailLedger {
       return select.orderBy('id', 'asc').first();
     })) as DeliveryRow | undefined;
     return row ? toDelivery(row) : null;
+  }
+
+  /**
+   * Re-writes the lease owner onto itself, conditional on `owner` holding it: a row lock (PostgreSQL, MySQL) or the
+   * write lock (SQLite) until the transaction ends, so no takeover can slip in between the check and the write.
+   */
+  private async requireLease(trx: Knex.Transaction, accountId: string, owner: string): Promise<void> {
+    const held = await trx(TABLES.accounts)
+      .where({ id: accountKey(accountId), lease_owner: owner })
+      .update({ lease_owner: owner });
+    if (held > 0) return;
+    const row = (await trx(TABLES.accounts).where('id', accountKey(accountId)).first('lease_owner')) as
+      { lease_owner: string | null } | undefined;
+    if (!row) throw new PluginError('ERR_NOT_FOUND', `Mail account ${accountId} does not exist.`, { accountId });
+    // A driver that counts changed rows only (MySQL without FOUND_ROWS) reports 0 for the unchanged row.
+    if (row.lease_owner !== owner) throw new PluginError('ERR_LEASE_LOST', undefined, { accountId });
   }
 
   private async advance(db: Knex | Knex.Transaction, location: MessageLocation): Promise<boolean> {

@@ -77,6 +77,9 @@ export interface AppRow {
   readonly client_secret_sealed: string;
   readonly secret_expires_at: DbInteger | null;
   readonly scopes: string | null;
+  readonly incident_code: string | null;
+  readonly incident_detail: string | null;
+  readonly incident_since: DbInteger | null;
   readonly created_at: DbInteger;
   readonly updated_at: DbInteger;
 }
@@ -97,6 +100,14 @@ export function toAppRegistration(row: AppRow): AppRegistration {
     clientId: row.client_id,
     scopes: row.scopes,
     secretExpiresAt: toNullableNumber(row.secret_expires_at),
+    incident:
+      row.incident_code === null
+        ? null
+        : {
+            code: row.incident_code,
+            detail: row.incident_detail ?? '',
+            since: toNullableNumber(row.incident_since) ?? 0,
+          },
     createdAt: toNumber(row.created_at),
     updatedAt: toNumber(row.updated_at),
   };
@@ -138,7 +149,7 @@ export interface AccountRow {
   readonly updated_at: DbInteger;
 }
 
-/** Maps an account row; the lease columns stay behind. */
+/** Maps an account row. */
 export function toMailAccount(row: AccountRow): MailAccount {
   return {
     id: String(row.id),
@@ -171,6 +182,10 @@ export function toMailAccount(row: AccountRow): MailAccount {
     nextPollAt: toNullableNumber(row.next_poll_at),
     failureCount: toNumber(row.failure_count),
     messagesFetched: toNumber(row.messages_fetched),
+    lease:
+      row.lease_owner === null || row.lease_until === null
+        ? null
+        : { owner: row.lease_owner, until: toNumber(row.lease_until) },
     createdAt: toNumber(row.created_at),
     updatedAt: toNumber(row.updated_at),
   };

@@ -21,6 +21,7 @@ import { providerFor } from '../oauth/providers';
 import { hostRefusal, isLoopbackHost } from '../oauth/providers/url-policy';
 import { inputError } from '../oauth/validation';
 import { AccountFields } from './account-input';
+import { accountActivity, type AccountActivity } from './account-activity';
 
 /** What the console's `account show --json` and the admin screen's list show of an account. */
 export interface AccountSummary {
@@ -44,7 +45,13 @@ export interface AccountSummary {
   /** The From address of replies (the mailbox when not set). */
   readonly smtpFrom: string;
   readonly enabled: boolean;
+  /** The stored status (`connected` while a poll runs, too: see `activity`). */
   readonly status: string;
+  /** While a live poll lease is held: `polling` (this process) or `waiting_for_other_process`; else null. */
+  readonly activity: AccountActivity | null;
+  /** Who holds the live poll lease, and until when (epoch ms); null when none is held. */
+  readonly leaseOwner: string | null;
+  readonly leaseUntil: number | null;
   readonly statusCode: string | null;
   readonly detail: string | null;
   readonly authorizedIdentity: string | null;
@@ -53,8 +60,13 @@ export interface AccountSummary {
   readonly messagesFetched: number;
 }
 
-/** The summary of an account (no secret lives on an account, so this is a projection for display). */
-export function summarizeAccount(account: MailAccount): AccountSummary {
+/**
+ * The summary of an account (no secret lives on an account, so this is a projection for display).
+ * @param account - the account as stored
+ * @param now - epoch ms, to tell a live poll lease from a lapsed one
+ */
+export function summarizeAccount(account: MailAccount, now: number): AccountSummary {
+  const live = accountActivity(account, now);
   return {
     id: account.id,
     appId: account.appId,
@@ -75,6 +87,9 @@ export function summarizeAccount(account: MailAccount): AccountSummary {
     smtpFrom: account.smtp.from ?? account.mailbox,
     enabled: account.enabled,
     status: account.status,
+    activity: live?.activity ?? null,
+    leaseOwner: live?.owner ?? null,
+    leaseUntil: live?.until ?? null,
     statusCode: account.statusCode,
     detail: account.statusDetail,
     authorizedIdentity: account.authorizedIdentity,

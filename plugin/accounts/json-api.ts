@@ -4,8 +4,10 @@
  * routes in process, and any host front end may call them over HTTP. Admin only; the host checks CSRF on POST.
  */
 import { ERROR_CODES, PluginError, toPluginError } from '../errors';
+import type { Clock } from '../ports/clock';
 import type { Actor, HostRequest, HostResponse, RouteDefinition } from '../ports/host';
 import type { AppService } from '../oauth/app-service';
+import type { MailAccount } from '../ports/account-repository';
 import { storedAccountFields } from './account-input';
 import { withStringRequest } from '../string-request';
 import { summarizeAccount, type AccountService } from './account-service';
@@ -53,13 +55,15 @@ function ok(body: unknown, status = 200): HostResponse {
 
 /**
  * The API's routes.
- * @param services - the app and account services
+ * @param services - the app and account services, and the clock that tells a live poll lease from a lapsed one
  */
 export function jsonApiRoutes(services: {
   readonly apps: AppService;
   readonly accounts: AccountService;
+  readonly clock: Clock;
 }): RouteDefinition[] {
-  const { apps, accounts } = services;
+  const { apps, accounts, clock } = services;
+  const summarize = (account: MailAccount) => summarizeAccount(account, clock.now());
   const handlers: Record<RouteId, (request: HostRequest, actor: Actor) => Promise<HostResponse>> = {
     'oauth2-mail.api.apps': async () => ok({ apps: await apps.list() }),
     'oauth2-mail.api.apps.create': async (request, actor) =>
@@ -67,7 +71,7 @@ export function jsonApiRoutes(services: {
     'oauth2-mail.api.app': async (request) =>
       ok({
         app: await apps.get(request.params.id!),
-        accounts: (await accounts.list({ appId: request.params.id! })).map(summarizeAccount),
+        accounts: (await accounts.list({ appId: request.params.id! })).map(summarize),
       }),
     'oauth2-mail.api.app.action': async (request, actor) => {
       const id = request.params.id!;
@@ -84,20 +88,19 @@ export function jsonApiRoutes(services: {
     'oauth2-mail.api.accounts': async (request) =>
       ok({
         accounts: (await accounts.list(request.query.appId ? { appId: request.query.appId } : undefined)).map(
-          summarizeAccount,
+          summarize,
         ),
       }),
     'oauth2-mail.api.accounts.create': async (request, actor) =>
-      ok({ account: summarizeAccount(await accounts.create(request.form, actor.id)) }, 201),
-    'oauth2-mail.api.account': async (request) =>
-      ok({ account: summarizeAccount(await accounts.get(request.params.id!)) }),
+      ok({ account: summarize(await accounts.create(request.form, actor.id)) }, 201),
+    'oauth2-mail.api.account': async (request) => ok({ account: summarize(await accounts.get(request.params.id!)) }),
     'oauth2-mail.api.account.action': async (request, actor) => {
       const id = request.params.id!;
       switch (request.params.action) {
         case 'update': {
           // Partial: a field the request leaves out keeps its stored value.
           const merged = { ...storedAccountFields(await accounts.get(id)), ...request.form };
-          return ok({ account: summarizeAccount(await accounts.update(id, merged, actor.id)) });
+          return ok({ account: summarize(await accounts.update(id, merged, actor.id)) });
         }
         case 'connect':
           return ok(await accounts.connect(id, actor.id));

@@ -12,9 +12,10 @@ import { appListSection, PROVIDER_LABELS, secretExpiryNote, type SecretExpiryNot
 import type { ConnectionTestResult, ConnectionTestStep } from './connection-test';
 import { formatTime } from './formatting';
 import { postButton } from './form-widgets';
-import { html, tableHead, type SafeHtml } from '../../lib/html';
+import { html, optionalAttribute, tableHead, type SafeHtml } from '../../lib/html';
 import type { Notice } from './notices';
-import { displayedStatus, statusBadge } from './status-badge';
+import { leaseHolderWords } from '../accounts/account-activity';
+import { displayedStatus, shownActivity, statusBadge } from './status-badge';
 
 /** An account's status code with its error-table words. */
 interface Problem {
@@ -69,13 +70,36 @@ function notConnectedHint(account: MailAccount): SafeHtml {
   return html`<span class="muted">Not connected yet: click Connect and sign in ${as}.</span>`;
 }
 
-/** The last error in words with its fix, or the status detail when all is well. */
-function statusText(account: MailAccount, compact: boolean): SafeHtml {
+/** Who polls a connected account right now, while its poll lease is held; nothing otherwise. */
+function activityText(account: MailAccount, now: number): SafeHtml {
+  const live = shownActivity(account, now);
+  if (!live) return html``;
+  const until = formatTime(live.until, now);
+  const holder = leaseHolderWords(live.owner);
+  let words: string;
+  if (live.activity === 'polling') words = `Polling now (the poll lease runs until ${until}).`;
+  else if (live.ownerGone)
+    words = `The process that was polling it (${holder}) is gone; the next cycle takes its poll lease over.`;
+  else
+    words =
+      `Another host process (${holder}) holds the poll lease until ${until}; ` +
+      'it is fetching there, or the lease lapses and this mailbox is polled again.';
+  return html`<span class="activity" data-activity="${live.activity}">${words}</span>`;
+}
+
+/** The last error in words with its fix, or what is going on when all is well. */
+function statusText(account: MailAccount, compact: boolean, now: number): SafeHtml {
   const problem = problemOf(account);
   if (problem) return problemBox(account, problem, compact);
   if (account.status === 'not_connected') return notConnectedHint(account);
-  if (!account.statusDetail || account.status === 'connected') return html``;
+  if (account.status === 'connected') return activityText(account, now);
+  if (!account.statusDetail) return html``;
   return html`<span>${account.statusDetail}</span>`;
+}
+
+/** `data-activity` of a row or box while the account's poll lease is held. */
+function activityAttribute(account: MailAccount, now: number): SafeHtml {
+  return optionalAttribute('data-activity', shownActivity(account, now)?.activity);
 }
 
 function connectButton(account: MailAccount, paths: AdminPaths, csrfToken: string | undefined): SafeHtml {
@@ -126,6 +150,32 @@ function secretExpiryNotices(apps: readonly AppRegistration[], paths: AdminPaths
   });
 }
 
+function appIncidentNotice(app: AppRegistration, stopped: number, paths: AdminPaths): SafeHtml {
+  const incident = app.incident!;
+  const known = Object.prototype.hasOwnProperty.call(ERROR_CODES, incident.code);
+  const info = known ? ERROR_CODES[incident.code as PluginErrorCode] : null;
+  const link = html`<a href="${paths.to(ROUTE_PATHS.app(app.id))}">${app.name}</a>`;
+  const fix = info ? html`<br>What to do: ${info.fix}` : '';
+  const mailboxes = `${stopped} ${stopped === 1 ? 'mailbox' : 'mailboxes'}`;
+  return html`<div class="notice error app-incident" data-app-id="${app.id}" data-code="${incident.code}">
+The provider refuses app registration ${link}: ${info?.message ?? incident.code} ${incident.detail}
+It stops ${mailboxes} until a token request of the app succeeds again.${fix}
+</div>`;
+}
+
+/** One notice per app with an open incident, with how many of its mailboxes it stops. */
+function appIncidentNotices(
+  apps: readonly AppRegistration[],
+  accounts: readonly MailAccount[],
+  paths: AdminPaths,
+): SafeHtml[] {
+  return apps.flatMap((app) => {
+    if (!app.incident) return [];
+    const stopped = accounts.filter((a) => a.appId === app.id && a.status === 'app_error').length;
+    return [appIncidentNotice(app, stopped, paths)];
+  });
+}
+
 function mailboxCell(account: MailAccount, app: AppRegistration | undefined, paths: AdminPaths): SafeHtml {
   const href = paths.to(ROUTE_PATHS.account(account.id));
   const where = `${app ? app.name : 'missing app registration'} · ${account.host}:${account.port}/${account.folder}`;
@@ -141,12 +191,13 @@ function accountRow(account: MailAccount, app: AppRegistration | undefined, inpu
   const { paths, csrfToken, now } = input;
   const connect = connectButton(account, paths, csrfToken);
   const fetchNow = fetchNowButton(account, paths, csrfToken, `fetch-${account.id}`);
-  return html`<tr data-account-id="${account.id}" data-status="${displayedStatus(account)}">
+  const activity = activityAttribute(account, now);
+  return html`<tr data-account-id="${account.id}" data-status="${displayedStatus(account)}"${activity}>
 <td>${mailboxCell(account, app, paths)}</td>
-<td>${statusBadge(account)}</td>
+<td>${statusBadge(account, now)}</td>
 <td>${formatTime(account.lastPollAt, now)}</td>
 <td class="fetched">${account.messagesFetched}</td>
-<td>${statusText(account, true)}</td>
+<td>${statusText(account, true, now)}</td>
 <td>${connect}${fetchNow}</td>
 </tr>`;
 }
@@ -190,6 +241,7 @@ export function accountListBody(input: AccountListInput): SafeHtml {
   const counts = new Map<string, number>();
   for (const account of accounts) counts.set(account.appId, (counts.get(account.appId) ?? 0) + 1);
   return html`${noticeBox(input.notice)}
+${appIncidentNotices(apps, accounts, paths)}
 ${secretExpiryNotices(apps, paths, now)}
 ${accountsSection(input)}
 ${appListSection(apps, counts, paths, now)}`;
@@ -253,15 +305,16 @@ function connectedDetail(account: MailAccount): SafeHtml {
 }
 
 function accountStatusBox(input: AccountDetailInput): SafeHtml {
-  const { account, paths, csrfToken } = input;
+  const { account, paths, csrfToken, now } = input;
   const action = (name: AccountAction) => paths.to(ROUTE_PATHS.accountAction(account.id, name));
   const disconnect =
     account.status !== 'not_connected'
       ? postButton(action('disconnect'), 'Disconnect', { csrfToken, kind: 'danger', id: 'disconnect' })
       : '';
-  return html`<section class="box" id="account-status" data-status="${displayedStatus(account)}">
-<p>${statusBadge(account)} ${identityLine(account)}</p>
-${statusText(account, false)}
+  const activity = activityAttribute(account, now);
+  return html`<section class="box" id="account-status" data-status="${displayedStatus(account)}"${activity}>
+<p>${statusBadge(account, now)} ${identityLine(account)}</p>
+${statusText(account, false, now)}
 ${connectedDetail(account)}
 <div class="actions">
 ${connectButton(account, paths, csrfToken)}

@@ -25,6 +25,7 @@ export function scopesFor(app: ScopeSource): string[] {
     userinfoUrl: null,
     clientId: '',
     secretExpiresAt: null,
+    incident: null,
     createdAt: 0,
     updatedAt: 0,
     ...app,

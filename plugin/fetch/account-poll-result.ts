@@ -8,7 +8,7 @@ export type AccountPollOutcome =
   | 'polled'
   /** The poll stopped on an error (see `error`). */
   | 'failed'
-  /** Another host process holds the account's lease right now. */
+  /** Another host process holds the account's lease right now, or took it over during the poll. */
   | 'busy'
   /** The host is shutting down; the poll stopped and resumes next time. */
   | 'aborted';

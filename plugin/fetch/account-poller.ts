@@ -14,6 +14,7 @@ import type { LoggerPort, NotifyPort } from '../ports/host';
 import type { MailFetcher, MailSession } from '../ports/mail-fetcher';
 import { ROUTE_PATHS } from '../admin/admin-paths';
 import { accountIncidentKey } from '../oauth/account-incidents';
+import { isAppLevelCode, type AppIncidents } from '../oauth/app-incidents';
 import { accountFailureNotification, postActionIncidentKey } from './account-incidents';
 import type { AccountPollResult } from './account-poll-result';
 import { backoffDelayMs } from './backoff';
@@ -24,6 +25,8 @@ import { emptyCounts, type FolderSync, throwIfAborted, type FolderSyncCounts } f
 export interface AccountPollerDeps {
   readonly accounts: AccountRepository;
   readonly tokens: AccessTokenProvider;
+  /** App-level errors are one incident per app, not one per account. */
+  readonly appIncidents: Pick<AppIncidents, 'failed' | 'isOpen'>;
   readonly fetcher: MailFetcher;
   readonly folderSync: FolderSync;
   readonly notify: NotifyPort;
@@ -36,15 +39,30 @@ export interface AccountPollerDeps {
 }
 
 /** Why a poll was stopped from outside. */
+export type PollStopReason = 'timeout' | 'shutdown' | 'lease_lost';
+
+const STOP_MESSAGES: Readonly<Record<PollStopReason, string>> = {
+  timeout: 'The account poll took longer than fetch.accountTimeoutSeconds.',
+  shutdown: 'The host is shutting down.',
+  lease_lost: "The account's poll lease was lost; another process polls it now.",
+};
+
+/** A poll stopped from outside (the abort reason of the poll's signal). */
 export class PollStopped extends Error {
-  constructor(readonly why: 'timeout' | 'shutdown') {
-    super(
-      why === 'timeout'
-        ? 'The account poll took longer than fetch.accountTimeoutSeconds.'
-        : 'The host is shutting down.',
-    );
+  constructor(readonly why: PollStopReason) {
+    super(STOP_MESSAGES[why]);
     this.name = 'PollStopped';
   }
+}
+
+/** How one poll runs. */
+export interface PollOptions {
+  /** The account lease the poll runs under: every ledger write is made only while it is still held. */
+  readonly leaseOwner?: string;
+}
+
+function stoppedFor(signal: AbortSignal, why: PollStopReason): boolean {
+  return signal.aborted && signal.reason instanceof PollStopped && signal.reason.why === why;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
@@ -57,29 +75,34 @@ export class AccountPoller {
   /**
    * Polls `account` once.
    * @param account - the account as read when the cycle started
-   * @param signal - aborted with a {@link PollStopped} reason on timeout or shutdown
+   * @param signal - aborted with a {@link PollStopped} reason on timeout, shutdown or a lost lease
+   * @param options - the lease the poll runs under
    */
-  async poll(account: MailAccount, signal: AbortSignal): Promise<AccountPollResult> {
+  async poll(account: MailAccount, signal: AbortSignal, options: PollOptions = {}): Promise<AccountPollResult> {
     const logger = this.deps.logger.child({ accountId: account.id });
     const startedAt = this.deps.clock.now();
     const counts = emptyCounts();
     try {
-      await this.fetch(account, signal, counts);
+      await this.fetch(account, signal, counts, options);
     } catch (caught) {
-      if (signal.aborted && signal.reason instanceof PollStopped && signal.reason.why === 'shutdown') {
+      if (stoppedFor(signal, 'shutdown')) {
         logger.info('poll stopped by shutdown; it resumes next time', { fetched: counts.fetched });
-        // Not a failure; what was fetched before the stop still counts, and the account is due again at once.
+        // Not a failure: the account is due again at once (the ledger counted what was fetched).
         if (counts.fetched > 0) {
           await this.bestEffort(account, 'record the stopped poll', () =>
             this.deps.accounts.recordPoll(account.id, {
               at: startedAt,
               nextPollAt: this.deps.clock.now(),
               succeeded: true,
-              fetched: counts.fetched,
             }),
           );
         }
         return this.result(account, 'aborted', counts, account.status);
+      }
+      if (stoppedFor(signal, 'lease_lost') || (isPluginError(caught) && caught.code === 'ERR_LEASE_LOST')) {
+        // Another process holds the account now and records its own poll; nothing of ours is written any more.
+        logger.warn('poll stopped: another process took over the account', { fetched: counts.fetched });
+        return this.result(account, 'busy', counts, account.status);
       }
       const error =
         signal.aborted && signal.reason instanceof PollStopped
@@ -90,14 +113,19 @@ export class AccountPoller {
             )
           : toPluginError(caught);
       logger.warn('poll failed', { code: error.code, detail: error.message });
-      const status = await this.onFailure(account, error, startedAt, counts);
+      const status = await this.onFailure(account, error, startedAt);
       return this.result(account, 'failed', counts, status, error);
     }
     const status = await this.onSuccess(account, startedAt, counts);
     return this.result(account, 'polled', counts, status, counts.postActionError ?? undefined);
   }
 
-  private async fetch(account: MailAccount, signal: AbortSignal, counts: FolderSyncCounts): Promise<void> {
+  private async fetch(
+    account: MailAccount,
+    signal: AbortSignal,
+    counts: FolderSyncCounts,
+    options: PollOptions,
+  ): Promise<void> {
     // One forced refresh per poll: after the server refused the token or ended the session because it expired.
     let forceRefresh = false;
     for (;;) {
@@ -144,7 +172,7 @@ export class AccountPoller {
       }
       try {
         const folder = await session.openFolder(account.folder);
-        await this.deps.folderSync.run({ account, session, folder, signal, counts });
+        await this.deps.folderSync.run({ account, session, folder, signal, counts, ...options });
         return;
       } catch (error) {
         throwIfAborted(signal);
@@ -170,10 +198,16 @@ export class AccountPoller {
         at: startedAt,
         nextPollAt: now + account.pollIntervalSeconds * 1000,
         succeeded: true,
-        fetched: counts.fetched,
       });
       const current = (await this.deps.accounts.find(account.id)) ?? account;
-      if (current.status !== 'connected' || current.statusCode !== null) {
+      // A still-valid access token fetches while the app is refused; only a token request that works ends that.
+      const appRefused =
+        current.status === 'app_error' &&
+        isAppLevelCode(current.statusCode) &&
+        (await this.deps.appIncidents.isOpen(current.appId));
+      if (appRefused) {
+        status = current.status;
+      } else if (current.status !== 'connected' || current.statusCode !== null) {
         const previousStatus = current.statusCode ? `${current.status}: ${current.statusCode}` : current.status;
         await this.deps.accounts.setStatus(account.id, {
           status: 'connected',
@@ -191,7 +225,7 @@ export class AccountPoller {
         });
         if (current.statusCode) await this.deps.notify.resolve(accountIncidentKey(account.id, current.statusCode));
       }
-      status = 'connected';
+      if (!appRefused) status = 'connected';
       if (counts.postActionError) {
         await this.deps.notify.notify({
           key: postActionIncidentKey(account.id),
@@ -209,12 +243,7 @@ export class AccountPoller {
     return status;
   }
 
-  private async onFailure(
-    account: MailAccount,
-    error: PluginError,
-    startedAt: number,
-    counts: FolderSyncCounts,
-  ): Promise<AccountStatus> {
+  private async onFailure(account: MailAccount, error: PluginError, startedAt: number): Promise<AccountStatus> {
     const now = this.deps.clock.now();
     // A code without a status of its own (an internal error, a second token expiry) still means "not fetching": retrying.
     const status: AccountStatus = ERROR_CODES[error.code].status ?? 'retrying';
@@ -224,11 +253,14 @@ export class AccountPoller {
         nextPollAt:
           now + backoffDelayMs(account.failureCount + 1, account.pollIntervalSeconds * 1000, this.deps.random),
         succeeded: false,
-        fetched: counts.fetched,
       });
       // Re-read: the token service may already have recorded this incident (status, event, notification).
       const current = (await this.deps.accounts.find(account.id)) ?? account;
       if (current.status === status && current.statusCode === error.code) return;
+      if (status === 'app_error') {
+        await this.deps.appIncidents.failed(current, error);
+        return;
+      }
       await this.deps.accounts.setStatus(account.id, { status, statusCode: error.code, statusDetail: error.message });
       await this.deps.events.record({
         at: now,

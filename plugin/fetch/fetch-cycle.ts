@@ -1,13 +1,15 @@
 /**
  * The polling cycle across accounts (docs/architecture.md#poll-cycle): due accounts, an account lease so that
- * several host processes never poll one account at once, bounded concurrency, a per-account timeout, and
- * the shutdown signal honoured. One failing account never stops the others.
+ * several host processes never poll one account at once (short, renewed while the poll runs, taken over at once
+ * from a dead process on this host), bounded concurrency, a per-account timeout, and the shutdown signal
+ * honoured. One failing account never stops the others.
  */
 import pLimit from 'p-limit';
 import { PluginError, toPluginError } from '../errors';
 import type { AccountRepository, MailAccount } from '../ports/account-repository';
 import type { Clock } from '../ports/clock';
 import type { LoggerPort } from '../ports/host';
+import { claimAccountLease, type AccountLeaseTiming, type HeldAccountLease } from './account-lease';
 import type { AccountPollResult } from './account-poll-result';
 import { PollStopped, type AccountPoller } from './account-poller';
 import type { FetchSettings } from './fetch-settings';
@@ -25,6 +27,10 @@ export interface FetchCycleDeps {
   readonly beforeCycle?: (signal: AbortSignal) => Promise<void>;
   /** Default 10 minutes: the keep-alive counts idle days, so checking it every few seconds would only cost queries. */
   readonly beforeCycleEveryMs?: number;
+  /** The account lease's duration and heartbeat; defaults in account-lease.ts. */
+  readonly leaseTiming?: Partial<AccountLeaseTiming>;
+  /** Whether a lease owner is known to be dead (default: same host, pid gone). */
+  readonly leaseOwnerIsGone?: (owner: string) => boolean;
 }
 
 /** What one cycle polls. */
@@ -37,8 +43,6 @@ export interface FetchCycleOptions {
   readonly includeNotDue?: boolean;
 }
 
-/** The lease outlives the per-account timeout by this much, so a poll finishing its last write is never overtaken. */
-const LEASE_GRACE_MS = 30_000;
 /** At most this many due accounts are taken per cycle; the rest are due again on the next one. */
 const DUE_LIMIT = 1000;
 
@@ -71,15 +75,14 @@ export class FetchCycle {
     const accounts = await this.select(options.accountId, options.includeNotDue ?? false);
     const limit = pLimit(Math.max(1, this.deps.settings.concurrency));
     const results = await Promise.all(accounts.map((account) => limit(() => this.pollOne(account, options.signal))));
-    const totals = results.reduce((sum, r) => ({ fetched: sum.fetched + r.fetched, failed: sum.failed + r.failed }), {
-      fetched: 0,
-      failed: 0,
-    });
     if (results.length > 0)
       this.deps.logger.info('fetch cycle done', {
         accounts: results.length,
-        fetched: totals.fetched,
-        failed: totals.failed,
+        polled: results.filter((r) => r.outcome === 'polled').length,
+        // Accounts another process holds (or took over during the poll).
+        busy: results.filter((r) => r.outcome === 'busy').length,
+        fetched: results.reduce((sum, r) => sum + r.fetched, 0),
+        failed: results.reduce((sum, r) => sum + r.failed, 0),
       });
     return results;
   }
@@ -105,43 +108,40 @@ export class FetchCycle {
 
   private async pollOne(account: MailAccount, cycleSignal: AbortSignal): Promise<AccountPollResult> {
     const timeoutMs = this.deps.settings.accountTimeoutSeconds * 1000;
-    const now = this.deps.clock.now();
     if (cycleSignal.aborted) return idle(account, 'aborted');
-    let leased: boolean;
+    const controller = new AbortController();
+    let lease: HeldAccountLease | null;
     try {
-      leased = await this.deps.accounts.acquireLease(
-        account.id,
-        this.deps.ownerId,
-        now + timeoutMs + LEASE_GRACE_MS,
-        now,
+      lease = await claimAccountLease(
+        {
+          accounts: this.deps.accounts,
+          clock: this.deps.clock,
+          logger: this.deps.logger,
+          ownerId: this.deps.ownerId,
+          ...(this.deps.leaseTiming ? { timing: this.deps.leaseTiming } : {}),
+          ...(this.deps.leaseOwnerIsGone ? { ownerIsGone: this.deps.leaseOwnerIsGone } : {}),
+        },
+        account,
+        () => controller.abort(new PollStopped('lease_lost')),
       );
     } catch (error) {
       const failure = toPluginError(error);
       this.deps.logger.warn('could not claim the account lease', { accountId: account.id, code: failure.code });
       return { ...idle(account, 'failed'), error: { code: failure.code, message: failure.message } };
     }
-    if (!leased) {
+    if (!lease) {
       this.deps.logger.debug('account is being polled by another process', { accountId: account.id });
       return idle(account, 'busy');
     }
-    const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new PollStopped('timeout')), timeoutMs);
     const onShutdown = () => controller.abort(new PollStopped('shutdown'));
     cycleSignal.addEventListener('abort', onShutdown, { once: true });
     try {
-      return await this.deps.poller.poll(account, controller.signal);
+      return await this.deps.poller.poll(account, controller.signal, { leaseOwner: this.deps.ownerId });
     } finally {
       clearTimeout(timer);
       cycleSignal.removeEventListener('abort', onShutdown);
-      try {
-        await this.deps.accounts.releaseLease(account.id, this.deps.ownerId);
-      } catch (error) {
-        // The lease lapses by itself; the next cycle can take it then.
-        this.deps.logger.warn('could not release the account lease', {
-          accountId: account.id,
-          code: toPluginError(error).code,
-        });
-      }
+      await lease.release();
     }
   }
 }

@@ -5,6 +5,7 @@
 import type { PluginConfig } from '../config';
 import { newLeaseOwnerId } from '../lease-owner';
 import type { AccessTokenProvider } from '../oauth/access-token-provider';
+import type { AppIncidents } from '../oauth/app-incidents';
 import type { AccountRepository } from '../ports/account-repository';
 import type { Clock } from '../ports/clock';
 import type { EventLog } from '../ports/event-log';
@@ -24,6 +25,8 @@ export interface FetchServicesDeps {
   readonly events: EventLog;
   readonly ledger: MailLedger;
   readonly tokens: AccessTokenProvider;
+  /** The OAuth core's app incidents (oauth.appIncidents). */
+  readonly appIncidents: Pick<AppIncidents, 'failed' | 'isOpen'>;
   readonly fetcher: MailFetcher;
   readonly mail: Pick<MailPort, 'ingest'>;
   readonly notify: NotifyPort;
@@ -49,7 +52,7 @@ export interface FetchServices {
  * Wires the polling cycle.
  * @param deps - repositories, ledger, token provider, mail fetcher, host services, config
  * @example
- * const polling = createFetchServices({ accounts, events, ledger, tokens: oauth.tokenService, fetcher, mail: host.mail, notify: host.notify, logger, clock: systemClock, config });
+ * const polling = createFetchServices({ accounts, events, ledger, tokens: oauth.tokenService, appIncidents: oauth.appIncidents, fetcher, mail: host.mail, notify: host.notify, logger, clock: systemClock, config });
  * host.scheduler.schedule(polling.task);
  */
 export function createFetchServices(deps: FetchServicesDeps): FetchServices {
@@ -69,6 +72,7 @@ export function createFetchServices(deps: FetchServicesDeps): FetchServices {
   const poller = new AccountPoller({
     accounts: deps.accounts,
     tokens: deps.tokens,
+    appIncidents: deps.appIncidents,
     fetcher: deps.fetcher,
     folderSync,
     notify,

@@ -1,7 +1,8 @@
 /**
  * The message loop of one open folder (docs/architecture.md#poll-cycle): UIDs above the cursor, in order, in batches
- * -> host ingest -> delivery row + cursor in one transaction -> post-fetch action. A crash anywhere re-ingests
- * at most the message in flight, and the host dedupes it by `dedupeKey`.
+ * -> host ingest -> delivery row + cursor + the account's counter in one transaction (under the account lease) ->
+ * post-fetch action. A crash anywhere re-ingests at most the message in flight, and the host dedupes it by
+ * `dedupeKey`.
  */
 import { isPluginError, PluginError, toPluginError } from '../errors';
 import type { Clock } from '../ports/clock';
@@ -44,6 +45,8 @@ export interface FolderSyncRun {
   readonly signal: AbortSignal;
   /** Counted into as the run goes, so a run that fails half-way still reports what it did. */
   readonly counts?: FolderSyncCounts;
+  /** The account lease the run is under: a delivery is recorded only while it is held (else ERR_LEASE_LOST). */
+  readonly leaseOwner?: string;
 }
 
 /** Counts of one run. */
@@ -229,10 +232,14 @@ export class FolderSync {
     const base = { ...location, messageKey: key, dedupeKey: `${account.id}:${key}`, size: raw.length };
     const known = await this.findIngested(account.id, key, raw, summary);
     let ticketId: string;
+    // A host answer of "duplicate" still counts: its first ticket was made by a poll that died before this write.
+    let handedToHost = false;
     if (known?.ticketId) {
       ticketId = known.ticketId;
       counts.duplicates += 1;
     } else {
+      // A poll stopped while the message downloaded (its lease lost, a timeout) hands the host nothing more.
+      throwIfAborted(run.signal);
       try {
         const result = await this.deps.mail.ingest({
           sourceId: IMAP_MAIL_SOURCE_ID,
@@ -242,6 +249,7 @@ export class FolderSync {
           receivedAt: summary.internalDate ?? new Date(this.deps.clock.now()),
         });
         ticketId = result.ticketId;
+        handedToHost = true;
         if (result.duplicate) counts.duplicates += 1;
         else counts.fetched += 1;
       } catch (error) {
@@ -251,7 +259,7 @@ export class FolderSync {
     const state = account.postFetch === 'keep' ? 'post_action_done' : 'ingested';
     const delivery = await this.deps.ledger.recordDelivery(
       { ...base, state, ticketId, lastError: null },
-      { advanceCursor: advance, countAttempt: true },
+      { advanceCursor: advance, countAttempt: true, countFetched: handedToHost, ...this.fence(run) },
     );
     if (state === 'ingested') await this.postAction(run, delivery, counts);
     return true;
@@ -296,14 +304,14 @@ export class FolderSync {
       });
       await this.deps.ledger.recordDelivery(
         { ...base, state: 'pending', lastError: reason },
-        { advanceCursor: false, countAttempt: true },
+        { advanceCursor: false, countAttempt: true, ...this.fence(run) },
       );
       return false;
     }
     counts.quarantined += 1;
     await this.deps.ledger.recordDelivery(
       { ...base, state: 'quarantined', lastError: reason },
-      { advanceCursor: advance, countAttempt: true },
+      { advanceCursor: advance, countAttempt: true, ...this.fence(run) },
     );
     const message =
       `The helpdesk rejected message UID ${base.uid} in ${base.folder} of ${run.account.mailbox} ${attempts} times; ` +
@@ -340,7 +348,7 @@ export class FolderSync {
         state: 'skipped',
         lastError: message,
       },
-      { advanceCursor: advance, countAttempt: false },
+      { advanceCursor: advance, countAttempt: false, ...this.fence(run) },
     );
     counts.skipped += 1;
     await this.report(run, 'message_skipped', 'ERR_MESSAGE_TOO_LARGE', message, {
@@ -397,6 +405,11 @@ export class FolderSync {
         code: toPluginError(error).code,
       });
     }
+  }
+
+  /** The lease condition of the run's ledger writes. */
+  private fence(run: FolderSyncRun): { leaseOwner?: string } {
+    return run.leaseOwner === undefined ? {} : { leaseOwner: run.leaseOwner };
   }
 
   private location(run: FolderSyncRun, uid: number): MessageLocation {

@@ -14,6 +14,7 @@ import type { MailFetcher } from '../ports/mail-fetcher';
 import type { OAuthClient, OAuthClientConfig, TokenSet } from '../ports/oauth-client';
 import type { TokenRepository } from '../ports/token-repository';
 import type { AccountIncidents } from './account-incidents';
+import type { AppIncidents } from './app-incidents';
 import { verifyIdToken } from './id-token';
 import { connectedDetail, identityFromClaims, identityOwnsMailbox, type AuthorizedIdentity } from './identity';
 import { createNonce, createPkce, createState, hashState } from './pkce';
@@ -58,6 +59,8 @@ export interface AuthorizationServiceDeps {
   /** Proves access to the mailbox when the signed-in identity is not the mailbox. */
   readonly mailFetcher: MailFetcher;
   readonly incidents: AccountIncidents;
+  /** A Connect is a token request of the app too: when it succeeds, the app's incident is over. */
+  readonly appIncidents: Pick<AppIncidents, 'recovered'>;
   readonly clock: Clock;
   readonly logger: LoggerPort;
   /** The exact redirect URI registered at the provider (host.routes.publicUrl('/callback')); read at every Connect. */
@@ -209,7 +212,8 @@ export class AuthorizationService {
       const warning = tokens.refreshToken
         ? ''
         : ' The provider issued no refresh token: the mailbox must be connected again when the access token expires.';
-      await this.deps.incidents.recovered(account, { detail: `${message}${warning}`, authorizedIdentity });
+      const current = await this.deps.appIncidents.recovered(account);
+      await this.deps.incidents.recovered(current, { detail: `${message}${warning}`, authorizedIdentity });
       await this.deps.incidents.record(
         'token_obtained',
         account,

@@ -14,6 +14,7 @@ import type { OAuthClient } from '../ports/oauth-client';
 import type { TokenRepository } from '../ports/token-repository';
 import { AccountService } from '../accounts/account-service';
 import { AccountIncidents } from './account-incidents';
+import { AppIncidents } from './app-incidents';
 import { AppService } from './app-service';
 import { AuthorizationService } from './authorization-service';
 import { DisconnectService } from './disconnect-service';
@@ -49,6 +50,8 @@ export interface OAuthServicesDeps {
 export interface OAuthServices {
   readonly endpoints: EndpointResolver;
   readonly incidents: AccountIncidents;
+  /** One incident per app for app-level errors (the poll cycle reports through it too). */
+  readonly appIncidents: AppIncidents;
   /** Implements AccessTokenProvider for the poll cycle. */
   readonly tokenService: TokenService;
   /** Runs once per poll cycle (FetchCycle `beforeCycle`). */
@@ -82,6 +85,14 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
     clock,
     logger,
   });
+  const appIncidents = new AppIncidents({
+    apps: repos.apps,
+    accounts: repos.accounts,
+    accountIncidents: incidents,
+    notify: deps.notify,
+    clock,
+    logger,
+  });
   const tokenService = new TokenService({
     tokens: repos.tokens,
     accounts: repos.accounts,
@@ -89,6 +100,7 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
     oauthClient: deps.oauthClient,
     endpoints,
     incidents,
+    appIncidents,
     clock,
     logger,
     options: {
@@ -118,6 +130,7 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
     endpoints,
     mailFetcher: deps.mailFetcher,
     incidents,
+    appIncidents,
     clock,
     logger,
     redirectUri: deps.redirectUri,
@@ -153,5 +166,5 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
     allowInsecureLoopback,
     allowPrivateNetworks,
   });
-  return { endpoints, incidents, tokenService, keepAlive, authorization, disconnect, apps, accounts };
+  return { endpoints, incidents, appIncidents, tokenService, keepAlive, authorization, disconnect, apps, accounts };
 }

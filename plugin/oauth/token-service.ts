@@ -9,20 +9,22 @@
  *   so a rotated refresh token (Microsoft) is saved first; when the answer has no refresh token (Google), the old
  *   one is kept.
  * - invalid_grant: the row is read again (another process may have rotated the token meanwhile); only an
- *   unchanged row makes the account `needs_reauth`. invalid_client / expired secret: `app_error` on every
- *   account of the app. 5xx, timeouts, unreadable answers: transient, per-account backoff with jitter, the stored
- *   tokens kept (and a still-valid access token still handed out).
+ *   unchanged row makes the account `needs_reauth`. invalid_client / expired secret: one incident for the app
+ *   (AppIncidents), closed by the next refresh of any account of the app that succeeds. 5xx, timeouts, unreadable
+ *   answers: transient, per-account backoff with jitter, the stored tokens kept (and a still-valid access token
+ *   still handed out).
  */
 import { PluginError, toPluginError } from '../errors';
 import { newLeaseOwnerId } from '../lease-owner';
 import type { AccountRepository, MailAccount } from '../ports/account-repository';
-import type { AppRegistration, AppRepository } from '../ports/app-repository';
+import type { AppRepository } from '../ports/app-repository';
 import type { Clock } from '../ports/clock';
 import type { LoggerPort } from '../ports/host';
 import { UnusableTokenResponseError, type OAuthClient, type TokenSet } from '../ports/oauth-client';
 import type { StoredToken, TokenRepository } from '../ports/token-repository';
 import type { AccessTokenGrant, AccessTokenProvider } from './access-token-provider';
 import { TOKEN_STATUS_CODES, type AccountIncidents } from './account-incidents';
+import type { AppIncidents } from './app-incidents';
 import { connectedDetail } from './identity';
 import { providerFor } from './providers';
 import type { EndpointResolver } from './providers/endpoint-resolver';
@@ -54,6 +56,7 @@ export interface TokenServiceDeps {
   readonly oauthClient: OAuthClient;
   readonly endpoints: EndpointResolver;
   readonly incidents: AccountIncidents;
+  readonly appIncidents: Pick<AppIncidents, 'failed' | 'recovered'>;
   readonly clock: Clock;
   readonly logger: LoggerPort;
   readonly options?: TokenServiceOptions;
@@ -267,7 +270,7 @@ export class TokenService implements AccessTokenProvider {
     } catch (thrown) {
       const issued = thrown instanceof UnusableTokenResponseError ? thrown.issuedRefreshToken : null;
       const current = await this.keepIssuedRefreshToken(account, row, issued);
-      return this.refreshFailed(account, app, current, provider.classify(toPluginError(thrown)), mode);
+      return this.refreshFailed(account, current, provider.classify(toPluginError(thrown)), mode);
     }
 
     const now = this.deps.clock.now();
@@ -303,9 +306,11 @@ export class TokenService implements AccessTokenProvider {
         null,
         'The provider rotated the refresh token; the new one is stored.',
       );
-    await this.deps.incidents.recovered(account, {
+    // A token request of the app worked: an app incident is over for every account of the app.
+    const current = await this.deps.appIncidents.recovered(account);
+    await this.deps.incidents.recovered(current, {
       onlyFromCodes: TOKEN_STATUS_CODES,
-      detail: connectedDetail(account.authorizedIdentity, account.mailbox),
+      detail: connectedDetail(current.authorizedIdentity, current.mailbox),
     });
     return grantOf(saved);
   }
@@ -349,7 +354,6 @@ export class TokenService implements AccessTokenProvider {
 
   private async refreshFailed(
     account: MailAccount,
-    app: AppRegistration,
     row: StoredToken,
     error: PluginError,
     mode: RefreshMode,
@@ -365,9 +369,7 @@ export class TokenService implements AccessTokenProvider {
       throw error;
     }
     if (status === 'app_error') {
-      const siblings = await this.deps.accounts.list({ appId: app.id });
-      for (const sibling of siblings)
-        await this.deps.incidents.failed(sibling.id === account.id ? account : sibling, error);
+      await this.deps.appIncidents.failed(account, error);
       throw error;
     }
     if (error.info.retryable) {

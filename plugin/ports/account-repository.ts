@@ -26,6 +26,13 @@ export interface SmtpSettings {
 /** Sending off, nothing configured. */
 export const SMTP_OFF: SmtpSettings = Object.freeze({ enabled: false, host: null, port: null, tls: null, from: null });
 
+/** Who polls an account right now (docs/architecture.md#poll-cycle): the owner id and until when (epoch ms). */
+export interface AccountLease {
+  /** `<hostname>:<pid>:<random>` for the plugin's own owners (plugin/lease-owner.ts). */
+  readonly owner: string;
+  readonly until: number;
+}
+
 /** One mailbox the helpdesk fetches from. */
 export interface MailAccount {
   readonly id: string;
@@ -57,7 +64,10 @@ export interface MailAccount {
   readonly lastSuccessAt: number | null;
   readonly nextPollAt: number | null;
   readonly failureCount: number;
+  /** Messages handed to the host, counted with each ledger write (a killed poll's messages included). */
   readonly messagesFetched: number;
+  /** The poll lease as stored, or null when none was ever taken or it was released (it may have lapsed). */
+  readonly lease: AccountLease | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -88,12 +98,14 @@ export interface AccountStatusChange {
   readonly authorizedIdentity?: string | null;
 }
 
-/** What {@link AccountRepository.recordPoll} writes on the account after one poll. */
+/**
+ * What {@link AccountRepository.recordPoll} writes on the account after one poll. The messages fetched are not
+ * part of it: the ledger counts them with each delivery it writes (MailLedger.recordDelivery `countFetched`).
+ */
 export interface PollRecord {
   readonly at: number;
   readonly nextPollAt: number;
   readonly succeeded: boolean;
-  readonly fetched: number;
 }
 
 /** Storage of mail accounts, including the poll lease that keeps two host processes off one account. */
@@ -105,11 +117,21 @@ export interface AccountRepository {
   list(filter?: { readonly appId?: string }): Promise<MailAccount[]>;
   remove(id: string): Promise<void>;
   setStatus(id: string, change: AccountStatusChange): Promise<MailAccount>;
-  /** Records a poll: last poll time, next due time, failure count (reset on success), messages fetched. */
+  /** Records a poll: last poll time, next due time, failure count (reset on success). */
   recordPoll(id: string, poll: PollRecord): Promise<void>;
   /** Enabled accounts whose next poll time has come (or was never set), oldest first. */
   listDue(now: number, limit: number): Promise<MailAccount[]>;
-  /** Atomically claims the account for `owner` until `until` when no live lease is held. */
+  /**
+   * Atomically claims the account for `owner` until `until` when no live lease is held (none, lapsed before `now`,
+   * or `owner`'s own).
+   */
   acquireLease(id: string, owner: string, until: number, now: number): Promise<boolean>;
+  /**
+   * Extends `owner`'s lease to `until`, atomically and only while `owner` still holds it (lapsed or not): a poll
+   * whose lease another process took gets false and must stop.
+   */
+  renewLease(id: string, owner: string, until: number): Promise<boolean>;
+  /** Atomically moves the lease from `previousOwner` (a process known to be dead) to `owner`; false when it moved meanwhile. */
+  takeOverLease(id: string, previousOwner: string, owner: string, until: number): Promise<boolean>;
   releaseLease(id: string, owner: string): Promise<void>;
 }

@@ -6,6 +6,20 @@ export type ProviderKind = 'microsoft' | 'google' | 'generic';
 /** Microsoft national clouds. */
 export type MicrosoftCloud = 'global' | 'usgov' | 'china';
 
+/**
+ * An app-level incident (docs/architecture.md#failure-semantics): the provider refused the app registration itself
+ * (client id or secret, tenant, configuration), which stops every mailbox of the app that has a grant. Open from the
+ * first refused token request to the next one that succeeds.
+ */
+export interface AppIncident {
+  /** The PluginErrorCode (one whose status is `app_error`). */
+  readonly code: string;
+  /** Secret-free words of what the provider said. */
+  readonly detail: string;
+  /** Epoch ms: when it began. */
+  readonly since: number;
+}
+
 /** An OAuth2 app registration; many accounts share one. The client secret is held sealed by the repository. */
 export interface AppRegistration {
   readonly id: string;
@@ -27,6 +41,8 @@ export interface AppRegistration {
   readonly scopes: string | null;
   /** When the client secret expires (epoch ms), if the admin entered it: warnings before it lapses. */
   readonly secretExpiresAt: number | null;
+  /** The open app-level incident, or null. */
+  readonly incident: AppIncident | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -58,6 +74,14 @@ export interface AppRepository {
   list(): Promise<AppRegistration[]>;
   /** The opened client secret, for the token endpoint only. @throws PluginError ERR_NOT_FOUND */
   clientSecret(id: string): Promise<string>;
+  /**
+   * Opens the app's incident, or replaces one with another code, atomically: of several processes opening the same
+   * incident at once, one gets true. An unknown app: false.
+   * @returns true when this call opened it (or changed its code)
+   */
+  openIncident(id: string, incident: AppIncident): Promise<boolean>;
+  /** Closes the app's incident (none open, or an unknown app: a no-op). */
+  closeIncident(id: string): Promise<void>;
   /** @throws PluginError ERR_CONFLICT while accounts still use the app. */
   remove(id: string): Promise<void>;
 }

@@ -79,6 +79,24 @@ export interface DeliveryRecord extends MessageLocation {
   readonly lastError?: string | null;
 }
 
+/** How {@link MailLedger.recordDelivery} writes. */
+export interface DeliveryWriteOptions {
+  /** Move the cursor up to the delivery's UID in the same transaction. */
+  readonly advanceCursor: boolean;
+  /** Count one more attempt on the row. */
+  readonly countAttempt: boolean;
+  /**
+   * The host was handed the message for this write: the account's `messages_fetched` + 1 in the same transaction,
+   * once per location (a row already `ingested` or `post_action_done` is not counted again).
+   */
+  readonly countFetched?: boolean;
+  /**
+   * Write only while this owner holds the account's poll lease: a poll whose lease another process took writes
+   * nothing and gets ERR_LEASE_LOST.
+   */
+  readonly leaseOwner?: string;
+}
+
 /** Storage of cursors and deliveries. */
 export interface MailLedger {
   /** The folder's cursor, or null before the first sync. */
@@ -114,14 +132,13 @@ export interface MailLedger {
    */
   findIngestedByLegacyKey(accountId: string, legacyKey: string, receivedAt: number): Promise<Delivery | null>;
   /**
-   * In ONE transaction: writes the delivery (insert, or update the row at the same location, counting one more
-   * attempt when `countAttempt`) and, when `advanceCursor`, moves the cursor up to its UID (as {@link advanceCursor}).
+   * In ONE transaction: checks the lease (`leaseOwner`), writes the delivery (insert, or update the row at the same
+   * location, counting one more attempt when `countAttempt`), counts it on the account (`countFetched`) and, when
+   * `advanceCursor`, moves the cursor up to its UID (as {@link advanceCursor}).
    * @returns the row as stored
+   * @throws PluginError ERR_LEASE_LOST (nothing written) | ERR_NOT_FOUND (no such account)
    */
-  recordDelivery(
-    record: DeliveryRecord,
-    options: { readonly advanceCursor: boolean; readonly countAttempt: boolean },
-  ): Promise<Delivery>;
+  recordDelivery(record: DeliveryRecord, options: DeliveryWriteOptions): Promise<Delivery>;
   /** `ingested` -> `post_action_done`. */
   markPostActionDone(deliveryId: string): Promise<void>;
 }

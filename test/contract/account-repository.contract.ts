@@ -46,6 +46,7 @@ export function accountRepositoryContract(target: RepositoryContractTarget): voi
         nextPollAt: null,
         failureCount: 0,
         messagesFetched: 0,
+        lease: null,
         createdAt: clock.now(),
         updatedAt: clock.now(),
       });
@@ -160,28 +161,28 @@ export function accountRepositoryContract(target: RepositoryContractTarget): voi
       });
     });
 
-    it('records polls: failures count up, a success resets them, fetched messages add up', async () => {
+    it("records polls: failures count up, a success resets them; the fetched counter is the ledger's", async () => {
       const { id } = await repos.accounts.create(accountInput(appId));
       const t = 1_800_000_000_000;
-      await repos.accounts.recordPoll(id, { at: t, nextPollAt: t + 60_000, succeeded: false, fetched: 2 });
-      await repos.accounts.recordPoll(id, { at: t + 1, nextPollAt: t + 120_000, succeeded: false, fetched: 0 });
+      await repos.accounts.recordPoll(id, { at: t, nextPollAt: t + 60_000, succeeded: false });
+      await repos.accounts.recordPoll(id, { at: t + 1, nextPollAt: t + 120_000, succeeded: false });
       expect(await repos.accounts.find(id)).toMatchObject({
         lastPollAt: t + 1,
         nextPollAt: t + 120_000,
         failureCount: 2,
         lastSuccessAt: null,
-        messagesFetched: 2,
+        messagesFetched: 0,
       });
-      await repos.accounts.recordPoll(id, { at: t + 2, nextPollAt: t + 180_000, succeeded: true, fetched: 5 });
+      await repos.accounts.recordPoll(id, { at: t + 2, nextPollAt: t + 180_000, succeeded: true });
       expect(await repos.accounts.find(id)).toMatchObject({
         lastPollAt: t + 2,
         nextPollAt: t + 180_000,
         failureCount: 0,
         lastSuccessAt: t + 2,
-        messagesFetched: 7,
+        messagesFetched: 0,
       });
       await expect(
-        repos.accounts.recordPoll('999999', { at: t, nextPollAt: t, succeeded: true, fetched: 0 }),
+        repos.accounts.recordPoll('999999', { at: t, nextPollAt: t, succeeded: true }),
       ).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
     });
 
@@ -190,7 +191,7 @@ export function accountRepositoryContract(target: RepositoryContractTarget): voi
       const make = async (mailbox: string, nextPollAt: number | null, enabled = true): Promise<string> => {
         const { id } = await repos.accounts.create(accountInput(appId, { mailbox, enabled }));
         if (nextPollAt !== null)
-          await repos.accounts.recordPoll(id, { at: now - 100_000, nextPollAt, succeeded: true, fetched: 0 });
+          await repos.accounts.recordPoll(id, { at: now - 100_000, nextPollAt, succeeded: true });
         return id;
       };
       const dueLate = await make('late@x.example', now - 10);
@@ -218,6 +219,67 @@ export function accountRepositoryContract(target: RepositoryContractTarget): voi
       await repos.accounts.releaseLease(id, 'proc-b');
       expect(await repos.accounts.acquireLease(id, 'proc-a', now + 90_000, now + 60_003)).toBe(true);
       expect(await repos.accounts.acquireLease('999999', 'proc-a', now, now)).toBe(false);
+    });
+
+    it('shows the lease on the account while it is held, and none once released', async () => {
+      const { id } = await repos.accounts.create(accountInput(appId));
+      const now = 1_800_000_000_000;
+      await repos.accounts.acquireLease(id, 'host-a:4242:0a1b', now + 60_000, now);
+      expect((await repos.accounts.find(id))?.lease).toEqual({ owner: 'host-a:4242:0a1b', until: now + 60_000 });
+      expect((await repos.accounts.list()).find((a) => a.id === id)?.lease).toEqual({
+        owner: 'host-a:4242:0a1b',
+        until: now + 60_000,
+      });
+      await repos.accounts.releaseLease(id, 'host-a:4242:0a1b');
+      expect((await repos.accounts.find(id))?.lease).toBeNull();
+    });
+
+    it('renews a lease only for the owner that holds it, lapsed or not; never one another owner took or that was released', async () => {
+      const { id } = await repos.accounts.create(accountInput(appId));
+      const now = 1_800_000_000_000;
+      expect(await repos.accounts.acquireLease(id, 'proc-a', now + 60_000, now)).toBe(true);
+      expect(await repos.accounts.renewLease(id, 'proc-a', now + 80_000)).toBe(true);
+      expect((await repos.accounts.find(id))?.lease).toEqual({ owner: 'proc-a', until: now + 80_000 });
+      expect(await repos.accounts.renewLease(id, 'proc-b', now + 90_000)).toBe(false);
+      expect((await repos.accounts.find(id))?.lease).toEqual({ owner: 'proc-a', until: now + 80_000 });
+      // Lapsed but nobody took it: still proc-a's to renew.
+      expect(await repos.accounts.renewLease(id, 'proc-a', now + 200_000)).toBe(true);
+      expect(await repos.accounts.acquireLease(id, 'proc-b', now + 400_000, now + 200_001)).toBe(true);
+      expect(await repos.accounts.renewLease(id, 'proc-a', now + 260_000)).toBe(false);
+      expect((await repos.accounts.find(id))?.lease).toEqual({ owner: 'proc-b', until: now + 400_000 });
+      await repos.accounts.releaseLease(id, 'proc-b');
+      expect(await repos.accounts.renewLease(id, 'proc-b', now + 500_000)).toBe(false);
+      expect((await repos.accounts.find(id))?.lease).toBeNull();
+      expect(await repos.accounts.renewLease('999999', 'proc-a', now)).toBe(false);
+    });
+
+    it('takes a live lease over only from the named owner', async () => {
+      const { id } = await repos.accounts.create(accountInput(appId));
+      const now = 1_800_000_000_000;
+      await repos.accounts.acquireLease(id, 'dead', now + 60_000, now);
+      expect(await repos.accounts.takeOverLease(id, 'someone-else', 'proc-a', now + 60_001)).toBe(false);
+      expect((await repos.accounts.find(id))?.lease?.owner).toBe('dead');
+      expect(await repos.accounts.takeOverLease(id, 'dead', 'proc-a', now + 60_001)).toBe(true);
+      expect((await repos.accounts.find(id))?.lease).toEqual({ owner: 'proc-a', until: now + 60_001 });
+      expect(await repos.accounts.takeOverLease(id, 'dead', 'proc-b', now + 60_002)).toBe(false);
+      expect(await repos.accounts.acquireLease(id, 'proc-b', now + 60_000, now + 1)).toBe(false);
+      expect(await repos.accounts.takeOverLease('999999', 'dead', 'proc-a', now)).toBe(false);
+    });
+
+    it("gives a dead owner's lease to exactly one of several connections taking it over at once", async () => {
+      const { id } = await repos.accounts.create(accountInput(appId));
+      const peers = await target.peers(4, clock);
+      const now = 1_800_000_000_000;
+      for (let round = 0; round < 4; round++) {
+        const dead = `dead-${round}`;
+        await repos.accounts.releaseLease(id, (await repos.accounts.find(id))?.lease?.owner ?? '');
+        expect(await repos.accounts.acquireLease(id, dead, now + 60_000, now)).toBe(true);
+        const results = await Promise.all(
+          peers.map((peer, i) => peer.accounts.takeOverLease(id, dead, `proc-${i}`, now + 60_000)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect((await repos.accounts.find(id))?.lease?.owner).toBe(`proc-${results.indexOf(true)}`);
+      }
     });
 
     it('gives the lease to exactly one of several connections claiming it at the same moment', async () => {

@@ -38,6 +38,7 @@ export function appRepositoryContract(target: RepositoryContractTarget): void {
         clientId: 'g-client',
         scopes: null,
         secretExpiresAt: null,
+        incident: null,
         createdAt: clock.now(),
         updatedAt: clock.now(),
       });
@@ -97,6 +98,40 @@ export function appRepositoryContract(target: RepositoryContractTarget): void {
         clientSecret: 'rotated-PLAIN',
       });
       expect(await repos.apps.clientSecret(app.id)).toBe('rotated-PLAIN');
+    });
+
+    it('opens an app incident once per code, replaces it with another code, closes it; an edit keeps it', async () => {
+      const app = await repos.apps.create(appInput());
+      clock.advance(1000);
+      const incident = {
+        code: 'ERR_CLIENT_INVALID',
+        detail: `AADSTS7000215: ${'x'.repeat(3000)}`,
+        since: 4_102_444_800_000,
+      };
+      expect(await repos.apps.openIncident(app.id, incident)).toBe(true);
+      expect(await repos.apps.find(app.id)).toEqual({ ...app, incident });
+      expect(await repos.apps.openIncident(app.id, { ...incident, detail: 'again', since: 1 })).toBe(false);
+      expect((await repos.apps.find(app.id))?.incident).toEqual(incident);
+      await repos.apps.update(app.id, { ...appInput(), name: 'Renamed' });
+      expect((await repos.apps.find(app.id))?.incident).toEqual(incident);
+      const expired = { code: 'ERR_CLIENT_SECRET_EXPIRED', detail: 'AADSTS7000222', since: 5 };
+      expect(await repos.apps.openIncident(app.id, expired)).toBe(true);
+      expect((await repos.apps.list())[0]?.incident).toEqual(expired);
+      await repos.apps.closeIncident(app.id);
+      await repos.apps.closeIncident(app.id);
+      expect((await repos.apps.find(app.id))?.incident).toBeNull();
+      for (const id of UNKNOWN_IDS) {
+        expect(await repos.apps.openIncident(id, incident)).toBe(false);
+        await repos.apps.closeIncident(id);
+      }
+    });
+
+    it('opens an incident for exactly one of several connections opening it at the same moment', async () => {
+      const app = await repos.apps.create(appInput());
+      const peers = await target.peers(4, clock);
+      const incident = { code: 'ERR_CLIENT_INVALID', detail: 'AADSTS7000215', since: 1 };
+      const results = await Promise.all(peers.map((peer) => peer.apps.openIncident(app.id, incident)));
+      expect(results.filter(Boolean)).toHaveLength(1);
     });
 
     it('answers ERR_NOT_FOUND / null for unknown ids', async () => {

@@ -1,6 +1,6 @@
 import type { DeliveryRecord, MailLedger } from '../../plugin/ports/mail-ledger';
 import { ManualClock } from '../helpers/manual-clock';
-import { accountInput, appInput, type RepositoryContractTarget } from './repository-contract-target';
+import { accountInput, appInput, type Repositories, type RepositoryContractTarget } from './repository-contract-target';
 
 /** What one test works on: the ledger of fresh storage, two existing accounts and the clock behind them. */
 interface LedgerTarget {
@@ -10,6 +10,8 @@ interface LedgerTarget {
   readonly clock: ManualClock;
   /** Turns a row into what the code before the content key rule wrote: its key of the legacy rule. */
   makeLegacy(deliveryId: string, legacyKey: string): Promise<void>;
+  /** The rest of the same storage. */
+  readonly repos: Repositories;
 }
 
 const MAX_UID = 4_294_967_295;
@@ -44,6 +46,7 @@ export function mailLedgerContract(target: RepositoryContractTarget): void {
         ledger: repos.ledger,
         accounts: [a.id, b.id],
         clock,
+        repos,
         makeLegacy: (deliveryId, legacyKey) => target.makeLegacyDelivery(repos, deliveryId, legacyKey),
       };
     });
@@ -226,6 +229,70 @@ export function mailLedgerContract(target: RepositoryContractTarget): void {
       expect(await t.ledger.findIngestedByLegacyKey(a, legacyKey, writtenAt)).toBeNull();
       expect(await t.ledger.findIngestedByLegacyKey(b, legacyKey, 0)).toBeNull();
       expect(await t.ledger.findIngestedByMessageKey(a, record(a, 3).messageKey)).toBeNull();
+    });
+
+    it('counts a message handed to the host on its account, in the same write, once per location', async () => {
+      const [a, b] = t.accounts;
+      const fetched = async (id: string) => (await t.repos.accounts.find(id))?.messagesFetched;
+      await t.ledger.recordDelivery(record(a, 1, { state: 'pending', ticketId: null }), {
+        advanceCursor: false,
+        countAttempt: true,
+      });
+      expect(await fetched(a)).toBe(0);
+      await t.ledger.recordDelivery(record(a, 1), { advanceCursor: false, countAttempt: true, countFetched: true });
+      await t.ledger.recordDelivery(record(a, 2, { state: 'post_action_done' }), {
+        advanceCursor: false,
+        countAttempt: true,
+        countFetched: true,
+      });
+      expect(await fetched(a)).toBe(2);
+      // The same location written again (a retried post-fetch action, a second writer): not counted twice.
+      await t.ledger.recordDelivery(record(a, 1, { state: 'post_action_done' }), {
+        advanceCursor: false,
+        countAttempt: false,
+        countFetched: true,
+      });
+      // A ticket reused by message key (the host was not called) is written without countFetched.
+      await t.ledger.recordDelivery(record(a, 3, { ticketId: 't-1' }), { advanceCursor: false, countAttempt: true });
+      expect(await fetched(a)).toBe(2);
+      expect(await fetched(b)).toBe(0);
+    });
+
+    it('writes under a lease only while its owner holds it: otherwise nothing at all, ERR_LEASE_LOST', async () => {
+      const [a] = t.accounts;
+      const now = t.clock.now();
+      await t.ledger.setCursor({ accountId: a, folder: 'INBOX', uidValidity: '4294967295', lastUid: 0 });
+      expect(await t.repos.accounts.acquireLease(a, 'proc-a', now + 60_000, now)).toBe(true);
+      await t.ledger.recordDelivery(record(a, 1), {
+        advanceCursor: true,
+        countAttempt: true,
+        countFetched: true,
+        leaseOwner: 'proc-a',
+      });
+      expect(await t.repos.accounts.acquireLease(a, 'proc-b', now + 200_000, now + 60_001)).toBe(true);
+      await expect(
+        t.ledger.recordDelivery(record(a, 2), {
+          advanceCursor: true,
+          countAttempt: true,
+          countFetched: true,
+          leaseOwner: 'proc-a',
+        }),
+      ).rejects.toMatchObject({ code: 'ERR_LEASE_LOST' });
+      expect(
+        await t.ledger.findDelivery({ accountId: a, folder: 'INBOX', uidValidity: '4294967295', uid: 2 }),
+      ).toBeNull();
+      expect((await t.ledger.getCursor(a, 'INBOX'))?.lastUid).toBe(1);
+      expect(await t.repos.accounts.find(a)).toMatchObject({
+        messagesFetched: 1,
+        lease: { owner: 'proc-b', until: now + 200_000 },
+      });
+      await t.repos.accounts.releaseLease(a, 'proc-b');
+      await expect(
+        t.ledger.recordDelivery(record(a, 2), { advanceCursor: true, countAttempt: true, leaseOwner: 'proc-a' }),
+      ).rejects.toMatchObject({ code: 'ERR_LEASE_LOST' });
+      await expect(
+        t.ledger.recordDelivery(record('999999', 1), { advanceCursor: false, countAttempt: true, leaseOwner: 'x' }),
+      ).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
     });
   });
 }

@@ -8,6 +8,8 @@ import {
   rollbackAll,
 } from '../../adapters/knex/migration-source';
 import { migrations } from '../../migrations/index';
+import * as addIncidentToApps from '../../migrations/20261210000100_add_incident_to_apps';
+import * as recountMessagesFetched from '../../migrations/20261210000000_recount_messages_fetched';
 import { testDatabases, type TestDatabase } from '../helpers/databases';
 
 const PLUGIN_TABLES = [
@@ -20,6 +22,46 @@ const PLUGIN_TABLES = [
   'oauth2_mail_events',
 ];
 const NAMES = migrations.map((m) => m.name);
+
+async function insertApp(db: TestDatabase): Promise<number> {
+  return Number(
+    await insertReturningId(db.knex, 'oauth2_mail_apps', {
+      name: 'n',
+      provider: 'generic',
+      client_id: 'c',
+      client_secret_sealed: 's',
+      created_at: 1,
+      updated_at: 1,
+    }),
+  );
+}
+
+async function insertAccount(db: TestDatabase, appId: number, columns: Record<string, unknown>): Promise<number> {
+  return Number(
+    await insertReturningId(db.knex, 'oauth2_mail_accounts', {
+      app_id: appId,
+      mailbox: 'a@example.org',
+      auth_mode: 'delegated',
+      protocol: 'imap',
+      host: 'h',
+      port: 993,
+      tls: 'implicit',
+      folder: 'INBOX',
+      initial_sync: 'unseen',
+      post_fetch: 'keep',
+      poll_interval_s: 60,
+      status: 'connected',
+      created_at: 1,
+      updated_at: 1,
+      ...columns,
+    }),
+  );
+}
+
+/** Empties the plugin tables, children first. */
+async function wipe(db: TestDatabase): Promise<void> {
+  for (const table of [...PLUGIN_TABLES].reverse()) await db.knex(table).del();
+}
 
 async function existing(db: TestDatabase, tables: readonly string[]): Promise<string[]> {
   const found: string[] = [];
@@ -160,6 +202,75 @@ describe.each(testDatabases())('migrations on $name', (provider) => {
     await db.knex('oauth2_mail_deliveries').del();
     await db.knex('oauth2_mail_accounts').del();
     await db.knex('oauth2_mail_apps').del();
+  });
+
+  it('recounts messages_fetched from the ledger: the tickets made from each account', async () => {
+    await migrateLatest(db.knex);
+    const appId = await insertApp(db);
+    const busy = await insertAccount(db, appId, { messages_fetched: 1 });
+    const idle = await insertAccount(db, appId, { messages_fetched: 0 });
+    const delivery = (uid: number, state: string, ticket: string | null) => ({
+      account_id: busy,
+      folder: 'INBOX',
+      uid_validity: '1',
+      uid,
+      message_key: String(uid).padStart(64, '0'),
+      dedupe_key: `${busy}:${uid}`,
+      ticket_id: ticket,
+      state,
+      size: 10,
+      created_at: 1,
+      updated_at: 1,
+    });
+    await db.knex('oauth2_mail_deliveries').insert([
+      delivery(1, 'post_action_done', 't1'),
+      delivery(2, 'ingested', 't2'),
+      delivery(3, 'post_action_done', 't3'),
+      // the same ticket found again after a UIDVALIDITY change, a message refused, one too large
+      { ...delivery(4, 'post_action_done', 't1'), uid_validity: '2' },
+      delivery(5, 'pending', null),
+      delivery(6, 'skipped', null),
+    ]);
+    await recountMessagesFetched.up(db.knex);
+    const counts = (await db.knex('oauth2_mail_accounts').select('id', 'messages_fetched').orderBy('id')) as {
+      id: number;
+      messages_fetched: number | string;
+    }[];
+    expect(counts.map((row) => Number(row.messages_fetched))).toEqual([3, 0]);
+    expect(counts.map((row) => Number(row.id))).toEqual([busy, idle]);
+    await wipe(db);
+  });
+
+  it('adding app incidents puts never-connected accounts an earlier version set to app_error back to not connected', async () => {
+    await migrateLatest(db.knex);
+    const appId = await insertApp(db);
+    const stuck = await insertAccount(db, appId, { status: 'app_error', status_code: 'ERR_CLIENT_INVALID' });
+    const connected = await insertAccount(db, appId, { status: 'app_error', status_code: 'ERR_CLIENT_INVALID' });
+    await db.knex('oauth2_mail_tokens').insert({
+      account_id: connected,
+      access_token_sealed: 'a',
+      access_expires_at: 1,
+      version: 1,
+      obtained_at: 1,
+      refreshed_at: 1,
+    });
+    await db.knex.schema.alterTable('oauth2_mail_apps', (table) => {
+      table.dropColumn('incident_since');
+      table.dropColumn('incident_detail');
+      table.dropColumn('incident_code');
+    });
+    await addIncidentToApps.up(db.knex);
+    const rows = (await db.knex('oauth2_mail_accounts').select('id', 'status', 'status_code').orderBy('id')) as {
+      id: number;
+      status: string;
+      status_code: string | null;
+    }[];
+    expect(rows.map((row) => ({ ...row, id: Number(row.id) }))).toEqual([
+      { id: stuck, status: 'not_connected', status_code: null },
+      { id: connected, status: 'app_error', status_code: 'ERR_CLIENT_INVALID' },
+    ]);
+    expect(await db.knex('oauth2_mail_apps').first('incident_code')).toEqual({ incident_code: null });
+    await wipe(db);
   });
 
   it('lets several connections migrate a fresh database at the same time: one applies, the others find nothing to do', async () => {

@@ -97,6 +97,10 @@ interface AccountView {
   readonly tls: string;
   readonly folder: string;
   readonly status: string;
+  /** `polling` / `waiting_for_other_process` while a poll lease is held; absent from an older plugin's answer. */
+  readonly activity?: string | null;
+  readonly leaseOwner?: string | null;
+  readonly leaseUntil?: number | null;
   readonly statusCode: string | null;
   readonly detail: string | null;
   readonly authorizedIdentity: string | null;
@@ -104,16 +108,29 @@ interface AccountView {
   readonly sharedViaDelegate: boolean;
 }
 
+/** What the account is doing: its status, or, while connected and leased, the poll going on. */
+function shownStatus(account: AccountView): string {
+  if (account.status === 'connected' && account.activity === 'polling') return 'polling';
+  if (account.status === 'connected' && account.activity === 'waiting_for_other_process')
+    return 'waiting for another process';
+  return `${account.status}${account.statusCode ? ` [${account.statusCode}]` : ''}`;
+}
+
 function line(account: AccountView): string {
   const where = `app ${account.appId}, ${account.host}:${account.port} ${account.tls}, folder ${account.folder}`;
-  const status = `${account.status}${account.statusCode ? ` [${account.statusCode}]` : ''}`;
-  return `account ${account.id} ${account.mailbox} (${where}): ${status}`;
+  return `account ${account.id} ${account.mailbox} (${where}): ${shownStatus(account)}`;
+}
+
+function leaseLine(account: AccountView): string[] {
+  if (!account.activity || !account.leaseOwner || !account.leaseUntil) return [];
+  return [`  poll lease held by ${account.leaseOwner} until ${new Date(account.leaseUntil).toISOString()}`];
 }
 
 function details(account: AccountView): string[] {
   const delegate = account.sharedViaDelegate ? ' (delegate of a shared mailbox)' : '';
   return [
     line(account),
+    ...leaseLine(account),
     ...(account.detail ? [`  ${account.detail}`] : []),
     ...(account.authorizedIdentity ? [`  signed in as ${account.authorizedIdentity}${delegate}`] : []),
     `  last poll: ${account.lastPollAt ? new Date(account.lastPollAt).toISOString() : 'never'}`,

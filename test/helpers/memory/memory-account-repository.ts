@@ -14,7 +14,7 @@ function presentFields(input: Partial<MailAccountInput>): Partial<MailAccount> {
   return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as Partial<MailAccount>;
 }
 
-/** {@link AccountRepository} in a {@link MemoryStore}, with the poll lease of the knex one. */
+/** {@link AccountRepository} in a {@link MemoryStore}, with the poll lease of the knex one (kept on the account). */
 export class MemoryAccountRepository implements AccountRepository {
   /**
    * @param store - the database
@@ -48,10 +48,11 @@ export class MemoryAccountRepository implements AccountRepository {
       nextPollAt: null,
       failureCount: 0,
       messagesFetched: 0,
+      lease: null,
       createdAt: now,
       updatedAt: now,
     };
-    this.store.accounts.set(account.id, { account, leaseOwner: null, leaseUntil: null });
+    this.store.accounts.set(account.id, { account });
     return { ...account };
   }
 
@@ -95,7 +96,6 @@ export class MemoryAccountRepository implements AccountRepository {
     this.write(row, {
       lastPollAt: poll.at,
       nextPollAt: poll.nextPollAt,
-      messagesFetched: row.account.messagesFetched + poll.fetched,
       ...(poll.succeeded
         ? { failureCount: 0, lastSuccessAt: poll.at }
         : { failureCount: row.account.failureCount + 1 }),
@@ -126,14 +126,32 @@ export class MemoryAccountRepository implements AccountRepository {
   async acquireLease(id: string, owner: string, until: number, now: number): Promise<boolean> {
     const row = this.store.accounts.get(id);
     if (!row) return false;
-    const free = row.leaseOwner === null || row.leaseUntil === null || row.leaseUntil < now || row.leaseOwner === owner;
-    if (free) this.store.accounts.set(id, { ...row, leaseOwner: owner, leaseUntil: until });
+    const lease = row.account.lease;
+    const free = lease === null || lease.until < now || lease.owner === owner;
+    if (free) this.write(row, { lease: { owner, until } });
     return free;
+  }
+
+  /** Extends the lease only while `owner` holds it. */
+  async renewLease(id: string, owner: string, until: number): Promise<boolean> {
+    return this.moveLease(id, owner, owner, until);
+  }
+
+  /** Moves the lease only while `previousOwner` holds it. */
+  async takeOverLease(id: string, previousOwner: string, owner: string, until: number): Promise<boolean> {
+    return this.moveLease(id, previousOwner, owner, until);
   }
 
   async releaseLease(id: string, owner: string): Promise<void> {
     const row = this.store.accounts.get(id);
-    if (row && row.leaseOwner === owner) this.store.accounts.set(id, { ...row, leaseOwner: null, leaseUntil: null });
+    if (row && row.account.lease?.owner === owner) this.write(row, { lease: null });
+  }
+
+  private moveLease(id: string, from: string, to: string, until: number): boolean {
+    const row = this.store.accounts.get(id);
+    if (!row || row.account.lease?.owner !== from) return false;
+    this.write(row, { lease: { owner: to, until } });
+    return true;
   }
 
   private write(row: AccountRow, patch: Partial<MailAccount>): MailAccount {

@@ -1,5 +1,10 @@
 import { PluginError } from '../../../plugin/errors';
-import type { AppRegistration, AppRegistrationInput, AppRepository } from '../../../plugin/ports/app-repository';
+import type {
+  AppIncident,
+  AppRegistration,
+  AppRegistrationInput,
+  AppRepository,
+} from '../../../plugin/ports/app-repository';
 import type { Clock } from '../../../plugin/ports/clock';
 import type { MemoryStore } from './memory-store';
 
@@ -44,6 +49,7 @@ export class MemoryAppRepository implements AppRepository {
       userinfoUrl: null,
       scopes: null,
       secretExpiresAt: null,
+      incident: null,
       ...presentOptionals(input),
       name: input.name,
       provider: input.provider,
@@ -81,6 +87,19 @@ export class MemoryAppRepository implements AppRepository {
 
   async clientSecret(id: string): Promise<string> {
     return this.store.requireApp(id).clientSecret;
+  }
+
+  /** Opens the incident unless one of this code is open; `updatedAt` stays. */
+  async openIncident(id: string, incident: AppIncident): Promise<boolean> {
+    const row = this.store.apps.get(id);
+    if (!row || row.app.incident?.code === incident.code) return false;
+    this.store.apps.set(id, { ...row, app: { ...row.app, incident: { ...incident } } });
+    return true;
+  }
+
+  async closeIncident(id: string): Promise<void> {
+    const row = this.store.apps.get(id);
+    if (row) this.store.apps.set(id, { ...row, app: { ...row.app, incident: null } });
   }
 
   /** @throws PluginError ERR_CONFLICT while accounts still use the app; an unknown app is a no-op */

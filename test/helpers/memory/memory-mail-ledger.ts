@@ -1,8 +1,10 @@
 import { MAX_ERROR_TEXT } from '../../../adapters/knex/knex-mail-ledger';
+import { PluginError } from '../../../plugin/errors';
 import type {
   Delivery,
   DeliveryRecord,
   DeliveryState,
+  DeliveryWriteOptions,
   MailCursor,
   MailLedger,
   MessageKeyRule,
@@ -16,6 +18,9 @@ function sameLocation(a: MessageLocation, b: MessageLocation): boolean {
 }
 
 const cursorKey = (accountId: string, folder: string): string => `${accountId}/${folder}`;
+
+/** States of a row whose message was handed to the host and counted on the account. */
+const COUNTED_STATES: readonly DeliveryState[] = ['ingested', 'post_action_done'];
 
 /** {@link MailLedger} in a {@link MemoryStore}: cursors and deliveries of existing accounts, gone with the account. */
 export class MemoryMailLedger implements MailLedger {
@@ -104,17 +109,19 @@ export class MemoryMailLedger implements MailLedger {
     return delivery ? { ...delivery } : null;
   }
 
-  /** Writes the delivery and (when asked) raises the cursor, all or nothing. @throws PluginError ERR_NOT_FOUND for an unknown account */
-  async recordDelivery(
-    record: DeliveryRecord,
-    options: { readonly advanceCursor: boolean; readonly countAttempt: boolean },
-  ): Promise<Delivery> {
+  /**
+   * Checks the lease, writes the delivery, counts it on the account and (when asked) raises the cursor, all or nothing.
+   * @throws PluginError ERR_NOT_FOUND for an unknown account | ERR_LEASE_LOST
+   */
+  async recordDelivery(record: DeliveryRecord, options: DeliveryWriteOptions): Promise<Delivery> {
     if (this.failNextRecord) {
       const error = this.failNextRecord;
       this.failNextRecord = null;
       throw error;
     }
-    this.store.requireAccount(record.accountId);
+    const accountRow = this.store.requireAccount(record.accountId);
+    if (options.leaseOwner !== undefined && accountRow.account.lease?.owner !== options.leaseOwner)
+      throw new PluginError('ERR_LEASE_LOST', undefined, { accountId: record.accountId });
     const now = this.clock.now();
     const index = this.store.deliveries.findIndex((d) => sameLocation(d, record));
     const existing = index >= 0 ? this.store.deliveries[index] : undefined;
@@ -140,6 +147,14 @@ export class MemoryMailLedger implements MailLedger {
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     };
+    const alreadyCounted = existing !== undefined && COUNTED_STATES.includes(existing.state);
+    if (options.countFetched && !alreadyCounted) {
+      const account = accountRow.account;
+      this.store.accounts.set(account.id, {
+        ...accountRow,
+        account: { ...account, messagesFetched: account.messagesFetched + 1 },
+      });
+    }
     if (existing) this.store.deliveries[index] = delivery;
     else this.store.deliveries.push(delivery);
     if (options.advanceCursor) await this.advanceCursor(record);

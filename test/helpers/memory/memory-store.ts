@@ -19,11 +19,9 @@ export interface AppRow {
   readonly clientSecret: string;
 }
 
-/** An account row: the account and its poll lease. */
+/** An account row: the account, its poll lease included. */
 export interface AccountRow {
   readonly account: MailAccount;
-  readonly leaseOwner: string | null;
-  readonly leaseUntil: number | null;
 }
 
 /** A token row: the tokens and the refresh lease. */

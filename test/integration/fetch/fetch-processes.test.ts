@@ -38,15 +38,18 @@ function pollProcess(url: string): PollRun {
   return cli(url, ['poll', '--once']);
 }
 
-/** Spawns `oauth2-mail --db <url> --json <args>`; `trustCaByEnv: false` leaves NODE_EXTRA_CA_CERTS out. */
-function cli(url: string, args: string[], trustCaByEnv = true): PollRun {
+/**
+ * Spawns `oauth2-mail --db <url> --json <args>`; `trustCaByEnv: false` leaves NODE_EXTRA_CA_CERTS out, `logLevel`
+ * (default warn) sets the host's log level.
+ */
+function cli(url: string, args: string[], trustCaByEnv = true, logLevel = 'warn'): PollRun {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'oauth2-mail.js'), '--db', url, '--json', ...args], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
       OAUTH2_MAIL_SECRET_KEY: SECRET_KEY.toString('base64'),
       NODE_EXTRA_CA_CERTS: trustCaByEnv ? oauthServer.caCertFile : '',
-      OAUTH2_MAIL_LOG_LEVEL: 'warn',
+      OAUTH2_MAIL_LOG_LEVEL: logLevel,
       OAUTH2_MAIL_ADMIN_EMAIL: 'admin@fetch.test',
       OAUTH2_MAIL_ADMIN_PASSWORD: 'fetch test admin password',
     },
@@ -114,7 +117,7 @@ async function messageIds(knex: Knex, accountId?: string): Promise<string[]> {
 beforeAll(async () => {
   ensureBuilt();
   const dir = tempDir('o2m-fetch-proc');
-  const extra = ['nina', 'omar', 'pia'].map((name) => ({
+  const extra = ['nina', 'omar', 'pia', 'tara'].map((name) => ({
     login: `${name}@example.test`,
     email: `${name}@example.test`,
     password: `${name}-password`,
@@ -164,8 +167,17 @@ describe('host processes', () => {
       const ledgerAfterKill = (await db.knex('oauth2_mail_deliveries').count({ n: '*' }).first()) as {
         n: number | string;
       };
-      // The dead process's account lease would lapse after accountTimeoutSeconds + 30 s; let it lapse now.
-      await db.knex('oauth2_mail_accounts').update({ lease_until: 1 });
+      // The dead process's lease is still in the row, unexpired: the restart (same host, its pid gone) takes it over
+      // in its first cycle instead of waiting for it to lapse.
+      const leaseAfterKill = (await db
+        .knex('oauth2_mail_accounts')
+        .where({ id: Number(account.id) })
+        .first()) as {
+        lease_owner: string | null;
+        lease_until: number | string | null;
+      };
+      expect(leaseAfterKill.lease_owner).toMatch(new RegExp(`:${first.child.pid}:`));
+      expect(Number(leaseAfterKill.lease_until)).toBeGreaterThan(Date.now());
 
       const [restart] = await pollReport(pollProcess(db.url));
       expect(restart).toMatchObject({ accountId: account.id, outcome: 'polled', failed: 0, status: 'connected' });
@@ -187,6 +199,8 @@ describe('host processes', () => {
       expect(states.every((s) => s.state === 'post_action_done')).toBe(true);
       const [again] = await pollReport(pollProcess(db.url));
       expect(again).toMatchObject({ fetched: 0, duplicates: 0 });
+      // The counter counts what the host was handed, the killed poll's messages included.
+      expect(await world.repositories.accounts.find(account.id)).toMatchObject({ messagesFetched: total });
       const listed = await cli(db.url, ['tickets', 'list', '--account', account.id]).done;
       expect(listed.code).toBe(0);
       const { tickets } = JSON.parse(listed.stdout) as {
@@ -216,6 +230,86 @@ describe('host processes', () => {
       await db.destroy();
     }
   }, 120_000);
+
+  it('kill -9 of `oauth2-mail start` mid-poll: meanwhile the account reads "waiting for another process"; the restarted host polls it in its first cycle, and the counter equals the tickets (SQLite)', async () => {
+    const db = await testDatabases()
+      .find((p) => p.name === 'sqlite')!
+      .create();
+    try {
+      const world = await prepare(db);
+      const total = 200;
+      const seeded = Array.from({ length: total }, (_v, i) => numberedMessage(i + 1, 'restart').raw);
+      await dovecot.seed('tara@example.test', seeded);
+      const account = await world.addAccount('tara@example.test', { pollIntervalSeconds: 10 });
+
+      const first = cli(db.url, ['start', '--port', '0']);
+      let atKill = 0;
+      for (;;) {
+        atKill = await world.tickets.count();
+        if (atKill >= 60) break;
+        if (atKill >= total) throw new Error('the poll finished before it could be killed');
+        const exited = await Promise.race([
+          first.done.then(() => true),
+          new Promise((r) => setTimeout(r, 20)).then(() => false),
+        ]);
+        if (exited) throw new Error(`start exited before it could be killed: ${(await first.done).stderr}`);
+      }
+      first.child.kill('SIGKILL');
+      expect((await first.done).signal).toBe('SIGKILL');
+      const afterKill = await world.tickets.count();
+      expect(afterKill).toBeLessThan(total);
+
+      // The dead process's lease is still in the row: what the console shows says so instead of "connected".
+      const shown = await cli(db.url, ['account', 'show', account.id]).done;
+      expect(shown.code).toBe(0);
+      expect(JSON.parse(shown.stdout)).toMatchObject({
+        status: 'connected',
+        activity: 'waiting_for_other_process',
+        leaseOwner: expect.stringContaining(`:${first.child.pid}:`),
+      });
+
+      const second = cli(db.url, ['start', '--port', '0'], true, 'info');
+      try {
+        const deadline = Date.now() + 60_000;
+        while ((await world.tickets.count()) < total) {
+          if (Date.now() > deadline)
+            throw new Error(`the restarted host fetched ${await world.tickets.count()} of ${total}`);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      } finally {
+        second.child.kill('SIGTERM');
+      }
+      const exit = await second.done;
+      expect(exit.code).toBe(0);
+      // The host logs to stderr, one JSON record a line.
+      const lines = exit.stderr
+        .split('\n')
+        .filter((text) => text.startsWith('{'))
+        .map((text) => JSON.parse(text) as Record<string, unknown>);
+      const cycles = lines.filter((line) => line.msg === 'fetch cycle done');
+      const tookOver = lines.filter(
+        (line) => line.msg === 'took over the poll lease of a process on this host that is gone',
+      );
+      // Its first cycle found the account held by the dead process, took the lease over and polled it.
+      expect(cycles.length).toBeGreaterThanOrEqual(1);
+      expect(cycles[0]).toMatchObject({ accounts: 1, polled: 1, busy: 0, fetched: total - afterKill });
+      expect(tookOver).toHaveLength(1);
+
+      const ids = await messageIds(db.knex, account.id);
+      expect(ids).toHaveLength(total);
+      expect(new Set(ids).size).toBe(total);
+      expect(await world.repositories.accounts.find(account.id)).toMatchObject({
+        status: 'connected',
+        messagesFetched: total,
+        lease: null,
+      });
+      console.log(
+        `kill -9 of start: ${afterKill} tickets when killed; restarted host: ${cycles.length} cycle(s) logged, the first polled the account (busy 0) and fetched ${Number(cycles[0]?.fetched)}; tickets ${ids.length}/${total}, unique ${new Set(ids).size}; messages_fetched ${total}`,
+      );
+    } finally {
+      await db.destroy();
+    }
+  }, 150_000);
 
   it('`oauth2-mail start` polls each account on its own interval, trusting the mail server by the configured CA, and stops cleanly (SQLite)', async () => {
     const db = await testDatabases()

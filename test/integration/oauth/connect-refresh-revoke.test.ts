@@ -212,7 +212,7 @@ describe.each(['microsoft', 'google'] as const)('%s profile', (profile) => {
     expect(grant.expiresAt - Date.now()).toBeGreaterThan(3_500_000);
   });
 
-  it('an expired client secret sets app_error on every account of the app; fixing it recovers', async () => {
+  it('a refused client secret is one incident of the app (a never-connected sibling stays as it is); the next good refresh clears it', async () => {
     const sibling = await core.services.accounts.create(
       { appId, mailbox: 'bob@example.test', host: '127.0.0.1', port: '993' },
       'admin-1',
@@ -221,12 +221,16 @@ describe.each(['microsoft', 'google'] as const)('%s profile', (profile) => {
     await server.fault('invalid_client', 1);
     const error = await core.services.tokenService.getAccessToken(accountId).catch((e: unknown) => e);
     thrown.push(error);
-    expect(error).toMatchObject({ code: profile === 'microsoft' ? 'ERR_CLIENT_SECRET_EXPIRED' : 'ERR_CLIENT_INVALID' });
+    const code = profile === 'microsoft' ? 'ERR_CLIENT_SECRET_EXPIRED' : 'ERR_CLIENT_INVALID';
+    expect(error).toMatchObject({ code });
     expect((await core.repositories.accounts.find(accountId))?.status).toBe('app_error');
-    expect((await core.repositories.accounts.find(sibling.id))?.status).toBe('app_error');
+    expect((await core.repositories.accounts.find(sibling.id))?.status).toBe('not_connected');
+    expect([...core.notify.open.keys()]).toEqual([`oauth2-mail:app:${appId}:${code}`]);
     await core.services.tokenService.getAccessToken(accountId);
     remember(await core.repositories.tokens.find(accountId));
     expect((await core.repositories.accounts.find(accountId))?.status).toBe('connected');
+    expect([...core.notify.open.keys()]).toEqual([]);
+    expect((await core.repositories.apps.find(appId))?.incident).toBeNull();
     await core.services.accounts.remove(sibling.id, 'admin-1');
   });
 

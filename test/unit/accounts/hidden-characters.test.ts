@@ -59,7 +59,11 @@ describe('hidden characters in addresses', () => {
     const world = createWorld();
     const { appId } = await seedMicrosoftAccount(world);
     const mailbox = `help${hidden}desk@example.test`;
-    const api = await send(jsonApiRoutes(world.services), 'oauth2-mail.api.accounts.create', { appId, mailbox });
+    const api = await send(
+      jsonApiRoutes({ ...world.services, clock: world.clock }),
+      'oauth2-mail.api.accounts.create',
+      { appId, mailbox },
+    );
     expect(api).toMatchObject({
       status: 400,
       body: { error: { code: 'ERR_INPUT_INVALID', details: { fields: ['mailbox'] } } },
@@ -134,6 +138,7 @@ describe('hidden characters in addresses', () => {
       accounts: world.accounts,
       events: world.events,
       ledger: world.ledger,
+      appIncidents: world.services.appIncidents,
       tokens: new FakeTokens(server),
       fetcher: server,
       mail: new FakeHostMail(),

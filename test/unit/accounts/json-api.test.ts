@@ -21,7 +21,7 @@ function call(
 describe('JSON API', () => {
   it('declares admin routes only, and refuses a request without an admin', async () => {
     const world = createWorld();
-    const routes = jsonApiRoutes(world.services);
+    const routes = jsonApiRoutes({ ...world.services, clock: world.clock });
     expect(routes.map((r) => r.auth)).toEqual(Array(JSON_API_ROUTES.length).fill('admin'));
     await expect(call(routes, 'GET', '/api/apps', {}, {}, null)).resolves.toMatchObject({
       status: 403,
@@ -31,7 +31,7 @@ describe('JSON API', () => {
 
   it('creates an app and an account from form strings; errors carry code, message, fix and the fields', async () => {
     const world = createWorld();
-    const routes = jsonApiRoutes(world.services);
+    const routes = jsonApiRoutes({ ...world.services, clock: world.clock });
     const bad = await call(
       routes,
       'POST',
@@ -86,6 +86,30 @@ describe('JSON API', () => {
     await expect(call(routes, 'POST', '/api/apps/:id/:action', { id: appId, action: 'remove' })).resolves.toMatchObject(
       { status: 409, body: { error: { code: 'ERR_CONFLICT' } } },
     );
+  });
+
+  it('an account summary says who polls it while a poll lease is held, and nothing once it lapsed', async () => {
+    const world = createWorld();
+    const routes = jsonApiRoutes({ ...world.services, clock: world.clock });
+    const app = await world.services.apps.create(
+      { name: 'G', provider: 'google', clientId: 'c', clientSecret: 's' },
+      'a',
+    );
+    const account = await world.services.accounts.create({ appId: app.id, mailbox: 'help@example.com' }, 'a');
+    await world.accounts.setStatus(account.id, { status: 'connected' });
+    const now = world.clock.now();
+    await world.accounts.acquireLease(account.id, 'db-2.example:4242:0a1b2c3d', now + 60_000, now);
+    const summary = async () =>
+      ((await call(routes, 'GET', '/api/accounts/:id', { id: account.id })) as { body: { account: unknown } }).body
+        .account;
+    expect(await summary()).toMatchObject({
+      status: 'connected',
+      activity: 'waiting_for_other_process',
+      leaseOwner: 'db-2.example:4242:0a1b2c3d',
+      leaseUntil: now + 60_000,
+    });
+    world.clock.advance(60_001);
+    expect(await summary()).toMatchObject({ status: 'connected', activity: null, leaseOwner: null, leaseUntil: null });
   });
 });
 

@@ -1,6 +1,8 @@
 // The admin screen's routes over the real services and repositories (SQLite), with the OAuth and mail sides faked:
 // escaping, write-only secrets, validation errors next to the field with nothing half-saved, badges, and a failing
 // Connect that never becomes a 500.
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { createKnex } from '../../../host/create-knex';
@@ -11,6 +13,7 @@ import { adminRoutes, ADMIN_ROUTE_IDS } from '../../../plugin/admin/admin-routes
 import type { ConnectionTestResult } from '../../../plugin/admin/connection-test';
 import { ERROR_CODES, PluginError } from '../../../plugin/errors';
 import type { AccountPollResult } from '../../../plugin/fetch/account-poll-result';
+import { newLeaseOwnerId } from '../../../plugin/lease-owner';
 import { AppService } from '../../../plugin/oauth/app-service';
 import type { HostRequest, HostResponse, LoggerPort, RouteDefinition } from '../../../plugin/ports/host';
 import { createTestSecrets } from '../../helpers/test-secrets';
@@ -248,6 +251,66 @@ test('badges, last error with its fix, Re-authorize offered on a dead token, the
     'signed in as <strong>bob@contoso.com</strong> for mailbox <strong>shared@contoso.com</strong>',
   );
   expect(html).toContain('>not connected<');
+});
+
+test('while a poll lease is held the screen says polling or waiting for another process instead of connected, and recovers by itself', async () => {
+  const appId = await createApp();
+  const here = await createAccount(appId, { mailbox: 'here@contoso.com' });
+  const there = await createAccount(appId, { mailbox: 'there@contoso.com' });
+  const gone = await createAccount(appId, { mailbox: 'gone@contoso.com' });
+  const lapsed = await createAccount(appId, { mailbox: 'lapsed@contoso.com' });
+  for (const id of [here, there, gone, lapsed]) await repos.accounts.setStatus(id, { status: 'connected' });
+  const now = Date.now();
+  const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!;
+  await repos.accounts.acquireLease(here, newLeaseOwnerId(), now + 60_000, now);
+  await repos.accounts.acquireLease(there, 'db-2.example:4242:0a1b2c3d', now + 60_000, now);
+  await repos.accounts.acquireLease(gone, `${hostname()}:${deadPid}:0a1b2c3d`, now + 60_000, now);
+  await repos.accounts.acquireLease(lapsed, 'db-2.example:4242:0a1b2c3d', now - 1, now - 60_000);
+  const { html } = pageOf(await call(ADMIN_ROUTE_IDS.accounts));
+  const row = (id: string) => new RegExp(`<tr data-account-id="${id}"[^>]*>[^]*?</tr>`).exec(html)?.[0] ?? '';
+  expect(row(here)).toContain('data-activity="polling"');
+  expect(row(here)).toContain('>polling</span>');
+  expect(row(there)).toContain('>waiting for another process</span>');
+  expect(row(there)).toContain('Another host process (host db-2.example, process 4242) holds the poll lease');
+  expect(row(gone)).toContain('>waiting for another process</span>');
+  expect(row(gone)).toContain('is gone; the next cycle takes its poll lease over');
+  expect(row(lapsed)).toContain('>connected</span>');
+  expect(row(lapsed)).not.toContain('data-activity');
+  for (const id of [here, there, gone]) {
+    expect(row(id)).toContain('data-status="connected"');
+    expect(row(id)).not.toContain('>connected</span>');
+  }
+  const detail = pageOf(await call(ADMIN_ROUTE_IDS.accountShow, { params: { id: there } })).html;
+  expect(detail).toMatch(/id="account-status" data-status="connected" data-activity="waiting_for_other_process"/);
+
+  // The lease released: connected again, nothing to clear.
+  await repos.accounts.releaseLease(there, 'db-2.example:4242:0a1b2c3d');
+  const after = pageOf(await call(ADMIN_ROUTE_IDS.accountShow, { params: { id: there } })).html;
+  expect(after).toContain('>connected</span>');
+  expect(after).not.toContain('data-activity');
+});
+
+test('an open app incident is one notice naming how many mailboxes it stops; the accounts say why', async () => {
+  const appId = await createApp();
+  const stopped = await createAccount(appId, { mailbox: 'stopped@contoso.com' });
+  await createAccount(appId, { mailbox: 'new@contoso.com' });
+  await repos.accounts.setStatus(stopped, {
+    status: 'app_error',
+    statusCode: 'ERR_CLIENT_SECRET_EXPIRED',
+    statusDetail: 'The provider refused the app registration "Contoso" at a token request: AADSTS7000222.',
+  });
+  await repos.apps.openIncident(appId, { code: 'ERR_CLIENT_SECRET_EXPIRED', detail: `AADSTS7000222 ${XSS}`, since: 1 });
+  const { html } = pageOf(await call(ADMIN_ROUTE_IDS.accounts));
+  const notices = html.match(/<div class="notice error app-incident"[^]*?<\/div>/g) ?? [];
+  expect(notices).toHaveLength(1);
+  expect(notices[0]).toContain(`data-code="ERR_CLIENT_SECRET_EXPIRED"`);
+  expect(notices[0]).toContain('It stops 1 mailbox until a token request of the app succeeds again.');
+  expect(notices[0]).toContain(`What to do: ${ERROR_CODES.ERR_CLIENT_SECRET_EXPIRED.fix}`);
+  expect(html).not.toContain(XSS);
+  expect(html).toMatch(new RegExp(`data-account-id="${stopped}" data-status="app_error"`));
+  expect(html).toContain('>not connected<');
+  await repos.apps.closeIncident(appId);
+  expect(pageOf(await call(ADMIN_ROUTE_IDS.accounts)).html).not.toContain('app-incident');
 });
 
 test('Connect redirects to the provider; a failing start shows why and keeps the button (never a 500)', async () => {

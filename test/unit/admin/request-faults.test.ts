@@ -176,7 +176,7 @@ beforeAll(async () => {
       clock: { now: () => Date.now() },
       logger,
     }),
-    ...jsonApiRoutes({ apps: services.apps, accounts: services.accounts }),
+    ...jsonApiRoutes({ apps: services.apps, accounts: services.accounts, clock: { now: () => Date.now() } }),
     callbackRoute(services.authorization, () => '/accounts', logger),
   ];
   appId = (await services.apps.create(validApp(), null)).id;

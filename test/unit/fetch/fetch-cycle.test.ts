@@ -1,5 +1,6 @@
 import { PluginError } from '../../../plugin/errors';
 import { accountIncidentKey } from '../../../plugin/oauth/account-incidents';
+import { appIncidentKey } from '../../../plugin/oauth/app-incidents';
 import { FetchCycle } from '../../../plugin/fetch/fetch-cycle';
 import { legacyMessageKey } from '../../../plugin/fetch/message-key';
 import type { Delivery } from '../../../plugin/ports/mail-ledger';
@@ -288,6 +289,37 @@ describe('fetch cycle (fakes)', () => {
     for (const account of healthy)
       expect(results.find((r) => r.accountId === account.id)).toMatchObject({ outcome: 'polled', fetched: 1 });
     expect(h.server.maxOpenSessions).toBeLessThanOrEqual(2);
+  });
+
+  it('an app-level error is one incident of the app: one notification, the accounts that poll say why, a good poll alone does not end it', async () => {
+    const h = harness();
+    const a = await h.addAccount({ initialSync: 'all' });
+    const b = await h.addAccount({ initialSync: 'all' });
+    const never = await h.accounts.create({
+      appId: a.appId,
+      mailbox: 'never@example.test',
+      host: 'imap.example.test',
+      port: 993,
+      tls: 'implicit',
+    });
+    h.tokens.failure = new PluginError('ERR_CLIENT_INVALID', 'AADSTS7000215: Invalid client secret provided.');
+    const failed = await h.poll();
+    expect(failed.map((r) => r.status)).toEqual(['app_error', 'app_error']);
+    expect(h.notify.sent.map((n) => n.key)).toEqual([appIncidentKey(a.appId, 'ERR_CLIENT_INVALID')]);
+    for (const account of [a, b])
+      expect(await h.accounts.find(account.id)).toMatchObject({
+        status: 'app_error',
+        statusCode: 'ERR_CLIENT_INVALID',
+      });
+    expect(await h.accounts.find(never.id)).toEqual(never);
+
+    // The mail server still takes the (fake) access tokens: the polls work, but the app stays refused until a token
+    // request of it succeeds (the token service closes the incident then).
+    h.tokens.failure = null;
+    h.server.folder(a.mailbox).add(mail(1));
+    const [polled] = await h.poll(a.id);
+    expect(polled).toMatchObject({ outcome: 'polled', fetched: 1, status: 'app_error' });
+    expect(h.notify.open.size).toBe(1);
   });
 
   it('skips an account leased by another process and reports it busy', async () => {

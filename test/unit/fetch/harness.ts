@@ -1,8 +1,10 @@
 /** Assembles the polling cycle over the in-memory fakes. */
 import { AccountPoller } from '../../../plugin/fetch/account-poller';
-import { FetchCycle } from '../../../plugin/fetch/fetch-cycle';
+import { FetchCycle, type FetchCycleDeps } from '../../../plugin/fetch/fetch-cycle';
 import type { FetchSettings } from '../../../plugin/fetch/fetch-settings';
 import { FolderSync } from '../../../plugin/fetch/folder-sync';
+import { AccountIncidents } from '../../../plugin/oauth/account-incidents';
+import { AppIncidents } from '../../../plugin/oauth/app-incidents';
 import type { MailAccount, MailAccountInput } from '../../../plugin/ports/account-repository';
 import { CapturingLogger } from '../../helpers/capturing-logger';
 import { FakeHostMail } from '../../helpers/fakes/fake-host-mail';
@@ -36,14 +38,25 @@ export interface Harness {
   poll(accountId?: string): ReturnType<FetchCycle['run']>;
 }
 
-/** Builds a harness; `settings` override the defaults. */
-export function harness(settings: Partial<FetchSettings> = {}): Harness {
+/** How the cycle treats account leases (defaults: production's). */
+export type LeaseOptions = Pick<FetchCycleDeps, 'leaseTiming' | 'leaseOwnerIsGone'>;
+
+/** Builds a harness; `settings` override the defaults, `lease` the cycle's lease timing and liveness check. */
+export function harness(settings: Partial<FetchSettings> = {}, lease: LeaseOptions = {}): Harness {
   const clock = new ManualClock();
   const server = new FakeMailServer();
   const tokens = new FakeTokens(server);
   const host = new FakeHostMail();
   const notify = new MemoryNotify();
   const { apps, accounts, events, ledger } = createMemoryRepositories(clock);
+  const appIncidents = new AppIncidents({
+    apps,
+    accounts,
+    accountIncidents: new AccountIncidents({ accounts, events, notify, clock, logger: new CapturingLogger() }),
+    notify,
+    clock,
+    logger: new CapturingLogger(),
+  });
   const logger = new CapturingLogger();
   const fullSettings: FetchSettings = {
     batchSize: 3,
@@ -57,6 +70,7 @@ export function harness(settings: Partial<FetchSettings> = {}): Harness {
   const poller = new AccountPoller({
     accounts,
     tokens,
+    appIncidents,
     fetcher: server,
     folderSync,
     notify,
@@ -66,7 +80,15 @@ export function harness(settings: Partial<FetchSettings> = {}): Harness {
     settings: fullSettings,
     random: () => 0.5,
   });
-  const cycle = new FetchCycle({ accounts, poller, logger, clock, settings: fullSettings, ownerId: 'test-process' });
+  const cycle = new FetchCycle({
+    accounts,
+    poller,
+    logger,
+    clock,
+    settings: fullSettings,
+    ownerId: 'test-process',
+    ...lease,
+  });
   let appId: Promise<string> | undefined;
   let n = 0;
   return {

@@ -22,6 +22,7 @@ function app(overrides: Partial<AppRegistration>): AppRegistration {
     clientId: 'c',
     scopes: null,
     secretExpiresAt: null,
+    incident: null,
     createdAt: 0,
     updatedAt: 0,
     ...overrides,

@@ -1,6 +1,7 @@
 import { PluginError } from '../../../plugin/errors';
 import { UnusableTokenResponseError, type TokenSet } from '../../../plugin/ports/oauth-client';
 import { accountIncidentKey } from '../../../plugin/oauth/account-incidents';
+import { appIncidentKey } from '../../../plugin/oauth/app-incidents';
 import { createWorld, seedMicrosoftAccount, type World } from './world';
 
 const HOUR = 3_600_000;
@@ -138,31 +139,67 @@ describe('TokenService', () => {
     expect(world.notify.sent).toHaveLength(0);
   });
 
-  it('an expired client secret (AADSTS7000222) sets app_error on every account of the app', async () => {
+  it('an expired client secret (AADSTS7000222) is one incident of the app: the accounts with a grant say why, never-connected and re-authorize ones stay; the next good refresh of any account clears it', async () => {
     const world = createWorld();
     const { accountId, appId } = await connected(world, -1);
     const sibling = await world.services.accounts.create({ appId, mailbox: 'sales@contoso.com' }, 'admin-1');
+    await world.tokens.replace(sibling.id, {
+      accessToken: 'access-s',
+      accessTokenExpiresAt: world.clock.now() - 1,
+      refreshToken: 'refresh-s',
+      scope: 'mail',
+      at: world.clock.now(),
+    });
+    await world.accounts.setStatus(sibling.id, { status: 'connected', authorizedIdentity: 'sales@contoso.com' });
+    const never = await world.services.accounts.create({ appId, mailbox: 'new@contoso.com' }, 'admin-1');
+    const dead = await world.services.accounts.create({ appId, mailbox: 'dead@contoso.com' }, 'admin-1');
+    await world.accounts.setStatus(dead.id, { status: 'needs_reauth', statusCode: 'ERR_GRANT_INVALID' });
+    const untouched = [await world.accounts.find(never.id), await world.accounts.find(dead.id)];
+    let refused = true;
     world.oauth.onRefresh = async () => {
-      throw providerError('ERR_CLIENT_INVALID', {
-        httpStatus: 401,
-        providerError: 'invalid_client',
-        providerCodes: ['7000222'],
-      });
+      if (refused)
+        throw providerError('ERR_CLIENT_INVALID', {
+          httpStatus: 401,
+          providerError: 'invalid_client',
+          providerCodes: ['7000222'],
+        });
+      return {
+        accessToken: 'access-new',
+        expiresAt: world.clock.now() + HOUR,
+        refreshToken: null,
+        scope: 'mail',
+        idToken: null,
+        tokenType: 'Bearer',
+      };
     };
-    await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({
-      code: 'ERR_CLIENT_SECRET_EXPIRED',
-    });
-    expect((await world.accounts.find(accountId))?.status).toBe('app_error');
-    expect(await world.accounts.find(sibling.id)).toMatchObject({
-      status: 'app_error',
-      statusCode: 'ERR_CLIENT_SECRET_EXPIRED',
-    });
-    expect(world.notify.sent.map((n) => n.key).sort()).toEqual(
-      [
-        accountIncidentKey(accountId, 'ERR_CLIENT_SECRET_EXPIRED'),
-        accountIncidentKey(sibling.id, 'ERR_CLIENT_SECRET_EXPIRED'),
-      ].sort(),
+    for (let i = 0; i < 2; i++)
+      await expect(world.services.tokenService.getAccessToken(accountId)).rejects.toMatchObject({
+        code: 'ERR_CLIENT_SECRET_EXPIRED',
+      });
+    for (const id of [accountId, sibling.id])
+      expect(await world.accounts.find(id)).toMatchObject({
+        status: 'app_error',
+        statusCode: 'ERR_CLIENT_SECRET_EXPIRED',
+        statusDetail: expect.stringContaining('The provider refused the app registration'),
+      });
+    expect([await world.accounts.find(never.id), await world.accounts.find(dead.id)]).toEqual(untouched);
+    const key = appIncidentKey(appId, 'ERR_CLIENT_SECRET_EXPIRED');
+    expect(world.notify.sent.map((n) => n.key)).toEqual([key]);
+    expect(world.notify.open.get(key)?.message).toContain(
+      'It stops 2 mailboxes: support@contoso.com, sales@contoso.com.',
     );
+    expect((await world.apps.find(appId))?.incident).toMatchObject({ code: 'ERR_CLIENT_SECRET_EXPIRED' });
+
+    refused = false;
+    expect((await world.services.tokenService.getAccessToken(sibling.id)).accessToken).toBe('access-new');
+    for (const id of [accountId, sibling.id])
+      expect(await world.accounts.find(id)).toMatchObject({ status: 'connected', statusCode: null });
+    expect([await world.accounts.find(never.id), await world.accounts.find(dead.id)]).toEqual(untouched);
+    expect([...world.notify.open.keys()]).toEqual([]);
+    expect((await world.apps.find(appId))?.incident).toBeNull();
+    expect(
+      world.events.events.filter((e) => e.type === 'status_changed' && e.accountId === accountId).map((e) => e.message),
+    ).toEqual([expect.stringContaining('connected -> app_error'), expect.stringContaining('app_error -> connected')]);
   });
 
   it('a transient failure keeps the tokens, hands out a still-valid token, and backs off with jitter', async () => {
