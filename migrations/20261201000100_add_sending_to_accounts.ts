@@ -15,11 +15,15 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
+  const columns = ['smtp_from', 'smtp_tls', 'smtp_port', 'smtp_host', 'smtp_enabled'];
+  // knex drops a SQLite column by copying the table and dropping the original, which the foreign keys of tokens,
+  // cursors and deliveries refuse while rows exist (the migration's transaction keeps PRAGMA foreign_keys from
+  // being switched off); SQLite 3.35+ drops a plain column in place.
+  if (knex.client.config.client === 'sqlite3') {
+    for (const column of columns) await knex.raw('ALTER TABLE ?? DROP COLUMN ??', ['oauth2_mail_accounts', column]);
+    return;
+  }
   await knex.schema.alterTable('oauth2_mail_accounts', (table) => {
-    table.dropColumn('smtp_from');
-    table.dropColumn('smtp_tls');
-    table.dropColumn('smtp_port');
-    table.dropColumn('smtp_host');
-    table.dropColumn('smtp_enabled');
+    for (const column of columns) table.dropColumn(column);
   });
 }

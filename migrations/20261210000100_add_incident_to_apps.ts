@@ -21,9 +21,15 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
+  const columns = ['incident_since', 'incident_detail', 'incident_code'];
+  // knex drops a SQLite column by copying the table and dropping the original, which the accounts' foreign keys
+  // refuse while rows exist (the migration's transaction keeps PRAGMA foreign_keys from being switched off);
+  // SQLite 3.35+ drops a plain column in place.
+  if (knex.client.config.client === 'sqlite3') {
+    for (const column of columns) await knex.raw('ALTER TABLE ?? DROP COLUMN ??', ['oauth2_mail_apps', column]);
+    return;
+  }
   await knex.schema.alterTable('oauth2_mail_apps', (table) => {
-    table.dropColumn('incident_since');
-    table.dropColumn('incident_detail');
-    table.dropColumn('incident_code');
+    for (const column of columns) table.dropColumn(column);
   });
 }

@@ -146,6 +146,7 @@ describe.each(testDatabases())('migrations on $name', (provider) => {
   });
 
   it('marks the deliveries of an existing database as legacy-key rows, and rolls that back keeping them', async () => {
+    await wipe(db);
     await rollbackAll(db.knex);
     const before = migrations.findIndex((m) => m.name === '20261201000200_deliveries_message_key_rule');
     for (let i = 0; i < before; i++) await db.knex.migrate.up(migrationConfig);
@@ -193,15 +194,14 @@ describe.each(testDatabases())('migrations on $name', (provider) => {
     expect(await db.knex('oauth2_mail_deliveries').select('message_key', 'message_key_rule')).toEqual([
       { message_key: 'a'.repeat(64), message_key_rule: 'legacy' },
     ]);
-    await db.knex.migrate.down(migrationConfig);
+    // Back to just before the key rule migration (the ones after it first).
+    for (let i = NAMES.length; i > before; i--) await db.knex.migrate.down(migrationConfig);
     expect(await db.knex.schema.hasColumn('oauth2_mail_deliveries', 'message_key_rule')).toBe(false);
     expect(await db.knex('oauth2_mail_deliveries').select('uid', 'ticket_id')).toEqual([
       { uid: expect.anything(), ticket_id: 't-1' },
     ]);
     await migrateLatest(db.knex);
-    await db.knex('oauth2_mail_deliveries').del();
-    await db.knex('oauth2_mail_accounts').del();
-    await db.knex('oauth2_mail_apps').del();
+    await wipe(db);
   });
 
   it('recounts messages_fetched from the ledger: the tickets made from each account', async () => {
@@ -270,6 +270,33 @@ describe.each(testDatabases())('migrations on $name', (provider) => {
       { id: connected, status: 'app_error', status_code: 'ERR_CLIENT_INVALID' },
     ]);
     expect(await db.knex('oauth2_mail_apps').first('incident_code')).toEqual({ incident_code: null });
+    await wipe(db);
+  });
+
+  it('rolls every migration back and forth with accounts and their deliveries present (SQLite drops columns in place)', async () => {
+    await migrateLatest(db.knex);
+    const appId = await insertApp(db);
+    const accountId = await insertAccount(db, appId, {});
+    await db.knex('oauth2_mail_deliveries').insert({
+      account_id: accountId,
+      folder: 'INBOX',
+      uid_validity: '1',
+      uid: 1,
+      message_key: '0'.repeat(64),
+      dedupe_key: `${accountId}:0`,
+      ticket_id: 't1',
+      state: 'ingested',
+      size: 10,
+      created_at: 1,
+      updated_at: 1,
+    });
+    const sending = NAMES.indexOf('20261201000100_add_sending_to_accounts');
+    for (let i = NAMES.length; i > sending; i--) await db.knex.migrate.down(migrationConfig);
+    expect(await db.knex.schema.hasColumn('oauth2_mail_accounts', 'smtp_enabled')).toBe(false);
+    expect(await db.knex('oauth2_mail_deliveries').count({ n: '*' })).toEqual([{ n: expect.anything() }]);
+    expect(Number((await db.knex('oauth2_mail_accounts').count({ n: '*' }))[0]!.n)).toBe(1);
+    await migrateLatest(db.knex);
+    expect(await db.knex.schema.hasColumn('oauth2_mail_accounts', 'smtp_enabled')).toBe(true);
     await wipe(db);
   });
 
