@@ -5,11 +5,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { httpRequest } from './http-request';
 import { forgetAtExit, killAtExit } from './live-processes';
-import type { OAuthServerConfig, ReadyLine, ServerClient } from './oauth-server/config';
+import type { OAuthServerConfig, ReadyLine, ServerClient, ServerServiceAccount } from './oauth-server/config';
 import type { TokenStats } from './oauth-server/context';
+import type { DevicePoll } from './oauth-server/device-polling';
 import { isOAuthProfile, PROFILES, type OAuthProfile } from './oauth-server/profiles';
 import type { TokenFaultMode, TokenFaultOptions } from './oauth-server/token-faults';
 import { oauthServerProgram } from './oauth-server-program';
+import { createServiceAccountKey, type TestServiceAccount } from './service-account-key';
 import { createTestCa, type TestCa } from './test-ca';
 import { DEFAULT_USERS, normalizeUsers, usersMatching, type TestUser } from './users';
 
@@ -33,8 +35,22 @@ export interface StartOAuthServerOptions {
     clientId?: string;
     clientSecret?: string;
     redirectUris?: string[];
+    /** oidc-provider client metadata, e.g. privateKeyJwtMetadata(certificate) for certificate credentials. */
     metadata?: Record<string, unknown>;
+    /** Mailboxes this client's app tokens (client credentials) open; at most two. Default none. */
+    appMailboxes?: string[];
   }>;
+  /** Google-like service accounts for the JWT bearer grant; keys are generated, the handle has their key files. */
+  serviceAccounts?: Array<{
+    /** Default `mail-<n>@<project>.iam.gserviceaccount.com`. */
+    email?: string;
+    /** The scopes delegated to it (domain-wide delegation). Default: the profile's mail scopes. */
+    scopes?: string[];
+    /** Users whose mailboxes its tokens open. Default: every user. */
+    mailboxes?: string[];
+  }>;
+  /** Device flow timing (default interval 5 s, codes live 600 s). */
+  deviceFlow?: { intervalSeconds?: number; ttlSeconds?: number };
   /** Access-token lifetime in seconds (default 3600); short values make tokens expire in tests. */
   accessTokenTtl?: number;
   /**
@@ -67,6 +83,10 @@ export interface OAuthServerHandle {
     introspection: string;
     userinfo: string;
     jwks: string;
+    /** RFC 8628 device authorization endpoint. */
+    deviceAuthorization: string;
+    /** Where the user enters the device code. */
+    deviceVerification: string;
   };
   /** `mail`: the short mail scope every profile knows. */
   mailScope: string;
@@ -85,6 +105,8 @@ export interface OAuthServerHandle {
   clients: TestClient[];
   /** The client Dovecot uses for token introspection. */
   introspectionClient: { clientId: string; clientSecret: string };
+  /** The service accounts, with their Google-style key files (token_uri: this server's token endpoint). */
+  serviceAccounts: TestServiceAccount[];
   users: TestUser[];
   /** The server's stderr (never contains tokens or secrets). */
   logFile: string;
@@ -100,6 +122,15 @@ export interface OAuthServerHandle {
   setAccessTokenTtl(seconds: number): Promise<void>;
   /** Replaces the redirect URIs of a client (default: the first) while running. */
   setRedirectUris(uris: string[], clientId?: string): Promise<void>;
+  /**
+   * Which mailboxes (at most two) the app tokens of a client (default: the first) open from now on; with a service
+   * account's client id, which users' tokens open their mailbox.
+   */
+  setAppMailboxes(mailboxes: string[], clientId?: string): Promise<void>;
+  /** Device flow timing from now on, and `slowDown`: the next N device-code polls answer slow_down. */
+  setDeviceFlow(settings: { intervalSeconds?: number; ttlSeconds?: number; slowDown?: number }): Promise<void>;
+  /** Every device-code poll since start or the last reset. */
+  devicePolls(): Promise<DevicePoll[]>;
   /** Idempotent. */
   stop(): Promise<void>;
 }
@@ -160,8 +191,20 @@ export async function startOAuthServer(options: StartOAuthServerOptions): Promis
       clientSecret: c.clientSecret ?? generated.clientSecret,
       redirectUris: c.redirectUris ?? redirectUris,
       ...(c.metadata ? { metadata: c.metadata } : {}),
+      ...(c.appMailboxes ? { appMailboxes: c.appMailboxes } : {}),
     };
   });
+  const serviceAccountKeys = (options.serviceAccounts ?? []).map((account, i) =>
+    createServiceAccountKey({ email: account.email, index: i }),
+  );
+  const serviceAccounts: ServerServiceAccount[] = serviceAccountKeys.map((key, i) => ({
+    email: key.email,
+    clientId: key.clientId,
+    keyId: key.keyId,
+    publicKeyPem: key.publicKeyPem,
+    scopes: options.serviceAccounts?.[i]?.scopes ?? [...PROFILES[profile].mailScopes],
+    ...(options.serviceAccounts?.[i]?.mailboxes ? { mailboxes: options.serviceAccounts[i]!.mailboxes } : {}),
+  }));
   const defaultClient = clients[0];
   const introspectionClient = {
     clientId: 'dovecot-introspection',
@@ -180,6 +223,11 @@ export async function startOAuthServer(options: StartOAuthServerOptions): Promis
     accessTokenLength: options.accessTokenLength ?? 0,
     users,
     clients,
+    serviceAccounts,
+    deviceFlow: {
+      intervalSeconds: options.deviceFlow?.intervalSeconds ?? 5,
+      ttlSeconds: options.deviceFlow?.ttlSeconds ?? 600,
+    },
     introspectionClient,
     exitWithStdin: true,
   };
@@ -260,6 +308,8 @@ export async function startOAuthServer(options: StartOAuthServerOptions): Promis
       introspection: `${issuer}/token/introspection`,
       userinfo: `${issuer}/me`,
       jwks: `${issuer}/jwks`,
+      deviceAuthorization: `${issuer}/device/auth`,
+      deviceVerification: `${issuer}/device`,
     },
     mailScope: 'mail',
     mailScopes: [...scopes.mailScopes],
@@ -272,6 +322,7 @@ export async function startOAuthServer(options: StartOAuthServerOptions): Promis
     client: defaultClient,
     clients,
     introspectionClient,
+    serviceAccounts: serviceAccountKeys.map((key) => key.withTokenUri(`${issuer}/token`)),
     users,
     logFile,
     user(loginOrEmail) {
@@ -296,6 +347,13 @@ export async function startOAuthServer(options: StartOAuthServerOptions): Promis
       const client = clients.find((c) => c.clientId === clientId);
       if (client) client.redirectUris = [...uris];
     },
+    setAppMailboxes: async (mailboxes, clientId = defaultClient.clientId) => {
+      await controlCall(handle, 'POST', '/__test/app-mailboxes', { mailboxes, clientId });
+    },
+    setDeviceFlow: async (settings) => {
+      await controlCall(handle, 'POST', '/__test/device-flow', settings);
+    },
+    devicePolls: () => controlCall<DevicePoll[]>(handle, 'GET', '/__test/device-polls'),
     stop() {
       stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {

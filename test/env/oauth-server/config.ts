@@ -10,6 +10,38 @@ export interface ServerClient {
   clientSecret: string;
   redirectUris: string[];
   metadata?: Record<string, unknown>;
+  /**
+   * The mailboxes this app may open with its own tokens (client credentials), like Exchange's FullAccess for a
+   * service principal: its app tokens name the first as `email` and the second as `delegate_of`, the two claims
+   * Dovecot matches with the login. Empty: its app tokens open no mailbox.
+   */
+  appMailboxes?: string[];
+}
+
+/**
+ * A Google-like service account the JWT bearer grant knows: its public key, the scopes the Workspace admin
+ * delegated to its client id (domain-wide delegation), and which users' mailboxes its tokens open.
+ */
+export interface ServerServiceAccount {
+  /** `client_email` of its key file: the assertion's `iss`. */
+  email: string;
+  /** The numeric client id the delegation entry names; also its oidc-provider client. */
+  clientId: string;
+  /** `private_key_id` of its key file (the assertion's `kid`). */
+  keyId: string;
+  publicKeyPem: string;
+  /** The delegated scopes; a request for any other is refused with Google's unauthorized_client. */
+  scopes: string[];
+  /** Users whose mail its tokens open (IMAP allowed); undefined: every user. */
+  mailboxes?: string[];
+}
+
+/** The device authorization grant's timing. */
+export interface DeviceFlowSettings {
+  /** The `interval` the device authorization answer names; faster polls get slow_down. */
+  intervalSeconds: number;
+  /** How long a device code lives. */
+  ttlSeconds: number;
 }
 
 export interface OAuthServerConfig {
@@ -27,6 +59,8 @@ export interface OAuthServerConfig {
   accessTokenLength: number;
   users: TestUser[];
   clients: ServerClient[];
+  serviceAccounts: ServerServiceAccount[];
+  deviceFlow: DeviceFlowSettings;
   introspectionClient: { clientId: string; clientSecret: string };
   /** Exit when stdin ends (the parent died). */
   exitWithStdin: boolean;

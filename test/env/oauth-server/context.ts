@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { TestUser } from '../users';
-import type { OAuthServerConfig } from './config';
+import type { DeviceFlowSettings, OAuthServerConfig } from './config';
+import type { DevicePolling } from './device-polling';
 import type { GrantStore } from './grant-store';
 import type { OAuthProfile, ProfileSettings } from './profiles';
 import type { TokenFaults } from './token-faults';
@@ -14,6 +15,12 @@ export interface TokenStats {
   codeRequests: number;
   introspectionRequests: number;
   revocationRequests: number;
+  clientCredentialsRequests: number;
+  jwtBearerRequests: number;
+  deviceAuthorizationRequests: number;
+  deviceCodeRequests: number;
+  /** Token requests whose client authenticated with a client_assertion (private_key_jwt). */
+  assertionRequests: number;
 }
 
 /** The running server's settings and state, shared by the provider configuration and the request handlers. */
@@ -36,6 +43,12 @@ export interface ServerContext {
   readonly offlineCodes: Set<string>;
   /** Lifetime (seconds) of access tokens issued from now on; the control API changes it. */
   accessTokenTtl: number;
+  /** Per client id: the mailboxes its app tokens open (the control API changes it). */
+  readonly appMailboxes: Map<string, string[]>;
+  /** The device flow's interval and code lifetime from now on (the control API changes them). */
+  readonly deviceFlow: DeviceFlowSettings;
+  /** Who polled the device code when, and the slow_down answers. */
+  readonly devicePolling: DevicePolling;
 }
 
 /** The context with the configured provider, as the request handlers need it. */

@@ -35,6 +35,7 @@ export async function handleControl(
     case 'POST /__test/reset':
       for (const key of Object.keys(ctx.stats) as Array<keyof TokenStats>) ctx.stats[key] = 0;
       ctx.faults.clear();
+      ctx.devicePolling.reset();
       sendJson(res, 200, { ok: true });
       return;
     case 'POST /__test/revoke-user': {
@@ -100,6 +101,41 @@ export async function handleControl(
       sendJson(res, 200, { ok: true });
       return;
     }
+    case 'POST /__test/app-mailboxes': {
+      const clients = [...ctx.config.clients, ...ctx.config.serviceAccounts];
+      const client = clients.find((c) => c.clientId === (input.clientId ?? clients[0]?.clientId));
+      const { mailboxes } = input;
+      if (!client) {
+        sendJson(res, 404, { error: 'unknown client' });
+        return;
+      }
+      if (!Array.isArray(mailboxes) || mailboxes.length > 2 || mailboxes.some((m) => typeof m !== 'string')) {
+        sendJson(res, 400, { error: 'mailboxes must be an array of at most two addresses' });
+        return;
+      }
+      ctx.appMailboxes.set(client.clientId, mailboxes as string[]);
+      sendJson(res, 200, { ok: true });
+      return;
+    }
+    case 'POST /__test/device-flow': {
+      const interval = optionalNumber(input.intervalSeconds);
+      const ttl = optionalNumber(input.ttlSeconds);
+      const slowDown = optionalNumber(input.slowDown);
+      for (const value of [interval, ttl, slowDown]) {
+        if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+          sendJson(res, 400, { error: 'intervalSeconds, ttlSeconds and slowDown must be non-negative integers' });
+          return;
+        }
+      }
+      if (interval !== undefined) ctx.deviceFlow.intervalSeconds = interval;
+      if (ttl !== undefined) ctx.deviceFlow.ttlSeconds = Math.max(1, ttl);
+      if (slowDown !== undefined) ctx.devicePolling.forceSlowDown(slowDown);
+      sendJson(res, 200, { ok: true });
+      return;
+    }
+    case 'GET /__test/device-polls':
+      sendJson(res, 200, ctx.devicePolling.polls);
+      return;
     default:
       sendJson(res, 404, { error: 'unknown control endpoint' });
   }

@@ -41,7 +41,9 @@ export class GrantStore {
       async find(id: string): Promise<AdapterPayload | undefined> {
         const entry = entries.get(this.key(id));
         if (!entry) return undefined;
-        if (entry.expiresAt !== null && entry.expiresAt <= Date.now()) {
+        // A device code outlives its expiry here, so its poll answers expired_token (as Entra's does), not invalid_grant.
+        const kept = this.model === 'DeviceCode' ? 3600_000 : 0;
+        if (entry.expiresAt !== null && entry.expiresAt + kept <= Date.now()) {
           entries.delete(this.key(id));
           return undefined;
         }

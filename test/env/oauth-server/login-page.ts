@@ -31,3 +31,39 @@ export function errorPage(out: Record<string, unknown>): string {
     .join('');
   return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Sign-in error</title></head><body><h1>Sign-in error</h1>${fields}</body></html>`;
 }
+
+/**
+ * The device flow's pages (oidc-provider's `userCodeInputSource`, `userCodeConfirmSource`, `successSource`):
+ * oidc-provider's own forms (`op.deviceInputForm`, `op.deviceConfirmForm`, with their xsrf field) inside pages with
+ * stable ids, which completeDeviceAuthorization reads: #device-input, #device-confirm (#device-continue,
+ * #device-abort), #device-success, #device-error.
+ */
+export function deviceInputPage(form: string, error: string | null): string {
+  const message = error ? `<p id="device-error" role="alert">${escapeHtml(error)}</p>` : '<p>Enter the code.</p>';
+  return `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Device sign-in - test identity provider</title></head>
+<body id="device-input">
+<h1>Enter the code shown on your device</h1>
+${message}
+${form}
+<button id="device-submit" type="submit" form="op.deviceInputForm">Continue</button>
+</body></html>`;
+}
+
+export function deviceConfirmPage(form: string, clientName: string, userCode: string): string {
+  return `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Confirm the device - test identity provider</title></head>
+<body id="device-confirm">
+<h1>Sign in ${escapeHtml(clientName)}?</h1>
+<p>Code <code id="device-user-code">${escapeHtml(userCode)}</code></p>
+${form}
+<button id="device-continue" type="submit" form="op.deviceConfirmForm">Continue</button>
+<button id="device-abort" type="submit" form="op.deviceConfirmForm" name="abort" value="yes">Abort</button>
+</body></html>`;
+}
+
+export function deviceSuccessPage(): string {
+  return `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Signed in - test identity provider</title></head>
+<body id="device-success"><h1>You are signed in</h1><p>You can close this page.</p></body></html>`;
+}

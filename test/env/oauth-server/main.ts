@@ -11,6 +11,7 @@ import { readConfig, type ReadyLine } from './config';
 import type { ServerContext, ServerRuntime } from './context';
 import { GrantStore } from './grant-store';
 import { isOAuthProfile, PROFILES } from './profiles';
+import { DevicePolling } from './device-polling';
 import { createProvider } from './provider';
 import { requestHandler } from './routes';
 import { TokenFaults } from './token-faults';
@@ -51,9 +52,23 @@ async function main(): Promise<void> {
     users: new Map(config.users.map((u) => [u.login.toLowerCase(), u])),
     grants: new GrantStore(),
     faults: new TokenFaults(),
-    stats: { tokenRequests: 0, refreshRequests: 0, codeRequests: 0, introspectionRequests: 0, revocationRequests: 0 },
+    stats: {
+      tokenRequests: 0,
+      refreshRequests: 0,
+      codeRequests: 0,
+      introspectionRequests: 0,
+      revocationRequests: 0,
+      clientCredentialsRequests: 0,
+      jwtBearerRequests: 0,
+      deviceAuthorizationRequests: 0,
+      deviceCodeRequests: 0,
+      assertionRequests: 0,
+    },
     offlineCodes: new Set(),
     accessTokenTtl: Number(config.accessTokenTtl ?? 3600),
+    appMailboxes: new Map(config.clients.map((c) => [c.clientId, c.appMailboxes ?? []])),
+    deviceFlow: { ...config.deviceFlow },
+    devicePolling: new DevicePolling(),
   };
   const provider = await createProvider(ctx);
   const callback = provider.callback();

@@ -40,12 +40,23 @@ declare module 'oidc-provider' {
     accountId?: string;
     scopes: Set<string>;
     resourceServer?: ResourceServer;
+    /** Extra claims of an access token or client-credentials token (introspection returns them). */
+    extra?: Record<string, unknown>;
+  }
+
+  /** A client-credentials token, as a grant handler mints one. */
+  export interface ClientCredentialsToken extends Token {
+    /** Seconds until it expires. */
+    readonly expiration: number;
+    save(): Promise<string>;
   }
 
   export interface OIDCContext {
     route?: string;
     params: Record<string, unknown>;
     entities: { AuthorizationCode?: { jti: string } };
+    /** The authenticated client (token endpoint, grant handlers). */
+    client: Client;
   }
 
   /** The koa context with oidc-provider's additions. */
@@ -87,6 +98,19 @@ declare module 'oidc-provider' {
     pkce: { required: (ctx: KoaContextWithOIDC, client: Client) => boolean };
     features: {
       devInteractions: { enabled: boolean };
+      clientCredentials: { enabled: boolean };
+      deviceFlow: {
+        enabled: boolean;
+        userCodeInputSource: (ctx: KoaContextWithOIDC, form: string, out: unknown, err?: Error) => Promise<void>;
+        userCodeConfirmSource: (
+          ctx: KoaContextWithOIDC,
+          form: string,
+          client: Client,
+          deviceInfo: unknown,
+          userCode: string,
+        ) => Promise<void>;
+        successSource: (ctx: KoaContextWithOIDC) => Promise<void>;
+      };
       introspection: { enabled: boolean; allowedPolicy: AllowedPolicy };
       revocation: { enabled: boolean; allowedPolicy: AllowedPolicy };
       userinfo: { enabled: boolean };
@@ -144,6 +168,8 @@ declare module 'oidc-provider' {
   export default class Provider {
     constructor(issuer: string, configuration: Configuration);
     readonly Client: { readonly adapter: Adapter };
+    readonly ClientCredentials: new (properties: { client: Client; scope?: string }) => ClientCredentialsToken;
+    registerGrantType(name: string, handler: (ctx: KoaContextWithOIDC) => Promise<void>, params?: string[]): void;
     readonly Grant: {
       new (properties: { accountId: string; clientId: string }): Grant;
       find(id: string): Promise<Grant | undefined>;

@@ -15,6 +15,11 @@ export interface ProfileSettings {
   readonly defaultScope: string;
   /** Extra authorization parameters needed for a refresh token. */
   readonly authorizationParams: Readonly<Record<string, string>>;
+  /**
+   * App tokens (client credentials, JWT bearer): the scope that names each resource the app may ask for, like
+   * Entra's `<resource>/.default`. A delegated mail scope in a client-credentials request yields the mail resource.
+   */
+  readonly appScopes: Readonly<Record<string, string>>;
 }
 
 export const PROFILES: Readonly<Record<OAuthProfile, ProfileSettings>> = {
@@ -31,6 +36,11 @@ export const PROFILES: Readonly<Record<OAuthProfile, ProfileSettings>> = {
     refreshTokenTtl: 90 * 24 * 3600,
     defaultScope: 'openid email profile offline_access mail',
     authorizationParams: {},
+    // Both resource hosts seen for Exchange app-only tokens (docs/providers.md#microsoft-app-only-access).
+    appScopes: {
+      'https://outlook.office365.com/.default': 'https://outlook.office365.com/',
+      'https://ps.outlook.com/.default': 'https://ps.outlook.com/',
+    },
   },
   google: {
     resource: 'https://mail.google.com/',
@@ -40,6 +50,7 @@ export const PROFILES: Readonly<Record<OAuthProfile, ProfileSettings>> = {
     refreshTokenTtl: 180 * 24 * 3600,
     defaultScope: 'openid email mail',
     authorizationParams: { access_type: 'offline', prompt: 'consent' },
+    appScopes: {},
   },
 };
 

@@ -1,18 +1,24 @@
 // oidc-provider configured into the profile's provider: which tokens it issues, for which scopes, to whom.
 import * as crypto from 'node:crypto';
 import Provider, { errors as oidcErrors, interactionPolicy, type AdapterPayload } from 'oidc-provider';
+import { appTokenClaims } from './app-token-claims';
 import type { ServerClient } from './config';
 import type { ServerContext } from './context';
-import { errorPage } from './login-page';
+import { DEVICE_CODE_GRANT, shapeDeviceAuthorization } from './device-authorization';
+import { JWT_BEARER, jwtBearerGrant, serviceAccountClientMetadata } from './jwt-bearer-grant';
+import { deviceConfirmPage, deviceInputPage, deviceSuccessPage, errorPage } from './login-page';
 import { shapeTokenError, type TokenErrorBody } from './token-errors';
 
-/** oidc-provider client metadata of a test client: code flow with refresh tokens, secret in a Basic header. */
+/**
+ * oidc-provider client metadata of a test client: code flow with refresh tokens, client credentials and the device
+ * flow, secret in a Basic header (`metadata` can switch it to private_key_jwt with a `jwks`).
+ */
 export function clientMetadata(client: ServerClient): AdapterPayload {
   return {
     client_id: client.clientId,
     client_secret: client.clientSecret,
     redirect_uris: client.redirectUris,
-    grant_types: ['authorization_code', 'refresh_token'],
+    grant_types: ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
     ...(client.metadata ?? {}),
@@ -50,9 +56,23 @@ export async function createProvider(ctx: ServerContext): Promise<Provider> {
     },
     conformIdTokenClaims: false,
     extraParams: ['access_type', 'include_granted_scopes'],
-    pkce: { required: () => true },
+    // The device flow has no redirect to protect; every code flow needs PKCE S256.
+    pkce: { required: (oidcCtx) => oidcCtx.oidc.route !== 'device_authorization' },
     features: {
       devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      deviceFlow: {
+        enabled: true,
+        userCodeInputSource: async (oidcCtx, form, _out, err) => {
+          oidcCtx.body = deviceInputPage(form, err ? 'The code is not valid (or it expired). Try again.' : null);
+        },
+        userCodeConfirmSource: async (oidcCtx, form, client, _deviceInfo, userCode) => {
+          oidcCtx.body = deviceConfirmPage(form, client.clientId, userCode);
+        },
+        successSource: async (oidcCtx) => {
+          oidcCtx.body = deviceSuccessPage();
+        },
+      },
       introspection: {
         enabled: true,
         // Dovecot's client, or a client asking about its own token.
@@ -71,10 +91,20 @@ export async function createProvider(ctx: ServerContext): Promise<Provider> {
         defaultResource: async (oidcCtx, _client, oneOf) => {
           if (oneOf) return oneOf;
           const requested = String(oidcCtx.oidc.params.scope ?? '').split(' ');
+          const appResource = requested.map((scope) => profile.appScopes[scope]).find(Boolean);
+          if (appResource) return appResource;
           return requested.some((s) => ctx.mailScopes.has(s)) ? profile.resource : undefined;
         },
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx, resourceIndicator) => {
+          const appScope = Object.keys(profile.appScopes).find((s) => profile.appScopes[s] === resourceIndicator);
+          if (appScope)
+            return {
+              scope: appScope,
+              audience: resourceIndicator,
+              accessTokenTTL: ctx.accessTokenTtl,
+              accessTokenFormat: 'opaque',
+            };
           if (resourceIndicator !== profile.resource) throw new oidcErrors.InvalidTarget();
           return {
             scope: profile.mailScopes.join(' '),
@@ -91,6 +121,8 @@ export async function createProvider(ctx: ServerContext): Promise<Provider> {
     },
     ttl: {
       AccessToken: () => ctx.accessTokenTtl,
+      ClientCredentials: () => ctx.accessTokenTtl,
+      DeviceCode: () => ctx.deviceFlow.ttlSeconds,
       AuthorizationCode: 600,
       Grant: 365 * 24 * 3600,
       IdToken: 3600,
@@ -102,12 +134,17 @@ export async function createProvider(ctx: ServerContext): Promise<Provider> {
     rotateRefreshToken: profile.rotateRefreshToken,
     issueRefreshToken: async (_ctx, client, code) => {
       if (!client.grantTypeAllowed('refresh_token')) return false;
-      if (profileName === 'google') return code.kind === 'AuthorizationCode' && ctx.offlineCodes.has(code.jti);
+      // Google's device flow (for "TVs and limited input devices") issues a refresh token like an offline code.
+      if (profileName === 'google')
+        return code.kind === 'DeviceCode' || (code.kind === 'AuthorizationCode' && ctx.offlineCodes.has(code.jti));
       return code.scopes.has('offline_access');
     },
     // Only mail-resource tokens name the mailbox: Dovecot matches this claim with the SASL user, so a
     // token without any mail scope cannot log in (Dovecot 2.3's `scope` setting needs *all* its scopes).
+    // App tokens name the mailboxes the app may open (JWT bearer: set by the grant for its subject).
     extraTokenClaims: async (_ctx, token) => {
+      if (token.kind === 'ClientCredentials')
+        return token.extra ?? appTokenClaims(ctx.appMailboxes.get(token.clientId ?? '') ?? []);
       if (token.kind !== 'AccessToken' || token.resourceServer?.identifier() !== profile.resource) return undefined;
       const user = ctx.users.get(String(token.accountId).toLowerCase());
       if (!user) return undefined;
@@ -137,7 +174,10 @@ export async function createProvider(ctx: ServerContext): Promise<Provider> {
     },
   });
 
+  provider.registerGrantType(JWT_BEARER, jwtBearerGrant(ctx, provider), ['assertion', 'scope']);
   for (const client of config.clients) await provider.Client.adapter.upsert(client.clientId, clientMetadata(client));
+  for (const account of config.serviceAccounts)
+    await provider.Client.adapter.upsert(account.clientId, serviceAccountClientMetadata(account));
   await provider.Client.adapter.upsert(config.introspectionClient.clientId, {
     client_id: config.introspectionClient.clientId,
     client_secret: config.introspectionClient.clientSecret,
@@ -164,6 +204,8 @@ export async function createProvider(ctx: ServerContext): Promise<Provider> {
     if (route === 'token' && oidcCtx.status >= 400 && isErrorBody(oidcCtx.body)) {
       oidcCtx.body = shapeTokenError(ctx, oidcCtx.body, params);
     }
+    if (route === 'device_authorization' && oidcCtx.status === 200 && oidcCtx.body)
+      oidcCtx.body = shapeDeviceAuthorization(ctx, oidcCtx.body as Record<string, unknown>);
     // oidc-provider echoes an unrotated refresh token; Google's refresh response has none.
     const body = oidcCtx.body as Record<string, unknown> | null | undefined;
     const refreshed = route === 'token' && oidcCtx.status === 200 && params.grant_type === 'refresh_token';

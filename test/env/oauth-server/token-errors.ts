@@ -39,6 +39,10 @@ const MICROSOFT_ERRORS = {
   unsupported_grant_type: [70003, 'The app requested an unsupported grant type.'],
   invalid_request: [900144, "The request body must contain the following parameter: 'grant_type'."],
   invalid_target: [500011, 'The resource principal was not found in the tenant.'],
+  assertion_invalid: [700027, 'Client assertion failed signature validation.'],
+  assertion_expired: [700024, 'Client assertion is not within its valid time range.'],
+  device_pending: [70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.'],
+  device_expired: [70019, 'Verification code expired.'],
 } satisfies Record<string, [number, string]>;
 
 type MicrosoftErrorKey = keyof typeof MICROSOFT_ERRORS;
@@ -72,6 +76,28 @@ const MICROSOFT_KEYS: Readonly<Record<string, MicrosoftErrorKey>> = {
   invalid_target: 'invalid_target',
 };
 
+/** Whether a client assertion's `exp` (read without checking the signature) has passed. */
+function assertionExpired(assertion: unknown): boolean {
+  if (typeof assertion !== 'string') return false;
+  try {
+    const payload = JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      exp?: unknown;
+    };
+    return typeof payload.exp === 'number' && payload.exp * 1000 < Date.now();
+  } catch {
+    return false;
+  }
+}
+
+/** Entra's answers while a device code is polled (docs: authorization_pending, authorization_declined, expired_token). */
+function microsoftDeviceError(ctx: ServerContext, body: TokenErrorBody): TokenErrorBody | undefined {
+  if (body.error === 'authorization_pending') return microsoftError(ctx.origin, body.error, 'device_pending');
+  if (body.error === 'expired_token') return microsoftError(ctx.origin, body.error, 'device_expired');
+  if (body.error === 'access_denied')
+    return { error: 'authorization_declined', error_description: 'The end user denied the authorization request.' };
+  return undefined;
+}
+
 /** oidc-provider's error `body` for a token request with `params`, reshaped like the profile's provider. */
 export function shapeTokenError(
   ctx: ServerContext,
@@ -79,7 +105,19 @@ export function shapeTokenError(
   params: Record<string, unknown>,
 ): TokenErrorBody {
   const grantType = params.grant_type;
+  // The JWT bearer grant answers in Google's words already (jwt-bearer-grant.ts).
+  if (grantType === 'urn:ietf:params:oauth:grant-type:jwt-bearer') return body;
   if (ctx.profileName === 'microsoft') {
+    if (grantType === 'urn:ietf:params:oauth:grant-type:device_code') {
+      const device = microsoftDeviceError(ctx, body);
+      if (device) return device;
+    }
+    if (body.error === 'invalid_client' && params.client_assertion !== undefined)
+      return microsoftError(
+        ctx.origin,
+        body.error,
+        assertionExpired(params.client_assertion) ? 'assertion_expired' : 'assertion_invalid',
+      );
     let key: MicrosoftErrorKey | undefined;
     if (body.error === 'invalid_grant') {
       if (grantType === 'refresh_token') key = ctx.grants.wasRevoked(params.refresh_token) ? 'revoked' : 'expired';
