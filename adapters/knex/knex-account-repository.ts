@@ -3,6 +3,7 @@ import { PluginError } from '../../plugin/errors';
 import type {
   AccountRepository,
   AccountStatusChange,
+  AuthMode,
   InitialSync,
   MailAccount,
   MailAccountInput,
@@ -20,6 +21,7 @@ import { parseId, TABLES, toMailAccount, type AccountRow } from './rows';
 
 /** What {@link KnexAccountRepository.create} fills in for omitted optional fields. */
 export const ACCOUNT_DEFAULTS = Object.freeze({
+  authMode: 'delegated' as AuthMode,
   protocol: 'imap' as MailProtocol,
   folder: 'INBOX',
   initialSync: 'unseen' as InitialSync,
@@ -39,6 +41,7 @@ function inputColumns(input: Partial<MailAccountInput>, appKey: number | undefin
   const columns: Record<string, unknown> = {
     app_id: appKey,
     mailbox: input.mailbox,
+    auth_mode: input.authMode,
     protocol: input.protocol,
     host: input.host,
     port: input.port,
@@ -88,7 +91,6 @@ export class KnexAccountRepository implements AccountRepository {
     const now = this.#clock.now();
     const row = {
       ...inputColumns({ ...ACCOUNT_DEFAULTS, ...withoutUndefined(input) }, appKey),
-      auth_mode: 'delegated',
       status: 'not_connected',
       status_code: null,
       status_detail: null,

@@ -33,12 +33,26 @@ function optionalColumns(input: AppRegistrationInput): Partial<Record<keyof AppR
   set('userinfo_url', input.userinfoUrl);
   set('scopes', input.scopes);
   set('secret_expires_at', input.secretExpiresAt);
+  set('credential_type', input.credentialType);
+  set('certificate_pem', input.certificatePem);
+  set('certificate_expires_at', input.certificateExpiresAt);
+  set('assertion_algorithm', input.assertionAlgorithm);
+  set('service_account_email', input.serviceAccountEmail);
+  set('service_account_key_id', input.serviceAccountKeyId);
+  set('service_account_token_url', input.serviceAccountTokenUrl);
+  set('app_token_scope', input.appTokenScope);
+  set('device_authorization_url', input.deviceAuthorizationUrl);
+  set('service_principal_id', input.servicePrincipalId);
   return columns;
 }
 
+/** The columns that hold the credential; empty when none (NOT NULL since the first migration). */
+const NO_SECRET = '';
+
 /**
- * {@link AppRepository} on the `oauth2_mail_apps` table. The client secret is sealed with
- * `secrets.seal` before it is written and only opened by {@link KnexAppRepository.clientSecret}.
+ * {@link AppRepository} on the `oauth2_mail_apps` table. The client secret and the private key are sealed with
+ * `secrets.seal` before they are written and only opened by {@link KnexAppRepository.clientSecret} and
+ * {@link KnexAppRepository.privateKey}; an app without a secret stores an empty string in its column.
  */
 export class KnexAppRepository implements AppRepository {
   readonly #knex: Knex;
@@ -68,11 +82,23 @@ export class KnexAppRepository implements AppRepository {
       incident_code: null,
       incident_detail: null,
       incident_since: null,
+      credential_type: 'client_secret',
+      certificate_pem: null,
+      certificate_expires_at: null,
+      assertion_algorithm: null,
+      service_account_email: null,
+      service_account_key_id: null,
+      service_account_token_url: null,
+      app_token_scope: null,
+      device_authorization_url: null,
+      service_principal_id: null,
+      credential_warning: null,
       ...optionalColumns(input),
       name: input.name,
       provider: input.provider,
       client_id: input.clientId,
-      client_secret_sealed: await this.#secrets.seal(input.clientSecret),
+      client_secret_sealed: input.clientSecret === NO_SECRET ? NO_SECRET : await this.#secrets.seal(input.clientSecret),
+      private_key_sealed: input.privateKey ? await this.#secrets.seal(input.privateKey) : null,
       created_at: now,
       updated_at: now,
     };
@@ -90,7 +116,13 @@ export class KnexAppRepository implements AppRepository {
       provider: input.provider,
       client_id: input.clientId,
       ...(input.clientSecret !== undefined
-        ? { client_secret_sealed: await this.#secrets.seal(input.clientSecret) }
+        ? {
+            client_secret_sealed:
+              input.clientSecret === NO_SECRET ? NO_SECRET : await this.#secrets.seal(input.clientSecret),
+          }
+        : {}),
+      ...(input.privateKey !== undefined
+        ? { private_key_sealed: input.privateKey === null ? null : await this.#secrets.seal(input.privateKey) }
         : {}),
       updated_at: this.#clock.now(),
     };
@@ -126,7 +158,37 @@ export class KnexAppRepository implements AppRepository {
       this.#knex(TABLES.apps).where({ id: key }).first('client_secret_sealed'),
     )) as Pick<AppRow, 'client_secret_sealed'> | undefined;
     if (!row) throw notFound(id);
-    return this.#secrets.open(row.client_secret_sealed);
+    return row.client_secret_sealed === NO_SECRET ? NO_SECRET : this.#secrets.open(row.client_secret_sealed);
+  }
+
+  /** @throws PluginError ERR_NOT_FOUND | ERR_PROVIDER_CONFIG (no key stored) | ERR_SECRET_UNREADABLE | ERR_DATABASE_UNAVAILABLE */
+  async privateKey(id: string): Promise<string> {
+    const key = parseId(id);
+    if (key === null) throw notFound(id);
+    const row = (await withDatabaseErrors(() =>
+      this.#knex(TABLES.apps).where({ id: key }).first('private_key_sealed'),
+    )) as Pick<AppRow, 'private_key_sealed'> | undefined;
+    if (!row) throw notFound(id);
+    if (row.private_key_sealed === null)
+      throw new PluginError('ERR_PROVIDER_CONFIG', `App registration ${id} has no private key stored.`, { appId: id });
+    return this.#secrets.open(row.private_key_sealed);
+  }
+
+  /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
+  async recordCredentialWarning(id: string, warning: string | null): Promise<boolean> {
+    const key = parseId(id);
+    if (key === null) return false;
+    const changed = await withDatabaseErrors(() =>
+      this.#knex(TABLES.apps)
+        .where({ id: key })
+        .andWhere((q) =>
+          warning === null
+            ? q.whereNotNull('credential_warning')
+            : q.whereNull('credential_warning').orWhereNot('credential_warning', warning),
+        )
+        .update({ credential_warning: warning }),
+    );
+    return changed > 0;
   }
 
   /**

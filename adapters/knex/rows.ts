@@ -5,13 +5,20 @@
  */
 import type {
   AccountStatus,
+  AuthMode,
   InitialSync,
   MailAccount,
   MailProtocol,
   PostFetchAction,
   TlsMode,
 } from '../../plugin/ports/account-repository';
-import type { AppRegistration, MicrosoftCloud, ProviderKind } from '../../plugin/ports/app-repository';
+import type {
+  AppRegistration,
+  AssertionAlgorithm,
+  CredentialType,
+  MicrosoftCloud,
+  ProviderKind,
+} from '../../plugin/ports/app-repository';
 import type { AuthRequest } from '../../plugin/ports/auth-request-repository';
 import type { EventType, PluginEvent } from '../../plugin/ports/event-log';
 import type { SecretsPort } from '../../plugin/ports/host';
@@ -80,11 +87,23 @@ export interface AppRow {
   readonly incident_code: string | null;
   readonly incident_detail: string | null;
   readonly incident_since: DbInteger | null;
+  readonly credential_type: string;
+  readonly certificate_pem: string | null;
+  readonly certificate_expires_at: DbInteger | null;
+  readonly assertion_algorithm: string | null;
+  readonly private_key_sealed: string | null;
+  readonly service_account_email: string | null;
+  readonly service_account_key_id: string | null;
+  readonly service_account_token_url: string | null;
+  readonly app_token_scope: string | null;
+  readonly device_authorization_url: string | null;
+  readonly service_principal_id: string | null;
+  readonly credential_warning: string | null;
   readonly created_at: DbInteger;
   readonly updated_at: DbInteger;
 }
 
-/** Maps an app row; the sealed secret stays behind. */
+/** Maps an app row; the sealed secret and key stay behind. */
 export function toAppRegistration(row: AppRow): AppRegistration {
   return {
     id: String(row.id),
@@ -108,6 +127,16 @@ export function toAppRegistration(row: AppRow): AppRegistration {
             detail: row.incident_detail ?? '',
             since: toNullableNumber(row.incident_since) ?? 0,
           },
+    credentialType: row.credential_type as CredentialType,
+    certificatePem: row.certificate_pem,
+    certificateExpiresAt: toNullableNumber(row.certificate_expires_at),
+    assertionAlgorithm: row.assertion_algorithm as AssertionAlgorithm | null,
+    serviceAccountEmail: row.service_account_email,
+    serviceAccountKeyId: row.service_account_key_id,
+    serviceAccountTokenUrl: row.service_account_token_url,
+    appTokenScope: row.app_token_scope,
+    deviceAuthorizationUrl: row.device_authorization_url,
+    servicePrincipalId: row.service_principal_id,
     createdAt: toNumber(row.created_at),
     updatedAt: toNumber(row.updated_at),
   };
@@ -155,7 +184,7 @@ export function toMailAccount(row: AccountRow): MailAccount {
     id: String(row.id),
     appId: String(row.app_id),
     mailbox: row.mailbox,
-    authMode: row.auth_mode as 'delegated',
+    authMode: row.auth_mode as AuthMode,
     protocol: row.protocol as MailProtocol,
     host: row.host,
     port: toNumber(row.port),

@@ -5,7 +5,9 @@
  * simple-oauth2 traps handled here (docs/providers.md#simple-oauth2-traps): no default HTTP timeout (we always set
  * one); the refresh-token loss on refresh (we return `refreshToken: null` and the token service keeps the old one);
  * `authorizationMethod` chosen from the app (`client_secret_post` -> 'body'); params objects declared before
- * the call so the typings accept PKCE keys.
+ * the call so the typings accept PKCE keys. simple-oauth2 always sends a client secret (an empty one when there is
+ * none), so every request authenticated by a client assertion, the client-credentials, JWT bearer and device grants
+ * go out as plain form POSTs (form-token-request.ts) that carry exactly their own parameters.
  */
 import { AuthorizationCode, type ModuleOptions } from 'simple-oauth2';
 import { z } from 'zod';
@@ -14,6 +16,8 @@ import { isPluginError, PluginError } from '../../plugin/errors';
 import { systemClock, type Clock } from '../../plugin/ports/clock';
 import {
   UnusableTokenResponseError,
+  type DeviceAuthorization,
+  type DevicePoll,
   type JsonWebKeySet,
   type OAuthClient,
   type OAuthClientConfig,
@@ -23,8 +27,13 @@ import {
 import { httpRequest, HttpTransportError, isJsonMediaType, type HttpResponse } from '../http/http-request';
 import { REFUSED_ADDRESS_CODE, type ResolveAll } from '../../lib/net/guarded-lookup';
 import { trustedAgentFor, type AgentGuard } from '../http/trusted-agent';
+import { parseDeviceAuthorization } from './device-authorization-response';
+import { FormTokenRequest, type FormAnswer, type FormClientAuth } from './form-token-request';
 import { errorFromAnswer, errorFromBoom } from './provider-error';
 import { parseTokenResponse } from './token-response';
+
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 /** Options of {@link SimpleOAuth2Client}. */
 export interface SimpleOAuth2ClientOptions {
@@ -48,6 +57,7 @@ const DiscoveryDocument = z.object({
   jwks_uri: z.string().url().optional(),
   token_endpoint_auth_methods_supported: z.array(z.string()).optional(),
   authorization_response_iss_parameter_supported: z.boolean().optional(),
+  device_authorization_endpoint: z.string().url().optional(),
 });
 
 const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
@@ -63,6 +73,7 @@ export class SimpleOAuth2Client implements OAuthClient {
   private readonly caCertPem: string | null;
   private readonly clock: Clock;
   private readonly guard: AgentGuard;
+  private readonly forms: FormTokenRequest;
 
   /** @param options - timeout, extra CA, clock, network policy */
   constructor(options: SimpleOAuth2ClientOptions = {}) {
@@ -73,6 +84,7 @@ export class SimpleOAuth2Client implements OAuthClient {
       network: { allowPrivateNetworks: options.allowPrivateNetworks ?? false },
       ...(options.resolveAll ? { resolveAll: options.resolveAll } : {}),
     };
+    this.forms = new FormTokenRequest({ timeoutMs: this.timeoutMs, caCertPem: this.caCertPem, guard: this.guard });
   }
 
   /** @inheritdoc */
@@ -89,8 +101,10 @@ export class SimpleOAuth2Client implements OAuthClient {
     grant: { readonly code: string; readonly redirectUri: string; readonly codeVerifier: string },
   ): Promise<TokenSet> {
     const tokenUrl = this.parseUrl(config.endpoints.tokenUrl, 'token URL');
-    const client = this.grantClient(config, tokenUrl);
     const params = { code: grant.code, redirect_uri: grant.redirectUri, code_verifier: grant.codeVerifier };
+    if (config.clientAuthMethod === 'private_key_jwt')
+      return this.formToken(config, { grant_type: 'authorization_code', ...params });
+    const client = this.grantClient(config, tokenUrl);
     let raw: unknown;
     try {
       raw = (await client.getToken(params)).token;
@@ -106,15 +120,23 @@ export class SimpleOAuth2Client implements OAuthClient {
     grant: { readonly refreshToken: string; readonly scope?: string | null },
   ): Promise<TokenSet> {
     const tokenUrl = this.parseUrl(config.endpoints.tokenUrl, 'token URL');
-    const client = this.grantClient(config, tokenUrl);
     const params: { scope?: string } = grant.scope ? { scope: grant.scope } : {};
     let raw: unknown;
-    try {
-      const stored = client.createToken({ refresh_token: grant.refreshToken });
-      const next = await stored.refresh(params);
-      raw = next.token;
-    } catch (error) {
-      throw errorFromBoom('The token endpoint', error);
+    if (config.clientAuthMethod === 'private_key_jwt') {
+      raw = await this.formAnswer(config, {
+        grant_type: 'refresh_token',
+        refresh_token: grant.refreshToken,
+        ...params,
+      });
+    } else {
+      const client = this.grantClient(config, tokenUrl);
+      try {
+        const stored = client.createToken({ refresh_token: grant.refreshToken });
+        const next = await stored.refresh(params);
+        raw = next.token;
+      } catch (error) {
+        throw errorFromBoom('The token endpoint', error);
+      }
     }
     // simple-oauth2 5.1.0 copies `this.refresh_token` (always undefined) when the answer has none: that is "none".
     try {
@@ -136,6 +158,13 @@ export class SimpleOAuth2Client implements OAuthClient {
       throw new PluginError('ERR_REVOCATION_FAILED', 'The provider has no revocation endpoint.', { unsupported: true });
     }
     const revocationUrl = this.parseUrl(config.endpoints.revocationUrl, 'revocation URL');
+    if (config.clientAuthMethod === 'private_key_jwt') {
+      const params = { token: token.token, token_type_hint: token.tokenTypeHint };
+      const answer = await this.forms.post('The revocation endpoint', revocationUrl.href, params, clientAuthOf(config));
+      if (answer.status >= 200 && answer.status < 300) return;
+      const mapped = FormTokenRequest.errorOf('The revocation endpoint', answer);
+      throw new PluginError('ERR_REVOCATION_FAILED', mapped.message, mapped.details);
+    }
     const client = this.grantClient(config, revocationUrl);
     const stored = client.createToken({ [token.tokenTypeHint]: token.token });
     try {
@@ -149,6 +178,60 @@ export class SimpleOAuth2Client implements OAuthClient {
       const mapped = errorFromBoom('The revocation endpoint', error);
       throw new PluginError('ERR_REVOCATION_FAILED', mapped.message, mapped.details);
     }
+  }
+
+  /** @inheritdoc */
+  async clientCredentials(config: OAuthClientConfig, grant: { readonly scope: string | null }): Promise<TokenSet> {
+    return this.formToken(config, { grant_type: 'client_credentials', ...(grant.scope ? { scope: grant.scope } : {}) });
+  }
+
+  /** @inheritdoc */
+  async jwtBearer(tokenUrl: string, grant: { readonly assertion: string }): Promise<TokenSet> {
+    const url = this.parseUrl(tokenUrl, 'token URL');
+    const answer = await this.forms.post(
+      'The token endpoint',
+      url.href,
+      { grant_type: JWT_BEARER_GRANT, assertion: grant.assertion },
+      null,
+    );
+    if (answer.status < 200 || answer.status >= 300) throw FormTokenRequest.errorOf('The token endpoint', answer);
+    return parseTokenResponse(answer.body, this.clock.now());
+  }
+
+  /** @inheritdoc */
+  async startDeviceAuthorization(
+    config: OAuthClientConfig,
+    request: { readonly scope: string },
+  ): Promise<DeviceAuthorization> {
+    const endpoint = config.endpoints.deviceAuthorizationUrl;
+    if (!endpoint)
+      throw new PluginError(
+        'ERR_PROVIDER_CONFIG',
+        'The provider has no device authorization endpoint known (enter one in the app registration).',
+        { field: 'deviceAuthorizationUrl' },
+      );
+    const url = this.parseUrl(endpoint, 'device authorization URL');
+    const what = 'The device authorization endpoint';
+    const params = { client_id: config.clientId, scope: request.scope };
+    const answer = await this.forms.post(what, url.href, params, clientAuthOf(config));
+    if (answer.status < 200 || answer.status >= 300) throw FormTokenRequest.errorOf(what, answer);
+    return parseDeviceAuthorization(answer.body);
+  }
+
+  /** @inheritdoc */
+  async pollDeviceAuthorization(
+    config: OAuthClientConfig,
+    grant: { readonly deviceCode: string },
+  ): Promise<DevicePoll> {
+    const tokenUrl = this.parseUrl(config.endpoints.tokenUrl, 'token URL');
+    const params = { grant_type: DEVICE_CODE_GRANT, device_code: grant.deviceCode, client_id: config.clientId };
+    const answer = await this.forms.post('The token endpoint', tokenUrl.href, params, clientAuthOf(config));
+    if (answer.status >= 200 && answer.status < 300)
+      return { status: 'tokens', tokens: parseTokenResponse(answer.body, this.clock.now()) };
+    const error = (answer.body as { error?: unknown } | undefined)?.error;
+    if (answer.status === 400 && error === 'authorization_pending') return { status: 'pending' };
+    if (answer.status === 400 && error === 'slow_down') return { status: 'slow_down' };
+    throw FormTokenRequest.errorOf('The token endpoint', answer);
   }
 
   /** @inheritdoc */
@@ -179,6 +262,7 @@ export class SimpleOAuth2Client implements OAuthClient {
       jwksUri: doc.jwks_uri ?? null,
       tokenEndpointAuthMethods: doc.token_endpoint_auth_methods_supported ?? [],
       authorizationResponseIssParameterSupported: doc.authorization_response_iss_parameter_supported === true,
+      deviceAuthorizationEndpoint: doc.device_authorization_endpoint ?? null,
     };
   }
 
@@ -209,6 +293,18 @@ export class SimpleOAuth2Client implements OAuthClient {
       });
     }
     return body as Record<string, unknown>;
+  }
+
+  /** A token request as a plain form POST; the answer's JSON, or the mapped error. */
+  private async formAnswer(config: OAuthClientConfig, params: Readonly<Record<string, string>>): Promise<unknown> {
+    const tokenUrl = this.parseUrl(config.endpoints.tokenUrl, 'token URL');
+    const answer: FormAnswer = await this.forms.post('The token endpoint', tokenUrl.href, params, clientAuthOf(config));
+    if (answer.status < 200 || answer.status >= 300) throw FormTokenRequest.errorOf('The token endpoint', answer);
+    return answer.body;
+  }
+
+  private async formToken(config: OAuthClientConfig, params: Readonly<Record<string, string>>): Promise<TokenSet> {
+    return parseTokenResponse(await this.formAnswer(config, params), this.clock.now());
   }
 
   private parseUrl(value: string, what: string): URL {
@@ -304,6 +400,16 @@ export class SimpleOAuth2Client implements OAuthClient {
     }
     return body;
   }
+}
+
+/** The client authentication of a form request, from the app's configuration. */
+function clientAuthOf(config: OAuthClientConfig): FormClientAuth {
+  return {
+    method: config.clientAuthMethod,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    clientAssertion: config.clientAssertion ?? null,
+  };
 }
 
 /** simple-oauth2 adds `expires_at` (a Date) to every token; we compute expiry ourselves from `expires_in`. */

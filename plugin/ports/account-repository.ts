@@ -8,6 +8,16 @@ export type TlsMode = 'implicit' | 'starttls' | 'none';
 export type InitialSync = 'unseen' | 'all' | 'new_only';
 /** What happens on the server after a message became a ticket: `move:<folder>` moves it. */
 export type PostFetchAction = 'mark_seen' | 'keep' | 'delete' | `move:${string}`;
+/**
+ * How the account gets its tokens: `delegated` (a person signs in: authorization code or device flow, then refresh
+ * tokens), `app_only` (the app's own client-credentials token; the login user is the mailbox), `service_account`
+ * (a Google service account acting for the mailbox through domain-wide delegation, JWT bearer grant).
+ */
+export type AuthMode = 'delegated' | 'app_only' | 'service_account';
+
+/** Every {@link AuthMode}. */
+export const AUTH_MODES: readonly AuthMode[] = ['delegated', 'app_only', 'service_account'];
+
 /** What the admin sees as the account's badge. */
 export type AccountStatus = 'not_connected' | 'connected' | 'needs_reauth' | 'app_error' | 'retrying' | 'disabled';
 
@@ -39,7 +49,7 @@ export interface MailAccount {
   readonly appId: string;
   /** Mailbox address; the SASL user. For a shared mailbox, the shared address. */
   readonly mailbox: string;
-  readonly authMode: 'delegated';
+  readonly authMode: AuthMode;
   readonly protocol: MailProtocol;
   readonly host: string;
   readonly port: number;
@@ -76,6 +86,8 @@ export interface MailAccount {
 export interface MailAccountInput {
   readonly appId: string;
   readonly mailbox: string;
+  /** Default `delegated`. */
+  readonly authMode?: AuthMode;
   readonly protocol?: MailProtocol;
   readonly host: string;
   readonly port: number;

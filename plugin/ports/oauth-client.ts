@@ -20,19 +20,50 @@ export interface OAuthEndpoints {
   readonly jwksUri: string | null;
   /** The expected `iss` of ID tokens; may contain Microsoft's `{tenantid}` placeholder. */
   readonly issuer: string | null;
+  /** RFC 8628 device authorization endpoint; null or absent when the provider has none known. */
+  readonly deviceAuthorizationUrl?: string | null;
 }
 
-/** How the client proves itself at the token endpoint (RFC 6749 §2.3.1). */
-export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic';
+/**
+ * How the client proves itself at the token endpoint: a secret (RFC 6749 §2.3.1, in the body or a Basic header)
+ * or a client assertion signed with the app's certificate key (RFC 7523 §2.2, `private_key_jwt`).
+ */
+export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic' | 'private_key_jwt';
 
 /** One app registration as the OAuth client needs it. */
 export interface OAuthClientConfig {
   readonly endpoints: OAuthEndpoints;
   readonly clientId: string;
-  /** Plaintext; the adapter never logs it nor puts it in an error. */
+  /** Plaintext; the adapter never logs it nor puts it in an error. Empty with `private_key_jwt`. */
   readonly clientSecret: string;
   readonly clientAuthMethod: ClientAuthMethod;
+  /**
+   * `private_key_jwt`: the signed client assertion sent instead of any secret (`aud` the token endpoint, a few
+   * minutes valid, single use).
+   */
+  readonly clientAssertion?: string | null;
 }
+
+/** A started device authorization (RFC 8628 §3.2). */
+export interface DeviceAuthorization {
+  /** Secret: whoever holds it gets the tokens once the user approves. Never logged, shown or stored in plain text. */
+  readonly deviceCode: string;
+  readonly userCode: string;
+  /** Where the user enters the code (Google calls it `verification_url`). */
+  readonly verificationUri: string;
+  readonly verificationUriComplete: string | null;
+  readonly expiresInSeconds: number;
+  /** Seconds between polls (5 when the provider does not say). */
+  readonly intervalSeconds: number;
+  /** The provider's own instruction text, if it sends one. */
+  readonly message: string | null;
+}
+
+/** One poll of a device code: still waiting, polled too fast, or the tokens. Denied and expired codes throw. */
+export type DevicePoll =
+  | { readonly status: 'pending' }
+  | { readonly status: 'slow_down' }
+  | { readonly status: 'tokens'; readonly tokens: TokenSet };
 
 /** The tokens of one successful token response. */
 export interface TokenSet {
@@ -61,6 +92,8 @@ export interface ProviderMetadata {
    * redirect back, so a redirect without it did not come from this provider. Absent means false.
    */
   readonly authorizationResponseIssParameterSupported?: boolean;
+  /** RFC 8628; absent or null when the document does not name one. */
+  readonly deviceAuthorizationEndpoint?: string | null;
 }
 
 /** A JSON Web Key Set as published at `jwks_uri`. */
@@ -91,6 +124,31 @@ export interface OAuthClient {
     config: OAuthClientConfig,
     grant: { readonly refreshToken: string; readonly scope?: string | null },
   ): Promise<TokenSet>;
+  /**
+   * A token for the app itself (client credentials, RFC 6749 §4.4): no refresh token, ever.
+   * @param grant - `scope`, e.g. `https://outlook.office365.com/.default`; null sends none
+   * @throws PluginError as {@link OAuthClient.exchangeCode}
+   */
+  clientCredentials(config: OAuthClientConfig, grant: { readonly scope: string | null }): Promise<TokenSet>;
+  /**
+   * The JWT bearer grant (RFC 7523 §2.1) at `tokenUrl`: the assertion is the credential, no client authentication
+   * is sent (Google service accounts).
+   * @throws PluginError as {@link OAuthClient.exchangeCode}
+   */
+  jwtBearer(tokenUrl: string, grant: { readonly assertion: string }): Promise<TokenSet>;
+  /**
+   * Starts the device authorization grant at `config.endpoints.deviceAuthorizationUrl`.
+   * @throws PluginError ERR_PROVIDER_CONFIG (no endpoint, refused) | ERR_CLIENT_INVALID | ERR_PROVIDER_UNAVAILABLE | ERR_TOKEN_RESPONSE_INVALID
+   */
+  startDeviceAuthorization(
+    config: OAuthClientConfig,
+    request: { readonly scope: string },
+  ): Promise<DeviceAuthorization>;
+  /**
+   * Polls the token endpoint for a device code once.
+   * @throws PluginError ERR_AUTHORIZATION_DENIED (declined) | ERR_DEVICE_CODE_EXPIRED | as {@link OAuthClient.exchangeCode}
+   */
+  pollDeviceAuthorization(config: OAuthClientConfig, grant: { readonly deviceCode: string }): Promise<DevicePoll>;
   /**
    * RFC 7009 revocation at `config.endpoints.revocationUrl`.
    * @throws PluginError ERR_REVOCATION_FAILED when the provider does not confirm it (or has no endpoint)
