@@ -175,6 +175,13 @@ const OAUTH_GRANT_ERRORS = {
     message: 'The account that signed in cannot open this mailbox.',
     fix: 'Sign in as the mailbox itself, or as a user with full access to it and mark the account as a shared mailbox.',
   },
+  ERR_DEVICE_CODE_EXPIRED: {
+    retryable: false,
+    status: null,
+    httpStatus: 400,
+    message: 'The device sign-in code expired (or is no longer known) before anyone completed the sign-in.',
+    fix: 'Start the device sign-in again and enter the new code at the verification page before it expires.',
+  },
   ERR_ID_TOKEN_INVALID: {
     retryable: false,
     status: null,
@@ -225,6 +232,39 @@ const OAUTH_GRANT_ERRORS = {
     message: "The app registration's client secret has expired.",
     fix: 'Create a new client secret at the provider and save it in the app registration.',
   },
+  ERR_CLIENT_ASSERTION_REFUSED: {
+    retryable: false,
+    status: 'app_error',
+    httpStatus: 422,
+    message:
+      "The provider refused the app registration's signed assertion: the certificate is not uploaded to the app, " +
+      'the key does not belong to it or was deleted, or the clocks differ.',
+    fix:
+      'Certificate: upload its public part to the app at the provider (Entra: Certificates & secrets → ' +
+      'Certificates) and save the certificate with its own private key in the app registration. Service account: ' +
+      'create a new JSON key and import it. Check the server clock.',
+  },
+  ERR_CLIENT_CERTIFICATE_EXPIRED: {
+    retryable: false,
+    status: 'app_error',
+    httpStatus: 422,
+    message: "The app registration's certificate has expired.",
+    fix:
+      'Create a new certificate, upload its public part to the app at the provider, and save the certificate and ' +
+      'its private key in the app registration.',
+  },
+  ERR_DELEGATION_DENIED: {
+    retryable: false,
+    status: 'app_error',
+    httpStatus: 422,
+    message:
+      'The service account may not act for the users of this domain with the mail scope ' +
+      '("unauthorized_client: … not authorized for any of the scopes requested"): domain-wide delegation is missing.',
+    fix:
+      'In the Google Workspace Admin console open Security → Access and data control → API controls → Manage ' +
+      "Domain Wide Delegation, add the service account's client id with the scope https://mail.google.com/ (a new " +
+      'entry can take up to 24 hours), then click Connect.',
+  },
   ERR_PROVIDER_CONFIG: {
     retryable: false,
     status: 'app_error',
@@ -272,6 +312,20 @@ const MAIL_SERVER_ERRORS = {
     httpStatus: 422,
     message: 'The mail server accepted the login but cannot open the mailbox ("authenticated but not connected").',
     fix: 'Give the signed-in user full access to the mailbox, or correct the mailbox address.',
+  },
+  ERR_APP_MAILBOX_ACCESS_DENIED: {
+    retryable: false,
+    status: 'needs_reauth',
+    httpStatus: 422,
+    message:
+      "The mailbox refused the app's own token: the app has no access to this mailbox " +
+      '(Exchange "User is authenticated but not connected", or a refused login).',
+    fix:
+      'Microsoft app-only: register the app in Exchange Online (New-ServicePrincipal -AppId <client id> -ObjectId ' +
+      '<object id of the Enterprise application, not of the App registration>) and give it this mailbox ' +
+      '(Add-MailboxPermission -Identity <mailbox> -User <service principal id> -AccessRights FullAccess); a wrong ' +
+      'object id gives the same refusal. Google service account: the mailbox must be a user of the Workspace domain ' +
+      'with IMAP allowed. Then click Connect.',
   },
   ERR_MAIL_TOKEN_EXPIRED: {
     retryable: true,

@@ -177,6 +177,9 @@ const fetchTask: Contribution = ({ host, polling }) => host.scheduler.schedule(p
 /** The way out for replies: the host sends through the accounts with sending on. */
 const mailTransport: Contribution = ({ host, sending }) => host.mail.registerTransport(smtpTransport(sending));
 
+/** Device sign-ins poll in the background until they end: deactivating the plugin stops them. */
+const deviceSignInPolling: Contribution = ({ oauth }) => ({ dispose: () => oauth.deviceSignIns.cancelAll() });
+
 /** What `activate` registers, in order. */
 export const contributions: readonly Contribution[] = [
   accountsScreen,
@@ -185,6 +188,7 @@ export const contributions: readonly Contribution[] = [
   jsonApi,
   fetchTask,
   mailTransport,
+  deviceSignInPolling,
 ];
 
 let active: { readonly services: PluginServices; readonly disposables: Disposable[] } | undefined;

@@ -36,6 +36,14 @@ export const AccountFields = z.object({
     (value) => (typeof value === 'number' ? String(value) : blankToUndefined(value)),
     z.string({ error: 'is required' }).trim().min(1, 'is required').max(64),
   ),
+  authMode: z.preprocess(
+    (value) => (typeof value === 'string' ? blankToUndefined(value.trim().replace(/-/g, '_')) : value),
+    z
+      .enum(['delegated', 'app_only', 'service_account'], {
+        error: 'must be delegated, app-only or service-account',
+      })
+      .default('delegated'),
+  ),
   mailbox: z.preprocess(blankToUndefined, mailAddress(z.string({ error: 'is required' }))),
   protocol: z.preprocess(blankToUndefined, z.enum(['imap'], { error: 'must be imap' }).default('imap')),
   host: z.preprocess(
@@ -111,6 +119,7 @@ export function storedAccountFields(account: MailAccount) {
   return {
     appId: account.appId,
     mailbox: account.mailbox,
+    authMode: account.authMode,
     protocol: account.protocol,
     host: account.host,
     port: String(account.port),

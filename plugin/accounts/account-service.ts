@@ -15,8 +15,12 @@ import type { AppRepository } from '../ports/app-repository';
 import type { Clock } from '../ports/clock';
 import type { EventLog, EventType } from '../ports/event-log';
 import type { LoggerPort } from '../ports/host';
+import type { AppConnectService } from '../oauth/app-connect-service';
 import type { AuthorizationService } from '../oauth/authorization-service';
+import type { DeviceSignInService, DeviceSignInView } from '../oauth/device-sign-in-service';
+import type { ConnectResult } from '../oauth/grant-storage';
 import type { DisconnectResult, DisconnectService } from '../oauth/disconnect-service';
+import { authModeProblem } from '../oauth/auth-modes';
 import { providerFor } from '../oauth/providers';
 import { hostRefusal, isLoopbackHost } from '../oauth/providers/url-policy';
 import { inputError } from '../oauth/validation';
@@ -28,6 +32,8 @@ export interface AccountSummary {
   readonly id: string;
   readonly appId: string;
   readonly mailbox: string;
+  /** `delegated`, `app_only` or `service_account`. */
+  readonly authMode: string;
   readonly protocol: string;
   readonly host: string;
   readonly port: number;
@@ -71,6 +77,7 @@ export function summarizeAccount(account: MailAccount, now: number): AccountSumm
     id: account.id,
     appId: account.appId,
     mailbox: account.mailbox,
+    authMode: account.authMode,
     protocol: account.protocol,
     host: account.host,
     port: account.port,
@@ -107,6 +114,8 @@ export interface AccountServiceDeps {
   readonly clock: Clock;
   readonly logger: LoggerPort;
   readonly authorization: Pick<AuthorizationService, 'start'>;
+  readonly appConnect: Pick<AppConnectService, 'connect'>;
+  readonly deviceSignIns: Pick<DeviceSignInService, 'start' | 'view' | 'wait'>;
   readonly disconnect: Pick<DisconnectService, 'disconnect'>;
   /** Plugin config `allowInsecureLoopback`: cleartext IMAP only to 127.0.0.1 / localhost. */
   readonly allowInsecureLoopback: boolean;
@@ -115,6 +124,11 @@ export interface AccountServiceDeps {
 }
 
 const DEFAULT_POLL_SECONDS = 60;
+
+/** What Connect did: a browser must go to the provider (delegated), or the account is connected (app tokens). */
+export type ConnectStart =
+  | { readonly kind: 'browser'; readonly authorizationUrl: string; readonly expiresAt: number }
+  | { readonly kind: 'connected'; readonly result: ConnectResult };
 
 /** Mail accounts. */
 export class AccountService {
@@ -143,6 +157,10 @@ export class AccountService {
           input: undefined,
         } as z.core.$ZodIssue,
       ]);
+    const modeProblem = authModeProblem(app, input.authMode);
+    if (modeProblem) problem('authMode', modeProblem);
+    if (input.authMode !== 'delegated' && input.sharedViaDelegate)
+      problem('sharedViaDelegate', 'applies to delegated sign-ins only (nobody signs in for an app token)');
     const provider = providerFor(app.provider);
     const preset = input.host === undefined ? provider.defaultServer(app, input.protocol) : null;
     const host = input.host ?? preset?.host;
@@ -171,6 +189,7 @@ export class AccountService {
     return {
       appId: app.id,
       mailbox: input.mailbox,
+      authMode: input.authMode,
       protocol: input.protocol,
       host: host!,
       port,
@@ -205,7 +224,7 @@ export class AccountService {
   }
 
   /**
-   * Replaces the account's settings. A changed mailbox or app invalidates the grant: the tokens are removed
+   * Replaces the account's settings. A changed mailbox, app or auth mode invalidates the grant: the tokens are removed
    * through Disconnect so the next Connect starts clean.
    * @throws PluginError ERR_INPUT_INVALID | ERR_NOT_FOUND
    */
@@ -213,7 +232,9 @@ export class AccountService {
     const before = await this.get(id);
     const input = await this.validate(raw);
     const identityChanged =
-      before.mailbox.toLowerCase() !== input.mailbox.toLowerCase() || before.appId !== input.appId;
+      before.mailbox.toLowerCase() !== input.mailbox.toLowerCase() ||
+      before.appId !== input.appId ||
+      before.authMode !== input.authMode;
     const account = await this.deps.accounts.update(id, input);
     await this.record('account_updated', account, actorId, `Mail account ${account.mailbox} updated.`);
     if (identityChanged && before.status !== 'not_connected') {
@@ -252,9 +273,38 @@ export class AccountService {
     await this.record('account_removed', account, actorId, `Mail account ${account.mailbox} removed.`);
   }
 
-  /** Starts Connect / Re-authorize. @throws PluginError ERR_NOT_FOUND | ERR_PROVIDER_CONFIG | ERR_PROVIDER_UNAVAILABLE */
-  connect(id: string, actorId: string): Promise<{ readonly authorizationUrl: string; readonly expiresAt: number }> {
-    return this.deps.authorization.start(id, actorId);
+  /**
+   * Connect / Re-authorize: for a delegated account the provider URL the browser goes to; an app-only or
+   * service-account account is connected right away (token, mailbox login, stored).
+   * @throws PluginError ERR_NOT_FOUND | ERR_PROVIDER_CONFIG | ERR_PROVIDER_UNAVAILABLE | the app token's or the
+   *   mailbox login's refusal
+   */
+  async connect(id: string, actorId: string): Promise<ConnectStart> {
+    const account = await this.get(id);
+    if (account.authMode !== 'delegated')
+      return { kind: 'connected', result: await this.deps.appConnect.connect(id, actorId) };
+    return { kind: 'browser', ...(await this.deps.authorization.start(id, actorId)) };
+  }
+
+  /**
+   * Connect with a code (device flow) for a delegated account: the code and where to enter it; the plugin polls.
+   * @throws PluginError ERR_NOT_FOUND | ERR_INPUT_INVALID | ERR_PROVIDER_CONFIG (no device endpoint) | …
+   */
+  connectWithCode(id: string, actorId: string): Promise<DeviceSignInView> {
+    return this.deps.deviceSignIns.start(id, actorId);
+  }
+
+  /** The account's device sign-in, if one was started in this process. */
+  deviceSignIn(id: string): DeviceSignInView | null {
+    return this.deps.deviceSignIns.view(id);
+  }
+
+  /**
+   * Waits until the account's device sign-in is approved (and checked), denied or expired.
+   * @throws PluginError ERR_NOT_FOUND | ERR_AUTHORIZATION_DENIED | ERR_DEVICE_CODE_EXPIRED | ERR_IDENTITY_MISMATCH | …
+   */
+  waitForDeviceSignIn(id: string): Promise<ConnectResult> {
+    return this.deps.deviceSignIns.wait(id);
   }
 
   /** Revokes where supported and deletes the tokens. @throws PluginError ERR_NOT_FOUND */

@@ -2,6 +2,9 @@
  * The plugin's small JSON API for app registrations and mail accounts, registered through `host.routes`
  * (docs/architecture.md#host-contract). The console (`oauth2-mail app …`, `oauth2-mail account …`) drives these
  * routes in process, and any host front end may call them over HTTP. Admin only; the host checks CSRF on POST.
+ * `POST /api/accounts/:id/connect` answers `{ authorizationUrl }` for a delegated account and `{ connected, account }`
+ * for an app-only or service-account one; `…/device` starts a device sign-in (`{ deviceSignIn }`: the code and
+ * where to enter it) and `…/device-wait` answers once it is over (`{ connected, account }`, or the error).
  */
 import { ERROR_CODES, PluginError, toPluginError } from '../errors';
 import type { Clock } from '../ports/clock';
@@ -102,8 +105,18 @@ export function jsonApiRoutes(services: {
           const merged = { ...storedAccountFields(await accounts.get(id)), ...request.form };
           return ok({ account: summarize(await accounts.update(id, merged, actor.id)) });
         }
-        case 'connect':
-          return ok(await accounts.connect(id, actor.id));
+        case 'connect': {
+          const started = await accounts.connect(id, actor.id);
+          if (started.kind === 'browser')
+            return ok({ authorizationUrl: started.authorizationUrl, expiresAt: started.expiresAt });
+          return ok({ connected: started.result, account: summarize(await accounts.get(id)) });
+        }
+        case 'device':
+          return ok({ deviceSignIn: await accounts.connectWithCode(id, actor.id) });
+        case 'device-wait': {
+          const connected = await accounts.waitForDeviceSignIn(id);
+          return ok({ connected, account: summarize(await accounts.get(id)) });
+        }
         case 'disconnect':
           return ok(await accounts.disconnect(id, actor.id));
         case 'remove':

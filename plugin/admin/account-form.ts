@@ -1,11 +1,13 @@
 /**
- * The create / edit form of a mail account (mailbox, app, protocol, server, TLS, folder, initial sync, post-fetch
- * action, interval, shared mailbox via a delegate, enabled, sending replies over SMTP) and the translation between form fields and the
- * account service's fields.
+ * The create / edit form of a mail account (how it gets its tokens, mailbox, app, protocol, server, TLS, folder,
+ * initial sync, post-fetch action, interval, shared mailbox via a delegate, enabled, sending replies over SMTP) and
+ * the translation between form fields and the account service's fields. The form shows only what the chosen auth
+ * mode needs: the app registrations that can serve it, and the delegate setting only for a person's sign-in.
  */
 import { storedAccountFields } from '../accounts/account-input';
-import type { MailAccount } from '../ports/account-repository';
+import { AUTH_MODES, type AuthMode, type MailAccount } from '../ports/account-repository';
 import type { AppRegistration } from '../ports/app-repository';
+import { AUTH_MODE_LABELS, authModeProblem } from '../oauth/auth-modes';
 import { providerFor } from '../oauth/providers';
 import { ROUTE_PATHS, type AdminPaths } from './admin-paths';
 import { PROVIDER_LABELS } from './app-pages';
@@ -16,6 +18,7 @@ import {
   fieldset,
   formActions,
   formErrorsNotice,
+  hiddenField,
   inputField,
   selectField,
   type SelectOption,
@@ -24,6 +27,7 @@ import { html, type SafeHtml } from '../../lib/html';
 
 /** The form's field names. */
 export const ACCOUNT_FORM_FIELDS = [
+  'authMode',
   'appId',
   'mailbox',
   'protocol',
@@ -84,6 +88,7 @@ export function accountServiceInput(values: AccountFormValues): Record<string, s
   const action = values.postFetchAction ?? '';
   const postFetch = action === 'move' ? `move:${(values.postFetchFolder ?? '').trim()}` : action;
   return {
+    authMode: authModeOf(values.authMode),
     appId: values.appId ?? '',
     mailbox: values.mailbox ?? '',
     protocol: values.protocol ?? '',
@@ -102,6 +107,12 @@ export function accountServiceInput(values: AccountFormValues): Record<string, s
     smtpTls: values.smtpTls ?? '',
     smtpFrom: values.smtpFrom ?? '',
   };
+}
+
+/** The auth mode a form or query names, `delegated` when it names none (or an unknown one). */
+export function authModeOf(value: string | undefined): AuthMode {
+  const normalized = (value ?? '').replace(/-/g, '_');
+  return AUTH_MODES.find((mode) => mode === normalized) ?? 'delegated';
 }
 
 /** Everything the account form needs. */
@@ -158,7 +169,47 @@ const ENABLED_OPTIONS: readonly SelectOption[] = [
   { value: 'false', label: 'Disabled (kept, not fetched)' },
 ];
 
-function mailboxFieldset({ values, errors, apps }: AccountFormInput): SafeHtml {
+/** How the mailbox gets its tokens, with links to the other modes (the form then shows their fields). */
+function authModeChoice({ values, paths, account, mode }: AccountFormInput): SafeHtml {
+  const current = authModeOf(values.authMode);
+  const base = mode === 'edit' && account ? ROUTE_PATHS.accountEdit(account.id) : ROUTE_PATHS.accountNew;
+  const choices = AUTH_MODES.map((choice) =>
+    choice === current
+      ? html`<strong>${AUTH_MODE_LABELS[choice]}</strong>`
+      : html`<a id="auth-mode-${choice}" href="${paths.to(`${base}?${modeQuery(choice, mode === 'create' ? values.appId : undefined)}`)}">${AUTH_MODE_LABELS[choice]}</a>`,
+  );
+  return html`<p class="choice" id="auth-mode-choice">Tokens come from: ${choices}</p>`;
+}
+
+// URLSearchParams, unlike encodeURIComponent, does not throw on a lone surrogate in a typed-in value.
+function modeQuery(authMode: AuthMode, appId: string | undefined): string {
+  const query = new URLSearchParams({ authMode });
+  if (appId) query.set('appId', appId);
+  return query.toString();
+}
+
+function appOptions(apps: readonly AppRegistration[], mode: AuthMode): SelectOption[] {
+  return apps
+    .filter((app) => authModeProblem(app, mode) === null)
+    .map((app) => ({ value: app.id, label: `${app.name} (${PROVIDER_LABELS[app.provider]})` }));
+}
+
+function delegateField({ values, errors }: AccountFormInput): SafeHtml {
+  if (authModeOf(values.authMode) !== 'delegated') return html``;
+  return checkboxField({
+    name: 'sharedViaDelegate',
+    label: 'Shared mailbox via a delegate',
+    checked: values.sharedViaDelegate === 'on',
+    errors,
+    hint:
+      'Tick when someone else signs in (a user with FullAccess on this mailbox) instead of the mailbox itself. ' +
+      'The screen then shows "signed in as X for mailbox Y".',
+  });
+}
+
+function mailboxFieldset(input: AccountFormInput): SafeHtml {
+  const { values, errors, apps } = input;
+  const options = appOptions(apps, authModeOf(values.authMode));
   return fieldset('Mailbox', [
     inputField({
       name: 'mailbox',
@@ -173,19 +224,16 @@ function mailboxFieldset({ values, errors, apps }: AccountFormInput): SafeHtml {
     selectField({
       name: 'appId',
       label: 'App registration',
-      value: values.appId ?? apps[0]?.id,
+      value: values.appId ?? options[0]?.value,
       errors,
-      options: apps.map((app) => ({ value: app.id, label: `${app.name} (${PROVIDER_LABELS[app.provider]})` })),
-    }),
-    checkboxField({
-      name: 'sharedViaDelegate',
-      label: 'Shared mailbox via a delegate',
-      checked: values.sharedViaDelegate === 'on',
-      errors,
+      options,
       hint:
-        'Tick when someone else signs in (a user with FullAccess on this mailbox) instead of the mailbox itself. ' +
-        'The screen then shows "signed in as X for mailbox Y".',
+        options.length === 0
+          ? 'No app registration can serve this: app-only needs a Microsoft or generic app (secret or ' +
+            'certificate), a service account needs an app holding its key file.'
+          : undefined,
     }),
+    delegateField(input),
   ]);
 }
 
@@ -334,7 +382,7 @@ function noAppsBody(paths: AdminPaths): SafeHtml {
 function editWarning(mode: AccountFormInput['mode']): SafeHtml {
   if (mode !== 'edit') return html``;
   return html`<p class="notice">
-Changing the mailbox or the app registration disconnects the account: connect it again afterwards.
+Changing the mailbox, the app registration or how tokens come disconnects the account: connect it again afterwards.
 </p>`;
 }
 
@@ -347,8 +395,10 @@ export function accountFormBody(input: AccountFormInput): SafeHtml {
   const submitLabel = input.mode === 'edit' ? 'Save changes' : 'Save mail account';
   return html`${formErrorsNotice(input.errors)}
 ${editWarning(input.mode)}
+${authModeChoice(input)}
 <form method="post" action="${action}" id="account-form" autocomplete="off">
 ${csrfField(input.csrfToken)}
+${hiddenField('authMode', authModeOf(input.values.authMode))}
 ${mailboxFieldset(input)}
 ${serverFieldset(input)}
 ${fetchingFieldset(input)}

@@ -7,10 +7,19 @@ import { ERROR_CODES, type PluginErrorCode } from '../errors';
 import type { MailAccount } from '../ports/account-repository';
 import type { AppRegistration } from '../ports/app-repository';
 import type { PluginEvent } from '../ports/event-log';
+import { AUTH_MODE_LABELS } from '../oauth/auth-modes';
+import { appTokenScope } from '../oauth/scopes';
+import { expiringCredential, warningStage } from '../oauth/secret-expiry';
 import { ROUTE_PATHS, type AccountAction, type AdminPaths } from './admin-paths';
-import { appListSection, PROVIDER_LABELS, secretExpiryNote, type SecretExpiryNote } from './app-pages';
+import {
+  appListSection,
+  CREDENTIAL_LABELS,
+  PROVIDER_LABELS,
+  secretExpiryNote,
+  type SecretExpiryNote,
+} from './app-pages';
 import type { ConnectionTestResult, ConnectionTestStep } from './connection-test';
-import { formatTime } from './formatting';
+import { formatDate, formatTime } from './formatting';
 import { postButton } from './form-widgets';
 import { html, optionalAttribute, tableHead, type SafeHtml } from '../../lib/html';
 import type { Notice } from './notices';
@@ -66,6 +75,9 @@ function problemBox(account: MailAccount, problem: Problem, compact: boolean): S
 }
 
 function notConnectedHint(account: MailAccount): SafeHtml {
+  if (account.authMode !== 'delegated')
+    return html`<span class="muted">Not connected yet: click Connect (nobody signs in: the app's own token must open \
+the mailbox).</span>`;
   const as = account.sharedViaDelegate ? 'as a user with full access to this mailbox' : 'as the mailbox';
   return html`<span class="muted">Not connected yet: click Connect and sign in ${as}.</span>`;
 }
@@ -106,11 +118,35 @@ function connectButton(account: MailAccount, paths: AdminPaths, csrfToken: strin
   const needsIt =
     account.status === 'needs_reauth' || account.status === 'not_connected' || account.status === 'app_error';
   const action = paths.to(ROUTE_PATHS.accountAction(account.id, 'connect'));
-  return postButton(action, hasBeenConnected(account) ? 'Re-authorize' : 'Connect', {
+  const again = account.authMode === 'delegated' ? 'Re-authorize' : 'Connect again';
+  return postButton(action, hasBeenConnected(account) ? again : 'Connect', {
     csrfToken,
     kind: needsIt ? 'primary' : '',
     id: `connect-${account.id}`,
   });
+}
+
+/** "Connect with a code" (device flow), for a person's sign-in where the provider cannot redirect back here. */
+function connectWithCodeButton(account: MailAccount, paths: AdminPaths, csrfToken: string | undefined): SafeHtml {
+  if (account.authMode !== 'delegated') return html``;
+  return postButton(paths.to(ROUTE_PATHS.accountAction(account.id, 'connect-device')), 'Connect with a code', {
+    csrfToken,
+    id: 'connect-device',
+  });
+}
+
+/** Why the account will stop (or has stopped): its app's client secret or certificate expires. */
+function credentialExpiryLine(app: AppRegistration | null | undefined, now: number): SafeHtml {
+  const credential = app ? expiringCredential(app) : null;
+  if (!app || !credential) return html``;
+  const stage = warningStage(credential.expiresAt, now);
+  if (!stage) return html``;
+  const when = formatDate(credential.expiresAt);
+  const words =
+    stage === 'expired'
+      ? `Stopped on ${when}: the ${credential.kind} of app "${app.name}" has expired.`
+      : `Stops on ${when}, when the ${credential.kind} of app "${app.name}" expires.`;
+  return html`<p class="credential-expiry error-text" data-stage="${stage}">${words}</p>`;
 }
 
 /** "Fetch now", offered for a connected, enabled account only. */
@@ -197,7 +233,7 @@ function accountRow(account: MailAccount, app: AppRegistration | undefined, inpu
 <td>${statusBadge(account, now)}</td>
 <td>${formatTime(account.lastPollAt, now)}</td>
 <td class="fetched">${account.messagesFetched}</td>
-<td>${statusText(account, true, now)}</td>
+<td>${statusText(account, true, now)}${credentialExpiryLine(app, now)}</td>
 <td>${connect}${fetchNow}</td>
 </tr>`;
 }
@@ -305,7 +341,7 @@ function connectedDetail(account: MailAccount): SafeHtml {
 }
 
 function accountStatusBox(input: AccountDetailInput): SafeHtml {
-  const { account, paths, csrfToken, now } = input;
+  const { account, paths, csrfToken, app, now } = input;
   const action = (name: AccountAction) => paths.to(ROUTE_PATHS.accountAction(account.id, name));
   const disconnect =
     account.status !== 'not_connected'
@@ -316,8 +352,10 @@ function accountStatusBox(input: AccountDetailInput): SafeHtml {
 <p>${statusBadge(account, now)} ${identityLine(account)}</p>
 ${statusText(account, false, now)}
 ${connectedDetail(account)}
+${credentialExpiryLine(app, now)}
 <div class="actions">
 ${connectButton(account, paths, csrfToken)}
+${connectWithCodeButton(account, paths, csrfToken)}
 ${postButton(action('test'), 'Test connection', { csrfToken, id: 'test-connection' })}
 ${fetchNowButton(account, paths, csrfToken, 'fetch-now')}
 ${disconnect}
@@ -334,7 +372,7 @@ function sharedMailboxNote(account: MailAccount): SafeHtml {
 function appFact(app: AppRegistration | null, paths: AdminPaths): SafeHtml {
   if (!app) return html`<span class="error-text">missing</span>`;
   const link = html`<a href="${paths.to(ROUTE_PATHS.app(app.id))}">${app.name}</a>`;
-  return html`${link} <span class="muted">${PROVIDER_LABELS[app.provider]}</span>`;
+  return html`${link} <span class="muted">${PROVIDER_LABELS[app.provider]} · ${CREDENTIAL_LABELS[app.credentialType]}</span>`;
 }
 
 /** How replies leave through the account, or that they do not. */
@@ -357,6 +395,8 @@ function accountFacts({ account, app, paths, now }: AccountDetailInput): SafeHtm
 <dl class="facts">
 <dt>Mailbox</dt>
 <dd>${account.mailbox}${sharedMailboxNote(account)}</dd>
+<dt>Tokens from</dt>
+<dd id="auth-mode">${AUTH_MODE_LABELS[account.authMode]}</dd>
 <dt>App registration</dt>
 <dd>${appFact(app, paths)}</dd>
 <dt>Server</dt>
@@ -425,10 +465,52 @@ ${button}
 </details>`;
 }
 
+const NOT_CONNECTED_ANSWER =
+  '"User is authenticated but not connected" (or a refused login) means this permission is missing, or ' +
+  "New-ServicePrincipal was given the Object ID of the App registration instead of the Enterprise application's.";
+
+/** An app-only Microsoft account: the Exchange Online PowerShell lines with its ids filled in. */
+function appOnlySetupBox({ account, app }: AccountDetailInput): SafeHtml {
+  if (account.authMode !== 'app_only' || app?.provider !== 'microsoft') return html``;
+  const principal = app.servicePrincipalId ?? '<object id of the Enterprise application>';
+  const user = app.servicePrincipalId ?? '<service principal id>';
+  const commands = [
+    'Install-Module -Name ExchangeOnlineManagement',
+    `Connect-ExchangeOnline -Organization ${app.tenant ?? '<tenant id>'}`,
+    `New-ServicePrincipal -AppId ${app.clientId} -ObjectId ${principal}`,
+    'Get-ServicePrincipal | fl',
+    `Add-MailboxPermission -Identity ${account.mailbox} -User ${user} -AccessRights FullAccess`,
+  ].join('\n');
+  const unknown = app.servicePrincipalId
+    ? ''
+    : html`<p class="muted">Enter the Object ID of the Enterprise application on the app registration to fill \
+in the missing ids (Entra admin center → Enterprise applications → this app; not the App registration's Object ID).</p>`;
+  return html`<section class="box" id="app-only-setup">
+<h2>Give the app this mailbox (Exchange Online PowerShell)</h2>
+<pre class="commands" id="exchange-commands">${commands}</pre>
+${unknown}
+<p>${NOT_CONNECTED_ANSWER} The app also needs the application permission <code>IMAP.AccessAsApp</code> with admin \
+consent; its tokens ask for <code>${appTokenScope(app) ?? ''}</code>.</p>
+</section>`;
+}
+
+/** A service-account account: the delegation entry it relies on. */
+function serviceAccountBox({ account, app }: AccountDetailInput): SafeHtml {
+  if (account.authMode !== 'service_account' || !app) return html``;
+  return html`<section class="box" id="service-account-setup">
+<h2>Domain-wide delegation</h2>
+<p>Service account <code>${app.serviceAccountEmail ?? ''}</code> acts for <code>${account.mailbox}</code>. \
+The Workspace Admin console (Security → Access and data control → API controls → Manage Domain Wide Delegation) \
+must list client ID <code>${app.clientId}</code> with the scope <code>${appTokenScope(app) ?? ''}</code>.</p>
+</section>`;
+}
+
 /** One account's page. */
 export function accountDetailBody(input: AccountDetailInput): SafeHtml {
   return html`${noticeBox(input.notice)}
 ${accountStatusBox(input)}
+${appOnlySetupBox(input)}
+${serviceAccountBox(input)}
 ${input.testResult ? testResultBox(input.testResult) : ''}
 ${accountFacts(input)}
 ${historySection(input)}

@@ -11,6 +11,7 @@ export const ROUTE_PATHS = {
   account: (id: string) => `/accounts/${encodeURIComponent(id)}`,
   accountEdit: (id: string) => `/accounts/${encodeURIComponent(id)}/edit`,
   accountAction: (id: string, action: AccountAction) => `/accounts/${encodeURIComponent(id)}/${action}`,
+  accountDevice: (id: string) => `/accounts/${encodeURIComponent(id)}/device`,
   appNew: '/apps/new',
   apps: '/apps',
   app: (id: string) => `/apps/${encodeURIComponent(id)}`,
@@ -19,7 +20,7 @@ export const ROUTE_PATHS = {
 } as const;
 
 /** The POST actions on one account. */
-export type AccountAction = 'connect' | 'test' | 'fetch' | 'disconnect' | 'delete';
+export type AccountAction = 'connect' | 'connect-device' | 'test' | 'fetch' | 'disconnect' | 'delete';
 
 /** Absolute paths (mount point included) for links and form actions inside pages. */
 export class AdminPaths {

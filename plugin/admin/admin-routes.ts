@@ -16,6 +16,7 @@ import { adminStyle } from './admin-style';
 import {
   accountFormBody,
   accountFormValues,
+  authModeOf,
   accountServiceInput,
   ACCOUNT_FIELD_ALIASES,
   ACCOUNT_FORM_FIELDS,
@@ -23,10 +24,12 @@ import {
   type AccountFormValues,
 } from './account-form';
 import { accountDetailBody, accountListBody } from './account-pages';
+import { deviceSignInBody } from './device-sign-in-page';
 import {
   appFormBody,
   appFormValues,
   APP_FORM_FIELDS,
+  credentialOf,
   providerChoiceBody,
   providerOf,
   PROVIDER_LABELS,
@@ -38,13 +41,16 @@ import { fieldErrorsOf, type FieldErrors } from './field-errors';
 import { html, type SafeHtml } from '../../lib/html';
 import { visibleText } from '../../lib/visible-text';
 import { noticeQuery, readNotice, type Notice } from './notices';
-import type { ProviderKind } from '../ports/app-repository';
+import type { CredentialType, ProviderKind } from '../ports/app-repository';
 import { withStringRequest } from '../string-request';
 
 /** What the admin screen is built from. */
 export interface AdminScreenDeps {
   readonly apps: Pick<AppService, 'create' | 'update' | 'list' | 'get' | 'remove'>;
-  readonly accounts: Pick<AccountService, 'create' | 'update' | 'list' | 'get' | 'remove' | 'connect' | 'disconnect'>;
+  readonly accounts: Pick<
+    AccountService,
+    'create' | 'update' | 'list' | 'get' | 'remove' | 'connect' | 'connectWithCode' | 'deviceSignIn' | 'disconnect'
+  >;
   readonly events: Pick<EventLog, 'list'>;
   readonly tester: Pick<ConnectionTester, 'test'>;
   /** Polls one account now (the fetch cycle with `accountId`). */
@@ -64,6 +70,8 @@ export const ADMIN_ROUTE_IDS = {
   accountEdit: 'oauth2-mail.account-edit',
   accountUpdate: 'oauth2-mail.account-update',
   accountConnect: 'oauth2-mail.account-connect',
+  accountConnectDevice: 'oauth2-mail.account-connect-device',
+  accountDevice: 'oauth2-mail.account-device',
   accountTest: 'oauth2-mail.account-test',
   accountFetch: 'oauth2-mail.account-fetch',
   accountDisconnect: 'oauth2-mail.account-disconnect',
@@ -80,9 +88,13 @@ const HISTORY_LIMIT = 50;
 
 /** The fields each provider's app form shows (a problem with another field is shown above the form). */
 const APP_FIELDS_SHOWN: Readonly<Record<ProviderKind, readonly string[]>> = {
-  microsoft: APP_FORM_FIELDS.filter((f) => f !== 'provider'),
-  google: APP_FORM_FIELDS.filter((f) => !['provider', 'cloud', 'tenant'].includes(f)),
-  generic: APP_FORM_FIELDS.filter((f) => !['provider', 'cloud', 'tenant'].includes(f)),
+  microsoft: APP_FORM_FIELDS.filter((f) => !['provider', 'credentialType'].includes(f)),
+  google: APP_FORM_FIELDS.filter(
+    (f) => !['provider', 'credentialType', 'cloud', 'tenant', 'servicePrincipalId'].includes(f),
+  ),
+  generic: APP_FORM_FIELDS.filter(
+    (f) => !['provider', 'credentialType', 'cloud', 'tenant', 'servicePrincipalId'].includes(f),
+  ),
 };
 
 /** A notice for an error thrown by an action: the table's words, the precise detail, the fix. */
@@ -156,6 +168,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
     options: {
       mode: 'create' | 'edit';
       provider: ProviderKind;
+      credential: CredentialType;
       values: AppFormValues;
       errors: FieldErrors | null;
       appId?: string;
@@ -167,6 +180,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
     const body = appFormBody({
       mode: options.mode,
       provider: options.provider,
+      credential: options.credential,
       values: options.values,
       errors: options.errors,
       csrfToken: request.csrfToken,
@@ -262,8 +276,9 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       path: ROUTE_PATHS.accountNew,
       auth: 'admin',
       async handle(request) {
-        const appId = request.query.appId;
-        return accountForm(request, { mode: 'create', values: appId ? { appId } : {}, errors: null });
+        const { appId, authMode } = request.query;
+        const values = { ...(appId ? { appId } : {}), authMode: authModeOf(authMode) };
+        return accountForm(request, { mode: 'create', values, errors: null });
       },
     },
     {
@@ -290,7 +305,8 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       async handle(request) {
         const provider = providerOf(request.query.provider);
         if (!provider) return page('New app registration', providerChoiceBody(paths));
-        return appForm(request, { mode: 'create', provider, values: { provider }, errors: null });
+        const credential = credentialOf(provider, request.query.credential);
+        return appForm(request, { mode: 'create', provider, credential, values: { provider }, errors: null });
       },
     },
     {
@@ -314,6 +330,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
           return appForm(request, {
             mode: 'create',
             provider,
+            credential: credentialOf(provider, request.form.credentialType),
             values: submittedAppValues(request.form),
             errors,
             status,
@@ -328,9 +345,14 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       auth: 'admin',
       async handle(request) {
         const app = await deps.apps.get(request.params.id ?? '');
+        // ?credential= switches the form to another kind of credential (its material must then be entered).
+        const credential = request.query.credential
+          ? credentialOf(app.provider, request.query.credential)
+          : app.credentialType;
         return appForm(request, {
           mode: 'edit',
           provider: app.provider,
+          credential,
           values: appFormValues(app),
           errors: null,
           appId: app.id,
@@ -354,6 +376,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
           return appForm(request, {
             mode: 'edit',
             provider: app.provider,
+            credential: credentialOf(app.provider, request.form.credentialType),
             values: submittedAppValues(form),
             errors,
             appId: app.id,
@@ -373,6 +396,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
           return appForm(request, {
             mode: 'edit',
             provider: app.provider,
+            credential: app.credentialType,
             values: appFormValues(app),
             errors: { _form: ['Tick "Yes, delete it" to delete the app registration.'] },
             appId: app.id,
@@ -387,6 +411,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
           return appForm(request, {
             mode: 'edit',
             provider: app.provider,
+            credential: app.credentialType,
             values: appFormValues(app),
             errors,
             appId: app.id,
@@ -411,7 +436,9 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       auth: 'admin',
       async handle(request) {
         const account = await deps.accounts.get(request.params.id ?? '');
-        return accountForm(request, { mode: 'edit', values: accountFormValues(account), errors: null, account });
+        const switched = request.query.authMode ? { authMode: authModeOf(request.query.authMode) } : {};
+        const values = { ...accountFormValues(account), ...switched };
+        return accountForm(request, { mode: 'edit', values, errors: null, account });
       },
     },
     {
@@ -439,14 +466,46 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       async handle(request) {
         const account = await deps.accounts.get(request.params.id ?? '');
         try {
-          const { authorizationUrl } = await deps.accounts.connect(account.id, actorId(request));
-          return { kind: 'redirect', location: authorizationUrl };
+          const started = await deps.accounts.connect(account.id, actorId(request));
+          if (started.kind === 'connected')
+            return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery('connected')}`);
+          return { kind: 'redirect', location: started.authorizationUrl };
         } catch (thrown) {
           const error = toPluginError(thrown);
           deps.logger.warn('oauth2-mail admin: Connect could not start', { accountId: account.id, code: error.code });
           // The page keeps the Connect button: the admin fixes the app registration and tries again.
           return actionFailedPage(request, account.id, 'Connect could not start', error);
         }
+      },
+    },
+    {
+      id: ADMIN_ROUTE_IDS.accountConnectDevice,
+      method: 'POST',
+      path: '/accounts/:id/connect-device',
+      auth: 'admin',
+      async handle(request) {
+        const account = await deps.accounts.get(request.params.id ?? '');
+        try {
+          await deps.accounts.connectWithCode(account.id, actorId(request));
+          return redirect(ROUTE_PATHS.accountDevice(account.id));
+        } catch (thrown) {
+          return actionFailedPage(request, account.id, 'Connect with a code could not start', thrown);
+        }
+      },
+    },
+    {
+      id: ADMIN_ROUTE_IDS.accountDevice,
+      method: 'GET',
+      path: '/accounts/:id/device',
+      auth: 'admin',
+      async handle(request) {
+        const account = await deps.accounts.get(request.params.id ?? '');
+        const signIn = deps.accounts.deviceSignIn(account.id);
+        if (!signIn) return redirect(ROUTE_PATHS.account(account.id));
+        if (signIn.state === 'connected')
+          return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery('connected')}`);
+        const body = deviceSignInBody({ account, signIn, paths, csrfToken: request.csrfToken, now: deps.clock.now() });
+        return page(`Connect ${account.mailbox} with a code`, body);
       },
     },
     {

@@ -22,9 +22,14 @@ const CSS = `
 .o2m .field.check label{font-weight:normal}
 .o2m .field input[type=text],.o2m .field input[type=email],.o2m .field input[type=url],
 .o2m .field input[type=number],.o2m .field input[type=password],.o2m .field input[type=date],
-.o2m .field select{padding:.35rem;width:100%;box-sizing:border-box}
+.o2m .field select,.o2m .field textarea{padding:.35rem;width:100%;box-sizing:border-box}
+.o2m .field textarea{font-family:ui-monospace,monospace;font-size:.85em}
+.o2m .choice a{margin-right:.4rem}
+.o2m .choice strong{margin-right:.4rem}
+.o2m pre.commands{background:#f3f4f6;border:1px solid #c8ced6;padding:.5rem;overflow-x:auto;white-space:pre-wrap}
+.o2m .user-code{font-size:1.6em;letter-spacing:.1em}
 .o2m .field .hint{display:block;color:#687385;margin-top:.15rem}
-.o2m .field.invalid input,.o2m .field.invalid select{border:2px solid #b3261e}
+.o2m .field.invalid input,.o2m .field.invalid select,.o2m .field.invalid textarea{border:2px solid #b3261e}
 .o2m .field-error{color:#b3261e;margin:.2rem 0 0;font-weight:600}
 .o2m fieldset{border:1px solid #dde1e6;border-radius:4px;margin:.8rem 0;padding:.4rem 1rem;background:#fff;
   max-width:42rem}

@@ -1,9 +1,12 @@
 /**
  * App registration pages: the list (on the main screen), the provider choice, and the create / edit form that shows
- * only the fields the chosen provider needs. The client secret is write-only: never rendered back, empty on edit
- * keeps the stored one.
+ * only the fields the chosen provider and credential need (client secret, certificate, service account key). The
+ * client secret and the private keys are write-only: never rendered back, empty on edit keeps the stored ones.
  */
-import type { AppRegistration, MicrosoftCloud, ProviderKind } from '../ports/app-repository';
+import type { AppRegistration, CredentialType, MicrosoftCloud, ProviderKind } from '../ports/app-repository';
+import { readClientCertificate } from '../oauth/client-certificate';
+import { MICROSOFT_ALTERNATIVE_APP_ONLY_SCOPE, MICROSOFT_CLOUDS } from '../oauth/providers/microsoft';
+import { CREDENTIAL_WARNING_DAYS, expiringCredential, warningStage } from '../oauth/secret-expiry';
 import { ROUTE_PATHS, type AdminPaths } from './admin-paths';
 import type { FieldErrors } from './field-errors';
 import { daysUntil, formatDate } from './formatting';
@@ -15,6 +18,7 @@ import {
   inputField,
   postButton,
   selectField,
+  textareaField,
   type SelectOption,
 } from './form-widgets';
 import { booleanAttribute, html, tableHead, type SafeHtml } from '../../lib/html';
@@ -39,17 +43,39 @@ export const APP_FORM_FIELDS = [
   'tokenUrl',
   'revocationUrl',
   'userinfoUrl',
+  'deviceAuthorizationUrl',
   'clientId',
+  'credentialType',
   'clientSecret',
   'secretExpiresAt',
+  'clientCertificate',
+  'clientKey',
+  'assertionAlgorithm',
+  'serviceAccountKey',
   'scopes',
+  'appTokenScope',
+  'servicePrincipalId',
 ] as const;
 
-/** Entered or stored values of an app form, as strings. The secret is never among them. */
+/** The fields never rendered back: the client secret and the private keys. */
+const WRITE_ONLY_FIELDS: ReadonlySet<string> = new Set(['clientSecret', 'clientKey', 'serviceAccountKey']);
+
+/** Entered or stored values of an app form, as strings. No secret or private key is ever among them. */
 export type AppFormValues = Partial<Record<(typeof APP_FORM_FIELDS)[number], string>>;
 
-/** Warn about a client secret expiring within this many days. */
-export const SECRET_WARNING_DAYS = 30;
+/** The credentials each provider offers, the first the default. */
+export const PROVIDER_CREDENTIALS: Readonly<Record<ProviderKind, readonly CredentialType[]>> = {
+  microsoft: ['client_secret', 'certificate'],
+  google: ['client_secret', 'service_account'],
+  generic: ['client_secret', 'certificate', 'service_account'],
+};
+
+/** Credential kinds as admins know them. */
+export const CREDENTIAL_LABELS: Readonly<Record<CredentialType, string>> = {
+  client_secret: 'Client secret',
+  certificate: 'Certificate',
+  service_account: 'Service account key',
+};
 
 /** A stored app as form values (no secret). */
 export function appFormValues(app: AppRegistration): AppFormValues {
@@ -63,18 +89,30 @@ export function appFormValues(app: AppRegistration): AppFormValues {
     tokenUrl: app.tokenUrl ?? '',
     revocationUrl: app.revocationUrl ?? '',
     userinfoUrl: app.userinfoUrl ?? '',
+    deviceAuthorizationUrl: app.deviceAuthorizationUrl ?? '',
     clientId: app.clientId,
+    credentialType: app.credentialType,
     secretExpiresAt: formatDate(app.secretExpiresAt),
+    clientCertificate: app.certificatePem ?? '',
+    assertionAlgorithm: app.assertionAlgorithm ?? '',
     scopes: app.scopes ?? '',
+    appTokenScope: app.appTokenScope ?? '',
+    servicePrincipalId: app.servicePrincipalId ?? '',
   };
 }
 
-/** Submitted form values: only the known fields, as strings, and never the secret. */
+/** Submitted form values: only the known fields, as strings, and never a secret or a private key. */
 export function submittedAppValues(form: Readonly<Record<string, string>>): AppFormValues {
   const values: AppFormValues = {};
   for (const field of APP_FORM_FIELDS)
-    if (field !== 'clientSecret' && typeof form[field] === 'string') values[field] = form[field];
+    if (!WRITE_ONLY_FIELDS.has(field) && typeof form[field] === 'string') values[field] = form[field];
   return values;
+}
+
+/** The credential of a request (`?credential=` or the form) when the provider offers it, else the provider's default. */
+export function credentialOf(provider: ProviderKind, value: string | undefined): CredentialType {
+  const offered = PROVIDER_CREDENTIALS[provider];
+  return offered.find((credential) => credential === value) ?? offered[0]!;
 }
 
 /** The provider of a request (`?provider=` or the form), or null when it is none of the three. */
@@ -88,17 +126,23 @@ export interface SecretExpiryNote {
   readonly text: string;
 }
 
-/** The secret-expiry words for an app: null when nothing to say. */
-export function secretExpiryNote(app: Pick<AppRegistration, 'secretExpiresAt'>, now: number): SecretExpiryNote | null {
-  if (app.secretExpiresAt === null) return null;
-  const days = daysUntil(app.secretExpiresAt, now);
-  if (days < 0) return { tone: 'error', text: `client secret expired on ${formatDate(app.secretExpiresAt)}` };
-  if (days <= SECRET_WARNING_DAYS)
-    return {
-      tone: 'warn',
-      text: `client secret expires in ${days} day${days === 1 ? '' : 's'} (${formatDate(app.secretExpiresAt)})`,
-    };
-  return { tone: 'ok', text: `secret valid until ${formatDate(app.secretExpiresAt)}` };
+/**
+ * The expiry words for an app's credential (the secret's entered date, the certificate's notAfter): warned
+ * {@link CREDENTIAL_WARNING_DAYS} ahead, as the notifications are; null when nothing is known to expire.
+ */
+export function secretExpiryNote(
+  app: Pick<AppRegistration, 'credentialType' | 'secretExpiresAt' | 'certificateExpiresAt'>,
+  now: number,
+): SecretExpiryNote | null {
+  const credential = expiringCredential(app);
+  if (!credential) return null;
+  const { kind, expiresAt } = credential;
+  const stage = warningStage(expiresAt, now);
+  if (stage === 'expired') return { tone: 'error', text: `${kind} expired on ${formatDate(expiresAt)}` };
+  const days = daysUntil(expiresAt, now);
+  if (stage)
+    return { tone: 'warn', text: `${kind} expires in ${days} day${days === 1 ? '' : 's'} (${formatDate(expiresAt)})` };
+  return { tone: 'ok', text: `${kind} valid until ${formatDate(expiresAt)}` };
 }
 
 function tenantLine(app: AppRegistration): SafeHtml {
@@ -107,9 +151,13 @@ function tenantLine(app: AppRegistration): SafeHtml {
   return html`<br><small class="muted">tenant ${app.tenant ?? 'organizations'}${cloud}</small>`;
 }
 
-function secretCell(note: SecretExpiryNote | null): SafeHtml {
-  if (!note) return html`<span class="muted">stored (no expiry date entered)</span>`;
-  return html`<span class="badge ${note.tone}">${note.text}</span>`;
+function secretCell(app: AppRegistration, note: SecretExpiryNote | null): SafeHtml {
+  const kind = html`${CREDENTIAL_LABELS[app.credentialType]}<br>`;
+  if (!note)
+    return app.credentialType === 'client_secret'
+      ? html`${kind}<span class="muted">stored (no expiry date entered)</span>`
+      : html`${kind}<span class="muted">stored</span>`;
+  return html`${kind}<span class="badge ${note.tone}">${note.text}</span>`;
 }
 
 function appRow(app: AppRegistration, accountCount: number, paths: AdminPaths, now: number): SafeHtml {
@@ -117,12 +165,12 @@ function appRow(app: AppRegistration, accountCount: number, paths: AdminPaths, n
 <td><a href="${paths.to(ROUTE_PATHS.app(app.id))}">${app.name}</a></td>
 <td>${PROVIDER_LABELS[app.provider]}${tenantLine(app)}</td>
 <td><code>${app.clientId}</code></td>
-<td>${secretCell(secretExpiryNote(app, now))}</td>
+<td>${secretCell(app, secretExpiryNote(app, now))}</td>
 <td>${accountCount}</td>
 </tr>`;
 }
 
-const APP_COLUMNS = ['Name', 'Provider', 'Client id', 'Client secret', 'Accounts'];
+const APP_COLUMNS = ['Name', 'Provider', 'Client id', 'Credential', 'Accounts'];
 
 function appTable(rows: readonly SafeHtml[]): SafeHtml {
   return html`<table id="app-list">
@@ -138,8 +186,8 @@ const NO_APPS =
   'Create one first: it is what Microsoft, Google or your provider knows this helpdesk by.';
 
 const APPS_INTRO =
-  'An app registration holds the OAuth2 client (id and secret) that mail accounts sign in through; ' +
-  'many accounts can share one.';
+  'An app registration holds the OAuth2 client (its id, and a secret, a certificate or a service account key) ' +
+  'that mail accounts get their tokens through; many accounts can share one.';
 
 /**
  * The app registrations table of the main screen.
@@ -164,8 +212,12 @@ ${list}
 
 /** What each provider choice says about the provider. */
 const PROVIDER_SUMMARIES: Readonly<Record<ProviderKind, string>> = {
-  microsoft: 'Entra ID app registration; delegated IMAP access; shared mailboxes through a delegate.',
-  google: 'Google Cloud OAuth client (Web application); scope https://mail.google.com/.',
+  microsoft:
+    'Entra ID app registration with a client secret or a certificate; delegated or app-only access; shared ' +
+    'mailboxes through a delegate.',
+  google:
+    'Google Cloud OAuth client (Web application), or a service account with domain-wide delegation; scope ' +
+    'https://mail.google.com/.',
   generic: 'Any standards-compliant server: issuer URL (discovery) or explicit endpoints.',
 };
 
@@ -190,6 +242,7 @@ ${providerChoice(paths, 'generic')}
 export interface AppFormInput {
   readonly mode: 'create' | 'edit';
   readonly provider: ProviderKind;
+  readonly credential: CredentialType;
   readonly values: AppFormValues;
   readonly errors: FieldErrors | null;
   readonly csrfToken: string | undefined;
@@ -204,7 +257,15 @@ export interface AppFormInput {
 
 function advancedEndpoints(input: AppFormInput, intro: string): SafeHtml {
   const { values, errors } = input;
-  const names = ['issuerUrl', 'authorizeUrl', 'tokenUrl', 'revocationUrl', 'userinfoUrl', 'scopes'] as const;
+  const names = [
+    'issuerUrl',
+    'authorizeUrl',
+    'tokenUrl',
+    'revocationUrl',
+    'userinfoUrl',
+    'deviceAuthorizationUrl',
+    'scopes',
+  ] as const;
   const open = names.some((name) => (values[name] ?? '').trim().length > 0 || (errors?.[name] ?? []).length > 0);
   const scopes = inputField({
     name: 'scopes',
@@ -255,6 +316,14 @@ function urlFields({ values, errors }: AppFormInput): SafeHtml[] {
       value: values.userinfoUrl,
       errors,
     }),
+    inputField({
+      name: 'deviceAuthorizationUrl',
+      label: 'Device authorization endpoint (optional)',
+      type: 'url',
+      value: values.deviceAuthorizationUrl,
+      errors,
+      hint: 'For "Connect with a code" (RFC 8628), when discovery does not name it.',
+    }),
   ];
 }
 
@@ -281,6 +350,135 @@ function secretField(input: AppFormInput): SafeHtml {
     errors: input.errors,
     hint: secretHint(input),
   });
+}
+
+const ALGORITHM_OPTIONS: readonly SelectOption[] = [
+  { value: '', label: 'Default (Microsoft: PS256, others: RS256)' },
+  { value: 'PS256', label: 'PS256 (RSA-PSS, what Entra documents today)' },
+  { value: 'RS256', label: 'RS256 (RSA PKCS#1 v1.5)' },
+];
+
+function storedCertificateLine(app: AppRegistration | undefined): SafeHtml {
+  if (!app?.certificatePem) return html``;
+  let facts;
+  try {
+    facts = readClientCertificate(app.certificatePem);
+  } catch {
+    return html``;
+  }
+  return html`<p class="muted" id="stored-certificate">Stored certificate: ${facts.subject}, valid until \
+${formatDate(facts.notAfter)}, SHA-256 thumbprint (x5t#S256) <code>${facts.sha256Thumbprint}</code>.</p>`;
+}
+
+function certificateFields(input: AppFormInput): SafeHtml[] {
+  const { values, errors, mode } = input;
+  const editing = mode === 'edit' && input.app?.credentialType === 'certificate';
+  return [
+    storedCertificateLine(editing ? input.app : undefined),
+    textareaField({
+      name: 'clientCertificate',
+      label: 'Certificate (PEM)',
+      value: values.clientCertificate,
+      errors,
+      required: !editing,
+      placeholder: '-----BEGIN CERTIFICATE-----',
+      hint:
+        'The certificate whose public part you upload to the app at the provider. Its expiry is read from it: ' +
+        `you are warned ${CREDENTIAL_WARNING_DAYS[0]} and ${CREDENTIAL_WARNING_DAYS[1]} days before mail would stop.`,
+    }),
+    textareaField({
+      name: 'clientKey',
+      label: 'Private key (PEM)',
+      errors,
+      required: !editing,
+      placeholder: '-----BEGIN PRIVATE KEY-----',
+      hint: editing
+        ? 'Stored encrypted and never shown again. Leave empty to keep it; a new certificate needs its own key.'
+        : 'The RSA key of the certificate, without a passphrase. Stored encrypted, never shown again.',
+    }),
+    selectField({
+      name: 'assertionAlgorithm',
+      label: 'Signature of the client assertion',
+      value: values.assertionAlgorithm,
+      errors,
+      options: ALGORITHM_OPTIONS,
+    }),
+  ];
+}
+
+function storedServiceAccountLine(app: AppRegistration | undefined): SafeHtml {
+  if (!app?.serviceAccountEmail) return html``;
+  return html`<p class="muted" id="stored-service-account">Stored key of service account \
+<code>${app.serviceAccountEmail}</code> (key id ${app.serviceAccountKeyId ?? 'unknown'}), token URL \
+<code>${app.serviceAccountTokenUrl ?? "the app's token endpoint"}</code>.</p>`;
+}
+
+function serviceAccountFields(input: AppFormInput): SafeHtml[] {
+  const editing = input.mode === 'edit' && input.app?.credentialType === 'service_account';
+  return [
+    storedServiceAccountLine(editing ? input.app : undefined),
+    textareaField({
+      name: 'serviceAccountKey',
+      label: 'Service account key file (JSON)',
+      errors: input.errors,
+      required: !editing,
+      rows: 8,
+      placeholder: '{ "type": "service_account", "client_email": "…", "private_key": "…", … }',
+      hint: editing
+        ? 'Stored encrypted and never shown again. Leave empty to keep it; paste a new key file to replace it.'
+        : 'The whole JSON file from Google Cloud console → Service accounts → Keys → Add key → JSON. It is read ' +
+          'once: the private key is stored encrypted and never shown again.',
+    }),
+  ];
+}
+
+function credentialFields(input: AppFormInput): SafeHtml[] {
+  if (input.credential === 'certificate') return certificateFields(input);
+  if (input.credential === 'service_account') return serviceAccountFields(input);
+  const expiry =
+    input.provider === 'microsoft'
+      ? inputField({
+          name: 'secretExpiresAt',
+          label: 'Client secret expires on',
+          type: 'date',
+          value: input.values.secretExpiresAt,
+          errors: input.errors,
+          hint:
+            'From "Certificates & secrets": you are warned ' +
+            `${CREDENTIAL_WARNING_DAYS[0]} and ${CREDENTIAL_WARNING_DAYS[1]} days before mail would stop.`,
+        })
+      : optionalSecretExpiry(input);
+  return [secretField(input), expiry];
+}
+
+const APP_ONLY_SCOPE_HINT =
+  'App-only tokens ask for the Exchange resource with .default. Microsoft documents two resource hosts; ' +
+  'change it only if the default is refused.';
+
+function appOnlyFields({ values, errors }: AppFormInput): SafeHtml {
+  const cloud = (values.cloud as keyof typeof MICROSOFT_CLOUDS) || 'global';
+  const preset = MICROSOFT_CLOUDS[cloud]?.appOnlyScope ?? MICROSOFT_CLOUDS.global.appOnlyScope;
+  const open = (values.appTokenScope ?? '') !== '' || (values.servicePrincipalId ?? '') !== '';
+  const options: SelectOption[] = [
+    { value: '', label: `${preset} (default)` },
+    { value: MICROSOFT_ALTERNATIVE_APP_ONLY_SCOPE, label: MICROSOFT_ALTERNATIVE_APP_ONLY_SCOPE },
+  ];
+  if (values.appTokenScope && !options.some((o) => o.value === values.appTokenScope))
+    options.push({ value: values.appTokenScope, label: values.appTokenScope });
+  return html`<details id="app-only"${booleanAttribute('open', open)}>
+<summary>App-only access (mailboxes without a sign-in)</summary>
+${selectField({ name: 'appTokenScope', label: 'Scope of app-only tokens', value: values.appTokenScope, errors, options, hint: APP_ONLY_SCOPE_HINT })}
+${inputField({
+  name: 'servicePrincipalId',
+  label: 'Object ID of the Enterprise application (optional)',
+  value: values.servicePrincipalId,
+  errors,
+  placeholder: '00000000-0000-0000-0000-000000000000',
+  hint:
+    "Entra admin center → Enterprise applications → this app → Object ID (not the App registration's Object ID). " +
+    'Fills in the Exchange Online PowerShell lines on each app-only mail account.',
+})}
+</details>`;
 }
 
 const CLOUD_OPTIONS: readonly SelectOption[] = [
@@ -319,15 +517,8 @@ function microsoftFields(input: AppFormInput): SafeHtml[] {
       required: true,
       placeholder: '00000000-0000-0000-0000-000000000000',
     }),
-    secretField(input),
-    inputField({
-      name: 'secretExpiresAt',
-      label: 'Client secret expires on',
-      type: 'date',
-      value: values.secretExpiresAt,
-      errors,
-      hint: 'From "Certificates & secrets": you are warned 30 days before mail would stop.',
-    }),
+    ...credentialFields(input),
+    appOnlyFields(input),
     advancedEndpoints(
       input,
       "Only for sovereign or test set-ups: an issuer URL here replaces the cloud's login endpoints.",
@@ -340,14 +531,18 @@ function googleFields(input: AppFormInput): SafeHtml[] {
   return [
     inputField({
       name: 'clientId',
-      label: 'Client ID',
+      label: input.credential === 'service_account' ? 'Client ID (optional)' : 'Client ID',
       value: values.clientId,
       errors,
-      required: true,
-      placeholder: '1234567890-abc.apps.googleusercontent.com',
+      required: input.credential !== 'service_account',
+      placeholder:
+        input.credential === 'service_account' ? '112233445566778899001' : '1234567890-abc.apps.googleusercontent.com',
+      hint:
+        input.credential === 'service_account'
+          ? "Empty = the key file's client_id: the number the domain-wide delegation entry names."
+          : undefined,
     }),
-    secretField(input),
-    optionalSecretExpiry(input),
+    ...credentialFields(input),
     advancedEndpoints(input, "Only for test set-ups: an issuer URL here replaces Google's endpoints."),
   ];
 }
@@ -357,8 +552,14 @@ function genericFields(input: AppFormInput): SafeHtml[] {
   return [
     ...urlFields(input),
     inputField({ name: 'clientId', label: 'Client ID', value: values.clientId, errors, required: true }),
-    secretField(input),
-    optionalSecretExpiry(input),
+    ...credentialFields(input),
+    inputField({
+      name: 'appTokenScope',
+      label: 'Scope of app tokens (optional)',
+      value: values.appTokenScope,
+      errors,
+      hint: 'For app-only and service-account mail accounts; empty = the scopes below without openid/email/offline_access.',
+    }),
     inputField({
       name: 'scopes',
       label: 'Scopes (space-separated)',
@@ -402,9 +603,13 @@ function nameField({ values, errors, provider }: AppFormInput): SafeHtml {
 
 function secretWarning(app: AppRegistration | undefined, now: number): SafeHtml {
   const note = app ? secretExpiryNote(app, now) : null;
-  if (!note || note.tone === 'ok') return html``;
+  if (!app || !note || note.tone === 'ok') return html``;
+  const renew =
+    app.credentialType === 'certificate'
+      ? 'Create a new certificate, upload it to the app at the provider and paste it with its key below.'
+      : 'Create a new secret at the provider and paste its value below.';
   return html`<div class="notice error">
-The ${note.text}. Create a new secret at the provider and paste its value below.
+The ${note.text}. ${renew}
 </div>`;
 }
 
@@ -419,9 +624,35 @@ function setupCloud(provider: ProviderKind, entered: string | undefined): Micros
   return isMicrosoftCloud(entered) ? entered : 'global';
 }
 
-function setupBox({ provider, values, redirectUri }: AppFormInput): SafeHtml {
+/** The credential in use and links to the others the provider offers (the form then shows their fields). */
+function credentialLine({ mode, provider, credential, paths, app }: AppFormInput): SafeHtml {
+  const offered = PROVIDER_CREDENTIALS[provider];
+  if (offered.length < 2) return html``;
+  const base = mode === 'edit' && app ? ROUTE_PATHS.app(app.id) : `${ROUTE_PATHS.appNew}`;
+  const join = base.includes('?') ? '&' : '?';
+  const choices = offered.map((choice) =>
+    choice === credential
+      ? html`<strong>${CREDENTIAL_LABELS[choice]}</strong>`
+      : html`<a id="credential-${choice}" href="${paths.to(
+          `${base}${join}${mode === 'create' ? `provider=${provider}&` : ''}credential=${choice}`,
+        )}">${CREDENTIAL_LABELS[choice]}</a>`,
+  );
+  return html`<p class="choice" id="credential-choice">The app proves itself with: ${choices}</p>`;
+}
+
+function setupBox({ provider, credential, values, redirectUri, app }: AppFormInput): SafeHtml {
   const cloud = setupCloud(provider, values.cloud);
-  return providerSetupBox(provider, { cloud, scopes: values.scopes ?? null }, redirectUri);
+  return providerSetupBox(
+    provider,
+    {
+      cloud,
+      scopes: values.scopes ?? null,
+      appTokenScope: values.appTokenScope || null,
+      clientId: app?.clientId ?? values.clientId ?? null,
+    },
+    redirectUri,
+    credential,
+  );
 }
 
 function deleteAppBox(input: AppFormInput): SafeHtml {
@@ -450,9 +681,11 @@ export function appFormBody(input: AppFormInput): SafeHtml {
   return html`${formErrorsNotice(input.errors)}
 ${secretWarning(app, input.now)}
 ${providerLine(input)}
+${credentialLine(input)}
 <form method="post" action="${action}" id="app-form" autocomplete="off">
 ${csrfField(input.csrfToken)}
 ${hiddenField('provider', input.provider)}
+${hiddenField('credentialType', input.credential)}
 ${nameField(input)}
 ${providerFields(input)}
 ${formActions(submitLabel, paths.to(ROUTE_PATHS.accounts))}

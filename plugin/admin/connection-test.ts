@@ -8,6 +8,7 @@ import type { MailAccount } from '../ports/account-repository';
 import type { Clock } from '../ports/clock';
 import type { FolderState, MailFetcher, MailSession } from '../ports/mail-fetcher';
 import type { AccessTokenProvider } from '../oauth/access-token-provider';
+import { explainAppMailboxRefusal } from '../oauth/credential-errors';
 import { plural } from './formatting';
 
 /** The steps, in order. */
@@ -174,7 +175,11 @@ export class ConnectionTester {
         signal,
       );
     } catch (error) {
-      fail('login', error);
+      // An app's own token refused by the mailbox is the app's access to it, not a grant to re-authorize.
+      fail(
+        'login',
+        account.authMode === 'delegated' ? error : explainAppMailboxRefusal(toPluginError(error), account.mailbox),
+      );
       return null;
     }
     ok('login', loginDetail(account, session.mechanism));

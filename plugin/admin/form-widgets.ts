@@ -25,6 +25,14 @@ export interface InputField extends FieldBase {
   readonly max?: number;
 }
 
+/** A multi-line text field (a pasted PEM or JSON key file). */
+export interface TextareaField extends FieldBase {
+  /** Shown in the field; a write-only field (a private key) never gets one. */
+  readonly value?: string | null;
+  readonly rows?: number;
+  readonly placeholder?: string;
+}
+
 /** One choice of a select. */
 export interface SelectOption {
   readonly value: string;
@@ -98,6 +106,21 @@ export function inputField(field: InputField): SafeHtml {
   return html`<div class="${fieldClass(field)}">
 <label for="f-${field.name}">${field.label}${requiredMark(field)}</label>
 <input id="f-${field.name}" name="${field.name}" type="${type}" value="${value}"${attributes}>
+${hint(field)}
+${errorList(field)}
+</div>`;
+}
+
+/** A labelled textarea with its hint and errors. */
+export function textareaField(field: TextareaField): SafeHtml {
+  const attributes = [
+    optionalAttribute('placeholder', field.placeholder),
+    optionalAttribute('rows', field.rows ?? 6),
+    ...ariaAttributes(field, { markInvalid: true }),
+  ];
+  return html`<div class="${fieldClass(field)}">
+<label for="f-${field.name}">${field.label}${requiredMark(field)}</label>
+<textarea id="f-${field.name}" name="${field.name}" spellcheck="false" autocomplete="off"${attributes}>${field.value ?? ''}</textarea>
 ${hint(field)}
 ${errorList(field)}
 </div>`;

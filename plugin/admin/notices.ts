@@ -22,6 +22,7 @@ export type NoticeKey =
   | 'account_created'
   | 'account_updated'
   | 'account_deleted'
+  | 'connected'
   | 'disconnected'
   | 'disconnected_unrevoked'
   | 'fetched'
@@ -75,6 +76,8 @@ export function readNotice(query: Readonly<Record<string, string>>): Notice | nu
       return { tone: 'ok', text: 'Mail account updated.' };
     case 'account_deleted':
       return { tone: 'ok', text: 'Mail account deleted; its tokens were removed.' };
+    case 'connected':
+      return { tone: 'ok', text: 'Connected: the mailbox opened with the new token, which is stored.' };
     case 'disconnected':
       return {
         tone: 'ok',

@@ -3,18 +3,23 @@
  * app will ask for, with the traps each provider is known for
  * (docs/providers.md#setup-traps-the-admin-screen-warns-about).
  */
-import type { AppRegistration, MicrosoftCloud, ProviderKind } from '../ports/app-repository';
+import {
+  CLIENT_SECRET_CREDENTIAL,
+  type AppRegistration,
+  type CredentialType,
+  type MicrosoftCloud,
+  type ProviderKind,
+} from '../ports/app-repository';
 import { providerFor } from '../oauth/providers';
-import { splitScopes } from '../oauth/scopes';
+import { appTokenScope, splitScopes } from '../oauth/scopes';
 import { html, type SafeHtml } from '../../lib/html';
 
 /** The fields of an app that decide the scopes. */
-export type ScopeSource = Pick<AppRegistration, 'provider' | 'cloud' | 'scopes'>;
+export type ScopeSource = Pick<AppRegistration, 'provider' | 'cloud' | 'scopes'> &
+  Partial<Pick<AppRegistration, 'appTokenScope'>>;
 
-/** The scopes an IMAP account of this app asks for (the override, or the provider's default). */
-export function scopesFor(app: ScopeSource): string[] {
-  if (app.scopes && app.scopes.trim().length > 0) return splitScopes(app.scopes);
-  const full: AppRegistration = {
+function fullApp(app: ScopeSource): AppRegistration {
+  return {
     id: '',
     name: '',
     tenant: null,
@@ -26,11 +31,18 @@ export function scopesFor(app: ScopeSource): string[] {
     clientId: '',
     secretExpiresAt: null,
     incident: null,
+    ...CLIENT_SECRET_CREDENTIAL,
     createdAt: 0,
     updatedAt: 0,
     ...app,
+    appTokenScope: app.appTokenScope ?? null,
   };
-  return providerFor(app.provider).defaultScopes(full, ['imap']);
+}
+
+/** The scopes an IMAP account of this app asks for (the override, or the provider's default). */
+export function scopesFor(app: ScopeSource): string[] {
+  if (app.scopes && app.scopes.trim().length > 0) return splitScopes(app.scopes);
+  return providerFor(app.provider).defaultScopes(fullApp(app), ['imap']);
 }
 
 function copyField(id: string, label: string, value: string): SafeHtml {
@@ -49,7 +61,16 @@ const PORTALS: Readonly<Record<MicrosoftCloud, string>> = {
 
 // A backslash at the end of a line inside these templates is a line continuation: the page text has no break there.
 
-function microsoftSteps(cloud: MicrosoftCloud): SafeHtml {
+const MICROSOFT_SECRET_STEP = html`<li><em>Certificates &amp; secrets</em> &rarr; <em>New client secret</em>: copy the \
+<strong>Value</strong> (shown once), not the <em>Secret ID</em>, and note its expiry date below: you are warned \
+before it lapses.</li>`;
+
+const MICROSOFT_CERTIFICATE_STEP = html`<li><em>Certificates &amp; secrets</em> &rarr; <em>Certificates</em> &rarr; \
+<em>Upload certificate</em>: the certificate above (its public part: .cer, .crt or .pem). Its expiry is read from it: \
+you are warned before it lapses.</li>`;
+
+function microsoftSteps(cloud: MicrosoftCloud, credential: CredentialType): SafeHtml {
+  const credentialStep = credential === 'certificate' ? MICROSOFT_CERTIFICATE_STEP : MICROSOFT_SECRET_STEP;
   return html`<ol>
 <li>In the Entra admin center (<code>${PORTALS[cloud]}</code>) open <em>App registrations</em> &rarr; \
 <em>New registration</em>. Platform: <strong>Web</strong> (not SPA, not mobile), redirect URI as above, exactly.</li>
@@ -57,8 +78,7 @@ function microsoftSteps(cloud: MicrosoftCloud): SafeHtml {
 <em>Delegated</em>: <code>IMAP.AccessAsUser.All</code> (<code>POP.AccessAsUser.All</code> and <code>SMTP.Send</code> \
 only if you use them), <code>offline_access</code>, <code>openid</code>, <code>email</code>. Then \
 <em>Grant admin consent</em> if your tenant requires it.</li>
-<li><em>Certificates &amp; secrets</em> &rarr; <em>New client secret</em>: copy the <strong>Value</strong> (shown \
-once), not the <em>Secret ID</em>, and note its expiry date below: you are warned before it lapses.</li>
+${credentialStep}
 <li>Tenant: the <em>Directory (tenant) ID</em> from the app's overview (or your domain); <code>organizations</code> \
 accepts any work account.</li>
 <li>Shared mailbox: connect as a user with <strong>FullAccess</strong> on it and tick "shared mailbox via a delegate" \
@@ -86,10 +106,41 @@ if your server needs one.</li>
 </ol>`;
 }
 
-function setupSteps(provider: ProviderKind, cloud: MicrosoftCloud): SafeHtml {
-  if (provider === 'microsoft') return microsoftSteps(cloud);
+function setupSteps(provider: ProviderKind, cloud: MicrosoftCloud, credential: CredentialType): SafeHtml {
+  if (provider === 'microsoft') return microsoftSteps(cloud, credential);
   if (provider === 'google') return googleSteps();
   return genericSteps();
+}
+
+/** Microsoft's app-only permissions: what an app-only mail account needs besides the app (docs/providers.md). */
+function microsoftAppOnlySteps(scope: string): SafeHtml {
+  return html`<h3>App-only access (optional: mailboxes without a sign-in)</h3>
+<ol>
+<li><em>API permissions</em> &rarr; <em>Add a permission</em> &rarr; <em>APIs my organization uses</em> &rarr; \
+<em>Office 365 Exchange Online</em> &rarr; <em>Application permissions</em>: <code>IMAP.AccessAsApp</code> \
+(<code>POP.AccessAsApp</code>, <code>SMTP.SendAsApp</code> only if you use them), then <em>Grant admin consent</em>.</li>
+<li>Exchange Online PowerShell: register the app and give it each mailbox; every app-only mail account's page shows \
+these lines with its ids filled in (<code>New-ServicePrincipal</code>, <code>Add-MailboxPermission … FullAccess</code>).</li>
+<li>Tokens ask for <code>${scope}</code>; the tenant must be the directory's GUID or domain, not \
+<code>organizations</code>.</li>
+</ol>`;
+}
+
+/** Google's service account with domain-wide delegation (docs/providers.md#google-service-accounts). */
+function serviceAccountSteps(clientId: string | null, scope: string): SafeHtml {
+  return html`<ol>
+<li>Google Cloud console &rarr; <em>IAM &amp; Admin</em> &rarr; <em>Service accounts</em> &rarr; \
+<em>Create service account</em>; then <em>Keys</em> &rarr; <em>Add key</em> &rarr; <em>Create new key</em> &rarr; \
+<strong>JSON</strong>, and paste the downloaded file above (it is read once; the key is stored encrypted).</li>
+<li>Workspace Admin console &rarr; <em>Security</em> &rarr; <em>Access and data control</em> &rarr; \
+<em>API controls</em> &rarr; <em>Manage Domain Wide Delegation</em> &rarr; <em>Add new</em>: the client ID and the \
+scope below. Without it Google answers "unauthorized_client … not authorized for any of the scopes requested"; a \
+new entry can take up to 24 hours.</li>
+<li>IMAP must be allowed for the mailboxes' users (Admin console &rarr; Gmail &rarr; End user access). Personal \
+@gmail.com accounts cannot be reached this way.</li>
+</ol>
+${copyField('delegation-client-id', 'Client ID for the delegation entry', clientId ?? 'the client_id of the key file')}
+${copyField('delegation-scope', 'OAuth scope for the delegation entry', scope)}`;
 }
 
 /**
@@ -100,15 +151,23 @@ function setupSteps(provider: ProviderKind, cloud: MicrosoftCloud): SafeHtml {
  */
 export function providerSetupBox(
   provider: ProviderKind,
-  app: Omit<ScopeSource, 'provider'>,
+  app: Omit<ScopeSource, 'provider'> & { readonly clientId?: string | null },
   redirectUri: string,
+  credential: CredentialType = 'client_secret',
 ): SafeHtml {
+  const tokenScope = appTokenScope(fullApp({ ...app, provider })) ?? '';
+  if (credential === 'service_account')
+    return html`<section class="box setup" id="provider-setup">
+<h2>Set this up at Google</h2>
+${serviceAccountSteps(app.clientId ?? null, tokenScope)}
+</section>`;
   const scopes = scopesFor({ ...app, provider });
-  const steps = setupSteps(provider, app.cloud ?? 'global');
+  const steps = setupSteps(provider, app.cloud ?? 'global', credential);
   return html`<section class="box setup" id="provider-setup">
 <h2>Register this at the provider</h2>
 ${copyField('redirect-uri', 'Redirect URI (exact, including the path)', redirectUri)}
 ${copyField('requested-scopes', 'Permissions (scopes) this app asks for', scopes.join(' '))}
 ${steps}
+${provider === 'microsoft' ? microsoftAppOnlySteps(tokenScope) : ''}
 </section>`;
 }

@@ -6,6 +6,7 @@
  */
 import { ERROR_CODES, isPluginError, PluginError, toPluginError, type PluginErrorCode } from '../errors';
 import type { AccessTokenProvider } from '../oauth/access-token-provider';
+import { explainAppMailboxRefusal } from '../oauth/credential-errors';
 import { connectedDetail } from '../oauth/identity';
 import type { AccountRepository, AccountStatus, MailAccount } from '../ports/account-repository';
 import type { Clock } from '../ports/clock';
@@ -111,7 +112,9 @@ export class AccountPoller {
               `The poll of ${account.mailbox} took longer than ${this.deps.settings.accountTimeoutSeconds} s; ` +
                 'it continues on the next cycle.',
             )
-          : toPluginError(caught);
+          : account.authMode === 'delegated'
+            ? toPluginError(caught)
+            : explainAppMailboxRefusal(toPluginError(caught), account.mailbox);
       logger.warn('poll failed', { code: error.code, detail: error.message });
       const status = await this.onFailure(account, error, startedAt);
       return this.result(account, 'failed', counts, status, error);

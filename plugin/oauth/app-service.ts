@@ -1,7 +1,7 @@
 /**
  * OAuth2 app registrations: validation (shared by the console and the admin screen), create / update / list /
- * remove, with events. The client secret is write-only: it goes to the repository (which seals it) and never
- * comes back out of this service.
+ * remove, with events. The client secret and the private keys (certificate, service account) are write-only: they
+ * go to the repository (which seals them) and never come back out of this service.
  */
 import { z } from 'zod';
 import { PluginError } from '../errors';
@@ -9,6 +9,8 @@ import type { AccountRepository } from '../ports/account-repository';
 import type { AppRegistration, AppRegistrationInput, AppRepository } from '../ports/app-repository';
 import type { Clock } from '../ports/clock';
 import type { EventLog, EventType } from '../ports/event-log';
+import { credentialColumns } from './app-credential-input';
+import { parseServiceAccountKey } from './service-account-key';
 import { assertMicrosoftTenant } from './providers/microsoft';
 import type { EndpointResolver } from './providers/endpoint-resolver';
 import { assertProviderUrl } from './providers/url-policy';
@@ -18,7 +20,19 @@ import { blankToUndefined, inputError } from './validation';
 const VSCHAR = /^[\x20-\x7E]+$/;
 /** One scope token (RFC 6749 §3.3). */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-const URL_FIELDS = ['issuerUrl', 'authorizeUrl', 'tokenUrl', 'revocationUrl', 'userinfoUrl'] as const;
+const URL_FIELDS = [
+  'issuerUrl',
+  'authorizeUrl',
+  'tokenUrl',
+  'revocationUrl',
+  'userinfoUrl',
+  'deviceAuthorizationUrl',
+] as const;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Pasted PEM or JSON: kept as given (line breaks matter), bounded. */
+const pastedText = (max: number) =>
+  z.preprocess(blankToUndefined, z.string().max(max, `must be at most ${max} characters`).optional());
 
 /** The last instant a secret expiry may have: every page formats it as a date, which has four-digit years. */
 const LAST_EXPIRY_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
@@ -63,6 +77,24 @@ const AppFields = z.object({
       .max(500, 'must be at most 500 characters')
       .regex(VSCHAR, 'may contain only visible ASCII characters'),
   ),
+  credentialType: z.preprocess(
+    (value) => (typeof value === 'string' ? blankToUndefined(value.replace(/-/g, '_')) : value),
+    z
+      .enum(['client_secret', 'certificate', 'service_account'], {
+        error: 'must be client_secret, certificate or service_account',
+      })
+      .optional(),
+  ),
+  clientCertificate: pastedText(20_000),
+  clientKey: pastedText(20_000),
+  assertionAlgorithm: z.preprocess(
+    blankToUndefined,
+    z.enum(['RS256', 'PS256'], { error: 'must be RS256 or PS256' }).optional(),
+  ),
+  serviceAccountKey: pastedText(20_000),
+  appTokenScope: optionalText(2000),
+  deviceAuthorizationUrl: optionalText(2000),
+  servicePrincipalId: optionalText(64),
   clientSecret: z.preprocess(
     blankToUndefined,
     z
@@ -85,6 +117,24 @@ const AppFields = z.object({
       .optional(),
   ),
 });
+
+/** A service account's app may leave the client id out: its key file names it (`client_id`). */
+function withClientIdOfKeyFile(raw: unknown): unknown {
+  const fields = (raw ?? {}) as Record<string, unknown>;
+  if (blankToUndefined(fields.clientId) !== undefined || typeof fields.serviceAccountKey !== 'string') return fields;
+  try {
+    return { ...fields, clientId: parseServiceAccountKey(fields.serviceAccountKey).clientId ?? undefined };
+  } catch {
+    // The key file's own problem is reported with the other fields.
+    return fields;
+  }
+}
+
+/** A space-separated scope list without extra blanks, or null. */
+function normalizedScopes(scopes: string | undefined): string | null {
+  const list = (scopes ?? '').split(/\s+/).filter((scope) => scope.length > 0);
+  return list.length > 0 ? list.join(' ') : null;
+}
 
 /** What {@link AppService.validate} checks a create or an update against. */
 export type AppFieldsInput = z.input<typeof AppFields>;
@@ -114,15 +164,25 @@ export class AppService {
    * @param mode - `create` requires the client secret; `update` keeps the stored one when it is omitted
    * @throws PluginError ERR_INPUT_INVALID naming every invalid field
    */
-  validate(raw: unknown, mode: 'create' | 'update'): AppRegistrationInput {
-    const parsed = AppFields.safeParse(raw ?? {});
+  validate(raw: unknown, mode: 'create' | 'update', before: AppRegistration | null = null): AppRegistrationInput {
+    const parsed = AppFields.safeParse(withClientIdOfKeyFile(raw));
     if (!parsed.success) throw inputError('app registration', parsed.error.issues);
     const input = parsed.data;
     const problems: z.core.$ZodIssue[] = [];
     const problem = (field: string, message: string) =>
       problems.push({ code: 'custom', path: [field], message, input: undefined } as z.core.$ZodIssue);
 
-    if (mode === 'create' && input.clientSecret === undefined) problem('clientSecret', 'is required');
+    const credential = credentialColumns(
+      input.provider,
+      input,
+      mode === 'update' ? before : null,
+      problem,
+      this.deps.allowInsecureLoopback,
+    );
+    if (input.servicePrincipalId !== undefined && input.provider !== 'microsoft')
+      problem('servicePrincipalId', 'applies to Microsoft apps only');
+    else if (input.servicePrincipalId !== undefined && !GUID.test(input.servicePrincipalId))
+      problem('servicePrincipalId', 'must be the object id (a GUID) of the Enterprise application');
     if (input.provider === 'microsoft') {
       if (input.tenant !== undefined) {
         try {
@@ -135,8 +195,13 @@ export class AppService {
       if (input.cloud !== undefined) problem('cloud', 'applies to Microsoft apps only');
       if (input.tenant !== undefined) problem('tenant', 'applies to Microsoft apps only');
     }
+    // A service account needs only a token endpoint (its key file's token_uri, or the app's).
+    const serviceAccountReachable =
+      credential?.credentialType === 'service_account' &&
+      (credential.serviceAccountTokenUrl !== null || input.tokenUrl !== undefined);
     if (
       input.provider === 'generic' &&
+      !serviceAccountReachable &&
       input.issuerUrl === undefined &&
       (input.authorizeUrl === undefined || input.tokenUrl === undefined)
     ) {
@@ -169,11 +234,13 @@ export class AppService {
         problem(field, (error as Error).message.replace(`${field}: `, ''));
       }
     }
-    if (input.scopes !== undefined) {
-      const bad = input.scopes.split(/\s+/).filter((scope) => scope.length > 0 && !SCOPE_TOKEN.test(scope));
-      if (bad.length > 0) problem('scopes', `contains characters a scope may not have: ${bad.slice(0, 3).join(', ')}`);
+    for (const field of ['scopes', 'appTokenScope'] as const) {
+      const value = input[field];
+      if (value === undefined) continue;
+      const bad = value.split(/\s+/).filter((scope) => scope.length > 0 && !SCOPE_TOKEN.test(scope));
+      if (bad.length > 0) problem(field, `contains characters a scope may not have: ${bad.slice(0, 3).join(', ')}`);
     }
-    if (problems.length > 0) throw inputError('app registration', problems);
+    if (problems.length > 0 || !credential) throw inputError('app registration', problems);
 
     return {
       name: input.name,
@@ -186,14 +253,11 @@ export class AppService {
       revocationUrl: input.revocationUrl ?? null,
       userinfoUrl: input.userinfoUrl ?? null,
       clientId: input.clientId,
-      ...(input.clientSecret !== undefined ? { clientSecret: input.clientSecret } : {}),
-      scopes: input.scopes
-        ? input.scopes
-            .split(/\s+/)
-            .filter((s) => s.length > 0)
-            .join(' ')
-        : null,
-      secretExpiresAt: input.secretExpiresAt ?? null,
+      scopes: normalizedScopes(input.scopes),
+      appTokenScope: normalizedScopes(input.appTokenScope),
+      deviceAuthorizationUrl: input.deviceAuthorizationUrl ?? null,
+      servicePrincipalId: input.servicePrincipalId?.toLowerCase() ?? null,
+      ...credential,
     };
   }
 
@@ -204,7 +268,7 @@ export class AppService {
    */
   async create(raw: unknown, actorId: string | null): Promise<AppRegistration> {
     const input = this.validate(raw, 'create');
-    const app = await this.deps.apps.create({ ...input, clientSecret: input.clientSecret! });
+    const app = await this.deps.apps.create({ ...input, clientSecret: input.clientSecret ?? '' });
     await this.record('app_created', app, actorId, `App registration "${app.name}" (${app.provider}) created.`);
     return app;
   }
@@ -216,15 +280,15 @@ export class AppService {
    */
   async update(id: string, raw: unknown, actorId: string | null): Promise<AppRegistration> {
     const before = await this.get(id);
-    const input = this.validate(raw, 'update');
+    const input = this.validate(raw, 'update', before);
     const app = await this.deps.apps.update(id, input);
     if (before.issuerUrl) this.deps.endpoints?.forget(before.issuerUrl);
-    await this.record(
-      'app_updated',
-      app,
-      actorId,
-      `App registration "${app.name}" updated${input.clientSecret !== undefined ? ' (new client secret)' : ''}.`,
-    );
+    const renewed = input.clientSecret
+      ? ' (new client secret)'
+      : input.privateKey
+        ? ` (new ${app.credentialType === 'certificate' ? 'certificate key' : 'service account key'})`
+        : '';
+    await this.record('app_updated', app, actorId, `App registration "${app.name}" updated${renewed}.`);
     return app;
   }
 

@@ -11,15 +11,18 @@ import type { AuthRequestRepository } from '../ports/auth-request-repository';
 import type { Clock } from '../ports/clock';
 import type { LoggerPort } from '../ports/host';
 import type { MailFetcher } from '../ports/mail-fetcher';
-import type { OAuthClient, OAuthClientConfig, TokenSet } from '../ports/oauth-client';
+import type { OAuthClient, TokenSet } from '../ports/oauth-client';
 import type { TokenRepository } from '../ports/token-repository';
 import type { AccountIncidents } from './account-incidents';
 import type { AppIncidents } from './app-incidents';
-import { verifyIdToken } from './id-token';
-import { connectedDetail, identityFromClaims, identityOwnsMailbox, type AuthorizedIdentity } from './identity';
+import { authenticatedClientConfig, publicClientConfig } from './client-authentication';
+import { explainCredentialError } from './credential-errors';
+import { storeGrant, type ConnectResult } from './grant-storage';
+import { IdentityCheck } from './identity-check';
 import { createNonce, createPkce, createState, hashState } from './pkce';
 import { providerFor } from './providers';
 import type { ResolvedEndpoints, EndpointResolver } from './providers/endpoint-resolver';
+export type { ConnectResult } from './grant-storage';
 import { classifyStandard } from './providers/oauth-error-codes';
 import { requestedScopes } from './scopes';
 
@@ -34,18 +37,6 @@ export interface CallbackParams {
   readonly error_description?: string;
   /** RFC 9207 issuer identification, when the provider sends it. */
   readonly iss?: string;
-}
-
-/** What a successful Connect produced. */
-export interface ConnectResult {
-  readonly accountId: string;
-  readonly mailbox: string;
-  /** Who signed in (display form), or null when the provider told nothing and the mailbox login proved access. */
-  readonly authorizedIdentity: string | null;
-  /** True when someone other than the mailbox signed in and the mailbox opened with their token. */
-  readonly delegate: boolean;
-  /** "Signed in as X" / "Signed in as X for mailbox Y". */
-  readonly message: string;
 }
 
 /** Dependencies of {@link AuthorizationService}. */
@@ -74,8 +65,12 @@ export interface AuthorizationServiceDeps {
 
 /** Starts and completes Connect. */
 export class AuthorizationService {
+  private readonly identityCheck: IdentityCheck;
+
   /** @param deps - repositories, OAuth client, endpoint resolver, mail fetcher, incidents, clock, logger, redirect URI */
-  constructor(private readonly deps: AuthorizationServiceDeps) {}
+  constructor(private readonly deps: AuthorizationServiceDeps) {
+    this.identityCheck = new IdentityCheck(deps);
+  }
 
   /**
    * Starts Connect for an account: stores the pending request and returns the provider URL to send the browser to.
@@ -88,6 +83,12 @@ export class AuthorizationService {
     actorId: string,
   ): Promise<{ readonly authorizationUrl: string; readonly expiresAt: number }> {
     const { account, app } = await this.load(accountId);
+    if (account.authMode !== 'delegated')
+      throw new PluginError(
+        'ERR_INPUT_INVALID',
+        `Mailbox ${account.mailbox} gets the app's own tokens (${account.authMode}): it connects without a sign-in.`,
+        { accountId, fields: ['authMode'] },
+      );
     const resolved = await this.deps.endpoints.resolve(app);
     const scopes = requestedScopes(app, account);
     const { state, stateHash } = createState();
@@ -106,10 +107,7 @@ export class AuthorizationService {
     if (scopes.includes('openid')) params.nonce = nonce;
     // A delegate signs in as themselves, not as the shared mailbox.
     if (!account.sharedViaDelegate) params.login_hint = account.mailbox;
-    const authorizationUrl = this.deps.oauthClient.authorizationUrl(
-      await this.clientConfig(app, resolved, false),
-      params,
-    );
+    const authorizationUrl = this.deps.oauthClient.authorizationUrl(publicClientConfig(app, resolved), params);
 
     await this.deps.authRequests.purgeExpired(now - 24 * 60 * 60 * 1000).catch(() => 0);
     const expiresAt = now + AUTH_REQUEST_TTL_MS;
@@ -185,43 +183,24 @@ export class AuthorizationService {
 
       const resolved = await this.deps.endpoints.resolve(app);
       this.checkIssuerParam(params.iss, resolved);
-      const config = await this.clientConfig(app, resolved, true);
       let tokens: TokenSet;
       try {
+        const config = await authenticatedClientConfig(this.deps, app, resolved);
         tokens = await this.deps.oauthClient.exchangeCode(config, {
           code,
           redirectUri: request.redirectUri,
           codeVerifier: request.codeVerifier,
         });
       } catch (error) {
-        throw provider.classify(toPluginError(error));
+        throw explainCredentialError(app, provider.classify(toPluginError(error)), this.deps.clock.now());
       }
-      const identity = await this.readIdentity(config, resolved, tokens, request.nonce);
-      const delegate = await this.checkMailboxAccess(account, identity, tokens);
-
-      await this.deps.tokens.replace(account.id, {
-        accessToken: tokens.accessToken,
-        accessTokenExpiresAt: tokens.expiresAt,
-        refreshToken: tokens.refreshToken,
-        scope: tokens.scope,
-        at: this.deps.clock.now(),
+      const checked = await this.identityCheck.verify(account, app.clientId, resolved, tokens, request.nonce);
+      return await storeGrant(this.deps, account, tokens, {
+        authorizedIdentity: checked.identity?.display ?? null,
+        delegate: checked.delegate,
+        actorId: request.actorId,
+        expectRefreshToken: true,
       });
-      this.deps.onTokensReplaced?.(account.id);
-      const authorizedIdentity = identity?.display ?? null;
-      const message = connectedDetail(authorizedIdentity, account.mailbox);
-      const warning = tokens.refreshToken
-        ? ''
-        : ' The provider issued no refresh token: the mailbox must be connected again when the access token expires.';
-      const current = await this.deps.appIncidents.recovered(account);
-      await this.deps.incidents.recovered(current, { detail: `${message}${warning}`, authorizedIdentity });
-      await this.deps.incidents.record(
-        'token_obtained',
-        account,
-        null,
-        `${message}${delegate ? ' (delegate access proven by a mailbox login)' : ''}${warning}`,
-        request.actorId,
-      );
-      return { accountId: account.id, mailbox: account.mailbox, authorizedIdentity, delegate, message };
     } catch (thrown) {
       const error = toPluginError(thrown);
       await this.deps.incidents.record(
@@ -245,20 +224,6 @@ export class AuthorizationService {
         appId: account.appId,
       });
     return { account, app };
-  }
-
-  private async clientConfig(
-    app: AppRegistration,
-    resolved: ResolvedEndpoints,
-    withSecret: boolean,
-  ): Promise<OAuthClientConfig> {
-    return {
-      endpoints: resolved.endpoints,
-      clientId: app.clientId,
-      // The authorization URL never carries the secret; only the code exchange opens it.
-      clientSecret: withSecret ? await this.deps.apps.clientSecret(app.id) : '',
-      clientAuthMethod: resolved.clientAuthMethod,
-    };
   }
 
   /**
@@ -285,76 +250,5 @@ export class AuthorizationService {
         { check: 'iss' },
       );
     }
-  }
-
-  /** The identity from the ID token (checked), else from userinfo, else unknown. */
-  private async readIdentity(
-    config: OAuthClientConfig,
-    resolved: ResolvedEndpoints,
-    tokens: TokenSet,
-    nonce: string,
-  ): Promise<AuthorizedIdentity | null> {
-    if (tokens.idToken && resolved.endpoints.jwksUri && resolved.endpoints.issuer) {
-      const claims = await verifyIdToken(this.deps.oauthClient, resolved.endpoints, tokens.idToken, {
-        clientId: config.clientId,
-        nonce,
-        now: this.deps.clock.now(),
-      });
-      return identityFromClaims(claims);
-    }
-    if (resolved.endpoints.userinfoUrl) {
-      try {
-        return identityFromClaims(
-          await this.deps.oauthClient.fetchUserinfo(resolved.endpoints.userinfoUrl, tokens.accessToken),
-        );
-      } catch (error) {
-        // The mailbox login below still proves access; a userinfo outage must not block Connect.
-        this.deps.logger.warn('oauth2-mail: userinfo could not be read; proving access by a mailbox login', {
-          code: toPluginError(error).code,
-        });
-      }
-    }
-    return null;
-  }
-
-  /**
-   * Equal identity: fine. Otherwise log in to the mailbox with the new token before anything is stored.
-   * @returns true when access was proven for a different (or unknown) identity
-   */
-  private async checkMailboxAccess(
-    account: MailAccount,
-    identity: AuthorizedIdentity | null,
-    tokens: TokenSet,
-  ): Promise<boolean> {
-    if (identity && identityOwnsMailbox(identity, account.mailbox)) return false;
-    const who = identity?.display ?? 'an account the provider did not name';
-    try {
-      const session = await this.deps.mailFetcher.connect({
-        host: account.host,
-        port: account.port,
-        tls: account.tls,
-        user: account.mailbox,
-        accessToken: tokens.accessToken,
-        caCertPem: this.deps.mailCaCertPem ?? null,
-        timeoutMs: this.deps.mailTimeoutMs ?? 30_000,
-      });
-      await session.close();
-    } catch (thrown) {
-      const error = toPluginError(thrown);
-      if (error.code === 'ERR_MAIL_AUTH_FAILED' || error.code === 'ERR_MAILBOX_ACCESS_DENIED') {
-        throw new PluginError(
-          'ERR_IDENTITY_MISMATCH',
-          `Signed in as ${who}, who cannot open mailbox ${account.mailbox}. Nothing was stored.`,
-          { authorizedIdentity: identity?.display, mailbox: account.mailbox, mailError: error.code },
-        );
-      }
-      throw new PluginError(
-        error.code,
-        `Signed in as ${who}, not as mailbox ${account.mailbox}, ` +
-          `and the mailbox login that would prove access failed: ${error.message} Nothing was stored.`,
-        { ...error.details, authorizedIdentity: identity?.display },
-      );
-    }
-    return identity !== null;
   }
 }

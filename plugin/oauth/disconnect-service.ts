@@ -8,7 +8,9 @@ import type { AccountRepository } from '../ports/account-repository';
 import type { AppRepository } from '../ports/app-repository';
 import type { OAuthClient } from '../ports/oauth-client';
 import type { TokenRepository } from '../ports/token-repository';
+import type { Clock } from '../ports/clock';
 import type { AccountIncidents } from './account-incidents';
+import { authenticatedClientConfig } from './client-authentication';
 import type { EndpointResolver } from './providers/endpoint-resolver';
 
 /** What Disconnect did. */
@@ -30,6 +32,7 @@ export interface DisconnectServiceDeps {
   readonly oauthClient: OAuthClient;
   readonly endpoints: EndpointResolver;
   readonly incidents: AccountIncidents;
+  readonly clock: Clock;
   readonly onTokensReplaced?: (accountId: string) => void;
 }
 
@@ -51,25 +54,18 @@ export class DisconnectService {
     let revocationSupported = false;
     let warning: string | null = null;
     const app = await this.deps.apps.find(account.appId);
-    if (stored && app) {
+    // An app's own token (app-only, service account) is no grant of a person: there is nothing to revoke.
+    if (stored && app && account.authMode === 'delegated') {
       try {
         const resolved = await this.deps.endpoints.resolve(app);
         revocationSupported = resolved.endpoints.revocationUrl !== null;
         if (revocationSupported) {
-          const clientSecret = await this.deps.apps.clientSecret(app.id);
           // Revoking the refresh token ends the whole grant (RFC 7009 §2.1); without one, the access token is all there is.
           const token = stored.refreshToken
             ? { token: stored.refreshToken, tokenTypeHint: 'refresh_token' as const }
             : { token: stored.accessToken, tokenTypeHint: 'access_token' as const };
-          await this.deps.oauthClient.revoke(
-            {
-              endpoints: resolved.endpoints,
-              clientId: app.clientId,
-              clientSecret,
-              clientAuthMethod: resolved.clientAuthMethod,
-            },
-            token,
-          );
+          const config = await authenticatedClientConfig(this.deps, app, resolved);
+          await this.deps.oauthClient.revoke(config, token);
           revoked = true;
         }
       } catch (error) {

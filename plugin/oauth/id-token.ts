@@ -10,7 +10,8 @@ import type { OAuthClient, OAuthEndpoints } from '../ports/oauth-client';
 /** What to check the token against. */
 export interface IdTokenExpectations {
   readonly clientId: string;
-  readonly nonce: string;
+  /** The nonce of the authorization request; undefined when none was sent (device flow): the token carries none. */
+  readonly nonce: string | undefined;
   /** Epoch ms. */
   readonly now: number;
 }

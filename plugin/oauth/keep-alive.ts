@@ -2,7 +2,7 @@
  * Keep-alive (docs/architecture.md#keep-alive): a grant idle for `keepAliveDays` is refreshed once, so providers that
  * expire unused refresh tokens (Microsoft after 90 days, Google after 6 months) never do. The poll task calls
  * {@link KeepAlive.run} every cycle; it costs one token-row read per account and no request until a grant is due.
- * The same pass warns about client secrets about to expire.
+ * The same pass warns about client secrets and certificates about to expire.
  */
 import { toPluginError } from '../errors';
 import type { AccountRepository } from '../ports/account-repository';
@@ -11,25 +11,25 @@ import type { Clock } from '../ports/clock';
 import type { LoggerPort, NotifyPort } from '../ports/host';
 import type { TokenRepository } from '../ports/token-repository';
 import type { AccountIncidents } from './account-incidents';
-import { checkSecretExpiry } from './secret-expiry';
+import { checkCredentialExpiry } from './secret-expiry';
 import type { TokenService } from './token-service';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** Secret expiry moves by days: checking every ten minutes is plenty. */
+/** Credential expiry moves by days: checking every ten minutes is plenty. */
 const SECRET_CHECK_EVERY_MS = 10 * 60 * 1000;
 
 /** What one keep-alive pass did. */
 export interface KeepAliveResult {
   readonly refreshed: readonly string[];
   readonly failed: ReadonlyArray<{ readonly accountId: string; readonly code: string }>;
-  /** Apps whose client secret expires soon (or has expired): the admin was notified. */
+  /** Apps whose client secret or certificate expires within 30 days (or has expired): the admin was notified. */
   readonly secretsExpiring: readonly string[];
 }
 
 /** Dependencies of {@link KeepAlive}. */
 export interface KeepAliveDeps {
   readonly accounts: AccountRepository;
-  /** With `notify`: the client-secret expiry warning runs in the same pass. */
+  /** With `notify`: the credential expiry warnings run in the same pass. */
   readonly apps?: AppRepository;
   readonly notify?: NotifyPort;
   readonly tokens: TokenRepository;
@@ -80,7 +80,13 @@ export class KeepAlive {
     let secretsExpiring: string[] = [];
     if (apps && notify && !signal?.aborted && this.deps.clock.now() - this.lastSecretCheck >= SECRET_CHECK_EVERY_MS) {
       this.lastSecretCheck = this.deps.clock.now();
-      secretsExpiring = await checkSecretExpiry({ apps, notify, clock: this.deps.clock, logger: this.deps.logger });
+      secretsExpiring = await checkCredentialExpiry({
+        apps,
+        accounts: this.deps.accounts,
+        notify,
+        clock: this.deps.clock,
+        logger: this.deps.logger,
+      });
     }
     return { refreshed, failed, secretsExpiring };
   }

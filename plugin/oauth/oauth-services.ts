@@ -15,9 +15,13 @@ import type { TokenRepository } from '../ports/token-repository';
 import { AccountService } from '../accounts/account-service';
 import { AccountIncidents } from './account-incidents';
 import { AppIncidents } from './app-incidents';
+import { AppConnectService } from './app-connect-service';
 import { AppService } from './app-service';
+import { AppTokens } from './app-tokens';
 import { AuthorizationService } from './authorization-service';
+import { DeviceSignInService } from './device-sign-in-service';
 import { DisconnectService } from './disconnect-service';
+import { IdentityCheck } from './identity-check';
 import { KeepAlive } from './keep-alive';
 import { EndpointResolver } from './providers/endpoint-resolver';
 import { TokenService, type TokenServiceOptions } from './token-service';
@@ -44,6 +48,8 @@ export interface OAuthServicesDeps {
   readonly mailCaCertPem?: string | null;
   /** Overrides of the token service's tuning (tests). */
   readonly tokenOptions?: TokenServiceOptions;
+  /** How the device sign-in waits between polls (tests). */
+  readonly deviceSleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 /** The OAuth core. */
@@ -57,6 +63,10 @@ export interface OAuthServices {
   /** Runs once per poll cycle (FetchCycle `beforeCycle`). */
   readonly keepAlive: KeepAlive;
   readonly authorization: AuthorizationService;
+  /** Connect of app-only and service-account accounts (no browser). */
+  readonly appConnect: AppConnectService;
+  /** Connect with a code (device flow) of delegated accounts. */
+  readonly deviceSignIns: DeviceSignInService;
   readonly disconnect: DisconnectService;
   readonly apps: AppService;
   readonly accounts: AccountService;
@@ -93,12 +103,20 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
     clock,
     logger,
   });
+  const appTokens = new AppTokens({
+    oauthClient: deps.oauthClient,
+    apps: repos.apps,
+    endpoints,
+    clock,
+    allowInsecureLoopback,
+  });
   const tokenService = new TokenService({
     tokens: repos.tokens,
     accounts: repos.accounts,
     apps: repos.apps,
     oauthClient: deps.oauthClient,
     endpoints,
+    appTokens,
     incidents,
     appIncidents,
     clock,
@@ -137,6 +155,38 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
     mailCaCertPem: deps.mailCaCertPem ?? null,
     onTokensReplaced: forget,
   });
+  const identityCheck = new IdentityCheck({
+    oauthClient: deps.oauthClient,
+    mailFetcher: deps.mailFetcher,
+    clock,
+    logger,
+    mailCaCertPem: deps.mailCaCertPem ?? null,
+  });
+  const appConnect = new AppConnectService({
+    accounts: repos.accounts,
+    apps: repos.apps,
+    tokens: repos.tokens,
+    appTokens,
+    identityCheck,
+    incidents,
+    appIncidents,
+    clock,
+    onTokensReplaced: forget,
+  });
+  const deviceSignIns = new DeviceSignInService({
+    accounts: repos.accounts,
+    apps: repos.apps,
+    tokens: repos.tokens,
+    oauthClient: deps.oauthClient,
+    endpoints,
+    identityCheck,
+    incidents,
+    appIncidents,
+    clock,
+    logger,
+    onTokensReplaced: forget,
+    sleep: deps.deviceSleep,
+  });
   const disconnect = new DisconnectService({
     accounts: repos.accounts,
     apps: repos.apps,
@@ -144,6 +194,7 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
     oauthClient: deps.oauthClient,
     endpoints,
     incidents,
+    clock,
     onTokensReplaced: forget,
   });
   const apps = new AppService({
@@ -162,9 +213,23 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
     clock,
     logger,
     authorization,
+    appConnect,
+    deviceSignIns,
     disconnect,
     allowInsecureLoopback,
     allowPrivateNetworks,
   });
-  return { endpoints, incidents, appIncidents, tokenService, keepAlive, authorization, disconnect, apps, accounts };
+  return {
+    endpoints,
+    incidents,
+    appIncidents,
+    tokenService,
+    keepAlive,
+    authorization,
+    appConnect,
+    deviceSignIns,
+    disconnect,
+    apps,
+    accounts,
+  };
 }

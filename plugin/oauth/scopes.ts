@@ -20,6 +20,19 @@ export function requestedScopes(app: AppRegistration, account: Pick<MailAccount,
 const IDENTITY_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
 
 /**
+ * The scope of the app's own tokens (app-only, service account): the app's setting, else the provider's default
+ * (Microsoft `https://outlook.office365.com/.default` per cloud, Google `https://mail.google.com/`), else the app's
+ * scope override without the sign-in scopes, else none.
+ */
+export function appTokenScope(app: AppRegistration): string | null {
+  if (app.appTokenScope && app.appTokenScope.trim().length > 0) return splitScopes(app.appTokenScope).join(' ');
+  const preset = providerFor(app.provider).defaultAppTokenScope(app);
+  if (preset) return preset;
+  const resources = splitScopes(app.scopes ?? '').filter((scope) => !IDENTITY_SCOPES.has(scope));
+  return resources.length > 0 ? resources.join(' ') : null;
+}
+
+/**
  * The scopes of a refresh request: the requested ones, without a mail scope the grant does not hold. Asking a
  * refresh for more than the user consented to fails the grant (Entra: AADSTS65001), so switching sending on for
  * a connected account must not stop its fetching; the send permission comes with the next Re-authorize.

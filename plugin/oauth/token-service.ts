@@ -13,11 +13,13 @@
  *   (AppIncidents), closed by the next refresh of any account of the app that succeeds. 5xx, timeouts, unreadable
  *   answers: transient, per-account backoff with jitter, the stored tokens kept (and a still-valid access token
  *   still handed out).
+ * - App tokens (app-only client credentials, service-account JWT bearer) have no refresh token: a new one is
+ *   requested the same way, under the same single flight, lease and compare-and-swap.
  */
 import { PluginError, toPluginError } from '../errors';
 import { newLeaseOwnerId } from '../lease-owner';
 import type { AccountRepository, MailAccount } from '../ports/account-repository';
-import type { AppRepository } from '../ports/app-repository';
+import type { AppRegistration, AppRepository } from '../ports/app-repository';
 import type { Clock } from '../ports/clock';
 import type { LoggerPort } from '../ports/host';
 import { UnusableTokenResponseError, type OAuthClient, type TokenSet } from '../ports/oauth-client';
@@ -25,6 +27,9 @@ import type { StoredToken, TokenRepository } from '../ports/token-repository';
 import type { AccessTokenGrant, AccessTokenProvider } from './access-token-provider';
 import { TOKEN_STATUS_CODES, type AccountIncidents } from './account-incidents';
 import type { AppIncidents } from './app-incidents';
+import type { AppTokens } from './app-tokens';
+import { authenticatedClientConfig } from './client-authentication';
+import { explainCredentialError } from './credential-errors';
 import { connectedDetail } from './identity';
 import { providerFor } from './providers';
 import type { EndpointResolver } from './providers/endpoint-resolver';
@@ -55,6 +60,8 @@ export interface TokenServiceDeps {
   readonly apps: AppRepository;
   readonly oauthClient: OAuthClient;
   readonly endpoints: EndpointResolver;
+  /** New tokens for app-only and service-account accounts. */
+  readonly appTokens: Pick<AppTokens, 'request'>;
   readonly incidents: AccountIncidents;
   readonly appIncidents: Pick<AppIncidents, 'failed' | 'recovered'>;
   readonly clock: Clock;
@@ -231,7 +238,8 @@ export class TokenService implements AccessTokenProvider {
     const { force } = mode;
     const account = await this.deps.accounts.find(accountId);
     if (!account) throw new PluginError('ERR_NOT_FOUND', `Mail account ${accountId} does not exist.`, { accountId });
-    if (!row.refreshToken) {
+    const delegated = account.authMode === 'delegated';
+    if (delegated && !row.refreshToken) {
       if (!force && this.stillValid(row)) return grantOf(row);
       const error = new PluginError(
         'ERR_GRANT_INVALID',
@@ -249,28 +257,19 @@ export class TokenService implements AccessTokenProvider {
         accountId,
         appId: account.appId,
       });
-    const provider = providerFor(app.provider);
-
     let answer: TokenSet;
     try {
-      const resolved = await this.deps.endpoints.resolve(app);
-      const clientSecret = await this.deps.apps.clientSecret(app.id);
-      const scope = provider.refreshWithScope
-        ? refreshScopes(requestedScopes(app, account), row.scope).join(' ')
-        : null;
-      answer = await this.deps.oauthClient.refresh(
-        {
-          endpoints: resolved.endpoints,
-          clientId: app.clientId,
-          clientSecret,
-          clientAuthMethod: resolved.clientAuthMethod,
-        },
-        { refreshToken: row.refreshToken, scope },
-      );
+      answer = delegated
+        ? await this.refreshDelegated(app, account, row)
+        : await this.deps.appTokens.request(app, account);
     } catch (thrown) {
       const issued = thrown instanceof UnusableTokenResponseError ? thrown.issuedRefreshToken : null;
       const current = await this.keepIssuedRefreshToken(account, row, issued);
-      return this.refreshFailed(account, current, provider.classify(toPluginError(thrown)), mode);
+      // App tokens arrive classified already (app-tokens.ts).
+      const error = delegated
+        ? explainCredentialError(app, providerFor(app.provider).classify(toPluginError(thrown)), this.deps.clock.now())
+        : toPluginError(thrown);
+      return this.refreshFailed(account, current, error, mode);
     }
 
     const now = this.deps.clock.now();
@@ -293,11 +292,14 @@ export class TokenService implements AccessTokenProvider {
     this.backoff.delete(accountId);
     this.deadGrants.delete(accountId);
     const rotated = answer.refreshToken !== null && answer.refreshToken !== row.refreshToken;
+    const validUntil = new Date(saved.accessTokenExpiresAt).toISOString();
     await this.deps.incidents.record(
       'token_refreshed',
       account,
       null,
-      `Access token refreshed (valid until ${new Date(saved.accessTokenExpiresAt).toISOString()}).`,
+      delegated
+        ? `Access token refreshed (valid until ${validUntil}).`
+        : `New app access token obtained (${account.authMode === 'app_only' ? 'client credentials' : 'service account'}, valid until ${validUntil}).`,
     );
     if (rotated)
       await this.deps.incidents.record(
@@ -313,6 +315,16 @@ export class TokenService implements AccessTokenProvider {
       detail: connectedDetail(current.authorizedIdentity, current.mailbox),
     });
     return grantOf(saved);
+  }
+
+  /** A refresh of a delegated grant with its refresh token (Microsoft: the scopes repeated). */
+  private async refreshDelegated(app: AppRegistration, account: MailAccount, row: StoredToken): Promise<TokenSet> {
+    const resolved = await this.deps.endpoints.resolve(app);
+    const config = await authenticatedClientConfig({ apps: this.deps.apps, clock: this.deps.clock }, app, resolved);
+    const scope = providerFor(app.provider).refreshWithScope
+      ? refreshScopes(requestedScopes(app, account), row.scope).join(' ')
+      : null;
+    return this.deps.oauthClient.refresh(config, { refreshToken: row.refreshToken ?? '', scope });
   }
 
   /**

@@ -21,6 +21,19 @@ export interface ResolvedEndpoints {
 
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
 
+/**
+ * A certificate app signs client assertions. A secret goes in the body (what Microsoft and Google document); Basic
+ * only when the server says it is all it takes.
+ */
+function clientAuthMethodOf(app: AppRegistration, authMethods: readonly string[]): ClientAuthMethod {
+  if (app.credentialType === 'certificate') return 'private_key_jwt';
+  const basicOnly =
+    authMethods.length > 0 &&
+    !authMethods.includes('client_secret_post') &&
+    authMethods.includes('client_secret_basic');
+  return basicOnly ? 'client_secret_basic' : 'client_secret_post';
+}
+
 /** Resolves and caches (discovery documents for an hour). */
 export class EndpointResolver {
   private readonly cache = new Map<string, { readonly at: number; readonly metadata: ProviderMetadata }>();
@@ -57,6 +70,7 @@ export class EndpointResolver {
         userinfoUrl: metadata.userinfoEndpoint,
         jwksUri: metadata.jwksUri,
         issuer: metadata.issuer,
+        deviceAuthorizationUrl: metadata.deviceAuthorizationEndpoint ?? null,
       };
     }
     const authorizeUrl = app.authorizeUrl ?? endpoints?.authorizeUrl;
@@ -75,6 +89,7 @@ export class EndpointResolver {
       userinfoUrl: app.userinfoUrl ?? endpoints?.userinfoUrl ?? null,
       jwksUri: endpoints?.jwksUri ?? null,
       issuer: endpoints?.issuer ?? null,
+      deviceAuthorizationUrl: app.deviceAuthorizationUrl ?? endpoints?.deviceAuthorizationUrl ?? null,
     };
     for (const [field, value] of Object.entries(resolved)) {
       if (value === null || field === 'issuer') continue;
@@ -87,14 +102,7 @@ export class EndpointResolver {
         });
       }
     }
-    // Prefer credentials in the body (what Microsoft and Google document); Basic only when the server says it is all it takes.
-    const clientAuthMethod: ClientAuthMethod =
-      authMethods.length > 0 &&
-      !authMethods.includes('client_secret_post') &&
-      authMethods.includes('client_secret_basic')
-        ? 'client_secret_basic'
-        : 'client_secret_post';
-    return { endpoints: resolved, clientAuthMethod, issParameterRequired };
+    return { endpoints: resolved, clientAuthMethod: clientAuthMethodOf(app, authMethods), issParameterRequired };
   }
 
   private network(): { readonly allowPrivateNetworks: boolean } {

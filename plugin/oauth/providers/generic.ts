@@ -22,6 +22,10 @@ export const genericProvider: OAuthProvider = {
     return ['openid', 'email', 'offline_access'];
   },
 
+  defaultAppTokenScope(_app: AppRegistration): null {
+    return null;
+  },
+
   authorizeParams(_account: MailAccount): Readonly<Record<string, string>> {
     return {};
   },

@@ -32,12 +32,17 @@ export const googleProvider: OAuthProvider = {
       userinfoUrl: 'https://openidconnect.googleapis.com/v1/userinfo',
       jwksUri: 'https://www.googleapis.com/oauth2/v3/certs',
       issuer: 'https://accounts.google.com',
+      deviceAuthorizationUrl: 'https://oauth2.googleapis.com/device/code',
     };
   },
 
   defaultScopes(_app: AppRegistration, _services: readonly MailService[]): string[] {
     // One scope covers IMAP, POP and SMTP; Google has no offline_access scope (access_type=offline instead).
     return ['https://mail.google.com/', 'openid', 'email'];
+  },
+
+  defaultAppTokenScope(_app: AppRegistration): string {
+    return 'https://mail.google.com/';
   },
 
   authorizeParams(_account: MailAccount): Readonly<Record<string, string>> {

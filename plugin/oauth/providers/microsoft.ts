@@ -14,7 +14,14 @@ import type { MailServer, MailService, OAuthProvider } from './provider';
 export const MICROSOFT_CLOUDS: Readonly<
   Record<
     MicrosoftCloud,
-    { readonly loginHost: string; readonly resource: string; readonly mailHost: string; readonly smtpHost: string }
+    {
+      readonly loginHost: string;
+      readonly resource: string;
+      readonly mailHost: string;
+      readonly smtpHost: string;
+      /** The `.default` scope of app-only tokens (docs/providers.md#microsoft-app-only-access). */
+      readonly appOnlyScope: string;
+    }
   >
 > = {
   global: {
@@ -22,20 +29,26 @@ export const MICROSOFT_CLOUDS: Readonly<
     resource: 'https://outlook.office.com/',
     mailHost: 'outlook.office365.com',
     smtpHost: 'smtp.office365.com',
+    appOnlyScope: 'https://outlook.office365.com/.default',
   },
   usgov: {
     loginHost: 'https://login.microsoftonline.us',
     resource: 'https://outlook.office365.us/',
     mailHost: 'outlook.office365.us',
     smtpHost: 'smtp.office365.us',
+    appOnlyScope: 'https://outlook.office365.us/.default',
   },
   china: {
     loginHost: 'https://login.partner.microsoftonline.cn',
     resource: 'https://partner.outlook.cn/',
     mailHost: 'partner.outlook.cn',
     smtpHost: 'smtp.partner.outlook.cn',
+    appOnlyScope: 'https://partner.outlook.cn/.default',
   },
 };
+
+/** The other resource host Microsoft documents for app-only IMAP / POP tokens (docs/providers.md#microsoft-app-only-access). */
+export const MICROSOFT_ALTERNATIVE_APP_ONLY_SCOPE = 'https://ps.outlook.com/.default';
 
 /** The delegated permission per service (the resource prefix is added per cloud). */
 const SERVICE_SCOPES: Readonly<Record<MailService, string>> = {
@@ -61,6 +74,7 @@ const AADSTS_CODES: Readonly<Record<string, PluginErrorCode>> = {
   '7000218': 'ERR_CLIENT_INVALID',
   '700025': 'ERR_CLIENT_INVALID',
   '700027': 'ERR_CLIENT_INVALID',
+  '700024': 'ERR_CLIENT_INVALID',
   '65001': 'ERR_CONSENT_REQUIRED',
   '65004': 'ERR_AUTHORIZATION_DENIED',
   '90094': 'ERR_CONSENT_REQUIRED',
@@ -133,6 +147,7 @@ export const microsoftProvider: OAuthProvider = {
       userinfoUrl: null,
       jwksUri: `${loginHost}/${tenant}/discovery/v2.0/keys`,
       issuer: isGuid ? `${loginHost}/${app.tenant!.toLowerCase()}/v2.0` : `${loginHost}/{tenantid}/v2.0`,
+      deviceAuthorizationUrl: `${loginHost}/${tenant}/oauth2/v2.0/devicecode`,
     };
   },
 
@@ -146,6 +161,10 @@ export const microsoftProvider: OAuthProvider = {
       'offline_access',
       ...services.map((service) => `${resource}${SERVICE_SCOPES[service]}`),
     ];
+  },
+
+  defaultAppTokenScope(app: AppRegistration): string {
+    return cloudOf(app).appOnlyScope;
   },
 
   authorizeParams(_account: MailAccount): Readonly<Record<string, string>> {

@@ -18,6 +18,10 @@ export const OAUTH_ERROR_CODES: Readonly<Record<string, PluginErrorCode>> = {
   account_selection_required: 'ERR_INTERACTION_REQUIRED',
   consent_required: 'ERR_CONSENT_REQUIRED',
   access_denied: 'ERR_AUTHORIZATION_DENIED',
+  // RFC 8628 §3.5 (device flow); Entra says authorization_declined and bad_verification_code.
+  authorization_declined: 'ERR_AUTHORIZATION_DENIED',
+  expired_token: 'ERR_DEVICE_CODE_EXPIRED',
+  bad_verification_code: 'ERR_DEVICE_CODE_EXPIRED',
   temporarily_unavailable: 'ERR_PROVIDER_UNAVAILABLE',
   server_error: 'ERR_PROVIDER_UNAVAILABLE',
   slow_down: 'ERR_PROVIDER_UNAVAILABLE',

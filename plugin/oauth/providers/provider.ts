@@ -21,6 +21,11 @@ export interface OAuthProvider {
   presetEndpoints(app: AppRegistration): OAuthEndpoints | null;
   /** Scopes requested when the app has no override, for the services the account uses. */
   defaultScopes(app: AppRegistration, services: readonly MailService[]): string[];
+  /**
+   * The scope of the app's own tokens (app-only client credentials, service-account JWT bearer) when the app names
+   * none; null when the provider has no default (generic).
+   */
+  defaultAppTokenScope(app: AppRegistration): string | null;
   /** Extra parameters of the authorization request (e.g. Google's access_type=offline + prompt=consent). */
   authorizeParams(account: MailAccount): Readonly<Record<string, string>>;
   /** Whether a refresh request repeats the scope (Microsoft: the first scope's resource decides the token's audience). */
