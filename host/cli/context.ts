@@ -44,6 +44,13 @@ export interface CliContext {
   output(value: unknown, human: string | readonly string[]): void;
   /** One line on stdout (human output only). */
   say(line: string): void;
+  /** One compact JSON line on stdout (`--json` only): a first answer before the command's final output. */
+  jsonLine(value: unknown): void;
+  /**
+   * Reads a whole file (a certificate, a private key, a key file) named by an option; never argv content.
+   * @param what - words for errors, e.g. "private key"
+   */
+  readFileOption(what: string, file: string): string;
   /**
    * Reads a secret (password, client secret) from a file (first line) or from stdin; never from argv.
    * @param what - words for the prompt and errors, e.g. "password"
@@ -99,6 +106,20 @@ export function createCliContext(
     },
     say(line) {
       if (!globalOptions().json) process.stdout.write(`${line}\n`);
+    },
+    jsonLine(value) {
+      if (globalOptions().json) process.stdout.write(`${JSON.stringify(value)}\n`);
+    },
+    readFileOption(what, file) {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+        throw new PluginError('ERR_INPUT_INVALID', `The ${what} file ${file} cannot be read (${reason}).`);
+      }
+      if (text.trim().length === 0) throw new PluginError('ERR_INPUT_INVALID', `The ${what} file ${file} is empty.`);
+      return text;
     },
     async readSecret(what, file) {
       const value =

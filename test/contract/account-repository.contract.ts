@@ -70,6 +70,15 @@ export function accountRepositoryContract(target: RepositoryContractTarget): voi
       expect(await repos.accounts.find(account.id)).toMatchObject(fields);
     });
 
+    it('keeps the auth mode; an update without one keeps it', async () => {
+      const account = await repos.accounts.create(accountInput(appId, { authMode: 'app_only' }));
+      expect(account.authMode).toBe('app_only');
+      const updated = await repos.accounts.update(account.id, accountInput(appId, { folder: 'Other' }));
+      expect(updated).toMatchObject({ authMode: 'app_only', folder: 'Other' });
+      const changed = await repos.accounts.update(account.id, accountInput(appId, { authMode: 'service_account' }));
+      expect((await repos.accounts.find(changed.id))?.authMode).toBe('service_account');
+    });
+
     it('keeps the sending settings, switches them off and on again', async () => {
       const smtp = {
         enabled: true,

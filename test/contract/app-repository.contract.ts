@@ -1,3 +1,4 @@
+import { CLIENT_SECRET_CREDENTIAL } from '../../plugin/ports/app-repository';
 import { ManualClock } from '../helpers/manual-clock';
 import {
   accountInput,
@@ -39,6 +40,7 @@ export function appRepositoryContract(target: RepositoryContractTarget): void {
         scopes: null,
         secretExpiresAt: null,
         incident: null,
+        ...CLIENT_SECRET_CREDENTIAL,
         createdAt: clock.now(),
         updatedAt: clock.now(),
       });
@@ -100,6 +102,80 @@ export function appRepositoryContract(target: RepositoryContractTarget): void {
       expect(await repos.apps.clientSecret(app.id)).toBe('rotated-PLAIN');
     });
 
+    it('keeps a certificate credential: the certificate and its fields returned, the private key only by privateKey(); an omitted key is kept on update', async () => {
+      const app = await repos.apps.create(
+        appInput({
+          provider: 'generic',
+          cloud: null,
+          tenant: null,
+          tokenUrl: 'https://idp.example/token',
+          clientSecret: '',
+          credentialType: 'certificate',
+          certificatePem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+          certificateExpiresAt: 4_102_444_800_000,
+          assertionAlgorithm: 'PS256',
+          privateKey: 'KEY-PLAIN-9a8b',
+          appTokenScope: 'api://mail/.default',
+          deviceAuthorizationUrl: 'https://idp.example/device',
+        }),
+      );
+      expect(app).toMatchObject({
+        credentialType: 'certificate',
+        certificatePem: expect.stringContaining('BEGIN CERTIFICATE'),
+        certificateExpiresAt: 4_102_444_800_000,
+        assertionAlgorithm: 'PS256',
+        appTokenScope: 'api://mail/.default',
+        deviceAuthorizationUrl: 'https://idp.example/device',
+      });
+      expect(JSON.stringify(app)).not.toContain('KEY-PLAIN');
+      expect(await repos.apps.privateKey(app.id)).toBe('KEY-PLAIN-9a8b');
+      expect(await repos.apps.clientSecret(app.id)).toBe('');
+      await repos.apps.update(app.id, { name: 'Renamed', provider: 'generic', clientId: 'client-1' });
+      expect(await repos.apps.privateKey(app.id)).toBe('KEY-PLAIN-9a8b');
+      await repos.apps.update(app.id, {
+        name: 'Renamed',
+        provider: 'generic',
+        clientId: 'client-1',
+        privateKey: 'KEY-PLAIN-rotated',
+      });
+      expect(await repos.apps.privateKey(app.id)).toBe('KEY-PLAIN-rotated');
+    });
+
+    it('keeps a service-account credential; privateKey() of an app without a key is ERR_PROVIDER_CONFIG', async () => {
+      const app = await repos.apps.create(
+        appInput({
+          provider: 'google',
+          cloud: null,
+          tenant: null,
+          clientSecret: '',
+          credentialType: 'service_account',
+          serviceAccountEmail: 'mail@project.iam.gserviceaccount.com',
+          serviceAccountKeyId: 'f'.repeat(40),
+          serviceAccountTokenUrl: 'https://oauth2.googleapis.com/token',
+          privateKey: 'SA-KEY-PLAIN',
+        }),
+      );
+      expect(await repos.apps.find(app.id)).toMatchObject({
+        credentialType: 'service_account',
+        serviceAccountEmail: 'mail@project.iam.gserviceaccount.com',
+        serviceAccountKeyId: 'f'.repeat(40),
+        serviceAccountTokenUrl: 'https://oauth2.googleapis.com/token',
+      });
+      expect(await repos.apps.privateKey(app.id)).toBe('SA-KEY-PLAIN');
+      const plain = await repos.apps.create(appInput());
+      await expect(repos.apps.privateKey(plain.id)).rejects.toMatchObject({ code: 'ERR_PROVIDER_CONFIG' });
+    });
+
+    it('records a credential expiry warning once per value (true only for the call that changed it), null clears', async () => {
+      const app = await repos.apps.create(appInput());
+      expect(await repos.apps.recordCredentialWarning(app.id, '100:30')).toBe(true);
+      expect(await repos.apps.recordCredentialWarning(app.id, '100:30')).toBe(false);
+      expect(await repos.apps.recordCredentialWarning(app.id, '100:7')).toBe(true);
+      expect(await repos.apps.recordCredentialWarning(app.id, null)).toBe(true);
+      expect(await repos.apps.recordCredentialWarning(app.id, null)).toBe(false);
+      expect(await repos.apps.recordCredentialWarning('999999', '1:30')).toBe(false);
+    });
+
     it('opens an app incident once per code, replaces it with another code, closes it; an edit keeps it', async () => {
       const app = await repos.apps.create(appInput());
       clock.advance(1000);
@@ -139,6 +215,7 @@ export function appRepositoryContract(target: RepositoryContractTarget): void {
         expect(await repos.apps.find(id)).toBeNull();
         await expect(repos.apps.update(id, appInput())).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
         await expect(repos.apps.clientSecret(id)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+        await expect(repos.apps.privateKey(id)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
         await expect(repos.apps.remove(id)).resolves.toBeUndefined();
       }
     });

@@ -112,8 +112,12 @@ describe.each(testDatabases())('knex repositories on $name', (provider) => {
       createdAt: 1,
       expiresAt: 2,
     });
+    const keyed = await repos.apps.create(
+      appInput({ clientSecret: '', credentialType: 'certificate', privateKey: 'SECRET-private-key-6c5d' }),
+    );
     const dump = await dumpAllRows(state.db!.knex);
     for (const secret of [
+      'SECRET-private-key-6c5d',
       'SECRET-client-4f1c',
       'SECRET-rotated-77aa',
       'SECRET-access-1b2c',
@@ -126,6 +130,7 @@ describe.each(testDatabases())('knex repositories on $name', (provider) => {
     }
     // The values are stored (sealed), not dropped: the repositories open them again.
     expect(await repos.apps.clientSecret(app.id)).toBe('SECRET-rotated-77aa');
+    expect(await repos.apps.privateKey(keyed.id)).toBe('SECRET-private-key-6c5d');
     expect((await repos.tokens.find(account.id))?.refreshToken).toBe('SECRET-refresh-7b8c');
     expect((await repos.authRequests.find('a'.repeat(64)))?.codeVerifier).toBe('SECRET-verifier-9d0e');
   });

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { ERROR_CODES } from '../../plugin/errors';
-import { completeAuthorization, SHARED_MAILBOX } from '../helpers/test-env';
+import { completeAuthorization, completeDeviceAuthorization, SHARED_MAILBOX } from '../helpers/test-env';
 import { ADMIN, AGENT, mail, newContext, OTHER_ADMIN, PLUGIN, signIn, startWorld, type E2eWorld } from './e2e-world';
 
 jest.setTimeout(120_000);
@@ -323,6 +323,31 @@ test('a shared mailbox connected through a delegate shows who signed in for whic
   await page.waitForSelector('#connection-test');
   expect(await page.textContent('li[data-step=login]')).toContain(`as ${SHARED_MAILBOX}`);
   expect(await page.getAttribute('#connection-test', 'data-ok')).toBe('true');
+});
+
+test('Connect with a code: the page shows the code, reloads itself, and lands on the connected account once the sign-in on another device is done', async () => {
+  await page.goto(`${world.host.url}${PLUGIN}/accounts/new`);
+  await page.fill('#f-mailbox', 'bob@example.test');
+  await page.fill('#f-host', '127.0.0.1');
+  await page.fill('#f-port', String(world.dovecot.ports.imaps));
+  await page.selectOption('#f-tls', 'implicit');
+  await page.fill('#f-pollIntervalSeconds', '3600');
+  await Promise.all([page.waitForURL(/notice=account_created/), page.click('#account-form button[type=submit]')]);
+  const bobId = /\/accounts\/([^/?]+)/.exec(page.url())![1]!;
+  await Promise.all([page.waitForURL(/\/device$/), page.click('#connect-device button')]);
+  const userCode = (await page.textContent('#user-code')) ?? '';
+  const verificationUri = (await page.getAttribute('#verification-uri', 'href')) ?? '';
+  expect(verificationUri).toBe(world.oauth.endpoints.deviceVerification);
+  await completeDeviceAuthorization(verificationUri, userCode, {
+    login: 'bob@example.test',
+    password: 'bob-password',
+    caCertPem: world.oauth.caCertPem,
+  });
+  // No click: the page reloads itself until the plugin's poll has stored the checked grant.
+  await page.waitForURL(/notice=connected/, { timeout: 60_000 });
+  expect(new URL(page.url()).pathname).toBe(`${PLUGIN}/accounts/${bobId}`);
+  expect(await page.getAttribute('#account-status', 'data-status')).toBe('connected');
+  expect(await page.textContent('#account-status')).toContain('signed in as bob@example.test');
 });
 
 test('a forged or absent CSRF token is refused and changes nothing', async () => {

@@ -1,9 +1,14 @@
 /**
  * `oauth2-mail account add|update|list|show|connect|disconnect|remove`: mail accounts, through the plugin's JSON API
- * (see app.ts). `account connect ID --json` prints {"authorizationUrl": …}: open it in a browser; the provider
- * sends it back to the running host's callback (`oauth2-mail start`), which completes Connect. The sending options
- * (`--smtp`, `--no-smtp`, `--smtp-host` …) map to the API's `smtpEnabled`, `smtpHost`, `smtpPort`, `smtpTls`,
- * `smtpFrom`.
+ * (see app.ts). The sending options (`--smtp`, `--no-smtp`, `--smtp-host` …) map to the API's `smtpEnabled`,
+ * `smtpHost`, `smtpPort`, `smtpTls`, `smtpFrom`. `account connect ID` depends on how the account gets its tokens:
+ * - delegated: prints the URL to open in a browser (`--json`: {"authorizationUrl": …}); the provider sends the
+ *   browser back to the running host's callback (`oauth2-mail start`), which completes Connect;
+ * - `--device` (delegated): prints the verification URI and the user code (`--json`: the first line is
+ *   {"verificationUri", "userCode", "expiresAt"}), waits until the sign-in on any device is approved, denied or
+ *   expired, and ends with the account as `account show` prints it, or the error and exit code 1;
+ * - app-only and service-account: obtains the app's token and proves the mailbox opens, no browser; prints the
+ *   account (status connected) or the error.
  */
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../context';
@@ -12,6 +17,8 @@ import { callPluginApi, formOf } from './app';
 /** The options `account add` and `account update` share (strings as commander hands them over). */
 export interface AccountOptions {
   app?: string;
+  /** `delegated` | `app-only` | `service-account`. */
+  auth?: string;
   mailbox?: string;
   protocol?: string;
   host?: string;
@@ -33,6 +40,7 @@ export interface AccountOptions {
 export function accountForm(options: AccountOptions): Record<string, string> {
   return formOf({
     appId: options.app,
+    authMode: options.auth,
     mailbox: options.mailbox,
     protocol: options.protocol,
     host: options.host,
@@ -54,6 +62,11 @@ export function accountForm(options: AccountOptions): Record<string, string> {
 /** Adds the options `add` and `update` share; `required` makes app and mailbox mandatory (add). */
 export function accountOptions(command: Command, required: boolean): Command {
   const tls = ['implicit', 'starttls', 'none'];
+  const auth = new Option(
+    '--auth <mode>',
+    "how it gets tokens: a person signs in, the app's own token, a service account",
+  ).choices(['delegated', 'app-only', 'service-account']);
+  command.addOption(required ? auth.default('delegated') : auth);
   if (required) {
     command
       .requiredOption('--app <id>', 'the app registration it signs in with')
@@ -92,6 +105,7 @@ interface AccountView {
   readonly id: string;
   readonly appId: string;
   readonly mailbox: string;
+  readonly authMode: string;
   readonly host: string;
   readonly port: number;
   readonly tls: string;
@@ -126,11 +140,19 @@ function leaseLine(account: AccountView): string[] {
   return [`  poll lease held by ${account.leaseOwner} until ${new Date(account.leaseUntil).toISOString()}`];
 }
 
+/** The auth modes as the console names them. */
+const AUTH_OPTION_VALUES: Readonly<Record<string, string>> = {
+  delegated: 'delegated',
+  app_only: 'app-only',
+  service_account: 'service-account',
+};
+
 function details(account: AccountView): string[] {
   const delegate = account.sharedViaDelegate ? ' (delegate of a shared mailbox)' : '';
   return [
     line(account),
     ...leaseLine(account),
+    `  tokens: ${AUTH_OPTION_VALUES[account.authMode] ?? account.authMode}`,
     ...(account.detail ? [`  ${account.detail}`] : []),
     ...(account.authorizedIdentity ? [`  signed in as ${account.authorizedIdentity}${delegate}`] : []),
     `  last poll: ${account.lastPollAt ? new Date(account.lastPollAt).toISOString() : 'never'}`,
@@ -205,16 +227,44 @@ export function register(program: Command, context: CliContext): void {
 
   account
     .command('connect <id>')
-    .description('Start Connect / Re-authorize: prints the URL to open in a browser (valid 10 minutes)')
+    .description(
+      'Connect / Re-authorize: prints the URL to open in a browser (valid 10 minutes); --device: a code to enter ' +
+        "on any device, waiting until the sign-in ends; app-only and service-account accounts: the app's token, no browser",
+    )
     .option(
       '--base-url <url>',
       'public URL of the running helpdesk (the redirect URI is built from it); default OAUTH2_MAIL_BASE_URL',
     )
-    .action(async (id: string, options: { baseUrl?: string }) => {
-      const body = await context.withHost(
-        (host) => callPluginApi(host, context, 'POST', `/api/accounts/${encodeURIComponent(id)}/connect`),
-        { activatePlugins: true, publicBaseUrl: options.baseUrl },
-      );
+    .option('--device', 'sign in with a code on any device (device flow), and wait for it')
+    .action(async (id: string, options: { baseUrl?: string; device?: boolean }) => {
+      const path = `/api/accounts/${encodeURIComponent(id)}`;
+      if (options.device) {
+        const body = await context.withHost(
+          async (host) => {
+            const started = await callPluginApi(host, context, 'POST', `${path}/device`);
+            const signIn = started.deviceSignIn as { verificationUri: string; userCode: string; expiresAt: number };
+            context.jsonLine({
+              verificationUri: signIn.verificationUri,
+              userCode: signIn.userCode,
+              expiresAt: signIn.expiresAt,
+            });
+            context.say(`Open ${signIn.verificationUri} on any device and enter the code ${signIn.userCode}`);
+            context.say(`(valid until ${new Date(signIn.expiresAt).toISOString()}); waiting for the sign-in …`);
+            return callPluginApi(host, context, 'POST', `${path}/device-wait`);
+          },
+          { activatePlugins: true, publicBaseUrl: options.baseUrl },
+        );
+        context.output(body.account, details(body.account as AccountView));
+        return;
+      }
+      const body = await context.withHost((host) => callPluginApi(host, context, 'POST', `${path}/connect`), {
+        activatePlugins: true,
+        publicBaseUrl: options.baseUrl,
+      });
+      if (body.account) {
+        context.output(body.account, details(body.account as AccountView));
+        return;
+      }
       const url = body.authorizationUrl as string;
       context.output({ authorizationUrl: url, expiresAt: body.expiresAt }, [
         'Open this URL in a browser and sign in (valid for 10 minutes):',

@@ -1,7 +1,9 @@
 /**
  * `oauth2-mail app add|list|show|remove`: OAuth2 app registrations. The console is a client of the plugin's own
- * JSON API (its `/api/*` routes, driven in process), so validation is exactly the admin screen's. The client
- * secret is read from a file or stdin (`--client-secret-file -`), never from argv.
+ * JSON API (its `/api/*` routes, driven in process), so validation is exactly the admin screen's. The credential
+ * is read from files, never from argv: a client secret (`--client-secret-file`, `-` for stdin), a certificate and
+ * its private key (`--client-certificate-file`, `--client-key-file`), or a service account's JSON key file
+ * (`--service-account-key-file`).
  */
 import { Option, type Command } from 'commander';
 import { PluginError, type ErrorDetails, type PluginErrorCode } from '../../../plugin/index';
@@ -86,6 +88,19 @@ interface AppView {
   readonly clientId: string;
   readonly scopes: string | null;
   readonly secretExpiresAt: number | null;
+  readonly credentialType: string;
+  readonly certificateExpiresAt: number | null;
+  readonly serviceAccountEmail: string | null;
+}
+
+function day(at: number | null): string {
+  return at === null ? 'no expiry date' : `expires ${new Date(at).toISOString().slice(0, 10)}`;
+}
+
+function credentialWords(app: AppView): string {
+  if (app.credentialType === 'certificate') return `certificate (${day(app.certificateExpiresAt)})`;
+  if (app.credentialType === 'service_account') return `service account ${app.serviceAccountEmail ?? ''}`;
+  return `client secret (${day(app.secretExpiresAt)})`;
 }
 
 function describe(app: AppView): string {
@@ -93,7 +108,61 @@ function describe(app: AppView): string {
     app.provider === 'microsoft' ? ` (${app.cloud ?? 'global'} cloud, tenant ${app.tenant ?? 'organizations'})` : '';
   const endpoints = app.issuerUrl ? `, issuer ${app.issuerUrl}` : app.tokenUrl ? `, token URL ${app.tokenUrl}` : '';
   const scopes = app.scopes ? `, scopes "${app.scopes}"` : '';
-  return `app ${app.id} "${app.name}": ${app.provider}${where}, client id ${app.clientId}${endpoints}${scopes}`;
+  const credential = `, ${credentialWords(app)}`;
+  return `app ${app.id} "${app.name}": ${app.provider}${where}, client id ${app.clientId}${credential}${endpoints}${scopes}`;
+}
+
+/** The credential options of `app add`: exactly one kind. */
+interface CredentialOptions {
+  clientSecretFile?: string;
+  clientCertificateFile?: string;
+  clientKeyFile?: string;
+  serviceAccountKeyFile?: string;
+}
+
+/**
+ * The credential's form fields, read from the files the options name.
+ * @throws PluginError ERR_INPUT_INVALID when no kind or several kinds are given, or a file cannot be read
+ */
+async function credentialForm(context: CliContext, options: CredentialOptions): Promise<Record<string, string>> {
+  const kinds = [
+    options.clientSecretFile !== undefined,
+    options.clientCertificateFile !== undefined || options.clientKeyFile !== undefined,
+    options.serviceAccountKeyFile !== undefined,
+  ].filter(Boolean).length;
+  if (kinds !== 1)
+    throw new PluginError(
+      'ERR_INPUT_INVALID',
+      'Give one credential: --client-secret-file, or --client-certificate-file with --client-key-file, or ' +
+        '--service-account-key-file.',
+      { fields: ['clientSecret'] },
+    );
+  if (options.serviceAccountKeyFile !== undefined)
+    return {
+      credentialType: 'service_account',
+      serviceAccountKey: context.readFileOption('service account key', options.serviceAccountKeyFile),
+    };
+  if (options.clientSecretFile !== undefined)
+    return {
+      credentialType: 'client_secret',
+      clientSecret: await context.readSecret(
+        'client secret',
+        options.clientSecretFile === '-' ? undefined : options.clientSecretFile,
+      ),
+    };
+  if (options.clientCertificateFile === undefined || options.clientKeyFile === undefined)
+    throw new PluginError(
+      'ERR_INPUT_INVALID',
+      'A certificate needs both --client-certificate-file and --client-key-file.',
+      {
+        fields: options.clientCertificateFile === undefined ? ['clientCertificate'] : ['clientKey'],
+      },
+    );
+  return {
+    credentialType: 'certificate',
+    clientCertificate: context.readFileOption('certificate', options.clientCertificateFile),
+    clientKey: context.readFileOption('private key', options.clientKeyFile),
+  };
 }
 
 /**
@@ -108,7 +177,10 @@ export function register(program: Command, context: CliContext): void {
 
   app
     .command('add')
-    .description('Register an OAuth2 app; the client secret is read from --client-secret-file (or stdin with "-")')
+    .description(
+      'Register an OAuth2 app with one credential, read from files: a client secret (or stdin with "-"), a ' +
+        "certificate and its private key, or a service account's JSON key file",
+    )
     .addOption(
       new Option('--provider <kind>', 'microsoft, google or generic')
         .choices(['microsoft', 'google', 'generic'])
@@ -128,9 +200,24 @@ export function register(program: Command, context: CliContext): void {
     .option('--token-url <url>', 'explicit token endpoint')
     .option('--revocation-url <url>', 'RFC 7009 revocation endpoint (optional)')
     .option('--userinfo-url <url>', 'OpenID Connect userinfo endpoint (optional)')
-    .requiredOption('--client-id <id>', 'the application (client) id')
-    .requiredOption('--client-secret-file <file>', 'file whose first line is the client secret, or - for stdin')
+    .option('--device-authorization-url <url>', 'RFC 8628 device authorization endpoint (optional)')
+    .option('--client-id <id>', "the application (client) id (a service account's comes from its key file)")
+    .option('--client-secret-file <file>', 'file whose first line is the client secret, or - for stdin')
+    .option('--client-certificate-file <file>', 'certificate (PEM) whose key signs client assertions')
+    .option('--client-key-file <file>', "the certificate's private key (PEM, RSA, no passphrase); stored sealed")
+    .addOption(
+      new Option('--assertion-algorithm <alg>', 'signature of the client assertion (default Microsoft PS256)').choices([
+        'RS256',
+        'PS256',
+      ]),
+    )
+    .option('--service-account-key-file <file>', "a Google service account's JSON key file; its key is stored sealed")
     .option('--scopes <scopes>', "space-separated scopes instead of the provider's default")
+    .option(
+      '--app-token-scope <scope>',
+      'scope of app-only and service-account tokens (Microsoft default https://outlook.office365.com/.default)',
+    )
+    .option('--service-principal-id <id>', 'Microsoft: object id of the Enterprise application (PowerShell lines)')
     .option('--secret-expires <date>', 'when the client secret expires (YYYY-MM-DD), for warnings')
     .action(
       async (options: {
@@ -143,15 +230,19 @@ export function register(program: Command, context: CliContext): void {
         tokenUrl?: string;
         revocationUrl?: string;
         userinfoUrl?: string;
-        clientId: string;
-        clientSecretFile: string;
+        deviceAuthorizationUrl?: string;
+        clientId?: string;
+        clientSecretFile?: string;
+        clientCertificateFile?: string;
+        clientKeyFile?: string;
+        assertionAlgorithm?: string;
+        serviceAccountKeyFile?: string;
         scopes?: string;
+        appTokenScope?: string;
+        servicePrincipalId?: string;
         secretExpires?: string;
       }) => {
-        const clientSecret = await context.readSecret(
-          'client secret',
-          options.clientSecretFile === '-' ? undefined : options.clientSecretFile,
-        );
+        const credential = await credentialForm(context, options);
         const form = formOf({
           name: options.name,
           provider: options.provider,
@@ -162,19 +253,24 @@ export function register(program: Command, context: CliContext): void {
           tokenUrl: options.tokenUrl,
           revocationUrl: options.revocationUrl,
           userinfoUrl: options.userinfoUrl,
+          deviceAuthorizationUrl: options.deviceAuthorizationUrl,
           clientId: options.clientId,
-          clientSecret,
+          ...credential,
+          assertionAlgorithm: options.assertionAlgorithm,
           scopes: options.scopes,
+          appTokenScope: options.appTokenScope,
+          servicePrincipalId: options.servicePrincipalId,
           secretExpiresAt: options.secretExpires,
         });
         const body = await context.withHost((host) => callPluginApi(host, context, 'POST', '/api/apps', form), {
           activatePlugins: true,
         });
         const created = body.app as AppView;
-        context.output(created, [
-          `Added ${describe(created)}`,
-          'Register this redirect URI at the provider: <base URL>/plugins/oauth2-mail/callback',
-        ]);
+        const redirect =
+          created.credentialType === 'service_account'
+            ? []
+            : ['Register this redirect URI at the provider: <base URL>/plugins/oauth2-mail/callback'];
+        context.output(created, [`Added ${describe(created)}`, ...redirect]);
       },
     );
 

@@ -38,7 +38,6 @@ export class MemoryAccountRepository implements AccountRepository {
       host: input.host,
       port: input.port,
       tls: input.tls,
-      authMode: 'delegated',
       status: 'not_connected',
       statusCode: null,
       statusDetail: null,

@@ -1,9 +1,10 @@
 import { PluginError } from '../../../plugin/errors';
-import type {
-  AppIncident,
-  AppRegistration,
-  AppRegistrationInput,
-  AppRepository,
+import {
+  CLIENT_SECRET_CREDENTIAL,
+  type AppIncident,
+  type AppRegistration,
+  type AppRegistrationInput,
+  type AppRepository,
 } from '../../../plugin/ports/app-repository';
 import type { Clock } from '../../../plugin/ports/clock';
 import type { MemoryStore } from './memory-store';
@@ -20,12 +21,25 @@ function presentOptionals(input: AppRegistrationInput): Partial<AppRegistration>
     userinfoUrl: input.userinfoUrl,
     scopes: input.scopes,
     secretExpiresAt: input.secretExpiresAt,
+    credentialType: input.credentialType,
+    certificatePem: input.certificatePem,
+    certificateExpiresAt: input.certificateExpiresAt,
+    assertionAlgorithm: input.assertionAlgorithm,
+    serviceAccountEmail: input.serviceAccountEmail,
+    serviceAccountKeyId: input.serviceAccountKeyId,
+    serviceAccountTokenUrl: input.serviceAccountTokenUrl,
+    appTokenScope: input.appTokenScope,
+    deviceAuthorizationUrl: input.deviceAuthorizationUrl,
+    servicePrincipalId: input.servicePrincipalId,
   };
   for (const key of Object.keys(fields)) if (fields[key] === undefined) delete fields[key];
   return fields as Partial<AppRegistration>;
 }
 
-/** {@link AppRepository} in a {@link MemoryStore}; the client secret is kept beside the app, never returned with it. */
+/**
+ * {@link AppRepository} in a {@link MemoryStore}; the client secret and the private key are kept beside the app,
+ * never returned with it.
+ */
 export class MemoryAppRepository implements AppRepository {
   /**
    * @param store - the database
@@ -50,6 +64,7 @@ export class MemoryAppRepository implements AppRepository {
       scopes: null,
       secretExpiresAt: null,
       incident: null,
+      ...CLIENT_SECRET_CREDENTIAL,
       ...presentOptionals(input),
       name: input.name,
       provider: input.provider,
@@ -57,7 +72,12 @@ export class MemoryAppRepository implements AppRepository {
       createdAt: now,
       updatedAt: now,
     };
-    this.store.apps.set(app.id, { app, clientSecret: input.clientSecret });
+    this.store.apps.set(app.id, {
+      app,
+      clientSecret: input.clientSecret,
+      privateKey: input.privateKey ?? null,
+      credentialWarning: null,
+    });
     return { ...app };
   }
 
@@ -71,7 +91,12 @@ export class MemoryAppRepository implements AppRepository {
       clientId: input.clientId,
       updatedAt: this.clock.now(),
     };
-    this.store.apps.set(id, { app, clientSecret: input.clientSecret ?? row.clientSecret });
+    this.store.apps.set(id, {
+      ...row,
+      app,
+      clientSecret: input.clientSecret ?? row.clientSecret,
+      privateKey: input.privateKey === undefined ? row.privateKey : input.privateKey,
+    });
     return { ...app };
   }
 
@@ -100,6 +125,20 @@ export class MemoryAppRepository implements AppRepository {
   async closeIncident(id: string): Promise<void> {
     const row = this.store.apps.get(id);
     if (row) this.store.apps.set(id, { ...row, app: { ...row.app, incident: null } });
+  }
+
+  async privateKey(id: string): Promise<string> {
+    const key = this.store.requireApp(id).privateKey;
+    if (key === null)
+      throw new PluginError('ERR_PROVIDER_CONFIG', `App registration ${id} has no private key stored.`, { appId: id });
+    return key;
+  }
+
+  async recordCredentialWarning(id: string, warning: string | null): Promise<boolean> {
+    const row = this.store.apps.get(id);
+    if (!row || row.credentialWarning === warning) return false;
+    row.credentialWarning = warning;
+    return true;
   }
 
   /** @throws PluginError ERR_CONFLICT while accounts still use the app; an unknown app is a no-op */

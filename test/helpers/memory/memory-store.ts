@@ -13,10 +13,12 @@ import type { PluginEvent } from '../../../plugin/ports/event-log';
 import type { Delivery, MailCursor } from '../../../plugin/ports/mail-ledger';
 import type { StoredToken } from '../../../plugin/ports/token-repository';
 
-/** An app row: the registration and its (here unsealed) client secret. */
+/** An app row: the registration, its (here unsealed) client secret and private key, the last expiry warning. */
 export interface AppRow {
   readonly app: AppRegistration;
   readonly clientSecret: string;
+  readonly privateKey: string | null;
+  credentialWarning: string | null;
 }
 
 /** An account row: the account, its poll lease included. */

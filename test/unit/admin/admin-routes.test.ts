@@ -15,9 +15,10 @@ import { ERROR_CODES, PluginError } from '../../../plugin/errors';
 import type { AccountPollResult } from '../../../plugin/fetch/account-poll-result';
 import { newLeaseOwnerId } from '../../../plugin/lease-owner';
 import { AppService } from '../../../plugin/oauth/app-service';
+import type { DeviceSignInView } from '../../../plugin/oauth/device-sign-in-service';
 import type { HostRequest, HostResponse, LoggerPort, RouteDefinition } from '../../../plugin/ports/host';
 import { createTestSecrets } from '../../helpers/test-secrets';
-import { tempDir } from '../../helpers/test-env';
+import { createClientCertificate, tempDir } from '../../helpers/test-env';
 
 const XSS = '<img src=x onerror=alert(1)>';
 const SECRET = 'super-secret-VALUE~123';
@@ -28,6 +29,9 @@ let knex: Knex;
 let repos: KnexRepositories;
 let routes: RouteDefinition[];
 let connectStart: jest.Mock;
+let appConnect: jest.Mock;
+let deviceStart: jest.Mock;
+let deviceView: DeviceSignInView | null;
 let fetchNow: jest.Mock<Promise<AccountPollResult>, [string]>;
 let testResult: ConnectionTestResult | null;
 
@@ -118,6 +122,15 @@ beforeEach(async () => {
     clock,
     allowInsecureLoopback: false,
   });
+  deviceView = null;
+  deviceStart = jest.fn(async () => deviceView!);
+  appConnect = jest.fn(async (accountId: string) => ({
+    accountId,
+    mailbox: 'support@contoso.com',
+    authorizedIdentity: null,
+    delegate: false,
+    message: 'Connected.',
+  }));
   connectStart = jest.fn(async () => ({
     authorizationUrl: 'https://login.example.test/authorize?state=abc',
     expiresAt: Date.now() + 600_000,
@@ -129,6 +142,8 @@ beforeEach(async () => {
     clock,
     logger,
     authorization: { start: connectStart },
+    appConnect: { connect: appConnect },
+    deviceSignIns: { start: deviceStart, view: () => deviceView, wait: jest.fn() },
     disconnect: {
       disconnect: jest.fn(async (accountId: string) => ({
         accountId,
@@ -413,5 +428,117 @@ test('deleting needs the confirmation; an app in use is not deleted', async () =
   expect(await call(ADMIN_ROUTE_IDS.appDelete, { params: { id: appId }, form: { confirm: 'yes' } })).toEqual({
     kind: 'redirect',
     location: '/accounts?notice=app_deleted',
+  });
+});
+
+describe('auth modes, certificates and device sign-in on the screen', () => {
+  test('a certificate app: the form shows the certificate fields, the key is never rendered back, the list says Certificate', async () => {
+    const certificate = createClientCertificate(tempDir('o2m-admin-cert'), { name: 'admin' });
+    const form = pageOf(
+      await call(ADMIN_ROUTE_IDS.appNew, { query: { provider: 'microsoft', credential: 'certificate' } }),
+    ).html;
+    expect(form).toContain('name="clientCertificate"');
+    expect(form).toContain('name="clientKey"');
+    expect(form).not.toContain('name="clientSecret"');
+    expect(form).toContain('Upload certificate');
+    expect(form).toContain('id="credential-client_secret"');
+    const appId = await createApp({
+      credentialType: 'certificate',
+      clientSecret: '',
+      clientCertificate: certificate.certificatePem,
+      clientKey: certificate.privateKeyPem,
+    });
+    const keyLine = certificate.privateKeyPem.split('\n')[3]!;
+    const edit = pageOf(await call(ADMIN_ROUTE_IDS.appEdit, { params: { id: appId } })).html;
+    expect(edit).toContain('id="stored-certificate"');
+    expect(edit).not.toContain(keyLine);
+    const list = pageOf(await call(ADMIN_ROUTE_IDS.accounts)).html;
+    expect(list).toMatch(/Certificate<br><span class="badge ok">certificate valid until/);
+    const refused = pageOf(
+      await call(ADMIN_ROUTE_IDS.appUpdate, {
+        params: { id: appId },
+        form: microsoftApp({
+          credentialType: 'certificate',
+          clientSecret: '',
+          clientCertificate: 'x',
+          clientKey: certificate.privateKeyPem,
+        }),
+      }),
+    );
+    expect(refused.html).toMatch(/id="e-clientCertificate"/);
+    expect(refused.html).not.toContain(keyLine);
+  });
+
+  test('an app-only account: the form offers only apps that can serve it and no delegate box; its page shows the Exchange PowerShell lines with the ids; Connect needs no browser', async () => {
+    const appId = await createApp({ servicePrincipalId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' });
+    const form = pageOf(await call(ADMIN_ROUTE_IDS.accountNew, { query: { authMode: 'app_only' } })).html;
+    expect(form).toContain('name="authMode" value="app_only"');
+    expect(form).not.toContain('name="sharedViaDelegate"');
+    const accountId = await createAccount(appId, { authMode: 'app_only', mailbox: 'support@contoso.com' });
+    const detail = pageOf(await call(ADMIN_ROUTE_IDS.accountShow, { params: { id: accountId } })).html;
+    expect(detail).toContain(
+      'New-ServicePrincipal -AppId 11111111-2222-3333-4444-555555555555 -ObjectId aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+    );
+    expect(detail).toContain(
+      'Add-MailboxPermission -Identity support@contoso.com -User aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee -AccessRights FullAccess',
+    );
+    expect(detail).toContain('User is authenticated but not connected');
+    expect(detail).not.toContain('Connect with a code');
+    const connected = await call(ADMIN_ROUTE_IDS.accountConnect, { params: { id: accountId } });
+    expect(connected).toEqual({ kind: 'redirect', location: `/accounts/${accountId}?notice=connected` });
+    expect(appConnect).toHaveBeenCalledWith(accountId, '1');
+    expect(connectStart).not.toHaveBeenCalled();
+  });
+
+  test('Connect with a code: the page shows where to go and the code and reloads itself; a failure shows the fix and Start again', async () => {
+    const appId = await createApp();
+    const accountId = await createAccount(appId);
+    const view: DeviceSignInView = {
+      accountId,
+      mailbox: 'support@contoso.com',
+      state: 'pending',
+      verificationUri: 'https://microsoft.com/devicelogin',
+      verificationUriComplete: null,
+      userCode: 'ABCD-EFGH',
+      expiresAt: Date.now() + 900_000,
+      intervalSeconds: 5,
+      message: null,
+      result: null,
+      error: null,
+    };
+    expect(await call(ADMIN_ROUTE_IDS.accountDevice, { params: { id: accountId } })).toEqual({
+      kind: 'redirect',
+      location: `/accounts/${accountId}`,
+    });
+    deviceView = view;
+    const started = await call(ADMIN_ROUTE_IDS.accountConnectDevice, { params: { id: accountId } });
+    expect(started).toEqual({ kind: 'redirect', location: `/accounts/${accountId}/device` });
+    const pending = pageOf(await call(ADMIN_ROUTE_IDS.accountDevice, { params: { id: accountId } })).html;
+    expect(pending).toContain('<meta http-equiv="refresh" content="5">');
+    expect(pending).toContain('id="user-code">ABCD-EFGH<');
+    expect(pending).toContain('href="https://microsoft.com/devicelogin"');
+    deviceView = { ...view, state: 'failed', error: { code: 'ERR_DEVICE_CODE_EXPIRED', message: 'expired' } };
+    const failed = pageOf(await call(ADMIN_ROUTE_IDS.accountDevice, { params: { id: accountId } })).html;
+    expect(failed).toContain('data-code="ERR_DEVICE_CODE_EXPIRED"');
+    expect(failed).toContain(ERROR_CODES.ERR_DEVICE_CODE_EXPIRED.fix);
+    expect(failed).toContain('id="device-again"');
+    deviceView = { ...view, state: 'connected' };
+    expect(await call(ADMIN_ROUTE_IDS.accountDevice, { params: { id: accountId } })).toEqual({
+      kind: 'redirect',
+      location: `/accounts/${accountId}?notice=connected`,
+    });
+    const detail = pageOf(await call(ADMIN_ROUTE_IDS.accountShow, { params: { id: accountId } })).html;
+    expect(detail).toContain('Connect with a code');
+  });
+
+  test('an expiring client secret: the banner, and every account of the app says when it stops', async () => {
+    const soon = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+    const appId = await createApp({ secretExpiresAt: soon });
+    const accountId = await createAccount(appId);
+    const list = pageOf(await call(ADMIN_ROUTE_IDS.accounts)).html;
+    expect(list).toContain('class="notice error secret-expiry"');
+    expect(list).toContain(`Stops on ${soon}, when the client secret of app &quot;Contoso&quot; expires.`);
+    const detail = pageOf(await call(ADMIN_ROUTE_IDS.accountShow, { params: { id: accountId } })).html;
+    expect(detail).toContain('data-stage="7"');
   });
 });

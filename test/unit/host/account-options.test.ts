@@ -20,6 +20,7 @@ test('the sending flags map to the smtp fields; nothing not given is sent', () =
   expect(parse(false, [])).toEqual({});
   expect(parse(true, ['--app', '1', '--mailbox', 'a@example.com', '--no-smtp'])).toEqual({
     appId: '1',
+    authMode: 'delegated',
     mailbox: 'a@example.com',
     protocol: 'imap',
     smtpEnabled: 'false',

@@ -33,6 +33,12 @@ function services(allowPrivateNetworks: boolean) {
     disconnect: {
       disconnect: async () => ({ accountId: '', revoked: false, revocationSupported: false, warning: null }),
     },
+    appConnect: { connect: async () => Promise.reject(new Error('not in this test')) },
+    deviceSignIns: {
+      start: async () => Promise.reject(new Error('not in this test')),
+      view: () => null,
+      wait: async () => Promise.reject(new Error('not in this test')),
+    },
     allowInsecureLoopback: false,
     allowPrivateNetworks,
   });

@@ -1,5 +1,5 @@
 import { PluginError } from '../../../plugin/errors';
-import type { AppRegistration } from '../../../plugin/ports/app-repository';
+import { CLIENT_SECRET_CREDENTIAL, type AppRegistration } from '../../../plugin/ports/app-repository';
 import { providerFor } from '../../../plugin/oauth/providers';
 import { EndpointResolver } from '../../../plugin/oauth/providers/endpoint-resolver';
 import { isMicrosoftTenant } from '../../../plugin/oauth/providers/microsoft';
@@ -23,6 +23,7 @@ function app(overrides: Partial<AppRegistration>): AppRegistration {
     scopes: null,
     secretExpiresAt: null,
     incident: null,
+    ...CLIENT_SECRET_CREDENTIAL,
     createdAt: 0,
     updatedAt: 0,
     ...overrides,
@@ -176,6 +177,8 @@ describe('EndpointResolver', () => {
         userinfoUrl: null,
         jwksUri: 'https://idp.example.test/jwks',
         issuer: 'https://idp.example.test',
+        // Discovery replaces every preset: its document names no device endpoint here.
+        deviceAuthorizationUrl: null,
       },
       clientAuthMethod: 'client_secret_basic',
       issParameterRequired: false,
@@ -200,6 +203,25 @@ describe('EndpointResolver', () => {
     });
     expect(resolved.clientAuthMethod).toBe('client_secret_post');
     await expect(resolver.resolve(app({ provider: 'generic' }))).rejects.toMatchObject({ code: 'ERR_PROVIDER_CONFIG' });
+  });
+
+  it('presets the device authorization endpoint (Microsoft per tenant, Google), an explicit one wins; a certificate app signs assertions', async () => {
+    const resolver = new EndpointResolver({
+      oauthClient: new ScriptedOAuthClient(),
+      clock: new ManualClock(),
+      allowInsecureLoopback: false,
+    });
+    expect((await resolver.resolve(app({ tenant: 'contoso.com' }))).endpoints.deviceAuthorizationUrl).toBe(
+      'https://login.microsoftonline.com/contoso.com/oauth2/v2.0/devicecode',
+    );
+    expect(
+      (await resolver.resolve(app({ provider: 'google', cloud: null, tenant: null }))).endpoints.deviceAuthorizationUrl,
+    ).toBe('https://oauth2.googleapis.com/device/code');
+    const explicit = await resolver.resolve(
+      app({ deviceAuthorizationUrl: 'https://login.example.com/device', credentialType: 'certificate' }),
+    );
+    expect(explicit.endpoints.deviceAuthorizationUrl).toBe('https://login.example.com/device');
+    expect(explicit.clientAuthMethod).toBe('private_key_jwt');
   });
 
   it('a discovered http endpoint is refused unless loopback is allowed', async () => {

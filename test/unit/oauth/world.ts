@@ -38,6 +38,8 @@ export interface World {
   readonly services: OAuthServices;
   /** The (user, token) pairs the fake mail server accepts. */
   readonly mailboxAccess: Set<string>;
+  /** Every wait of a device sign-in between polls (ms); each one advances the clock by as much. */
+  readonly deviceSleeps: number[];
 }
 
 /**
@@ -53,6 +55,7 @@ export function createWorld(options: { tokenOptions?: TokenServiceOptions; share
   const mail =
     options.share?.mail ??
     new FakeMailServer({ accepts: (o: MailConnectionOptions) => mailboxAccess.has(`${o.user}|${o.accessToken}`) });
+  const deviceSleeps = options.share?.deviceSleeps ?? [];
   const services = createOAuthServices({
     repositories: { apps, accounts, tokens, authRequests, events },
     notify,
@@ -63,6 +66,10 @@ export function createWorld(options: { tokenOptions?: TokenServiceOptions; share
     redirectUri: 'https://helpdesk.example.com/plugins/oauth2-mail/callback',
     config: parseConfig({}),
     tokenOptions: { sleep: async () => undefined, random: () => 0.5, ...options.tokenOptions },
+    deviceSleep: async (ms) => {
+      deviceSleeps.push(ms);
+      clock.advance(ms);
+    },
   });
   return {
     clock,
@@ -78,6 +85,7 @@ export function createWorld(options: { tokenOptions?: TokenServiceOptions; share
     mail,
     services,
     mailboxAccess,
+    deviceSleeps,
   };
 }
 
