@@ -4,6 +4,7 @@
  * logged in to with it before anything is stored; a refused login is explained as the app's missing access to the
  * mailbox (Exchange: the service principal and its FullAccess permission).
  */
+import { appOfAccount, findAccount } from './account-app';
 import { PluginError, toPluginError } from '../errors';
 import type { AccountRepository, MailAccount } from '../ports/account-repository';
 import type { AppRegistration, AppRepository } from '../ports/app-repository';
@@ -50,20 +51,14 @@ export class AppConnectService {
    *   ERR_APP_MAILBOX_ACCESS_DENIED | another mail server error
    */
   async connect(accountId: string, actorId: string | null): Promise<ConnectResult> {
-    const account = await this.deps.accounts.find(accountId);
-    if (!account) throw new PluginError('ERR_NOT_FOUND', `Mail account ${accountId} does not exist.`, { accountId });
+    const account = await findAccount(this.deps.accounts, accountId);
     if (account.authMode === 'delegated')
       throw new PluginError(
         'ERR_INPUT_INVALID',
         `Mailbox ${account.mailbox} is connected by a person signing in (Connect in a browser, or with a code).`,
         { accountId, fields: ['authMode'] },
       );
-    const app = await this.deps.apps.find(account.appId);
-    if (!app)
-      throw new PluginError('ERR_NOT_FOUND', `The app registration of mailbox ${account.mailbox} does not exist.`, {
-        accountId,
-        appId: account.appId,
-      });
+    const app = await appOfAccount(this.deps.apps, account);
     await this.deps.incidents.record(
       'connect_started',
       account,

@@ -3,10 +3,11 @@
  * stored, single use, 10 minutes, bound to the admin who started it), PKCE S256 and a nonce; the callback with
  * every failure named; the identity check; the tokens stored only when the mailbox is proven to be reachable.
  */
+import { findAccountWithApp } from './account-app';
 import { visibleText } from '../../lib/visible-text';
 import { PluginError, toPluginError } from '../errors';
-import type { AccountRepository, MailAccount } from '../ports/account-repository';
-import type { AppRegistration, AppRepository } from '../ports/app-repository';
+import type { AccountRepository } from '../ports/account-repository';
+import type { AppRepository } from '../ports/app-repository';
 import type { AuthRequestRepository } from '../ports/auth-request-repository';
 import type { Clock } from '../ports/clock';
 import type { LoggerPort } from '../ports/host';
@@ -82,7 +83,7 @@ export class AuthorizationService {
     accountId: string,
     actorId: string,
   ): Promise<{ readonly authorizationUrl: string; readonly expiresAt: number }> {
-    const { account, app } = await this.load(accountId);
+    const { account, app } = await findAccountWithApp(this.deps.accounts, this.deps.apps, accountId);
     if (account.authMode !== 'delegated')
       throw new PluginError(
         'ERR_INPUT_INVALID',
@@ -160,7 +161,7 @@ export class AuthorizationService {
     if (!(await this.deps.authRequests.consume(stateHash, now)))
       throw new PluginError('ERR_STATE_REPLAYED', undefined, { accountId: request.accountId });
 
-    const { account, app } = await this.load(request.accountId);
+    const { account, app } = await findAccountWithApp(this.deps.accounts, this.deps.apps, request.accountId);
     const provider = providerFor(app.provider);
     try {
       if (typeof params.error === 'string' && params.error.length > 0) {
@@ -212,18 +213,6 @@ export class AuthorizationService {
       );
       throw error;
     }
-  }
-
-  private async load(accountId: string): Promise<{ account: MailAccount; app: AppRegistration }> {
-    const account = await this.deps.accounts.find(accountId);
-    if (!account) throw new PluginError('ERR_NOT_FOUND', `Mail account ${accountId} does not exist.`, { accountId });
-    const app = await this.deps.apps.find(account.appId);
-    if (!app)
-      throw new PluginError('ERR_NOT_FOUND', `The app registration of mailbox ${account.mailbox} does not exist.`, {
-        accountId,
-        appId: account.appId,
-      });
-    return { account, app };
   }
 
   /**

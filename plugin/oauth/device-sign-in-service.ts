@@ -9,6 +9,7 @@
  * gets the tokens once the user approves), so it is never written anywhere, and a sign-in lasts minutes. The
  * screen's page and the console's wait are served by that process; a restart ends the sign-in (start it again).
  */
+import { findAccountWithApp } from './account-app';
 import { PluginError, toPluginError, type PluginErrorCode } from '../errors';
 import type { AccountRepository, MailAccount } from '../ports/account-repository';
 import type { AppRegistration, AppRepository } from '../ports/app-repository';
@@ -105,7 +106,7 @@ export class DeviceSignInService {
    *   endpoint) | the device authorization endpoint's refusal
    */
   async start(accountId: string, actorId: string | null): Promise<DeviceSignInView> {
-    const { account, app } = await this.load(accountId);
+    const { account, app } = await findAccountWithApp(this.deps.accounts, this.deps.apps, accountId);
     if (account.authMode !== 'delegated')
       throw new PluginError(
         'ERR_INPUT_INVALID',
@@ -120,15 +121,7 @@ export class DeviceSignInService {
         scope: requestedScopes(app, account).join(' '),
       });
     } catch (thrown) {
-      const error = this.classify(app, thrown);
-      await this.deps.incidents.record(
-        'auth_failed',
-        account,
-        error.code,
-        `Device sign-in failed: ${error.message}`,
-        actorId,
-      );
-      throw error;
+      throw await this.recordFailure(account, this.classify(app, thrown), actorId);
     }
     this.cancel(accountId);
     const now = this.deps.clock.now();
@@ -159,14 +152,7 @@ export class DeviceSignInService {
       async (thrown: unknown) => {
         const error = toPluginError(thrown);
         signIn.view = { ...signIn.view, state: 'failed', error: { code: error.code, message: error.message } };
-        await this.deps.incidents.record(
-          'auth_failed',
-          account,
-          error.code,
-          `Device sign-in failed: ${error.message}`,
-          actorId,
-        );
-        throw error;
+        throw await this.recordFailure(account, error, actorId);
       },
     );
     // The outcome is kept in the view; nobody may be waiting for the promise (the screen only reads the view).
@@ -265,23 +251,22 @@ export class DeviceSignInService {
     }
   }
 
+  private async recordFailure(account: MailAccount, error: PluginError, actorId: string | null): Promise<PluginError> {
+    await this.deps.incidents.record(
+      'auth_failed',
+      account,
+      error.code,
+      `Device sign-in failed: ${error.message}`,
+      actorId,
+    );
+    return error;
+  }
+
   private classify(app: AppRegistration, thrown: unknown): PluginError {
     return explainCredentialError(
       app,
       providerFor(app.provider).classify(toPluginError(thrown)),
       this.deps.clock.now(),
     );
-  }
-
-  private async load(accountId: string): Promise<{ account: MailAccount; app: AppRegistration }> {
-    const account = await this.deps.accounts.find(accountId);
-    if (!account) throw new PluginError('ERR_NOT_FOUND', `Mail account ${accountId} does not exist.`, { accountId });
-    const app = await this.deps.apps.find(account.appId);
-    if (!app)
-      throw new PluginError('ERR_NOT_FOUND', `The app registration of mailbox ${account.mailbox} does not exist.`, {
-        accountId,
-        appId: account.appId,
-      });
-    return { account, app };
   }
 }

@@ -16,6 +16,7 @@
  * - App tokens (app-only client credentials, service-account JWT bearer) have no refresh token: a new one is
  *   requested the same way, under the same single flight, lease and compare-and-swap.
  */
+import { appOfAccount } from './account-app';
 import { PluginError, toPluginError } from '../errors';
 import { newLeaseOwnerId } from '../lease-owner';
 import type { AccountRepository, MailAccount } from '../ports/account-repository';
@@ -251,12 +252,7 @@ export class TokenService implements AccessTokenProvider {
       await this.deps.incidents.failed(account, error);
       throw error;
     }
-    const app = await this.deps.apps.find(account.appId);
-    if (!app)
-      throw new PluginError('ERR_NOT_FOUND', `The app registration of mailbox ${account.mailbox} does not exist.`, {
-        accountId,
-        appId: account.appId,
-      });
+    const app = await appOfAccount(this.deps.apps, account);
     let answer: TokenSet;
     try {
       answer = delegated
