@@ -240,13 +240,14 @@ export class KnexMailLedger implements MailLedger {
   }
 
   /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
-  async prunePop3Deliveries(accountId: string, present: readonly string[]): Promise<number> {
+  async prunePop3Deliveries(accountId: string, present: readonly string[], listedAt: number): Promise<number> {
     const keep = new Set(present);
     const pop3 = pop3Location(accountId, '');
     return withDatabaseErrors(async () => {
       const rows = (await this.#knex(TABLES.deliveries)
         .where(this.cursorKey(pop3))
         .whereNot('uidl', '')
+        .where('updated_at', '<', listedAt)
         .select('id', 'uidl')) as Array<Pick<DeliveryRow, 'id' | 'uidl'>>;
       const gone = rows.filter((row) => !keep.has(row.uidl)).map((row) => toNumber(row.id));
       // In chunks: a statement has a bound on its parameters (SQLite 32766, older builds 999).

@@ -153,9 +153,11 @@ export interface MailLedger {
   markPostActionDone(deliveryId: string): Promise<void>;
   /**
    * Deletes the account's POP3 deliveries whose UIDL is not in `present` (the messages left the server), so the
-   * ledger of a `keep` maildrop does not grow for ever.
-   * @param present - every UIDL the server lists now
+   * ledger of a `keep` maildrop does not grow for ever. Rows written at or after `listedAt` stay: a process that
+   * lost the account's lease never prunes what the new holder recorded since.
+   * @param present - every UIDL the server listed
+   * @param listedAt - when the server listed them (epoch ms)
    * @returns how many rows were deleted
    */
-  prunePop3Deliveries(accountId: string, present: readonly string[]): Promise<number>;
+  prunePop3Deliveries(accountId: string, present: readonly string[], listedAt: number): Promise<number>;
 }

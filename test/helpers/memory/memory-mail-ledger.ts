@@ -169,12 +169,12 @@ export class MemoryMailLedger implements MailLedger {
   }
 
   /** Deletes the account's POP3 rows whose UIDL is not listed any more. */
-  async prunePop3Deliveries(accountId: string, present: readonly string[]): Promise<number> {
+  async prunePop3Deliveries(accountId: string, present: readonly string[], listedAt: number): Promise<number> {
     const keep = new Set(present);
     let deleted = 0;
     for (let i = this.store.deliveries.length - 1; i >= 0; i--) {
       const d = this.store.deliveries[i]!;
-      if (d.accountId === accountId && d.uidl && !keep.has(d.uidl)) {
+      if (d.accountId === accountId && d.uidl && !keep.has(d.uidl) && d.updatedAt < listedAt) {
         this.store.deliveries.splice(i, 1);
         deleted += 1;
       }
