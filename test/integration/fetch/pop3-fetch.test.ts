@@ -2,10 +2,15 @@
 // with the oauth2 passdb and the local OAuth2 server: exactly once by UIDL, `keep` and `delete`, a session that
 // drops before QUIT, a revoked grant, a message over the size limit. (kill -9 mid-batch: fetch-processes.test.ts.)
 import * as net from 'node:net';
+import { ImapFlowMailFetcher } from '../../../adapters/imapflow/imapflow-mail-fetcher';
+import { Pop3MailFetcher } from '../../../adapters/pop3/pop3-mail-fetcher';
+import { ConnectionTester } from '../../../plugin/admin/connection-test';
+import { systemClock } from '../../../plugin/ports/clock';
 import { pop3Location } from '../../../plugin/ports/mail-ledger';
 import { testDatabases, type TestDatabase } from '../../helpers/databases';
 import {
   DEFAULT_USERS,
+  SHARED_MAILBOX,
   startDovecot,
   startOAuthServer,
   tempDir,
@@ -242,6 +247,40 @@ describe('POP3 fetch on Dovecot (SQLite)', () => {
       '<vera-1@example.test>',
       '<vera-3@example.test>',
     ]);
+  });
+
+  it("Connect proves a delegate's access with a POP3 login (refused: nothing stored); Test connection: token, login, STAT", async () => {
+    await dovecot.seed(SHARED_MAILBOX, [numberedMessage(1, 'shared').raw, numberedMessage(2, 'shared').raw]);
+    const shared = await world.addAccount(SHARED_MAILBOX, pop3s({ sharedViaDelegate: true }), 'bob@example.test');
+    expect(shared).toMatchObject({ status: 'connected', authorizedIdentity: 'bob@example.test' });
+    const tester = new ConnectionTester({
+      tokens: world.oauth.tokenService,
+      mailFetcher: new ImapFlowMailFetcher(),
+      pop3Fetcher: new Pop3MailFetcher(),
+      clock: systemClock,
+      caCertPem: dovecot.caCertPem,
+    });
+    const result = await tester.test(shared);
+    expect(result.ok).toBe(true);
+    expect(result.steps.map((step) => [step.step, step.outcome])).toEqual([
+      ['token', 'ok'],
+      ['login', 'ok'],
+      ['folders', 'ok'],
+      ['messages', 'ok'],
+    ]);
+    expect(result.steps[1].detail).toMatch(/with XOAUTH2 over POP3/);
+    expect(result.steps[3].detail).toMatch(/^The POP3 inbox holds 2 messages/);
+    // The test fetched and deleted nothing.
+    expect((await dovecot.status(SHARED_MAILBOX)).messages).toBe(2);
+
+    const stranger = await world.oauth.accounts.create(
+      { appId: world.appId, mailbox: 'vera@example.test', host: '127.0.0.1', ...pop3s() },
+      'admin-1',
+    );
+    await expect(world.reconnect(stranger.id, 'alice@example.test')).rejects.toMatchObject({
+      code: 'ERR_IDENTITY_MISMATCH',
+    });
+    expect(await world.repositories.tokens.find(stranger.id)).toBeNull();
   });
 
   it('refuses POP3 settings that do not apply, with a clear message', async () => {
