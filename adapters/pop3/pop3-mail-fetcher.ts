@@ -44,7 +44,8 @@ function capabilities(body: Buffer): { sasl: Set<string>; stls: boolean } {
 /**
  * Connects, upgrades (STLS) when asked, and logs in with SASL XOAUTH2; never with a password.
  * @example
- * const session = await new Pop3MailFetcher().connect({ host: 'outlook.office365.com', port: 995, tls: 'implicit', user, accessToken, timeoutMs: 30_000 });
+ * const fetcher = new Pop3MailFetcher();
+ * const session = await fetcher.connect({ host, port: 995, tls: 'implicit', user, accessToken, timeoutMs: 30_000 });
  */
 export class Pop3MailFetcher implements Pop3Fetcher {
   constructor(private readonly options: Pop3MailFetcherOptions = {}) {}

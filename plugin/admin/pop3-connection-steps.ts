@@ -36,7 +36,8 @@ export async function pop3ConnectionSteps(
     );
     return null;
   }
-  const server = `${account.host}:${account.port} (${account.tls === 'implicit' ? 'POP3S' : account.tls === 'starttls' ? 'STLS' : 'no TLS'})`;
+  const security = account.tls === 'implicit' ? 'POP3S' : account.tls === 'starttls' ? 'STLS' : 'no TLS';
+  const server = `${account.host}:${account.port} (${security})`;
   steps.ok('login', `Logged in to ${server} as ${account.mailbox} with ${session.mechanism} over POP3.`);
   steps.ok('folders', 'POP3 has no folders: the inbox is fetched.');
   try {

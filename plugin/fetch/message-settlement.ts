@@ -171,7 +171,7 @@ export class MessageSettlement {
     return this.deps.ledger.findIngestedByLegacyKey(accountId, legacyMessageKey(raw), latestArrival);
   }
 
-  /** The host refused the message: pending (retried next cycle) or, after N tries, quarantined and left on the server. */
+  /** The host refused the message: pending (retried next cycle), or after N tries quarantined (left on the server). */
   private async rejected(
     message: MessageToSettle,
     base: Omit<DeliveryRecord, 'state'>,

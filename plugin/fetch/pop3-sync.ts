@@ -97,7 +97,7 @@ export class Pop3Sync {
     return outcome.kind === 'settled' ? outcome.delivery : null;
   }
 
-  /** DELE for a message with a ticket; a refusal is remembered (retried next cycle), a connection error ends the run. */
+  /** DELE for a message with a ticket; a refusal is remembered (retried next cycle), a lost connection ends the run. */
   private async markDeleted(run: Pop3SyncRun, message: Pop3Message, delivery: Delivery): Promise<boolean> {
     try {
       await run.session.delete(message.number);

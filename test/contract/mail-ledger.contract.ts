@@ -294,7 +294,7 @@ export function mailLedgerContract(target: RepositoryContractTarget): void {
         t.ledger.recordDelivery(record('999999', 1), { advanceCursor: false, countAttempt: true, leaseOwner: 'x' }),
       ).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
     });
-    it('keeps POP3 rows by UIDL apart from IMAP rows, counts each once, and prunes those whose UIDL left the server', async () => {
+    it('POP3 rows by UIDL: apart from IMAP rows, counted once, pruned once their UIDL left', async () => {
       const [a, b] = t.accounts;
       const uidl = (n: number) => `000000${n}-${'u'.repeat(50)}`;
       const pop3 = (accountId: string, n: number, overrides: Partial<DeliveryRecord> = {}): DeliveryRecord => ({

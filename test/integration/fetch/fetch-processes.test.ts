@@ -231,7 +231,7 @@ describe('host processes', () => {
     }
   }, 120_000);
 
-  it('POP3: kill -9 of a host process in the middle of a batch, then a restart: none lost, none duplicated (SQLite)', async () => {
+  it('POP3: kill -9 of a host process mid-batch, then a restart: none lost, none duplicated (SQLite)', async () => {
     const db = await testDatabases()
       .find((p) => p.name === 'sqlite')!
       .create();

@@ -110,7 +110,7 @@ afterAll(async () => {
 });
 
 describe('POP3 fetch on Dovecot (SQLite)', () => {
-  it('POP3S, keep: one ticket per corpus message with the bytes POP3 serves, the messages stay; a second cycle 0', async () => {
+  it('POP3S, keep: one ticket per corpus message, bytes as served, messages stay; second cycle 0', async () => {
     const mailbox = 'quinn@example.test';
     const corpus = fullCorpus(3);
     await dovecot.seed(
@@ -138,7 +138,7 @@ describe('POP3 fetch on Dovecot (SQLite)', () => {
     expect(await world.repositories.accounts.find(account.id)).toMatchObject({ messagesFetched: corpus.length });
   });
 
-  it('STLS, delete: the mailbox is empty after the cycle, nothing is fetched twice, the ledger rows are pruned', async () => {
+  it('STLS, delete: the mailbox is empty after the cycle, nothing fetched twice, ledger rows pruned', async () => {
     const mailbox = 'ruth@example.test';
     const seeded = [1, 2, 3, 4].map((n) => numberedMessage(n, 'ruth').raw);
     await dovecot.seed(mailbox, seeded);
@@ -159,7 +159,7 @@ describe('POP3 fetch on Dovecot (SQLite)', () => {
     expect(await world.ledger.listDeliveries({ accountId: account.id, folder: '', uidValidity: '' })).toEqual([]);
   });
 
-  it('delete, and the session drops before QUIT: the messages stay, the next cycle deletes them without a second ticket', async () => {
+  it('delete, session dropped before QUIT: messages stay; the next cycle deletes them, no second ticket', async () => {
     const mailbox = 'sven@example.test';
     await dovecot.seed(
       mailbox,
@@ -190,7 +190,7 @@ describe('POP3 fetch on Dovecot (SQLite)', () => {
     }
   });
 
-  it('a revoked grant: needs_reauth with one notification; re-authorizing fetches the rest, nothing twice', async () => {
+  it('revoked grant: needs_reauth, one notification; re-authorizing fetches the rest, nothing twice', async () => {
     const mailbox = 'ugo@example.test';
     await dovecot.seed(mailbox, [numberedMessage(1, 'ugo').raw]);
     const account = await world.addAccount(mailbox, pop3s());
@@ -212,7 +212,7 @@ describe('POP3 fetch on Dovecot (SQLite)', () => {
     ]);
   });
 
-  it('a message over fetch.maxMessageBytes (by LIST) is left on the server, recorded as skipped and reported once', async () => {
+  it('a message over fetch.maxMessageBytes (LIST) stays on the server, skipped, reported once', async () => {
     const mailbox = 'vera@example.test';
     const big = largeMessage(5, 'vera-big').raw;
     await dovecot.seed(mailbox, [numberedMessage(1, 'vera').raw, big, numberedMessage(3, 'vera').raw]);
@@ -249,7 +249,7 @@ describe('POP3 fetch on Dovecot (SQLite)', () => {
     ]);
   });
 
-  it("Connect proves a delegate's access with a POP3 login (refused: nothing stored); Test connection: token, login, STAT", async () => {
+  it("Connect's proof is a POP3 login (refused: nothing stored); Test connection: token, login, STAT", async () => {
     await dovecot.seed(SHARED_MAILBOX, [numberedMessage(1, 'shared').raw, numberedMessage(2, 'shared').raw]);
     const shared = await world.addAccount(SHARED_MAILBOX, pop3s({ sharedViaDelegate: true }), 'bob@example.test');
     expect(shared).toMatchObject({ status: 'connected', authorizedIdentity: 'bob@example.test' });

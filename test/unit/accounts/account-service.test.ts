@@ -136,7 +136,7 @@ describe('AccountService validation', () => {
     });
   });
 
-  it("POP3: the providers' POP3 servers (995), keep by default, the POP scope; IMAP-only settings refused", async () => {
+  it('POP3: provider servers (995), keep by default, the POP scope; IMAP-only settings refused', async () => {
     const world = createWorld();
     const microsoft = await world.services.apps.create(
       { name: 'M', provider: 'microsoft', clientId: 'c', clientSecret: 's' },
