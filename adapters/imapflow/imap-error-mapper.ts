@@ -3,7 +3,8 @@
  * which server answer becomes which code: docs/providers.md#imap-server-answers.
  */
 import { REFUSED_ADDRESS_CODE } from '../../lib/net/guarded-lookup';
-import { visibleText } from '../../lib/visible-text';
+// A SASL payload never belongs in a message, whatever produced it; the server's words are shown, never obeyed.
+import { redactSecrets as redact } from '../../lib/redact-secrets';
 import { isTlsFailureCode } from '../tls/verified-tls';
 import { PluginError, type ErrorDetails, type PluginErrorCode } from '../../plugin/errors';
 
@@ -70,15 +71,6 @@ function text(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value instanceof Error) return value.message;
   return '';
-}
-
-function redact(value: string, secrets: readonly string[]): string {
-  let out = value;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  }
-  // a SASL payload never belongs in a message, whatever produced it; the server's words are shown, never obeyed
-  return visibleText(out.replace(/auth=Bearer\s+\S+/gi, 'auth=Bearer [redacted]').slice(0, 500));
 }
 
 /** The server's words behind a failed command: responseText, the BYE reason, or the NAMESPACE probe's text. */

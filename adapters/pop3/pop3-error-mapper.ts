@@ -4,7 +4,7 @@
  * docs/providers.md#pop3-server-answers.
  */
 import { REFUSED_ADDRESS_CODE } from '../../lib/net/guarded-lookup';
-import { visibleText } from '../../lib/visible-text';
+import { redactSecrets as redact } from '../../lib/redact-secrets';
 import { isTlsFailureCode } from '../tls/verified-tls';
 import { PluginError, type PluginErrorCode } from '../../plugin/errors';
 
@@ -33,12 +33,6 @@ export class Pop3AuthRefused extends Error {
 }
 
 const TIMEOUT_CODES = new Set(['POP3_SILENT', 'ETIMEDOUT', 'ETIMEOUT']);
-
-function redact(value: string, secrets: readonly string[]): string {
-  let out = value;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  return visibleText(out.replace(/auth=Bearer\s+\S+/gi, 'auth=Bearer [redacted]').slice(0, 500));
-}
 
 function classify(error: unknown): { code: PluginErrorCode; detail: string; oauthStatus?: string } {
   if (error instanceof Pop3AuthRefused) {
