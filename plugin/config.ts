@@ -111,7 +111,7 @@ export const PluginConfigSchema = z
     allowInsecureLoopback: z
       .boolean()
       .default(false)
-      .describe('Allow an http issuer and cleartext IMAP, but only on 127.0.0.1 / localhost (tests and demo).'),
+      .describe('Allow an http issuer and cleartext IMAP / POP3, but only on 127.0.0.1 / localhost (tests and demo).'),
     allowPrivateNetworks: z
       .boolean()
       .default(false)

@@ -5,6 +5,7 @@
  * the list: each contribution registers one thing and returns its Disposable.
  */
 import { ImapFlowMailFetcher } from '../adapters/imapflow/imapflow-mail-fetcher';
+import { Pop3MailFetcher } from '../adapters/pop3/pop3-mail-fetcher';
 import { KnexMailLedger } from '../adapters/knex/knex-mail-ledger';
 import { createKnexRepositories, type KnexRepositories } from '../adapters/knex/knex-repositories';
 import { migrateLatest } from '../adapters/knex/migration-source';
@@ -23,6 +24,7 @@ import { createOAuthServices, type OAuthServices } from './oauth/oauth-services'
 import { systemClock } from './ports/clock';
 import type { Disposable, HostPort, LoggerPort, RouteDefinition } from './ports/host';
 import type { MailFetcher } from './ports/mail-fetcher';
+import type { Pop3Fetcher } from './ports/pop3-mailbox';
 import type { MailLedger } from './ports/mail-ledger';
 import { SendService } from './send/send-service';
 import { smtpTransport } from './send/smtp-transport';
@@ -41,6 +43,7 @@ export interface PluginServices {
   readonly polling: FetchServices;
   /** IMAP sessions (the poll cycle's, the Connect proof's and the admin screen's connection test). */
   readonly mailFetcher: MailFetcher;
+  readonly pop3Fetcher: Pop3Fetcher;
   /** Replies through the accounts with sending on (the host's mail transport, Test connection's SMTP step). */
   readonly sending: SendService;
 }
@@ -70,6 +73,10 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     allowInsecureLoopback: config.allowInsecureLoopback,
     allowPrivateNetworks: config.allowPrivateNetworks,
   });
+  const pop3Fetcher = new Pop3MailFetcher({
+    allowInsecureLoopback: config.allowInsecureLoopback,
+    allowPrivateNetworks: config.allowPrivateNetworks,
+  });
   const oauth = createOAuthServices({
     repositories,
     notify: host.notify,
@@ -81,6 +88,7 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
       allowPrivateNetworks: config.allowPrivateNetworks,
     }),
     mailFetcher,
+    pop3Fetcher,
     redirectUri: () => host.routes.publicUrl(ROUTE_PATHS.callback),
     config,
     mailCaCertPem: config.fetch.caCertPem ?? null,
@@ -92,6 +100,7 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     tokens: oauth.tokenService,
     appIncidents: oauth.appIncidents,
     fetcher: mailFetcher,
+    pop3Fetcher,
     mail: { ingest: (message) => host.mail.ingest(message) },
     notify: host.notify,
     logger,
@@ -116,7 +125,7 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     caCertPem: config.fetch.caCertPem ?? null,
     timeoutMs: config.send.timeoutSeconds * 1000,
   });
-  return { host, config, logger, repositories, ledger, oauth, polling, mailFetcher, sending };
+  return { host, config, logger, repositories, ledger, oauth, polling, mailFetcher, pop3Fetcher, sending };
 }
 
 /** Registers several routes as one contribution; disposing takes them back in reverse order. */
@@ -138,10 +147,20 @@ const accountsScreen: Contribution = ({ host }) =>
   });
 
 /** The admin screen (plugin/admin): app registrations and mail accounts, their pages and actions. */
-const adminScreen: Contribution = ({ host, oauth, polling, mailFetcher, sending, repositories, logger }) => {
+const adminScreen: Contribution = ({
+  host,
+  oauth,
+  polling,
+  mailFetcher,
+  pop3Fetcher,
+  sending,
+  repositories,
+  logger,
+}) => {
   const tester = new ConnectionTester({
     tokens: oauth.tokenService,
     mailFetcher,
+    pop3Fetcher,
     clock: systemClock,
     caCertPem: polling.settings.caCertPem ?? null,
     smtp: sending,

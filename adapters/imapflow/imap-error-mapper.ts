@@ -3,7 +3,9 @@
  * which server answer becomes which code: docs/providers.md#imap-server-answers.
  */
 import { REFUSED_ADDRESS_CODE } from '../../lib/net/guarded-lookup';
-import { visibleText } from '../../lib/visible-text';
+// A SASL payload never belongs in a message, whatever produced it; the server's words are shown, never obeyed.
+import { redactSecrets as redact } from '../../lib/redact-secrets';
+import { isTlsFailureCode } from '../tls/verified-tls';
 import { PluginError, type ErrorDetails, type PluginErrorCode } from '../../plugin/errors';
 
 /** The fields imapflow puts on its errors (plain `Error` objects, never a class to test with instanceof). */
@@ -64,23 +66,11 @@ const UNAVAILABLE_CODES = new Set([
   'ResponseProcessingFailed',
   'PollFailed',
 ]);
-// Node's TLS layer reports certificate problems with OpenSSL's verify codes and its own ERR_TLS_* / ERR_SSL_* codes.
-const TLS_CODE =
-  /^(?:ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|EPROTO$|STARTTLS_INJECTION$)/;
 
 function text(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value instanceof Error) return value.message;
   return '';
-}
-
-function redact(value: string, secrets: readonly string[]): string {
-  let out = value;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  }
-  // a SASL payload never belongs in a message, whatever produced it; the server's words are shown, never obeyed
-  return visibleText(out.replace(/auth=Bearer\s+\S+/gi, 'auth=Bearer [redacted]').slice(0, 500));
 }
 
 /** The server's words behind a failed command: responseText, the BYE reason, or the NAMESPACE probe's text. */
@@ -146,7 +136,7 @@ function classify(err: ImapFlowErrorLike, words: string): { code: PluginErrorCod
   if (message === 'Unsupported authentication mechanism') {
     return { code: 'ERR_MAIL_AUTH_FAILED', detail: 'The mail server offers neither XOAUTH2 nor OAUTHBEARER.' };
   }
-  if (err.tlsFailed === true || TLS_CODE.test(code)) {
+  if (err.tlsFailed === true || isTlsFailureCode(code)) {
     return { code: 'ERR_MAIL_TLS', detail: `TLS with the mail server failed: ${message}${code ? ` (${code})` : ''}` };
   }
   if (TIMEOUT_CODES.has(code)) {

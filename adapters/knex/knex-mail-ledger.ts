@@ -12,6 +12,7 @@ import type {
   MessageKeyRule,
   MessageLocation,
 } from '../../plugin/ports/mail-ledger';
+import { pop3Location } from '../../plugin/ports/mail-ledger';
 import { withDatabaseErrors } from './database-errors';
 import { insertReturningId } from '../../lib/sql/insert-returning-id';
 import { parseId, TABLES, toNumber, type DbInteger } from './rows';
@@ -32,6 +33,7 @@ interface DeliveryRow {
   readonly folder: string;
   readonly uid_validity: string;
   readonly uid: DbInteger;
+  readonly uidl: string;
   readonly message_key: string;
   readonly message_key_rule: string;
   readonly dedupe_key: string;
@@ -52,6 +54,7 @@ const CURRENT_KEY_RULE: MessageKeyRule = 'content';
 const COUNTED_STATES: readonly DeliveryState[] = ['ingested', 'post_action_done'];
 // last_error is TEXT, but a host's rejection text is not ours to store at any length.
 export const MAX_ERROR_TEXT = 2000;
+const PRUNE_CHUNK = 500;
 
 function toCursor(row: CursorRow): MailCursor {
   return {
@@ -71,6 +74,7 @@ function toDelivery(row: DeliveryRow): Delivery {
     folder: row.folder,
     uidValidity: String(row.uid_validity),
     uid: toNumber(row.uid),
+    ...(row.uidl ? { uidl: row.uidl } : {}),
     messageKey: row.message_key.trim(),
     messageKeyRule: row.message_key_rule === 'content' ? 'content' : 'legacy',
     dedupeKey: row.dedupe_key,
@@ -235,6 +239,26 @@ export class KnexMailLedger implements MailLedger {
     );
   }
 
+  /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
+  async prunePop3Deliveries(accountId: string, present: readonly string[], listedAt: number): Promise<number> {
+    const keep = new Set(present);
+    const pop3 = pop3Location(accountId, '');
+    return withDatabaseErrors(async () => {
+      const rows = (await this.#knex(TABLES.deliveries)
+        .where(this.cursorKey(pop3))
+        .whereNot('uidl', '')
+        .where('updated_at', '<', listedAt)
+        .select('id', 'uidl')) as Array<Pick<DeliveryRow, 'id' | 'uidl'>>;
+      const gone = rows.filter((row) => !keep.has(row.uidl)).map((row) => toNumber(row.id));
+      // In chunks: a statement has a bound on its parameters (SQLite 32766, older builds 999).
+      for (let i = 0; i < gone.length; i += PRUNE_CHUNK)
+        await this.#knex(TABLES.deliveries)
+          .whereIn('id', gone.slice(i, i + PRUNE_CHUNK))
+          .delete();
+      return gone.length;
+    });
+  }
+
   private async findIngested(
     accountId: string,
     key: string,
@@ -293,12 +317,14 @@ export class KnexMailLedger implements MailLedger {
     folder: string;
     uid_validity: string;
     uid: number;
+    uidl: string;
   } {
     return {
       account_id: accountKey(location.accountId),
       folder: location.folder,
       uid_validity: location.uidValidity,
       uid: location.uid,
+      uidl: location.uidl ?? '',
     };
   }
 }

@@ -10,6 +10,15 @@ import { PluginError } from '../../plugin/errors';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
+// Node's TLS layer reports certificate problems with OpenSSL's verify codes and its own ERR_TLS_* / ERR_SSL_* codes.
+const TLS_FAILURE_CODE =
+  /^(?:ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|EPROTO$|STARTTLS_INJECTION$)/;
+
+/** True for an error code of a failed TLS handshake or certificate check (and a STARTTLS reply injection). */
+export function isTlsFailureCode(code: string): boolean {
+  return TLS_FAILURE_CODE.test(code);
+}
+
 /** The oldest protocol version a mail connection accepts. */
 export const MIN_TLS_VERSION = 'TLSv1.2';
 

@@ -45,7 +45,10 @@ export const AccountFields = z.object({
       .default('delegated'),
   ),
   mailbox: z.preprocess(blankToUndefined, mailAddress(z.string({ error: 'is required' }))),
-  protocol: z.preprocess(blankToUndefined, z.enum(['imap'], { error: 'must be imap' }).default('imap')),
+  protocol: z.preprocess(
+    (value) => (typeof value === 'string' ? blankToUndefined(value.trim().toLowerCase()) : value),
+    z.enum(['imap', 'pop3'], { error: 'must be imap or pop3' }).default('imap'),
+  ),
   host: z.preprocess(
     blankToUndefined,
     z
@@ -68,11 +71,12 @@ export const AccountFields = z.object({
       .min(1)
       .max(255, 'must be at most 255 characters')
       .refine((folder) => !CONTROL.test(folder), 'must not contain control characters')
-      .default('INBOX'),
+      // Default by protocol (plugin/accounts/protocol-settings.ts).
+      .optional(),
   ),
   initialSync: z.preprocess(
     blankToUndefined,
-    z.enum(['unseen', 'all', 'new_only'], { error: 'must be unseen, all or new_only' }).default('unseen'),
+    z.enum(['unseen', 'all', 'new_only'], { error: 'must be unseen, all or new_only' }).optional(),
   ),
   postFetch: z.preprocess(
     blankToUndefined,
@@ -84,7 +88,7 @@ export const AccountFields = z.object({
           ['mark_seen', 'keep', 'delete'].includes(action) || (/^move:.{1,255}$/.test(action) && !CONTROL.test(action)),
         'must be mark_seen, keep, delete or move:FOLDER',
       )
-      .default('mark_seen'),
+      .optional(),
   ),
   pollIntervalSeconds: integer(10, 86_400, 'must be a number of seconds between 10 and 86400'),
   sharedViaDelegate: z.preprocess(toBoolean, z.boolean({ error: 'must be true or false' }).default(false)),

@@ -25,6 +25,7 @@ import { providerFor } from '../oauth/providers';
 import { hostRefusal, isLoopbackHost } from '../oauth/providers/url-policy';
 import { inputError } from '../oauth/validation';
 import { AccountFields } from './account-input';
+import { defaultPort, mailServiceOf, protocolDefaults, protocolSettingProblems } from './protocol-settings';
 import { accountActivity, type AccountActivity } from './account-activity';
 
 /** What the console's `account show --json` and the admin screen's list show of an account. */
@@ -162,10 +163,12 @@ export class AccountService {
     if (input.authMode !== 'delegated' && input.sharedViaDelegate)
       problem('sharedViaDelegate', 'applies to delegated sign-ins only (nobody signs in for an app token)');
     const provider = providerFor(app.provider);
-    const preset = input.host === undefined ? provider.defaultServer(app, input.protocol) : null;
+    const preset = input.host === undefined ? provider.defaultServer(app, mailServiceOf(input.protocol)) : null;
     const host = input.host ?? preset?.host;
     const tls: TlsMode = input.tls ?? preset?.tls ?? 'implicit';
-    const port = input.port ?? preset?.port ?? (tls === 'implicit' ? 993 : 143);
+    const port = input.port ?? preset?.port ?? defaultPort(input.protocol, tls === 'implicit');
+    for (const [field, message] of protocolSettingProblems(input.protocol, input)) problem(field, message);
+    const defaults = protocolDefaults(input.protocol);
     if (!host) problem('host', `is required: the ${app.provider} provider has no default mail server`);
     const network = { allowPrivateNetworks: this.deps.allowPrivateNetworks ?? false };
     const refusal = host ? hostRefusal(host, network) : null;
@@ -194,9 +197,9 @@ export class AccountService {
       host: host!,
       port,
       tls,
-      folder: input.folder,
-      initialSync: input.initialSync,
-      postFetch: input.postFetch as PostFetchAction,
+      folder: input.folder ?? defaults.folder,
+      initialSync: input.initialSync ?? defaults.initialSync,
+      postFetch: (input.postFetch as PostFetchAction | undefined) ?? defaults.postFetch,
       pollIntervalSeconds: input.pollIntervalSeconds ?? DEFAULT_POLL_SECONDS,
       sharedViaDelegate: input.sharedViaDelegate,
       smtp: {

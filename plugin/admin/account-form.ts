@@ -244,7 +244,10 @@ function serverFieldset({ values, errors, apps }: AccountFormInput): SafeHtml {
       label: 'Protocol',
       value: values.protocol || 'imap',
       errors,
-      options: [{ value: 'imap', label: 'IMAP' }],
+      options: [
+        { value: 'imap', label: 'IMAP' },
+        { value: 'pop3', label: 'POP3 (inbox only; after the ticket: keep or delete)' },
+      ],
     }),
     inputField({
       name: 'host',
@@ -263,7 +266,7 @@ function serverFieldset({ values, errors, apps }: AccountFormInput): SafeHtml {
       min: 1,
       max: 65535,
       placeholder: '993',
-      hint: 'Empty = 993 with TLS, 143 with STARTTLS.',
+      hint: 'Empty = 993 with TLS, 143 with STARTTLS (POP3: 995, 110).',
     }),
     selectField({
       name: 'tls',

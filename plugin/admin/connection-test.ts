@@ -10,6 +10,8 @@ import type { FolderState, MailFetcher, MailSession } from '../ports/mail-fetche
 import type { AccessTokenProvider } from '../oauth/access-token-provider';
 import { explainAppMailboxRefusal } from '../oauth/credential-errors';
 import { plural } from './formatting';
+import type { Pop3Fetcher } from '../ports/pop3-mailbox';
+import { pop3ConnectionSteps } from './pop3-connection-steps';
 
 /** The steps, in order. */
 export type ConnectionTestStepName = 'token' | 'login' | 'folders' | 'messages' | 'smtp';
@@ -36,6 +38,8 @@ export interface ConnectionTestResult {
 export interface ConnectionTesterDeps {
   readonly tokens: AccessTokenProvider;
   readonly mailFetcher: MailFetcher;
+  /** POP3 accounts: token -> login -> STAT (pop3-connection-steps.ts). */
+  readonly pop3Fetcher?: Pop3Fetcher;
   readonly clock: Clock;
   /** Extra CA for the mail server (private servers, tests). */
   readonly caCertPem?: string | null;
@@ -125,7 +129,7 @@ export class ConnectionTester {
         error: { code: error.code, message: info.message, fix: info.fix },
       });
     };
-    let session: MailSession | null = null;
+    let session: Pick<MailSession, 'close'> | null = null;
     try {
       const grant = await this.deps.tokens.getAccessToken(account.id, { signal }).catch((error: unknown) => {
         fail('token', error);
@@ -159,21 +163,21 @@ export class ConnectionTester {
     ok: (step: ConnectionTestStepName, detail: string) => void,
     fail: (step: ConnectionTestStepName, thrown: unknown) => void,
     signal: AbortSignal | undefined,
-  ): Promise<MailSession | null> {
+  ): Promise<Pick<MailSession, 'close'> | null> {
+    const connection = {
+      host: account.host,
+      port: account.port,
+      tls: account.tls,
+      user: account.mailbox,
+      accessToken,
+      caCertPem: this.deps.caCertPem ?? null,
+      timeoutMs: this.deps.timeoutMs ?? 30_000,
+    };
+    if (account.protocol === 'pop3' && this.deps.pop3Fetcher)
+      return pop3ConnectionSteps(this.deps.pop3Fetcher, account, connection, { ok, fail }, signal);
     let session: MailSession;
     try {
-      session = await this.deps.mailFetcher.connect(
-        {
-          host: account.host,
-          port: account.port,
-          tls: account.tls,
-          user: account.mailbox,
-          accessToken,
-          caCertPem: this.deps.caCertPem ?? null,
-          timeoutMs: this.deps.timeoutMs ?? 30_000,
-        },
-        signal,
-      );
+      session = await this.deps.mailFetcher.connect(connection, signal);
     } catch (error) {
       // An app's own token refused by the mailbox is the app's access to it, not a grant to re-authorize.
       fail(

@@ -6,6 +6,7 @@
 import { ERROR_CODES, type PluginErrorCode } from '../errors';
 import type { MailAccount } from '../ports/account-repository';
 import type { Notification } from '../ports/host';
+import type { MessageLocation } from '../ports/mail-ledger';
 import { ROUTE_PATHS } from '../admin/admin-paths';
 import { accountIncidentKey } from '../oauth/account-incidents';
 
@@ -13,11 +14,10 @@ import { accountIncidentKey } from '../oauth/account-incidents';
 export function messageIncidentKey(
   accountId: string,
   kind: 'quarantined' | 'skipped',
-  folder: string,
-  uidValidity: string,
-  uid: number,
+  location: Pick<MessageLocation, 'folder' | 'uidValidity' | 'uid' | 'uidl'>,
 ): string {
-  return `oauth2-mail:message:${accountId}:${kind}:${folder}:${uidValidity}:${uid}`;
+  const where = `${location.folder}:${location.uidValidity}:${location.uid}`;
+  return `oauth2-mail:message:${accountId}:${kind}:${where}${location.uidl ? `:${location.uidl}` : ''}`;
 }
 
 /** The incident key of refused post-fetch actions on an account. */

@@ -12,7 +12,8 @@ import type { AccountRepository, AccountStatus, MailAccount } from '../ports/acc
 import type { Clock } from '../ports/clock';
 import type { EventLog } from '../ports/event-log';
 import type { LoggerPort, NotifyPort } from '../ports/host';
-import type { MailFetcher, MailSession } from '../ports/mail-fetcher';
+import type { MailConnectionOptions, MailFetcher } from '../ports/mail-fetcher';
+import type { Pop3Fetcher } from '../ports/pop3-mailbox';
 import { ROUTE_PATHS } from '../admin/admin-paths';
 import { accountIncidentKey } from '../oauth/account-incidents';
 import { isAppLevelCode, type AppIncidents } from '../oauth/app-incidents';
@@ -21,6 +22,7 @@ import type { AccountPollResult } from './account-poll-result';
 import { backoffDelayMs } from './backoff';
 import type { FetchSettings } from './fetch-settings';
 import { emptyCounts, type FolderSync, throwIfAborted, type FolderSyncCounts } from './folder-sync';
+import type { Pop3Sync } from './pop3-sync';
 
 /** What the poller needs. */
 export interface AccountPollerDeps {
@@ -30,6 +32,8 @@ export interface AccountPollerDeps {
   readonly appIncidents: Pick<AppIncidents, 'failed' | 'isOpen'>;
   readonly fetcher: MailFetcher;
   readonly folderSync: FolderSync;
+  /** POP3 accounts: the POP3 client and the maildrop loop (without them, a POP3 account's poll fails). */
+  readonly pop3?: { readonly fetcher: Pop3Fetcher; readonly sync: Pop3Sync };
   readonly notify: NotifyPort;
   readonly events: EventLog;
   readonly logger: LoggerPort;
@@ -68,6 +72,12 @@ function stoppedFor(signal: AbortSignal, why: PollStopReason): boolean {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 const DEFAULT_COMMAND_TIMEOUT_S = 60;
+
+/** A connected mailbox of either protocol: its message loop, then the end of the session. */
+interface OpenedMailbox {
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
 
 /** Polls one account; never throws (every failure becomes the account's status and the result). */
 export class AccountPoller {
@@ -135,9 +145,10 @@ export class AccountPoller {
       throwIfAborted(signal);
       const grant = await this.deps.tokens.getAccessToken(account.id, { forceRefresh, signal });
       throwIfAborted(signal);
-      let session: MailSession;
+      let mailbox: OpenedMailbox;
       try {
-        session = await this.deps.fetcher.connect(
+        mailbox = await this.open(
+          account,
           {
             host: account.host,
             port: account.port,
@@ -156,6 +167,8 @@ export class AccountPoller {
               ) * 1000,
           },
           signal,
+          counts,
+          options,
         );
       } catch (error) {
         throwIfAborted(signal);
@@ -174,8 +187,7 @@ export class AccountPoller {
         throw error;
       }
       try {
-        const folder = await session.openFolder(account.folder);
-        await this.deps.folderSync.run({ account, session, folder, signal, counts, ...options });
+        await mailbox.sync();
         return;
       } catch (error) {
         throwIfAborted(signal);
@@ -188,9 +200,36 @@ export class AccountPoller {
         }
         throw error;
       } finally {
-        await session.close();
+        await mailbox.close();
       }
     }
+  }
+
+  /** Connects with the account's protocol; the session's loop is run by `sync`. */
+  private async open(
+    account: MailAccount,
+    connection: MailConnectionOptions,
+    signal: AbortSignal,
+    counts: FolderSyncCounts,
+    options: PollOptions,
+  ): Promise<OpenedMailbox> {
+    if (account.protocol === 'pop3') {
+      const pop3 = this.deps.pop3;
+      if (!pop3) throw new PluginError('ERR_INTERNAL', 'POP3 is not wired into this poller.');
+      const session = await pop3.fetcher.connect(connection, signal);
+      return {
+        sync: () => pop3.sync.run({ account, session, signal, counts, ...options }).then(() => undefined),
+        close: () => session.close(),
+      };
+    }
+    const session = await this.deps.fetcher.connect(connection, signal);
+    return {
+      sync: async () => {
+        const folder = await session.openFolder(account.folder);
+        await this.deps.folderSync.run({ account, session, folder, signal, counts, ...options });
+      },
+      close: () => session.close(),
+    };
   }
 
   private async onSuccess(account: MailAccount, startedAt: number, counts: FolderSyncCounts): Promise<AccountStatus> {

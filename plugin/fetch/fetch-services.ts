@@ -11,12 +11,14 @@ import type { Clock } from '../ports/clock';
 import type { EventLog } from '../ports/event-log';
 import type { LoggerPort, MailPort, NotifyPort, ScheduledTask } from '../ports/host';
 import type { MailFetcher } from '../ports/mail-fetcher';
+import type { Pop3Fetcher } from '../ports/pop3-mailbox';
 import type { MailLedger } from '../ports/mail-ledger';
 import { AccountPoller } from './account-poller';
 import { FetchCycle } from './fetch-cycle';
 import type { FetchSettings } from './fetch-settings';
 import { createFetchTask } from './fetch-task';
 import { FolderSync } from './folder-sync';
+import { Pop3Sync } from './pop3-sync';
 import { visibleNotifications } from '../visible-notifications';
 
 /** What the polling cycle is built from. */
@@ -28,6 +30,8 @@ export interface FetchServicesDeps {
   /** The OAuth core's app incidents (oauth.appIncidents). */
   readonly appIncidents: Pick<AppIncidents, 'failed' | 'isOpen'>;
   readonly fetcher: MailFetcher;
+  /** The POP3 client, for accounts with protocol `pop3`. */
+  readonly pop3Fetcher?: Pop3Fetcher;
   readonly mail: Pick<MailPort, 'ingest'>;
   readonly notify: NotifyPort;
   readonly logger: LoggerPort;
@@ -60,21 +64,15 @@ export function createFetchServices(deps: FetchServicesDeps): FetchServices {
   const logger = deps.logger.child({ component: 'fetch' });
   const notify = visibleNotifications(deps.notify);
   const settings: FetchSettings = { ...deps.config.fetch, caCertPem: deps.caCertPem ?? null };
-  const folderSync = new FolderSync({
-    ledger: deps.ledger,
-    mail: deps.mail,
-    notify,
-    events: deps.events,
-    logger,
-    clock,
-    settings,
-  });
+  const syncDeps = { ledger: deps.ledger, mail: deps.mail, notify, events: deps.events, logger, clock, settings };
+  const folderSync = new FolderSync(syncDeps);
   const poller = new AccountPoller({
     accounts: deps.accounts,
     tokens: deps.tokens,
     appIncidents: deps.appIncidents,
     fetcher: deps.fetcher,
     folderSync,
+    ...(deps.pop3Fetcher ? { pop3: { fetcher: deps.pop3Fetcher, sync: new Pop3Sync(syncDeps) } } : {}),
     notify,
     events: deps.events,
     logger,

@@ -4,37 +4,24 @@
  * post-fetch action. A crash anywhere re-ingests at most the message in flight, and the host dedupes it by
  * `dedupeKey`.
  */
-import { isPluginError, PluginError, toPluginError } from '../errors';
-import type { Clock } from '../ports/clock';
-import type { EventLog, EventType } from '../ports/event-log';
-import type { LoggerPort, MailPort, NotifyPort } from '../ports/host';
+import { isPluginError } from '../errors';
 import type { MailAccount } from '../ports/account-repository';
 import type { FolderState, MailSession, MessageSummary } from '../ports/mail-fetcher';
-import {
-  SETTLED_DELIVERY_STATES,
-  type Delivery,
-  type DeliveryRecord,
-  type MailLedger,
-  type MessageLocation,
-} from '../ports/mail-ledger';
-import { ROUTE_PATHS } from '../admin/admin-paths';
-import { messageIncidentKey } from './account-incidents';
-import { IMAP_MAIL_SOURCE_ID, type FetchSettings } from './fetch-settings';
+import { SETTLED_DELIVERY_STATES, type Delivery, type MessageLocation } from '../ports/mail-ledger';
 import { BatchSources } from './batch-sources';
-import { legacyMessageKey, messageKey, undownloadedMessageKey } from './message-key';
 import { applyPostFetchAction } from './post-fetch-action';
-import { failureText } from '../../lib/loggable-error';
+import {
+  emptyCounts,
+  MessageSettlement,
+  throwIfAborted,
+  type FolderSyncCounts,
+  type MessageSettlementDeps,
+} from './message-settlement';
+
+export { emptyCounts, throwIfAborted, type FolderSyncCounts } from './message-settlement';
 
 /** What the folder sync needs. */
-export interface FolderSyncDeps {
-  readonly ledger: MailLedger;
-  readonly mail: Pick<MailPort, 'ingest'>;
-  readonly notify: NotifyPort;
-  readonly events: EventLog;
-  readonly logger: LoggerPort;
-  readonly clock: Clock;
-  readonly settings: FetchSettings;
-}
+export type FolderSyncDeps = MessageSettlementDeps;
 
 /** One run of the loop. */
 export interface FolderSyncRun {
@@ -49,17 +36,6 @@ export interface FolderSyncRun {
   readonly leaseOwner?: string;
 }
 
-/** Counts of one run. */
-export interface FolderSyncCounts {
-  fetched: number;
-  duplicates: number;
-  skipped: number;
-  failed: number;
-  quarantined: number;
-  /** The last refused post-fetch action; the message stays `ingested` and the action is retried next cycle. */
-  postActionError: PluginError | null;
-}
-
 /** How the folder is read this time. */
 type ScanMode =
   /** Everything above the cursor; each settled message advances the cursor. */
@@ -67,13 +43,13 @@ type ScanMode =
   /** Unseen messages from UID 1 while no cursor of this UIDVALIDITY exists; the cursor is written once all are settled. */
   | 'unseen-scan';
 
-const MAX_ERROR_TEXT = 300;
-/** IMAP INTERNALDATE names a second (RFC 3501 date-time). */
-const INTERNALDATE_RESOLUTION_MS = 1000;
-
 /** Runs the message loop for one folder of one account. */
 export class FolderSync {
-  constructor(private readonly deps: FolderSyncDeps) {}
+  private readonly settlement: MessageSettlement;
+
+  constructor(private readonly deps: FolderSyncDeps) {
+    this.settlement = new MessageSettlement(deps);
+  }
 
   /**
    * Fetches what is new in the open folder.
@@ -211,153 +187,30 @@ export class FolderSync {
     advance: boolean,
     counts: FolderSyncCounts,
   ): Promise<boolean> {
-    const { account } = run;
     const location = this.location(run, summary.uid);
-    if (summary.size > this.deps.settings.maxMessageBytes) {
-      await this.skipOversized(run, location, summary.size, advance, counts);
-      return true;
-    }
-    const raw = await sources.take(summary.uid);
-    if (raw === null) {
+    const outcome = await this.settlement.settle({
+      account: run.account,
+      location,
+      label: `UID ${summary.uid} in ${location.folder}`,
+      listedSize: summary.size,
+      row,
+      download: () => sources.take(summary.uid),
+      receivedAt: summary.internalDate,
+      stateAfterIngest: run.account.postFetch === 'keep' ? 'post_action_done' : 'ingested',
+      advance,
+      signal: run.signal,
+      counts,
+      ...(run.leaseOwner === undefined ? {} : { leaseOwner: run.leaseOwner }),
+    });
+    if (outcome.kind === 'pending') return false;
+    if (outcome.kind === 'vanished') {
       // Expunged between listing and download: nothing left to fetch.
-      this.deps.logger.info('message vanished before download', { accountId: account.id, uid: summary.uid });
+      this.deps.logger.info('message vanished before download', { accountId: run.account.id, uid: summary.uid });
       if (advance) await this.deps.ledger.advanceCursor(location);
       return true;
     }
-    if (raw.length > this.deps.settings.maxMessageBytes) {
-      await this.skipOversized(run, location, raw.length, advance, counts);
-      return true;
-    }
-    const key = messageKey(raw);
-    const base = { ...location, messageKey: key, dedupeKey: `${account.id}:${key}`, size: raw.length };
-    const known = await this.findIngested(account.id, key, raw, summary);
-    let ticketId: string;
-    // A host answer of "duplicate" still counts: its first ticket was made by a poll that died before this write.
-    let handedToHost = false;
-    if (known?.ticketId) {
-      ticketId = known.ticketId;
-      counts.duplicates += 1;
-    } else {
-      // A poll stopped while the message downloaded (its lease lost, a timeout) hands the host nothing more.
-      throwIfAborted(run.signal);
-      try {
-        const result = await this.deps.mail.ingest({
-          sourceId: IMAP_MAIL_SOURCE_ID,
-          accountId: account.id,
-          dedupeKey: base.dedupeKey,
-          raw,
-          receivedAt: summary.internalDate ?? new Date(this.deps.clock.now()),
-        });
-        ticketId = result.ticketId;
-        handedToHost = true;
-        if (result.duplicate) counts.duplicates += 1;
-        else counts.fetched += 1;
-      } catch (error) {
-        return this.rejected(run, base, row, error, advance, counts);
-      }
-    }
-    const state = account.postFetch === 'keep' ? 'post_action_done' : 'ingested';
-    const delivery = await this.deps.ledger.recordDelivery(
-      { ...base, state, ticketId, lastError: null },
-      { advanceCursor: advance, countAttempt: true, countFetched: handedToHost, ...this.fence(run) },
-    );
-    if (state === 'ingested') await this.postAction(run, delivery, counts);
+    if (outcome.delivery?.state === 'ingested') await this.postAction(run, outcome.delivery, counts);
     return true;
-  }
-
-  /**
-   * The delivery that already made a ticket of this message: one with its key, or a row written under the legacy
-   * key rule before the server's INTERNALDATE says this message arrived later (plugin/ports/mail-ledger.ts).
-   */
-  private async findIngested(
-    accountId: string,
-    key: string,
-    raw: Buffer,
-    summary: MessageSummary,
-  ): Promise<Delivery | null> {
-    const known = await this.deps.ledger.findIngestedByMessageKey(accountId, key);
-    if (known || summary.internalDate === null) return known;
-    // INTERNALDATE has whole seconds: the message may have arrived until the last millisecond of the one it names.
-    const latestArrival = summary.internalDate.getTime() + INTERNALDATE_RESOLUTION_MS - 1;
-    return this.deps.ledger.findIngestedByLegacyKey(accountId, legacyMessageKey(raw), latestArrival);
-  }
-
-  /** The host refused the message: pending (retried next cycle) or, after N tries, quarantined so the folder moves on. */
-  private async rejected(
-    run: FolderSyncRun,
-    base: Omit<DeliveryRecord, 'state'>,
-    row: Delivery | null,
-    error: unknown,
-    advance: boolean,
-    counts: FolderSyncCounts,
-  ): Promise<boolean> {
-    const attempts = (row?.attempts ?? 0) + 1;
-    // The host's words, scrubbed: a driver error's text carries the failing statement with the customer's address.
-    const reason = failureText(error).slice(0, MAX_ERROR_TEXT);
-    counts.failed += 1;
-    if (attempts < this.deps.settings.quarantineAfter) {
-      this.deps.logger.warn('host rejected a message; retrying next cycle', {
-        accountId: run.account.id,
-        uid: base.uid,
-        attempts,
-        reason,
-      });
-      await this.deps.ledger.recordDelivery(
-        { ...base, state: 'pending', lastError: reason },
-        { advanceCursor: false, countAttempt: true, ...this.fence(run) },
-      );
-      return false;
-    }
-    counts.quarantined += 1;
-    await this.deps.ledger.recordDelivery(
-      { ...base, state: 'quarantined', lastError: reason },
-      { advanceCursor: advance, countAttempt: true, ...this.fence(run) },
-    );
-    const message =
-      `The helpdesk rejected message UID ${base.uid} in ${base.folder} of ${run.account.mailbox} ${attempts} times; ` +
-      `it was quarantined and left on the server. Last reason: ${reason}`;
-    this.deps.logger.warn('message quarantined', { accountId: run.account.id, uid: base.uid, attempts });
-    await this.report(run, 'message_quarantined', 'ERR_INGEST_REJECTED', message, {
-      key: messageIncidentKey(run.account.id, 'quarantined', base.folder, base.uidValidity, base.uid),
-      severity: 'error',
-      title: `Mail account ${run.account.mailbox}: a message was quarantined`,
-      message,
-      path: ROUTE_PATHS.accounts,
-    });
-    return true;
-  }
-
-  private async skipOversized(
-    run: FolderSyncRun,
-    location: MessageLocation,
-    size: number,
-    advance: boolean,
-    counts: FolderSyncCounts,
-  ): Promise<void> {
-    const key = undownloadedMessageKey(location.folder, location.uidValidity, location.uid, size);
-    const limit = this.deps.settings.maxMessageBytes;
-    const message =
-      `Message UID ${location.uid} in ${location.folder} of ${run.account.mailbox} is ${size} bytes, ` +
-      `over the limit of ${limit} bytes; it was left on the server.`;
-    await this.deps.ledger.recordDelivery(
-      {
-        ...location,
-        messageKey: key,
-        dedupeKey: `${run.account.id}:${key}`,
-        size,
-        state: 'skipped',
-        lastError: message,
-      },
-      { advanceCursor: advance, countAttempt: false, ...this.fence(run) },
-    );
-    counts.skipped += 1;
-    await this.report(run, 'message_skipped', 'ERR_MESSAGE_TOO_LARGE', message, {
-      key: messageIncidentKey(run.account.id, 'skipped', location.folder, location.uidValidity, location.uid),
-      severity: 'warning',
-      title: `Mail account ${run.account.mailbox}: a message is too large`,
-      message: `${message} Raise fetch.maxMessageBytes or handle the message by hand.`,
-      path: ROUTE_PATHS.accounts,
-    });
   }
 
   /** Runs the post-fetch action; a refusal is remembered (retried next cycle), a connection error ends the run. */
@@ -379,51 +232,7 @@ export class FolderSync {
     await this.deps.ledger.markPostActionDone(delivery.id);
   }
 
-  /** An event and a notification; their failure is logged, never allowed to stop the fetch. */
-  private async report(
-    run: FolderSyncRun,
-    type: EventType,
-    code: string,
-    message: string,
-    notification: Parameters<NotifyPort['notify']>[0],
-  ): Promise<void> {
-    try {
-      await this.deps.events.record({
-        at: this.deps.clock.now(),
-        type,
-        accountId: run.account.id,
-        appId: run.account.appId,
-        actorId: null,
-        code,
-        message,
-      });
-      await this.deps.notify.notify(notification);
-    } catch (error) {
-      this.deps.logger.warn('could not record or notify', {
-        accountId: run.account.id,
-        type,
-        code: toPluginError(error).code,
-      });
-    }
-  }
-
-  /** The lease condition of the run's ledger writes. */
-  private fence(run: FolderSyncRun): { leaseOwner?: string } {
-    return run.leaseOwner === undefined ? {} : { leaseOwner: run.leaseOwner };
-  }
-
   private location(run: FolderSyncRun, uid: number): MessageLocation {
     return { accountId: run.account.id, folder: run.account.folder, uidValidity: run.folder.uidValidity, uid };
   }
-}
-
-/** Zero counts. */
-export function emptyCounts(): FolderSyncCounts {
-  return { fetched: 0, duplicates: 0, skipped: 0, failed: 0, quarantined: 0, postActionError: null };
-}
-
-/** Throws the abort reason (the cycle maps a timeout to ERR_TIMEOUT). */
-export function throwIfAborted(signal: AbortSignal): void {
-  if (signal.aborted)
-    throw signal.reason instanceof Error ? signal.reason : new PluginError('ERR_TIMEOUT', 'The poll was stopped.');
 }

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readHeader } from '../../lib/mail-header';
+import type { MessageLocation } from '../ports/mail-ledger';
 
 /**
  * The message key: sha256 (hex) of the exact raw bytes.
@@ -41,11 +42,13 @@ export function legacyMessageKey(raw: Buffer): string {
 
 /**
  * The key of a message that was never downloaded (left on the server for its size): unique per location.
- * @param folder - the folder it is in
- * @param uidValidity - the folder's UIDVALIDITY
- * @param uid - the message's UID
+ * @param location - where it is: folder, UIDVALIDITY and UID (IMAP), or UIDL (POP3)
  * @param size - the size the server listed
  */
-export function undownloadedMessageKey(folder: string, uidValidity: string, uid: number, size: number): string {
-  return createHash('sha256').update(`undownloaded:${folder}:${uidValidity}:${uid}:${size}`).digest('hex');
+export function undownloadedMessageKey(
+  location: Pick<MessageLocation, 'folder' | 'uidValidity' | 'uid' | 'uidl'>,
+  size: number,
+): string {
+  const where = `${location.folder}:${location.uidValidity}:${location.uid}${location.uidl ? `:${location.uidl}` : ''}`;
+  return createHash('sha256').update(`undownloaded:${where}:${size}`).digest('hex');
 }

@@ -12,6 +12,7 @@ import type { AuthRequestRepository } from '../ports/auth-request-repository';
 import type { Clock } from '../ports/clock';
 import type { LoggerPort } from '../ports/host';
 import type { MailFetcher } from '../ports/mail-fetcher';
+import type { Pop3Fetcher } from '../ports/pop3-mailbox';
 import type { OAuthClient, TokenSet } from '../ports/oauth-client';
 import type { TokenRepository } from '../ports/token-repository';
 import type { AccountIncidents } from './account-incidents';
@@ -50,6 +51,8 @@ export interface AuthorizationServiceDeps {
   readonly endpoints: EndpointResolver;
   /** Proves access to the mailbox when the signed-in identity is not the mailbox. */
   readonly mailFetcher: MailFetcher;
+  /** The same proof for POP3 accounts. */
+  readonly pop3Fetcher?: Pop3Fetcher;
   readonly incidents: AccountIncidents;
   /** A Connect is a token request of the app too: when it succeeds, the app's incident is over. */
   readonly appIncidents: Pick<AppIncidents, 'recovered'>;

@@ -9,6 +9,7 @@ import type { MailAccount } from '../ports/account-repository';
 import type { Clock } from '../ports/clock';
 import type { LoggerPort } from '../ports/host';
 import type { MailFetcher } from '../ports/mail-fetcher';
+import type { Pop3Fetcher } from '../ports/pop3-mailbox';
 import type { OAuthClient, TokenSet } from '../ports/oauth-client';
 import { verifyIdToken } from './id-token';
 import { identityFromClaims, identityOwnsMailbox, type AuthorizedIdentity } from './identity';
@@ -19,6 +20,8 @@ export interface IdentityCheckDeps {
   readonly oauthClient: OAuthClient;
   /** Proves access to the mailbox when the signed-in identity is not the mailbox. */
   readonly mailFetcher: MailFetcher;
+  /** The same proof for POP3 accounts (a POP3 login). */
+  readonly pop3Fetcher?: Pop3Fetcher;
   readonly clock: Clock;
   readonly logger: LoggerPort;
   /** Extra CA for the mail server (tests, private servers). */
@@ -78,7 +81,7 @@ export class IdentityCheck {
    * @throws PluginError the mail server's refusal (ERR_MAIL_AUTH_FAILED, ERR_MAILBOX_ACCESS_DENIED, …)
    */
   async proveMailbox(account: MailAccount, accessToken: string): Promise<void> {
-    const session = await this.deps.mailFetcher.connect({
+    const connection = {
       host: account.host,
       port: account.port,
       tls: account.tls,
@@ -86,7 +89,14 @@ export class IdentityCheck {
       accessToken,
       caCertPem: this.deps.mailCaCertPem ?? null,
       timeoutMs: this.deps.mailTimeoutMs ?? 30_000,
-    });
+    };
+    if (account.protocol === 'pop3') {
+      if (!this.deps.pop3Fetcher) throw new PluginError('ERR_INTERNAL', 'POP3 is not wired into the identity check.');
+      // QUIT, not just a closed socket: the maildrop lock ends at once and nothing is marked for deletion.
+      await (await this.deps.pop3Fetcher.connect(connection)).quit();
+      return;
+    }
+    const session = await this.deps.mailFetcher.connect(connection);
     await session.close();
   }
 

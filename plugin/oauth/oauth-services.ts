@@ -10,6 +10,7 @@ import type { Clock } from '../ports/clock';
 import type { EventLog } from '../ports/event-log';
 import type { LoggerPort, NotifyPort } from '../ports/host';
 import type { MailFetcher } from '../ports/mail-fetcher';
+import type { Pop3Fetcher } from '../ports/pop3-mailbox';
 import type { OAuthClient } from '../ports/oauth-client';
 import type { TokenRepository } from '../ports/token-repository';
 import { AccountService } from '../accounts/account-service';
@@ -41,6 +42,8 @@ export interface OAuthServicesDeps {
   readonly clock: Clock;
   readonly oauthClient: OAuthClient;
   readonly mailFetcher: MailFetcher;
+  /** The POP3 client: Connect's mailbox proof of POP3 accounts. */
+  readonly pop3Fetcher?: Pop3Fetcher;
   /** The exact redirect URI (host.routes.publicUrl('/callback')), read at every Connect. */
   readonly redirectUri: string | (() => string);
   readonly config: Pick<PluginConfig, 'token' | 'allowInsecureLoopback' | 'allowPrivateNetworks'>;
@@ -147,6 +150,7 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
     oauthClient: deps.oauthClient,
     endpoints,
     mailFetcher: deps.mailFetcher,
+    ...(deps.pop3Fetcher ? { pop3Fetcher: deps.pop3Fetcher } : {}),
     incidents,
     appIncidents,
     clock,
@@ -158,6 +162,7 @@ export function createOAuthServices(deps: OAuthServicesDeps): OAuthServices {
   const identityCheck = new IdentityCheck({
     oauthClient: deps.oauthClient,
     mailFetcher: deps.mailFetcher,
+    ...(deps.pop3Fetcher ? { pop3Fetcher: deps.pop3Fetcher } : {}),
     clock,
     logger,
     mailCaCertPem: deps.mailCaCertPem ?? null,

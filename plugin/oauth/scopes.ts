@@ -3,6 +3,7 @@ import type { MailAccount } from '../ports/account-repository';
 import type { AppRegistration } from '../ports/app-repository';
 import { providerFor } from './providers';
 import type { MailService } from './providers/provider';
+import { mailServiceOf } from '../accounts/protocol-settings';
 
 /** Splits a space-separated scope string, dropping empty parts and duplicates. */
 export function splitScopes(scopes: string): string[] {
@@ -12,7 +13,8 @@ export function splitScopes(scopes: string): string[] {
 /** The app's scope override, or the provider's default for the account's protocol (and SMTP when it sends). */
 export function requestedScopes(app: AppRegistration, account: Pick<MailAccount, 'protocol' | 'smtp'>): string[] {
   if (app.scopes && app.scopes.trim().length > 0) return splitScopes(app.scopes);
-  const services: MailService[] = account.smtp.enabled ? [account.protocol, 'smtp'] : [account.protocol];
+  const mail = mailServiceOf(account.protocol);
+  const services: MailService[] = account.smtp.enabled ? [mail, 'smtp'] : [mail];
   return providerFor(app.provider).defaultScopes(app, services);
 }
 

@@ -1,7 +1,7 @@
 /** Mail accounts (docs/architecture.md#oauth2_mail_accounts). */
 
 /** How the plugin reaches the mail. */
-export type MailProtocol = 'imap';
+export type MailProtocol = 'imap' | 'pop3';
 /** `implicit` = TLS from the first byte (993); `starttls` = upgrade required; `none` = loopback only (tests, demo). */
 export type TlsMode = 'implicit' | 'starttls' | 'none';
 /** What the first cycle of a new account fetches. */

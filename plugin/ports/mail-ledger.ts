@@ -32,13 +32,23 @@ export const SETTLED_DELIVERY_STATES: readonly DeliveryState[] = [
  */
 export type MessageKeyRule = 'content' | 'legacy';
 
-/** One message's place on the server: UIDs only mean something together with UIDVALIDITY. */
+/**
+ * One message's place on the server: IMAP UIDs only mean something together with UIDVALIDITY; a POP3 message is
+ * known by its UIDL alone ({@link pop3Location}: folder '', UIDVALIDITY '', UID 0).
+ */
 export interface MessageLocation {
   readonly accountId: string;
   readonly folder: string;
-  /** UIDVALIDITY as a decimal string. */
+  /** UIDVALIDITY as a decimal string; '' for POP3. */
   readonly uidValidity: string;
   readonly uid: number;
+  /** POP3: the message's UIDL; absent (or '') for IMAP. */
+  readonly uidl?: string;
+}
+
+/** Where the ledger keeps a POP3 message: the account's maildrop has no folders, no UIDVALIDITY and no UIDs. */
+export function pop3Location(accountId: string, uidl: string): MessageLocation {
+  return { accountId, folder: '', uidValidity: '', uid: 0, uidl };
 }
 
 /** A folder's high-water mark: every UID up to `lastUid` (under `uidValidity`) is settled. */
@@ -141,4 +151,13 @@ export interface MailLedger {
   recordDelivery(record: DeliveryRecord, options: DeliveryWriteOptions): Promise<Delivery>;
   /** `ingested` -> `post_action_done`. */
   markPostActionDone(deliveryId: string): Promise<void>;
+  /**
+   * Deletes the account's POP3 deliveries whose UIDL is not in `present` (the messages left the server), so the
+   * ledger of a `keep` maildrop does not grow for ever. Rows written at or after `listedAt` stay: a process that
+   * lost the account's lease never prunes what the new holder recorded since.
+   * @param present - every UIDL the server listed
+   * @param listedAt - when the server listed them (epoch ms)
+   * @returns how many rows were deleted
+   */
+  prunePop3Deliveries(accountId: string, present: readonly string[], listedAt: number): Promise<number>;
 }

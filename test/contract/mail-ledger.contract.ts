@@ -1,4 +1,4 @@
-import type { DeliveryRecord, MailLedger } from '../../plugin/ports/mail-ledger';
+import { pop3Location, type DeliveryRecord, type MailLedger } from '../../plugin/ports/mail-ledger';
 import { ManualClock } from '../helpers/manual-clock';
 import { accountInput, appInput, type Repositories, type RepositoryContractTarget } from './repository-contract-target';
 
@@ -293,6 +293,42 @@ export function mailLedgerContract(target: RepositoryContractTarget): void {
       await expect(
         t.ledger.recordDelivery(record('999999', 1), { advanceCursor: false, countAttempt: true, leaseOwner: 'x' }),
       ).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    });
+    it('POP3 rows by UIDL: apart from IMAP rows, counted once, pruned once their UIDL left', async () => {
+      const [a, b] = t.accounts;
+      const uidl = (n: number) => `000000${n}-${'u'.repeat(50)}`;
+      const pop3 = (accountId: string, n: number, overrides: Partial<DeliveryRecord> = {}): DeliveryRecord => ({
+        ...record(accountId, 0, { messageKey: `${n}`.padStart(64, 'p'), ticketId: `p-${n}` }),
+        ...pop3Location(accountId, uidl(n)),
+        ...overrides,
+      });
+      const write = { advanceCursor: false, countAttempt: true, countFetched: true };
+      await t.ledger.recordDelivery(record(a, 1), { advanceCursor: false, countAttempt: true });
+      for (const n of [1, 2, 3]) await t.ledger.recordDelivery(pop3(a, n), write);
+      await t.ledger.recordDelivery(pop3(b, 1), write);
+      // The same UIDL again is the same row: one more attempt, not one more message.
+      const again = await t.ledger.recordDelivery(pop3(a, 2, { state: 'post_action_done' }), write);
+      expect(again).toMatchObject({ uidl: uidl(2), attempts: 2, state: 'post_action_done', ticketId: 'p-2' });
+      expect(await t.repos.accounts.find(a)).toMatchObject({ messagesFetched: 3 });
+      const listed = await t.ledger.listDeliveries({ accountId: a, folder: '', uidValidity: '' });
+      expect(listed.map((d) => d.uidl).sort()).toEqual([uidl(1), uidl(2), uidl(3)]);
+      expect(await t.ledger.findDelivery(pop3Location(a, uidl(3)))).toMatchObject({ ticketId: 'p-3', uid: 0 });
+      expect(await t.ledger.findDelivery(pop3Location(a, 'other'))).toBeNull();
+      expect((await t.ledger.findIngestedByMessageKey(a, `${1}`.padStart(64, 'p')))?.uidl).toBe(uidl(1));
+      const imap = await t.ledger.findDelivery({ accountId: a, folder: 'INBOX', uidValidity: '4294967295', uid: 1 });
+      expect(imap?.uidl ?? '').toBe('');
+      // Rows written at or after the listing are never pruned by it (a process that lost the lease listed earlier).
+      expect(await t.ledger.prunePop3Deliveries(a, [], t.clock.now())).toBe(0);
+      t.clock.advance(1);
+      expect(await t.ledger.prunePop3Deliveries(a, [uidl(2), 'never-recorded'], t.clock.now())).toBe(2);
+      const left = await t.ledger.listDeliveries({ accountId: a, folder: '', uidValidity: '' });
+      expect(left.map((d) => d.uidl)).toEqual([uidl(2)]);
+      // Other accounts and IMAP rows are never pruned.
+      expect(await t.ledger.findDelivery(pop3Location(b, uidl(1)))).not.toBeNull();
+      expect(
+        await t.ledger.findDelivery({ accountId: a, folder: 'INBOX', uidValidity: '4294967295', uid: 1 }),
+      ).not.toBeNull();
+      expect(await t.ledger.prunePop3Deliveries(a, [], t.clock.now())).toBe(1);
     });
   });
 }

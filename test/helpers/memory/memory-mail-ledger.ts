@@ -14,7 +14,13 @@ import type { Clock } from '../../../plugin/ports/clock';
 import type { MemoryStore } from './memory-store';
 
 function sameLocation(a: MessageLocation, b: MessageLocation): boolean {
-  return a.accountId === b.accountId && a.folder === b.folder && a.uidValidity === b.uidValidity && a.uid === b.uid;
+  return (
+    a.accountId === b.accountId &&
+    a.folder === b.folder &&
+    a.uidValidity === b.uidValidity &&
+    a.uid === b.uid &&
+    (a.uidl ?? '') === (b.uidl ?? '')
+  );
 }
 
 const cursorKey = (accountId: string, folder: string): string => `${accountId}/${folder}`;
@@ -131,6 +137,7 @@ export class MemoryMailLedger implements MailLedger {
       folder: record.folder,
       uidValidity: record.uidValidity,
       uid: record.uid,
+      ...(record.uidl ? { uidl: record.uidl } : {}),
       messageKey: record.messageKey,
       messageKeyRule: 'content',
       dedupeKey: record.dedupeKey,
@@ -159,6 +166,20 @@ export class MemoryMailLedger implements MailLedger {
     else this.store.deliveries.push(delivery);
     if (options.advanceCursor) await this.advanceCursor(record);
     return { ...delivery };
+  }
+
+  /** Deletes the account's POP3 rows whose UIDL is not listed any more. */
+  async prunePop3Deliveries(accountId: string, present: readonly string[], listedAt: number): Promise<number> {
+    const keep = new Set(present);
+    let deleted = 0;
+    for (let i = this.store.deliveries.length - 1; i >= 0; i--) {
+      const d = this.store.deliveries[i]!;
+      if (d.accountId === accountId && d.uidl && !keep.has(d.uidl) && d.updatedAt < listedAt) {
+        this.store.deliveries.splice(i, 1);
+        deleted += 1;
+      }
+    }
+    return deleted;
   }
 
   /** `ingested` -> `post_action_done`; any other state, or an unknown id, is left alone. */

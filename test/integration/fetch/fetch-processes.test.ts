@@ -117,7 +117,7 @@ async function messageIds(knex: Knex, accountId?: string): Promise<string[]> {
 beforeAll(async () => {
   ensureBuilt();
   const dir = tempDir('o2m-fetch-proc');
-  const extra = ['nina', 'omar', 'pia', 'tara'].map((name) => ({
+  const extra = ['nina', 'omar', 'pia', 'tara', 'paul'].map((name) => ({
     login: `${name}@example.test`,
     email: `${name}@example.test`,
     password: `${name}-password`,
@@ -225,6 +225,58 @@ describe('host processes', () => {
       expect(tickets[0].dedupeKey).toMatch(new RegExp(`^${account.id}:[0-9a-f]{64}$`));
       console.log(
         `kill -9: ${atKill} tickets seen when killed, ${afterKill} after the kill (ledger rows ${Number(ledgerAfterKill.n)}); restart fetched ${restart.fetched}, re-ingested ${restart.duplicates} already-ticketed message(s); tickets ${ids.length} of ${total} seeded, unique Message-IDs ${new Set(ids).size}, duplicates 0`,
+      );
+    } finally {
+      await db.destroy();
+    }
+  }, 120_000);
+
+  it('POP3: kill -9 of a host process mid-batch, then a restart: none lost, none duplicated (SQLite)', async () => {
+    const db = await testDatabases()
+      .find((p) => p.name === 'sqlite')!
+      .create();
+    try {
+      const world = await prepare(db);
+      const total = 120;
+      const mailbox = 'paul@example.test';
+      const seeded = Array.from({ length: total }, (_v, i) => numberedMessage(i + 1, 'pop3kill').raw);
+      await dovecot.seed(mailbox, seeded);
+      const account = await world.addAccount(mailbox, {
+        protocol: 'pop3',
+        port: dovecot.ports.pop3s,
+        initialSync: undefined,
+        postFetch: 'delete',
+      });
+      const first = pollProcess(db.url);
+      let atKill = 0;
+      for (;;) {
+        atKill = await world.tickets.count();
+        if (atKill >= 30) break;
+        const exited = await Promise.race([
+          first.done.then(() => true),
+          new Promise((r) => setTimeout(r, 20)).then(() => false),
+        ]);
+        if (exited) throw new Error(`poll finished before it could be killed: ${(await first.done).stderr}`);
+      }
+      first.child.kill('SIGKILL');
+      expect((await first.done).signal).toBe('SIGKILL');
+      const afterKill = await world.tickets.count();
+      // Killed before QUIT: the DELEs it sent were never committed, every message is still on the server.
+      expect((await dovecot.status(mailbox)).messages).toBe(total);
+
+      const [restart] = await pollReport(pollProcess(db.url));
+      expect(restart).toMatchObject({ accountId: account.id, outcome: 'polled', failed: 0, status: 'connected' });
+      expect(restart.fetched + afterKill).toBe(total);
+      expect((await dovecot.status(mailbox)).messages).toBe(0);
+      const ids = await messageIds(db.knex, account.id);
+      expect(ids).toHaveLength(total);
+      expect(new Set(ids)).toEqual(new Set(seeded.map((_raw, i) => `<pop3kill-${i + 1}@example.test>`)));
+      const [again] = await pollReport(pollProcess(db.url));
+      expect(again).toMatchObject({ fetched: 0, duplicates: 0 });
+      expect(await world.repositories.accounts.find(account.id)).toMatchObject({ messagesFetched: total });
+      console.log(
+        `POP3 kill -9: ${atKill} tickets seen when killed, ${afterKill} after; restart fetched ${restart.fetched}, ` +
+          `re-ingested ${restart.duplicates}; tickets ${ids.length} of ${total}, duplicates 0`,
       );
     } finally {
       await db.destroy();

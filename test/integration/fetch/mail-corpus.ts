@@ -70,6 +70,15 @@ export function servedByDovecot(raw: Buffer): Buffer {
   return Buffer.from(noNul.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
 }
 
+/**
+ * The bytes Dovecot 2.3's POP3 serves for a seeded Maildir file: bare LF as CRLF, NUL bytes as stored, and a CRLF
+ * after a last line without one (an empty message is one empty line): RETR's reply ends with CRLF.CRLF.
+ */
+export function servedOverPop3(raw: Buffer): Buffer {
+  const text = raw.toString('latin1').replace(/\r?\n/g, '\r\n');
+  return Buffer.from(text.endsWith('\r\n') ? text : `${text}\r\n`, 'latin1');
+}
+
 /** sha256 hex. */
 export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');

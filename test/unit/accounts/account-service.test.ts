@@ -1,5 +1,6 @@
 import { parseConfig } from '../../../plugin/config';
 import { createOAuthServices } from '../../../plugin/oauth/oauth-services';
+import { requestedScopes } from '../../../plugin/oauth/scopes';
 import { CapturingLogger } from '../../helpers/capturing-logger';
 import { FakeMailServer } from '../../helpers/fakes/fake-mail-server';
 import { ScriptedOAuthClient } from '../../helpers/fakes/scripted-oauth-client';
@@ -133,6 +134,51 @@ describe('AccountService validation', () => {
       pollIntervalSeconds: 60,
       sharedViaDelegate: false,
     });
+  });
+
+  it('POP3: provider servers (995), keep by default, the POP scope; IMAP-only settings refused', async () => {
+    const world = createWorld();
+    const microsoft = await world.services.apps.create(
+      { name: 'M', provider: 'microsoft', clientId: 'c', clientSecret: 's' },
+      'a',
+    );
+    const google = await world.services.apps.create(
+      { name: 'G', provider: 'google', clientId: 'c', clientSecret: 's' },
+      'a',
+    );
+    const pop3 = { protocol: 'pop3', mailbox: 'help@example.com' };
+    const outlook = await world.services.accounts.create({ ...pop3, appId: microsoft.id }, 'a');
+    expect(requestedScopes(microsoft, outlook)).toContain('https://outlook.office.com/POP.AccessAsUser.All');
+    expect(requestedScopes(microsoft, outlook).join(' ')).not.toMatch(/IMAP/);
+    expect(outlook).toMatchObject({
+      protocol: 'pop3',
+      host: 'outlook.office365.com',
+      port: 995,
+      tls: 'implicit',
+      folder: 'INBOX',
+      initialSync: 'all',
+      postFetch: 'keep',
+    });
+    expect(await world.services.accounts.create({ ...pop3, appId: google.id, postFetch: 'delete' }, 'a')).toMatchObject(
+      {
+        host: 'pop.gmail.com',
+        port: 995,
+        postFetch: 'delete',
+      },
+    );
+    const custom = await world.services.accounts.create(
+      { ...pop3, appId: microsoft.id, host: 'pop.example.com', tls: 'starttls', mailbox: 'b@example.com' },
+      'a',
+    );
+    expect(custom).toMatchObject({ host: 'pop.example.com', port: 110, tls: 'starttls' });
+    const refused = await world.services.accounts
+      .create({ ...pop3, appId: microsoft.id, folder: 'Archive', initialSync: 'new_only', postFetch: 'move:Done' }, 'a')
+      .catch((e: unknown) => e);
+    expect(fieldsOf(refused)).toEqual(['folder', 'initialSync', 'postFetch']);
+    expect((refused as Error).message).toMatch(/folder: does not apply to POP3/);
+    await expect(
+      world.services.accounts.create({ ...pop3, appId: microsoft.id, protocol: 'smtp' }, 'a'),
+    ).rejects.toMatchObject({ details: { fields: ['protocol'] } });
   });
 
   it('names every invalid field', async () => {

@@ -27,3 +27,11 @@ test('the sending flags map to the smtp fields; nothing not given is sent', () =
   });
   expect(() => parse(false, ['--smtp-tls', 'ssl'])).toThrow();
 });
+
+test('--protocol is imap (default) or pop3', () => {
+  expect(parse(true, ['--app', '1', '--mailbox', 'a@example.com', '--protocol', 'pop3'])).toMatchObject({
+    protocol: 'pop3',
+  });
+  expect(parse(false, ['--protocol', 'imap'])).toEqual({ protocol: 'imap' });
+  expect(() => parse(false, ['--protocol', 'pop'])).toThrow();
+});
