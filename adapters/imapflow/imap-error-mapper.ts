@@ -30,6 +30,35 @@ export interface ImapErrorContext {
   readonly secrets?: readonly string[];
   /** The session's BYE reason, when the server said goodbye before the failure. */
   readonly byeReason?: string | undefined;
+  /** Where the session connected and with which TLS mode (connect only): tells a TLS mode mismatch from a timeout. */
+  readonly transport?: { readonly port: number; readonly tls: 'implicit' | 'starttls' | 'none' };
+}
+
+/** OpenSSL's words when one side speaks TLS and the other plain text ("wrong version number", "packet length"). */
+const TLS_MODE_TEXT = /wrong version number|packet length too long|unknown protocol|http request/i;
+const TLS_MODE_CODE = /^(?:ERR_SSL_WRONG_VERSION_NUMBER|ERR_SSL_PACKET_LENGTH_TOO_LONG|ERR_SSL_UNKNOWN_PROTOCOL)$/;
+/** Ports where the server speaks TLS from the first byte. */
+const IMPLICIT_TLS_PORTS: ReadonlySet<number> = new Set([993, 995, 465]);
+
+/** The mismatch of TLS mode and port, when what failed says so; null otherwise. */
+function tlsModeMismatch(
+  code: string,
+  message: string,
+  transport: ImapErrorContext['transport'],
+): { code: PluginErrorCode; detail: string } | null {
+  const mode = transport ? ` (TLS mode ${transport.tls}, port ${transport.port})` : '';
+  if (TLS_MODE_CODE.test(code) || TLS_MODE_TEXT.test(message))
+    return {
+      code: 'ERR_MAIL_TLS_MODE',
+      detail: `TLS was spoken to a port that answers in plain text${mode}: ${message}${code ? ` (${code})` : ''}`,
+    };
+  // A plain-text client on a TLS port waits for a greeting the server never sends (it waits for a TLS hello).
+  if (transport && transport.tls !== 'implicit' && IMPLICIT_TLS_PORTS.has(transport.port) && TIMEOUT_CODES.has(code))
+    return {
+      code: 'ERR_MAIL_TLS_MODE',
+      detail: `No greeting in plain text from port ${transport.port}, which usually speaks implicit TLS${mode}.`,
+    };
+  return null;
 }
 
 const TIMEOUT_CODES = new Set([
@@ -112,7 +141,11 @@ function safeCause(err: ImapFlowErrorLike, secrets: readonly string[]): Error {
   return Object.assign(cause, { code: typeof err.code === 'string' ? err.code : undefined });
 }
 
-function classify(err: ImapFlowErrorLike, words: string): { code: PluginErrorCode; detail: string } {
+function classify(
+  err: ImapFlowErrorLike,
+  words: string,
+  transport?: ImapErrorContext['transport'],
+): { code: PluginErrorCode; detail: string } {
   const code = typeof err.code === 'string' ? err.code : '';
   const message = text(err.message);
   // The guarded lookup refused where the host name resolves (lib/net/guarded-lookup.ts).
@@ -145,6 +178,12 @@ function classify(err: ImapFlowErrorLike, words: string): { code: PluginErrorCod
   }
   if (message === 'Unsupported authentication mechanism') {
     return { code: 'ERR_MAIL_AUTH_FAILED', detail: 'The mail server offers neither XOAUTH2 nor OAUTHBEARER.' };
+  }
+  const mismatch = tlsModeMismatch(code, message, transport);
+  if (mismatch) return mismatch;
+  if (code === 'ECONNREFUSED') {
+    const where = transport ? ` on port ${transport.port}` : '';
+    return { code: 'ERR_MAIL_PORT_CLOSED', detail: `The mail server refused the connection${where} (ECONNREFUSED).` };
   }
   if (err.tlsFailed === true || TLS_CODE.test(code)) {
     return { code: 'ERR_MAIL_TLS', detail: `TLS with the mail server failed: ${message}${code ? ` (${code})` : ''}` };
@@ -182,7 +221,7 @@ export function mapImapError(error: unknown, context: ImapErrorContext): PluginE
   const err: ImapFlowErrorLike =
     typeof error === 'object' && error !== null ? (error as ImapFlowErrorLike) : { message: String(error) };
   const words = serverText(err, context.byeReason);
-  const { code, detail } = classify(err, words);
+  const { code, detail } = classify(err, words, context.transport);
   const details: ErrorDetails = {
     operation: context.operation,
     imapCode: typeof err.code === 'string' ? err.code : undefined,

@@ -50,7 +50,12 @@ function codeForAnswer(answer: string, replyCode: number, command: string): Plug
   return 'ERR_SMTP_MESSAGE_REFUSED';
 }
 
+/** OpenSSL's words when one side speaks TLS and the other plain text. */
+const TLS_MODE_TEXT = /wrong version number|packet length too long|unknown protocol/i;
+
 function socketCode(code: string, message: string): PluginErrorCode {
+  if (TLS_MODE_TEXT.test(message) || /^ERR_SSL_WRONG_VERSION_NUMBER$/.test(code)) return 'ERR_MAIL_TLS_MODE';
+  if (code === 'ECONNREFUSED') return 'ERR_MAIL_PORT_CLOSED';
   if (TIMEOUT_CODES.has(code)) return 'ERR_TIMEOUT';
   if (TLS_CODE.test(code) || TLS_TEXT.test(message)) return 'ERR_MAIL_TLS';
   return 'ERR_MAIL_UNAVAILABLE';
@@ -98,6 +103,11 @@ export function toSmtpPluginError(error: unknown, operation: string): PluginErro
   const systemCode = text(fields.originalCode) || text(fields.code);
   const message = text(fields.message);
   const code = socketCode(systemCode, message);
-  const what = code === 'ERR_MAIL_TLS' ? 'TLS with the SMTP server failed' : 'The SMTP server could not be reached';
+  const what =
+    code === 'ERR_MAIL_TLS'
+      ? 'TLS with the SMTP server failed'
+      : code === 'ERR_MAIL_TLS_MODE'
+        ? 'The SMTP TLS mode does not match the port'
+        : 'The SMTP server could not be reached';
   return new PluginError(code, `${what} (${operation}: ${systemCode || 'no code'}).`, details as ErrorDetails, cause);
 }
