@@ -43,6 +43,8 @@ export interface PluginServices {
   readonly mailFetcher: MailFetcher;
   /** Replies through the accounts with sending on (the host's mail transport, Test connection's SMTP step). */
   readonly sending: SendService;
+  /** Test connection, step by step (the screen and `oauth2-mail account test`). */
+  readonly tester: ConnectionTester;
 }
 
 /** Registers one thing with the host; returns what takes it back. */
@@ -116,7 +118,18 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     caCertPem: config.fetch.caCertPem ?? null,
     timeoutMs: config.send.timeoutSeconds * 1000,
   });
-  return { host, config, logger, repositories, ledger, oauth, polling, mailFetcher, sending };
+  const tester = new ConnectionTester({
+    tokens: oauth.tokenService,
+    mailFetcher,
+    clock: systemClock,
+    caCertPem: polling.settings.caCertPem ?? null,
+    smtp: sending,
+    discover: async (account) => {
+      const { endpoints } = await oauth.endpoints.resolve(await oauth.apps.get(account.appId));
+      return `Token endpoint ${endpoints.tokenUrl}, authorization endpoint ${endpoints.authorizeUrl}.`;
+    },
+  });
+  return { host, config, logger, repositories, ledger, oauth, polling, mailFetcher, sending, tester };
 }
 
 /** Registers several routes as one contribution; disposing takes them back in reverse order. */
@@ -138,14 +151,7 @@ const accountsScreen: Contribution = ({ host }) =>
   });
 
 /** The admin screen (plugin/admin): app registrations and mail accounts, their pages and actions. */
-const adminScreen: Contribution = ({ host, oauth, polling, mailFetcher, sending, repositories, logger }) => {
-  const tester = new ConnectionTester({
-    tokens: oauth.tokenService,
-    mailFetcher,
-    clock: systemClock,
-    caCertPem: polling.settings.caCertPem ?? null,
-    smtp: sending,
-  });
+const adminScreen: Contribution = ({ host, oauth, polling, tester, repositories, logger }) => {
   const routes = adminRoutes({
     apps: oauth.apps,
     accounts: oauth.accounts,
@@ -168,8 +174,18 @@ const callbackPage: Contribution = ({ host, oauth, logger }) =>
   host.routes.register(callbackRoute(oauth.authorization, () => host.routes.publicUrl(ROUTE_PATHS.accounts), logger));
 
 /** The JSON API for app registrations and mail accounts (the console drives it in process). */
-const jsonApi: Contribution = ({ host, oauth }) =>
-  registerRoutes(host, jsonApiRoutes({ apps: oauth.apps, accounts: oauth.accounts, clock: systemClock }));
+const jsonApi: Contribution = ({ host, oauth, tester, repositories }) =>
+  registerRoutes(
+    host,
+    jsonApiRoutes({
+      apps: oauth.apps,
+      accounts: oauth.accounts,
+      clock: systemClock,
+      tester,
+      events: repositories.events,
+      redirectUri: () => host.routes.publicUrl(ROUTE_PATHS.callback),
+    }),
+  );
 
 /** The polling cycle (due accounts every few seconds; `runOnce` for the console's `poll --once`). */
 const fetchTask: Contribution = ({ host, polling }) => host.scheduler.schedule(polling.task);
