@@ -259,6 +259,8 @@ export class HostApp {
       logger: this.logger.child({ component: 'web' }),
       secureCookies,
       publicBaseUrl: () => this.publicBaseUrl(),
+      isMonitoringToken: (token) => this.settings.isMonitoringToken(token),
+      databaseAnswers: () => this.databaseAnswers(),
     });
     await this.server.listen({ port: options.port, host: options.host });
     const address = this.server.server.address();
@@ -266,6 +268,21 @@ export class HostApp {
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;
     this.baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     return this.baseUrl;
+  }
+
+  /** True when the database answers a trivial query within a few seconds. */
+  async databaseAnswers(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), 5_000);
+    });
+    try {
+      return await Promise.race([this.knex.raw('select 1').then(() => true), timeout]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Activates the installed plugins. */

@@ -44,6 +44,29 @@ export async function callPluginApi(
   path: string,
   form: Record<string, string> = {},
 ): Promise<Record<string, unknown>> {
+  const response = await callPluginRoute(host, context, method, path, form);
+  if (response.kind !== 'json') throw new PluginError('ERR_INTERNAL', `${method} ${path} did not answer with JSON.`);
+  const body = (response.body ?? {}) as {
+    error?: { code?: string; message?: string; details?: ErrorDetails };
+  } & Record<string, unknown>;
+  if ((response.status ?? 200) >= 400 || body.error) {
+    const code = (body.error?.code ?? 'ERR_INTERNAL') as PluginErrorCode;
+    throw new PluginError(code, body.error?.message, body.error?.details ?? {});
+  }
+  return body;
+}
+
+/**
+ * Calls one route of the plugin in process and returns its answer as it is (any status, any kind), installing the
+ * bundled plugin first when the database has none yet: `health` prints a 503 answer too.
+ */
+export async function callPluginRoute(
+  host: HostApp,
+  context: CliContext,
+  method: 'GET' | 'POST',
+  path: string,
+  form: Record<string, string> = {},
+): Promise<HostResponse> {
   let match = host.registry.matchRoute(PLUGIN_ID, method, path);
   if (!match) {
     const installed = await host.ensureInstalled(context.packageRoot);
@@ -57,16 +80,7 @@ export async function callPluginApi(
   if (!match)
     throw new PluginError('ERR_INTERNAL', `The ${PLUGIN_ID} plugin is not active (see \`oauth2-mail plugin list\`).`);
   const request: HostRequest = { method, params: match.params, query: {}, form, actor: await consoleActor(host) };
-  const response: HostResponse = await match.route.handle(request);
-  if (response.kind !== 'json') throw new PluginError('ERR_INTERNAL', `${method} ${path} did not answer with JSON.`);
-  const body = (response.body ?? {}) as {
-    error?: { code?: string; message?: string; details?: ErrorDetails };
-  } & Record<string, unknown>;
-  if ((response.status ?? 200) >= 400 || body.error) {
-    const code = (body.error?.code ?? 'ERR_INTERNAL') as PluginErrorCode;
-    throw new PluginError(code, body.error?.message, body.error?.details ?? {});
-  }
-  return body;
+  return match.route.handle(request);
 }
 
 /** Drops options that were not given, and turns the rest into form strings. */
