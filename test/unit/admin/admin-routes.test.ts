@@ -405,7 +405,13 @@ test('the connection test shows each step', async () => {
         },
       },
       { step: 'folders', title: 'Folder list', outcome: 'skipped', detail: 'Not run: an earlier step failed.', ms: 0 },
-      { step: 'messages', title: 'Message count', outcome: 'skipped', detail: 'Not run: an earlier step failed.', ms: 0 },
+      {
+        step: 'messages',
+        title: 'Message count',
+        outcome: 'skipped',
+        detail: 'Not run: an earlier step failed.',
+        ms: 0,
+      },
     ],
   };
   const { html } = pageOf(await call(ADMIN_ROUTE_IDS.accountTest, { params: { id: accountId } }));
