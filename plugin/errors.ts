@@ -304,7 +304,9 @@ const OAUTH_GRANT_ERRORS = {
     status: 'retrying',
     httpStatus: 502,
     message: 'The provider answered without a usable token.',
-    fix: "Nothing to do if it passes; if it repeats, check the provider's status page.",
+    fix:
+      'Polling retries by itself and keeps the stored tokens; a Connect is not retried: click Connect again. If it ' +
+      "repeats, check the provider's status page, and whether a proxy or firewall answers in the provider's place.",
   },
   ERR_REVOCATION_FAILED: {
     retryable: true,

@@ -42,10 +42,15 @@ async function route(method: 'GET' | 'POST', path: string, form: Record<string, 
   });
 }
 
-async function json(method: 'GET' | 'POST', path: string, form: Record<string, string> = {}): Promise<any> {
+/** The parts of the JSON answers this test reads. */
+interface Answer {
+  readonly [key: string]: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON read by the test
+}
+
+async function json(method: 'GET' | 'POST', path: string, form: Record<string, string> = {}): Promise<Answer> {
   const response = await route(method, path, form);
   if (response.kind !== 'json') throw new Error(`${path} answered ${response.kind}`);
-  return response.body;
+  return response.body as Answer;
 }
 
 /** One poll cycle of the account, as the scheduler runs it. */
@@ -63,7 +68,7 @@ async function monitoring(path: '/health' | '/metrics', token: string | null = m
   return { status: response.status, text: await response.text() };
 }
 
-async function health(): Promise<any> {
+async function health(): Promise<Answer> {
   const answer = await monitoring('/health');
   return { httpStatus: answer.status, ...JSON.parse(answer.text) };
 }
@@ -264,4 +269,43 @@ it("an untrusted provider certificate: Test connection's token step says so, nam
     fetch: { caCertPem: oauth.caCertPem },
   });
   expect((await json('POST', `/api/accounts/${accountId}/test`)).test.ok).toBe(true);
+});
+
+it('a wrong client secret: Test connection shows it at once (a new token, not the stored one); one notification for the app naming its account; the right secret recovers', async () => {
+  const appForm = {
+    name: 'Local Microsoft',
+    provider: 'microsoft',
+    issuerUrl: oauth.issuer,
+    clientId: oauth.client.clientId,
+  };
+  await json('POST', `/api/apps/${appId}/update`, { ...appForm, clientSecret: 'not-the-secret' });
+  const tested = await json('POST', `/api/accounts/${accountId}/test`);
+  const failed = tested.test.steps.find((step: { name: string }) => step.name === 'token');
+  expect(failed).toMatchObject({ ok: false, code: 'ERR_CLIENT_INVALID', fix: ERROR_CODES.ERR_CLIENT_INVALID.fix });
+  await cycle();
+  await cycle();
+  const open = await openNotifications();
+  expect(open.map((n) => n.key)).toEqual([`oauth2-mail:app:${appId}:ERR_CLIENT_INVALID`]);
+  expect(open[0]!.message).toContain(MAILBOX);
+  const answer = await health();
+  expect(answer).toMatchObject({ httpStatus: 200, status: 'degraded' });
+  expect(answer.accounts.list[0]).toMatchObject({ status: 'app_error', code: 'ERR_CLIENT_INVALID' });
+  const metrics = parsePrometheusText((await monitoring('/metrics')).text);
+  expect(
+    sampleValue(metrics, 'oauth2_mail_token_requests_total', { grant: 'refresh_token', result: 'ERR_CLIENT_INVALID' }),
+  ).toBeGreaterThanOrEqual(1);
+
+  await json('POST', `/api/apps/${appId}/update`, { ...appForm, clientSecret: oauth.client.clientSecret });
+  await expectRecovered();
+});
+
+it('the token endpoint answering garbage: the stored token keeps the mail flowing; Test connection names the unusable answer', async () => {
+  await oauth.fault('html', 1);
+  const tested = await json('POST', `/api/accounts/${accountId}/test`);
+  const failed = tested.test.steps.find((step: { name: string }) => step.name === 'token');
+  expect(failed).toMatchObject({ ok: false });
+  expect(['ERR_TOKEN_RESPONSE_INVALID', 'ERR_PROVIDER_UNAVAILABLE']).toContain(failed.code);
+  expect(failed.fix).not.toMatch(/^Nothing to do/);
+  await oauth.resetStats();
+  await expectRecovered();
 });
