@@ -18,6 +18,7 @@ import { newLeaseOwnerId } from './lease-owner';
 import { HealthCheck } from './monitoring/health-check';
 import { meteredOAuthClient } from './monitoring/metered-oauth-client';
 import { monitoringRoutes } from './monitoring/monitoring-routes';
+import { mailLoginRefusalCause } from './oauth/scopes';
 import type { MetricsPort } from './ports/metrics';
 import { jsonApiRoutes } from './accounts/json-api';
 import { ROUTE_PATHS } from './admin/admin-paths';
@@ -162,6 +163,11 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
       const { endpoints } = await oauth.endpoints.resolve(await oauth.apps.get(account.appId));
       return `Token endpoint ${endpoints.tokenUrl}, authorization endpoint ${endpoints.authorizeUrl}.`;
     },
+    loginRefusalCause: async (account) =>
+      mailLoginRefusalCause(
+        await oauth.apps.get(account.appId),
+        (await repositories.tokens.find(account.id))?.scope ?? null,
+      ),
   });
   const health = new HealthCheck({
     accounts: repositories.accounts,

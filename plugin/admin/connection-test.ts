@@ -6,7 +6,7 @@
  * breaks. Nothing is downloaded or changed on the server; the token goes through the token service like any other
  * (and a dead grant changes the account status as usual). Another protocol adds its login step to the step list.
  */
-import { toPluginError, type PluginErrorCode } from '../errors';
+import { PluginError, toPluginError, type PluginErrorCode } from '../errors';
 import type { MailAccount } from '../ports/account-repository';
 import type { Clock } from '../ports/clock';
 import type { FolderState, MailFetcher, MailSession, MessageSummary } from '../ports/mail-fetcher';
@@ -54,6 +54,11 @@ export interface ConnectionTesterDeps {
    * was found; without it the step is not offered.
    */
   readonly discover?: (account: MailAccount) => Promise<string>;
+  /**
+   * For a refused login (ERR_MAIL_AUTH_FAILED) of a delegated account: which cause of the error table's row the
+   * granted scope points at (`scope_missing`, `protocol_disabled`), or null when it cannot tell.
+   */
+  readonly loginRefusalCause?: (account: MailAccount) => Promise<string | null>;
 }
 
 const TITLES: Readonly<Record<ConnectionTestStepName, string>> = {
@@ -228,6 +233,25 @@ export class ConnectionTester {
     }
   }
 
+  /**
+   * A refused login with the cause the granted scope points at, when it points at one. A token without the mail
+   * scope is refused whatever the server calls it (Dovecot answers "Temporary authentication failure" when the
+   * token names no mailbox), so a missing scope turns even a "temporary" answer into the refusal it is.
+   */
+  private async withCause(account: MailAccount, error: PluginError): Promise<PluginError> {
+    const refusal = error.code === 'ERR_MAIL_AUTH_FAILED' || error.code === 'ERR_MAIL_UNAVAILABLE';
+    if (!refusal || !this.deps.loginRefusalCause) return error;
+    const cause = await this.deps.loginRefusalCause(account).catch(() => null);
+    if (cause === 'scope_missing')
+      return new PluginError('ERR_MAIL_AUTH_FAILED', `${error.message} The token was granted no mail scope.`, {
+        ...error.details,
+        cause,
+      });
+    if (cause && error.code === 'ERR_MAIL_AUTH_FAILED')
+      return new PluginError(error.code, error.message, { ...error.details, cause });
+    return error;
+  }
+
   private sends(account: MailAccount): boolean {
     return account.smtp.enabled && this.deps.smtp !== undefined;
   }
@@ -258,7 +282,9 @@ export class ConnectionTester {
       // An app's own token refused by the mailbox is the app's access to it, not a grant to re-authorize.
       fail(
         'login',
-        account.authMode === 'delegated' ? error : explainAppMailboxRefusal(toPluginError(error), account.mailbox),
+        account.authMode === 'delegated'
+          ? await this.withCause(account, toPluginError(error))
+          : explainAppMailboxRefusal(toPluginError(error), account.mailbox),
       );
       return null;
     }

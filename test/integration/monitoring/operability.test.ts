@@ -129,15 +129,11 @@ async function expectRecovered(): Promise<void> {
   expect(answer).toMatchObject({ httpStatus: 200, status: 'ok' });
 }
 
-async function connect(): Promise<void> {
+async function connect(login = MAILBOX, password = 'alice-password'): Promise<{ status: number; html: string }> {
   const started = await json('POST', `/api/accounts/${accountId}/connect`);
-  const back = await completeAuthorization(started.authorizationUrl, {
-    login: MAILBOX,
-    password: 'alice-password',
-    caCertPem: oauth.caCertPem,
-  });
+  const back = await completeAuthorization(started.authorizationUrl, { login, password, caCertPem: oauth.caCertPem });
   const page = await fetch(back);
-  expect(page.status).toBe(200);
+  return { status: page.status, html: await page.text() };
 }
 
 beforeAll(async () => {
@@ -172,7 +168,7 @@ beforeAll(async () => {
     initialSync: 'all',
   });
   accountId = account.account.id;
-  await connect();
+  expect((await connect()).status).toBe(200);
   monitoringToken = await web.host.settings.replaceMonitoringToken();
   // Wait for the scheduler's first run of the fetch task (its heartbeat), however long that takes.
   while (!web.host.scheduler.list().some((task) => task.id === 'oauth2-mail.fetch' && task.runs > 0))
@@ -236,7 +232,7 @@ it('the grant revoked at the provider: needs re-authorization, one notification;
   });
   expect(await failures('ERR_GRANT_INVALID')).toBeGreaterThanOrEqual(1);
   await expectFailingWith('ERR_GRANT_INVALID', 'token');
-  await connect();
+  expect((await connect()).status).toBe(200);
   await expectRecovered();
 });
 
@@ -307,5 +303,45 @@ it('the token endpoint answering garbage: the stored token keeps the mail flowin
   expect(['ERR_TOKEN_RESPONSE_INVALID', 'ERR_PROVIDER_UNAVAILABLE']).toContain(failed.code);
   expect(failed.fix).not.toMatch(/^Nothing to do/);
   await oauth.resetStats();
+  await expectRecovered();
+});
+
+it('the mail server refusing a token without the mail scope (the scope check): the fix for the missing scope, not the one for IMAP switched off', async () => {
+  const appForm = {
+    name: 'Local Microsoft',
+    provider: 'microsoft',
+    issuerUrl: oauth.issuer,
+    clientId: oauth.client.clientId,
+  };
+  await json('POST', `/api/apps/${appId}/update`, { ...appForm, scopes: 'openid offline_access email' });
+  expect((await connect()).status).toBe(200);
+  // Dovecot calls a token that names no mailbox a "Temporary authentication failure"; the poll reports what the
+  // server said, Test connection knows better from the granted scope.
+  expect(await cycle()).toMatchObject({
+    outcome: 'failed',
+    status: 'retrying',
+    error: { code: 'ERR_MAIL_UNAVAILABLE' },
+  });
+  expect(await failures('ERR_MAIL_UNAVAILABLE')).toBeGreaterThanOrEqual(1);
+  const tested = await json('POST', `/api/accounts/${accountId}/test`);
+  const login = tested.test.steps.find((step: { name: string }) => step.name === 'login');
+  expect(login).toMatchObject({ ok: false, code: 'ERR_MAIL_AUTH_FAILED' });
+  expect(login.fix).toBe(ERROR_CODES.ERR_MAIL_AUTH_FAILED.causes.scope_missing.fix);
+  await cycle();
+  expect((await openNotifications()).map((n) => n.key)).toEqual([
+    `oauth2-mail:account:${accountId}:ERR_MAIL_UNAVAILABLE`,
+  ]);
+  expect((await health()).accounts.list[0]).toMatchObject({ code: 'ERR_MAIL_UNAVAILABLE' });
+
+  await json('POST', `/api/apps/${appId}/update`, { ...appForm, scopes: '' });
+  expect((await connect()).status).toBe(200);
+  await expectRecovered();
+});
+
+it('a different identity signed in at Connect: refused with the reason and the fix; the account keeps working', async () => {
+  const refused = await connect('bob@example.test', 'bob-password');
+  expect(refused.status).toBe(400);
+  expect(refused.html).toContain(escapeHtml(ERROR_CODES.ERR_IDENTITY_MISMATCH.message));
+  expect(refused.html).toContain(escapeHtml(ERROR_CODES.ERR_IDENTITY_MISMATCH.fix));
   await expectRecovered();
 });
