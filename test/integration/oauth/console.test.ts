@@ -237,6 +237,22 @@ it("app add, account add, account connect --json, sign-in, the running host's ca
   ]);
   for (const step of test.steps) expect(step.ms).toBeGreaterThanOrEqual(0);
 
+  // The running host's monitoring: the token created here opens /health and /metrics over HTTP.
+  const token = await cli(['--json', 'monitoring', 'token']);
+  expect(token.code).toBe(0);
+  const { token: monitoringToken } = token.json as { token: string };
+  const health = await fetch(`${baseUrl}/plugins/oauth2-mail/health`, {
+    headers: { authorization: `Bearer ${monitoringToken}` },
+  });
+  expect(health.status).toBe(200);
+  expect(await health.json()).toMatchObject({ database: { ok: true }, accounts: { total: 1 } });
+  const healthCli = await cli(['--json', 'health']);
+  expect(healthCli.json).toMatchObject({ database: { ok: true }, accounts: { byStatus: { connected: 1 } } });
+  expect([0, 1]).toContain(healthCli.code);
+  const notifications = await cli(['--json', 'notifications', 'list', '--all']);
+  expect(notifications.code).toBe(0);
+  expect(Array.isArray(notifications.json)).toBe(true);
+
   const events = await cli(['--json', 'account', 'events', accountId]);
   expect(events.code).toBe(0);
   const kinds = (events.json as Array<{ kind: string; time: string; text: string }>).map((e) => e.kind);
