@@ -326,7 +326,8 @@ const MAIL_SERVER_ERRORS = {
     message:
       'The mail server refused a fresh access token: the mail permission (scope) is missing or the mailbox does not allow this login.',
     fix:
-      'Check that the app requests the mail scope for this protocol (Microsoft: https://outlook.office.com/IMAP.AccessAsUser.All, ' +
+      'Check that the app requests the mail scope for this protocol (Microsoft: ' +
+      'https://outlook.office.com/IMAP.AccessAsUser.All, ' +
       'Google: https://mail.google.com/) and that the protocol is enabled for the mailbox (Exchange: Set-CASMailbox ' +
       '-Identity <mailbox> -ImapEnabled $true; Gmail: IMAP allowed by the Workspace admin), then Re-authorize.',
     causes: {
@@ -404,7 +405,8 @@ const MAIL_SERVER_ERRORS = {
     status: 'retrying',
     httpStatus: 502,
     message:
-      "Nothing accepts connections on the mail server's port (connection refused): the server is down or the port is wrong.",
+      "Nothing accepts connections on the mail server's port (connection refused): the server is down or the " +
+      'port is wrong.',
     fix:
       'Check the host and port (IMAP 993 or 143, POP3 995 or 110, SMTP 587 or 465); when the server is only down ' +
       'for a while, polling resumes by itself once it is back.',

@@ -1,4 +1,4 @@
-/** {@link MetricsPort} with prom-client, on a Registry of this plugin instance only (never prom-client's global one). */
+/** {@link MetricsPort} with prom-client, on a Registry of this plugin instance only (never the global one). */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { MessageOutcome, MetricsPort, MetricsSnapshot, TokenGrant } from '../../plugin/ports/metrics';
 

@@ -1,7 +1,7 @@
 /**
- * `oauth2-mail account add|update|list|show|test|events|connect|disconnect|remove`: mail accounts, through the plugin's JSON API
- * (see app.ts). The sending options (`--smtp`, `--no-smtp`, `--smtp-host` …) map to the API's `smtpEnabled`,
- * `smtpHost`, `smtpPort`, `smtpTls`, `smtpFrom`. `account connect ID` depends on how the account gets its tokens:
+ * `oauth2-mail account add|update|list|show|test|events|connect|disconnect|remove`: mail accounts, through the
+ * plugin's JSON API (see app.ts). The sending options (`--smtp`, `--no-smtp`, `--smtp-host` …) map to the API's
+ * `smtpEnabled`, `smtpHost`, `smtpPort`, `smtpTls`, `smtpFrom`. `account connect ID` depends on how the account gets its tokens:
  * - delegated: prints the URL to open in a browser (`--json`: {"authorizationUrl": …}); the provider sends the
  *   browser back to the running host's callback (`oauth2-mail start`), which completes Connect;
  * - `--device` (delegated): prints the verification URI and the user code (`--json`: the first line is

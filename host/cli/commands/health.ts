@@ -26,7 +26,7 @@ interface HealthView {
 
 function lines(health: HealthView): string[] {
   const scheduler = health.scheduler.lastRunAt
-    ? `last fetch run ${health.scheduler.ageSeconds} s ago${health.scheduler.ok ? '' : ' (LATE: is the helpdesk running?)'}`
+    ? `last fetch run ${health.scheduler.ageSeconds} s ago${health.scheduler.ok ? '' : ' (LATE: is it running?)'}`
     : 'the fetch task never ran (is the helpdesk running?)';
   const byStatus = Object.entries(health.accounts.byStatus)
     .map(([status, count]) => `${count} ${status}`)
@@ -41,7 +41,8 @@ function lines(health: HealthView): string[] {
         account.lastSuccessfulPollAgeSeconds === null
           ? 'never polled successfully'
           : `last successful poll ${account.lastSuccessfulPollAgeSeconds} s ago`;
-      const head = `  account ${account.id} ${account.mailbox}: ${account.status}${account.code ? ` [${account.code}]` : ''}, ${age}`;
+      const code = account.code ? ` [${account.code}]` : '';
+      const head = `  account ${account.id} ${account.mailbox}: ${account.status}${code}, ${age}`;
       return account.fix ? [head, `    fix: ${account.fix}`] : [head];
     }),
   ];

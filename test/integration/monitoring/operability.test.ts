@@ -181,7 +181,7 @@ afterAll(async () => {
   await oauth?.stop();
 });
 
-it('health and metrics: the monitoring token or nothing; healthy at first; the metrics parse as Prometheus text', async () => {
+it('health, metrics: the monitoring token or nothing; healthy at first; Prometheus text', async () => {
   expect((await monitoring('/health', null)).status).toBe(401);
   expect((await monitoring('/metrics', 'not-the-token')).status).toBe(401);
   expect(await cycle()).toMatchObject({ outcome: 'polled', status: 'connected' });
@@ -249,7 +249,7 @@ it('an untrusted CA for the mail server: ERR_MAIL_TLS naming the CA setting; tru
   await expectRecovered();
 });
 
-it("an untrusted provider certificate: Test connection's token step says so, names token.caCertPem, never 'nothing to do'", async () => {
+it("an untrusted provider certificate: named, with token.caCertPem, never 'nothing to do'", async () => {
   await web.host.plugins.setConfig(PLUGIN, { fetch: { caCertPem: oauth.caCertPem } });
   const tested = await json('POST', `/api/accounts/${accountId}/test`);
   expect(tested.test.steps.map((step: { name: string; ok: boolean }) => [step.name, step.ok])[0]).toEqual([
@@ -267,7 +267,7 @@ it("an untrusted provider certificate: Test connection's token step says so, nam
   expect((await json('POST', `/api/accounts/${accountId}/test`)).test.ok).toBe(true);
 });
 
-it('a wrong client secret: Test connection shows it at once (a new token, not the stored one); one notification for the app naming its account; the right secret recovers', async () => {
+it('a wrong client secret: shown at once; one app notification naming its account; recovers', async () => {
   const appForm = {
     name: 'Local Microsoft',
     provider: 'microsoft',
@@ -295,7 +295,7 @@ it('a wrong client secret: Test connection shows it at once (a new token, not th
   await expectRecovered();
 });
 
-it('the token endpoint answering garbage: the stored token keeps the mail flowing; Test connection names the unusable answer', async () => {
+it('the token endpoint answering garbage: the stored token keeps mail flowing; the test says so', async () => {
   await oauth.fault('html', 1);
   const tested = await json('POST', `/api/accounts/${accountId}/test`);
   const failed = tested.test.steps.find((step: { name: string }) => step.name === 'token');
@@ -306,7 +306,7 @@ it('the token endpoint answering garbage: the stored token keeps the mail flowin
   await expectRecovered();
 });
 
-it('the mail server refusing a token without the mail scope (the scope check): the fix for the missing scope, not the one for IMAP switched off', async () => {
+it('a token without the mail scope: the fix for the missing scope, not for IMAP off', async () => {
   const appForm = {
     name: 'Local Microsoft',
     provider: 'microsoft',
@@ -338,7 +338,7 @@ it('the mail server refusing a token without the mail scope (the scope check): t
   await expectRecovered();
 });
 
-it('a different identity signed in at Connect: refused with the reason and the fix; the account keeps working', async () => {
+it('another identity at Connect: refused with reason and fix; the account keeps working', async () => {
   const refused = await connect('bob@example.test', 'bob-password');
   expect(refused.status).toBe(400);
   expect(refused.html).toContain(escapeHtml(ERROR_CODES.ERR_IDENTITY_MISMATCH.message));

@@ -74,7 +74,7 @@ it('the parser is strict: a line a scraper would refuse throws', () => {
   expect(() => parsePrometheusText('2bad 1\n')).toThrow(/not a sample line/);
 });
 
-it('token requests are counted by grant and result around the real client; a pending device poll is not a result', async () => {
+it('token requests are counted by grant and result; a pending device poll is not a result', async () => {
   const metrics = new PromClientMetrics();
   const client = {
     refresh: async () => {
