@@ -23,6 +23,7 @@ import { SendService } from './outbox/send-service';
 import { PluginManager, type ActivationReport, type InstalledPlugin } from './plugin-manager';
 import { Scheduler, type SchedulerOptions } from './scheduler';
 import { AesGcmSecrets, loadSecretKeys } from './secrets';
+import { HostSettings } from './host-settings';
 import { TicketStore } from './ticket-store';
 import { buildWebServer } from './web/server';
 
@@ -84,7 +85,14 @@ type HostParts = Pick<
   | 'outbox'
   | 'outboxWorker'
   | 'sending'
+  | 'settings'
 >;
+
+/** Where {@link HostApp.publicBaseUrl} comes from. */
+export type PublicBaseUrlSource = 'configured' | 'listening' | 'stored' | 'default';
+
+/** The base URL used when nothing else is known (no option, no environment, nothing stored, not listening). */
+export const DEFAULT_PUBLIC_BASE_URL = 'http://127.0.0.1:3000';
 
 /** The running (or, for console commands, merely opened) host. */
 export class HostApp {
@@ -104,9 +112,12 @@ export class HostApp {
   readonly outboxWorker: OutboxWorker;
   /** Replies and direct sends through the outbox. */
   readonly sending: SendService;
+  /** `host_settings`: the stored public base URL, the monitoring token's hash. */
+  readonly settings: HostSettings;
   readonly plugins: PluginManager;
   private server: FastifyInstance | undefined;
   private baseUrl: string | undefined;
+  private storedBaseUrl: string | null = null;
   private stopped = false;
 
   private constructor(
@@ -123,7 +134,7 @@ export class HostApp {
       notifications: this.notifications,
     } = parts);
     ({ secrets: this.secrets, scheduler: this.scheduler, registry: this.registry } = parts);
-    ({ outbox: this.outbox, outboxWorker: this.outboxWorker, sending: this.sending } = parts);
+    ({ outbox: this.outbox, outboxWorker: this.outboxWorker, sending: this.sending, settings: this.settings } = parts);
     this.plugins = new PluginManager(
       this.knex,
       { ...parts, publicBaseUrl: () => this.publicBaseUrl() },
@@ -170,7 +181,9 @@ export class HostApp {
     // The host's own task, not a plugin's: it runs once the scheduler is started (`start`), never in a console command.
     scheduler.schedule(outboxWorker.task(), 'host');
     const sending = new SendService({ tickets, outbox, worker: outboxWorker, registry, logger: outboxLogger });
-    return new HostApp(
+    const settings = new HostSettings(knex, clock);
+    const storedBaseUrl = await settings.publicBaseUrl();
+    const host = new HostApp(
       {
         knex,
         logger,
@@ -185,15 +198,35 @@ export class HostApp {
         outbox,
         outboxWorker,
         sending,
+        settings,
       },
       options,
     );
+    host.storedBaseUrl = storedBaseUrl;
+    return host;
   }
 
-  /** The public base URL without a trailing slash. */
+  /**
+   * The public base URL without a trailing slash: `--base-url` / OAUTH2_MAIL_BASE_URL, else the address this process
+   * listens on (`start`), else the one the running helpdesk stored (console commands), else the default.
+   */
   publicBaseUrl(): string {
-    const configured = this.options.publicBaseUrl ?? (this.options.env ?? process.env).OAUTH2_MAIL_BASE_URL;
-    return (configured ?? this.baseUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+    const configured = this.publicBaseUrlConfigured();
+    return (configured ?? this.baseUrl ?? this.storedBaseUrl ?? DEFAULT_PUBLIC_BASE_URL).replace(/\/+$/, '');
+  }
+
+  /** Where {@link publicBaseUrl} comes from: a console says so when it is only the default. */
+  publicBaseUrlSource(): PublicBaseUrlSource {
+    if (this.publicBaseUrlConfigured()) return 'configured';
+    if (this.baseUrl) return 'listening';
+    return this.storedBaseUrl ? 'stored' : 'default';
+  }
+
+  /** Stores the current public base URL, so console commands build the URLs of this running helpdesk (`start`). */
+  async rememberPublicBaseUrl(): Promise<void> {
+    const url = this.publicBaseUrl();
+    await this.settings.storePublicBaseUrl(url);
+    this.storedBaseUrl = url;
   }
 
   /**
@@ -226,6 +259,8 @@ export class HostApp {
       logger: this.logger.child({ component: 'web' }),
       secureCookies,
       publicBaseUrl: () => this.publicBaseUrl(),
+      isMonitoringToken: (token) => this.settings.isMonitoringToken(token),
+      databaseAnswers: () => this.databaseAnswers(),
     });
     await this.server.listen({ port: options.port, host: options.host });
     const address = this.server.server.address();
@@ -233,6 +268,21 @@ export class HostApp {
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;
     this.baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     return this.baseUrl;
+  }
+
+  /** True when the database answers a trivial query within a few seconds. */
+  async databaseAnswers(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), 5_000);
+    });
+    try {
+      return await Promise.race([this.knex.raw('select 1').then(() => true), timeout]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Activates the installed plugins. */

@@ -178,7 +178,22 @@ const outbox: HostMigration = {
   },
 };
 
-const MIGRATIONS: readonly HostMigration[] = [initial, signInThrottle, outbox];
+const settings: HostMigration = {
+  name: '20261201000000_host_settings',
+  async up(knex) {
+    await knex.schema.createTable('host_settings', (table) => {
+      table.comment('Host-wide settings kept across restarts: the public base URL, the monitoring token hash');
+      table.string('key', 64).primary();
+      table.text('value').notNullable().comment('Never a secret in plain text (the monitoring token is its sha256)');
+      table.bigInteger('updated_at').notNullable().comment('epoch ms');
+    });
+  },
+  async down(knex) {
+    await knex.schema.dropTableIfExists('host_settings');
+  },
+};
+
+const MIGRATIONS: readonly HostMigration[] = [initial, signInThrottle, outbox, settings];
 
 /** knex MigrationSource over the in-code host migrations. */
 export const hostMigrationSource: Knex.MigrationSource<HostMigration> = {

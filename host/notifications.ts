@@ -18,6 +18,8 @@ export interface HostNotification {
   readonly occurrences: number;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** When the incident was resolved (the cause went away); null while open. */
+  readonly resolvedAt: number | null;
 }
 
 /** The notification store and its log line. */
@@ -92,9 +94,16 @@ export class NotificationCenter {
 
   /** Open notifications, most recent first. */
   async listOpen(): Promise<HostNotification[]> {
-    const rows: Record<string, unknown>[] = await this.knex('host_notifications')
-      .whereNotNull('open_key')
-      .orderBy('updated_at', 'desc');
+    return this.list({ all: false });
+  }
+
+  /**
+   * Notifications, most recent first: the open ones, or with `all` the resolved ones too.
+   * @param options - `all`: include resolved incidents
+   */
+  async list(options: { readonly all: boolean }): Promise<HostNotification[]> {
+    const query = this.knex('host_notifications').orderBy('updated_at', 'desc').orderBy('id', 'desc');
+    const rows: Record<string, unknown>[] = options.all ? await query : await query.whereNotNull('open_key');
     return rows.map((row) => ({
       id: Number(row.id),
       pluginId: String(row.plugin_id),
@@ -106,6 +115,7 @@ export class NotificationCenter {
       occurrences: Number(row.occurrences),
       createdAt: toMillis(row.created_at),
       updatedAt: toMillis(row.updated_at),
+      resolvedAt: row.resolved_at === null || row.resolved_at === undefined ? null : toMillis(row.resolved_at),
     }));
   }
 

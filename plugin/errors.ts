@@ -28,6 +28,11 @@ export interface ErrorCodeInfo {
   readonly message: string;
   /** What the admin does about it. */
   readonly fix: string;
+  /**
+   * Where the server's answer (or what the plugin checks next to it) tells causes apart: which answer means which
+   * cause, and the fix for that cause. {@link diagnose} picks one from the error's `details.cause`.
+   */
+  readonly causes?: Readonly<Record<string, { readonly when: string; readonly fix: string }>>;
 }
 
 type ErrorRows = Readonly<Record<`ERR_${string}`, Omit<ErrorCodeInfo, 'group'>>>;
@@ -278,14 +283,30 @@ const OAUTH_GRANT_ERRORS = {
     status: 'retrying',
     httpStatus: 502,
     message: "The provider's token service did not answer properly (timeout, server error or unreadable answer).",
-    fix: 'Nothing to do: the plugin retries with backoff and keeps the stored tokens.',
+    fix:
+      'Polling retries by itself with backoff and keeps the stored tokens; a Connect is never retried: click ' +
+      'Connect again once the provider answers (check its status page if it lasts).',
+  },
+  ERR_PROVIDER_TLS: {
+    retryable: false,
+    status: 'retrying',
+    httpStatus: 502,
+    message:
+      "The provider's TLS certificate could not be verified: it is signed by an untrusted CA or does not name the " +
+      "endpoint's host.",
+    fix:
+      "Trust the provider's CA: set the plugin config token.caCertPem (or start the helpdesk with " +
+      'NODE_EXTRA_CA_CERTS), and check that the issuer / endpoint URL uses the host name on the certificate; ' +
+      'verification is never switched off. A Connect is not retried: click Connect again after the change.',
   },
   ERR_TOKEN_RESPONSE_INVALID: {
     retryable: true,
     status: 'retrying',
     httpStatus: 502,
     message: 'The provider answered without a usable token.',
-    fix: "Nothing to do if it passes; if it repeats, check the provider's status page.",
+    fix:
+      'Polling retries by itself and keeps the stored tokens; a Connect is not retried: click Connect again. If it ' +
+      "repeats, check the provider's status page, and whether a proxy or firewall answers in the provider's place.",
   },
   ERR_REVOCATION_FAILED: {
     retryable: true,
@@ -304,7 +325,30 @@ const MAIL_SERVER_ERRORS = {
     httpStatus: 422,
     message:
       'The mail server refused a fresh access token: the mail permission (scope) is missing or the mailbox does not allow this login.',
-    fix: 'Check that the app requests the mail scope for this protocol and that IMAP/POP/SMTP is enabled for the mailbox, then Re-authorize.',
+    fix:
+      'Check that the app requests the mail scope for this protocol (Microsoft: ' +
+      'https://outlook.office.com/IMAP.AccessAsUser.All, ' +
+      'Google: https://mail.google.com/) and that the protocol is enabled for the mailbox (Exchange: Set-CASMailbox ' +
+      '-Identity <mailbox> -ImapEnabled $true; Gmail: IMAP allowed by the Workspace admin), then Re-authorize.',
+    causes: {
+      scope_missing: {
+        when:
+          'Microsoft answers only "NO AUTHENTICATE failed." for both causes; the scope the token was granted (the ' +
+          "token endpoint's scope field) lacks the mail scope",
+        fix:
+          'Add the mail permission to the app (Entra: API permissions → Office 365 Exchange Online → ' +
+          'IMAP.AccessAsUser.All, with admin consent where required) and request it with its resource prefix ' +
+          '(https://outlook.office.com/IMAP.AccessAsUser.All, not the Graph one), then Re-authorize.',
+      },
+      protocol_disabled: {
+        when:
+          'the granted scope holds the mail scope and the server still answers "AUTHENTICATE failed." (Microsoft) or ' +
+          '"[AUTHENTICATIONFAILED]" (Gmail, Dovecot): the protocol is off for the mailbox',
+        fix:
+          'Exchange Online: Set-CASMailbox -Identity <mailbox> -ImapEnabled $true (POP: -PopEnabled $true); Google ' +
+          'Workspace: Admin console → Apps → Gmail → End user access → POP and IMAP access on. Then Re-authorize.',
+      },
+    },
   },
   ERR_MAILBOX_ACCESS_DENIED: {
     retryable: false,
@@ -338,8 +382,34 @@ const MAIL_SERVER_ERRORS = {
     retryable: true,
     status: 'retrying',
     httpStatus: 502,
-    message: "The mail server's TLS certificate could not be verified.",
-    fix: "Check the host name, or configure the server's CA certificate; verification is never switched off.",
+    message:
+      "The mail server's TLS certificate could not be verified: it is signed by an untrusted CA or does not name the " +
+      'host the account connects to.',
+    fix:
+      "Use the host name on the server's certificate, or trust its CA: set the plugin config fetch.caCertPem (or " +
+      'start the helpdesk with NODE_EXTRA_CA_CERTS); verification is never switched off.',
+  },
+  ERR_MAIL_TLS_MODE: {
+    retryable: false,
+    status: 'retrying',
+    httpStatus: 422,
+    message:
+      'TLS was spoken to a plain-text port, or plain text to a TLS port (OpenSSL "wrong version number", or no ' +
+      'greeting): the TLS mode does not match the port.',
+    fix:
+      'Match the TLS mode to the port: implicit TLS on 993 (IMAP), 995 (POP3) or 465 (SMTP); STARTTLS on 143 ' +
+      '(IMAP), 110 (POP3) or 587 (SMTP).',
+  },
+  ERR_MAIL_PORT_CLOSED: {
+    retryable: true,
+    status: 'retrying',
+    httpStatus: 502,
+    message:
+      "Nothing accepts connections on the mail server's port (connection refused): the server is down or the " +
+      'port is wrong.',
+    fix:
+      'Check the host and port (IMAP 993 or 143, POP3 995 or 110, SMTP 587 or 465); when the server is only down ' +
+      'for a while, polling resumes by itself once it is back.',
   },
   ERR_MAIL_UNAVAILABLE: {
     retryable: true,

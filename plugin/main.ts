@@ -11,6 +11,16 @@ import { createKnexRepositories, type KnexRepositories } from '../adapters/knex/
 import { migrateLatest } from '../adapters/knex/migration-source';
 import { SimpleOAuth2Client } from '../adapters/simple-oauth2/simple-oauth2-client';
 import { NodemailerMailSender } from '../adapters/smtp/nodemailer-mail-sender';
+import { KnexHeartbeats } from '../adapters/knex/knex-heartbeats';
+import { PromClientMetrics } from '../adapters/prometheus/prom-client-metrics';
+import type { AccountPollResult } from './fetch/account-poll-result';
+import { FETCH_TASK_ID } from './fetch/fetch-settings';
+import { newLeaseOwnerId } from './lease-owner';
+import { HealthCheck } from './monitoring/health-check';
+import { meteredOAuthClient } from './monitoring/metered-oauth-client';
+import { monitoringRoutes } from './monitoring/monitoring-routes';
+import { mailLoginRefusalCause } from './oauth/scopes';
+import type { MetricsPort } from './ports/metrics';
 import { jsonApiRoutes } from './accounts/json-api';
 import { ROUTE_PATHS } from './admin/admin-paths';
 import { adminRoutes } from './admin/admin-routes';
@@ -46,6 +56,23 @@ export interface PluginServices {
   readonly pop3Fetcher: Pop3Fetcher;
   /** Replies through the accounts with sending on (the host's mail transport, Test connection's SMTP step). */
   readonly sending: SendService;
+  /** Test connection, step by step (the screen and `oauth2-mail account test`). */
+  readonly tester: ConnectionTester;
+  /** Counters and gauges of `GET /metrics` (this plugin instance's own registry). */
+  readonly metrics: MetricsPort;
+  /** The answer of `GET /health`. */
+  readonly health: HealthCheck;
+}
+
+/** What one account poll adds to the metrics. */
+function recordPoll(metrics: MetricsPort, result: AccountPollResult, durationMs: number): void {
+  if (result.outcome === 'busy' || result.outcome === 'aborted') return;
+  metrics.pollDuration(result.accountId, durationMs / 1000);
+  metrics.messages(result.accountId, 'ingested', result.fetched);
+  metrics.messages(result.accountId, 'duplicate', result.duplicates);
+  metrics.messages(result.accountId, 'skipped', result.skipped);
+  metrics.messages(result.accountId, 'quarantined', result.quarantined);
+  if (result.outcome === 'failed') metrics.pollFailed(result.accountId, result.error?.code ?? 'ERR_INTERNAL');
 }
 
 /** Registers one thing with the host; returns what takes it back. */
@@ -68,6 +95,9 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
   }
   const repositories = createKnexRepositories({ knex, secrets: host.secrets });
   const ledger = new KnexMailLedger({ knex });
+  const metrics = new PromClientMetrics();
+  const heartbeats = new KnexHeartbeats(knex);
+  const ownerId = newLeaseOwnerId();
   const mailFetcher = new ImapFlowMailFetcher({
     logger: logger.child({ component: 'imap' }),
     allowInsecureLoopback: config.allowInsecureLoopback,
@@ -82,11 +112,14 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     notify: host.notify,
     logger,
     clock: systemClock,
-    oauthClient: new SimpleOAuth2Client({
-      timeoutMs: config.token.httpTimeoutSeconds * 1000,
-      caCertPem: config.token.caCertPem ?? null,
-      allowPrivateNetworks: config.allowPrivateNetworks,
-    }),
+    oauthClient: meteredOAuthClient(
+      new SimpleOAuth2Client({
+        timeoutMs: config.token.httpTimeoutSeconds * 1000,
+        caCertPem: config.token.caCertPem ?? null,
+        allowPrivateNetworks: config.allowPrivateNetworks,
+      }),
+      metrics,
+    ),
     mailFetcher,
     pop3Fetcher,
     redirectUri: () => host.routes.publicUrl(ROUTE_PATHS.callback),
@@ -110,6 +143,10 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
       await oauth.keepAlive.run(signal);
     },
     caCertPem: config.fetch.caCertPem ?? null,
+    ownerId,
+    observe: (result, durationMs) => recordPoll(metrics, result, durationMs),
+    onScheduledRun: (intervalMs) =>
+      heartbeats.beat({ taskId: FETCH_TASK_ID, ranAt: systemClock.now(), intervalMs, owner: ownerId }),
   });
   const sending = new SendService({
     accounts: repositories.accounts,
@@ -125,7 +162,30 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     caCertPem: config.fetch.caCertPem ?? null,
     timeoutMs: config.send.timeoutSeconds * 1000,
   });
-  return { host, config, logger, repositories, ledger, oauth, polling, mailFetcher, pop3Fetcher, sending };
+  const tester = new ConnectionTester({
+    tokens: oauth.tokenService,
+    mailFetcher,
+    pop3Fetcher,
+    clock: systemClock,
+    caCertPem: polling.settings.caCertPem ?? null,
+    smtp: sending,
+    discover: async (account) => {
+      const { endpoints } = await oauth.endpoints.resolve(await oauth.apps.get(account.appId));
+      return `Token endpoint ${endpoints.tokenUrl}, authorization endpoint ${endpoints.authorizeUrl}.`;
+    },
+    loginRefusalCause: async (account) =>
+      mailLoginRefusalCause(
+        await oauth.apps.get(account.appId),
+        (await repositories.tokens.find(account.id))?.scope ?? null,
+      ),
+  });
+  const health = new HealthCheck({
+    accounts: repositories.accounts,
+    heartbeats,
+    clock: systemClock,
+    taskId: FETCH_TASK_ID,
+  });
+  return { host, config, logger, repositories, ledger, oauth, polling, mailFetcher, pop3Fetcher, sending, tester, metrics, health };
 }
 
 /** Registers several routes as one contribution; disposing takes them back in reverse order. */
@@ -147,24 +207,7 @@ const accountsScreen: Contribution = ({ host }) =>
   });
 
 /** The admin screen (plugin/admin): app registrations and mail accounts, their pages and actions. */
-const adminScreen: Contribution = ({
-  host,
-  oauth,
-  polling,
-  mailFetcher,
-  pop3Fetcher,
-  sending,
-  repositories,
-  logger,
-}) => {
-  const tester = new ConnectionTester({
-    tokens: oauth.tokenService,
-    mailFetcher,
-    pop3Fetcher,
-    clock: systemClock,
-    caCertPem: polling.settings.caCertPem ?? null,
-    smtp: sending,
-  });
+const adminScreen: Contribution = ({ host, oauth, polling, tester, repositories, logger }) => {
   const routes = adminRoutes({
     apps: oauth.apps,
     accounts: oauth.accounts,
@@ -187,8 +230,22 @@ const callbackPage: Contribution = ({ host, oauth, logger }) =>
   host.routes.register(callbackRoute(oauth.authorization, () => host.routes.publicUrl(ROUTE_PATHS.accounts), logger));
 
 /** The JSON API for app registrations and mail accounts (the console drives it in process). */
-const jsonApi: Contribution = ({ host, oauth }) =>
-  registerRoutes(host, jsonApiRoutes({ apps: oauth.apps, accounts: oauth.accounts, clock: systemClock }));
+const jsonApi: Contribution = ({ host, oauth, tester, repositories }) =>
+  registerRoutes(
+    host,
+    jsonApiRoutes({
+      apps: oauth.apps,
+      accounts: oauth.accounts,
+      clock: systemClock,
+      tester,
+      events: repositories.events,
+      redirectUri: () => host.routes.publicUrl(ROUTE_PATHS.callback),
+    }),
+  );
+
+/** GET /health and GET /metrics for monitoring (an admin session or the monitoring token). */
+const monitoring: Contribution = ({ host, health, metrics, repositories }) =>
+  registerRoutes(host, monitoringRoutes({ health, metrics, accounts: repositories.accounts, clock: systemClock }));
 
 /** The polling cycle (due accounts every few seconds; `runOnce` for the console's `poll --once`). */
 const fetchTask: Contribution = ({ host, polling }) => host.scheduler.schedule(polling.task);
@@ -205,6 +262,7 @@ export const contributions: readonly Contribution[] = [
   adminScreen,
   callbackPage,
   jsonApi,
+  monitoring,
   fetchTask,
   mailTransport,
   deviceSignInPolling,

@@ -38,7 +38,7 @@ const RouteContribution = z
     id: ContributionId,
     method: z.enum(['GET', 'POST']),
     path: z.string().regex(ROUTE_PATH, 'must start with "/" and hold only URL path characters'),
-    auth: z.enum(['admin', 'none']),
+    auth: z.enum(['admin', 'none', 'monitoring']),
   })
   .strict();
 /** A periodic task. */

@@ -5,6 +5,7 @@
 import { REFUSED_ADDRESS_CODE } from '../../lib/net/guarded-lookup';
 // A SASL payload never belongs in a message, whatever produced it; the server's words are shown, never obeyed.
 import { redactSecrets as redact } from '../../lib/redact-secrets';
+import { transportMismatch, type MailTransport } from '../tls/tls-mode-mismatch';
 import { isTlsFailureCode } from '../tls/verified-tls';
 import { PluginError, type ErrorDetails, type PluginErrorCode } from '../../plugin/errors';
 
@@ -32,6 +33,8 @@ export interface ImapErrorContext {
   readonly secrets?: readonly string[];
   /** The session's BYE reason, when the server said goodbye before the failure. */
   readonly byeReason?: string | undefined;
+  /** Where the session connected and with which TLS mode (connect only): tells a TLS mode mismatch from a timeout. */
+  readonly transport?: MailTransport;
 }
 
 const TIMEOUT_CODES = new Set([
@@ -102,7 +105,11 @@ function safeCause(err: ImapFlowErrorLike, secrets: readonly string[]): Error {
   return Object.assign(cause, { code: typeof err.code === 'string' ? err.code : undefined });
 }
 
-function classify(err: ImapFlowErrorLike, words: string): { code: PluginErrorCode; detail: string } {
+function classify(
+  err: ImapFlowErrorLike,
+  words: string,
+  transport?: ImapErrorContext['transport'],
+): { code: PluginErrorCode; detail: string } {
   const code = typeof err.code === 'string' ? err.code : '';
   const message = text(err.message);
   // The guarded lookup refused where the host name resolves (lib/net/guarded-lookup.ts).
@@ -136,6 +143,8 @@ function classify(err: ImapFlowErrorLike, words: string): { code: PluginErrorCod
   if (message === 'Unsupported authentication mechanism') {
     return { code: 'ERR_MAIL_AUTH_FAILED', detail: 'The mail server offers neither XOAUTH2 nor OAUTHBEARER.' };
   }
+  const mismatch = transportMismatch(code, message, transport, TIMEOUT_CODES.has(code));
+  if (mismatch) return mismatch;
   if (err.tlsFailed === true || isTlsFailureCode(code)) {
     return { code: 'ERR_MAIL_TLS', detail: `TLS with the mail server failed: ${message}${code ? ` (${code})` : ''}` };
   }
@@ -172,7 +181,7 @@ export function mapImapError(error: unknown, context: ImapErrorContext): PluginE
   const err: ImapFlowErrorLike =
     typeof error === 'object' && error !== null ? (error as ImapFlowErrorLike) : { message: String(error) };
   const words = serverText(err, context.byeReason);
-  const { code, detail } = classify(err, words);
+  const { code, detail } = classify(err, words, context.transport);
   const details: ErrorDetails = {
     operation: context.operation,
     imapCode: typeof err.code === 'string' ? err.code : undefined,

@@ -115,7 +115,12 @@ export class ImapFlowMailFetcher implements MailFetcher {
           `connect: the mail server did not complete the login within ${Math.round(loginDeadlineMs / 1000)} s.`,
           { operation: 'connect', timeoutMs: loginDeadlineMs },
         );
-      throw mapImapError(error, { operation: 'connect', secrets, byeReason: client.byeReason });
+      throw mapImapError(error, {
+        operation: 'connect',
+        secrets,
+        byeReason: client.byeReason,
+        transport: { port: connection.port, tls: connection.tls },
+      });
     } finally {
       clearTimeout(deadline);
     }

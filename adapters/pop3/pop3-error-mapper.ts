@@ -5,6 +5,7 @@
  */
 import { REFUSED_ADDRESS_CODE } from '../../lib/net/guarded-lookup';
 import { redactSecrets as redact } from '../../lib/redact-secrets';
+import { transportMismatch, type MailTransport } from '../tls/tls-mode-mismatch';
 import { isTlsFailureCode } from '../tls/verified-tls';
 import { PluginError, type PluginErrorCode } from '../../plugin/errors';
 
@@ -34,7 +35,10 @@ export class Pop3AuthRefused extends Error {
 
 const TIMEOUT_CODES = new Set(['POP3_SILENT', 'ETIMEDOUT', 'ETIMEOUT']);
 
-function classify(error: unknown): { code: PluginErrorCode; detail: string; oauthStatus?: string } {
+function classify(
+  error: unknown,
+  transport: MailTransport | undefined,
+): { code: PluginErrorCode; detail: string; oauthStatus?: string } {
   if (error instanceof Pop3AuthRefused) {
     // Dovecot: "-ERR [SYS/TEMP] Temporary authentication failure." when the authorization server is unreachable;
     // "[IN-USE]": another session holds the maildrop lock (RFC 3206).
@@ -55,6 +59,8 @@ function classify(error: unknown): { code: PluginErrorCode; detail: string; oaut
   const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : '';
   const message = error instanceof Error ? error.message : String(error);
   if (code === REFUSED_ADDRESS_CODE) return { code: 'ERR_ADDRESS_REFUSED', detail: message };
+  const mismatch = transportMismatch(code, message, transport, TIMEOUT_CODES.has(code));
+  if (mismatch) return mismatch;
   if (isTlsFailureCode(code))
     return { code: 'ERR_MAIL_TLS', detail: `TLS with the mail server failed: ${message} (${code})` };
   if (TIMEOUT_CODES.has(code))
@@ -72,10 +78,15 @@ function classify(error: unknown): { code: PluginErrorCode; detail: string; oaut
  */
 export function mapPop3Error(
   error: unknown,
-  context: { readonly operation: string; readonly secrets: readonly string[] },
+  context: {
+    readonly operation: string;
+    readonly secrets: readonly string[];
+    /** Where the session connected (connect only): tells a TLS mode mismatch or a closed port from the rest. */
+    readonly transport?: MailTransport;
+  },
 ): PluginError {
   if (error instanceof PluginError) return error;
-  const { code, detail, oauthStatus } = classify(error);
+  const { code, detail, oauthStatus } = classify(error, context.transport);
   const cause = new Error(redact(error instanceof Error ? error.message : String(error), context.secrets));
   cause.name = 'Pop3Error';
   return new PluginError(

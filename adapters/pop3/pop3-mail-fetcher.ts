@@ -103,7 +103,8 @@ export class Pop3MailFetcher implements Pop3Fetcher {
       wire?.destroy();
       if (signal?.aborted)
         throw new PluginError('ERR_TIMEOUT', `${operation}: stopped while connecting`, { operation });
-      throw mapPop3Error(error, { operation, secrets });
+      const transport = operation === 'connect' ? { port: connection.port, tls: connection.tls } : undefined;
+      throw mapPop3Error(error, { operation, secrets, ...(transport ? { transport } : {}) });
     }
     // The abort listener stays while the session lives: a stopped poll ends it at once (without QUIT).
     return new Pop3WireSession(wire, secrets);

@@ -29,7 +29,20 @@ const OAUTH_ERROR_CODES: Readonly<Record<string, PluginErrorCode>> = {
   slow_down: 'ERR_PROVIDER_UNAVAILABLE',
 };
 
-const TLS_ERROR = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME/;
+const TLS_ERROR = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ALTNAME/;
+
+/** True when a socket error code (or an HTTP transport reason) is a failed TLS verification. */
+export function isTlsFailure(code: string): boolean {
+  return TLS_ERROR.test(code);
+}
+
+/** The provider's certificate was refused: not the provider being down, so never "nothing to do". */
+export function providerTlsError(what: string, socketCode: string): PluginError {
+  return new PluginError('ERR_PROVIDER_TLS', `${what}'s TLS certificate could not be verified (${socketCode}).`, {
+    tls: true,
+    networkError: socketCode,
+  });
+}
 const MAX_DESCRIPTION = 300;
 
 /** The shape of a Boom error, as far as we read it. */
@@ -138,14 +151,7 @@ export function errorFromBoom(what: string, error: unknown): PluginError {
     const reason = error.message.replace(/^Client request error: /, '');
     return new PluginError('ERR_ADDRESS_REFUSED', `${what}: ${reason}`, { networkError: REFUSED_ADDRESS_CODE });
   }
-  if (socketCode && TLS_ERROR.test(socketCode)) {
-    return new PluginError(
-      'ERR_PROVIDER_UNAVAILABLE',
-      `${what}'s TLS certificate could not be verified (${socketCode}); ` +
-        "configure the provider's CA certificate, verification stays on.",
-      { tls: true, networkError: socketCode },
-    );
-  }
+  if (socketCode && TLS_ERROR.test(socketCode)) return providerTlsError(what, socketCode);
   return new PluginError(
     'ERR_PROVIDER_UNAVAILABLE',
     `${what} could not be reached${socketCode ? ` (${socketCode})` : ''}.`,

@@ -29,7 +29,7 @@ import { REFUSED_ADDRESS_CODE, type ResolveAll } from '../../lib/net/guarded-loo
 import { trustedAgentFor, type AgentGuard } from '../http/trusted-agent';
 import { parseDeviceAuthorization } from './device-authorization-response';
 import { FormTokenRequest, type FormAnswer, type FormClientAuth } from './form-token-request';
-import { errorFromAnswer, errorFromBoom } from './provider-error';
+import { errorFromAnswer, errorFromBoom, isTlsFailure, providerTlsError } from './provider-error';
 import { parseTokenResponse } from './token-response';
 
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -357,6 +357,7 @@ export class SimpleOAuth2Client implements OAuthClient {
     } catch (error) {
       if (error instanceof HttpTransportError && error.reason === REFUSED_ADDRESS_CODE)
         throw new PluginError('ERR_ADDRESS_REFUSED', `${what}: ${error.message}`, { networkError: error.reason });
+      if (error instanceof HttpTransportError && isTlsFailure(error.reason)) throw providerTlsError(what, error.reason);
       if (error instanceof HttpTransportError) {
         throw new PluginError('ERR_PROVIDER_UNAVAILABLE', `${what}: ${error.message}`, {
           networkError: error.reason,

@@ -3,6 +3,7 @@
  * enhanced status codes Microsoft and Google document, docs/providers.md "SMTP submission answers"), then the
  * SMTP command that failed and the reply class (4xx temporary, 5xx permanent), then the socket's error code.
  */
+import { isTlsModeError } from '../tls/tls-mode-mismatch';
 import { PluginError, type ErrorDetails, type PluginErrorCode } from '../../plugin/errors';
 import { XOAuth2Refused } from './xoauth2-authentication';
 
@@ -51,6 +52,8 @@ function codeForAnswer(answer: string, replyCode: number, command: string): Plug
 }
 
 function socketCode(code: string, message: string): PluginErrorCode {
+  if (isTlsModeError(code, message)) return 'ERR_MAIL_TLS_MODE';
+  if (code === 'ECONNREFUSED') return 'ERR_MAIL_PORT_CLOSED';
   if (TIMEOUT_CODES.has(code)) return 'ERR_TIMEOUT';
   if (TLS_CODE.test(code) || TLS_TEXT.test(message)) return 'ERR_MAIL_TLS';
   return 'ERR_MAIL_UNAVAILABLE';
@@ -98,6 +101,11 @@ export function toSmtpPluginError(error: unknown, operation: string): PluginErro
   const systemCode = text(fields.originalCode) || text(fields.code);
   const message = text(fields.message);
   const code = socketCode(systemCode, message);
-  const what = code === 'ERR_MAIL_TLS' ? 'TLS with the SMTP server failed' : 'The SMTP server could not be reached';
+  const what =
+    code === 'ERR_MAIL_TLS'
+      ? 'TLS with the SMTP server failed'
+      : code === 'ERR_MAIL_TLS_MODE'
+        ? 'The SMTP TLS mode does not match the port'
+        : 'The SMTP server could not be reached';
   return new PluginError(code, `${what} (${operation}: ${systemCode || 'no code'}).`, details as ErrorDetails, cause);
 }

@@ -44,6 +44,15 @@ export interface CliContext {
   output(value: unknown, human: string | readonly string[]): void;
   /** One line on stdout (human output only). */
   say(line: string): void;
+  /** Makes the command end with this exit code although it printed its output (a failed `account test`). */
+  setExitCode(code: number): void;
+  /** The exit code set by {@link setExitCode}, 0 when none. */
+  exitCode(): number;
+  /**
+   * Warns on stderr when `host` builds URLs from the default base URL because no public URL is stored or given.
+   * @param host - the open host
+   */
+  warnIfDefaultBaseUrl(host: HostApp): void;
   /** One compact JSON line on stdout (`--json` only): a first answer before the command's final output. */
   jsonLine(value: unknown): void;
   /**
@@ -86,9 +95,14 @@ export function createCliContext(
       announce: (line) => process.stdout.write(`${line}\n`),
       publicBaseUrl: options.publicBaseUrl,
     });
+  let exitCode = 0;
   return {
     packageRoot,
     env,
+    setExitCode(code) {
+      exitCode = code;
+    },
+    exitCode: () => exitCode,
     globalOptions,
     openHost,
     async withHost(action, options = {}) {
@@ -106,6 +120,13 @@ export function createCliContext(
     },
     say(line) {
       if (!globalOptions().json) process.stdout.write(`${line}\n`);
+    },
+    warnIfDefaultBaseUrl(host) {
+      if (host.publicBaseUrlSource() !== 'default') return;
+      process.stderr.write(
+        `warning: no public URL of the helpdesk is stored (start it once, with --base-url <url> or ` +
+          `OAUTH2_MAIL_BASE_URL when it is reached under another name); URLs here use ${host.publicBaseUrl()}\n`,
+      );
     },
     jsonLine(value) {
       if (globalOptions().json) process.stdout.write(`${JSON.stringify(value)}\n`);

@@ -74,7 +74,7 @@ export async function runCli(argv: readonly string[] = process.argv): Promise<nu
   const { program, context } = buildProgram();
   try {
     await program.parseAsync([...argv]);
-    return 0;
+    return context.exitCode();
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode; // commander printed the message already
     const json = context.globalOptions().json;

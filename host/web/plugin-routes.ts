@@ -1,7 +1,8 @@
 /**
  * Mounts plugin routes under /plugins/<plugin id><path>, dispatching through the registry so plugins
  * activated after the server started are served too. `admin` routes need a signed-in admin and, on
- * POST, the session's CSRF token; `none` routes (the OAuth callback) need neither, but get the signed-in admin as
+ * POST, the session's CSRF token; `monitoring` routes (GET) an admin session or the monitoring token as a Bearer
+ * token; `none` routes (the OAuth callback) need neither, but get the signed-in admin as
  * `actor` when there is one, so the callback can refuse a sign-in another admin started.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -59,9 +60,27 @@ async function send(
         .send(response.body ?? null);
     case 'redirect':
       return reply.redirect(resolvePluginLocation(pluginId, response.location), 303);
+    case 'text':
+      return reply
+        .code(response.status ?? 200)
+        .header('cache-control', 'no-store')
+        .type(response.contentType)
+        .send(response.body);
     default:
       throw new PluginError('ERR_INTERNAL', `${pluginId} answered with an unknown response kind`);
   }
+}
+
+/** Who may read a `monitoring` route: a signed-in admin, or whoever presents the monitoring token. */
+async function monitoringActor(ctx: WebContext, request: FastifyRequest): Promise<HostRequest['actor'] | null> {
+  const header = request.headers.authorization;
+  const bearer = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+  if (bearer !== undefined)
+    return (await ctx.isMonitoringToken(bearer))
+      ? { id: 'monitoring', name: 'monitoring token', isAdmin: false }
+      : null;
+  const user = request.hostSession?.user;
+  return user?.role === 'admin' ? { id: user.id, name: user.email, isAdmin: true } : null;
 }
 
 /**
@@ -81,7 +100,16 @@ export function registerPluginRoutes(app: FastifyInstance, ctx: WebContext): voi
       query: firstValues(request.query),
       form: method === 'POST' ? firstValues(request.body) : {},
     };
-    if (match.route.auth === 'admin') {
+    if (match.route.auth === 'monitoring') {
+      const actor = await monitoringActor(ctx, request);
+      if (!actor)
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer realm="monitoring"')
+          .header('cache-control', 'no-store')
+          .send({ error: { code: 'ERR_FORBIDDEN', message: 'A monitoring token or an admin session is required.' } });
+      hostRequest = { ...hostRequest, actor };
+    } else if (match.route.auth === 'admin') {
       const session = requireAdmin(request, reply);
       if (!session) return reply;
       if (method === 'POST') checkCsrf(request, session);

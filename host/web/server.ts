@@ -109,7 +109,14 @@ export async function buildWebServer(deps: WebDependencies): Promise<FastifyInst
     });
   });
 
-  app.get('/healthz', async () => ({ ok: true }));
+  // Load balancers and uptime checks: 200 only when the database answers (no session, no detail beyond that).
+  app.get('/healthz', async (_request, reply) => {
+    const database = await deps.databaseAnswers();
+    return reply
+      .code(database ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ ok: database, database: database ? 'ok' : 'failing' });
+  });
   registerLoginRoutes(app, ctx);
   registerShellRoutes(app, ctx);
   registerTicketRoutes(app, ctx);

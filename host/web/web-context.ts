@@ -31,6 +31,10 @@ export interface WebDependencies {
   readonly secureCookies: boolean;
   /** The helpdesk's public base URL (its origin is where sign-in may send the browser back to). */
   readonly publicBaseUrl: () => string;
+  /** True when `token` is the current monitoring token (`oauth2-mail monitoring token`). */
+  readonly isMonitoringToken: (token: string) => Promise<boolean>;
+  /** True when the database answers (the host's `/healthz`). */
+  readonly databaseAnswers: () => Promise<boolean>;
 }
 
 /** The web routes' shared context. */

@@ -13,6 +13,12 @@ import type { AppService } from '../oauth/app-service';
 import type { MailAccount } from '../ports/account-repository';
 import { storedAccountFields } from './account-input';
 import { withStringRequest } from '../string-request';
+import { connectionTestJson, type ConnectionTester } from '../admin/connection-test';
+import type { EventLog } from '../ports/event-log';
+import { appRegistrationFacts } from '../oauth/app-registration-facts';
+
+/** Events `GET /api/accounts/:id/events` answers unless `?limit=` says otherwise (newest first). */
+const EVENTS_LIMIT = 100;
 import { summarizeAccount, type AccountService } from './account-service';
 
 /** The route ids, paths and methods this API registers (declared in plugin.json `contributes.routes`). */
@@ -24,6 +30,7 @@ export const JSON_API_ROUTES = [
   { id: 'oauth2-mail.api.accounts', method: 'GET', path: '/api/accounts' },
   { id: 'oauth2-mail.api.accounts.create', method: 'POST', path: '/api/accounts' },
   { id: 'oauth2-mail.api.account', method: 'GET', path: '/api/accounts/:id' },
+  { id: 'oauth2-mail.api.account.events', method: 'GET', path: '/api/accounts/:id/events' },
   { id: 'oauth2-mail.api.account.action', method: 'POST', path: '/api/accounts/:id/:action' },
 ] as const;
 
@@ -64,18 +71,27 @@ export function jsonApiRoutes(services: {
   readonly apps: AppService;
   readonly accounts: AccountService;
   readonly clock: Clock;
+  /** `POST /api/accounts/:id/test`: Test connection (without it the action is not offered). */
+  readonly tester?: Pick<ConnectionTester, 'test'>;
+  /** `GET /api/accounts/:id/events`: the account's history (without it the route answers an empty list). */
+  readonly events?: EventLog;
+  /** The redirect URI to register at the provider (`GET /api/apps/:id` answers it with the registration facts). */
+  readonly redirectUri?: () => string;
 }): RouteDefinition[] {
-  const { apps, accounts, clock } = services;
+  const { apps, accounts, clock, tester, events } = services;
   const summarize = (account: MailAccount) => summarizeAccount(account, clock.now());
   const handlers: Record<RouteId, (request: HostRequest, actor: Actor) => Promise<HostResponse>> = {
     'oauth2-mail.api.apps': async () => ok({ apps: await apps.list() }),
     'oauth2-mail.api.apps.create': async (request, actor) =>
       ok({ app: await apps.create(request.form, actor.id) }, 201),
-    'oauth2-mail.api.app': async (request) =>
-      ok({
-        app: await apps.get(request.params.id!),
+    'oauth2-mail.api.app': async (request) => {
+      const app = await apps.get(request.params.id!);
+      return ok({
+        app,
         accounts: (await accounts.list({ appId: request.params.id! })).map(summarize),
-      }),
+        registration: services.redirectUri ? appRegistrationFacts(app, services.redirectUri(), clock.now()) : null,
+      });
+    },
     'oauth2-mail.api.app.action': async (request, actor) => {
       const id = request.params.id!;
       switch (request.params.action) {
@@ -97,6 +113,11 @@ export function jsonApiRoutes(services: {
     'oauth2-mail.api.accounts.create': async (request, actor) =>
       ok({ account: summarize(await accounts.create(request.form, actor.id)) }, 201),
     'oauth2-mail.api.account': async (request) => ok({ account: summarize(await accounts.get(request.params.id!)) }),
+    'oauth2-mail.api.account.events': async (request) => {
+      const account = await accounts.get(request.params.id!);
+      const limit = Math.min(Math.max(Number(request.query.limit ?? EVENTS_LIMIT) || EVENTS_LIMIT, 1), 1000);
+      return ok({ events: events ? await events.list({ accountId: account.id, limit }) : [] });
+    },
     'oauth2-mail.api.account.action': async (request, actor) => {
       const id = request.params.id!;
       switch (request.params.action) {
@@ -119,6 +140,11 @@ export function jsonApiRoutes(services: {
         }
         case 'disconnect':
           return ok(await accounts.disconnect(id, actor.id));
+        case 'test': {
+          if (!tester) throw new PluginError('ERR_NOT_FOUND', 'Test connection is not offered here.');
+          const result = await tester.test(await accounts.get(id));
+          return ok({ test: connectionTestJson(result), result });
+        }
         case 'remove':
           await accounts.remove(id, actor.id);
           return ok({ removed: id });

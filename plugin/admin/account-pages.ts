@@ -295,13 +295,18 @@ export interface AccountDetailInput {
   readonly testResult?: ConnectionTestResult;
 }
 
+/** How long a step that ran took. */
+function timing(step: ConnectionTestStep): string {
+  return step.outcome === 'skipped' ? '' : ` (${step.ms} ms)`;
+}
+
 /** The mark in front of a connection test step. */
 const STEP_MARKS: Readonly<Record<ConnectionTestStep['outcome'], string>> = { ok: '✓', failed: '✗', skipped: '–' };
 
 function testStep(step: ConnectionTestStep): SafeHtml {
   const fix = step.error ? html`<br><span class="fix">${step.error.message} What to do: ${step.error.fix}</span>` : '';
   return html`<li class="step-${step.outcome}" data-step="${step.step}" data-outcome="${step.outcome}">
-<strong>${STEP_MARKS[step.outcome] ?? '–'} ${step.title}:</strong> ${step.detail}${fix}
+<strong>${STEP_MARKS[step.outcome] ?? '–'} ${step.title}:</strong> ${step.detail}${timing(step)}${fix}
 </li>`;
 }
 

@@ -232,6 +232,21 @@ export class AccountPoller {
     };
   }
 
+  /**
+   * The mail came with a still-valid token while the app is refused: one new token request tells whether the admin
+   * fixed the app meanwhile (a token that works ends the app incident), so the account recovers within this cycle.
+   * @returns the account's status afterwards
+   */
+  private async retryAppToken(account: MailAccount): Promise<AccountStatus> {
+    try {
+      await this.deps.tokens.getAccessToken(account.id, { forceRefresh: true });
+    } catch {
+      // Still refused: the app incident stays open (the token service recorded the refusal).
+      return account.status;
+    }
+    return ((await this.deps.accounts.find(account.id)) ?? account).status;
+  }
+
   private async onSuccess(account: MailAccount, startedAt: number, counts: FolderSyncCounts): Promise<AccountStatus> {
     const now = this.deps.clock.now();
     let status = account.status;
@@ -248,7 +263,7 @@ export class AccountPoller {
         isAppLevelCode(current.statusCode) &&
         (await this.deps.appIncidents.isOpen(current.appId));
       if (appRefused) {
-        status = current.status;
+        status = await this.retryAppToken(current);
       } else if (current.status !== 'connected' || current.statusCode !== null) {
         const previousStatus = current.statusCode ? `${current.status}: ${current.statusCode}` : current.status;
         await this.deps.accounts.setStatus(account.id, {

@@ -31,6 +31,8 @@ export interface FetchCycleDeps {
   readonly leaseTiming?: Partial<AccountLeaseTiming>;
   /** Whether a lease owner is known to be dead (default: same host, pid gone). */
   readonly leaseOwnerIsGone?: (owner: string) => boolean;
+  /** Told every account poll's result and duration (the metrics); must not throw. */
+  readonly observe?: (result: AccountPollResult, durationMs: number) => void;
 }
 
 /** What one cycle polls. */
@@ -74,7 +76,16 @@ export class FetchCycle {
     }
     const accounts = await this.select(options.accountId, options.includeNotDue ?? false);
     const limit = pLimit(Math.max(1, this.deps.settings.concurrency));
-    const results = await Promise.all(accounts.map((account) => limit(() => this.pollOne(account, options.signal))));
+    const results = await Promise.all(
+      accounts.map((account) =>
+        limit(async () => {
+          const startedAt = this.deps.clock.now();
+          const result = await this.pollOne(account, options.signal);
+          this.deps.observe?.(result, this.deps.clock.now() - startedAt);
+          return result;
+        }),
+      ),
+    );
     if (results.length > 0)
       this.deps.logger.info('fetch cycle done', {
         accounts: results.length,

@@ -16,7 +16,9 @@ import type { MailLedger } from '../ports/mail-ledger';
 import { AccountPoller } from './account-poller';
 import { FetchCycle } from './fetch-cycle';
 import type { FetchSettings } from './fetch-settings';
-import { createFetchTask } from './fetch-task';
+import { createFetchTask, FETCH_TASK_INTERVAL_MS } from './fetch-task';
+import type { AccountPollResult } from './account-poll-result';
+import { toPluginError } from '../errors';
 import { FolderSync } from './folder-sync';
 import { Pop3Sync } from './pop3-sync';
 import { visibleNotifications } from '../visible-notifications';
@@ -43,6 +45,10 @@ export interface FetchServicesDeps {
   readonly ownerId?: string;
   /** Runs at the start of every scheduled cycle (the token keep-alive). */
   readonly beforeCycle?: (signal: AbortSignal) => Promise<void>;
+  /** Told every account poll's result and duration (the metrics). */
+  readonly observe?: (result: AccountPollResult, durationMs: number) => void;
+  /** Runs when the scheduler starts a run of the fetch task (the heartbeat); its failure is logged, the run goes on. */
+  readonly onScheduledRun?: (intervalMs: number) => Promise<void>;
 }
 
 /** The polling cycle and its scheduled task. */
@@ -87,6 +93,14 @@ export function createFetchServices(deps: FetchServicesDeps): FetchServices {
     settings,
     ownerId: deps.ownerId ?? newLeaseOwnerId(),
     ...(deps.beforeCycle ? { beforeCycle: deps.beforeCycle } : {}),
+    ...(deps.observe ? { observe: deps.observe } : {}),
   });
-  return { settings, cycle, task: createFetchTask(cycle) };
+  const onScheduledRun = deps.onScheduledRun;
+  const onRun = onScheduledRun
+    ? (intervalMs: number) =>
+        onScheduledRun(intervalMs).catch((error: unknown) => {
+          logger.warn('heartbeat not recorded', { code: toPluginError(error).code });
+        })
+    : undefined;
+  return { settings, cycle, task: createFetchTask(cycle, FETCH_TASK_INTERVAL_MS, onRun) };
 }

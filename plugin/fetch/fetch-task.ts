@@ -20,17 +20,20 @@ export interface FetchReport {
  * connected account, or `options.accountId`), due or not, and returns the per-account results.
  * @param cycle - the polling cycle
  * @param intervalMs - how often the host calls `run`
+ * @param onRun - called as each scheduled run starts (the heartbeat the health answer reads)
  * @example
  * host.scheduler.schedule(createFetchTask(cycle));
  */
 export function createFetchTask(
   cycle: Pick<FetchCycle, 'run'>,
   intervalMs: number = FETCH_TASK_INTERVAL_MS,
+  onRun?: (intervalMs: number) => Promise<void>,
 ): ScheduledTask {
   return {
     id: FETCH_TASK_ID,
     intervalMs,
     run: async (signal) => {
+      await onRun?.(intervalMs);
       await cycle.run({ signal });
     },
     runOnce: async (signal, options): Promise<FetchReport> => {

@@ -22,6 +22,7 @@ export const TOKEN_STATUS_CODES: ReadonlySet<string> = new Set<PluginErrorCode>(
   'ERR_DELEGATION_DENIED',
   'ERR_PROVIDER_CONFIG',
   'ERR_PROVIDER_UNAVAILABLE',
+  'ERR_PROVIDER_TLS',
   'ERR_TOKEN_RESPONSE_INVALID',
 ]);
 

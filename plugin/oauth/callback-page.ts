@@ -28,7 +28,7 @@ ${delegateNote(result)}
 /** The HTTP status of a failed callback: 500 for our own trouble, 502 for the provider's, else 400. */
 function failedStatus(code: PluginErrorCode): number {
   if (code === 'ERR_INTERNAL' || code === 'ERR_DATABASE_UNAVAILABLE') return 500;
-  if (code === 'ERR_PROVIDER_UNAVAILABLE') return 502;
+  if (code === 'ERR_PROVIDER_UNAVAILABLE' || code === 'ERR_PROVIDER_TLS') return 502;
   return 400;
 }
 

@@ -48,3 +48,24 @@ export function refreshScopes(requested: readonly string[], granted: string | nu
   // A provider that lists granted scopes in another form (no resource prefix) would leave no mail scope: ask as before.
   return kept.some((scope) => !IDENTITY_SCOPES.has(scope)) ? kept : [...requested];
 }
+
+/**
+ * Which cause of a refused mail login (ERR_MAIL_AUTH_FAILED) the granted scope points at: `scope_missing` when the
+ * token endpoint granted none of the provider's mail scopes for IMAP, `protocol_disabled` when it granted one (so
+ * the mailbox refuses the protocol itself); null when the provider has no known mail scope or did not say what it
+ * granted. Exchange answers "AUTHENTICATE failed." for both, so only the granted scope tells them apart.
+ * @param app - the account's app registration
+ * @param granted - the scope stored with the token (the token endpoint's `scope`), or null
+ */
+export function mailLoginRefusalCause(
+  app: AppRegistration,
+  granted: string | null,
+): 'scope_missing' | 'protocol_disabled' | null {
+  if (!granted) return null;
+  const mailScopes = providerFor(app.provider)
+    .defaultScopes(app, ['imap'])
+    .filter((scope) => !IDENTITY_SCOPES.has(scope));
+  if (mailScopes.length === 0) return null;
+  const held = new Set(splitScopes(granted));
+  return mailScopes.some((scope) => held.has(scope)) ? 'protocol_disabled' : 'scope_missing';
+}

@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 
 /** Semver of this contract; a host declares which versions it implements, plugin.json `engines.host` asks for a range. */
-export const HOST_API_VERSION = '1.1.0';
+export const HOST_API_VERSION = '1.2.0';
 
 /** Something registered that can be taken back. */
 export interface Disposable {
@@ -71,6 +71,8 @@ export interface HostRequest {
 export type HostResponse =
   | { readonly kind: 'page'; readonly status?: number; readonly title: string; readonly html: string }
   | { readonly kind: 'json'; readonly status?: number; readonly body: unknown }
+  /** Plain text with its media type, e.g. the Prometheus exposition format (since 1.2.0). */
+  | { readonly kind: 'text'; readonly status?: number; readonly contentType: string; readonly body: string }
   | { readonly kind: 'redirect'; readonly location: string };
 
 /** One HTTP route of the plugin, mounted by the host under the plugin's area. */
@@ -80,8 +82,12 @@ export interface RouteDefinition {
   readonly method: 'GET' | 'POST';
   /** Relative to the plugin's mount point, e.g. `/accounts/:id`. */
   readonly path: string;
-  /** `admin`: the host requires a signed-in admin and checks CSRF on POST. `none`: only for the OAuth callback. */
-  readonly auth: 'admin' | 'none';
+  /**
+   * `admin`: the host requires a signed-in admin and checks CSRF on POST. `none`: only for the OAuth callback.
+   * `monitoring` (GET only, since 1.2.0): a signed-in admin, or `Authorization: Bearer <monitoring token>` (the
+   * token the host's admin created; the host stores only its hash), for health checks and metric scrapers.
+   */
+  readonly auth: 'admin' | 'none' | 'monitoring';
   handle(request: HostRequest): Promise<HostResponse>;
 }
 

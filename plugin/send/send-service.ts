@@ -20,6 +20,7 @@ const ACCOUNT_LEVEL_CODES: ReadonlySet<PluginErrorCode> = new Set<PluginErrorCod
   'ERR_SMTP_AUTH_DISABLED',
   'ERR_SMTP_SENDER_REFUSED',
   'ERR_MAIL_TLS',
+  'ERR_MAIL_TLS_MODE',
 ]);
 
 /** The notification key of a sending incident (apart from the fetching incidents, which use the same codes). */

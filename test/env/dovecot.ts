@@ -54,6 +54,8 @@ export interface DovecotHandle {
   stop(): Promise<void>;
   /** Same ports, same mail. */
   restart(): Promise<void>;
+  /** Stops the server but keeps its files and ports: nothing listens until {@link DovecotHandle.restart}. */
+  halt(): Promise<void>;
 }
 
 function findExecutable(name: string): string | null {
@@ -288,6 +290,10 @@ export async function startDovecot(options: StartDovecotOptions): Promise<Doveco
         if (ownFolder) fs.rmSync(ownFolder, { recursive: true, force: true });
       })();
       return stopping;
+    },
+    async halt() {
+      if (stopped) throw new Error('halt: this Dovecot was stopped for good');
+      await halt();
     },
     async restart() {
       if (stopped) throw new Error('restart: this Dovecot was stopped for good');

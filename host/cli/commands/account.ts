@@ -1,7 +1,7 @@
 /**
- * `oauth2-mail account add|update|list|show|connect|disconnect|remove`: mail accounts, through the plugin's JSON API
- * (see app.ts). The sending options (`--smtp`, `--no-smtp`, `--smtp-host` …) map to the API's `smtpEnabled`,
- * `smtpHost`, `smtpPort`, `smtpTls`, `smtpFrom`. `account connect ID` depends on how the account gets its tokens:
+ * `oauth2-mail account add|update|list|show|test|events|connect|disconnect|remove`: mail accounts, through the
+ * plugin's JSON API (see app.ts). The sending options (`--smtp`, `--no-smtp`, `--smtp-host` …) map to the API's
+ * `smtpEnabled`, `smtpHost`, `smtpPort`, `smtpTls`, `smtpFrom`. `account connect ID` depends on how the account gets its tokens:
  * - delegated: prints the URL to open in a browser (`--json`: {"authorizationUrl": …}); the provider sends the
  *   browser back to the running host's callback (`oauth2-mail start`), which completes Connect;
  * - `--device` (delegated): prints the verification URI and the user code (`--json`: the first line is
@@ -9,6 +9,8 @@
  *   expired, and ends with the account as `account show` prints it, or the error and exit code 1;
  * - app-only and service-account: obtains the app's token and proves the mailbox opens, no browser; prints the
  *   account (status connected) or the error.
+ * `account test ID` runs Test connection step by step (`--json`: {"ok", "steps": [{"name", "ok", "ms", "code"?,
+ * "message"?, "fix"?}]}) and exits 1 when a step failed; `account events ID` prints the account's history.
  */
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../context';
@@ -16,6 +18,38 @@ import { callPluginApi, formOf } from './app';
 
 /** `--protocol`: POP3 has no folders and no flags (folder, initial sync new_only, mark_seen and move are refused). */
 const PROTOCOLS = ['imap', 'pop3'];
+
+/** One step of `account test --json`. */
+interface TestStepView {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly ms: number;
+  readonly skipped?: boolean;
+  readonly detail: string;
+  readonly code?: string;
+  readonly message?: string;
+  readonly fix?: string;
+}
+
+/** One event of `account events`. */
+interface EventView {
+  readonly at: number;
+  readonly type: string;
+  readonly code: string | null;
+  readonly message: string;
+}
+
+function stepLines(step: TestStepView): string[] {
+  const mark = step.skipped ? '-' : step.ok ? 'ok' : 'FAILED';
+  const head = `${mark.padEnd(6)} ${step.name.padEnd(9)} ${step.skipped ? '' : `${step.ms} ms  `}${step.detail}`;
+  if (step.ok || step.skipped) return [head];
+  return [head, `       ${step.code}: ${step.message}`, `       fix: ${step.fix}`];
+}
+
+function eventLine(event: EventView): string {
+  const code = event.code ? ` [${event.code}]` : '';
+  return `${new Date(event.at).toISOString()}  ${event.type}${code}  ${event.message}`;
+}
 
 /** The options `account add` and `account update` share (strings as commander hands them over). */
 export interface AccountOptions {
@@ -241,6 +275,46 @@ export function register(program: Command, context: CliContext): void {
     });
 
   account
+    .command('test <id>')
+    .description(
+      'Test connection step by step: provider endpoints, a token obtained now, mail server login, folders, open ' +
+        'folder, one message header, SMTP login when sending is on; exits 1 when a step fails',
+    )
+    .action(async (id: string) => {
+      const body = await context.withHost(
+        (host) => callPluginApi(host, context, 'POST', `/api/accounts/${encodeURIComponent(id)}/test`),
+        { activatePlugins: true },
+      );
+      const test = body.test as { ok: boolean; steps: TestStepView[] };
+      context.output(test, [
+        `Connection test of account ${id}: ${test.ok ? 'everything works' : 'a step failed'}`,
+        ...test.steps.flatMap(stepLines),
+      ]);
+      if (!test.ok) context.setExitCode(1);
+    });
+
+  account
+    .command('events <id>')
+    .description('The history of an account, newest first: time, kind, words (status changes, failures, tokens)')
+    .action(async (id: string) => {
+      const body = await context.withHost(
+        (host) => callPluginApi(host, context, 'GET', `/api/accounts/${encodeURIComponent(id)}/events`),
+        { activatePlugins: true },
+      );
+      const events = (body.events as EventView[]).map((e) => ({
+        at: e.at,
+        time: new Date(e.at).toISOString(),
+        kind: e.type,
+        code: e.code,
+        text: e.message,
+      }));
+      context.output(
+        events,
+        events.length === 0 ? `No event recorded for account ${id}.` : (body.events as EventView[]).map(eventLine),
+      );
+    });
+
+  account
     .command('connect <id>')
     .description(
       'Connect / Re-authorize: prints the URL to open in a browser (valid 10 minutes); --device: a code to enter ' +
@@ -272,10 +346,14 @@ export function register(program: Command, context: CliContext): void {
         context.output(body.account, details(body.account as AccountView));
         return;
       }
-      const body = await context.withHost((host) => callPluginApi(host, context, 'POST', `${path}/connect`), {
-        activatePlugins: true,
-        publicBaseUrl: options.baseUrl,
-      });
+      const body = await context.withHost(
+        async (host) => {
+          const answer = await callPluginApi(host, context, 'POST', `${path}/connect`);
+          if (answer.authorizationUrl) context.warnIfDefaultBaseUrl(host);
+          return answer;
+        },
+        { activatePlugins: true, publicBaseUrl: options.baseUrl },
+      );
       if (body.account) {
         context.output(body.account, details(body.account as AccountView));
         return;

@@ -47,6 +47,8 @@ export function register(program: Command, context: CliContext): void {
         await host.sessions.purgeExpired();
         await host.signInThrottle.purgeForgotten();
         const url = await host.listen({ port: options.port, host: options.host });
+        // Console commands run in other processes: they build redirect URIs from what is stored here.
+        await host.rememberPublicBaseUrl();
         const problems: string[] = [];
         for (const report of await host.activatePlugins())
           if (!report.ok) problems.push(`plugin ${report.id} is not active: ${report.problems.join('; ')}`);

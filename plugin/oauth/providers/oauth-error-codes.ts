@@ -30,6 +30,7 @@ export const OAUTH_ERROR_CODES: Readonly<Record<string, PluginErrorCode>> = {
 /** Codes that describe the transport, not the provider's verdict: a provider never re-labels them. */
 const TRANSPORT_CODES: ReadonlySet<PluginErrorCode> = new Set([
   'ERR_PROVIDER_UNAVAILABLE',
+  'ERR_PROVIDER_TLS',
   'ERR_TOKEN_RESPONSE_INVALID',
   'ERR_REVOCATION_FAILED',
 ]);

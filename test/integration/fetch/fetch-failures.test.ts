@@ -215,7 +215,7 @@ describe('fetch cycle failures (real Dovecot + OAuth server, SQLite)', () => {
     expect(results.find((r) => r.accountId === unreachable.id)).toMatchObject({
       outcome: 'failed',
       status: 'retrying',
-      error: { code: 'ERR_MAIL_UNAVAILABLE' },
+      error: { code: 'ERR_MAIL_PORT_CLOSED' },
     });
     for (const name of healthy) {
       expect(results.find((r) => r.accountId === accounts.get(name))).toMatchObject({

@@ -209,7 +209,7 @@ describe('ImapFlowMailFetcher on Dovecot', () => {
     });
   });
 
-  it("maps refusals: another user's token and a garbage token are ERR_MAIL_AUTH_FAILED; a missing folder ERR_MAIL_FOLDER_NOT_FOUND; a closed port ERR_MAIL_UNAVAILABLE", async () => {
+  it('maps refusals: wrong or garbage tokens, a missing folder, a closed port, implicit TLS on the plain port', async () => {
     const wrongUser = fetcher.connect(imaps(bobToken));
     await expect(wrongUser).rejects.toMatchObject({ code: 'ERR_MAIL_AUTH_FAILED' });
     const garbage = await fetcher.connect(imaps('not-a-token-at-all')).then(
@@ -224,7 +224,14 @@ describe('ImapFlowMailFetcher on Dovecot', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as net.AddressInfo).port;
     closed.close();
-    await expect(fetcher.connect(imaps(aliceToken, { port }))).rejects.toMatchObject({ code: 'ERR_MAIL_UNAVAILABLE' });
+    await expect(fetcher.connect(imaps(aliceToken, { port }))).rejects.toMatchObject({ code: 'ERR_MAIL_PORT_CLOSED' });
+    // OpenSSL reads Dovecot's plain-text greeting as a TLS record: "wrong version number", not a certificate problem.
+    const mismatch = await fetcher.connect(imaps(aliceToken, { port: dovecot.ports.imap, tls: 'implicit' })).then(
+      () => new Error('connected'),
+      (e: unknown) => e as Error,
+    );
+    expect(mismatch).toMatchObject({ code: 'ERR_MAIL_TLS_MODE' });
+    expect(mismatch.message).toContain(`port ${dovecot.ports.imap}`);
   });
 
   it('marks seen, moves and deletes, as a separate client sees on the server; a move to a missing folder is ERR_MAIL_OPERATION_FAILED', async () => {

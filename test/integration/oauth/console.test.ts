@@ -156,8 +156,10 @@ it("app add, account add, account connect --json, sign-in, the running host's ca
   const accountId = (added.json as { id: string }).id;
   expect(added.json).toMatchObject({ mailbox: 'alice@example.test', status: 'not_connected', postFetch: 'keep' });
 
-  const started = await cli(['--json', 'account', 'connect', accountId, '--base-url', baseUrl]);
+  // No --base-url: the running host stored the URL it listens on, and the console builds the redirect URI from it.
+  const started = await cli(['--json', 'account', 'connect', accountId]);
   expect(started.code).toBe(0);
+  expect(started.stderr).not.toContain('no public URL');
   const { authorizationUrl } = started.json as { authorizationUrl: string };
   const url = new URL(authorizationUrl);
   expect(url.searchParams.get('redirect_uri')).toBe(`${baseUrl}/plugins/oauth2-mail/callback`);
@@ -193,7 +195,68 @@ it("app add, account add, account connect --json, sign-in, the running host's ca
   expect((listed.json as Array<{ id: string }>).map((a) => a.id)).toEqual([accountId]);
 
   const appShown = await cli(['--json', 'app', 'show', appId]);
-  expect(appShown.json).toMatchObject({ app: { id: appId }, accounts: [{ id: accountId, status: 'connected' }] });
+  expect(appShown.json).toMatchObject({
+    app: { id: appId },
+    accounts: [{ id: accountId, status: 'connected' }],
+    registration: {
+      redirectUri: `${baseUrl}/plugins/oauth2-mail/callback`,
+      credential: { type: 'client_secret', expiresAt: null },
+    },
+  });
+  const appHuman = await cli(['app', 'show', appId]);
+  expect(appHuman.stdout).toContain(
+    `redirect URI to register at the provider: ${baseUrl}/plugins/oauth2-mail/callback`,
+  );
+  expect(appHuman.stdout).toContain('https://outlook.office.com/IMAP.AccessAsUser.All');
+
+  const updated = await cli([
+    '--json',
+    'app',
+    'update',
+    appId,
+    '--name',
+    'Contoso renamed',
+    '--secret-expires',
+    '2099-01-31',
+  ]);
+  expect(updated.code).toBe(0);
+  expect(updated.json).toMatchObject({ id: appId, name: 'Contoso renamed', clientId: server.client.clientId });
+  expect(await cli(['app', 'show', appId]).then((r) => r.stdout)).toContain('client secret: expires 2099-01-31');
+
+  const tested = await cli(['--json', 'account', 'test', accountId]);
+  expect(tested.code).toBe(0);
+  const test = tested.json as { ok: boolean; steps: Array<{ name: string; ok: boolean; ms: number }> };
+  expect(test.ok).toBe(true);
+  expect(test.steps.map((step) => [step.name, step.ok])).toEqual([
+    ['discovery', true],
+    ['token', true],
+    ['login', true],
+    ['folders', true],
+    ['messages', true],
+    ['header', true],
+  ]);
+  for (const step of test.steps) expect(step.ms).toBeGreaterThanOrEqual(0);
+
+  // The running host's monitoring: the token created here opens /health and /metrics over HTTP.
+  const token = await cli(['--json', 'monitoring', 'token']);
+  expect(token.code).toBe(0);
+  const { token: monitoringToken } = token.json as { token: string };
+  const health = await fetch(`${baseUrl}/plugins/oauth2-mail/health`, {
+    headers: { authorization: `Bearer ${monitoringToken}` },
+  });
+  expect(health.status).toBe(200);
+  expect(await health.json()).toMatchObject({ database: { ok: true }, accounts: { total: 1 } });
+  const healthCli = await cli(['--json', 'health']);
+  expect(healthCli.json).toMatchObject({ database: { ok: true }, accounts: { byStatus: { connected: 1 } } });
+  expect([0, 1]).toContain(healthCli.code);
+  const notifications = await cli(['--json', 'notifications', 'list', '--all']);
+  expect(notifications.code).toBe(0);
+  expect(Array.isArray(notifications.json)).toBe(true);
+
+  const events = await cli(['--json', 'account', 'events', accountId]);
+  expect(events.code).toBe(0);
+  const kinds = (events.json as Array<{ kind: string; time: string; text: string }>).map((e) => e.kind);
+  expect(kinds).toEqual(expect.arrayContaining(['account_created', 'token_obtained', 'token_refreshed']));
   const inUse = await cli(['--json', 'app', 'remove', appId]);
   expect(inUse.code).toBe(1);
   expect(inUse.json).toMatchObject({ error: { code: 'ERR_CONFLICT' } });
@@ -250,5 +313,5 @@ it('bad input: every invalid field named, nothing created; no secret on the comm
   expect(noSecret.json).toMatchObject({ error: { code: 'ERR_INPUT_INVALID' } });
 
   const apps = await cli(['--json', 'app', 'list']);
-  expect((apps.json as Array<{ name: string }>).map((a) => a.name)).toEqual(['Contoso (local)']);
+  expect((apps.json as Array<{ name: string }>).map((a) => a.name)).toEqual(['Contoso renamed']);
 });

@@ -121,6 +121,17 @@ describe('Pop3MailFetcher on Dovecot', () => {
     });
   });
 
+  it('implicit TLS on the plain-text port is the TLS mode, a closed port is a closed port (not a certificate problem)', async () => {
+    const mismatch = await fetcher.connect(pop3s(aliceToken, { port: dovecot.ports.pop3 })).catch((e: Error) => e);
+    expect(mismatch).toMatchObject({ code: 'ERR_MAIL_TLS_MODE' });
+    expect((mismatch as Error).message).toContain(`port ${dovecot.ports.pop3}`);
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await expect(fetcher.connect(pop3s(aliceToken, { port }))).rejects.toMatchObject({ code: 'ERR_MAIL_PORT_CLOSED' });
+  });
+
   it('a server that goes silent is ERR_TIMEOUT after the command timeout', async () => {
     const clients: net.Socket[] = [];
     const silent = net.createServer((socket) => {

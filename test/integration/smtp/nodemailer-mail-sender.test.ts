@@ -172,12 +172,14 @@ test('the relay down -> a retryable error; back up -> sent', async () => {
   expect((await sender.send(starttls(microsoft), login, message)).response).toMatch(/^250 /);
 });
 
-test('TLS is verified: the test CA missing -> ERR_MAIL_TLS; a closed port -> ERR_MAIL_UNAVAILABLE; cleartext refused', async () => {
+test('TLS verified (no CA: ERR_MAIL_TLS), a closed port ERR_MAIL_PORT_CLOSED, cleartext refused', async () => {
   const login = { user: ALICE, accessToken: google.token };
   const code = async (endpoint: SmtpEndpoint) => (await rejectionOf(sender.verify(endpoint, login))).code;
   expect(await code({ ...implicitTls(google), caCertPem: null })).toBe('ERR_MAIL_TLS');
   expect(await code({ ...starttls(google), caCertPem: null })).toBe('ERR_MAIL_TLS');
-  expect(await code({ ...implicitTls(google), port: 1 })).toBe('ERR_MAIL_UNAVAILABLE');
+  expect(await code({ ...implicitTls(google), port: 1 })).toBe('ERR_MAIL_PORT_CLOSED');
+  // Implicit TLS spoken to the STARTTLS port (the server greets in plain text): the TLS mode, not a certificate.
+  expect(await code({ ...implicitTls(google), port: google.dovecot.ports.submission })).toBe('ERR_MAIL_TLS_MODE');
   expect(await code({ ...starttls(google), tls: 'none', host: 'smtp.example.org' })).toBe('ERR_INPUT_INVALID');
 });
 

@@ -107,6 +107,7 @@ test('Test connection logs in over SMTP when the account sends, and says so when
     ['login', 'ok'],
     ['folders', 'ok'],
     ['messages', 'ok'],
+    ['header', 'ok'],
     ['smtp', 'ok'],
   ]);
   const broken = await world.repositories.accounts.update(account.id, {
@@ -117,7 +118,7 @@ test('Test connection logs in over SMTP when the account sends, and says so when
   expect(failed.ok).toBe(false);
   expect(failed.steps.find((step) => step.step === 'smtp')).toMatchObject({
     outcome: 'failed',
-    error: { code: 'ERR_MAIL_UNAVAILABLE' },
+    error: { code: 'ERR_MAIL_PORT_CLOSED' },
   });
   await world.repositories.accounts.update(account.id, account);
 });

@@ -391,26 +391,34 @@ test('the connection test shows each step', async () => {
     at: Date.now(),
     ok: false,
     steps: [
-      { step: 'token', title: 'Access token', outcome: 'ok', detail: 'A valid access token.' },
+      { step: 'token', title: 'Access token', outcome: 'ok', detail: 'A valid access token.', ms: 12 },
       {
         step: 'login',
         title: 'Mail server login',
         outcome: 'failed',
         detail: 'AUTHENTICATE failed.',
+        ms: 30,
         error: {
           code: 'ERR_MAIL_AUTH_FAILED',
           message: ERROR_CODES.ERR_MAIL_AUTH_FAILED.message,
           fix: ERROR_CODES.ERR_MAIL_AUTH_FAILED.fix,
         },
       },
-      { step: 'folders', title: 'Folder list', outcome: 'skipped', detail: 'Not run: an earlier step failed.' },
-      { step: 'messages', title: 'Message count', outcome: 'skipped', detail: 'Not run: an earlier step failed.' },
+      { step: 'folders', title: 'Folder list', outcome: 'skipped', detail: 'Not run: an earlier step failed.', ms: 0 },
+      {
+        step: 'messages',
+        title: 'Message count',
+        outcome: 'skipped',
+        detail: 'Not run: an earlier step failed.',
+        ms: 0,
+      },
     ],
   };
   const { html } = pageOf(await call(ADMIN_ROUTE_IDS.accountTest, { params: { id: accountId } }));
   expect(html).toContain('data-step="token" data-outcome="ok"');
   expect(html).toContain('data-step="login" data-outcome="failed"');
   expect(html).toContain('data-step="messages" data-outcome="skipped"');
+  expect(html).toContain('(30 ms)');
 });
 
 test('deleting needs the confirmation; an app in use is not deleted', async () => {

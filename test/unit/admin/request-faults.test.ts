@@ -190,6 +190,7 @@ afterAll(async () => {
 function bodyOf(response: HostResponse): string {
   if (response.kind === 'page') return response.html;
   if (response.kind === 'json') return JSON.stringify(response.body);
+  if (response.kind === 'text') return response.body;
   return response.location;
 }
 

@@ -91,7 +91,15 @@ const cases: [string, unknown, string | undefined, string][] = [
   ],
   ['greeting timeout', err('Failed to receive greeting', { code: 'GREETING_TIMEOUT' }), undefined, 'ERR_TIMEOUT'],
   ['socket timeout', err('Socket timeout', { code: 'ETIMEOUT' }), undefined, 'ERR_TIMEOUT'],
-  ['refused', err('connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' }), undefined, 'ERR_MAIL_UNAVAILABLE'],
+  ['refused', err('connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' }), undefined, 'ERR_MAIL_PORT_CLOSED'],
+  [
+    'implicit TLS on a plain-text port',
+    err('1C:error:0A00010B:SSL routines:ssl3_get_record:wrong version number', {
+      code: 'ERR_SSL_WRONG_VERSION_NUMBER',
+    }),
+    undefined,
+    'ERR_MAIL_TLS_MODE',
+  ],
   ['dropped', err('Connection not available', { code: 'NoConnection' }), undefined, 'ERR_MAIL_UNAVAILABLE'],
   [
     'throttled',
@@ -118,6 +126,15 @@ const cases: [string, unknown, string | undefined, string][] = [
 ];
 
 describe('imapflow error mapping', () => {
+  it('a plain-text client that gets no greeting from port 993 has the TLS mode wrong, elsewhere it timed out', () => {
+    const silent = err('Timeout', { code: 'GREETING_TIMEOUT' });
+    const plainOn993 = mapImapError(silent, { operation: 'connect', transport: { port: 993, tls: 'starttls' } });
+    expect(plainOn993.code).toBe('ERR_MAIL_TLS_MODE');
+    expect(plainOn993.message).toContain('port 993');
+    const tlsOn993 = mapImapError(silent, { operation: 'connect', transport: { port: 993, tls: 'implicit' } });
+    expect(tlsOn993.code).toBe('ERR_TIMEOUT');
+  });
+
   it.each(cases)('%s', (_name, error, byeReason, code) => {
     const mapped = mapImapError(error, { operation: 'connect', secrets: [TOKEN], byeReason });
     expect(mapped).toBeInstanceOf(PluginError);

@@ -54,7 +54,8 @@ describe('the XOAUTH2 exchange and the socket', () => {
   });
 
   it.each([
-    ['ECONNREFUSED', 'ESOCKET', 'connect ECONNREFUSED 127.0.0.1:1', 'ERR_MAIL_UNAVAILABLE'],
+    ['ECONNREFUSED', 'ESOCKET', 'connect ECONNREFUSED 127.0.0.1:1', 'ERR_MAIL_PORT_CLOSED'],
+    ['ERR_SSL_WRONG_VERSION_NUMBER', 'ESOCKET', 'ssl3_get_record:wrong version number', 'ERR_MAIL_TLS_MODE'],
     ['ETIMEDOUT', 'ETIMEDOUT', 'Connection timeout', 'ERR_TIMEOUT'],
     ['DEPTH_ZERO_SELF_SIGNED_CERT', 'ESOCKET', 'self-signed certificate', 'ERR_MAIL_TLS'],
     ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ESOCKET', 'unable to verify the first certificate', 'ERR_MAIL_TLS'],
