@@ -185,7 +185,21 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     clock: systemClock,
     taskId: FETCH_TASK_ID,
   });
-  return { host, config, logger, repositories, ledger, oauth, polling, mailFetcher, pop3Fetcher, sending, tester, metrics, health };
+  return {
+    host,
+    config,
+    logger,
+    repositories,
+    ledger,
+    oauth,
+    polling,
+    mailFetcher,
+    pop3Fetcher,
+    sending,
+    tester,
+    metrics,
+    health,
+  };
 }
 
 /** Registers several routes as one contribution; disposing takes them back in reverse order. */
