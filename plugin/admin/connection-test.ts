@@ -327,6 +327,8 @@ export class ConnectionTester {
     for (const step of ORDER) {
       if (step === 'smtp' && !this.sends(account)) continue;
       if (step === 'discovery' && !this.deps.discover) continue;
+      // POP3 has no headers to read without downloading: its test ends with STAT (pop3-connection-steps.ts).
+      if (step === 'header' && account.protocol === 'pop3') continue;
       if (!done.has(step))
         all.push({ step, title: TITLES[step], outcome: 'skipped', detail: 'Not run: an earlier step failed.', ms: 0 });
     }
