@@ -14,7 +14,7 @@ import { parseServiceAccountKey } from './service-account-key';
 import { assertMicrosoftTenant } from './providers/microsoft';
 import type { EndpointResolver } from './providers/endpoint-resolver';
 import { assertProviderUrl } from './providers/url-policy';
-import { blankToUndefined, inputError } from './validation';
+import { allIssues, blankToUndefined, inputError, parseEveryField } from './validation';
 
 /** Visible ASCII and space: what OAuth2 allows in a client id or secret (RFC 6749 Appendix A.1). */
 const VSCHAR = /^[\x20-\x7E]+$/;
@@ -165,9 +165,9 @@ export class AppService {
    * @throws PluginError ERR_INPUT_INVALID naming every invalid field
    */
   validate(raw: unknown, mode: 'create' | 'update', before: AppRegistration | null = null): AppRegistrationInput {
-    const parsed = AppFields.safeParse(withClientIdOfKeyFile(raw));
-    if (!parsed.success) throw inputError('app registration', parsed.error.issues);
+    const parsed = parseEveryField(AppFields, withClientIdOfKeyFile(raw));
     const input = parsed.data;
+    if (!input || input.provider === undefined) throw inputError('app registration', parsed.issues);
     const problems: z.core.$ZodIssue[] = [];
     const problem = (field: string, message: string) =>
       problems.push({ code: 'custom', path: [field], message, input: undefined } as z.core.$ZodIssue);
@@ -191,6 +191,22 @@ export class AppService {
           problem('tenant', (error as Error).message.replace(/^tenant: /, ''));
         }
       }
+      const overridden =
+        input.issuerUrl !== undefined || input.authorizeUrl !== undefined || input.tokenUrl !== undefined;
+      // Entra's client ids are GUIDs; a stand-in server reached through an override issues its own.
+      if (!overridden && input.clientId !== undefined && !GUID.test(input.clientId))
+        problem(
+          'clientId',
+          'must be the Application (client) ID, a GUID such as 0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c (not the secret ' +
+            'or the Object ID)',
+        );
+      const tenantChanged = before !== null && (input.tenant ?? 'organizations') !== (before.tenant ?? 'organizations');
+      if (mode === 'update' && overridden && tenantChanged)
+        problem(
+          'tenant',
+          'is not used while an issuer URL or endpoint override is set (the override decides where sign-ins go): ' +
+            'clear the override to change the tenant, or change the override',
+        );
     } else {
       if (input.cloud !== undefined) problem('cloud', 'applies to Microsoft apps only');
       if (input.tenant !== undefined) problem('tenant', 'applies to Microsoft apps only');
@@ -240,7 +256,8 @@ export class AppService {
       const bad = value.split(/\s+/).filter((scope) => scope.length > 0 && !SCOPE_TOKEN.test(scope));
       if (bad.length > 0) problem(field, `contains characters a scope may not have: ${bad.slice(0, 3).join(', ')}`);
     }
-    if (problems.length > 0 || !credential) throw inputError('app registration', problems);
+    if (problems.length > 0 || parsed.issues.length > 0 || !credential)
+      throw inputError('app registration', allIssues(parsed.issues, problems));
 
     return {
       name: input.name,

@@ -363,7 +363,7 @@ describe('Disconnect', () => {
   it('Microsoft has no revocation endpoint: the tokens are only deleted', async () => {
     const world = createWorld();
     const app = await world.services.apps.create(
-      { name: 'M', provider: 'microsoft', clientId: 'c', clientSecret: 's' },
+      { name: 'M', provider: 'microsoft', clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c', clientSecret: 's' },
       'a',
     );
     const account = await world.services.accounts.create({ appId: app.id, mailbox: 'x@contoso.com' }, 'a');
