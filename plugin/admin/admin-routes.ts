@@ -244,10 +244,18 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
     };
   };
 
+  const moveWithoutFolder = (values: AccountFormValues): boolean =>
+    values.postFetchAction === 'move' && (values.postFetchFolder ?? '').trim().length === 0;
   const accountAliases = (values: AccountFormValues): Readonly<Record<string, string>> =>
-    values.postFetchAction === 'move' && (values.postFetchFolder ?? '').trim().length === 0
-      ? { postFetch: 'postFetchFolder' }
-      : ACCOUNT_FIELD_ALIASES;
+    moveWithoutFolder(values) ? { postFetch: 'postFetchFolder' } : ACCOUNT_FIELD_ALIASES;
+
+  /** The account form's errors in the screen's words (the service speaks the console's `move:FOLDER`). */
+  const accountFormErrors = (thrown: unknown, values: AccountFormValues): { errors: FieldErrors; status: number } => {
+    const result = formErrors(thrown, ACCOUNT_FORM_FIELDS, accountAliases(values));
+    if (!moveWithoutFolder(values) || !result.errors.postFetchFolder) return result;
+    const words = 'Move to folder is required when messages are moved: name the folder they go to';
+    return { ...result, errors: { ...result.errors, postFetchFolder: [words] } };
+  };
 
   const routes: RouteDefinition[] = [
     {
@@ -292,7 +300,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
           const account = await deps.accounts.create(accountServiceInput(values), actorId(request));
           return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery('account_created')}`);
         } catch (thrown) {
-          const { errors, status } = formErrors(thrown, ACCOUNT_FORM_FIELDS, accountAliases(values));
+          const { errors, status } = accountFormErrors(thrown, values);
           return accountForm(request, { mode: 'create', values, errors, status });
         }
       },
@@ -453,7 +461,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
           await deps.accounts.update(account.id, accountServiceInput(values), actorId(request));
           return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery('account_updated')}`);
         } catch (thrown) {
-          const { errors, status } = formErrors(thrown, ACCOUNT_FORM_FIELDS, accountAliases(values));
+          const { errors, status } = accountFormErrors(thrown, values);
           return accountForm(request, { mode: 'edit', values, errors, account, status });
         }
       },

@@ -88,12 +88,22 @@ describe('AppService validation', () => {
   it('Microsoft defaults: global cloud, organizations tenant; the secret is write-only and kept on update', async () => {
     const world = createWorld();
     const app = await world.services.apps.create(
-      { name: 'M', provider: 'microsoft', clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c', clientSecret: 'first-secret', secretExpiresAt: '2027-06-30' },
+      {
+        name: 'M',
+        provider: 'microsoft',
+        clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c',
+        clientSecret: 'first-secret',
+        secretExpiresAt: '2027-06-30',
+      },
       'a',
     );
     expect(app).toMatchObject({ cloud: 'global', tenant: 'organizations', secretExpiresAt: Date.parse('2027-06-30') });
     expect(JSON.stringify(app)).not.toContain('first-secret');
-    await world.services.apps.update(app.id, { name: 'M2', provider: 'microsoft', clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c' }, 'a');
+    await world.services.apps.update(
+      app.id,
+      { name: 'M2', provider: 'microsoft', clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c' },
+      'a',
+    );
     expect(await world.apps.clientSecret(app.id)).toBe('first-secret');
     expect(world.events.events.map((e) => e.type)).toEqual(['app_created', 'app_updated']);
     expect(JSON.stringify(world.events.events)).not.toContain('first-secret');
@@ -120,7 +130,13 @@ describe('AccountService validation', () => {
   it("fills the provider's default server and the documented defaults", async () => {
     const world = createWorld();
     const app = await world.services.apps.create(
-      { name: 'M', provider: 'microsoft', cloud: 'usgov', clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c', clientSecret: 's' },
+      {
+        name: 'M',
+        provider: 'microsoft',
+        cloud: 'usgov',
+        clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c',
+        clientSecret: 's',
+      },
       'a',
     );
     const account = await world.services.accounts.create({ appId: app.id, mailbox: 'support@agency.gov' }, 'a');
