@@ -16,6 +16,7 @@ import * as deliveriesMessageKeyRule from './20261201000200_deliveries_message_k
 import * as recountMessagesFetched from './20261210000000_recount_messages_fetched';
 import * as addIncidentToApps from './20261210000100_add_incident_to_apps';
 import * as addCredentialsToApps from './20261215000000_add_credentials_to_apps';
+import * as addAuthorizePromptToApps from './20261220000000_add_authorize_prompt_to_apps';
 
 /** One migration with the name recorded in the migrations table (the file name without extension). */
 export interface NamedMigration extends Knex.Migration {
@@ -36,4 +37,5 @@ export const migrations: readonly NamedMigration[] = Object.freeze([
   { name: '20261210000000_recount_messages_fetched', ...recountMessagesFetched },
   { name: '20261210000100_add_incident_to_apps', ...addIncidentToApps },
   { name: '20261215000000_add_credentials_to_apps', ...addCredentialsToApps },
+  { name: '20261220000000_add_authorize_prompt_to_apps', ...addAuthorizePromptToApps },
 ]);

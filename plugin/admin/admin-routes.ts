@@ -7,7 +7,7 @@ import { isPluginError, PluginError, toPluginError } from '../errors';
 import type { AccountService } from '../accounts/account-service';
 import type { MailAccount } from '../ports/account-repository';
 import type { Clock } from '../ports/clock';
-import type { EventLog } from '../ports/event-log';
+import type { EventLog, PluginEvent } from '../ports/event-log';
 import type { HostRequest, HostResponse, LoggerPort, RouteDefinition } from '../ports/host';
 import type { AppService } from '../oauth/app-service';
 import type { AccountPollResult } from '../fetch/account-poll-result';
@@ -88,9 +88,9 @@ const HISTORY_LIMIT = 50;
 
 /** The fields each provider's app form shows (a problem with another field is shown above the form). */
 const APP_FIELDS_SHOWN: Readonly<Record<ProviderKind, readonly string[]>> = {
-  microsoft: APP_FORM_FIELDS.filter((f) => !['provider', 'credentialType'].includes(f)),
+  microsoft: APP_FORM_FIELDS.filter((f) => !['provider', 'credentialType', 'authorizePrompt'].includes(f)),
   google: APP_FORM_FIELDS.filter(
-    (f) => !['provider', 'credentialType', 'cloud', 'tenant', 'servicePrincipalId'].includes(f),
+    (f) => !['provider', 'credentialType', 'cloud', 'tenant', 'servicePrincipalId', 'authorizePrompt'].includes(f),
   ),
   generic: APP_FORM_FIELDS.filter(
     (f) => !['provider', 'credentialType', 'cloud', 'tenant', 'servicePrincipalId'].includes(f),
@@ -106,6 +106,20 @@ function errorNotice(prefix: string, thrown: unknown): Notice {
     text: visibleText(`${prefix}: ${detail}${detail === error.info.message ? '' : ` (${error.info.message})`}`),
     fix: error.info.fix,
   };
+}
+
+/**
+ * A failed Connect's notice with what exactly went wrong: the query carries only the code, the account's history the
+ * words (the callback recorded them, e.g. who signed in instead of the mailbox).
+ */
+function withConnectFailure(
+  notice: Notice | null,
+  query: Readonly<Record<string, string>>,
+  events: readonly PluginEvent[],
+): Notice | null {
+  if (!notice || query.notice !== 'connect_failed') return notice;
+  const failure = events.find((event) => event.type === 'auth_failed' && event.code === query.code);
+  return failure ? { ...notice, text: failure.message } : notice;
 }
 
 /**
@@ -143,7 +157,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       paths,
       csrfToken: request.csrfToken,
       now: deps.clock.now(),
-      notice: extras.notice ?? readNotice(request.query),
+      notice: extras.notice ?? withConnectFailure(readNotice(request.query), request.query, events),
       testResult: extras.testResult,
     });
     return page(`Mail account ${account.mailbox}`, body, extras.status);

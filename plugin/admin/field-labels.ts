@@ -26,7 +26,7 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   scopes: 'Scopes',
   appTokenScope: 'Scope of app tokens',
   servicePrincipalId: 'Object ID of the Enterprise application',
-  promptSelectAccount: 'Account choice at sign-in',
+  authorizePrompt: 'Account choice at sign-in',
   authMode: 'Tokens come from',
   appId: 'App registration',
   mailbox: 'Mailbox address',

@@ -28,6 +28,8 @@ const URL_FIELDS = [
   'userinfoUrl',
   'deviceAuthorizationUrl',
 ] as const;
+/** OpenID Connect's `prompt` values that ask the person something (`none` would forbid the account choice). */
+const PROMPT_VALUES: readonly string[] = ['select_account', 'login', 'consent'];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Pasted PEM or JSON: kept as given (line breaks matter), bounded. */
@@ -95,6 +97,17 @@ const AppFields = z.object({
   appTokenScope: optionalText(2000),
   deviceAuthorizationUrl: optionalText(2000),
   servicePrincipalId: optionalText(64),
+  authorizePrompt: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .refine(
+        (prompt) => prompt.split(/\s+/).every((value) => PROMPT_VALUES.includes(value)),
+        'must be select_account, login or consent (or several, separated by spaces)',
+      )
+      .optional(),
+  ),
   clientSecret: z.preprocess(
     blankToUndefined,
     z
@@ -179,6 +192,8 @@ export class AppService {
       problem,
       this.deps.allowInsecureLoopback,
     );
+    if (input.authorizePrompt !== undefined && input.provider !== 'generic')
+      problem('authorizePrompt', 'applies to generic providers only (Microsoft and Google always ask for the account)');
     if (input.servicePrincipalId !== undefined && input.provider !== 'microsoft')
       problem('servicePrincipalId', 'applies to Microsoft apps only');
     else if (input.servicePrincipalId !== undefined && !GUID.test(input.servicePrincipalId))
@@ -274,6 +289,7 @@ export class AppService {
       appTokenScope: normalizedScopes(input.appTokenScope),
       deviceAuthorizationUrl: input.deviceAuthorizationUrl ?? null,
       servicePrincipalId: input.servicePrincipalId?.toLowerCase() ?? null,
+      authorizePrompt: input.provider === 'generic' ? (input.authorizePrompt?.split(/\s+/).join(' ') ?? null) : null,
       ...credential,
     };
   }
