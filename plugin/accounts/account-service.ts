@@ -316,9 +316,13 @@ export class AccountService {
     return this.deps.deviceSignIns.wait(id);
   }
 
-  /** Revokes where supported and deletes the tokens. @throws PluginError ERR_NOT_FOUND */
-  disconnect(id: string, actorId: string | null): Promise<DisconnectResult> {
-    return this.deps.disconnect.disconnect(id, actorId);
+  /**
+   * Revokes where supported and deletes the tokens.
+   * @param actorName - who asked, in the account's status ("Disconnected by …")
+   * @throws PluginError ERR_NOT_FOUND
+   */
+  disconnect(id: string, actorId: string | null, actorName: string | null = null): Promise<DisconnectResult> {
+    return this.deps.disconnect.disconnect(id, actorId, actorName);
   }
 
   /**

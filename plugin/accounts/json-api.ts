@@ -118,7 +118,7 @@ export function jsonApiRoutes(services: {
           return ok({ connected, account: summarize(await accounts.get(id)) });
         }
         case 'disconnect':
-          return ok(await accounts.disconnect(id, actor.id));
+          return ok(await accounts.disconnect(id, actor.id, actor.name));
         case 'remove':
           await accounts.remove(id, actor.id);
           return ok({ removed: id });

@@ -103,6 +103,9 @@ function activityText(account: MailAccount, now: number): SafeHtml {
 function statusText(account: MailAccount, compact: boolean, now: number): SafeHtml {
   const problem = problemOf(account);
   if (problem) return problemBox(account, problem, compact);
+  // After Disconnect the status says who did it and when, not "Not connected yet".
+  if (account.status === 'not_connected' && account.statusDetail?.startsWith('Disconnected'))
+    return html`<span class="disconnected-detail">${account.statusDetail}</span>`;
   if (account.status === 'not_connected') return notConnectedHint(account);
   if (account.status === 'connected') return activityText(account, now);
   if (!account.statusDetail) return html``;
@@ -343,10 +346,7 @@ function connectedDetail(account: MailAccount): SafeHtml {
 function accountStatusBox(input: AccountDetailInput): SafeHtml {
   const { account, paths, csrfToken, app, now } = input;
   const action = (name: AccountAction) => paths.to(ROUTE_PATHS.accountAction(account.id, name));
-  const disconnect =
-    account.status !== 'not_connected'
-      ? postButton(action('disconnect'), 'Disconnect', { csrfToken, kind: 'danger', id: 'disconnect' })
-      : '';
+  const disconnect = account.status !== 'not_connected' ? disconnectBox(action('disconnect'), csrfToken) : '';
   const activity = activityAttribute(account, now);
   return html`<section class="box" id="account-status" data-status="${displayedStatus(account)}"${activity}>
 <p>${statusBadge(account, now)} ${identityLine(account)}</p>
@@ -362,6 +362,25 @@ ${disconnect}
 <a class="button" href="${paths.to(ROUTE_PATHS.accountEdit(account.id))}" id="edit-account">Edit settings</a>
 </div>
 </section>`;
+}
+
+const DISCONNECT_WARNING =
+  'Disconnecting deletes the stored tokens (revoked where the provider supports it): fetching and sending stop ' +
+  'until someone clicks Connect and signs in again.';
+
+/** Disconnect behind a confirmation, like Delete. */
+function disconnectBox(action: string, csrfToken: string | undefined): SafeHtml {
+  const button = postButton(action, 'Disconnect', {
+    csrfToken,
+    kind: 'danger',
+    confirm: 'Yes, disconnect',
+    id: 'disconnect',
+  });
+  return html`<details class="inline-confirm" id="disconnect-box">
+<summary class="button">Disconnect…</summary>
+<p>${DISCONNECT_WARNING}</p>
+${button}
+</details>`;
 }
 
 function sharedMailboxNote(account: MailAccount): SafeHtml {

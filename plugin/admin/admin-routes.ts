@@ -573,8 +573,13 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       auth: 'admin',
       async handle(request) {
         const account = await deps.accounts.get(request.params.id ?? '');
+        if (request.form.confirm !== 'yes')
+          return detailPage(request, account, {
+            notice: { tone: 'error', text: 'Tick "Yes, disconnect" to disconnect the mail account.' },
+            status: 400,
+          });
         try {
-          const result = await deps.accounts.disconnect(account.id, actorId(request));
+          const result = await deps.accounts.disconnect(account.id, actorId(request), request.actor?.name ?? null);
           const notice = result.warning ? 'disconnected_unrevoked' : 'disconnected';
           return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery(notice)}`);
         } catch (thrown) {
