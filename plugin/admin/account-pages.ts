@@ -25,6 +25,7 @@ import { html, optionalAttribute, tableHead, type SafeHtml } from '../../lib/htm
 import type { Notice } from './notices';
 import { leaseHolderWords } from '../accounts/account-activity';
 import { displayedStatus, shownActivity, statusBadge } from './status-badge';
+import { eventWords } from './event-words';
 
 /** An account's status code with its error-table words. */
 interface Problem {
@@ -296,6 +297,8 @@ export interface AccountDetailInput {
   readonly now: number;
   readonly notice: Notice | null;
   readonly testResult?: ConnectionTestResult;
+  /** Which page of the history `events` is, and whether older events exist. */
+  readonly history?: { readonly page: number; readonly hasOlder: boolean };
 }
 
 /** The mark in front of a connection test step. */
@@ -440,10 +443,11 @@ function accountFacts({ account, app, paths, now }: AccountDetailInput): SafeHtm
 
 function eventRow(event: PluginEvent, now: number): SafeHtml {
   const code = event.code ? html`<br><code>${event.code}</code>` : '';
+  const { what, details } = eventWords(event);
   return html`<tr data-type="${event.type}">
 <td>${formatTime(event.at, now)}</td>
-<td>${event.type.replace(/_/g, ' ')}${code}</td>
-<td>${event.message}</td>
+<td>${what}${code}</td>
+<td>${details}</td>
 </tr>`;
 }
 
@@ -458,11 +462,24 @@ ${events.map((event) => eventRow(event, now))}
 </table>`;
 }
 
-function historySection({ events, now }: AccountDetailInput): SafeHtml {
+/** Newer / older links of the history, when there is more than one page. */
+function historyPages({ account, paths, history }: AccountDetailInput): SafeHtml {
+  const page = history?.page ?? 1;
+  const link = (to: number, words: string, id: string) =>
+    html`<a id="${id}" href="${paths.to(`${ROUTE_PATHS.account(account.id)}?history=${to}#history`)}">${words}</a>`;
+  const newer = page > 1 ? link(page - 1, '← Newer events', 'history-newer') : '';
+  const older = history?.hasOlder ? link(page + 1, 'Older events →', 'history-older') : '';
+  if (!newer && !older) return html``;
+  return html`<p class="history-pages">${newer}${older} <span class="muted">page ${page}</span></p>`;
+}
+
+function historySection(input: AccountDetailInput): SafeHtml {
+  const { events, now } = input;
   const list = events.length === 0 ? html`<p class="muted">Nothing happened yet.</p>` : eventTable(events, now);
   return html`<section id="history">
 <h2>History</h2>
 ${list}
+${historyPages(input)}
 </section>`;
 }
 

@@ -83,8 +83,13 @@ export const ADMIN_ROUTE_IDS = {
   appDelete: 'oauth2-mail.app-delete',
 } as const;
 
-/** How many events the account page lists. */
-const HISTORY_LIMIT = 50;
+/** How many events one page of an account's history lists. */
+const HISTORY_PAGE = 20;
+
+/** A `?history=` page number: 1 unless a small positive number. */
+function pageNumber(value: string | undefined): number {
+  return value !== undefined && /^[1-9]\d{0,5}$/.test(value) ? Number(value) : 1;
+}
 
 /** The fields each provider's app form shows (a problem with another field is shown above the form). */
 const APP_FIELDS_SHOWN: Readonly<Record<ProviderKind, readonly string[]>> = {
@@ -146,10 +151,12 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
     account: MailAccount,
     extras: { notice?: Notice | null; testResult?: ConnectionTestResult; status?: number } = {},
   ): Promise<HostResponse> => {
-    const [app, events] = await Promise.all([
+    const historyPage = pageNumber(request.query.history);
+    const [app, listed] = await Promise.all([
       deps.apps.get(account.appId).catch(() => null),
-      deps.events.list({ accountId: account.id, limit: HISTORY_LIMIT }),
+      deps.events.list({ accountId: account.id, limit: HISTORY_PAGE + 1, offset: (historyPage - 1) * HISTORY_PAGE }),
     ]);
+    const events = listed.slice(0, HISTORY_PAGE);
     const body = accountDetailBody({
       account,
       app,
@@ -159,6 +166,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       now: deps.clock.now(),
       notice: extras.notice ?? withConnectFailure(readNotice(request.query), request.query, events),
       testResult: extras.testResult,
+      history: { page: historyPage, hasOlder: listed.length > HISTORY_PAGE },
     });
     return page(`Mail account ${account.mailbox}`, body, extras.status);
   };
