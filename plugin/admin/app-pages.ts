@@ -692,7 +692,10 @@ ${content}
 </details>`;
 }
 
-/** The create / edit form of an app registration, with the redirect URI and the permissions to register. */
+/**
+ * The create / edit form of an app registration, after what to register at the provider (the redirect URI and the
+ * permissions): the admin needs those before there is a client id to enter.
+ */
 export function appFormBody(input: AppFormInput): SafeHtml {
   const { paths, app } = input;
   const action = input.mode === 'edit' && app ? paths.to(ROUTE_PATHS.app(app.id)) : paths.to(ROUTE_PATHS.apps);
@@ -701,6 +704,7 @@ export function appFormBody(input: AppFormInput): SafeHtml {
 ${secretWarning(app, input.now)}
 ${providerLine(input)}
 ${credentialLine(input)}
+${setupBox(input)}
 <form method="post" action="${action}" id="app-form" autocomplete="off">
 ${csrfField(input.csrfToken)}
 ${hiddenField('provider', input.provider)}
@@ -709,6 +713,5 @@ ${nameField(input)}
 ${providerFields(input)}
 ${formActions(submitLabel, paths.to(ROUTE_PATHS.accounts))}
 </form>
-${setupBox(input)}
 ${deleteAppBox(input)}`;
 }
