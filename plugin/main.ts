@@ -14,6 +14,7 @@ import { jsonApiRoutes } from './accounts/json-api';
 import { ROUTE_PATHS } from './admin/admin-paths';
 import { adminRoutes } from './admin/admin-routes';
 import { ConnectionTester } from './admin/connection-test';
+import { FolderLister } from './admin/folder-list';
 import { parseConfig, type PluginConfig } from './config';
 import { loggableError } from '../lib/loggable-error';
 import { PluginError } from './errors';
@@ -146,11 +147,17 @@ const adminScreen: Contribution = ({ host, oauth, polling, mailFetcher, sending,
     caCertPem: polling.settings.caCertPem ?? null,
     smtp: sending,
   });
+  const folders = new FolderLister({
+    tokens: oauth.tokenService,
+    mailFetcher,
+    caCertPem: polling.settings.caCertPem ?? null,
+  });
   const routes = adminRoutes({
     apps: oauth.apps,
     accounts: oauth.accounts,
     events: repositories.events,
     tester,
+    folders,
     fetchNow: async (accountId) => {
       const [result] = await polling.cycle.run({ signal: new AbortController().signal, accountId });
       if (!result) throw new PluginError('ERR_NOT_FOUND', `Mail account ${accountId} does not exist.`, { accountId });

@@ -311,12 +311,18 @@ function testStep(step: ConnectionTestStep): SafeHtml {
 </li>`;
 }
 
-function testResultBox(result: ConnectionTestResult): SafeHtml {
+function testResultBox(result: ConnectionTestResult, editHref: string): SafeHtml {
+  const listed = result.steps.some((step) => step.step === 'folders' && step.outcome === 'ok');
+  const choose = listed
+    ? html`<p><a class="button" id="choose-folder" href="${editHref}#f-folder">Choose the folder from the server's \
+list</a></p>`
+    : '';
   return html`<section class="box" id="connection-test" data-ok="${result.ok ? 'true' : 'false'}">
 <h2>Connection test: ${result.ok ? 'everything works' : 'a step failed'}</h2>
 <ol class="steps">
 ${result.steps.map(testStep)}
 </ol>
+${choose}
 </section>`;
 }
 
@@ -547,7 +553,7 @@ export function accountDetailBody(input: AccountDetailInput): SafeHtml {
 ${accountStatusBox(input)}
 ${appOnlySetupBox(input)}
 ${serviceAccountBox(input)}
-${input.testResult ? testResultBox(input.testResult) : ''}
+${input.testResult ? testResultBox(input.testResult, input.paths.to(ROUTE_PATHS.accountEdit(input.account.id))) : ''}
 ${accountFacts(input)}
 ${historySection(input)}
 ${deleteAccountBox(input)}

@@ -37,6 +37,7 @@ import {
   type AppFormValues,
 } from './app-pages';
 import type { ConnectionTester, ConnectionTestResult } from './connection-test';
+import type { FolderLister, FolderListing } from './folder-list';
 import { fieldErrorsOf, type FieldErrors } from './field-errors';
 import { html, type SafeHtml } from '../../lib/html';
 import { visibleText } from '../../lib/visible-text';
@@ -53,6 +54,8 @@ export interface AdminScreenDeps {
   >;
   readonly events: Pick<EventLog, 'list'>;
   readonly tester: Pick<ConnectionTester, 'test'>;
+  /** Lists a connected account's folders for its form; without it the folder is typed only. */
+  readonly folders?: Pick<FolderLister, 'list'>;
   /** Polls one account now (the fetch cycle with `accountId`). */
   readonly fetchNow: (accountId: string) => Promise<AccountPollResult>;
   /** `host.routes.publicUrl`. */
@@ -229,7 +232,11 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       status?: number;
     },
   ): Promise<HostResponse> => {
-    const apps = await deps.apps.list();
+    const connected = options.account && options.account.status !== 'not_connected';
+    const [apps, folderListing] = await Promise.all([
+      deps.apps.list(),
+      connected && deps.folders ? deps.folders.list(options.account!) : Promise.resolve(undefined),
+    ]);
     const body = accountFormBody({
       mode: options.mode,
       values: options.values,
@@ -238,6 +245,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       csrfToken: request.csrfToken,
       paths,
       account: options.account,
+      folderListing: folderListing as FolderListing | undefined,
     });
     return page(
       options.mode === 'edit' && options.account ? `Edit mail account ${options.account.mailbox}` : 'New mail account',
