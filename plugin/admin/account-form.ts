@@ -136,7 +136,8 @@ const FOLDER_LIST_ID = 'server-folders';
 
 function folderHint(listing: FolderListing | undefined): string {
   if (!listing) return "Empty = INBOX. Once the account is connected, this field offers the server's folders.";
-  if (!listing.ok) return `Empty = INBOX. The server's folders could not be listed (${listing.reason}): type the name.`;
+  if (!listing.folders)
+    return `Empty = INBOX. The server's folders could not be listed (${listing.reason}): type the name.`;
   const count = listing.folders.length;
   return `Empty = INBOX. The server has ${count} ${count === 1 ? 'folder' : 'folders'}: pick one from the list or type a name.`;
 }
@@ -291,9 +292,10 @@ function serverFieldset({ values, errors, apps }: AccountFormInput): SafeHtml {
 }
 
 function fetchingFieldset({ mode, values, errors, folderListing }: AccountFormInput): SafeHtml {
-  const list = folderListing?.ok ? FOLDER_LIST_ID : undefined;
+  const folders = folderListing?.folders ?? null;
+  const list = folders ? FOLDER_LIST_ID : undefined;
   return fieldset('Fetching', [
-    folderListing?.ok ? datalist(FOLDER_LIST_ID, folderListing.folders) : html``,
+    folders ? datalist(FOLDER_LIST_ID, folders) : html``,
     inputField({
       name: 'folder',
       label: 'Folder',

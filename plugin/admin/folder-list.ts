@@ -18,8 +18,12 @@ export interface FolderListerDeps {
 }
 
 /** The folders, or why they could not be listed (the form then only offers typing). */
-export type FolderListing =
-  { readonly ok: true; readonly folders: readonly string[] } | { readonly ok: false; readonly reason: string };
+export interface FolderListing {
+  /** The folder names; null when they could not be listed. */
+  readonly folders: readonly string[] | null;
+  /** Why not, in the error table's words; null when listed. */
+  readonly reason: string | null;
+}
 
 /** How many folder names the form offers. */
 const MAX_FOLDERS = 500;
@@ -47,9 +51,9 @@ export class FolderLister {
         timeoutMs: this.deps.timeoutMs ?? 10_000,
       });
       const folders = await session.listFolders();
-      return { ok: true, folders: [...new Set(folders)].slice(0, MAX_FOLDERS) };
+      return { folders: [...new Set(folders)].slice(0, MAX_FOLDERS), reason: null };
     } catch (error) {
-      return { ok: false, reason: toPluginError(error).info.message };
+      return { folders: null, reason: toPluginError(error).info.message };
     } finally {
       await session?.close().catch(() => undefined);
     }
