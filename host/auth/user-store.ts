@@ -114,7 +114,8 @@ export class UserStore {
     if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH)
       throw new PluginError(
         'ERR_INPUT_INVALID',
-        `Cannot set the password: it must have at least ${MIN_PASSWORD_LENGTH} and at most ${MAX_PASSWORD_LENGTH} characters`,
+        `Cannot set the password: it must have at least ${MIN_PASSWORD_LENGTH} and at most ` +
+          `${MAX_PASSWORD_LENGTH} characters`,
         { fields: ['password'] },
       );
     const passwordHash = await hashPassword(password);

@@ -139,7 +139,8 @@ function folderHint(listing: FolderListing | undefined): string {
   if (!listing.folders)
     return `Empty = INBOX. The server's folders could not be listed (${listing.reason}): type the name.`;
   const count = listing.folders.length;
-  return `Empty = INBOX. The server has ${count} ${count === 1 ? 'folder' : 'folders'}: pick one from the list or type a name.`;
+  const folders = `${count} ${count === 1 ? 'folder' : 'folders'}`;
+  return `Empty = INBOX. The server has ${folders}: pick one from the list or type a name.`;
 }
 
 function serverHint(apps: readonly AppRegistration[]): string {

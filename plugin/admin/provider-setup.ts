@@ -75,10 +75,14 @@ const MICROSOFT_SECRET_STEP = html`<li><em>Certificates &amp; secrets</em> &rarr
 before it lapses.</li>`;
 
 const MICROSOFT_CERTIFICATE_STEP = html`<li><em>Certificates &amp; secrets</em> &rarr; <em>Certificates</em> &rarr; \
-<em>Upload certificate</em>: the certificate you paste below (its public part: .cer, .crt or .pem). Its expiry is read from it: \
+<em>Upload certificate</em>: the certificate you paste below (its public part: .cer, .crt or .pem). \
+Its expiry is read from it: \
 you are warned before it lapses.</li>`;
 
-/** A Microsoft scope as the portal lists the permission: `https://outlook.office.com/IMAP.AccessAsUser.All` → `IMAP.AccessAsUser.All`. */
+/**
+ * A Microsoft scope as the portal lists the permission:
+ * `https://outlook.office.com/IMAP.AccessAsUser.All` → `IMAP.AccessAsUser.All`.
+ */
 function permissionName(scope: string): string {
   return scope.replace(/^https:\/\/[^/]+\//, '');
 }
@@ -153,7 +157,8 @@ function serviceAccountSteps(clientId: string | null, scope: string): SafeHtml {
   return html`<ol>
 <li>Google Cloud console &rarr; <em>IAM &amp; Admin</em> &rarr; <em>Service accounts</em> &rarr; \
 <em>Create service account</em>; then <em>Keys</em> &rarr; <em>Add key</em> &rarr; <em>Create new key</em> &rarr; \
-<strong>JSON</strong>, and paste the downloaded file into the form below (it is read once; the key is stored encrypted).</li>
+<strong>JSON</strong>, and paste the downloaded file into the form below (it is read once; the key is stored \
+encrypted).</li>
 <li>Workspace Admin console &rarr; <em>Security</em> &rarr; <em>Access and data control</em> &rarr; \
 <em>API controls</em> &rarr; <em>Manage Domain Wide Delegation</em> &rarr; <em>Add new</em>: the client ID and the \
 scope below. Without it Google answers "unauthorized_client … not authorized for any of the scopes requested"; a \

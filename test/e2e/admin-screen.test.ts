@@ -442,7 +442,7 @@ describe('the admin screen as a newcomer meets it (issue 14)', () => {
     expect(move).not.toContain('move:FOLDER');
   });
 
-  test('7 and 8. Disconnect asks first, then says who and when; the history is in words, records it, and is paged', async () => {
+  test('7, 8. Disconnect asks first, then says who and when; the history is in words, has it, is paged', async () => {
     await page.goto(`${world.host.url}${PLUGIN}/accounts/${accountId}`);
     expect(await page.isVisible('#disconnect button')).toBe(false);
     await page.click('#disconnect-box summary');
@@ -501,7 +501,7 @@ describe('the admin screen as a newcomer meets it (issue 14)', () => {
     expect(cut).toBe(false);
   });
 
-  test('10. after a successful connection test the folder is chosen from the server’s list; typing stays possible', async () => {
+  test('10. after a connection test the folder is chosen from the server’s list; typing stays possible', async () => {
     await page.goto(`${world.host.url}${PLUGIN}/accounts/${accountId}`);
     await page.click('#test-connection button');
     await page.waitForSelector('#connection-test');

@@ -301,15 +301,15 @@ describe('oauth2-mail start', () => {
 });
 
 describe('first start without admin credentials', () => {
-  it('creates admin@localhost with a generated password shown once as a block on stderr, never in a log line', async () => {
+  it('creates admin@localhost with a generated password shown once as a block on stderr, not logged', async () => {
     const db = join(dir, 'fresh', 'helpdesk.sqlite');
     const first = await startServer(db, {});
     let password: string | undefined;
     try {
-      const block =
-        /\n={72}\nFirst administrator created[^\n]*\n {2}Email: +admin@localhost\n {2}Password: +(\S+)\n {2}Sign in: +(\S+)\n[\s\S]*?\n={72}\n/.exec(
-          first.stderr(),
-        );
+      const block = new RegExp(
+        '\\n={72}\\nFirst administrator created[^\\n]*\\n {2}Email: +admin@localhost\\n' +
+          ' {2}Password: +(\\S+)\\n {2}Sign in: +(\\S+)\\n[\\s\\S]*?\\n={72}\\n',
+      ).exec(first.stderr());
       expect(block).not.toBeNull();
       password = block![1]!;
       expect(block![2]).toBe(`${first.url}/login`);
