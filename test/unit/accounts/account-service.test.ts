@@ -127,6 +127,29 @@ describe('AppService validation', () => {
 });
 
 describe('AccountService validation', () => {
+  it('a mailbox is configured once: a second account for it is refused naming the first', async () => {
+    const world = createWorld();
+    const app = await world.services.apps.create(
+      { name: 'X', provider: 'generic', issuerUrl: 'https://idp.example.test', clientId: 'c', clientSecret: 's' },
+      'a',
+    );
+    const fields = { appId: app.id, host: 'imap.example.test' };
+    const first = await world.services.accounts.create({ ...fields, mailbox: 'help@example.test' }, 'a');
+    const again = world.services.accounts.create({ ...fields, mailbox: 'Help@Example.test', folder: 'inbox' }, 'a');
+    await expect(again).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID', details: { fields: ['mailbox'] } });
+    await expect(again).rejects.toThrow(`is already configured as mail account ${first.id}`);
+    // Another folder of the same mailbox is another account; an account keeps its own mailbox on update.
+    const archive = await world.services.accounts.create(
+      { ...fields, mailbox: 'help@example.test', folder: 'Archive' },
+      'a',
+    );
+    await expect(
+      world.services.accounts.update(archive.id, { ...fields, mailbox: 'help@example.test' }, 'a'),
+    ).rejects.toMatchObject({ details: { fields: ['mailbox'] } });
+    await world.services.accounts.update(first.id, { ...fields, mailbox: 'help@example.test', folder: 'INBOX' }, 'a');
+    expect(await world.services.accounts.list()).toHaveLength(2);
+  });
+
   it("fills the provider's default server and the documented defaults", async () => {
     const world = createWorld();
     const app = await world.services.apps.create(
