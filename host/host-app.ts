@@ -35,8 +35,8 @@ export interface HostAppOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Structured logger; default pino to stdout. */
   readonly logger?: Logger;
-  /** One line for the operator's console (never logged); default `console.log`. */
-  readonly announce?: (line: string) => void;
+  /** A block of lines for the operator's console (never logged), written at once; default `console.error`. */
+  readonly announce?: (block: string) => void;
   /** One warning line for the operator's console (it is logged too); default stderr. */
   readonly warn?: (line: string) => void;
   /** Key file used when the environment has no secret key; default next to the SQLite file, else ./data/secret.key. */
@@ -236,7 +236,8 @@ export class HostApp {
     return ensureFirstAdmin(
       this.users,
       this.options.env ?? process.env,
-      this.options.announce ?? ((line) => console.log(line)),
+      this.options.announce ?? ((block) => console.error(block)),
+      `${this.publicBaseUrl()}/login`,
     );
   }
 

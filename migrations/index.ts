@@ -18,6 +18,7 @@ import * as addIncidentToApps from './20261210000100_add_incident_to_apps';
 import * as addCredentialsToApps from './20261215000000_add_credentials_to_apps';
 import * as deliveriesPop3Uidl from './20261220000000_deliveries_pop3_uidl';
 import * as createHeartbeats from './20261221000000_create_heartbeats';
+import * as addAuthorizePromptToApps from './20261222000000_add_authorize_prompt_to_apps';
 
 /** One migration with the name recorded in the migrations table (the file name without extension). */
 export interface NamedMigration extends Knex.Migration {
@@ -40,4 +41,5 @@ export const migrations: readonly NamedMigration[] = Object.freeze([
   { name: '20261215000000_add_credentials_to_apps', ...addCredentialsToApps },
   { name: '20261220000000_deliveries_pop3_uidl', ...deliveriesPop3Uidl },
   { name: '20261221000000_create_heartbeats', ...createHeartbeats },
+  { name: '20261222000000_add_authorize_prompt_to_apps', ...addAuthorizePromptToApps },
 ]);

@@ -25,6 +25,7 @@ import { jsonApiRoutes } from './accounts/json-api';
 import { ROUTE_PATHS } from './admin/admin-paths';
 import { adminRoutes } from './admin/admin-routes';
 import { ConnectionTester } from './admin/connection-test';
+import { FolderLister } from './admin/folder-list';
 import { parseConfig, type PluginConfig } from './config';
 import { loggableError } from '../lib/loggable-error';
 import { PluginError } from './errors';
@@ -221,12 +222,18 @@ const accountsScreen: Contribution = ({ host }) =>
   });
 
 /** The admin screen (plugin/admin): app registrations and mail accounts, their pages and actions. */
-const adminScreen: Contribution = ({ host, oauth, polling, tester, repositories, logger }) => {
+const adminScreen: Contribution = ({ host, oauth, polling, mailFetcher, tester, repositories, logger }) => {
+  const folders = new FolderLister({
+    tokens: oauth.tokenService,
+    mailFetcher,
+    caCertPem: polling.settings.caCertPem ?? null,
+  });
   const routes = adminRoutes({
     apps: oauth.apps,
     accounts: oauth.accounts,
     events: repositories.events,
     tester,
+    folders,
     fetchNow: async (accountId) => {
       const [result] = await polling.cycle.run({ signal: new AbortController().signal, accountId });
       if (!result) throw new PluginError('ERR_NOT_FOUND', `Mail account ${accountId} does not exist.`, { accountId });

@@ -43,6 +43,7 @@ function optionalColumns(input: AppRegistrationInput): Partial<Record<keyof AppR
   set('app_token_scope', input.appTokenScope);
   set('device_authorization_url', input.deviceAuthorizationUrl);
   set('service_principal_id', input.servicePrincipalId);
+  set('authorize_prompt', input.authorizePrompt);
   return columns;
 }
 
@@ -92,6 +93,7 @@ export class KnexAppRepository implements AppRepository {
       app_token_scope: null,
       device_authorization_url: null,
       service_principal_id: null,
+      authorize_prompt: null,
       credential_warning: null,
       ...optionalColumns(input),
       name: input.name,

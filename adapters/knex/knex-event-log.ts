@@ -49,9 +49,11 @@ export class KnexEventLog implements EventLog {
     readonly accountId?: string;
     readonly appId?: string;
     readonly limit: number;
+    readonly offset?: number;
   }): Promise<PluginEvent[]> {
     const limit = Math.min(Math.floor(filter.limit), MAX_EVENT_PAGE);
     if (!(limit > 0)) return [];
+    const offset = Math.max(0, Math.floor(filter.offset ?? 0)) || 0;
     const accountKey = filter.accountId === undefined ? undefined : parseId(filter.accountId);
     const appKey = filter.appId === undefined ? undefined : parseId(filter.appId);
     if (accountKey === null || appKey === null) return [];
@@ -64,7 +66,8 @@ export class KnexEventLog implements EventLog {
           { column: 'at', order: 'desc' },
           { column: 'id', order: 'desc' },
         ])
-        .limit(limit);
+        .limit(limit)
+        .offset(offset);
     })) as EventRow[];
     return rows.map(toPluginEvent);
   }

@@ -98,6 +98,7 @@ export interface AppRow {
   readonly app_token_scope: string | null;
   readonly device_authorization_url: string | null;
   readonly service_principal_id: string | null;
+  readonly authorize_prompt: string | null;
   readonly credential_warning: string | null;
   readonly created_at: DbInteger;
   readonly updated_at: DbInteger;
@@ -137,6 +138,7 @@ export function toAppRegistration(row: AppRow): AppRegistration {
     appTokenScope: row.app_token_scope,
     deviceAuthorizationUrl: row.device_authorization_url,
     servicePrincipalId: row.service_principal_id,
+    authorizePrompt: row.authorize_prompt,
     createdAt: toNumber(row.created_at),
     updatedAt: toNumber(row.updated_at),
   };

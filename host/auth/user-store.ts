@@ -104,6 +104,32 @@ export class UserStore {
     return rows.map(toUser);
   }
 
+  /**
+   * Sets a user's password and ends their sessions (whoever signed in with the old one is signed out).
+   * @throws PluginError ERR_NOT_FOUND for an unknown email | ERR_INPUT_INVALID for a password of the wrong length
+   */
+  async setPassword(email: string, password: string): Promise<HostUser> {
+    const user = await this.findByEmail(email);
+    if (!user) throw new PluginError('ERR_NOT_FOUND', `There is no user ${email.trim().toLowerCase()}.`);
+    if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH)
+      throw new PluginError(
+        'ERR_INPUT_INVALID',
+        `Cannot set the password: it must have at least ${MIN_PASSWORD_LENGTH} and at most ` +
+          `${MAX_PASSWORD_LENGTH} characters`,
+        { fields: ['password'] },
+      );
+    const passwordHash = await hashPassword(password);
+    await this.knex.transaction(async (trx) => {
+      await trx('host_users')
+        .where({ id: Number(user.id) })
+        .update({ password_hash: passwordHash });
+      await trx('host_sessions')
+        .where({ user_id: Number(user.id) })
+        .delete();
+    });
+    return user;
+  }
+
   async count(): Promise<number> {
     const row: { n?: number | string } | undefined = await this.knex('host_users').count({ n: '*' }).first();
     return Number(row?.n ?? 0);

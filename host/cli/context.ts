@@ -92,7 +92,8 @@ export function createCliContext(
         level: options.logLevel ?? env.OAUTH2_MAIL_LOG_LEVEL ?? 'warn',
         destination: pino.destination(2),
       }),
-      announce: (line) => process.stdout.write(`${line}\n`),
+      // The first administrator's password: one write, so no log line lands inside the block.
+      announce: (block) => process.stderr.write(`${block}\n`),
       publicBaseUrl: options.publicBaseUrl,
     });
   let exitCode = 0;

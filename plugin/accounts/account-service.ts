@@ -23,7 +23,7 @@ import type { DisconnectResult, DisconnectService } from '../oauth/disconnect-se
 import { authModeProblem } from '../oauth/auth-modes';
 import { providerFor } from '../oauth/providers';
 import { hostRefusal, isLoopbackHost } from '../oauth/providers/url-policy';
-import { inputError } from '../oauth/validation';
+import { allIssues, inputError, parseEveryField } from '../oauth/validation';
 import { AccountFields } from './account-input';
 import { defaultPort, mailServiceOf, protocolDefaults, protocolSettingProblems } from './protocol-settings';
 import { accountActivity, type AccountActivity } from './account-activity';
@@ -131,6 +131,17 @@ export type ConnectStart =
   | { readonly kind: 'browser'; readonly authorizationUrl: string; readonly expiresAt: number }
   | { readonly kind: 'connected'; readonly result: ConnectResult };
 
+/** True when both read the same mail: the same address on the same server, protocol and folder. */
+function sameMailbox(account: MailAccount, input: MailAccountInput): boolean {
+  const folderOf = (folder: string) => (folder.toUpperCase() === 'INBOX' ? 'INBOX' : folder);
+  return (
+    account.mailbox.toLowerCase() === input.mailbox.toLowerCase() &&
+    account.host.toLowerCase() === input.host.toLowerCase() &&
+    account.protocol === input.protocol &&
+    (account.protocol !== 'imap' || folderOf(account.folder) === folderOf(input.folder ?? 'INBOX'))
+  );
+}
+
 /** Mail accounts. */
 export class AccountService {
   /** @param deps - repositories, event log, the Connect and Disconnect services, TLS policy */
@@ -141,23 +152,18 @@ export class AccountService {
    * @throws PluginError ERR_INPUT_INVALID naming every invalid field (an unknown app is a field error on `appId`)
    */
   async validate(raw: unknown): Promise<MailAccountInput> {
-    const parsed = AccountFields.safeParse(raw ?? {});
-    if (!parsed.success) throw inputError('mail account', parsed.error.issues);
+    const parsed = parseEveryField(AccountFields, raw);
     const input = parsed.data;
+    if (!input || input.appId === undefined) throw inputError('mail account', parsed.issues);
     const problems: z.core.$ZodIssue[] = [];
     const problem = (field: string, message: string) =>
       problems.push({ code: 'custom', path: [field], message, input: undefined } as z.core.$ZodIssue);
 
     const app = await this.deps.apps.find(input.appId);
-    if (!app)
-      throw inputError('mail account', [
-        {
-          code: 'custom',
-          path: ['appId'],
-          message: `no app registration has the id ${input.appId}`,
-          input: undefined,
-        } as z.core.$ZodIssue,
-      ]);
+    if (!app) {
+      problem('appId', `no app registration has the id ${input.appId}`);
+      throw inputError('mail account', allIssues(parsed.issues, problems));
+    }
     const modeProblem = authModeProblem(app, input.authMode);
     if (modeProblem) problem('authMode', modeProblem);
     if (input.authMode !== 'delegated' && input.sharedViaDelegate)
@@ -188,7 +194,8 @@ export class AccountService {
     const smtpRefusal = smtpHost ? hostRefusal(smtpHost, network) : null;
     if (smtpRefusal !== null) problem('smtpHost', `${smtpRefusal}; the plugin does not connect there`);
     if (smtpTls === 'none' && smtpHost && !cleartextAllowed(smtpHost)) problem('smtpTls', cleartextRefused);
-    if (problems.length > 0) throw inputError('mail account', problems);
+    if (problems.length > 0 || parsed.issues.length > 0)
+      throw inputError('mail account', allIssues(parsed.issues, problems));
     return {
       appId: app.id,
       mailbox: input.mailbox,
@@ -213,9 +220,10 @@ export class AccountService {
     };
   }
 
-  /** @throws PluginError ERR_INPUT_INVALID */
+  /** @throws PluginError ERR_INPUT_INVALID (also when the mailbox is already configured, naming that account) */
   async create(raw: unknown, actorId: string | null): Promise<MailAccount> {
     const input = await this.validate(raw);
+    await this.refuseDuplicate(input, null);
     const account = await this.deps.accounts.create(input);
     await this.record(
       'account_created',
@@ -234,6 +242,7 @@ export class AccountService {
   async update(id: string, raw: unknown, actorId: string | null): Promise<MailAccount> {
     const before = await this.get(id);
     const input = await this.validate(raw);
+    await this.refuseDuplicate(input, id);
     const identityChanged =
       before.mailbox.toLowerCase() !== input.mailbox.toLowerCase() ||
       before.appId !== input.appId ||
@@ -310,9 +319,36 @@ export class AccountService {
     return this.deps.deviceSignIns.wait(id);
   }
 
-  /** Revokes where supported and deletes the tokens. @throws PluginError ERR_NOT_FOUND */
-  disconnect(id: string, actorId: string | null): Promise<DisconnectResult> {
-    return this.deps.disconnect.disconnect(id, actorId);
+  /**
+   * Revokes where supported and deletes the tokens.
+   * @param actorName - who asked, in the account's status ("Disconnected by …")
+   * @throws PluginError ERR_NOT_FOUND
+   */
+  disconnect(id: string, actorId: string | null, actorName: string | null = null): Promise<DisconnectResult> {
+    return this.deps.disconnect.disconnect(id, actorId, actorName);
+  }
+
+  /**
+   * A mailbox (address, server, protocol and folder) is configured once: a second account for it would turn every
+   * message into a second ticket.
+   * @param exceptId - the account being updated (it may keep its own mailbox)
+   */
+  private async refuseDuplicate(input: MailAccountInput, exceptId: string | null): Promise<void> {
+    const existing = (await this.deps.accounts.list()).find(
+      (account) => account.id !== exceptId && sameMailbox(account, input),
+    );
+    if (!existing) return;
+    const where = input.protocol === 'imap' ? `${existing.host}, folder ${existing.folder}` : existing.host;
+    throw inputError('mail account', [
+      {
+        code: 'custom',
+        path: ['mailbox'],
+        message:
+          `is already configured as mail account ${existing.id} (${existing.mailbox} on ${where}): ` +
+          'a second account would make every message a second ticket; edit that account instead',
+        input: undefined,
+      } as z.core.$ZodIssue,
+    ]);
   }
 
   private async record(type: EventType, account: MailAccount, actorId: string | null, message: string): Promise<void> {

@@ -139,7 +139,7 @@ export function jsonApiRoutes(services: {
           return ok({ connected, account: summarize(await accounts.get(id)) });
         }
         case 'disconnect':
-          return ok(await accounts.disconnect(id, actor.id));
+          return ok(await accounts.disconnect(id, actor.id, actor.name));
         case 'test': {
           if (!tester) throw new PluginError('ERR_NOT_FOUND', 'Test connection is not offered here.');
           const result = await tester.test(await accounts.get(id));

@@ -12,9 +12,11 @@ import { providerFor } from '../oauth/providers';
 import { ROUTE_PATHS, type AdminPaths } from './admin-paths';
 import { PROVIDER_LABELS } from './app-pages';
 import type { FieldErrors } from './field-errors';
+import type { FolderListing } from './folder-list';
 import {
   checkboxField,
   csrfField,
+  datalist,
   fieldset,
   formActions,
   formErrorsNotice,
@@ -125,6 +127,20 @@ export interface AccountFormInput {
   readonly paths: AdminPaths;
   /** The stored account (edit). */
   readonly account?: MailAccount;
+  /** The server's folders (edit of a connected account), or why they could not be listed. */
+  readonly folderListing?: FolderListing;
+}
+
+/** The `<datalist>` of the server's folders. */
+const FOLDER_LIST_ID = 'server-folders';
+
+function folderHint(listing: FolderListing | undefined): string {
+  if (!listing) return "Empty = INBOX. Once the account is connected, this field offers the server's folders.";
+  if (!listing.folders)
+    return `Empty = INBOX. The server's folders could not be listed (${listing.reason}): type the name.`;
+  const count = listing.folders.length;
+  const folders = `${count} ${count === 1 ? 'folder' : 'folders'}`;
+  return `Empty = INBOX. The server has ${folders}: pick one from the list or type a name.`;
 }
 
 function serverHint(apps: readonly AppRegistration[]): string {
@@ -279,15 +295,19 @@ function serverFieldset({ values, errors, apps }: AccountFormInput): SafeHtml {
   ]);
 }
 
-function fetchingFieldset({ mode, values, errors }: AccountFormInput): SafeHtml {
+function fetchingFieldset({ mode, values, errors, folderListing }: AccountFormInput): SafeHtml {
+  const folders = folderListing?.folders ?? null;
+  const list = folders ? FOLDER_LIST_ID : undefined;
   return fieldset('Fetching', [
+    folders ? datalist(FOLDER_LIST_ID, folders) : html``,
     inputField({
       name: 'folder',
       label: 'Folder',
       value: values.folder,
       errors,
       placeholder: 'INBOX',
-      hint: 'Empty = INBOX. "Test connection" lists the folders.',
+      list,
+      hint: folderHint(folderListing),
     }),
     selectField({
       name: 'initialSync',
@@ -309,6 +329,7 @@ function fetchingFieldset({ mode, values, errors }: AccountFormInput): SafeHtml 
       value: values.postFetchFolder,
       errors,
       placeholder: 'Archive',
+      list,
       hint: 'Only for "Move it".',
     }),
     inputField({

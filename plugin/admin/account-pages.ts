@@ -25,6 +25,7 @@ import { html, optionalAttribute, tableHead, type SafeHtml } from '../../lib/htm
 import type { Notice } from './notices';
 import { leaseHolderWords } from '../accounts/account-activity';
 import { displayedStatus, shownActivity, statusBadge } from './status-badge';
+import { eventWords } from './event-words';
 
 /** An account's status code with its error-table words. */
 interface Problem {
@@ -103,6 +104,9 @@ function activityText(account: MailAccount, now: number): SafeHtml {
 function statusText(account: MailAccount, compact: boolean, now: number): SafeHtml {
   const problem = problemOf(account);
   if (problem) return problemBox(account, problem, compact);
+  // After Disconnect the status says who did it and when, not "Not connected yet".
+  if (account.status === 'not_connected' && account.statusDetail?.startsWith('Disconnected'))
+    return html`<span class="disconnected-detail">${account.statusDetail}</span>`;
   if (account.status === 'not_connected') return notConnectedHint(account);
   if (account.status === 'connected') return activityText(account, now);
   if (!account.statusDetail) return html``;
@@ -214,7 +218,7 @@ function appIncidentNotices(
 
 function mailboxCell(account: MailAccount, app: AppRegistration | undefined, paths: AdminPaths): SafeHtml {
   const href = paths.to(ROUTE_PATHS.account(account.id));
-  const where = `${app ? app.name : 'missing app registration'} · ${account.host}:${account.port}/${account.folder}`;
+  const where = `${app ? app.name : 'missing app registration'} · ${account.host}:${account.port}${account.protocol === 'pop3' ? ' (POP3)' : `/${account.folder}`}`;
   const identity =
     account.authorizedIdentity && account.status !== 'not_connected'
       ? html`<br><small>${identityLine(account)}</small>`
@@ -293,6 +297,8 @@ export interface AccountDetailInput {
   readonly now: number;
   readonly notice: Notice | null;
   readonly testResult?: ConnectionTestResult;
+  /** Which page of the history `events` is, and whether older events exist. */
+  readonly history?: { readonly page: number; readonly hasOlder: boolean };
 }
 
 /** How long a step that ran took. */
@@ -310,12 +316,18 @@ function testStep(step: ConnectionTestStep): SafeHtml {
 </li>`;
 }
 
-function testResultBox(result: ConnectionTestResult): SafeHtml {
+function testResultBox(result: ConnectionTestResult, editHref: string): SafeHtml {
+  const listed = result.steps.some((step) => step.step === 'folders' && step.outcome === 'ok');
+  const choose = listed
+    ? html`<p><a class="button" id="choose-folder" href="${editHref}#f-folder">Choose the folder from the server's \
+list</a></p>`
+    : '';
   return html`<section class="box" id="connection-test" data-ok="${result.ok ? 'true' : 'false'}">
 <h2>Connection test: ${result.ok ? 'everything works' : 'a step failed'}</h2>
 <ol class="steps">
 ${result.steps.map(testStep)}
 </ol>
+${choose}
 </section>`;
 }
 
@@ -348,10 +360,7 @@ function connectedDetail(account: MailAccount): SafeHtml {
 function accountStatusBox(input: AccountDetailInput): SafeHtml {
   const { account, paths, csrfToken, app, now } = input;
   const action = (name: AccountAction) => paths.to(ROUTE_PATHS.accountAction(account.id, name));
-  const disconnect =
-    account.status !== 'not_connected'
-      ? postButton(action('disconnect'), 'Disconnect', { csrfToken, kind: 'danger', id: 'disconnect' })
-      : '';
+  const disconnect = account.status !== 'not_connected' ? disconnectBox(action('disconnect'), csrfToken) : '';
   const activity = activityAttribute(account, now);
   return html`<section class="box" id="account-status" data-status="${displayedStatus(account)}"${activity}>
 <p>${statusBadge(account, now)} ${identityLine(account)}</p>
@@ -367,6 +376,25 @@ ${disconnect}
 <a class="button" href="${paths.to(ROUTE_PATHS.accountEdit(account.id))}" id="edit-account">Edit settings</a>
 </div>
 </section>`;
+}
+
+const DISCONNECT_WARNING =
+  'Disconnecting deletes the stored tokens (revoked where the provider supports it): fetching and sending stop ' +
+  'until someone clicks Connect and signs in again.';
+
+/** Disconnect behind a confirmation, like Delete. */
+function disconnectBox(action: string, csrfToken: string | undefined): SafeHtml {
+  const button = postButton(action, 'Disconnect', {
+    csrfToken,
+    kind: 'danger',
+    confirm: 'Yes, disconnect',
+    id: 'disconnect',
+  });
+  return html`<details class="inline-confirm" id="disconnect-box">
+<summary class="button">Disconnect…</summary>
+<p>${DISCONNECT_WARNING}</p>
+${button}
+</details>`;
 }
 
 function sharedMailboxNote(account: MailAccount): SafeHtml {
@@ -390,8 +418,10 @@ function sendingWords(account: MailAccount): string {
 function accountFacts({ account, app, paths, now }: AccountDetailInput): SafeHtml {
   const server = `${account.protocol.toUpperCase()} ${account.host}:${account.port}, ${tlsWords(account.tls)}`;
   const folder =
-    `${account.folder}; first fetch: ${INITIAL_SYNC_WORDS[account.initialSync] ?? 'unread messages'}; ` +
-    `afterwards: ${postFetchWords(account.postFetch)}`;
+    account.protocol === 'pop3'
+      ? `the POP3 inbox (POP3 has no folders); afterwards: ${postFetchWords(account.postFetch)}`
+      : `${account.folder}; first fetch: ${INITIAL_SYNC_WORDS[account.initialSync] ?? 'unread messages'}; ` +
+        `afterwards: ${postFetchWords(account.postFetch)}`;
   const interval = `${account.pollIntervalSeconds} s${account.enabled ? '' : ' (fetching disabled)'}`;
   const nextPoll =
     account.enabled && account.status !== 'not_connected' ? formatTime(account.nextPollAt, now) : 'not scheduled';
@@ -426,10 +456,11 @@ function accountFacts({ account, app, paths, now }: AccountDetailInput): SafeHtm
 
 function eventRow(event: PluginEvent, now: number): SafeHtml {
   const code = event.code ? html`<br><code>${event.code}</code>` : '';
+  const { what, details } = eventWords(event);
   return html`<tr data-type="${event.type}">
 <td>${formatTime(event.at, now)}</td>
-<td>${event.type.replace(/_/g, ' ')}${code}</td>
-<td>${event.message}</td>
+<td>${what}${code}</td>
+<td>${details}</td>
 </tr>`;
 }
 
@@ -444,11 +475,24 @@ ${events.map((event) => eventRow(event, now))}
 </table>`;
 }
 
-function historySection({ events, now }: AccountDetailInput): SafeHtml {
+/** Newer / older links of the history, when there is more than one page. */
+function historyPages({ account, paths, history }: AccountDetailInput): SafeHtml {
+  const page = history?.page ?? 1;
+  const link = (to: number, words: string, id: string) =>
+    html`<a id="${id}" href="${paths.to(`${ROUTE_PATHS.account(account.id)}?history=${to}#history`)}">${words}</a>`;
+  const newer = page > 1 ? link(page - 1, '← Newer events', 'history-newer') : '';
+  const older = history?.hasOlder ? link(page + 1, 'Older events →', 'history-older') : '';
+  if (!newer && !older) return html``;
+  return html`<p class="history-pages">${newer}${older} <span class="muted">page ${page}</span></p>`;
+}
+
+function historySection(input: AccountDetailInput): SafeHtml {
+  const { events, now } = input;
   const list = events.length === 0 ? html`<p class="muted">Nothing happened yet.</p>` : eventTable(events, now);
   return html`<section id="history">
 <h2>History</h2>
 ${list}
+${historyPages(input)}
 </section>`;
 }
 
@@ -516,7 +560,7 @@ export function accountDetailBody(input: AccountDetailInput): SafeHtml {
 ${accountStatusBox(input)}
 ${appOnlySetupBox(input)}
 ${serviceAccountBox(input)}
-${input.testResult ? testResultBox(input.testResult) : ''}
+${input.testResult ? testResultBox(input.testResult, input.paths.to(ROUTE_PATHS.accountEdit(input.account.id))) : ''}
 ${accountFacts(input)}
 ${historySection(input)}
 ${deleteAccountBox(input)}

@@ -7,7 +7,7 @@ import { isPluginError, PluginError, toPluginError } from '../errors';
 import type { AccountService } from '../accounts/account-service';
 import type { MailAccount } from '../ports/account-repository';
 import type { Clock } from '../ports/clock';
-import type { EventLog } from '../ports/event-log';
+import type { EventLog, PluginEvent } from '../ports/event-log';
 import type { HostRequest, HostResponse, LoggerPort, RouteDefinition } from '../ports/host';
 import type { AppService } from '../oauth/app-service';
 import type { AccountPollResult } from '../fetch/account-poll-result';
@@ -37,6 +37,7 @@ import {
   type AppFormValues,
 } from './app-pages';
 import type { ConnectionTester, ConnectionTestResult } from './connection-test';
+import type { FolderLister, FolderListing } from './folder-list';
 import { fieldErrorsOf, type FieldErrors } from './field-errors';
 import { html, type SafeHtml } from '../../lib/html';
 import { visibleText } from '../../lib/visible-text';
@@ -53,6 +54,8 @@ export interface AdminScreenDeps {
   >;
   readonly events: Pick<EventLog, 'list'>;
   readonly tester: Pick<ConnectionTester, 'test'>;
+  /** Lists a connected account's folders for its form; without it the folder is typed only. */
+  readonly folders?: Pick<FolderLister, 'list'>;
   /** Polls one account now (the fetch cycle with `accountId`). */
   readonly fetchNow: (accountId: string) => Promise<AccountPollResult>;
   /** `host.routes.publicUrl`. */
@@ -83,14 +86,19 @@ export const ADMIN_ROUTE_IDS = {
   appDelete: 'oauth2-mail.app-delete',
 } as const;
 
-/** How many events the account page lists. */
-const HISTORY_LIMIT = 50;
+/** How many events one page of an account's history lists. */
+const HISTORY_PAGE = 20;
+
+/** A `?history=` page number: 1 unless a small positive number. */
+function pageNumber(value: string | undefined): number {
+  return value !== undefined && /^[1-9]\d{0,5}$/.test(value) ? Number(value) : 1;
+}
 
 /** The fields each provider's app form shows (a problem with another field is shown above the form). */
 const APP_FIELDS_SHOWN: Readonly<Record<ProviderKind, readonly string[]>> = {
-  microsoft: APP_FORM_FIELDS.filter((f) => !['provider', 'credentialType'].includes(f)),
+  microsoft: APP_FORM_FIELDS.filter((f) => !['provider', 'credentialType', 'authorizePrompt'].includes(f)),
   google: APP_FORM_FIELDS.filter(
-    (f) => !['provider', 'credentialType', 'cloud', 'tenant', 'servicePrincipalId'].includes(f),
+    (f) => !['provider', 'credentialType', 'cloud', 'tenant', 'servicePrincipalId', 'authorizePrompt'].includes(f),
   ),
   generic: APP_FORM_FIELDS.filter(
     (f) => !['provider', 'credentialType', 'cloud', 'tenant', 'servicePrincipalId'].includes(f),
@@ -106,6 +114,20 @@ function errorNotice(prefix: string, thrown: unknown): Notice {
     text: visibleText(`${prefix}: ${detail}${detail === error.info.message ? '' : ` (${error.info.message})`}`),
     fix: error.info.fix,
   };
+}
+
+/**
+ * A failed Connect's notice with what exactly went wrong: the query carries only the code, the account's history the
+ * words (the callback recorded them, e.g. who signed in instead of the mailbox).
+ */
+function withConnectFailure(
+  notice: Notice | null,
+  query: Readonly<Record<string, string>>,
+  events: readonly PluginEvent[],
+): Notice | null {
+  if (!notice || query.notice !== 'connect_failed') return notice;
+  const failure = events.find((event) => event.type === 'auth_failed' && event.code === query.code);
+  return failure ? { ...notice, text: failure.message } : notice;
 }
 
 /**
@@ -132,10 +154,12 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
     account: MailAccount,
     extras: { notice?: Notice | null; testResult?: ConnectionTestResult; status?: number } = {},
   ): Promise<HostResponse> => {
-    const [app, events] = await Promise.all([
+    const historyPage = pageNumber(request.query.history);
+    const [app, listed] = await Promise.all([
       deps.apps.get(account.appId).catch(() => null),
-      deps.events.list({ accountId: account.id, limit: HISTORY_LIMIT }),
+      deps.events.list({ accountId: account.id, limit: HISTORY_PAGE + 1, offset: (historyPage - 1) * HISTORY_PAGE }),
     ]);
+    const events = listed.slice(0, HISTORY_PAGE);
     const body = accountDetailBody({
       account,
       app,
@@ -143,8 +167,9 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       paths,
       csrfToken: request.csrfToken,
       now: deps.clock.now(),
-      notice: extras.notice ?? readNotice(request.query),
+      notice: extras.notice ?? withConnectFailure(readNotice(request.query), request.query, events),
       testResult: extras.testResult,
+      history: { page: historyPage, hasOlder: listed.length > HISTORY_PAGE },
     });
     return page(`Mail account ${account.mailbox}`, body, extras.status);
   };
@@ -207,7 +232,11 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       status?: number;
     },
   ): Promise<HostResponse> => {
-    const apps = await deps.apps.list();
+    const connected = options.account && options.account.status !== 'not_connected';
+    const [apps, folderListing] = await Promise.all([
+      deps.apps.list(),
+      connected && deps.folders ? deps.folders.list(options.account!) : Promise.resolve(undefined),
+    ]);
     const body = accountFormBody({
       mode: options.mode,
       values: options.values,
@@ -216,6 +245,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       csrfToken: request.csrfToken,
       paths,
       account: options.account,
+      folderListing: folderListing as FolderListing | undefined,
     });
     return page(
       options.mode === 'edit' && options.account ? `Edit mail account ${options.account.mailbox}` : 'New mail account',
@@ -244,10 +274,18 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
     };
   };
 
+  const moveWithoutFolder = (values: AccountFormValues): boolean =>
+    values.postFetchAction === 'move' && (values.postFetchFolder ?? '').trim().length === 0;
   const accountAliases = (values: AccountFormValues): Readonly<Record<string, string>> =>
-    values.postFetchAction === 'move' && (values.postFetchFolder ?? '').trim().length === 0
-      ? { postFetch: 'postFetchFolder' }
-      : ACCOUNT_FIELD_ALIASES;
+    moveWithoutFolder(values) ? { postFetch: 'postFetchFolder' } : ACCOUNT_FIELD_ALIASES;
+
+  /** The account form's errors in the screen's words (the service speaks the console's `move:FOLDER`). */
+  const accountFormErrors = (thrown: unknown, values: AccountFormValues): { errors: FieldErrors; status: number } => {
+    const result = formErrors(thrown, ACCOUNT_FORM_FIELDS, accountAliases(values));
+    if (!moveWithoutFolder(values) || !result.errors.postFetchFolder) return result;
+    const words = 'Move to folder is required when messages are moved: name the folder they go to';
+    return { ...result, errors: { ...result.errors, postFetchFolder: [words] } };
+  };
 
   const routes: RouteDefinition[] = [
     {
@@ -292,7 +330,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
           const account = await deps.accounts.create(accountServiceInput(values), actorId(request));
           return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery('account_created')}`);
         } catch (thrown) {
-          const { errors, status } = formErrors(thrown, ACCOUNT_FORM_FIELDS, accountAliases(values));
+          const { errors, status } = accountFormErrors(thrown, values);
           return accountForm(request, { mode: 'create', values, errors, status });
         }
       },
@@ -453,7 +491,7 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
           await deps.accounts.update(account.id, accountServiceInput(values), actorId(request));
           return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery('account_updated')}`);
         } catch (thrown) {
-          const { errors, status } = formErrors(thrown, ACCOUNT_FORM_FIELDS, accountAliases(values));
+          const { errors, status } = accountFormErrors(thrown, values);
           return accountForm(request, { mode: 'edit', values, errors, account, status });
         }
       },
@@ -551,8 +589,13 @@ export function adminRoutes(deps: AdminScreenDeps): RouteDefinition[] {
       auth: 'admin',
       async handle(request) {
         const account = await deps.accounts.get(request.params.id ?? '');
+        if (request.form.confirm !== 'yes')
+          return detailPage(request, account, {
+            notice: { tone: 'error', text: 'Tick "Yes, disconnect" to disconnect the mail account.' },
+            status: 400,
+          });
         try {
-          const result = await deps.accounts.disconnect(account.id, actorId(request));
+          const result = await deps.accounts.disconnect(account.id, actorId(request), request.actor?.name ?? null);
           const notice = result.warning ? 'disconnected_unrevoked' : 'disconnected';
           return redirect(`${ROUTE_PATHS.account(account.id)}${noticeQuery(notice)}`);
         } catch (thrown) {

@@ -50,6 +50,14 @@ const CSS = `
 .o2m table.events td{font-size:.92em}
 .o2m .actions{margin:.6rem 0}
 .o2m .req{color:#b3261e}
+.o2m details.inline-confirm{display:inline-block;vertical-align:top;margin:0 .3rem .3rem 0}
+.o2m details.inline-confirm[open]{display:block;border:1px solid #e0a8a2;border-radius:4px;padding:.4rem .8rem}
+.o2m details.inline-confirm summary{list-style:none;font-weight:normal;font-size:.9rem;color:#b3261e;
+  border:1px solid #b3261e;border-radius:4px;padding:.3rem .8rem;background:#fff;display:inline-block}
+.o2m .register-first{border-color:#9cc0e6;background:#f3f8fd}
+.o2m .register-first .copy{white-space:pre-wrap;overflow-wrap:anywhere}
+.o2m .history-pages{margin:.4rem 0}
+.o2m .history-pages a{margin-right:1rem}
 `;
 
 /** The `<style>` element of the admin screen. */

@@ -55,6 +55,7 @@ export const APP_FORM_FIELDS = [
   'scopes',
   'appTokenScope',
   'servicePrincipalId',
+  'authorizePrompt',
 ] as const;
 
 /** The fields never rendered back: the client secret and the private keys. */
@@ -98,6 +99,7 @@ export function appFormValues(app: AppRegistration): AppFormValues {
     scopes: app.scopes ?? '',
     appTokenScope: app.appTokenScope ?? '',
     servicePrincipalId: app.servicePrincipalId ?? '',
+    authorizePrompt: app.authorizePrompt ?? '',
   };
 }
 
@@ -568,8 +570,25 @@ function genericFields(input: AppFormInput): SafeHtml[] {
       placeholder: 'openid email offline_access mail',
       hint: 'Empty = openid email offline_access; add the scope your server needs for mail access.',
     }),
+    selectField({
+      name: 'authorizePrompt',
+      label: 'Account choice at sign-in',
+      value: values.authorizePrompt,
+      errors,
+      options: PROMPT_OPTIONS,
+      hint:
+        'What Connect asks the server for (OpenID Connect prompt). Without it, a browser already signed in at the ' +
+        'server connects that identity again without asking; not every server knows select_account.',
+    }),
   ];
 }
+
+const PROMPT_OPTIONS: readonly SelectOption[] = [
+  { value: '', label: "None: the server's sign-in page decides" },
+  { value: 'select_account', label: 'Ask which account (select_account)' },
+  { value: 'login', label: 'Ask for the password again (login)' },
+  { value: 'select_account consent', label: 'Ask which account and for consent (select_account consent)' },
+];
 
 function providerFields(input: AppFormInput): SafeHtml[] {
   switch (input.provider) {
@@ -673,7 +692,10 @@ ${content}
 </details>`;
 }
 
-/** The create / edit form of an app registration, with the redirect URI and the permissions to register. */
+/**
+ * The create / edit form of an app registration, after what to register at the provider (the redirect URI and the
+ * permissions): the admin needs those before there is a client id to enter.
+ */
 export function appFormBody(input: AppFormInput): SafeHtml {
   const { paths, app } = input;
   const action = input.mode === 'edit' && app ? paths.to(ROUTE_PATHS.app(app.id)) : paths.to(ROUTE_PATHS.apps);
@@ -682,6 +704,7 @@ export function appFormBody(input: AppFormInput): SafeHtml {
 ${secretWarning(app, input.now)}
 ${providerLine(input)}
 ${credentialLine(input)}
+${setupBox(input)}
 <form method="post" action="${action}" id="app-form" autocomplete="off">
 ${csrfField(input.csrfToken)}
 ${hiddenField('provider', input.provider)}
@@ -690,6 +713,5 @@ ${nameField(input)}
 ${providerFields(input)}
 ${formActions(submitLabel, paths.to(ROUTE_PATHS.accounts))}
 </form>
-${setupBox(input)}
 ${deleteAppBox(input)}`;
 }

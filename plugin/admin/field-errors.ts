@@ -1,5 +1,6 @@
 /** Turns a validation error into messages per form field, so each one is shown next to its field. */
 import { isPluginError } from '../errors';
+import { labelledMessage } from './field-labels';
 
 /** Messages per field name; `_form` holds those that belong to no field of the form. */
 export type FieldErrors = Readonly<Record<string, readonly string[]>>;
@@ -27,7 +28,7 @@ export function fieldErrorsOf(
     const message = split > 0 ? problem.slice(split + 2) : problem;
     const field = aliases[serviceField] ?? serviceField;
     const key = formFields.includes(field) ? field : '_form';
-    (out[key] ??= []).push(key === '_form' && serviceField !== '(input)' ? `${serviceField}: ${message}` : message);
+    (out[key] ??= []).push(serviceField === '(input)' ? message : labelledMessage(field, message));
   }
   return out;
 }

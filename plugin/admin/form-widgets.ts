@@ -23,6 +23,8 @@ export interface InputField extends FieldBase {
   readonly autocomplete?: string;
   readonly min?: number;
   readonly max?: number;
+  /** The id of a `<datalist>` whose values the input offers (typing another stays possible). */
+  readonly list?: string;
 }
 
 /** A multi-line text field (a pasted PEM or JSON key file). */
@@ -101,6 +103,7 @@ export function inputField(field: InputField): SafeHtml {
     optionalAttribute('autocomplete', field.autocomplete),
     optionalAttribute('min', field.min),
     optionalAttribute('max', field.max),
+    optionalAttribute('list', field.list),
     ...ariaAttributes(field, { markInvalid: true }),
   ];
   return html`<div class="${fieldClass(field)}">
@@ -184,6 +187,15 @@ export function formErrorsNotice(errors: FieldErrors | null): SafeHtml {
   return html`<div class="notice error" role="alert" id="form-errors">
 Nothing was saved: correct the marked fields.${formMessages(errors._form ?? [])}
 </div>`;
+}
+
+/**
+ * The values an input offers (see {@link InputField.list}).
+ * @param id - referenced by the inputs' `list`
+ * @param values - the choices
+ */
+export function datalist(id: string, values: readonly string[]): SafeHtml {
+  return html`<datalist id="${id}">${values.map((value) => html`<option value="${value}"></option>`)}</datalist>`;
 }
 
 /** A hidden form field. */

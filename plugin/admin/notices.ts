@@ -14,6 +14,22 @@ export interface Notice {
   readonly fix?: string;
 }
 
+/** Refusals after which the admin signs in again, maybe as someone else than the provider remembers. */
+const SIGN_IN_AGAIN_CODES: ReadonlySet<PluginErrorCode> = new Set([
+  'ERR_IDENTITY_MISMATCH',
+  'ERR_AUTHORIZATION_DENIED',
+  'ERR_STATE_OTHER_ADMIN',
+]);
+
+/**
+ * How to get rid of a remembered identity at the provider. Connect already asks the provider to let the admin
+ * choose (prompt=select_account), but a provider may still pick the signed-in account.
+ */
+export const WRONG_IDENTITY_HINT =
+  'Connect asks the provider which account to use; if the wrong identity keeps coming back, sign out at the ' +
+  'provider in this browser first (Microsoft: https://login.microsoftonline.com/logout.srf, Google: ' +
+  'https://accounts.google.com/Logout) or use a private window, then click Connect again.';
+
 /** The notices an action can leave. */
 export type NoticeKey =
   | 'app_created'
@@ -23,6 +39,8 @@ export type NoticeKey =
   | 'account_updated'
   | 'account_deleted'
   | 'connected'
+  | 'connect_failed'
+  | 'connect_link_used'
   | 'disconnected'
   | 'disconnected_unrevoked'
   | 'fetched'
@@ -78,6 +96,20 @@ export function readNotice(query: Readonly<Record<string, string>>): Notice | nu
       return { tone: 'ok', text: 'Mail account deleted; its tokens were removed.' };
     case 'connected':
       return { tone: 'ok', text: 'Connected: the mailbox opened with the new token, which is stored.' };
+    case 'connect_failed': {
+      const code = codeOf(query) ?? 'ERR_INTERNAL';
+      const hint = SIGN_IN_AGAIN_CODES.has(code) ? ` ${WRONG_IDENTITY_HINT}` : '';
+      return {
+        tone: 'error',
+        text: `Connect failed: ${ERROR_CODES[code].message}`,
+        fix: `${ERROR_CODES[code].fix}${hint}`,
+      };
+    }
+    case 'connect_link_used':
+      return {
+        tone: 'info',
+        text: 'That sign-in link was already used (the page was reloaded or opened again): the state is shown below.',
+      };
     case 'disconnected':
       return {
         tone: 'ok',

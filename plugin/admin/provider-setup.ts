@@ -45,6 +45,15 @@ export function scopesFor(app: ScopeSource): string[] {
   return providerFor(app.provider).defaultScopes(fullApp(app), ['imap']);
 }
 
+/** A read-only field whose whole value is visible (it wraps): a scope list is longer than an input is wide. */
+function copyArea(id: string, label: string, value: string): SafeHtml {
+  const rows = Math.max(1, Math.ceil(value.length / 80));
+  return html`<div class="field">
+<label for="${id}">${label}</label>
+<textarea id="${id}" class="copy" readonly rows="${rows}" spellcheck="false">${value}</textarea>
+</div>`;
+}
+
 function copyField(id: string, label: string, value: string): SafeHtml {
   return html`<div class="field">
 <label for="${id}">${label}</label>
@@ -66,18 +75,30 @@ const MICROSOFT_SECRET_STEP = html`<li><em>Certificates &amp; secrets</em> &rarr
 before it lapses.</li>`;
 
 const MICROSOFT_CERTIFICATE_STEP = html`<li><em>Certificates &amp; secrets</em> &rarr; <em>Certificates</em> &rarr; \
-<em>Upload certificate</em>: the certificate above (its public part: .cer, .crt or .pem). Its expiry is read from it: \
+<em>Upload certificate</em>: the certificate you paste below (its public part: .cer, .crt or .pem). \
+Its expiry is read from it: \
 you are warned before it lapses.</li>`;
 
-function microsoftSteps(cloud: MicrosoftCloud, credential: CredentialType): SafeHtml {
+/**
+ * A Microsoft scope as the portal lists the permission:
+ * `https://outlook.office.com/IMAP.AccessAsUser.All` → `IMAP.AccessAsUser.All`.
+ */
+function permissionName(scope: string): string {
+  return scope.replace(/^https:\/\/[^/]+\//, '');
+}
+
+function permissionList(scopes: readonly string[]): SafeHtml[] {
+  return scopes.map((scope, index) => html`${index === 0 ? '' : ', '}<code>${permissionName(scope)}</code>`);
+}
+
+function microsoftSteps(cloud: MicrosoftCloud, credential: CredentialType, scopes: readonly string[]): SafeHtml {
   const credentialStep = credential === 'certificate' ? MICROSOFT_CERTIFICATE_STEP : MICROSOFT_SECRET_STEP;
   return html`<ol>
 <li>In the Entra admin center (<code>${PORTALS[cloud]}</code>) open <em>App registrations</em> &rarr; \
 <em>New registration</em>. Platform: <strong>Web</strong> (not SPA, not mobile), redirect URI as above, exactly.</li>
 <li><em>API permissions</em> &rarr; <em>Add a permission</em> &rarr; <em>Microsoft Graph</em> &rarr; \
-<em>Delegated</em>: <code>IMAP.AccessAsUser.All</code> (<code>POP.AccessAsUser.All</code> and <code>SMTP.Send</code> \
-only if you use them), <code>offline_access</code>, <code>openid</code>, <code>email</code>. Then \
-<em>Grant admin consent</em> if your tenant requires it.</li>
+<em>Delegated</em>: exactly the permissions above, ${permissionList(scopes)} (add <code>POP.AccessAsUser.All</code> \
+and <code>SMTP.Send</code> only if you use them). Then <em>Grant admin consent</em> if your tenant requires it.</li>
 ${credentialStep}
 <li>Tenant: the <em>Directory (tenant) ID</em> from the app's overview (or your domain); <code>organizations</code> \
 accepts any work account.</li>
@@ -86,12 +107,12 @@ on the mail account.</li>
 </ol>`;
 }
 
-function googleSteps(): SafeHtml {
+function googleSteps(scopes: readonly string[]): SafeHtml {
   return html`<ol>
 <li>Google Cloud console &rarr; <em>APIs &amp; Services</em> &rarr; <em>OAuth consent screen</em>: user type \
 <strong>Internal</strong> (Workspace). An <em>External</em> app left in <strong>Testing</strong> gets refresh tokens \
 that die after <strong>7 days</strong>: publish it to <em>In production</em>.</li>
-<li>Add the scope <code>https://mail.google.com/</code> (plus <code>openid</code>, <code>email</code>).</li>
+<li>Add exactly the scopes above: ${permissionList(scopes)}.</li>
 <li><em>Credentials</em> &rarr; <em>Create credentials</em> &rarr; <em>OAuth client ID</em> &rarr; type \
 <strong>Web application</strong>; add the redirect URI above under <em>Authorized redirect URIs</em>, exactly.</li>
 <li>IMAP must be allowed for the users (Workspace admin console &rarr; Gmail &rarr; End user access).</li>
@@ -106,9 +127,14 @@ if your server needs one.</li>
 </ol>`;
 }
 
-function setupSteps(provider: ProviderKind, cloud: MicrosoftCloud, credential: CredentialType): SafeHtml {
-  if (provider === 'microsoft') return microsoftSteps(cloud, credential);
-  if (provider === 'google') return googleSteps();
+function setupSteps(
+  provider: ProviderKind,
+  cloud: MicrosoftCloud,
+  credential: CredentialType,
+  scopes: readonly string[],
+): SafeHtml {
+  if (provider === 'microsoft') return microsoftSteps(cloud, credential, scopes);
+  if (provider === 'google') return googleSteps(scopes);
   return genericSteps();
 }
 
@@ -131,7 +157,8 @@ function serviceAccountSteps(clientId: string | null, scope: string): SafeHtml {
   return html`<ol>
 <li>Google Cloud console &rarr; <em>IAM &amp; Admin</em> &rarr; <em>Service accounts</em> &rarr; \
 <em>Create service account</em>; then <em>Keys</em> &rarr; <em>Add key</em> &rarr; <em>Create new key</em> &rarr; \
-<strong>JSON</strong>, and paste the downloaded file above (it is read once; the key is stored encrypted).</li>
+<strong>JSON</strong>, and paste the downloaded file into the form below (it is read once; the key is stored \
+encrypted).</li>
 <li>Workspace Admin console &rarr; <em>Security</em> &rarr; <em>Access and data control</em> &rarr; \
 <em>API controls</em> &rarr; <em>Manage Domain Wide Delegation</em> &rarr; <em>Add new</em>: the client ID and the \
 scope below. Without it Google answers "unauthorized_client … not authorized for any of the scopes requested"; a \
@@ -162,11 +189,11 @@ export function providerSetupBox(
 ${serviceAccountSteps(app.clientId ?? null, tokenScope)}
 </section>`;
   const scopes = scopesFor({ ...app, provider });
-  const steps = setupSteps(provider, app.cloud ?? 'global', credential);
-  return html`<section class="box setup" id="provider-setup">
+  const steps = setupSteps(provider, app.cloud ?? 'global', credential, scopes);
+  return html`<section class="box setup register-first" id="provider-setup">
 <h2>Register this at the provider</h2>
 ${copyField('redirect-uri', 'Redirect URI (exact, including the path)', redirectUri)}
-${copyField('requested-scopes', 'Permissions (scopes) this app asks for', scopes.join(' '))}
+${copyArea('requested-scopes', 'Permissions (scopes) this app asks for', scopes.join(' '))}
 ${steps}
 ${provider === 'microsoft' ? microsoftAppOnlySteps(tokenScope) : ''}
 </section>`;

@@ -23,6 +23,7 @@ import { backoffDelayMs } from './backoff';
 import type { FetchSettings } from './fetch-settings';
 import { emptyCounts, type FolderSync, throwIfAborted, type FolderSyncCounts } from './folder-sync';
 import type { Pop3Sync } from './pop3-sync';
+import { pollResultWords } from './poll-result-words';
 
 /** What the poller needs. */
 export interface AccountPollerDeps {
@@ -283,6 +284,17 @@ export class AccountPoller {
         if (current.statusCode) await this.deps.notify.resolve(accountIncidentKey(account.id, current.statusCode));
       }
       if (!appRefused) status = 'connected';
+      const fetchedWords = pollResultWords(counts);
+      if (fetchedWords)
+        await this.deps.events.record({
+          at: now,
+          type: 'messages_fetched',
+          accountId: account.id,
+          appId: account.appId,
+          actorId: null,
+          code: null,
+          message: fetchedWords,
+        });
       if (counts.postActionError) {
         await this.deps.notify.notify({
           key: postActionIncidentKey(account.id),

@@ -14,7 +14,7 @@ import { parseServiceAccountKey } from './service-account-key';
 import { assertMicrosoftTenant } from './providers/microsoft';
 import type { EndpointResolver } from './providers/endpoint-resolver';
 import { assertProviderUrl } from './providers/url-policy';
-import { blankToUndefined, inputError } from './validation';
+import { allIssues, blankToUndefined, inputError, parseEveryField } from './validation';
 
 /** Visible ASCII and space: what OAuth2 allows in a client id or secret (RFC 6749 Appendix A.1). */
 const VSCHAR = /^[\x20-\x7E]+$/;
@@ -28,6 +28,8 @@ const URL_FIELDS = [
   'userinfoUrl',
   'deviceAuthorizationUrl',
 ] as const;
+/** OpenID Connect's `prompt` values that ask the person something (`none` would forbid the account choice). */
+const PROMPT_VALUES: readonly string[] = ['select_account', 'login', 'consent'];
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Pasted PEM or JSON: kept as given (line breaks matter), bounded. */
@@ -95,6 +97,17 @@ const AppFields = z.object({
   appTokenScope: optionalText(2000),
   deviceAuthorizationUrl: optionalText(2000),
   servicePrincipalId: optionalText(64),
+  authorizePrompt: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .refine(
+        (prompt) => prompt.split(/\s+/).every((value) => PROMPT_VALUES.includes(value)),
+        'must be select_account, login or consent (or several, separated by spaces)',
+      )
+      .optional(),
+  ),
   clientSecret: z.preprocess(
     blankToUndefined,
     z
@@ -165,9 +178,9 @@ export class AppService {
    * @throws PluginError ERR_INPUT_INVALID naming every invalid field
    */
   validate(raw: unknown, mode: 'create' | 'update', before: AppRegistration | null = null): AppRegistrationInput {
-    const parsed = AppFields.safeParse(withClientIdOfKeyFile(raw));
-    if (!parsed.success) throw inputError('app registration', parsed.error.issues);
+    const parsed = parseEveryField(AppFields, withClientIdOfKeyFile(raw));
     const input = parsed.data;
+    if (!input || input.provider === undefined) throw inputError('app registration', parsed.issues);
     const problems: z.core.$ZodIssue[] = [];
     const problem = (field: string, message: string) =>
       problems.push({ code: 'custom', path: [field], message, input: undefined } as z.core.$ZodIssue);
@@ -179,6 +192,8 @@ export class AppService {
       problem,
       this.deps.allowInsecureLoopback,
     );
+    if (input.authorizePrompt !== undefined && input.provider !== 'generic')
+      problem('authorizePrompt', 'applies to generic providers only (Microsoft and Google always ask for the account)');
     if (input.servicePrincipalId !== undefined && input.provider !== 'microsoft')
       problem('servicePrincipalId', 'applies to Microsoft apps only');
     else if (input.servicePrincipalId !== undefined && !GUID.test(input.servicePrincipalId))
@@ -191,6 +206,22 @@ export class AppService {
           problem('tenant', (error as Error).message.replace(/^tenant: /, ''));
         }
       }
+      const overridden =
+        input.issuerUrl !== undefined || input.authorizeUrl !== undefined || input.tokenUrl !== undefined;
+      // Entra's client ids are GUIDs; a stand-in server reached through an override issues its own.
+      if (!overridden && input.clientId !== undefined && !GUID.test(input.clientId))
+        problem(
+          'clientId',
+          'must be the Application (client) ID, a GUID such as 0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c (not the secret ' +
+            'or the Object ID)',
+        );
+      const tenantChanged = before !== null && (input.tenant ?? 'organizations') !== (before.tenant ?? 'organizations');
+      if (mode === 'update' && overridden && tenantChanged)
+        problem(
+          'tenant',
+          'is not used while an issuer URL or endpoint override is set (the override decides where sign-ins go): ' +
+            'clear the override to change the tenant, or change the override',
+        );
     } else {
       if (input.cloud !== undefined) problem('cloud', 'applies to Microsoft apps only');
       if (input.tenant !== undefined) problem('tenant', 'applies to Microsoft apps only');
@@ -240,7 +271,8 @@ export class AppService {
       const bad = value.split(/\s+/).filter((scope) => scope.length > 0 && !SCOPE_TOKEN.test(scope));
       if (bad.length > 0) problem(field, `contains characters a scope may not have: ${bad.slice(0, 3).join(', ')}`);
     }
-    if (problems.length > 0 || !credential) throw inputError('app registration', problems);
+    if (problems.length > 0 || parsed.issues.length > 0 || !credential)
+      throw inputError('app registration', allIssues(parsed.issues, problems));
 
     return {
       name: input.name,
@@ -257,6 +289,7 @@ export class AppService {
       appTokenScope: normalizedScopes(input.appTokenScope),
       deviceAuthorizationUrl: input.deviceAuthorizationUrl ?? null,
       servicePrincipalId: input.servicePrincipalId?.toLowerCase() ?? null,
+      authorizePrompt: input.provider === 'generic' ? (input.authorizePrompt?.split(/\s+/).join(' ') ?? null) : null,
       ...credential,
     };
   }

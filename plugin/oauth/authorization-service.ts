@@ -106,7 +106,7 @@ export class AuthorizationService {
       state,
       code_challenge: pkce.challenge,
       code_challenge_method: 'S256',
-      ...providerFor(app.provider).authorizeParams(account),
+      ...providerFor(app.provider).authorizeParams(account, app),
     };
     if (scopes.includes('openid')) params.nonce = nonce;
     // A delegate signs in as themselves, not as the shared mailbox.
@@ -214,7 +214,9 @@ export class AuthorizationService {
         `Connect failed: ${error.message}`,
         request.actorId,
       );
-      throw error;
+      // The callback sends the admin to this account's page with the result.
+      if (error.details.accountId !== undefined) throw error;
+      throw new PluginError(error.code, error.message, { ...error.details, accountId: account.id }, { cause: error });
     }
   }
 

@@ -1,13 +1,16 @@
 /**
  * GET /callback: where the provider sends the admin's browser back. `auth: 'none'` (the provider's redirect may
- * arrive without the host's session cookie); `state` protects it. Every outcome is a page with words and a fix.
+ * arrive without the host's session cookie); `state` protects it. When the account is known, the outcome is a
+ * redirect to its page with the result as a notice (so reloading that page never replays the callback); a callback
+ * that names no known sign-in is a page with words and a fix.
  */
 import { ROUTE_PATHS } from '../admin/admin-paths';
 import type { LoggerPort, RouteDefinition } from '../ports/host';
 import { toPluginError } from '../errors';
 import { withStringRequest } from '../string-request';
 import type { AuthorizationService } from './authorization-service';
-import { connectFailedPage, connectedPage } from './callback-page';
+import { noticeQuery } from '../admin/notices';
+import { connectFailedPage } from './callback-page';
 
 /** Route id and path as declared in plugin.json. */
 export const CALLBACK_ROUTE = { id: 'oauth2-mail.callback', method: 'GET', path: ROUTE_PATHS.callback } as const;
@@ -34,10 +37,17 @@ export function callbackRoute(
           { state, code, error, error_description, iss },
           request.actor?.id ?? null,
         );
-        return connectedPage(result, accountsPath);
+        return { kind: 'redirect', location: `${ROUTE_PATHS.account(result.accountId)}${noticeQuery('connected')}` };
       } catch (thrown) {
-        logger.warn('oauth2-mail: Connect callback refused', { code: toPluginError(thrown).code });
-        return connectFailedPage(thrown, accountsPath);
+        const failure = toPluginError(thrown);
+        logger.warn('oauth2-mail: Connect callback refused', { code: failure.code });
+        const accountId = failure.details.accountId;
+        if (typeof accountId !== 'string' || accountId.length === 0) return connectFailedPage(thrown, accountsPath);
+        const notice =
+          failure.code === 'ERR_STATE_REPLAYED'
+            ? noticeQuery('connect_link_used')
+            : noticeQuery('connect_failed', { code: failure.code });
+        return { kind: 'redirect', location: `${ROUTE_PATHS.account(accountId)}${notice}` };
       }
     },
   });

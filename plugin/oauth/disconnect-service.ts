@@ -44,9 +44,14 @@ export class DisconnectService {
   /**
    * @param accountId - the mail account
    * @param actorId - who asked (recorded in the event)
+   * @param actorName - who asked, as the account's status says it ("Disconnected by admin@example.com at …")
    * @throws PluginError ERR_NOT_FOUND | ERR_DATABASE_UNAVAILABLE
    */
-  async disconnect(accountId: string, actorId: string | null): Promise<DisconnectResult> {
+  async disconnect(
+    accountId: string,
+    actorId: string | null,
+    actorName: string | null = null,
+  ): Promise<DisconnectResult> {
     const account = await this.deps.accounts.find(accountId);
     if (!account) throw new PluginError('ERR_NOT_FOUND', `Mail account ${accountId} does not exist.`, { accountId });
     const stored = await this.deps.tokens.find(accountId);
@@ -75,12 +80,22 @@ export class DisconnectService {
     await this.deps.tokens.delete(accountId);
     this.deps.onTokensReplaced?.(accountId);
     await this.deps.incidents.resolveOpen(account);
+    const at = new Date(this.deps.clock.now()).toISOString().slice(0, 16).replace('T', ' ');
+    const detail = `Disconnected${actorName ? ` by ${actorName}` : ''} at ${at} UTC: click Connect to resume.`;
     await this.deps.accounts.setStatus(accountId, {
       status: 'not_connected',
       statusCode: null,
-      statusDetail: 'Disconnected.',
+      statusDetail: detail,
       authorizedIdentity: null,
     });
+    if (account.status !== 'not_connected')
+      await this.deps.incidents.record(
+        'status_changed',
+        account,
+        null,
+        `Status ${account.status} -> not_connected: ${detail}`,
+        actorId,
+      );
     if (revoked)
       await this.deps.incidents.record(
         'token_revoked',

@@ -74,6 +74,8 @@ export interface AppRegistration {
   readonly deviceAuthorizationUrl: string | null;
   /** Microsoft: object id of the Enterprise application (service principal), for the Exchange PowerShell lines. */
   readonly servicePrincipalId: string | null;
+  /** Generic providers: the `prompt` of the authorization request (e.g. `select_account`); null: none. */
+  readonly authorizePrompt: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -90,6 +92,7 @@ export const CLIENT_SECRET_CREDENTIAL = Object.freeze({
   appTokenScope: null,
   deviceAuthorizationUrl: null,
   servicePrincipalId: null,
+  authorizePrompt: null,
 } as const satisfies Partial<AppRegistration>);
 
 /** Fields to create or update an app; `clientSecret` is plaintext here and sealed by the repository. */
@@ -120,6 +123,7 @@ export interface AppRegistrationInput {
   readonly appTokenScope?: string | null;
   readonly deviceAuthorizationUrl?: string | null;
   readonly servicePrincipalId?: string | null;
+  readonly authorizePrompt?: string | null;
 }
 
 /** Storage of app registrations. */

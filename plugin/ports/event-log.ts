@@ -17,6 +17,7 @@ export type EventType =
   | 'auth_failed'
   | 'status_changed'
   | 'poll_failed'
+  | 'messages_fetched'
   | 'message_quarantined'
   | 'message_skipped'
   | 'keep_alive'
@@ -40,9 +41,11 @@ export interface PluginEvent {
 /** Append-only event storage. */
 export interface EventLog {
   record(event: Omit<PluginEvent, 'id'>): Promise<void>;
+  /** Newest first; `offset` skips that many of the newest (the pages of a history). */
   list(filter: {
     readonly accountId?: string;
     readonly appId?: string;
     readonly limit: number;
+    readonly offset?: number;
   }): Promise<PluginEvent[]>;
 }

@@ -18,6 +18,8 @@ let admin: BrowserContext;
 let page: Page;
 let accountId: string;
 const dialogs: string[] = [];
+/** The provider's redirects back to the callback, in order (the browser only shows where the callback sends it). */
+const callbackUrls: string[] = [];
 
 async function tickets(): Promise<{ count: number; keys: number; messageIds: string[] }> {
   const rows = (await world.db('host_tickets').select('dedupe_key', 'message_id')) as Array<{
@@ -48,17 +50,27 @@ async function tokenVersion(): Promise<string> {
   return row ? `${String(row.version)}:${String(row.obtained_at ?? '')}` : 'none';
 }
 
-/** Connect / Re-authorize from the account page, signing in at the provider as `login`. */
+/** True for the account page the callback redirects to, with its one notice. */
+function backOnAccount(id: string): (url: URL) => boolean {
+  return (url) => url.pathname === `${PLUGIN}/accounts/${id}` && url.searchParams.has('notice');
+}
+
+/**
+ * Connect / Re-authorize from the account page, signing in at the provider as `login`; ends on the account's page
+ * where the callback redirects. `keepProviderSession` leaves the provider's sign-in cookies (the sticky identity).
+ */
 async function connectAs(
   login: string,
   password: string,
-  options: { screenshot?: string; cancel?: boolean; account?: string } = {},
+  options: { screenshot?: string; cancel?: boolean; account?: string; keepProviderSession?: boolean } = {},
 ): Promise<void> {
   const id = options.account ?? accountId;
-  // Forget the provider's sign-in session (single sign-on would skip its login page); keep the helpdesk's.
-  const keep = (await admin.cookies()).filter((cookie) => cookie.name === 'sid');
-  await admin.clearCookies();
-  await admin.addCookies(keep);
+  if (!options.keepProviderSession) {
+    // Forget the provider's sign-in session; keep the helpdesk's.
+    const keep = (await admin.cookies()).filter((cookie) => cookie.name === 'sid');
+    await admin.clearCookies();
+    await admin.addCookies(keep);
+  }
   await page.goto(`${world.host.url}${PLUGIN}/accounts/${id}`);
   await Promise.all([page.waitForURL((url) => url.origin === world.oauth.origin), page.click(`#connect-${id} button`)]);
   await page.waitForSelector('#login');
@@ -70,15 +82,12 @@ async function connectAs(
     });
   }
   if (options.cancel) {
-    await Promise.all([page.waitForURL((url) => url.pathname === `${PLUGIN}/callback`), page.click('#abort')]);
+    await Promise.all([page.waitForURL(backOnAccount(id)), page.click('#abort')]);
     return;
   }
   await page.fill('#login', login);
   await page.fill('#password', password);
-  await Promise.all([
-    page.waitForURL((url) => url.pathname === `${PLUGIN}/callback`, { timeout: 30_000 }),
-    page.click('#submit'),
-  ]);
+  await Promise.all([page.waitForURL(backOnAccount(id), { timeout: 30_000 }), page.click('#submit')]);
 }
 
 /** Fetch now from the account page; the scheduler may be polling the same account, so "busy" is retried. */
@@ -108,6 +117,9 @@ beforeAll(async () => {
   ]);
   admin = await newContext(world);
   page = await admin.newPage();
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === `${PLUGIN}/callback`) callbackUrls.push(request.url());
+  });
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message());
     void dialog.dismiss();
@@ -172,16 +184,17 @@ test('an admin creates an app registration and a mail account in the browser', a
 
 test('Connect: sign in at the provider, back connected; Fetch now turns the mail into tickets', async () => {
   await connectAs('alice@example.test', 'alice-password', { screenshot: 'provider-login.png' });
-  expect(await page.textContent('main')).toContain('Mailbox connected');
-  await page.goto(`${world.host.url}${PLUGIN}/accounts/${accountId}`);
+  // The callback ended on the account's page: connected, the result on top, one heading.
+  expect(await page.textContent('#notice')).toContain('Connected');
   expect(await page.getAttribute('#account-status', 'data-status')).toBe('connected');
   expect(await page.textContent('#account-status')).toContain(`signed in as ${MAILBOX}`);
+  expect(await page.locator('h1').count()).toBe(1);
+  await page.screenshot({ path: join(world.screenshotDir, 'account-connected.png'), fullPage: true });
 
   expect(await fetchNow()).toMatch(/Fetch now: \d+ new messages? fetched/);
   await waitForTickets(3);
   await page.reload();
   expect(await page.textContent('#messages-fetched')).toBe('3');
-  await page.screenshot({ path: join(world.screenshotDir, 'account-connected.png'), fullPage: true });
 
   await page.goto(`${world.host.url}/tickets`);
   const subjects = await page.locator('#tickets tbody tr').allTextContents();
@@ -218,7 +231,7 @@ test('a revoked grant: needs re-authorization with its reason, Re-authorize, con
   await page.screenshot({ path: join(world.screenshotDir, 'account-needs-reauth.png'), fullPage: true });
 
   await connectAs('alice@example.test', 'alice-password');
-  expect(await page.textContent('main')).toContain('Mailbox connected');
+  expect(await page.textContent('#notice')).toContain('Connected');
   expect(await fetchNow()).toMatch(/Fetch now: \d+ new messages? fetched/);
   await waitForTickets(5);
   expect(await page.getAttribute('#account-status', 'data-status')).toBe('connected');
@@ -244,23 +257,26 @@ test('callback failures say what happened and leave the account as it was', asyn
 
   // The user cancels at the provider: error=access_denied.
   await connectAs('', '', { cancel: true });
-  expect(await page.textContent('main')).toContain('The mailbox was not connected');
-  expect(await page.textContent('main')).toContain(ERROR_CODES.ERR_AUTHORIZATION_DENIED.message);
+  expect(await page.textContent('#notice')).toContain('Connect failed');
+  expect(await page.textContent('#notice')).toContain(ERROR_CODES.ERR_AUTHORIZATION_DENIED.fix);
 
-  // Someone else signs in: bob cannot open alice's mailbox.
+  // Someone else signs in: bob cannot open alice's mailbox; the page says who signed in and how to sign out.
   await connectAs('bob@example.test', 'bob-password');
-  const mismatch = (await page.textContent('main')) ?? '';
-  expect(mismatch).toContain('The mailbox was not connected');
+  const mismatch = (await page.textContent('#notice')) ?? '';
+  expect(mismatch).toContain('Connect failed');
   expect(mismatch).toContain('bob@example.test');
   expect(mismatch).toContain(ERROR_CODES.ERR_IDENTITY_MISMATCH.fix);
+  expect(mismatch).toContain('sign out at the provider');
 
-  // A successful sign-in's callback URL used a second time.
+  // A successful sign-in's callback URL used a second time: the account page again, nothing replayed.
   await connectAs('alice@example.test', 'alice-password');
-  const used = page.url();
-  expect(await page.textContent('main')).toContain('Mailbox connected');
+  const used = callbackUrls[callbackUrls.length - 1]!;
+  expect(await page.textContent('#notice')).toContain('Connected');
   const reconnected = await tokenVersion();
   await page.goto(used);
-  expect(await page.textContent('main')).toContain(ERROR_CODES.ERR_STATE_REPLAYED.message);
+  expect(new URL(page.url()).pathname).toBe(`${PLUGIN}/accounts/${accountId}`);
+  expect(await page.textContent('#notice')).toContain('already used');
+  expect(await page.getAttribute('#account-status', 'data-status')).toBe('connected');
 
   const after = await accountRow();
   expect(after).toEqual({ ...before.row, status: 'connected' });
@@ -290,14 +306,14 @@ test('a sign-in started by one admin cannot be finished by another signed-in adm
   const otherPage = await otherContext.newPage();
   await signIn(otherPage, world, OTHER_ADMIN, '/tickets');
   await otherPage.goto(callbackUrl);
-  expect(await otherPage.textContent('main')).toContain(ERROR_CODES.ERR_STATE_OTHER_ADMIN.message);
+  expect(await otherPage.textContent('#notice')).toContain(ERROR_CODES.ERR_STATE_OTHER_ADMIN.message);
   await otherContext.close();
   expect(await accountRow()).toEqual(before.row);
   expect(await tokenVersion()).toBe(before.token);
 
   // The admin who started it still finishes it: the refused attempt did not use up the state.
   await page.goto(callbackUrl);
-  expect(await page.textContent('main')).toContain('Mailbox connected');
+  expect(await page.textContent('#notice')).toContain('Connected');
   expect(await tokenVersion()).not.toBe(before.token);
 });
 
@@ -313,8 +329,7 @@ test('a shared mailbox connected through a delegate shows who signed in for whic
   await Promise.all([page.waitForURL(/notice=account_created/), page.click('#account-form button[type=submit]')]);
   const sharedId = /\/accounts\/([^/?]+)/.exec(page.url())![1]!;
   await connectAs('bob@example.test', 'bob-password', { account: sharedId });
-  expect(await page.textContent('main')).toContain(`Signed in as bob@example.test for mailbox ${SHARED_MAILBOX}`);
-  await page.goto(`${world.host.url}${PLUGIN}/accounts/${sharedId}`);
+  expect(await page.textContent('#notice')).toContain('Connected');
   expect(await page.getAttribute('#account-status', 'data-status')).toBe('connected');
   expect((await page.textContent('#account-status'))?.replace(/\s+/g, ' ')).toContain(
     `signed in as bob@example.test for mailbox ${SHARED_MAILBOX}`,
@@ -348,6 +363,158 @@ test('Connect with a code: the page shows the code, reloads itself, and lands on
   expect(new URL(page.url()).pathname).toBe(`${PLUGIN}/accounts/${bobId}`);
   expect(await page.getAttribute('#account-status', 'data-status')).toBe('connected');
   expect(await page.textContent('#account-status')).toContain('signed in as bob@example.test');
+});
+
+describe('the admin screen as a newcomer meets it (issue 14)', () => {
+  test('1. the same mailbox cannot be added twice: the form names the account that already reads it', async () => {
+    const before = await world.db('oauth2_mail_accounts').count({ n: '*' }).first();
+    await page.goto(`${world.host.url}${PLUGIN}/accounts/new`);
+    await page.fill('#f-mailbox', 'Alice@Example.test');
+    await page.fill('#f-host', '127.0.0.1');
+    await page.fill('#f-port', String(world.dovecot.ports.imaps));
+    await page.selectOption('#f-tls', 'implicit');
+    await page.selectOption('#f-initialSync', 'all');
+    await page.click('#account-form button[type=submit]');
+    const message = (await page.textContent('#e-mailbox')) ?? '';
+    expect(message).toContain(`Mailbox address is already configured as mail account ${accountId}`);
+    expect(message).toContain('second ticket');
+    expect(await world.db('oauth2_mail_accounts').count({ n: '*' }).first()).toEqual(before);
+  });
+
+  test('4. the identity signed in at the provider does not stick: Re-authorize asks which account to use', async () => {
+    // bob signs in at the provider and is refused for alice's mailbox ...
+    await connectAs('bob@example.test', 'bob-password');
+    expect(await page.textContent('#notice')).toContain('bob@example.test');
+    // ... and, with bob still signed in at the provider, Re-authorize shows its sign-in page again (prompt).
+    await connectAs('alice@example.test', 'alice-password', { keepProviderSession: true });
+    expect(await page.textContent('#notice')).toContain('Connected');
+    expect(await page.textContent('#account-status')).toContain(`signed in as ${MAILBOX}`);
+    await page.goto(`${world.host.url}${PLUGIN}/accounts/${accountId}`);
+    const action = await page.getAttribute(`#connect-${accountId}`, 'action');
+    const csrf = await page.getAttribute(`#connect-${accountId} input[name=_csrf]`, 'value');
+    const started = await admin.request.post(`${world.host.url}${action}`, {
+      form: { _csrf: csrf ?? '' },
+      maxRedirects: 0,
+    });
+    expect(new URL(started.headers()['location']!).searchParams.get('prompt')).toBe('select_account');
+  });
+
+  test('5. the callback ends on the account page; reloading it repeats nothing', async () => {
+    await connectAs('alice@example.test', 'alice-password');
+    expect(new URL(page.url()).pathname).toBe(`${PLUGIN}/accounts/${accountId}`);
+    const token = await tokenVersion();
+    await page.reload();
+    expect(await page.getAttribute('#account-status', 'data-status')).toBe('connected');
+    expect(await page.textContent('main')).not.toContain('not connected');
+    expect(await page.locator('h1').count()).toBe(1);
+    expect(await tokenVersion()).toBe(token);
+  });
+
+  test('6. forms report every field at once, in the screen’s words; shapes and conflicts are checked', async () => {
+    await page.goto(`${world.host.url}${PLUGIN}/apps/new?provider=microsoft`);
+    await page.$eval('#app-form', (form) => form.setAttribute('novalidate', ''));
+    await page.click('#app-form button[type=submit]');
+    expect(await page.textContent('#e-name')).toBe('Name is required');
+    expect(await page.textContent('#e-clientId')).toBe('Client ID is required');
+    expect(await page.textContent('#e-clientSecret')).toBe('Client secret is required');
+    await page.fill('#f-name', 'Not a GUID');
+    await page.fill('#f-clientId', 'my-app');
+    await page.fill('#f-clientSecret', 'some secret value');
+    await page.click('#app-form button[type=submit]');
+    expect(await page.textContent('#e-clientId')).toContain('must be the Application (client) ID, a GUID');
+
+    const app = (await world.db('oauth2_mail_apps').where({ name: 'Contoso Entra app' }).first('id')) as {
+      id: unknown;
+    };
+    await page.goto(`${world.host.url}${PLUGIN}/apps/${String(app.id)}`);
+    await page.fill('#f-tenant', 'contoso.example');
+    await page.click('#app-form button[type=submit]');
+    expect(await page.textContent('#e-tenant')).toContain(
+      'is not used while an issuer URL or endpoint override is set',
+    );
+
+    await page.goto(`${world.host.url}${PLUGIN}/accounts/${accountId}/edit`);
+    await page.selectOption('#f-postFetchAction', 'move');
+    await page.fill('#f-postFetchFolder', '');
+    await page.click('#account-form button[type=submit]');
+    const move = (await page.textContent('#e-postFetchFolder')) ?? '';
+    expect(move).toContain('Move to folder is required');
+    expect(move).not.toContain('move:FOLDER');
+  });
+
+  test('7, 8. Disconnect asks first, then says who and when; the history is in words, has it, is paged', async () => {
+    await page.goto(`${world.host.url}${PLUGIN}/accounts/${accountId}`);
+    expect(await page.isVisible('#disconnect button')).toBe(false);
+    await page.click('#disconnect-box summary');
+    expect(await page.getAttribute('#disconnect input[name=confirm]', 'required')).not.toBeNull();
+    const csrf = (await page.getAttribute('#disconnect input[name=_csrf]', 'value')) ?? '';
+    const unconfirmed = await admin.request.post(`${world.host.url}${PLUGIN}/accounts/${accountId}/disconnect`, {
+      form: { _csrf: csrf },
+      maxRedirects: 0,
+    });
+    expect(unconfirmed.status()).toBe(400);
+    expect((await accountRow()).status).toBe('connected');
+    await page.check('#disconnect input[name=confirm]');
+    await Promise.all([page.waitForURL(/notice=disconnected/), page.click('#disconnect button')]);
+    const status = ((await page.textContent('#account-status')) ?? '').replace(/\s+/g, ' ');
+    expect(status).toMatch(/Disconnected by admin@e2e\.test at \d{4}-\d\d-\d\d \d\d:\d\d UTC: click Connect to resume/);
+    expect(status).not.toContain('Not connected yet');
+
+    const newest = (await page.textContent('#event-list')) ?? '';
+    expect(newest).toContain('Now not connected (was connected)');
+    expect(await page.locator('#event-list tbody tr').count()).toBe(20);
+    // Every page, oldest last: the earlier polls' results are there, in words.
+    let history = newest;
+    for (let pages = 1; await page.isVisible('#history-older'); pages++) {
+      expect(pages).toBeLessThan(20);
+      await page.click('#history-older');
+      expect(await page.isVisible('#history-newer')).toBe(true);
+      history += (await page.textContent('#event-list')) ?? '';
+    }
+    expect(history).toMatch(/Mail fetched\s*Fetched: 3 new messages made into tickets\./);
+    expect(history).toContain('Now connected (was not connected)');
+    expect(history).not.toMatch(/[a-z]_[a-z]+ -> /);
+    await connectAs('alice@example.test', 'alice-password');
+    expect(await page.getAttribute('#account-status', 'data-status')).toBe('connected');
+  });
+
+  test('9. what to register at the provider comes first and lists exactly the scopes requested, whole', async () => {
+    await page.goto(`${world.host.url}${PLUGIN}/apps/new?provider=microsoft`);
+    // The box is the form's earlier sibling (the page's order is the reading order).
+    const order = await page.$$eval('#provider-setup, #app-form', (nodes) => nodes.map((node) => node.id));
+    expect(order).toEqual(['provider-setup', 'app-form']);
+
+    const scopes = (await page.inputValue('#requested-scopes')).split(' ');
+    expect(scopes).toEqual([
+      'openid',
+      'profile',
+      'email',
+      'offline_access',
+      'https://outlook.office.com/IMAP.AccessAsUser.All',
+    ]);
+    const steps = (await page.textContent('#provider-setup ol')) ?? '';
+    for (const scope of scopes) expect(steps).toContain(scope.replace('https://outlook.office.com/', ''));
+    const cut = await page.$eval(
+      '#requested-scopes',
+      (box) => box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight,
+    );
+    expect(cut).toBe(false);
+  });
+
+  test('10. after a connection test the folder is chosen from the server’s list; typing stays possible', async () => {
+    await page.goto(`${world.host.url}${PLUGIN}/accounts/${accountId}`);
+    await page.click('#test-connection button');
+    await page.waitForSelector('#connection-test');
+    await Promise.all([page.waitForURL(/\/edit/), page.click('#choose-folder')]);
+    expect(await page.getAttribute('#f-folder', 'list')).toBe('server-folders');
+    const folders = await page.$$eval('#server-folders option', (options) =>
+      options.map((o) => o.getAttribute('value') ?? ''),
+    );
+    expect(folders).toContain('INBOX');
+    expect(await page.textContent('#h-folder')).toContain('pick one from the list or type a name');
+    await page.fill('#f-folder', 'INBOX');
+    await Promise.all([page.waitForURL(/notice=account_updated/), page.click('#account-form button[type=submit]')]);
+  });
 });
 
 test('a forged or absent CSRF token is refused and changes nothing', async () => {

@@ -43,12 +43,13 @@ export function register(program: Command, context: CliContext): void {
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
       try {
-        await host.ensureFirstAdmin();
         await host.sessions.purgeExpired();
         await host.signInThrottle.purgeForgotten();
         const url = await host.listen({ port: options.port, host: options.host });
         // Console commands run in other processes: they build redirect URIs from what is stored here.
         await host.rememberPublicBaseUrl();
+        // After listen: the block names the real sign-in URL (a sign-in before it exists is refused like any other).
+        await host.ensureFirstAdmin();
         const problems: string[] = [];
         for (const report of await host.activatePlugins())
           if (!report.ok) problems.push(`plugin ${report.id} is not active: ${report.problems.join('; ')}`);

@@ -1,4 +1,7 @@
-/** `user add`: helpdesk users (admins and agents); the password comes from stdin or a file, never argv. */
+/**
+ * `user add`, `user list`, `user password EMAIL`: helpdesk users (admins and agents); a password comes from stdin or
+ * a file, never argv.
+ */
 import { Option, type Command } from 'commander';
 import type { Role } from '../../auth/user-store';
 import type { CliContext } from '../context';
@@ -22,5 +25,28 @@ export function register(program: Command, context: CliContext): void {
         host.users.create({ email: options.email, role: options.role, password }),
       );
       context.output(created, `Added ${created.role} ${created.email} (id ${created.id})`);
+    });
+  user
+    .command('list')
+    .description('List the users (email, role, id)')
+    .action(async () => {
+      const users = await context.withHost((host) => host.users.list());
+      const lines = users.map(
+        (u) => `${u.email}  ${u.role}  (id ${u.id}, added ${new Date(u.createdAt).toISOString()})`,
+      );
+      context.output({ users }, users.length > 0 ? lines : 'No users yet.');
+    });
+  user
+    .command('password')
+    .description("Set a user's password, read from stdin (or --password-file); their sessions end")
+    .argument('<email>', 'the sign-in email')
+    .option('--password-file <file>', 'file whose first line is the new password')
+    .action(async (email: string, options: { passwordFile?: string }) => {
+      const password = await context.readSecret('new password', options.passwordFile);
+      const changed = await context.withHost((host) => host.users.setPassword(email, password));
+      context.output(
+        { id: changed.id, email: changed.email, role: changed.role },
+        `Password of ${changed.email} set; their sessions were ended`,
+      );
     });
 }

@@ -26,8 +26,9 @@ export const genericProvider: OAuthProvider = {
     return null;
   },
 
-  authorizeParams(_account: MailAccount): Readonly<Record<string, string>> {
-    return {};
+  authorizeParams(_account: MailAccount, app: AppRegistration): Readonly<Record<string, string>> {
+    // Not every server knows select_account (oidc-provider refuses an unknown prompt): the app says what to send.
+    return app.authorizePrompt ? { prompt: app.authorizePrompt } : {};
   },
 
   defaultServer(_app: AppRegistration, _service: MailService): MailServer | null {

@@ -46,7 +46,9 @@ export const googleProvider: OAuthProvider = {
   },
 
   authorizeParams(_account: MailAccount): Readonly<Record<string, string>> {
-    return { access_type: 'offline', prompt: 'consent' };
+    // consent: a refresh token on every Connect, not just the first; select_account: the admin picks the account
+    // instead of the one signed in at Google in this browser.
+    return { access_type: 'offline', prompt: 'consent select_account' };
   },
 
   defaultServer(_app: AppRegistration, service: MailService): MailServer {

@@ -168,7 +168,8 @@ export const microsoftProvider: OAuthProvider = {
   },
 
   authorizeParams(_account: MailAccount): Readonly<Record<string, string>> {
-    return { response_mode: 'query' };
+    // select_account: the admin picks the account instead of silently reusing the one signed in at Microsoft.
+    return { response_mode: 'query', prompt: 'select_account' };
   },
 
   defaultServer(app: AppRegistration, service: MailService): MailServer {

@@ -27,7 +27,7 @@ export interface OAuthProvider {
    */
   defaultAppTokenScope(app: AppRegistration): string | null;
   /** Extra parameters of the authorization request (e.g. Google's access_type=offline + prompt=consent). */
-  authorizeParams(account: MailAccount): Readonly<Record<string, string>>;
+  authorizeParams(account: MailAccount, app: AppRegistration): Readonly<Record<string, string>>;
   /** Whether a refresh request repeats the scope (Microsoft: the first scope's resource decides the token's audience). */
   readonly refreshWithScope: boolean;
   /** The default server for a service, or null when the admin must enter one. */

@@ -31,6 +31,7 @@ function presentOptionals(input: AppRegistrationInput): Partial<AppRegistration>
     appTokenScope: input.appTokenScope,
     deviceAuthorizationUrl: input.deviceAuthorizationUrl,
     servicePrincipalId: input.servicePrincipalId,
+    authorizePrompt: input.authorizePrompt,
   };
   for (const key of Object.keys(fields)) if (fields[key] === undefined) delete fields[key];
   return fields as Partial<AppRegistration>;

@@ -33,9 +33,11 @@ export class MemoryEventLog implements EventLog {
     readonly accountId?: string;
     readonly appId?: string;
     readonly limit: number;
+    readonly offset?: number;
   }): Promise<PluginEvent[]> {
     const limit = Math.min(Math.floor(filter.limit), MAX_EVENT_PAGE);
     if (!(limit > 0)) return [];
+    const offset = Math.max(0, Math.floor(filter.offset ?? 0)) || 0;
     return this.store.events
       .filter(
         (e) =>
@@ -43,7 +45,7 @@ export class MemoryEventLog implements EventLog {
           (filter.appId === undefined || e.appId === filter.appId),
       )
       .sort((a, b) => b.at - a.at || Number(b.id) - Number(a.id))
-      .slice(0, limit)
+      .slice(offset, offset + limit)
       .map((e) => ({ ...e }));
   }
 }

@@ -301,21 +301,54 @@ describe('oauth2-mail start', () => {
 });
 
 describe('first start without admin credentials', () => {
-  it('creates admin@localhost with a generated password shown once on stdout and never logged', async () => {
+  it('creates admin@localhost with a generated password shown once as a block on stderr, not logged', async () => {
     const db = join(dir, 'fresh', 'helpdesk.sqlite');
     const first = await startServer(db, {});
+    let password: string | undefined;
     try {
-      const password = /First administrator created: admin@localhost \/ password: (\S+)/.exec(first.stdout())?.[1];
-      expect(password).toBeDefined();
-      expect(first.stderr()).not.toContain(password as string);
+      const block = new RegExp(
+        '\\n={72}\\nFirst administrator created[^\\n]*\\n {2}Email: +admin@localhost\\n' +
+          ' {2}Password: +(\\S+)\\n {2}Sign in: +(\\S+)\\n[\\s\\S]*?\\n={72}\\n',
+      ).exec(first.stderr());
+      expect(block).not.toBeNull();
+      password = block![1]!;
+      expect(block![2]).toBe(`${first.url}/login`);
+      const logLines = first
+        .stderr()
+        .split('\n')
+        .filter((line) => line.startsWith('{'));
+      expect(logLines.length).toBeGreaterThan(0);
+      expect(logLines.join('\n')).not.toContain(password);
+      expect(first.stdout()).not.toContain(password);
       const browser = new Browser(first.url);
-      expect((await browser.signIn('admin@localhost', password as string)).headers.get('location')).toBe('/');
+      expect((await browser.signIn('admin@localhost', password)).headers.get('location')).toBe('/');
     } finally {
       expect(await stopServer(first)).toBe(0);
     }
+    const cli = (args: string[], input = '') =>
+      spawnSync(process.execPath, [BIN, '--db', db, '--json', 'user', ...args], {
+        cwd: REPO_ROOT,
+        env: baseEnv({}),
+        input,
+        encoding: 'utf8',
+      });
+    const listed = cli(['list']);
+    expect(listed.status).toBe(0);
+    expect(JSON.parse(listed.stdout)).toMatchObject({ users: [{ email: 'admin@localhost', role: 'admin' }] });
+    const changed = cli(['password', 'admin@localhost'], 'a new password for the admin\n');
+    expect(changed.status).toBe(0);
+    expect(changed.stdout + changed.stderr).not.toContain('a new password for the admin');
+    const unknown = cli(['password', 'nobody@example.test'], 'another long password\n');
+    expect(unknown.status).toBe(1);
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { code: 'ERR_NOT_FOUND' } });
     const second = await startServer(db, {});
     try {
-      expect(second.stdout()).not.toContain('First administrator created');
+      expect(second.stderr()).not.toContain('First administrator created');
+      const browser = new Browser(second.url);
+      expect((await browser.signIn('admin@localhost', password)).headers.get('location')).not.toBe('/');
+      expect((await browser.signIn('admin@localhost', 'a new password for the admin')).headers.get('location')).toBe(
+        '/',
+      );
     } finally {
       await stopServer(second);
     }

@@ -90,6 +90,10 @@ async function account(
   authMode: string,
   dovecot: DovecotHandle = exchange,
 ): Promise<string> {
+  // A mailbox is configured once: an earlier test's account of it goes first.
+  for (const existing of await core.services.accounts.list())
+    if (existing.mailbox === mailbox && existing.host === dovecot.host)
+      await core.services.accounts.remove(existing.id, 'admin-1');
   return (
     await core.services.accounts.create(
       { appId, mailbox, authMode, host: dovecot.host, port: String(dovecot.ports.imaps), tls: 'implicit' },

@@ -171,14 +171,14 @@ it("app add, account add, account connect --json, sign-in, the running host's ca
     caCertPem: server.caCertPem,
   });
   expect(back.startsWith(`${baseUrl}/plugins/oauth2-mail/callback?`)).toBe(true);
-  const page = await fetch(back);
-  const html = await page.text();
-  expect(page.status).toBe(200);
-  expect(html).toContain('Signed in as alice@example.test.');
-  // The same redirect again is refused (single-use state), and nothing changes.
-  const replay = await fetch(back);
-  expect(replay.status).toBe(400);
-  expect(await replay.text()).toContain('already used');
+  // The callback ends on the account's page, with the result as a notice.
+  const page = await fetch(back, { redirect: 'manual' });
+  expect(page.status).toBe(303);
+  expect(page.headers.get('location')).toBe(`/plugins/oauth2-mail/accounts/${accountId}?notice=connected`);
+  // The same redirect again connects nothing (single-use state): the account's page says the link was used.
+  const replay = await fetch(back, { redirect: 'manual' });
+  expect(replay.status).toBe(303);
+  expect(replay.headers.get('location')).toBe(`/plugins/oauth2-mail/accounts/${accountId}?notice=connect_link_used`);
 
   const shown = await cli(['--json', 'account', 'show', accountId]);
   expect(shown.code).toBe(0);

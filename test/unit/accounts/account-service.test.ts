@@ -29,7 +29,8 @@ describe('AppService validation', () => {
       )
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_INPUT_INVALID' });
-    expect(fieldsOf(error)).toEqual(['clientId', 'name']);
+    // Every field at once: the missing name and client id do not hide the secret, the URL, the scopes or the tenant.
+    expect(fieldsOf(error)).toEqual(['clientId', 'clientSecret', 'issuerUrl', 'name', 'scopes', 'tenant']);
     const second = await world.services.apps
       .create(
         {
@@ -88,12 +89,22 @@ describe('AppService validation', () => {
   it('Microsoft defaults: global cloud, organizations tenant; the secret is write-only and kept on update', async () => {
     const world = createWorld();
     const app = await world.services.apps.create(
-      { name: 'M', provider: 'microsoft', clientId: 'c', clientSecret: 'first-secret', secretExpiresAt: '2027-06-30' },
+      {
+        name: 'M',
+        provider: 'microsoft',
+        clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c',
+        clientSecret: 'first-secret',
+        secretExpiresAt: '2027-06-30',
+      },
       'a',
     );
     expect(app).toMatchObject({ cloud: 'global', tenant: 'organizations', secretExpiresAt: Date.parse('2027-06-30') });
     expect(JSON.stringify(app)).not.toContain('first-secret');
-    await world.services.apps.update(app.id, { name: 'M2', provider: 'microsoft', clientId: 'c' }, 'a');
+    await world.services.apps.update(
+      app.id,
+      { name: 'M2', provider: 'microsoft', clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c' },
+      'a',
+    );
     expect(await world.apps.clientSecret(app.id)).toBe('first-secret');
     expect(world.events.events.map((e) => e.type)).toEqual(['app_created', 'app_updated']);
     expect(JSON.stringify(world.events.events)).not.toContain('first-secret');
@@ -117,10 +128,39 @@ describe('AppService validation', () => {
 });
 
 describe('AccountService validation', () => {
+  it('a mailbox is configured once: a second account for it is refused naming the first', async () => {
+    const world = createWorld();
+    const app = await world.services.apps.create(
+      { name: 'X', provider: 'generic', issuerUrl: 'https://idp.example.test', clientId: 'c', clientSecret: 's' },
+      'a',
+    );
+    const fields = { appId: app.id, host: 'imap.example.test' };
+    const first = await world.services.accounts.create({ ...fields, mailbox: 'help@example.test' }, 'a');
+    const again = world.services.accounts.create({ ...fields, mailbox: 'Help@Example.test', folder: 'inbox' }, 'a');
+    await expect(again).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID', details: { fields: ['mailbox'] } });
+    await expect(again).rejects.toThrow(`is already configured as mail account ${first.id}`);
+    // Another folder of the same mailbox is another account; an account keeps its own mailbox on update.
+    const archive = await world.services.accounts.create(
+      { ...fields, mailbox: 'help@example.test', folder: 'Archive' },
+      'a',
+    );
+    await expect(
+      world.services.accounts.update(archive.id, { ...fields, mailbox: 'help@example.test' }, 'a'),
+    ).rejects.toMatchObject({ details: { fields: ['mailbox'] } });
+    await world.services.accounts.update(first.id, { ...fields, mailbox: 'help@example.test', folder: 'INBOX' }, 'a');
+    expect(await world.services.accounts.list()).toHaveLength(2);
+  });
+
   it("fills the provider's default server and the documented defaults", async () => {
     const world = createWorld();
     const app = await world.services.apps.create(
-      { name: 'M', provider: 'microsoft', cloud: 'usgov', clientId: 'c', clientSecret: 's' },
+      {
+        name: 'M',
+        provider: 'microsoft',
+        cloud: 'usgov',
+        clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c',
+        clientSecret: 's',
+      },
       'a',
     );
     const account = await world.services.accounts.create({ appId: app.id, mailbox: 'support@agency.gov' }, 'a');
@@ -201,7 +241,16 @@ describe('AccountService validation', () => {
         'a',
       )
       .catch((e: unknown) => e);
-    expect(fieldsOf(error)).toEqual(['initialSync', 'mailbox', 'pollIntervalSeconds', 'port', 'postFetch', 'tls']);
+    // The generic app has no default server: the missing host is named with the rest, not on the next submit.
+    expect(fieldsOf(error)).toEqual([
+      'host',
+      'initialSync',
+      'mailbox',
+      'pollIntervalSeconds',
+      'port',
+      'postFetch',
+      'tls',
+    ]);
     await expect(world.services.accounts.create({ appId: app.id, mailbox: 'a@b.test' }, 'a')).rejects.toMatchObject({
       details: { fields: ['host'] },
     });

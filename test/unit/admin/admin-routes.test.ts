@@ -215,9 +215,9 @@ test('an invalid app form is shown again with errors next to the fields, the ent
     await call(ADMIN_ROUTE_IDS.appCreate, { form: microsoftApp({ clientId: '', name: 'Kept name' }) }),
   );
   expect(response.status).toBe(400);
-  expect(response.html).toMatch(/id="e-clientId"[^>]*>is required/);
+  expect(response.html).toMatch(/id="e-clientId"[^>]*>Client ID is required/);
   const tenant = pageOf(await call(ADMIN_ROUTE_IDS.appCreate, { form: microsoftApp({ tenant: 'not a tenant!' }) }));
-  expect(tenant.html).toMatch(/id="e-tenant"[^>]*>must be/);
+  expect(tenant.html).toMatch(/id="e-tenant"[^>]*>Tenant must be/);
   expect(response.html).toContain('value="Kept name"');
   expect(response.html).not.toContain(SECRET);
   expect(response.html).toContain('name="_csrf" value="csrf-token-1"');

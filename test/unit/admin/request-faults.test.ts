@@ -101,7 +101,7 @@ function validApp(): Record<string, unknown> {
     name: 'Contoso',
     cloud: 'global',
     tenant: 'contoso.com',
-    clientId: 'client-1',
+    clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c',
     clientSecret: 'secret-1',
   };
 }

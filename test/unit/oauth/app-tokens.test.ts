@@ -40,7 +40,13 @@ function appToken(world: World, n: number): TokenSet {
 
 async function appOnlyAccount(world: World, credential: Record<string, string>, mailbox = 'support@contoso.com') {
   const app = await world.services.apps.create(
-    { name: 'Contoso', provider: 'microsoft', tenant: 'contoso.com', clientId: 'client-1', ...credential },
+    {
+      name: 'Contoso',
+      provider: 'microsoft',
+      tenant: 'contoso.com',
+      clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c',
+      ...credential,
+    },
     'admin-1',
   );
   const account = await world.services.accounts.create({ appId: app.id, mailbox, authMode: 'app_only' }, 'admin-1');
@@ -115,8 +121,8 @@ describe('app-only accounts', () => {
       expect(config).toMatchObject({ clientAuthMethod: 'private_key_jwt', clientSecret: '' });
       expect(decodeJwt(config.clientAssertion!)).toMatchObject({
         aud: 'https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token',
-        iss: 'client-1',
-        sub: 'client-1',
+        iss: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c',
+        sub: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c',
       });
     }
     expect(decodeJwt(first!.clientAssertion!).jti).not.toBe(decodeJwt(second!.clientAssertion!).jti);

@@ -111,7 +111,7 @@ describe('Connect: the authorization request', () => {
     );
   });
 
-  it('Google gets access_type=offline and prompt=consent; a delegate gets no login_hint', async () => {
+  it('Google gets access_type=offline and prompt=consent select_account; a delegate gets no login_hint', async () => {
     const world = createWorld();
     const app = await world.services.apps.create(
       { name: 'G', provider: 'google', clientId: 'c.apps.googleusercontent.com', clientSecret: 's' },
@@ -125,9 +125,51 @@ describe('Connect: the authorization request', () => {
     const url = new URL(authorizationUrl);
     expect(url.origin + url.pathname).toBe('https://accounts.google.com/o/oauth2/v2/auth');
     expect(url.searchParams.get('access_type')).toBe('offline');
-    expect(url.searchParams.get('prompt')).toBe('consent');
+    expect(url.searchParams.get('prompt')).toBe('consent select_account');
     expect(url.searchParams.get('scope')).toBe('https://mail.google.com/ openid email');
     expect(url.searchParams.has('login_hint')).toBe(false);
+  });
+
+  it('Microsoft asks which account (prompt=select_account); a generic server only when its app says so', async () => {
+    const world = createWorld();
+    const endpoints = {
+      authorizeUrl: 'https://idp.example.test/authorize',
+      tokenUrl: 'https://idp.example.test/token',
+    };
+    const microsoft = await world.services.apps.create(
+      { name: 'M', provider: 'microsoft', clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c', clientSecret: 's' },
+      'a',
+    );
+    const generic = await world.services.apps.create(
+      { name: 'X', provider: 'generic', ...endpoints, clientId: 'c', clientSecret: 's' },
+      'a',
+    );
+    const promptOf = async (appId: string, mailbox: string, host?: string) => {
+      const account = await world.services.accounts.create({ appId, mailbox, ...(host ? { host } : {}) }, 'a');
+      const { authorizationUrl } = await world.services.authorization.start(account.id, 'a');
+      return new URL(authorizationUrl).searchParams.get('prompt');
+    };
+    expect(await promptOf(microsoft.id, 'm@contoso.test')).toBe('select_account');
+    expect(await promptOf(generic.id, 'g1@example.test', 'imap.example.test')).toBeNull();
+    await world.services.apps.update(
+      generic.id,
+      {
+        name: 'X',
+        provider: 'generic',
+        ...endpoints,
+        clientId: 'c',
+        authorizePrompt: 'select_account',
+      },
+      'a',
+    );
+    expect(await promptOf(generic.id, 'g2@example.test', 'imap.example.test')).toBe('select_account');
+    await expect(
+      world.services.apps.update(
+        microsoft.id,
+        { name: 'M', provider: 'microsoft', clientId: 'x', authorizePrompt: 'none' },
+        'a',
+      ),
+    ).rejects.toMatchObject({ details: { fields: ['authorizePrompt', 'clientId'] } });
   });
 });
 
@@ -363,7 +405,7 @@ describe('Disconnect', () => {
   it('Microsoft has no revocation endpoint: the tokens are only deleted', async () => {
     const world = createWorld();
     const app = await world.services.apps.create(
-      { name: 'M', provider: 'microsoft', clientId: 'c', clientSecret: 's' },
+      { name: 'M', provider: 'microsoft', clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c', clientSecret: 's' },
       'a',
     );
     const account = await world.services.accounts.create({ appId: app.id, mailbox: 'x@contoso.com' }, 'a');

@@ -22,7 +22,7 @@ describe('credential expiry warnings', () => {
       {
         name: 'Contoso',
         provider: 'microsoft',
-        clientId: 'c',
+        clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c',
         clientSecret: 's',
         secretExpiresAt: String(one.clock.now() + 40 * DAY),
       },
@@ -68,7 +68,7 @@ describe('credential expiry warnings', () => {
       {
         name: 'Contoso',
         provider: 'microsoft',
-        clientId: 'c',
+        clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c',
         clientSecret: 's2',
         secretExpiresAt: String(one.clock.now() + 365 * DAY),
       },
@@ -88,7 +88,7 @@ describe('credential expiry warnings', () => {
       {
         name: 'Cert app',
         provider: 'microsoft',
-        clientId: 'c',
+        clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c',
         clientCertificate: certificate.certificatePem,
         clientKey: certificate.privateKeyPem,
       },

@@ -143,7 +143,12 @@ describe('service account key and assertion', () => {
 });
 
 describe('AppService with certificate and service-account credentials', () => {
-  const base = { name: 'Contoso', provider: 'microsoft', tenant: 'contoso.com', clientId: 'client-1' };
+  const base = {
+    name: 'Contoso',
+    provider: 'microsoft',
+    tenant: 'contoso.com',
+    clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c',
+  };
 
   it('stores a certificate app: no secret, the expiry from the certificate, the key sealed and never returned', async () => {
     const world = createWorld();
