@@ -6,6 +6,7 @@
  * for an app-only or service-account one; `…/device` starts a device sign-in (`{ deviceSignIn }`: the code and
  * where to enter it) and `…/device-wait` answers once it is over (`{ connected, account }`, or the error).
  */
+import { eventWords } from '../admin/event-words';
 import { ERROR_CODES, PluginError, toPluginError } from '../errors';
 import type { Clock } from '../ports/clock';
 import type { Actor, HostRequest, HostResponse, RouteDefinition } from '../ports/host';
@@ -116,7 +117,9 @@ export function jsonApiRoutes(services: {
     'oauth2-mail.api.account.events': async (request) => {
       const account = await accounts.get(request.params.id!);
       const limit = Math.min(Math.max(Number(request.query.limit ?? EVENTS_LIMIT) || EVENTS_LIMIT, 1), 1000);
-      return ok({ events: events ? await events.list({ accountId: account.id, limit }) : [] });
+      const listed = events ? await events.list({ accountId: account.id, limit }) : [];
+      // The history's words (as the screen shows them) next to the stored fields, for the console and scripts.
+      return ok({ events: listed.map((event) => ({ ...event, words: eventWords(event) })) });
     },
     'oauth2-mail.api.account.action': async (request, actor) => {
       const id = request.params.id!;

@@ -37,6 +37,8 @@ interface EventView {
   readonly type: string;
   readonly code: string | null;
   readonly message: string;
+  /** The history's words for it (as the screen shows them). */
+  readonly words?: { readonly what: string; readonly details: string };
 }
 
 function stepLines(step: TestStepView): string[] {
@@ -48,7 +50,8 @@ function stepLines(step: TestStepView): string[] {
 
 function eventLine(event: EventView): string {
   const code = event.code ? ` [${event.code}]` : '';
-  return `${new Date(event.at).toISOString()}  ${event.type}${code}  ${event.message}`;
+  const words = event.words ?? { what: event.type, details: event.message };
+  return `${new Date(event.at).toISOString()}  ${words.what}${code}  ${words.details}`;
 }
 
 /** The options `account add` and `account update` share (strings as commander hands them over). */
@@ -307,6 +310,7 @@ export function register(program: Command, context: CliContext): void {
         kind: e.type,
         code: e.code,
         text: e.message,
+        ...(e.words ? { what: e.words.what, details: e.words.details } : {}),
       }));
       context.output(
         events,

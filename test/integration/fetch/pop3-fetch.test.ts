@@ -274,7 +274,7 @@ describe('POP3 fetch on Dovecot (SQLite)', () => {
     expect((await dovecot.status(SHARED_MAILBOX)).messages).toBe(2);
 
     const stranger = await world.oauth.accounts.create(
-      { appId: world.appId, mailbox: 'vera@example.test', host: '127.0.0.1', ...pop3s() },
+      { appId: world.appId, mailbox: 'stranger@example.test', host: '127.0.0.1', ...pop3s() },
       'admin-1',
     );
     await expect(world.reconnect(stranger.id, 'alice@example.test')).rejects.toMatchObject({

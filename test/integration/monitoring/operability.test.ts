@@ -29,14 +29,16 @@ let accountId: string;
 let monitoringToken: string;
 
 /** Calls a plugin route in process as the first admin (what the console does). */
-async function route(method: 'GET' | 'POST', path: string, form: Record<string, string> = {}): Promise<HostResponse> {
+async function route(method: 'GET' | 'POST', target: string, form: Record<string, string> = {}): Promise<HostResponse> {
+  const url = new URL(target, 'http://host.invalid');
+  const path = url.pathname;
   const match = web.host.registry.matchRoute(PLUGIN, method, path);
   if (!match) throw new Error(`no route ${method} ${path}`);
   const admin = (await web.host.users.list()).find((user) => user.role === 'admin')!;
   return match.route.handle({
     method,
     params: match.params,
-    query: {},
+    query: Object.fromEntries(url.searchParams),
     form,
     actor: { id: admin.id, name: admin.email, isAdmin: true },
   });
@@ -129,11 +131,16 @@ async function expectRecovered(): Promise<void> {
   expect(answer).toMatchObject({ httpStatus: 200, status: 'ok' });
 }
 
-async function connect(login = MAILBOX, password = 'alice-password'): Promise<{ status: number; html: string }> {
+/** Connect through the running host's callback; the callback ends in a redirect to the account's page and its notice. */
+async function connect(login = MAILBOX, password = 'alice-password'): Promise<{ notice: string | null; html: string }> {
   const started = await json('POST', `/api/accounts/${accountId}/connect`);
   const back = await completeAuthorization(started.authorizationUrl, { login, password, caCertPem: oauth.caCertPem });
-  const page = await fetch(back);
-  return { status: page.status, html: await page.text() };
+  const answer = await fetch(back, { redirect: 'manual' });
+  expect(answer.status).toBe(303);
+  const location = new URL(answer.headers.get('location') ?? '', web.url);
+  // The account page the admin lands on, as the signed-in admin sees it.
+  const page = await route('GET', `${location.pathname.replace(`/plugins/${PLUGIN}`, '')}${location.search}`);
+  return { notice: location.searchParams.get('notice'), html: page.kind === 'page' ? page.html : '' };
 }
 
 beforeAll(async () => {
@@ -168,7 +175,7 @@ beforeAll(async () => {
     initialSync: 'all',
   });
   accountId = account.account.id;
-  expect((await connect()).status).toBe(200);
+  expect((await connect()).notice).toBe('connected');
   monitoringToken = await web.host.settings.replaceMonitoringToken();
   // Wait for the scheduler's first run of the fetch task (its heartbeat), however long that takes.
   while (!web.host.scheduler.list().some((task) => task.id === 'oauth2-mail.fetch' && task.runs > 0))
@@ -232,7 +239,7 @@ it('the grant revoked at the provider: needs re-authorization, one notification;
   });
   expect(await failures('ERR_GRANT_INVALID')).toBeGreaterThanOrEqual(1);
   await expectFailingWith('ERR_GRANT_INVALID', 'token');
-  expect((await connect()).status).toBe(200);
+  expect((await connect()).notice).toBe('connected');
   await expectRecovered();
 });
 
@@ -314,7 +321,7 @@ it('a token without the mail scope: the fix for the missing scope, not for IMAP 
     clientId: oauth.client.clientId,
   };
   await json('POST', `/api/apps/${appId}/update`, { ...appForm, scopes: 'openid offline_access email' });
-  expect((await connect()).status).toBe(200);
+  expect((await connect()).notice).toBe('connected');
   // Dovecot calls a token that names no mailbox a "Temporary authentication failure"; the poll reports what the
   // server said, Test connection knows better from the granted scope.
   expect(await cycle()).toMatchObject({
@@ -334,14 +341,15 @@ it('a token without the mail scope: the fix for the missing scope, not for IMAP 
   expect((await health()).accounts.list[0]).toMatchObject({ code: 'ERR_MAIL_UNAVAILABLE' });
 
   await json('POST', `/api/apps/${appId}/update`, { ...appForm, scopes: '' });
-  expect((await connect()).status).toBe(200);
+  expect((await connect()).notice).toBe('connected');
   await expectRecovered();
 });
 
 it('another identity at Connect: refused with reason and fix; the account keeps working', async () => {
   const refused = await connect('bob@example.test', 'bob-password');
-  expect(refused.status).toBe(400);
-  expect(refused.html).toContain(escapeHtml(ERROR_CODES.ERR_IDENTITY_MISMATCH.message));
+  expect(refused.notice).toBe('connect_failed');
+  // The notice carries what exactly went wrong (from the account's history: who signed in) and the table's fix.
+  expect(refused.html).toContain('bob@example.test');
   expect(refused.html).toContain(escapeHtml(ERROR_CODES.ERR_IDENTITY_MISMATCH.fix));
   await expectRecovered();
 });

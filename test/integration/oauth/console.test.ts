@@ -257,6 +257,10 @@ it("app add, account add, account connect --json, sign-in, the running host's ca
   expect(events.code).toBe(0);
   const kinds = (events.json as Array<{ kind: string; time: string; text: string }>).map((e) => e.kind);
   expect(kinds).toEqual(expect.arrayContaining(['account_created', 'token_obtained', 'token_refreshed']));
+  // The screen's words ride along: a kind as a person reads it, never the raw type.
+  const created = (events.json as Array<{ kind: string; what?: string }>).find((e) => e.kind === 'account_created');
+  expect(created?.what).toBeTruthy();
+  expect(created?.what).not.toBe('account_created');
   const inUse = await cli(['--json', 'app', 'remove', appId]);
   expect(inUse.code).toBe(1);
   expect(inUse.json).toMatchObject({ error: { code: 'ERR_CONFLICT' } });

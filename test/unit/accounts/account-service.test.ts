@@ -179,7 +179,7 @@ describe('AccountService validation', () => {
   it('POP3: provider servers (995), keep by default, the POP scope; IMAP-only settings refused', async () => {
     const world = createWorld();
     const microsoft = await world.services.apps.create(
-      { name: 'M', provider: 'microsoft', clientId: 'c', clientSecret: 's' },
+      { name: 'M', provider: 'microsoft', clientId: '0b5f3c2e-1d4a-4e8b-9c7f-2a6d8e1f0b3c', clientSecret: 's' },
       'a',
     );
     const google = await world.services.apps.create(
