@@ -24,7 +24,7 @@ export interface HostServices {
   readonly registry: ContributionRegistry;
   readonly scheduler: Scheduler;
   /** Where `mail.ingest` hands a message once the scope has checked it (the ticket store). */
-  readonly tickets: Pick<TicketStore, 'ingest'>;
+  readonly tickets: Pick<TicketStore, 'ingest'> & Partial<Pick<TicketStore, 'ingestMany'>>;
   readonly notifications: NotificationCenter;
   /** The host's public base URL without a trailing slash (known once the server listens). */
   readonly publicBaseUrl: () => string;
@@ -118,6 +118,14 @@ export function createPluginScope(
       kind,
       id,
     });
+  const declaredSource = (message: { readonly sourceId: string }): void => {
+    if (!manifest.contributes.mailSources.some((s) => s.id === message.sourceId))
+      throw undeclared(
+        'mail source',
+        message.sourceId,
+        'which plugin.json does not declare in contributes.mailSources',
+      );
+  };
   const track = (inner: Disposable): Disposable => {
     if (closed) {
       void inner.dispose();
@@ -210,18 +218,30 @@ export function createPluginScope(
     mail: {
       ingest: async (message) => {
         need('mail:ingest', 'mail.ingest()');
-        if (!manifest.contributes.mailSources.some((s) => s.id === message.sourceId)) {
-          throw undeclared(
-            'mail source',
-            message.sourceId,
-            'which plugin.json does not declare in contributes.mailSources',
-          );
-        }
+        declaredSource(message);
         try {
           return await services.tickets.ingest(message);
         } catch (error) {
           // Only PluginErrors cross the port, and the plugin logs what it gets: never the SQL or the message's content.
           logger.warn('mail ingest failed', { accountId: message.accountId, error: loggableError(error) });
+          throw ingestFailure(error);
+        }
+      },
+      ingestMany: async (messages) => {
+        need('mail:ingest', 'mail.ingestMany()');
+        messages.forEach(declaredSource);
+        const tickets = services.tickets;
+        try {
+          if (tickets.ingestMany) return await tickets.ingestMany(messages);
+          const results = [];
+          for (const message of messages) results.push(await tickets.ingest(message));
+          return results;
+        } catch (error) {
+          logger.warn('mail batch ingest failed', {
+            accountId: messages[0]?.accountId,
+            count: messages.length,
+            error: loggableError(error),
+          });
           throw ingestFailure(error);
         }
       },

@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 
 /** Semver of this contract; a host declares which versions it implements, plugin.json `engines.host` asks for a range. */
-export const HOST_API_VERSION = '1.1.0';
+export const HOST_API_VERSION = '1.2.0';
 
 /** Something registered that can be taken back. */
 export interface Disposable {
@@ -227,6 +227,13 @@ export interface MailPort {
    * @throws any error when the host rejects the message; the plugin retries it on a later cycle.
    */
   ingest(message: InboundMessage): Promise<IngestResult>;
+  /**
+   * Optional (host API 1.2): hands several messages at once, idempotent per message on `dedupeKey` like `ingest`;
+   * the results are in the order given. All or nothing is not required: when it throws, the plugin hands the same
+   * messages to `ingest` one at a time (the ones already made come back as duplicates), so one rejected message is
+   * told apart from the rest.
+   */
+  ingestMany?(messages: readonly InboundMessage[]): Promise<IngestResult[]>;
   /** @throws PluginError ERR_CONTRIBUTION_UNDECLARED when plugin.json does not declare the transport. */
   registerTransport(transport: MailTransport): Disposable;
 }
