@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { isPluginError, PluginError } from '../plugin/index';
-import type { PluginManifest } from '../plugin/index';
+import type { InboundMessage, PluginManifest } from '../plugin/index';
 import { HOST_API_VERSION, type Disposable, type HostPort, type LoggerPort, type SecretsPort } from '../plugin/index';
 import type { ContributionRegistry } from './contribution-registry';
 import { isDatabaseUnavailable } from './db-errors';
@@ -118,6 +118,7 @@ export function createPluginScope(
       kind,
       id,
     });
+  const ingestMany = services.tickets.ingestMany?.bind(services.tickets);
   const declaredSource = (message: { readonly sourceId: string }): void => {
     if (!manifest.contributes.mailSources.some((s) => s.id === message.sourceId))
       throw undeclared(
@@ -227,24 +228,25 @@ export function createPluginScope(
           throw ingestFailure(error);
         }
       },
-      ingestMany: async (messages) => {
-        need('mail:ingest', 'mail.ingestMany()');
-        messages.forEach(declaredSource);
-        const tickets = services.tickets;
-        try {
-          if (tickets.ingestMany) return await tickets.ingestMany(messages);
-          const results = [];
-          for (const message of messages) results.push(await tickets.ingest(message));
-          return results;
-        } catch (error) {
-          logger.warn('mail batch ingest failed', {
-            accountId: messages[0]?.accountId,
-            count: messages.length,
-            error: loggableError(error),
-          });
-          throw ingestFailure(error);
-        }
-      },
+      // Offered only when the ticket store has a batch ingest: the port promises all or nothing per call.
+      ...(ingestMany === undefined
+        ? {}
+        : {
+            ingestMany: async (messages: readonly InboundMessage[]) => {
+              need('mail:ingest', 'mail.ingestMany()');
+              messages.forEach(declaredSource);
+              try {
+                return await ingestMany(messages);
+              } catch (error) {
+                logger.warn('mail batch ingest failed', {
+                  accountId: messages[0]?.accountId,
+                  count: messages.length,
+                  error: loggableError(error),
+                });
+                throw ingestFailure(error);
+              }
+            },
+          }),
       registerTransport: (transport) => {
         need('mail:send', 'mail.registerTransport()');
         if (!manifest.contributes.mailTransports.some((t) => t.id === transport.id)) {

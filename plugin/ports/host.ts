@@ -229,9 +229,8 @@ export interface MailPort {
   ingest(message: InboundMessage): Promise<IngestResult>;
   /**
    * Optional (host API 1.2): hands several messages at once, idempotent per message on `dedupeKey` like `ingest`;
-   * the results are in the order given. All or nothing is not required: when it throws, the plugin hands the same
-   * messages to `ingest` one at a time (the ones already made come back as duplicates), so one rejected message is
-   * told apart from the rest.
+   * the results are in the order given. All or nothing: when it throws, none of them was made, and the plugin hands
+   * the same messages to `ingest` one at a time, so one rejected message is told apart from the rest.
    */
   ingestMany?(messages: readonly InboundMessage[]): Promise<IngestResult[]>;
   /** @throws PluginError ERR_CONTRIBUTION_UNDECLARED when plugin.json does not declare the transport. */
