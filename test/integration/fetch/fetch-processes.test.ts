@@ -192,6 +192,11 @@ describe('host processes', () => {
         .sort();
       expect(shas).toEqual(seeded.map((raw) => sha256(raw)).sort());
       expect(restart.fetched + afterKill).toBe(total);
+      // A crash re-ingests at most the batch in flight: the tickets ran ahead of the ledger by at most one batch
+      // (batchSize 25), and the restart handed the host at most those again, which it answered as duplicates.
+      expect(afterKill - Number(ledgerAfterKill.n)).toBeLessThanOrEqual(PLUGIN_CONFIG.fetch.batchSize);
+      expect(restart.duplicates).toBeLessThanOrEqual(PLUGIN_CONFIG.fetch.batchSize);
+      expect(restart.duplicates).toBe(afterKill - Number(ledgerAfterKill.n));
       const states = (await db.knex('oauth2_mail_deliveries').where({ account_id: account.id }).select('state')) as {
         state: string;
       }[];
