@@ -328,7 +328,18 @@ describe('host processes', () => {
       const second = cli(db.url, ['start', '--port', '0'], true, 'info');
       try {
         const deadline = Date.now() + 60_000;
-        while ((await world.tickets.count()) < total) {
+        // Settled, not only ticketed: the host has a batch's tickets before its ledger rows and post-fetch action.
+        const settled = async () =>
+          Number(
+            (
+              (await db
+                .knex('oauth2_mail_deliveries')
+                .where({ account_id: Number(account.id), state: 'post_action_done' })
+                .count({ n: '*' })
+                .first()) as { n: number | string }
+            ).n,
+          );
+        while ((await settled()) < total) {
           if (Date.now() > deadline)
             throw new Error(`the restarted host fetched ${await world.tickets.count()} of ${total}`);
           await new Promise((resolve) => setTimeout(resolve, 200));
