@@ -4,10 +4,12 @@ import { systemClock } from '../../plugin/ports/clock';
 import { PluginError } from '../../plugin/errors';
 import type {
   Delivery,
+  BatchDelivery,
   DeliveryBatch,
   DeliveryRecord,
   DeliveryState,
   DeliveryWriteOptions,
+  IngestedLookup,
   MailCursor,
   MailLedger,
   MessageKeyRule,
@@ -181,6 +183,53 @@ export class KnexMailLedger implements MailLedger {
     return this.findIngested(accountId, legacyKey, 'legacy', receivedAt);
   }
 
+  /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
+  async findIngestedMany(accountId: string, lookups: readonly IngestedLookup[]): Promise<Array<Delivery | null>> {
+    const content = await this.firstIngested(
+      accountId,
+      'content',
+      lookups.map((lookup) => lookup.messageKey),
+    );
+    const found = lookups.map((lookup) => content.get(lookup.messageKey)?.[0] ?? null);
+    const misses = lookups.flatMap((lookup, i) => (found[i] === null && lookup.legacy ? [i] : []));
+    if (misses.length === 0) return found;
+    const legacy = await this.firstIngested(
+      accountId,
+      'legacy',
+      misses.map((i) => lookups[i]!.legacy!.legacyKey),
+    );
+    for (const i of misses) {
+      const { legacyKey, receivedAt } = lookups[i]!.legacy!;
+      found[i] = legacy.get(legacyKey)?.find((delivery) => delivery.createdAt > receivedAt) ?? null;
+    }
+    return found;
+  }
+
+  /** The account's ingested rows of one key rule with these keys, by key, in the order written (lowest id first). */
+  private async firstIngested(
+    accountId: string,
+    rule: MessageKeyRule,
+    keys: readonly string[],
+  ): Promise<Map<string, Delivery[]>> {
+    const byKey = new Map<string, Delivery[]>();
+    const unique = [...new Set(keys)];
+    for (let i = 0; i < unique.length; i += IDS_PER_STATEMENT) {
+      const rows = (await withDatabaseErrors(() =>
+        this.#knex(TABLES.deliveries)
+          .where({ account_id: accountKey(accountId), message_key_rule: rule })
+          .whereIn('message_key', unique.slice(i, i + IDS_PER_STATEMENT))
+          .whereIn('state', ['ingested', 'post_action_done'])
+          .whereNotNull('ticket_id')
+          .orderBy('id', 'asc'),
+      )) as DeliveryRow[];
+      for (const row of rows) {
+        const delivery = toDelivery(row);
+        byKey.set(delivery.messageKey, [...(byKey.get(delivery.messageKey) ?? []), delivery]);
+      }
+    }
+    return byKey;
+  }
+
   /** @throws PluginError ERR_LEASE_LOST | ERR_DATABASE_UNAVAILABLE | ERR_NOT_FOUND (no such account) */
   async recordDelivery(record: DeliveryRecord, options: DeliveryWriteOptions): Promise<Delivery> {
     return withDatabaseErrors(
@@ -207,8 +256,15 @@ export class KnexMailLedger implements MailLedger {
           if (batch.leaseOwner !== undefined) await this.requireLease(trx, accountId, batch.leaseOwner);
           const stored: Delivery[] = [];
           let counted = 0;
+          const existing = await this.existingRows(trx, batch.deliveries);
           for (const entry of batch.deliveries) {
-            const written = await this.write(trx, entry.record, entry.countAttempt, entry.countFetched);
+            const written = await this.write(
+              trx,
+              entry.record,
+              entry.countAttempt,
+              entry.countFetched,
+              existing?.get(entry.record.uid) ?? null,
+            );
             stored.push(written.delivery);
             if (written.counted) counted += 1;
           }
@@ -220,16 +276,53 @@ export class KnexMailLedger implements MailLedger {
     );
   }
 
-  /** Inserts or updates one delivery row inside `trx`; `counted`: the account's counter is due one more. */
+  /**
+   * The rows already at the batch's locations, by UID, in one statement per chunk, when the batch is of one IMAP
+   * folder (the IMAP loop's groups); undefined otherwise (each write then looks its row up).
+   */
+  private async existingRows(
+    trx: Knex.Transaction,
+    deliveries: readonly BatchDelivery[],
+  ): Promise<Map<number, DeliveryRow> | undefined> {
+    const first = deliveries[0]?.record;
+    if (first === undefined) return new Map();
+    const sameFolder = deliveries.every(
+      ({ record }) =>
+        !record.uidl &&
+        record.accountId === first.accountId &&
+        record.folder === first.folder &&
+        record.uidValidity === first.uidValidity,
+    );
+    const uids = deliveries.map(({ record }) => record.uid);
+    // A UID twice in one batch: the second write must see the first, so each looks its row up.
+    if (!sameFolder || new Set(uids).size !== uids.length) return undefined;
+    const byUid = new Map<number, DeliveryRow>();
+    for (let i = 0; i < uids.length; i += IDS_PER_STATEMENT) {
+      const rows = (await trx(TABLES.deliveries)
+        .where({ ...this.cursorKey(first), uidl: '' })
+        .whereIn('uid', uids.slice(i, i + IDS_PER_STATEMENT))) as DeliveryRow[];
+      for (const row of rows) byUid.set(toNumber(row.uid), row);
+    }
+    return byUid;
+  }
+
+  /**
+   * Inserts or updates one delivery row inside `trx`; `counted`: the account's counter is due one more.
+   * @param known - the row at the location when the caller looked it up already (null: none), else looked up here
+   */
   private async write(
     trx: Knex.Transaction,
     record: DeliveryRecord,
     countAttempt: boolean,
     countFetched: boolean | undefined,
+    known?: DeliveryRow | null,
   ): Promise<{ delivery: Delivery; counted: boolean }> {
     const now = this.#clock.now();
     const key = this.locationKey(record);
-    const existing = (await trx(TABLES.deliveries).where(key).first()) as DeliveryRow | undefined;
+    const existing =
+      known === undefined
+        ? ((await trx(TABLES.deliveries).where(key).first()) as DeliveryRow | undefined)
+        : (known ?? undefined);
     const fields = {
       message_key: record.messageKey,
       message_key_rule: CURRENT_KEY_RULE,

@@ -222,7 +222,8 @@ export class FolderSync {
     const stateAfterIngest = run.account.postFetch === 'keep' ? 'post_action_done' : 'ingested';
     type Slot = { uid: number; plan: PlannedWrite | null; settled: boolean };
     const slots: Slot[] = [];
-    const toHost: Array<{ slot: Slot; message: MessageInSettlement; base: KeyedMessage; raw: Buffer }> = [];
+    type Downloaded = { slot: Slot; message: MessageInSettlement; base: KeyedMessage; raw: Buffer };
+    const downloaded: Downloaded[] = [];
     for (const summary of group) {
       const row = known.get(summary.uid) ?? null;
       const slot: Slot = { uid: summary.uid, plan: null, settled: true };
@@ -252,11 +253,19 @@ export class FolderSync {
         slot.plan = this.settlement.oversized(message, raw.length);
         continue;
       }
-      const base = this.settlement.keyed(message, raw);
-      const ingested = await this.settlement.findIngested(run.account.id, base.messageKey, raw, message.receivedAt);
-      if (ingested?.ticketId) slot.plan = this.settlement.ingested(message, base, ingested.ticketId, false);
-      else toHost.push({ slot, message, base, raw });
+      downloaded.push({ slot, message, base: this.settlement.keyed(message, raw), raw });
     }
+    // A ticket already made of the same bytes is reused (one lookup for the group).
+    const ticketed = await this.settlement.findIngestedMany(
+      run.account.id,
+      downloaded.map(({ base, raw, message }) => ({ base, raw, receivedAt: message.receivedAt })),
+    );
+    const toHost: Downloaded[] = [];
+    downloaded.forEach((entry, index) => {
+      const ticketId = ticketed[index]?.ticketId;
+      if (ticketId) entry.slot.plan = this.settlement.ingested(entry.message, entry.base, ticketId, false);
+      else toHost.push(entry);
+    });
     // A poll stopped while the group downloaded (its lease lost, a timeout) hands the host nothing more.
     throwIfAborted(run.signal);
     const results = await this.ingest(

@@ -206,6 +206,28 @@ export class MessageSettlement {
     return this.deps.ledger.findIngestedByLegacyKey(accountId, legacyMessageKey(raw), latestArrival);
   }
 
+  /** {@link findIngested} for the messages of a group, in a few ledger statements; per message, in order. */
+  async findIngestedMany(
+    accountId: string,
+    messages: ReadonlyArray<{ readonly base: KeyedMessage; readonly raw: Buffer; readonly receivedAt: Date | null }>,
+  ): Promise<Array<Delivery | null>> {
+    if (messages.length === 0) return [];
+    return this.deps.ledger.findIngestedMany(
+      accountId,
+      messages.map(({ base, raw, receivedAt }) =>
+        receivedAt === null
+          ? { messageKey: base.messageKey }
+          : {
+              messageKey: base.messageKey,
+              legacy: {
+                legacyKey: legacyMessageKey(raw),
+                receivedAt: receivedAt.getTime() + INTERNALDATE_RESOLUTION_MS - 1,
+              },
+            },
+      ),
+    );
+  }
+
   /** The host refused the message: pending (retried next cycle), or after N tries quarantined (left on the server). */
   rejected(message: MessageInSettlement, base: KeyedMessage, error: unknown): PlannedWrite {
     const { account, counts } = message;

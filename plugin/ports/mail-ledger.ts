@@ -127,6 +127,13 @@ export interface DeliveryBatch {
   readonly leaseOwner?: string;
 }
 
+/** One message of {@link MailLedger.findIngestedMany}: its key, and its legacy key with its arrival. */
+export interface IngestedLookup {
+  readonly messageKey: string;
+  /** Look for a `legacy` row too when no `content` row matches (as {@link MailLedger.findIngestedByLegacyKey}). */
+  readonly legacy?: { readonly legacyKey: string; readonly receivedAt: number };
+}
+
 /** Storage of cursors and deliveries. */
 export interface MailLedger {
   /** The folder's cursor, or null before the first sync. */
@@ -161,6 +168,12 @@ export interface MailLedger {
    * @param receivedAt - the latest instant the message can have arrived (its INTERNALDATE's second, to the end), epoch ms
    */
   findIngestedByLegacyKey(accountId: string, legacyKey: string, receivedAt: number): Promise<Delivery | null>;
+  /**
+   * {@link findIngestedByMessageKey}, then for a miss with `legacy` {@link findIngestedByLegacyKey}, for many
+   * messages of one account in a few statements (not one per message).
+   * @returns per lookup, in the order given, the delivery or null
+   */
+  findIngestedMany(accountId: string, lookups: readonly IngestedLookup[]): Promise<Array<Delivery | null>>;
   /**
    * In ONE transaction: checks the lease (`leaseOwner`), writes the delivery (insert, or update the row at the same
    * location, counting one more attempt when `countAttempt`), counts it on the account (`countFetched`) and, when

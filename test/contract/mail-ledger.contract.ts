@@ -231,6 +231,41 @@ export function mailLedgerContract(target: RepositoryContractTarget): void {
       expect(await t.ledger.findIngestedByMessageKey(a, record(a, 3).messageKey)).toBeNull();
     });
 
+    it('finds many at once as the single lookups do: content first, a legacy row only for a miss and an earlier arrival', async () => {
+      const [a, b] = t.accounts;
+      const legacyKey = 'c'.repeat(64);
+      const writtenAt = t.clock.now();
+      const old = await t.ledger.recordDelivery(record(a, 3, { ticketId: 't-old' }), {
+        advanceCursor: false,
+        countAttempt: true,
+      });
+      await t.makeLegacy(old.id, legacyKey);
+      await t.ledger.recordDelivery(record(a, 5, { ticketId: 't-5' }), { advanceCursor: false, countAttempt: true });
+      await t.ledger.recordDelivery(record(a, 6, { state: 'pending', ticketId: null }), {
+        advanceCursor: false,
+        countAttempt: true,
+      });
+      const key = (uid: number) => record(a, uid).messageKey;
+      const found = await t.ledger.findIngestedMany(a, [
+        { messageKey: key(5) },
+        { messageKey: key(6) },
+        { messageKey: key(9), legacy: { legacyKey, receivedAt: writtenAt - 1 } },
+        { messageKey: key(9), legacy: { legacyKey, receivedAt: writtenAt } },
+        { messageKey: key(5), legacy: { legacyKey, receivedAt: writtenAt - 1 } },
+        { messageKey: key(8) },
+      ]);
+      expect(found.map((d) => d && [d.uid, d.ticketId, d.messageKeyRule])).toEqual([
+        [5, 't-5', 'content'],
+        null,
+        [3, 't-old', 'legacy'],
+        null,
+        [5, 't-5', 'content'],
+        null,
+      ]);
+      expect(await t.ledger.findIngestedMany(b, [{ messageKey: key(5) }])).toEqual([null]);
+      expect(await t.ledger.findIngestedMany(a, [])).toEqual([]);
+    });
+
     it('counts a message handed to the host on its account, in the same write, once per location', async () => {
       const [a, b] = t.accounts;
       const fetched = async (id: string) => (await t.repos.accounts.find(id))?.messagesFetched;

@@ -6,6 +6,7 @@ import type {
   DeliveryRecord,
   DeliveryState,
   DeliveryWriteOptions,
+  IngestedLookup,
   MailCursor,
   MailLedger,
   MessageKeyRule,
@@ -101,6 +102,17 @@ export class MemoryMailLedger implements MailLedger {
   /** The first delivery written under the legacy rule with that key after `receivedAt`. */
   async findIngestedByLegacyKey(accountId: string, legacyKey: string, receivedAt: number): Promise<Delivery | null> {
     return this.#findIngested(accountId, legacyKey, 'legacy', receivedAt);
+  }
+
+  /** One lookup after the other, as the single-message methods answer. */
+  async findIngestedMany(accountId: string, lookups: readonly IngestedLookup[]): Promise<Array<Delivery | null>> {
+    return lookups.map(
+      (lookup) =>
+        this.#findIngested(accountId, lookup.messageKey, 'content', -Infinity) ??
+        (lookup.legacy
+          ? this.#findIngested(accountId, lookup.legacy.legacyKey, 'legacy', lookup.legacy.receivedAt)
+          : null),
+    );
   }
 
   #findIngested(accountId: string, key: string, rule: MessageKeyRule, after: number): Delivery | null {
