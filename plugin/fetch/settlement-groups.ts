@@ -1,6 +1,6 @@
 /**
- * How a listed batch of an IMAP folder is cut into the groups that are settled together (docs/architecture.md#poll-cycle):
- * one UID FETCH of the group's sources, one host ingest, one ledger transaction, one post-fetch action for the set.
+ * How a listed batch of an IMAP folder is cut into the groups that are settled together
+ * (docs/architecture.md#poll-cycle): one UID FETCH of the group's sources, one host ingest, one ledger transaction, one post-fetch action for the set.
  * The bound in bytes keeps what is held in memory at once (a group, and the next one fetched ahead) small.
  */
 import type { MessageSummary } from '../ports/mail-fetcher';

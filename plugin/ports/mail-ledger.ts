@@ -191,7 +191,7 @@ export interface MailLedger {
   recordDeliveries(batch: DeliveryBatch): Promise<Delivery[]>;
   /** `ingested` -> `post_action_done`. */
   markPostActionDone(deliveryId: string): Promise<void>;
-  /** `ingested` -> `post_action_done` for each of these rows, in one statement (unknown ids and other states untouched). */
+  /** `ingested` -> `post_action_done` for each of these rows in one statement; unknown ids, other states untouched. */
   markPostActionsDone(deliveryIds: readonly string[]): Promise<void>;
   /**
    * Deletes the account's POP3 deliveries whose UIDL is not in `present` (the messages left the server), so the

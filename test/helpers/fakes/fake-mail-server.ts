@@ -55,7 +55,7 @@ export interface FakeServerFaults {
 
 /** Options of {@link FakeMailServer}. */
 export interface FakeMailServerOptions {
-  /** Offer the set variants (downloadMany, markSeenMany, moveMany, deleteMany), as the imapflow session does. Default true. */
+  /** Offer the set variants (downloadMany, markSeenMany, moveMany, deleteMany) as imapflow's session does; default true. */
   readonly setCommands?: boolean;
   /** Who may log in; default: any user whose access token is in {@link FakeMailServer.acceptedTokens}. */
   readonly accepts?: (options: MailConnectionOptions) => boolean;
