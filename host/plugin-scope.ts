@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { isPluginError, PluginError } from '../plugin/index';
-import type { PluginManifest } from '../plugin/index';
+import type { InboundMessage, PluginManifest } from '../plugin/index';
 import { HOST_API_VERSION, type Disposable, type HostPort, type LoggerPort, type SecretsPort } from '../plugin/index';
 import type { ContributionRegistry } from './contribution-registry';
 import { isDatabaseUnavailable } from './db-errors';
@@ -24,7 +24,7 @@ export interface HostServices {
   readonly registry: ContributionRegistry;
   readonly scheduler: Scheduler;
   /** Where `mail.ingest` hands a message once the scope has checked it (the ticket store). */
-  readonly tickets: Pick<TicketStore, 'ingest'>;
+  readonly tickets: Pick<TicketStore, 'ingest'> & Partial<Pick<TicketStore, 'ingestMany'>>;
   readonly notifications: NotificationCenter;
   /** The host's public base URL without a trailing slash (known once the server listens). */
   readonly publicBaseUrl: () => string;
@@ -118,6 +118,15 @@ export function createPluginScope(
       kind,
       id,
     });
+  const ingestMany = services.tickets.ingestMany?.bind(services.tickets);
+  const declaredSource = (message: { readonly sourceId: string }): void => {
+    if (!manifest.contributes.mailSources.some((s) => s.id === message.sourceId))
+      throw undeclared(
+        'mail source',
+        message.sourceId,
+        'which plugin.json does not declare in contributes.mailSources',
+      );
+  };
   const track = (inner: Disposable): Disposable => {
     if (closed) {
       void inner.dispose();
@@ -210,13 +219,7 @@ export function createPluginScope(
     mail: {
       ingest: async (message) => {
         need('mail:ingest', 'mail.ingest()');
-        if (!manifest.contributes.mailSources.some((s) => s.id === message.sourceId)) {
-          throw undeclared(
-            'mail source',
-            message.sourceId,
-            'which plugin.json does not declare in contributes.mailSources',
-          );
-        }
+        declaredSource(message);
         try {
           return await services.tickets.ingest(message);
         } catch (error) {
@@ -225,6 +228,25 @@ export function createPluginScope(
           throw ingestFailure(error);
         }
       },
+      // Offered only when the ticket store has a batch ingest: the port promises all or nothing per call.
+      ...(ingestMany === undefined
+        ? {}
+        : {
+            ingestMany: async (messages: readonly InboundMessage[]) => {
+              need('mail:ingest', 'mail.ingestMany()');
+              messages.forEach(declaredSource);
+              try {
+                return await ingestMany(messages);
+              } catch (error) {
+                logger.warn('mail batch ingest failed', {
+                  accountId: messages[0]?.accountId,
+                  count: messages.length,
+                  error: loggableError(error),
+                });
+                throw ingestFailure(error);
+              }
+            },
+          }),
       registerTransport: (transport) => {
         need('mail:send', 'mail.registerTransport()');
         if (!manifest.contributes.mailTransports.some((t) => t.id === transport.id)) {

@@ -92,6 +92,14 @@ function toTicket(row: Record<string, unknown>): Ticket {
   };
 }
 
+/** @throws PluginError ERR_INPUT_INVALID when the message has no key or no bytes buffer */
+function checkMessage(message: InboundMessage): void {
+  if (typeof message.dedupeKey !== 'string' || message.dedupeKey.length === 0 || message.dedupeKey.length > 255) {
+    throw new PluginError('ERR_INPUT_INVALID', 'dedupeKey must be a non-empty string of at most 255 characters');
+  }
+  if (!Buffer.isBuffer(message.raw)) throw new PluginError('ERR_INPUT_INVALID', 'raw must be a Buffer');
+}
+
 /** `host_tickets`: ingest (idempotent) and listing. */
 export class TicketStore {
   /**
@@ -108,32 +116,12 @@ export class TicketStore {
    * @throws PluginError ERR_INPUT_INVALID when the message has no key or no bytes buffer
    */
   async ingest(message: InboundMessage): Promise<IngestResult> {
-    if (typeof message.dedupeKey !== 'string' || message.dedupeKey.length === 0 || message.dedupeKey.length > 255) {
-      throw new PluginError('ERR_INPUT_INVALID', 'dedupeKey must be a non-empty string of at most 255 characters');
-    }
-    if (!Buffer.isBuffer(message.raw)) throw new PluginError('ERR_INPUT_INVALID', 'raw must be a Buffer');
+    checkMessage(message);
     const existing = await this.findIdByKey(message.dedupeKey);
     if (existing !== null) return { ticketId: existing, duplicate: true };
-
-    const headers = await parseHeaders(message.raw);
-    const receivedAt =
-      message.receivedAt instanceof Date && !Number.isNaN(message.receivedAt.getTime())
-        ? message.receivedAt.getTime()
-        : this.now();
+    const row = await this.row(message);
     try {
-      const id = await insertReturningId(this.knex, 'host_tickets', {
-        account_id: message.accountId,
-        dedupe_key: message.dedupeKey,
-        source_id: message.sourceId,
-        message_id: headers.messageId,
-        subject: headers.subject,
-        from_address: headers.from,
-        size: message.raw.length,
-        sha256: createHash('sha256').update(message.raw).digest('hex'),
-        raw: message.raw,
-        received_at: receivedAt,
-        created_at: this.now(),
-      });
+      const id = await insertReturningId(this.knex, 'host_tickets', row);
       return { ticketId: String(id), duplicate: false };
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -141,6 +129,68 @@ export class TicketStore {
       if (winner === null) throw error;
       return { ticketId: winner, duplicate: true };
     }
+  }
+
+  /**
+   * {@link ingest} for several messages in ONE transaction (one commit for the batch), idempotent per `dedupeKey`;
+   * the results in the order given. A key another process inserts meanwhile rolls the batch back, and the batch is
+   * then ingested one message at a time (each idempotent).
+   * @throws PluginError ERR_INPUT_INVALID when a message has no key or no bytes buffer (nothing is written)
+   */
+  async ingestMany(messages: readonly InboundMessage[]): Promise<IngestResult[]> {
+    messages.forEach(checkMessage);
+    if (messages.length === 0) return [];
+    const rows = await Promise.all(messages.map((message) => this.row(message)));
+    try {
+      return await this.knex.transaction(async (trx) => {
+        const made = new Map<string, string>();
+        const keys = [...new Set(messages.map((message) => message.dedupeKey))];
+        const found = (await trx('host_tickets').select('id', 'dedupe_key').whereIn('dedupe_key', keys)) as Array<{
+          id: number | string;
+          dedupe_key: string;
+        }>;
+        for (const row of found) made.set(row.dedupe_key, String(row.id));
+        const results: IngestResult[] = [];
+        for (const [index, message] of messages.entries()) {
+          const existing = made.get(message.dedupeKey);
+          if (existing !== undefined) {
+            results.push({ ticketId: existing, duplicate: true });
+            continue;
+          }
+          const id = String(await insertReturningId(trx, 'host_tickets', rows[index]!));
+          made.set(message.dedupeKey, id);
+          results.push({ ticketId: id, duplicate: false });
+        }
+        return results;
+      });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const results: IngestResult[] = [];
+      for (const message of messages) results.push(await this.ingest(message));
+      return results;
+    }
+  }
+
+  /** The row a new ticket of this message gets. */
+  private async row(message: InboundMessage): Promise<Record<string, unknown>> {
+    const headers = await parseHeaders(message.raw);
+    const receivedAt =
+      message.receivedAt instanceof Date && !Number.isNaN(message.receivedAt.getTime())
+        ? message.receivedAt.getTime()
+        : this.now();
+    return {
+      account_id: message.accountId,
+      dedupe_key: message.dedupeKey,
+      source_id: message.sourceId,
+      message_id: headers.messageId,
+      subject: headers.subject,
+      from_address: headers.from,
+      size: message.raw.length,
+      sha256: createHash('sha256').update(message.raw).digest('hex'),
+      raw: message.raw,
+      received_at: receivedAt,
+      created_at: this.now(),
+    };
   }
 
   /** Newest first. */

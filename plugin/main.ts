@@ -127,6 +127,10 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     config,
     mailCaCertPem: config.fetch.caCertPem ?? null,
   });
+  const hostMail = host.mail;
+  const batchIngest = hostMail.ingestMany
+    ? (messages: Parameters<NonNullable<typeof hostMail.ingestMany>>[0]) => hostMail.ingestMany!(messages)
+    : null;
   const polling = createFetchServices({
     accounts: repositories.accounts,
     events: repositories.events,
@@ -135,7 +139,11 @@ export async function buildServices(host: HostPort): Promise<PluginServices> {
     appIncidents: oauth.appIncidents,
     fetcher: mailFetcher,
     pop3Fetcher,
-    mail: { ingest: (message) => host.mail.ingest(message) },
+    mail: {
+      ingest: (message) => host.mail.ingest(message),
+      // A host of API 1.1 has no batch ingest: the fetch then hands messages over one at a time.
+      ...(batchIngest ? { ingestMany: batchIngest } : {}),
+    },
     notify: host.notify,
     logger,
     clock: systemClock,

@@ -119,6 +119,28 @@ export class ImapFlowMailSession implements MailSession {
   }
 
   /** @inheritdoc */
+  async markSeenMany(uids: readonly number[]): Promise<void> {
+    const operation = `mark ${uids.length} messages from UID ${uids[0]} seen`;
+    const ok = await this.call(operation, () => this.client.messageFlagsAdd(uidSet(uids), ['\\Seen'], { uid: true }));
+    this.checkOutcome(ok === true, operation);
+  }
+
+  /** @inheritdoc */
+  async moveMany(uids: readonly number[], folder: string): Promise<void> {
+    const operation = `move ${uids.length} messages from UID ${uids[0]} to ${folder}`;
+    const result = await this.call(operation, () => this.client.messageMove(uidSet(uids), folder, { uid: true }));
+    this.checkOutcome(typeof result === 'object' && result !== null, operation);
+  }
+
+  /** @inheritdoc */
+  async deleteMany(uids: readonly number[]): Promise<void> {
+    const operation = `delete ${uids.length} messages from UID ${uids[0]}`;
+    // imapflow: STORE +FLAGS (\Deleted), then UID EXPUNGE of the same set when UIDPLUS is offered, else EXPUNGE.
+    const ok = await this.call(operation, () => this.client.messageDelete(uidSet(uids), { uid: true }));
+    this.checkOutcome(ok === true, operation);
+  }
+
+  /** @inheritdoc */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -181,6 +203,19 @@ export class ImapFlowMailSession implements MailSession {
       throw mapImapError(error, { operation, secrets: this.secrets, byeReason: this.client.byeReason });
     }
   }
+}
+
+/** An IMAP UID set in ranges ("3:7,9"): a batch of consecutive UIDs stays one short token on the wire. */
+export function uidSet(uids: readonly number[]): string {
+  const sorted = [...new Set(uids)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(j === i ? `${sorted[i]}` : `${sorted[i]}:${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
 }
 
 function toSummary(msg: FetchMessageObject): MessageSummary {

@@ -4,9 +4,12 @@ import { systemClock } from '../../plugin/ports/clock';
 import { PluginError } from '../../plugin/errors';
 import type {
   Delivery,
+  BatchDelivery,
+  DeliveryBatch,
   DeliveryRecord,
   DeliveryState,
   DeliveryWriteOptions,
+  IngestedLookup,
   MailCursor,
   MailLedger,
   MessageKeyRule,
@@ -54,7 +57,7 @@ const CURRENT_KEY_RULE: MessageKeyRule = 'content';
 const COUNTED_STATES: readonly DeliveryState[] = ['ingested', 'post_action_done'];
 // last_error is TEXT, but a host's rejection text is not ours to store at any length.
 export const MAX_ERROR_TEXT = 2000;
-const PRUNE_CHUNK = 500;
+const IDS_PER_STATEMENT = 500;
 
 function toCursor(row: CursorRow): MailCursor {
   return {
@@ -180,52 +183,181 @@ export class KnexMailLedger implements MailLedger {
     return this.findIngested(accountId, legacyKey, 'legacy', receivedAt);
   }
 
+  /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
+  async findIngestedMany(accountId: string, lookups: readonly IngestedLookup[]): Promise<Array<Delivery | null>> {
+    const content = await this.firstIngested(
+      accountId,
+      'content',
+      lookups.map((lookup) => lookup.messageKey),
+    );
+    const found = lookups.map((lookup) => content.get(lookup.messageKey)?.[0] ?? null);
+    const misses = lookups.flatMap((lookup, i) => (found[i] === null && lookup.legacy ? [i] : []));
+    if (misses.length === 0) return found;
+    const legacy = await this.firstIngested(
+      accountId,
+      'legacy',
+      misses.map((i) => lookups[i]!.legacy!.legacyKey),
+    );
+    for (const i of misses) {
+      const { legacyKey, receivedAt } = lookups[i]!.legacy!;
+      found[i] = legacy.get(legacyKey)?.find((delivery) => delivery.createdAt > receivedAt) ?? null;
+    }
+    return found;
+  }
+
+  /** The account's ingested rows of one key rule with these keys, by key, in the order written (lowest id first). */
+  private async firstIngested(
+    accountId: string,
+    rule: MessageKeyRule,
+    keys: readonly string[],
+  ): Promise<Map<string, Delivery[]>> {
+    const byKey = new Map<string, Delivery[]>();
+    const unique = [...new Set(keys)];
+    for (let i = 0; i < unique.length; i += IDS_PER_STATEMENT) {
+      const rows = (await withDatabaseErrors(() =>
+        this.#knex(TABLES.deliveries)
+          .where({ account_id: accountKey(accountId), message_key_rule: rule })
+          .whereIn('message_key', unique.slice(i, i + IDS_PER_STATEMENT))
+          .whereIn('state', ['ingested', 'post_action_done'])
+          .whereNotNull('ticket_id')
+          .orderBy('id', 'asc'),
+      )) as DeliveryRow[];
+      for (const row of rows) {
+        const delivery = toDelivery(row);
+        byKey.set(delivery.messageKey, [...(byKey.get(delivery.messageKey) ?? []), delivery]);
+      }
+    }
+    return byKey;
+  }
+
   /** @throws PluginError ERR_LEASE_LOST | ERR_DATABASE_UNAVAILABLE | ERR_NOT_FOUND (no such account) */
   async recordDelivery(record: DeliveryRecord, options: DeliveryWriteOptions): Promise<Delivery> {
     return withDatabaseErrors(
       () =>
         this.#knex.transaction(async (trx) => {
-          const now = this.#clock.now();
-          const key = this.locationKey(record);
           // The account row first: on SQLite it takes the write lock before anything is read.
           if (options.leaseOwner !== undefined) await this.requireLease(trx, record.accountId, options.leaseOwner);
-          const existing = (await trx(TABLES.deliveries).where(key).first()) as DeliveryRow | undefined;
-          const fields = {
-            message_key: record.messageKey,
-            message_key_rule: CURRENT_KEY_RULE,
-            dedupe_key: record.dedupeKey,
-            ticket_id: record.ticketId ?? existing?.ticket_id ?? null,
-            state: record.state,
-            last_error:
-              record.lastError === undefined
-                ? (existing?.last_error ?? null)
-                : record.lastError === null
-                  ? null
-                  : record.lastError.slice(0, MAX_ERROR_TEXT),
-            size: record.size,
-            updated_at: now,
-          };
-          const attempts = (existing ? toNumber(existing.attempts) : 0) + (options.countAttempt ? 1 : 0);
-          let id: string;
-          if (existing) {
-            id = String(existing.id);
-            await trx(TABLES.deliveries)
-              .where('id', toNumber(existing.id))
-              .update({ ...fields, attempts });
-          } else {
-            id = await insertReturningId(trx, TABLES.deliveries, { ...key, ...fields, attempts, created_at: now });
-          }
-          const alreadyCounted = existing !== undefined && COUNTED_STATES.includes(existing.state as DeliveryState);
-          if (options.countFetched && !alreadyCounted)
-            await trx(TABLES.accounts)
-              .where('id', accountKey(record.accountId))
-              .update({ messages_fetched: trx.raw('?? + 1', ['messages_fetched']) });
+          const { delivery, counted } = await this.write(trx, record, options.countAttempt, options.countFetched);
+          if (counted) await this.countFetched(trx, record.accountId, 1);
           if (options.advanceCursor) await this.raiseCursor(trx, record);
-          // Built from what was just written (no re-select): the same values toDelivery would read back.
-          return toDelivery({ id, ...key, ...fields, attempts, created_at: existing ? existing.created_at : now });
+          return delivery;
         }),
       `Mail account ${record.accountId} does not exist.`,
     );
+  }
+
+  /** @throws PluginError ERR_LEASE_LOST | ERR_DATABASE_UNAVAILABLE | ERR_NOT_FOUND (no such account) */
+  async recordDeliveries(batch: DeliveryBatch): Promise<Delivery[]> {
+    const accountId = batch.deliveries[0]?.record.accountId ?? batch.cursor?.accountId;
+    if (accountId === undefined) return [];
+    return withDatabaseErrors(
+      () =>
+        this.#knex.transaction(async (trx) => {
+          if (batch.leaseOwner !== undefined) await this.requireLease(trx, accountId, batch.leaseOwner);
+          const stored: Delivery[] = [];
+          let counted = 0;
+          const existing = await this.existingRows(trx, batch.deliveries);
+          for (const entry of batch.deliveries) {
+            const written = await this.write(
+              trx,
+              entry.record,
+              entry.countAttempt,
+              entry.countFetched,
+              existing?.get(entry.record.uid) ?? null,
+            );
+            stored.push(written.delivery);
+            if (written.counted) counted += 1;
+          }
+          if (counted > 0) await this.countFetched(trx, accountId, counted);
+          if (batch.cursor !== null) await this.raiseCursor(trx, batch.cursor);
+          return stored;
+        }),
+      `Mail account ${accountId} does not exist.`,
+    );
+  }
+
+  /**
+   * The rows already at the batch's locations, by UID, in one statement per chunk, when the batch is of one IMAP
+   * folder (the IMAP loop's groups); undefined otherwise (each write then looks its row up).
+   */
+  private async existingRows(
+    trx: Knex.Transaction,
+    deliveries: readonly BatchDelivery[],
+  ): Promise<Map<number, DeliveryRow> | undefined> {
+    const first = deliveries[0]?.record;
+    if (first === undefined) return new Map();
+    const sameFolder = deliveries.every(
+      ({ record }) =>
+        !record.uidl &&
+        record.accountId === first.accountId &&
+        record.folder === first.folder &&
+        record.uidValidity === first.uidValidity,
+    );
+    const uids = deliveries.map(({ record }) => record.uid);
+    // A UID twice in one batch: the second write must see the first, so each looks its row up.
+    if (!sameFolder || new Set(uids).size !== uids.length) return undefined;
+    const byUid = new Map<number, DeliveryRow>();
+    for (let i = 0; i < uids.length; i += IDS_PER_STATEMENT) {
+      const rows = (await trx(TABLES.deliveries)
+        .where({ ...this.cursorKey(first), uidl: '' })
+        .whereIn('uid', uids.slice(i, i + IDS_PER_STATEMENT))) as DeliveryRow[];
+      for (const row of rows) byUid.set(toNumber(row.uid), row);
+    }
+    return byUid;
+  }
+
+  /**
+   * Inserts or updates one delivery row inside `trx`; `counted`: the account's counter is due one more.
+   * @param known - the row at the location when the caller looked it up already (null: none), else looked up here
+   */
+  private async write(
+    trx: Knex.Transaction,
+    record: DeliveryRecord,
+    countAttempt: boolean,
+    countFetched: boolean | undefined,
+    known?: DeliveryRow | null,
+  ): Promise<{ delivery: Delivery; counted: boolean }> {
+    const now = this.#clock.now();
+    const key = this.locationKey(record);
+    const existing =
+      known === undefined
+        ? ((await trx(TABLES.deliveries).where(key).first()) as DeliveryRow | undefined)
+        : (known ?? undefined);
+    const fields = {
+      message_key: record.messageKey,
+      message_key_rule: CURRENT_KEY_RULE,
+      dedupe_key: record.dedupeKey,
+      ticket_id: record.ticketId ?? existing?.ticket_id ?? null,
+      state: record.state,
+      last_error:
+        record.lastError === undefined
+          ? (existing?.last_error ?? null)
+          : record.lastError === null
+            ? null
+            : record.lastError.slice(0, MAX_ERROR_TEXT),
+      size: record.size,
+      updated_at: now,
+    };
+    const attempts = (existing ? toNumber(existing.attempts) : 0) + (countAttempt ? 1 : 0);
+    let id: string;
+    if (existing) {
+      id = String(existing.id);
+      await trx(TABLES.deliveries)
+        .where('id', toNumber(existing.id))
+        .update({ ...fields, attempts });
+    } else {
+      id = await insertReturningId(trx, TABLES.deliveries, { ...key, ...fields, attempts, created_at: now });
+    }
+    const alreadyCounted = existing !== undefined && COUNTED_STATES.includes(existing.state as DeliveryState);
+    // Built from what was just written (no re-select): the same values toDelivery would read back.
+    const delivery = toDelivery({ id, ...key, ...fields, attempts, created_at: existing ? existing.created_at : now });
+    return { delivery, counted: countFetched === true && !alreadyCounted };
+  }
+
+  private async countFetched(trx: Knex.Transaction, accountId: string, count: number): Promise<void> {
+    await trx(TABLES.accounts)
+      .where('id', accountKey(accountId))
+      .update({ messages_fetched: trx.raw('?? + ?', ['messages_fetched', count]) });
   }
 
   /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
@@ -240,6 +372,19 @@ export class KnexMailLedger implements MailLedger {
   }
 
   /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
+  async markPostActionsDone(deliveryIds: readonly string[]): Promise<void> {
+    const ids = deliveryIds.map(parseId).filter((id): id is number => id !== null);
+    const now = this.#clock.now();
+    await withDatabaseErrors(async () => {
+      for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT)
+        await this.#knex(TABLES.deliveries)
+          .whereIn('id', ids.slice(i, i + IDS_PER_STATEMENT))
+          .where({ state: 'ingested' })
+          .update({ state: 'post_action_done', updated_at: now });
+    });
+  }
+
+  /** @throws PluginError ERR_DATABASE_UNAVAILABLE */
   async prunePop3Deliveries(accountId: string, present: readonly string[], listedAt: number): Promise<number> {
     const keep = new Set(present);
     const pop3 = pop3Location(accountId, '');
@@ -251,9 +396,9 @@ export class KnexMailLedger implements MailLedger {
         .select('id', 'uidl')) as Array<Pick<DeliveryRow, 'id' | 'uidl'>>;
       const gone = rows.filter((row) => !keep.has(row.uidl)).map((row) => toNumber(row.id));
       // In chunks: a statement has a bound on its parameters (SQLite 32766, older builds 999).
-      for (let i = 0; i < gone.length; i += PRUNE_CHUNK)
+      for (let i = 0; i < gone.length; i += IDS_PER_STATEMENT)
         await this.#knex(TABLES.deliveries)
-          .whereIn('id', gone.slice(i, i + PRUNE_CHUNK))
+          .whereIn('id', gone.slice(i, i + IDS_PER_STATEMENT))
           .delete();
       return gone.length;
     });

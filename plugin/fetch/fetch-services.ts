@@ -34,7 +34,7 @@ export interface FetchServicesDeps {
   readonly fetcher: MailFetcher;
   /** The POP3 client, for accounts with protocol `pop3`. */
   readonly pop3Fetcher?: Pop3Fetcher;
-  readonly mail: Pick<MailPort, 'ingest'>;
+  readonly mail: Pick<MailPort, 'ingest' | 'ingestMany'>;
   readonly notify: NotifyPort;
   readonly logger: LoggerPort;
   readonly clock: Clock;

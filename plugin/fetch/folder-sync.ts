@@ -1,22 +1,29 @@
 /**
- * The message loop of one open folder (docs/architecture.md#poll-cycle): UIDs above the cursor, in order, in batches
- * -> host ingest -> delivery row + cursor + the account's counter in one transaction (under the account lease) ->
- * post-fetch action. A crash anywhere re-ingests at most the message in flight, and the host dedupes it by
- * `dedupeKey`.
+ * The message loop of one open folder (docs/architecture.md#poll-cycle): UIDs above the cursor, in order, in listed
+ * batches, settled per fetched group (bounded by count and bytes): one UID FETCH of the group's sources -> the host
+ * ingests the group (`ingestMany` where offered) -> the group's delivery rows + cursor + the account's counter in ONE
+ * transaction (under the account lease) -> the post-fetch action once for the group's UID set. The next group is
+ * fetched while the current one is settled. A crash anywhere re-ingests at most the group in flight, and the host
+ * dedupes it by `dedupeKey`.
  */
-import { isPluginError } from '../errors';
+import { isPluginError, type PluginError } from '../errors';
 import type { MailAccount } from '../ports/account-repository';
 import type { FolderState, MailSession, MessageSummary } from '../ports/mail-fetcher';
 import { SETTLED_DELIVERY_STATES, type Delivery, type MessageLocation } from '../ports/mail-ledger';
-import { BatchSources } from './batch-sources';
-import { applyPostFetchAction } from './post-fetch-action';
+import type { InboundMessage, IngestResult } from '../ports/host';
+import { settlementGroups } from './settlement-groups';
+import { applyPostFetchAction, applyPostFetchActionToSet } from './post-fetch-action';
 import {
   emptyCounts,
   MessageSettlement,
   throwIfAborted,
   type FolderSyncCounts,
+  type KeyedMessage,
+  type MessageInSettlement,
   type MessageSettlementDeps,
+  type PlannedWrite,
 } from './message-settlement';
+import { failureText } from '../../lib/loggable-error';
 
 export { emptyCounts, throwIfAborted, type FolderSyncCounts } from './message-settlement';
 
@@ -65,8 +72,8 @@ export class FolderSync {
     let blocked = false;
     let highest = run.folder.uidNext - 1;
     // In batches of UIDs (a UID SEARCH, then one FETCH of sizes and flags per batch), so a large folder never
-    // has to be listed at once; messages arriving meanwhile join a later batch. Sources are fetched ahead in
-    // byte-bounded groups (BatchSources); everything else stays one message at a time, in UID order.
+    // has to be listed at once; messages arriving meanwhile join a later batch. Each batch is settled in groups of
+    // at most GROUP_MAX_BYTES listed bytes (settlement-groups.ts), in UID order.
     for (let fromUid = plan.fromUid; ;) {
       throwIfAborted(run.signal);
       const batch = await run.session.listMessages({
@@ -84,25 +91,30 @@ export class FolderSync {
         fromUid: batch[0].uid,
       });
       for (const row of rows) if (row.uid <= last) known.set(row.uid, row);
-      const settledRow = (uid: number) => {
-        const row = known.get(uid);
-        return row !== undefined && SETTLED_DELIVERY_STATES.includes(row.state);
-      };
-      const sources = new BatchSources(
-        run.session,
-        batch.filter((summary) => !settledRow(summary.uid) && summary.size <= this.deps.settings.maxMessageBytes),
+      const groups = settlementGroups(
+        batch,
+        (summary) => !isSettled(known.get(summary.uid)) && summary.size <= this.deps.settings.maxMessageBytes,
       );
-      for (const summary of batch) {
+      // The next group's sources are fetched while this one is ingested and written: the IMAP connection runs the
+      // FETCH while the host and the database work. What is fetched ahead and not yet written is only in memory,
+      // so a crash loses nothing (the cursor has not passed it).
+      let next: Promise<Map<number, Buffer | null>> | null = groups.length > 0 ? this.fetch(run, groups[0]!) : null;
+      for (let i = 0; i < groups.length; i++) {
+        const sources = await next!;
+        next = i + 1 < groups.length ? this.fetch(run, groups[i + 1]!) : null;
+        // Awaited in the next round; until then a failure must not count as unhandled.
+        next?.catch(() => undefined);
         throwIfAborted(run.signal);
-        highest = Math.max(highest, summary.uid);
-        const advance = plan.mode === 'incremental' && !blocked;
-        const row = known.get(summary.uid);
-        if (settledRow(summary.uid)) {
-          if (advance) await this.deps.ledger.advanceCursor(this.location(run, summary.uid));
-          continue;
-        }
-        const settled = await this.handle(run, summary, row ?? null, sources, advance, counts);
-        if (!settled) blocked = true;
+        const group = groups[i]!;
+        highest = Math.max(highest, group[group.length - 1]!.uid);
+        blocked = await this.settleGroup(
+          run,
+          group,
+          known,
+          sources,
+          { incremental: plan.mode === 'incremental', blocked },
+          counts,
+        );
       }
       fromUid = last + 1;
     }
@@ -166,73 +178,237 @@ export class FolderSync {
       states: ['ingested'],
     });
     if (undone.length === 0) return;
+    throwIfAborted(run.signal);
     // A message no longer in the folder was moved or deleted already (by us before a crash, or by someone else).
     const present = new Set((await run.session.listMessages({ fromUid: undone[0].uid })).map((summary) => summary.uid));
-    for (const delivery of undone) {
+    const gone = undone.filter((delivery) => !present.has(delivery.uid));
+    await this.deps.ledger.markPostActionsDone(gone.map((delivery) => delivery.id));
+    const due = undone.filter((delivery) => present.has(delivery.uid));
+    for (let i = 0; i < due.length; i += this.deps.settings.batchSize) {
       throwIfAborted(run.signal);
-      if (!present.has(delivery.uid)) {
-        await this.deps.ledger.markPostActionDone(delivery.id);
-        continue;
-      }
-      await this.postAction(run, delivery, counts);
+      await this.postActions(run, due.slice(i, i + this.deps.settings.batchSize), counts);
     }
   }
 
-  /** One message not yet settled; returns whether it is settled now. */
-  private async handle(
+  /** The sources of the group's messages to download (one UID FETCH where the session can); null: vanished. */
+  private async fetch(run: FolderSyncRun, group: readonly MessageSummary[]): Promise<Map<number, Buffer | null>> {
+    const limit = this.deps.settings.maxMessageBytes;
+    const uids = group.filter((summary) => summary.size <= limit).map((summary) => summary.uid);
+    const sources = new Map<number, Buffer | null>();
+    if (uids.length === 0) return sources;
+    if (uids.length === 1 || run.session.downloadMany === undefined) {
+      for (const uid of uids) sources.set(uid, await run.session.download(uid));
+      return sources;
+    }
+    const fetched = await run.session.downloadMany(uids);
+    for (const uid of uids) sources.set(uid, fetched.get(uid) ?? null);
+    return sources;
+  }
+
+  /**
+   * Settles one group: the host ingests what it has no ticket of, then every row of the group and the cursor are
+   * written in one transaction, then the reports, then the post-fetch action for the group's UID set.
+   * @returns whether the cursor is blocked by a pending message now
+   */
+  private async settleGroup(
     run: FolderSyncRun,
-    summary: MessageSummary,
-    row: Delivery | null,
-    sources: BatchSources,
-    advance: boolean,
+    group: readonly MessageSummary[],
+    known: ReadonlyMap<number, Delivery>,
+    sources: ReadonlyMap<number, Buffer | null>,
+    scan: { readonly incremental: boolean; readonly blocked: boolean },
     counts: FolderSyncCounts,
   ): Promise<boolean> {
-    const location = this.location(run, summary.uid);
-    const outcome = await this.settlement.settle({
-      account: run.account,
-      location,
-      label: `UID ${summary.uid} in ${location.folder}`,
-      listedSize: summary.size,
-      row,
-      download: () => sources.take(summary.uid),
-      receivedAt: summary.internalDate,
-      stateAfterIngest: run.account.postFetch === 'keep' ? 'post_action_done' : 'ingested',
-      advance,
-      signal: run.signal,
-      counts,
-      ...(run.leaseOwner === undefined ? {} : { leaseOwner: run.leaseOwner }),
-    });
-    if (outcome.kind === 'pending') return false;
-    if (outcome.kind === 'vanished') {
-      // Expunged between listing and download: nothing left to fetch.
-      this.deps.logger.info('message vanished before download', { accountId: run.account.id, uid: summary.uid });
-      if (advance) await this.deps.ledger.advanceCursor(location);
-      return true;
+    const limit = this.deps.settings.maxMessageBytes;
+    const stateAfterIngest = run.account.postFetch === 'keep' ? 'post_action_done' : 'ingested';
+    type Slot = { uid: number; plan: PlannedWrite | null; settled: boolean };
+    const slots: Slot[] = [];
+    type Downloaded = { slot: Slot; message: MessageInSettlement; base: KeyedMessage; raw: Buffer };
+    const downloaded: Downloaded[] = [];
+    for (const summary of group) {
+      const row = known.get(summary.uid) ?? null;
+      const slot: Slot = { uid: summary.uid, plan: null, settled: true };
+      slots.push(slot);
+      if (isSettled(row ?? undefined)) continue;
+      const location = this.location(run, summary.uid);
+      const message: MessageInSettlement = {
+        account: run.account,
+        location,
+        label: `UID ${summary.uid} in ${location.folder}`,
+        row,
+        receivedAt: summary.internalDate,
+        stateAfterIngest,
+        counts,
+      };
+      if (summary.size > limit) {
+        slot.plan = this.settlement.oversized(message, summary.size);
+        continue;
+      }
+      const raw = sources.get(summary.uid) ?? null;
+      if (raw === null) {
+        // Expunged between listing and download: nothing left to fetch.
+        this.deps.logger.info('message vanished before download', { accountId: run.account.id, uid: summary.uid });
+        continue;
+      }
+      if (raw.length > limit) {
+        slot.plan = this.settlement.oversized(message, raw.length);
+        continue;
+      }
+      downloaded.push({ slot, message, base: this.settlement.keyed(message, raw), raw });
     }
-    if (outcome.delivery?.state === 'ingested') await this.postAction(run, outcome.delivery, counts);
-    return true;
-  }
-
-  /** Runs the post-fetch action; a refusal is remembered (retried next cycle), a connection error ends the run. */
-  private async postAction(run: FolderSyncRun, delivery: Delivery, counts: FolderSyncCounts): Promise<void> {
-    try {
-      await applyPostFetchAction(run.session, delivery.uid, run.account.postFetch);
-    } catch (error) {
-      if (isPluginError(error) && (error.code === 'ERR_MAIL_OPERATION_FAILED' || error.code === 'ERR_INPUT_INVALID')) {
-        this.deps.logger.warn('post-fetch action refused; retrying next cycle', {
-          accountId: run.account.id,
-          uid: delivery.uid,
-          code: error.code,
-        });
-        counts.postActionError = error;
+    // A ticket already made of the same bytes is reused (one lookup for the group).
+    const ticketed = await this.settlement.findIngestedMany(
+      run.account.id,
+      downloaded.map(({ base, raw, message }) => ({ base, raw, receivedAt: message.receivedAt })),
+    );
+    const toHost: Downloaded[] = [];
+    downloaded.forEach((entry, index) => {
+      const ticketId = ticketed[index]?.ticketId;
+      if (ticketId) entry.slot.plan = this.settlement.ingested(entry.message, entry.base, ticketId, false);
+      else toHost.push(entry);
+    });
+    // A poll stopped while the group downloaded (its lease lost, a timeout) hands the host nothing more.
+    throwIfAborted(run.signal);
+    const results = await this.ingest(
+      toHost.map((entry) => this.settlement.inbound(entry.message, entry.base, entry.raw)),
+    );
+    toHost.forEach((entry, index) => {
+      const answer = results[index]!;
+      if ('error' in answer) {
+        entry.slot.plan = this.settlement.rejected(entry.message, entry.base, answer.error);
         return;
       }
-      throw error;
+      const result = answer.result;
+      if (result.duplicate) counts.duplicates += 1;
+      else counts.fetched += 1;
+      entry.slot.plan = this.settlement.ingested(entry.message, entry.base, result.ticketId, true);
+    });
+    // The cursor moves over the group up to the first message left pending (later ones are still written).
+    let blocked = scan.blocked;
+    let cursorUid: number | null = null;
+    for (const slot of slots) {
+      if (slot.plan !== null && !slot.plan.settled) blocked = true;
+      if (scan.incremental && !blocked) cursorUid = slot.uid;
     }
-    await this.deps.ledger.markPostActionDone(delivery.id);
+    const planned = slots.filter((slot) => slot.plan !== null).map((slot) => slot.plan!);
+    const stored = await this.deps.ledger.recordDeliveries({
+      deliveries: planned.map((plan) => ({
+        record: plan.record,
+        countAttempt: plan.countAttempt,
+        countFetched: plan.countFetched,
+      })),
+      cursor: cursorUid === null ? null : this.location(run, cursorUid),
+      ...(run.leaseOwner === undefined ? {} : { leaseOwner: run.leaseOwner }),
+    });
+    for (const plan of planned) await plan.after?.();
+    const due = stored.filter((delivery) => delivery.state === 'ingested');
+    if (due.length > 0) await this.postActions(run, due, counts);
+    return blocked;
+  }
+
+  /**
+   * The host's answer per message: `ingestMany` for the group where the host offers it; when that throws (or the
+   * host lacks it), one message at a time, so a rejected one is told apart and the rest still get their tickets
+   * (those the batch already made come back as duplicates).
+   */
+  private async ingest(messages: readonly InboundMessage[]): Promise<IngestAnswer[]> {
+    if (messages.length === 0) return [];
+    const mail = this.deps.mail;
+    if (messages.length > 1 && mail.ingestMany) {
+      try {
+        const results = await mail.ingestMany(messages);
+        if (results.length === messages.length) return results.map((result) => ({ result }));
+        this.deps.logger.warn('the host answered a batch ingest with a wrong count; ingesting one at a time', {
+          accountId: messages[0]!.accountId,
+          count: messages.length,
+          answers: results.length,
+        });
+      } catch (error) {
+        this.deps.logger.info('the host refused a batch; ingesting its messages one at a time', {
+          accountId: messages[0]!.accountId,
+          count: messages.length,
+          reason: failureText(error).slice(0, 300),
+        });
+      }
+    }
+    const results: IngestAnswer[] = [];
+    for (const message of messages) {
+      try {
+        results.push({ result: await mail.ingest(message) });
+      } catch (error) {
+        results.push({ error });
+      }
+    }
+    return results;
+  }
+
+  /**
+   * Runs the post-fetch action for a set of rows, in one command; refused, each UID is tried alone to find which
+   * one the server refuses: those stay `ingested` (retried next cycle, reported), the others are done. A connection
+   * error ends the run.
+   */
+  private async postActions(
+    run: FolderSyncRun,
+    deliveries: readonly Delivery[],
+    counts: FolderSyncCounts,
+  ): Promise<void> {
+    const action = run.account.postFetch;
+    try {
+      await applyPostFetchActionToSet(
+        run.session,
+        deliveries.map((delivery) => delivery.uid),
+        action,
+      );
+      await this.deps.ledger.markPostActionsDone(deliveries.map((delivery) => delivery.id));
+      return;
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      if (deliveries.length === 1 || error.code === 'ERR_INPUT_INVALID') {
+        this.refused(run, deliveries, error, counts);
+        return;
+      }
+    }
+    const done: string[] = [];
+    for (const delivery of deliveries) {
+      try {
+        await applyPostFetchAction(run.session, delivery.uid, action);
+        done.push(delivery.id);
+      } catch (error) {
+        if (!isRefusal(error)) throw error;
+        this.refused(run, [delivery], error, counts);
+      }
+    }
+    await this.deps.ledger.markPostActionsDone(done);
+  }
+
+  /** A refused post-fetch action is remembered (the rows stay `ingested`, retried next cycle). */
+  private refused(
+    run: FolderSyncRun,
+    deliveries: readonly Delivery[],
+    error: PluginError,
+    counts: FolderSyncCounts,
+  ): void {
+    this.deps.logger.warn('post-fetch action refused; retrying next cycle', {
+      accountId: run.account.id,
+      uids: deliveries.map((delivery) => delivery.uid).join(','),
+      code: error.code,
+    });
+    counts.postActionError = error;
   }
 
   private location(run: FolderSyncRun, uid: number): MessageLocation {
     return { accountId: run.account.id, folder: run.account.folder, uidValidity: run.folder.uidValidity, uid };
   }
+}
+
+/** The host's answer for one message of a group. */
+type IngestAnswer = { readonly result: IngestResult } | { readonly error: unknown };
+
+/** Whether a row means the message is never handed to the host again. */
+function isSettled(row: Delivery | undefined | null): boolean {
+  return row !== undefined && row !== null && SETTLED_DELIVERY_STATES.includes(row.state);
+}
+
+/** A post-fetch action the server (or the account's settings) refused, as opposed to a lost connection. */
+function isRefusal(error: unknown): error is PluginError {
+  return isPluginError(error) && (error.code === 'ERR_MAIL_OPERATION_FAILED' || error.code === 'ERR_INPUT_INVALID');
 }

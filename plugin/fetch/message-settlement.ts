@@ -8,7 +8,7 @@
 import { PluginError, toPluginError } from '../errors';
 import type { Clock } from '../ports/clock';
 import type { EventLog, EventType } from '../ports/event-log';
-import type { LoggerPort, MailPort, NotifyPort } from '../ports/host';
+import type { InboundMessage, IngestResult, LoggerPort, MailPort, NotifyPort } from '../ports/host';
 import type { MailAccount } from '../ports/account-repository';
 import type { Delivery, DeliveryRecord, DeliveryState, MailLedger, MessageLocation } from '../ports/mail-ledger';
 import { ROUTE_PATHS } from '../admin/admin-paths';
@@ -20,7 +20,7 @@ import { failureText } from '../../lib/loggable-error';
 /** What the settlement needs. */
 export interface MessageSettlementDeps {
   readonly ledger: MailLedger;
-  readonly mail: Pick<MailPort, 'ingest'>;
+  readonly mail: Pick<MailPort, 'ingest' | 'ingestMany'>;
   readonly notify: NotifyPort;
   readonly events: EventLog;
   readonly logger: LoggerPort;
@@ -63,6 +63,27 @@ export interface MessageToSettle {
   readonly leaseOwner?: string;
 }
 
+/** What the settlement rules need of a message (the batch loop downloads and writes by itself). */
+export type MessageInSettlement = Pick<
+  MessageToSettle,
+  'account' | 'location' | 'label' | 'row' | 'receivedAt' | 'stateAfterIngest' | 'counts'
+>;
+
+/** A downloaded message's ledger identity. */
+export type KeyedMessage = Omit<DeliveryRecord, 'state'>;
+
+/** One ledger write the rules decided on, and what is due once it is stored. */
+export interface PlannedWrite {
+  readonly record: DeliveryRecord;
+  readonly countAttempt: boolean;
+  /** The host was handed the message for this write (the account's counter). */
+  readonly countFetched: boolean;
+  /** False for `pending`: the cursor must not pass it. */
+  readonly settled: boolean;
+  /** Reports due once the write is stored (a quarantine, a skip). */
+  readonly after?: () => Promise<void>;
+}
+
 /** How a message ended: settled (with its row, null when skipped or quarantined), left pending, or gone. */
 export type SettlementOutcome =
   | { readonly kind: 'settled'; readonly delivery: Delivery | null }
@@ -73,7 +94,7 @@ const MAX_ERROR_TEXT = 300;
 /** IMAP INTERNALDATE names a second (RFC 3501 date-time). */
 const INTERNALDATE_RESOLUTION_MS = 1000;
 
-/** Settles messages one at a time. */
+/** The settlement rules; {@link settle} applies them to one message at a time (POP3). */
 export class MessageSettlement {
   constructor(private readonly deps: MessageSettlementDeps) {}
 
@@ -81,49 +102,68 @@ export class MessageSettlement {
   async settle(message: MessageToSettle): Promise<SettlementOutcome> {
     const { account, counts } = message;
     const limit = this.deps.settings.maxMessageBytes;
-    if (message.listedSize > limit) {
-      await this.skipOversized(message, message.listedSize);
-      return { kind: 'settled', delivery: null };
-    }
+    if (message.listedSize > limit) return this.write(message, this.oversized(message, message.listedSize));
     const raw = await message.download();
     if (raw === null) return { kind: 'vanished' };
-    if (raw.length > limit) {
-      await this.skipOversized(message, raw.length);
-      return { kind: 'settled', delivery: null };
+    if (raw.length > limit) return this.write(message, this.oversized(message, raw.length));
+    const base = this.keyed(message, raw);
+    const known = await this.findIngested(account.id, base.messageKey, raw, message.receivedAt);
+    if (known?.ticketId) return this.write(message, this.ingested(message, base, known.ticketId, false));
+    // A poll stopped while the message downloaded (its lease lost, a timeout) hands the host nothing more.
+    throwIfAborted(message.signal);
+    let result: IngestResult;
+    try {
+      result = await this.deps.mail.ingest(this.inbound(message, base, raw));
+    } catch (error) {
+      return this.write(message, this.rejected(message, base, error));
     }
+    if (result.duplicate) counts.duplicates += 1;
+    else counts.fetched += 1;
+    return this.write(message, this.ingested(message, base, result.ticketId, true));
+  }
+
+  /** The key, `dedupeKey` and size of a downloaded message. */
+  keyed(message: MessageInSettlement, raw: Buffer): KeyedMessage {
     const key = messageKey(raw);
-    const base = { ...message.location, messageKey: key, dedupeKey: `${account.id}:${key}`, size: raw.length };
-    const known = await this.findIngested(account.id, key, raw, message.receivedAt);
-    let ticketId: string;
-    // A host answer of "duplicate" still counts: its first ticket was made by a poll that died before this write.
-    let handedToHost = false;
-    if (known?.ticketId) {
-      ticketId = known.ticketId;
-      counts.duplicates += 1;
-    } else {
-      // A poll stopped while the message downloaded (its lease lost, a timeout) hands the host nothing more.
-      throwIfAborted(message.signal);
-      try {
-        const result = await this.deps.mail.ingest({
-          sourceId: IMAP_MAIL_SOURCE_ID,
-          accountId: account.id,
-          dedupeKey: base.dedupeKey,
-          raw,
-          receivedAt: message.receivedAt ?? new Date(this.deps.clock.now()),
-        });
-        ticketId = result.ticketId;
-        handedToHost = true;
-        if (result.duplicate) counts.duplicates += 1;
-        else counts.fetched += 1;
-      } catch (error) {
-        return this.rejected(message, base, error);
-      }
-    }
-    const delivery = await this.deps.ledger.recordDelivery(
-      { ...base, state: message.stateAfterIngest, ticketId, lastError: null },
-      { advanceCursor: message.advance, countAttempt: true, countFetched: handedToHost, ...fence(message) },
-    );
-    return { kind: 'settled', delivery };
+    return { ...message.location, messageKey: key, dedupeKey: `${message.account.id}:${key}`, size: raw.length };
+  }
+
+  /** What the host is handed. */
+  inbound(message: MessageInSettlement, base: KeyedMessage, raw: Buffer): InboundMessage {
+    return {
+      sourceId: IMAP_MAIL_SOURCE_ID,
+      accountId: message.account.id,
+      dedupeKey: base.dedupeKey,
+      raw,
+      receivedAt: message.receivedAt ?? new Date(this.deps.clock.now()),
+    };
+  }
+
+  /**
+   * The row of a message the host has a ticket of; `handedToHost`: this poll handed it over (a host answer of
+   * "duplicate" still counts: its first ticket was made by a poll that died before its write). Else the ticket was
+   * found in the ledger and this counts as a duplicate.
+   */
+  ingested(message: MessageInSettlement, base: KeyedMessage, ticketId: string, handedToHost: boolean): PlannedWrite {
+    if (!handedToHost) message.counts.duplicates += 1;
+    return {
+      record: { ...base, state: message.stateAfterIngest, ticketId, lastError: null },
+      countAttempt: true,
+      countFetched: handedToHost,
+      settled: true,
+    };
+  }
+
+  private async write(message: MessageToSettle, plan: PlannedWrite): Promise<SettlementOutcome> {
+    const delivery = await this.deps.ledger.recordDelivery(plan.record, {
+      advanceCursor: message.advance && plan.settled,
+      countAttempt: plan.countAttempt,
+      countFetched: plan.countFetched,
+      ...fence(message),
+    });
+    await plan.after?.();
+    if (!plan.settled) return { kind: 'pending' };
+    return { kind: 'settled', delivery: plan.record.state === message.stateAfterIngest ? delivery : null };
   }
 
   /** An event and a notification; their failure is logged, never allowed to stop the fetch. */
@@ -158,12 +198,7 @@ export class MessageSettlement {
    * The delivery that already made a ticket of this message: one with its key, or a row written under the legacy
    * key rule before the server's INTERNALDATE says this message arrived later (plugin/ports/mail-ledger.ts).
    */
-  private async findIngested(
-    accountId: string,
-    key: string,
-    raw: Buffer,
-    receivedAt: Date | null,
-  ): Promise<Delivery | null> {
+  async findIngested(accountId: string, key: string, raw: Buffer, receivedAt: Date | null): Promise<Delivery | null> {
     const known = await this.deps.ledger.findIngestedByMessageKey(accountId, key);
     if (known || receivedAt === null) return known;
     // INTERNALDATE has whole seconds: the message may have arrived until the last millisecond of the one it names.
@@ -171,12 +206,30 @@ export class MessageSettlement {
     return this.deps.ledger.findIngestedByLegacyKey(accountId, legacyMessageKey(raw), latestArrival);
   }
 
+  /** {@link findIngested} for the messages of a group, in a few ledger statements; per message, in order. */
+  async findIngestedMany(
+    accountId: string,
+    messages: ReadonlyArray<{ readonly base: KeyedMessage; readonly raw: Buffer; readonly receivedAt: Date | null }>,
+  ): Promise<Array<Delivery | null>> {
+    if (messages.length === 0) return [];
+    return this.deps.ledger.findIngestedMany(
+      accountId,
+      messages.map(({ base, raw, receivedAt }) =>
+        receivedAt === null
+          ? { messageKey: base.messageKey }
+          : {
+              messageKey: base.messageKey,
+              legacy: {
+                legacyKey: legacyMessageKey(raw),
+                receivedAt: receivedAt.getTime() + INTERNALDATE_RESOLUTION_MS - 1,
+              },
+            },
+      ),
+    );
+  }
+
   /** The host refused the message: pending (retried next cycle), or after N tries quarantined (left on the server). */
-  private async rejected(
-    message: MessageToSettle,
-    base: Omit<DeliveryRecord, 'state'>,
-    error: unknown,
-  ): Promise<SettlementOutcome> {
+  rejected(message: MessageInSettlement, base: KeyedMessage, error: unknown): PlannedWrite {
     const { account, counts } = message;
     const attempts = (message.row?.attempts ?? 0) + 1;
     // The host's words, scrubbed: a driver error's text carries the failing statement with the customer's address.
@@ -190,50 +243,65 @@ export class MessageSettlement {
         attempts,
         reason,
       });
-      await this.deps.ledger.recordDelivery(
-        { ...base, state: 'pending', lastError: reason },
-        { advanceCursor: false, countAttempt: true, ...fence(message) },
-      );
-      return { kind: 'pending' };
+      return {
+        record: { ...base, state: 'pending', lastError: reason },
+        countAttempt: true,
+        countFetched: false,
+        settled: false,
+      };
     }
     counts.quarantined += 1;
-    await this.deps.ledger.recordDelivery(
-      { ...base, state: 'quarantined', lastError: reason },
-      { advanceCursor: message.advance, countAttempt: true, ...fence(message) },
-    );
     const text =
       `The helpdesk rejected message ${message.label} of ${account.mailbox} ${attempts} times; ` +
       `it was quarantined and left on the server. Last reason: ${reason}`;
-    this.deps.logger.warn('message quarantined', { accountId: account.id, ...where, attempts });
-    await this.report(account, 'message_quarantined', 'ERR_INGEST_REJECTED', text, {
-      key: messageIncidentKey(account.id, 'quarantined', message.location),
-      severity: 'error',
-      title: `Mail account ${account.mailbox}: a message was quarantined`,
-      message: text,
-      path: ROUTE_PATHS.accounts,
-    });
-    return { kind: 'settled', delivery: null };
+    return {
+      record: { ...base, state: 'quarantined', lastError: reason },
+      countAttempt: true,
+      countFetched: false,
+      settled: true,
+      after: async () => {
+        this.deps.logger.warn('message quarantined', { accountId: account.id, ...where, attempts });
+        await this.report(account, 'message_quarantined', 'ERR_INGEST_REJECTED', text, {
+          key: messageIncidentKey(account.id, 'quarantined', message.location),
+          severity: 'error',
+          title: `Mail account ${account.mailbox}: a message was quarantined`,
+          message: text,
+          path: ROUTE_PATHS.accounts,
+        });
+      },
+    };
   }
 
-  private async skipOversized(message: MessageToSettle, size: number): Promise<void> {
+  /** Over the size limit: left on the server, recorded `skipped`, reported once the row is written. */
+  oversized(message: MessageInSettlement, size: number): PlannedWrite {
     const { account, location } = message;
     const key = undownloadedMessageKey(location, size);
     const limit = this.deps.settings.maxMessageBytes;
     const text =
       `Message ${message.label} of ${account.mailbox} is ${size} bytes, ` +
       `over the limit of ${limit} bytes; it was left on the server.`;
-    await this.deps.ledger.recordDelivery(
-      { ...location, messageKey: key, dedupeKey: `${account.id}:${key}`, size, state: 'skipped', lastError: text },
-      { advanceCursor: message.advance, countAttempt: false, ...fence(message) },
-    );
     message.counts.skipped += 1;
-    await this.report(account, 'message_skipped', 'ERR_MESSAGE_TOO_LARGE', text, {
-      key: messageIncidentKey(account.id, 'skipped', location),
-      severity: 'warning',
-      title: `Mail account ${account.mailbox}: a message is too large`,
-      message: `${text} Raise fetch.maxMessageBytes or handle the message by hand.`,
-      path: ROUTE_PATHS.accounts,
-    });
+    return {
+      record: {
+        ...location,
+        messageKey: key,
+        dedupeKey: `${account.id}:${key}`,
+        size,
+        state: 'skipped',
+        lastError: text,
+      },
+      countAttempt: false,
+      countFetched: false,
+      settled: true,
+      after: () =>
+        this.report(account, 'message_skipped', 'ERR_MESSAGE_TOO_LARGE', text, {
+          key: messageIncidentKey(account.id, 'skipped', location),
+          severity: 'warning',
+          title: `Mail account ${account.mailbox}: a message is too large`,
+          message: `${text} Raise fetch.maxMessageBytes or handle the message by hand.`,
+          path: ROUTE_PATHS.accounts,
+        }),
+    };
   }
 }
 

@@ -32,3 +32,22 @@ export async function applyPostFetchAction(session: MailSession, uid: number, ac
   if (folder !== null) return session.move(uid, folder);
   throw new PluginError('ERR_INPUT_INVALID', `Unknown post-fetch action "${String(action)}".`, { field: 'postFetch' });
 }
+
+/**
+ * Applies the account's post-fetch action to a set of messages of the open folder in one command where the session
+ * has the set variant, else one UID at a time. A refusal does not say which UIDs; the caller tries them singly.
+ * @throws PluginError ERR_MAIL_OPERATION_FAILED when the server refuses, ERR_INPUT_INVALID, or a connection error
+ */
+export async function applyPostFetchActionToSet(
+  session: MailSession,
+  uids: readonly number[],
+  action: PostFetchAction,
+): Promise<void> {
+  if (action === 'keep' || uids.length === 0) return;
+  if (uids.length === 1) return applyPostFetchAction(session, uids[0]!, action);
+  if (action === 'mark_seen' && session.markSeenMany) return session.markSeenMany(uids);
+  if (action === 'delete' && session.deleteMany) return session.deleteMany(uids);
+  const folder = action === 'mark_seen' || action === 'delete' ? null : moveTarget(action);
+  if (folder !== null && session.moveMany) return session.moveMany(uids, folder);
+  for (const uid of uids) await applyPostFetchAction(session, uid, action);
+}

@@ -233,6 +233,12 @@ export interface MailPort {
    * @throws any error when the host rejects the message; the plugin retries it on a later cycle.
    */
   ingest(message: InboundMessage): Promise<IngestResult>;
+  /**
+   * Optional (host API 1.2): hands several messages at once, idempotent per message on `dedupeKey` like `ingest`;
+   * the results are in the order given. All or nothing: when it throws, none of them was made, and the plugin hands
+   * the same messages to `ingest` one at a time, so one rejected message is told apart from the rest.
+   */
+  ingestMany?(messages: readonly InboundMessage[]): Promise<IngestResult[]>;
   /** @throws PluginError ERR_CONTRIBUTION_UNDECLARED when plugin.json does not declare the transport. */
   registerTransport(transport: MailTransport): Disposable;
 }

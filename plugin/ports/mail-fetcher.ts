@@ -64,6 +64,17 @@ export interface MailSession {
   move(uid: number, folder: string): Promise<void>;
   /** Flags \\Deleted and expunges that UID. @throws PluginError ERR_MAIL_OPERATION_FAILED */
   delete(uid: number): Promise<void>;
+  /**
+   * The set variants, one command for the whole set (`UID STORE <set> +FLAGS (\\Seen)`, `UID MOVE <set>`,
+   * `\\Deleted` + `UID EXPUNGE <set>` where UIDPLUS is offered). A refusal names no UID: the caller finds out which
+   * by trying them one at a time. Optional: without them the cycle acts per UID.
+   * @throws PluginError ERR_MAIL_OPERATION_FAILED when the server refuses.
+   */
+  markSeenMany?(uids: readonly number[]): Promise<void>;
+  /** @throws PluginError ERR_MAIL_OPERATION_FAILED when the server refuses. */
+  moveMany?(uids: readonly number[], folder: string): Promise<void>;
+  /** @throws PluginError ERR_MAIL_OPERATION_FAILED when the server refuses. */
+  deleteMany?(uids: readonly number[]): Promise<void>;
   /** Logs out; never throws. */
   close(): Promise<void>;
 }

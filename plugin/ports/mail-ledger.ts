@@ -1,8 +1,9 @@
 /**
  * The fetch ledger (docs/architecture.md: `oauth2_mail_cursors`, `oauth2_mail_deliveries`, "Poll cycle"): per
  * folder a cursor (UIDVALIDITY + last settled UID) and per fetched message one delivery row. Writing a delivery and
- * advancing the cursor happen in one transaction, so a crash re-ingests at most the message in flight,
- * which the host dedupes by `dedupeKey`.
+ * advancing the cursor happen in one transaction (for IMAP, the rows of a whole fetched batch and the cursor:
+ * {@link MailLedger.recordDeliveries}), so a crash re-ingests at most the batch in flight, which the host dedupes by
+ * `dedupeKey`.
  */
 
 /** Where a delivery stands. */
@@ -107,6 +108,32 @@ export interface DeliveryWriteOptions {
   readonly leaseOwner?: string;
 }
 
+/** One delivery of a batch and how it is counted ({@link MailLedger.recordDeliveries}). */
+export interface BatchDelivery {
+  readonly record: DeliveryRecord;
+  /** Count one more attempt on the row. */
+  readonly countAttempt: boolean;
+  /** As {@link DeliveryWriteOptions.countFetched}. */
+  readonly countFetched?: boolean;
+}
+
+/** A batch's deliveries and where the cursor moves with them. */
+export interface DeliveryBatch {
+  /** All of one account. */
+  readonly deliveries: readonly BatchDelivery[];
+  /** Move the cursor of this folder up to this UID in the same transaction (as advanceCursor); null: leave it. */
+  readonly cursor: MessageLocation | null;
+  /** As {@link DeliveryWriteOptions.leaseOwner}. */
+  readonly leaseOwner?: string;
+}
+
+/** One message of {@link MailLedger.findIngestedMany}: its key, and its legacy key with its arrival. */
+export interface IngestedLookup {
+  readonly messageKey: string;
+  /** Look for a `legacy` row too when no `content` row matches (as {@link MailLedger.findIngestedByLegacyKey}). */
+  readonly legacy?: { readonly legacyKey: string; readonly receivedAt: number };
+}
+
 /** Storage of cursors and deliveries. */
 export interface MailLedger {
   /** The folder's cursor, or null before the first sync. */
@@ -142,6 +169,12 @@ export interface MailLedger {
    */
   findIngestedByLegacyKey(accountId: string, legacyKey: string, receivedAt: number): Promise<Delivery | null>;
   /**
+   * {@link findIngestedByMessageKey}, then for a miss with `legacy` {@link findIngestedByLegacyKey}, for many
+   * messages of one account in a few statements (not one per message).
+   * @returns per lookup, in the order given, the delivery or null
+   */
+  findIngestedMany(accountId: string, lookups: readonly IngestedLookup[]): Promise<Array<Delivery | null>>;
+  /**
    * In ONE transaction: checks the lease (`leaseOwner`), writes the delivery (insert, or update the row at the same
    * location, counting one more attempt when `countAttempt`), counts it on the account (`countFetched`) and, when
    * `advanceCursor`, moves the cursor up to its UID (as {@link advanceCursor}).
@@ -149,8 +182,17 @@ export interface MailLedger {
    * @throws PluginError ERR_LEASE_LOST (nothing written) | ERR_NOT_FOUND (no such account)
    */
   recordDelivery(record: DeliveryRecord, options: DeliveryWriteOptions): Promise<Delivery>;
+  /**
+   * In ONE transaction: checks the lease, writes every delivery of the batch as {@link recordDelivery} would, counts
+   * them on the account and moves the cursor up to `cursor` (never down). All or nothing.
+   * @returns the rows as stored, in the order given
+   * @throws PluginError ERR_LEASE_LOST (nothing written) | ERR_NOT_FOUND (no such account)
+   */
+  recordDeliveries(batch: DeliveryBatch): Promise<Delivery[]>;
   /** `ingested` -> `post_action_done`. */
   markPostActionDone(deliveryId: string): Promise<void>;
+  /** `ingested` -> `post_action_done` for each of these rows in one statement; unknown ids, other states untouched. */
+  markPostActionsDone(deliveryIds: readonly string[]): Promise<void>;
   /**
    * Deletes the account's POP3 deliveries whose UIDL is not in `present` (the messages left the server), so the
    * ledger of a `keep` maildrop does not grow for ever. Rows written at or after `listedAt` stay: a process that

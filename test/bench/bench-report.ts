@@ -2,13 +2,40 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
+/**
+ * The stable row ids: a run is compared with the last one by id (bench-results.json). `idle.500.*` and
+ * `memory.40mib.*` keep their names whatever size a run used (its note says which).
+ */
+export const BENCH_ROW_IDS = [
+  'ingest.ticketstore',
+  'ingest.minimal',
+  'ingest.mark_seen',
+  'ingest.raw_per_message',
+  'idle.500.token_requests',
+  'idle.500.time',
+  'memory.40mib.plugin',
+  'memory.40mib.host',
+  'memory.flat',
+  'tokens.race',
+  'scale.postgres.4',
+  'scale.mariadb.4',
+] as const;
+
+/** A row's id. */
+export type BenchRowId = (typeof BENCH_ROW_IDS)[number] | 'idle' | 'ingest' | 'memory' | 'tokenRace';
+
 /** One line of the table. */
 export interface BenchRow {
+  readonly id: BenchRowId;
   readonly metric: string;
-  /** The plugin's number, with its unit. */
-  readonly plugin: string;
-  /** Raw imapflow's number ("-" where there is no baseline). */
-  readonly raw: string;
+  /** The plugin's number (msg/s, ms, bytes, count), or null when not measured. */
+  readonly value: number | null;
+  /** Raw imapflow's number in the same unit, or null where there is no baseline. */
+  readonly raw: number | null;
+  /** The plugin's number as shown, with its unit. */
+  readonly shown: string;
+  /** Raw imapflow's number as shown ("-" where there is no baseline). */
+  readonly rawShown: string;
   /** What is compared with the budget; null for an informational row. */
   readonly ratio: number | null;
   /** How the ratio was formed, e.g. "plugin/raw". */
@@ -73,8 +100,8 @@ export function formatTable(rows: readonly BenchRow[]): string {
   const header = ['metric', 'plugin', 'raw imapflow', 'ratio', 'budget', 'result'];
   const lines = rows.map((row) => [
     row.metric,
-    row.plugin,
-    row.raw,
+    row.shown,
+    row.rawShown,
     row.ratio === null ? '-' : `${row.ratio.toFixed(2)} (${row.ratioOf})`,
     row.budget,
     verdict(row),

@@ -9,7 +9,7 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { startBenchEnvironment, type BenchEnvironment } from './bench-environment';
 import { parseBenchOptions } from './bench-options';
-import { formatTable, machineInfo, writeReport, type BenchRow } from './bench-report';
+import { formatTable, machineInfo, writeReport, type BenchRow, type BenchRowId } from './bench-report';
 import { benchIdleCycle, idleMailboxes } from './idle-bench';
 import { benchIngest, ingestMailboxes } from './ingest-bench';
 import { benchMemory, MEMORY_MAILBOXES } from './memory-bench';
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   const details: Record<string, unknown> = {};
   // The idle cycle polls every connected account, so it runs first, while its accounts are the only ones.
-  const steps: Array<[string, string, Step]> = [
+  const steps: Array<[BenchRowId & ('idle' | 'ingest' | 'memory' | 'tokenRace'), string, Step]> = [
     [
       'idle',
       `idle cycle: ${options.idleAccounts} mailboxes, ${options.idleReps} repetitions`,
@@ -72,9 +72,12 @@ async function main(): Promise<void> {
         const message = error instanceof Error ? error.message : String(error);
         progress(`${key} FAILED: ${message}`);
         rows.push({
+          id: key,
           metric: key,
-          plugin: '-',
-          raw: '-',
+          value: null,
+          raw: null,
+          shown: '-',
+          rawShown: '-',
           ratio: null,
           ratioOf: '-',
           budget: 'run',
@@ -88,6 +91,26 @@ async function main(): Promise<void> {
   } finally {
     await env.stop();
   }
+  // Not measured by this bench yet: the rows stay, so a comparison by id sees them missing instead of passing.
+  for (const [id, database] of [
+    ['scale.postgres.4', 'PostgreSQL'],
+    ['scale.mariadb.4', 'MariaDB'],
+  ] as const)
+    rows.push({
+      id,
+      metric: `4 processes on ${database}, 200 mailboxes`,
+      value: null,
+      raw: null,
+      shown: 'not measured',
+      rawShown: '-',
+      ratio: null,
+      ratioOf: '-',
+      budget: '-',
+      pass: null,
+      note:
+        'not part of this bench yet; exactly-once across processes is asserted by ' +
+        'test/integration/fetch/fetch-processes.test.ts (2 processes on PostgreSQL)',
+    });
   if (env.plugin.problems.count > 0) {
     details.warnings = { count: env.plugin.problems.count, first: env.plugin.problems.first };
   }

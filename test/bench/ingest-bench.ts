@@ -88,7 +88,8 @@ export async function benchIngest(
     }
   }
   // Attribution runs, once each: the plugin into a host that keeps nothing (a new account on the first mailbox, which
-  // "keep" left untouched), raw imapflow with the plugin's one-FETCH-per-message pattern, the default post-fetch action.
+  // "keep" left untouched), raw imapflow with one FETCH per message (the plugin's pattern before batch settlement),
+  // the default post-fetch action.
   const minimalPlugin = await assembleBenchPlugin(env.settings, { host: 'minimal' });
   let minimalRun: IngestRun;
   try {
@@ -119,12 +120,16 @@ export async function benchIngest(
   const perSecond = (value: number, bytesPerMessage: number) =>
     `${value.toFixed(0)} msg/s (${((value * bytesPerMessage) / 1024 / 1024).toFixed(1)} MiB/s)`;
   const avg = seededBytes / count;
+  const seenTimeRatio = plugin / rate(seenRun);
   return {
     rows: [
       {
+        id: 'ingest.ticketstore',
         metric: `ingest throughput (${count} msgs)`,
-        plugin: perSecond(plugin, avg),
-        raw: perSecond(raw, avg),
+        value: plugin,
+        raw,
+        shown: perSecond(plugin, avg),
+        rawShown: perSecond(raw, avg),
         ratio,
         ratioOf: 'plugin/raw',
         budget: '>= 0.9',
@@ -132,34 +137,43 @@ export async function benchIngest(
         note: `${count} messages of 5-20 KB (${mib(seededBytes)}), median of ${reps}; plugin: poll cycle -> host TicketStore on SQLite, post-fetch "keep"; raw: one FETCH 1:* BODY.PEEK[] into memory${complete ? '' : '; FAILED: a run did not fetch every message'}`,
       },
       {
+        id: 'ingest.minimal',
         metric: 'ingest, minimal host ingest',
-        plugin: perSecond(rate(minimalRun), avg),
-        raw: perSecond(raw, avg),
+        value: rate(minimalRun),
+        raw,
+        shown: perSecond(rate(minimalRun), avg),
+        rawShown: perSecond(raw, avg),
         ratio: rate(minimalRun) / raw,
         ratioOf: 'plugin/raw',
         budget: '-',
         pass: null,
-        note: 'attribution: the plugin (ledger + cursor on SQLite, one FETCH per message) into an in-memory host that keeps a digest only',
+        note: 'attribution: the plugin (ledger + cursor on SQLite, one FETCH per settled group) into an in-memory host that keeps a digest only',
       },
       {
+        id: 'ingest.raw_per_message',
         metric: 'ingest, raw one FETCH per message',
-        plugin: perSecond(plugin, avg),
-        raw: perSecond(rate(eachRun), avg),
+        value: plugin,
+        raw: rate(eachRun),
+        shown: perSecond(plugin, avg),
+        rawShown: perSecond(rate(eachRun), avg),
         ratio: plugin / rate(eachRun),
         ratioOf: 'plugin/raw',
         budget: '-',
         pass: null,
-        note: "attribution: raw imapflow with the plugin's access pattern (UID SEARCH, then fetchOne BODY.PEEK[] per UID, sequential)",
+        note: 'attribution: raw imapflow with one fetchOne BODY.PEEK[] per UID after a UID SEARCH (sequential), the pattern before batch settlement',
       },
       {
-        metric: 'ingest, post-fetch mark_seen (default)',
-        plugin: perSecond(rate(seenRun), avg),
-        raw: perSecond(raw, avg),
-        ratio: rate(seenRun) / raw,
-        ratioOf: 'plugin/raw',
-        budget: '-',
-        pass: null,
-        note: 'the same with the default post-fetch action (one STORE +FLAGS \\Seen per message); no budget of its own',
+        id: 'ingest.mark_seen',
+        metric: 'ingest, post-fetch mark_seen (default) vs keep',
+        value: rate(seenRun),
+        raw: plugin,
+        shown: perSecond(rate(seenRun), avg),
+        rawShown: `keep: ${perSecond(plugin, avg)}`,
+        ratio: seenTimeRatio,
+        ratioOf: 'time mark_seen/keep',
+        budget: '<= 1.15',
+        pass: complete ? withinBudget(seenTimeRatio, '<= 1.15') : null,
+        note: 'the same messages with the default post-fetch action (one UID STORE +FLAGS \\Seen per settled group) against "keep"',
       },
     ],
     details: { pluginRuns, rawRuns, minimalRun, rawEachRun: eachRun, seenRun, seededBytes },

@@ -42,9 +42,12 @@ export async function benchTokenRace(
   return {
     rows: [
       {
+        id: 'tokens.race',
         metric: `${total} token requests, ${processes} processes`,
-        plugin: `${stats.refreshRequests} refresh (${stats.tokenRequests} token req.)`,
-        raw: '-',
+        value: stats.tokenRequests,
+        raw: null,
+        shown: `${stats.refreshRequests} refresh (${stats.tokenRequests} token req.)`,
+        rawShown: '-',
         ratio: stats.tokenRequests,
         ratioOf: 'token requests',
         budget: '= 1',

@@ -231,6 +231,41 @@ export function mailLedgerContract(target: RepositoryContractTarget): void {
       expect(await t.ledger.findIngestedByMessageKey(a, record(a, 3).messageKey)).toBeNull();
     });
 
+    it('finds many at once as the single lookups do: content first, a legacy row only for a miss and an earlier arrival', async () => {
+      const [a, b] = t.accounts;
+      const legacyKey = 'c'.repeat(64);
+      const writtenAt = t.clock.now();
+      const old = await t.ledger.recordDelivery(record(a, 3, { ticketId: 't-old' }), {
+        advanceCursor: false,
+        countAttempt: true,
+      });
+      await t.makeLegacy(old.id, legacyKey);
+      await t.ledger.recordDelivery(record(a, 5, { ticketId: 't-5' }), { advanceCursor: false, countAttempt: true });
+      await t.ledger.recordDelivery(record(a, 6, { state: 'pending', ticketId: null }), {
+        advanceCursor: false,
+        countAttempt: true,
+      });
+      const key = (uid: number) => record(a, uid).messageKey;
+      const found = await t.ledger.findIngestedMany(a, [
+        { messageKey: key(5) },
+        { messageKey: key(6) },
+        { messageKey: key(9), legacy: { legacyKey, receivedAt: writtenAt - 1 } },
+        { messageKey: key(9), legacy: { legacyKey, receivedAt: writtenAt } },
+        { messageKey: key(5), legacy: { legacyKey, receivedAt: writtenAt - 1 } },
+        { messageKey: key(8) },
+      ]);
+      expect(found.map((d) => d && [d.uid, d.ticketId, d.messageKeyRule])).toEqual([
+        [5, 't-5', 'content'],
+        null,
+        [3, 't-old', 'legacy'],
+        null,
+        [5, 't-5', 'content'],
+        null,
+      ]);
+      expect(await t.ledger.findIngestedMany(b, [{ messageKey: key(5) }])).toEqual([null]);
+      expect(await t.ledger.findIngestedMany(a, [])).toEqual([]);
+    });
+
     it('counts a message handed to the host on its account, in the same write, once per location', async () => {
       const [a, b] = t.accounts;
       const fetched = async (id: string) => (await t.repos.accounts.find(id))?.messagesFetched;
@@ -294,6 +329,70 @@ export function mailLedgerContract(target: RepositoryContractTarget): void {
         t.ledger.recordDelivery(record('999999', 1), { advanceCursor: false, countAttempt: true, leaseOwner: 'x' }),
       ).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
     });
+    it('writes a batch of deliveries and the cursor in one transaction: all or nothing, counted once per location', async () => {
+      const [a] = t.accounts;
+      const now = t.clock.now();
+      const at = (uid: number) => ({ accountId: a, folder: 'INBOX', uidValidity: '4294967295', uid });
+      await t.ledger.setCursor({ accountId: a, folder: 'INBOX', uidValidity: '4294967295', lastUid: 0 });
+      await t.ledger.recordDelivery(record(a, 2, { state: 'pending', ticketId: null, lastError: 'no' }), {
+        advanceCursor: false,
+        countAttempt: true,
+      });
+      expect(await t.repos.accounts.acquireLease(a, 'proc-a', now + 60_000, now)).toBe(true);
+      const stored = await t.ledger.recordDeliveries({
+        deliveries: [
+          { record: record(a, 1), countAttempt: true, countFetched: true },
+          { record: record(a, 2), countAttempt: true, countFetched: true },
+          { record: record(a, 3, { state: 'skipped', ticketId: null }), countAttempt: false },
+        ],
+        cursor: at(3),
+        leaseOwner: 'proc-a',
+      });
+      expect(stored.map((d) => [d.uid, d.state, d.attempts, d.ticketId])).toEqual([
+        [1, 'ingested', 1, 't-1'],
+        [2, 'ingested', 2, 't-2'],
+        [3, 'skipped', 0, null],
+      ]);
+      expect(await t.ledger.findDelivery(at(2))).toMatchObject({ id: stored[1]!.id, state: 'ingested', attempts: 2 });
+      expect((await t.ledger.getCursor(a, 'INBOX'))?.lastUid).toBe(3);
+      expect(await t.repos.accounts.find(a)).toMatchObject({ messagesFetched: 2 });
+      // Written again (a crash after the write, before the post-fetch action): not counted twice; the cursor stays up.
+      await t.ledger.recordDeliveries({
+        deliveries: [{ record: record(a, 1), countAttempt: true, countFetched: true }],
+        cursor: at(1),
+        leaseOwner: 'proc-a',
+      });
+      expect(await t.repos.accounts.find(a)).toMatchObject({ messagesFetched: 2 });
+      expect((await t.ledger.getCursor(a, 'INBOX'))?.lastUid).toBe(3);
+      await t.ledger.markPostActionsDone([stored[0]!.id, stored[1]!.id, stored[2]!.id, '424242']);
+      expect((await t.ledger.listDeliveries({ ...at(1), fromUid: 1 })).map((d) => d.state)).toEqual([
+        'post_action_done',
+        'post_action_done',
+        'skipped',
+      ]);
+      // The lease taken over: nothing of the batch is written, the cursor does not move.
+      expect(await t.repos.accounts.acquireLease(a, 'proc-b', now + 200_000, now + 60_001)).toBe(true);
+      await expect(
+        t.ledger.recordDeliveries({
+          deliveries: [
+            { record: record(a, 4), countAttempt: true, countFetched: true },
+            { record: record(a, 5), countAttempt: true, countFetched: true },
+          ],
+          cursor: at(5),
+          leaseOwner: 'proc-a',
+        }),
+      ).rejects.toMatchObject({ code: 'ERR_LEASE_LOST' });
+      expect(await t.ledger.findDelivery(at(4))).toBeNull();
+      expect((await t.ledger.getCursor(a, 'INBOX'))?.lastUid).toBe(3);
+      expect(await t.repos.accounts.find(a)).toMatchObject({ messagesFetched: 2 });
+      await expect(
+        t.ledger.recordDeliveries({
+          deliveries: [{ record: record('999999', 1), countAttempt: true }],
+          cursor: null,
+        }),
+      ).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    });
+
     it('POP3 rows by UIDL: apart from IMAP rows, counted once, pruned once their UIDL left', async () => {
       const [a, b] = t.accounts;
       const uidl = (n: number) => `000000${n}-${'u'.repeat(50)}`;

@@ -42,7 +42,7 @@ export interface TestPluginHostOptions {
   /** The plugin config as an admin stores it (default `{}`). */
   readonly config?: Readonly<Record<string, unknown>>;
   /** Where `mail.ingest` goes after the scope's checks; default the reference host's TicketStore on `knex`. */
-  readonly mail?: Pick<MailPort, 'ingest'>;
+  readonly mail?: Pick<MailPort, 'ingest' | 'ingestMany'>;
 }
 
 /** A scoped host object and the host pieces behind it. */

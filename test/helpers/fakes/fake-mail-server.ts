@@ -55,6 +55,8 @@ export interface FakeServerFaults {
 
 /** Options of {@link FakeMailServer}. */
 export interface FakeMailServerOptions {
+  /** Offer the set variants (downloadMany, markSeenMany, moveMany, deleteMany) as imapflow's session does; default true. */
+  readonly setCommands?: boolean;
   /** Who may log in; default: any user whose access token is in {@link FakeMailServer.acceptedTokens}. */
   readonly accepts?: (options: MailConnectionOptions) => boolean;
 }
@@ -70,6 +72,8 @@ export class FakeMailServer implements MailFetcher {
   maxOpenSessions = 0;
   /** Every connect, in order, as asked. */
   readonly attempts: MailConnectionOptions[] = [];
+  /** The message commands sessions sent, in order: "download 3", "downloadMany 1,2,3", "markSeenMany 1,2,3" … */
+  readonly commands: string[] = [];
 
   /** @param options - who may log in */
   constructor(private readonly options: FakeMailServerOptions = {}) {}
@@ -99,7 +103,10 @@ export class FakeMailServer implements MailFetcher {
       ? this.options.accepts(options)
       : this.acceptedTokens.has(options.accessToken);
     if (!accepted) throw new PluginError('ERR_MAIL_AUTH_FAILED', 'connect: AUTHENTICATE failed');
-    const session = new FakeSession(this, options.user, signal);
+    const session =
+      this.options.setCommands === false
+        ? new FakeSession(this, options.user, signal)
+        : new FakeSetSession(this, options.user, signal);
     this.openSessions += 1;
     this.maxOpenSessions = Math.max(this.maxOpenSessions, this.openSessions);
     return session;
@@ -114,8 +121,8 @@ export class FakeSession implements MailSession {
   closed = false;
 
   constructor(
-    private readonly server: FakeMailServer,
-    private readonly user: string,
+    protected readonly server: FakeMailServer,
+    protected readonly user: string,
     private readonly signal?: AbortSignal,
   ) {}
 
@@ -153,6 +160,11 @@ export class FakeSession implements MailSession {
   }
 
   async download(uid: number): Promise<Buffer | null> {
+    this.server.commands.push(`download ${uid}`);
+    return this.source(uid);
+  }
+
+  protected async source(uid: number): Promise<Buffer | null> {
     await new Promise((resolve) => setImmediate(resolve));
     const delay = this.server.faults.downloadDelayMs?.(uid) ?? 0;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
@@ -163,6 +175,7 @@ export class FakeSession implements MailSession {
   }
 
   async markSeen(uid: number): Promise<void> {
+    this.server.commands.push(`markSeen ${uid}`);
     this.check();
     const fault = this.server.faults.markSeen?.(uid);
     if (fault) throw fault;
@@ -171,6 +184,7 @@ export class FakeSession implements MailSession {
   }
 
   async move(uid: number, folder: string): Promise<void> {
+    this.server.commands.push(`move ${uid}`);
     this.check();
     const fault = this.server.faults.move?.(uid, folder);
     if (fault) throw fault;
@@ -184,6 +198,7 @@ export class FakeSession implements MailSession {
   }
 
   async delete(uid: number): Promise<void> {
+    this.server.commands.push(`delete ${uid}`);
     this.check();
     this.requireOpen().messages.delete(uid);
   }
@@ -196,5 +211,49 @@ export class FakeSession implements MailSession {
   private requireOpen(): FakeFolder {
     if (!this.open) throw new PluginError('ERR_INTERNAL', 'no folder open');
     return this.open;
+  }
+}
+
+/**
+ * A session that also has the set variants, like the imapflow one: a set command is refused as a whole when the
+ * fault refuses any of its UIDs (a server names no UID in its NO).
+ */
+export class FakeSetSession extends FakeSession {
+  async downloadMany(uids: readonly number[]): Promise<Map<number, Buffer>> {
+    this.server.commands.push(`downloadMany ${uids.join(',')}`);
+    const sources = new Map<number, Buffer>();
+    for (const uid of uids) {
+      const raw = await this.source(uid);
+      if (raw !== null) sources.set(uid, raw);
+    }
+    return sources;
+  }
+
+  async markSeenMany(uids: readonly number[]): Promise<void> {
+    this.server.commands.push(`markSeenMany ${uids.join(',')}`);
+    const refused = uids.map((uid) => this.server.faults.markSeen?.(uid)).find((fault) => fault);
+    if (refused) throw refused;
+    for (const uid of uids) await this.quietly(() => this.markSeen(uid));
+  }
+
+  async moveMany(uids: readonly number[], folder: string): Promise<void> {
+    this.server.commands.push(`moveMany ${uids.join(',')}`);
+    const refused = uids.map((uid) => this.server.faults.move?.(uid, folder)).find((fault) => fault);
+    if (refused) throw refused;
+    if (!this.server.mailboxes.get(this.user)?.get(folder))
+      throw new PluginError('ERR_MAIL_OPERATION_FAILED', `move ${uids.length} messages to ${folder}: refused.`);
+    for (const uid of uids) await this.quietly(() => this.move(uid, folder));
+  }
+
+  async deleteMany(uids: readonly number[]): Promise<void> {
+    this.server.commands.push(`deleteMany ${uids.join(',')}`);
+    for (const uid of uids) await this.quietly(() => this.delete(uid));
+  }
+
+  /** Runs a single command as part of a set one, without logging it as a command of its own. */
+  private async quietly(run: () => Promise<void>): Promise<void> {
+    const logged = this.server.commands.length;
+    await run();
+    this.server.commands.splice(logged);
   }
 }

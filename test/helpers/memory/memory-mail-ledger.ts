@@ -2,9 +2,11 @@ import { MAX_ERROR_TEXT } from '../../../adapters/knex/knex-mail-ledger';
 import { PluginError } from '../../../plugin/errors';
 import type {
   Delivery,
+  DeliveryBatch,
   DeliveryRecord,
   DeliveryState,
   DeliveryWriteOptions,
+  IngestedLookup,
   MailCursor,
   MailLedger,
   MessageKeyRule,
@@ -102,6 +104,17 @@ export class MemoryMailLedger implements MailLedger {
     return this.#findIngested(accountId, legacyKey, 'legacy', receivedAt);
   }
 
+  /** One lookup after the other, as the single-message methods answer. */
+  async findIngestedMany(accountId: string, lookups: readonly IngestedLookup[]): Promise<Array<Delivery | null>> {
+    return lookups.map(
+      (lookup) =>
+        this.#findIngested(accountId, lookup.messageKey, 'content', -Infinity) ??
+        (lookup.legacy
+          ? this.#findIngested(accountId, lookup.legacy.legacyKey, 'legacy', lookup.legacy.receivedAt)
+          : null),
+    );
+  }
+
   #findIngested(accountId: string, key: string, rule: MessageKeyRule, after: number): Delivery | null {
     const delivery = this.store.deliveries.find(
       (d) =>
@@ -166,6 +179,36 @@ export class MemoryMailLedger implements MailLedger {
     else this.store.deliveries.push(delivery);
     if (options.advanceCursor) await this.advanceCursor(record);
     return { ...delivery };
+  }
+
+  /** All of the batch or, when the account is unknown, the lease lost or a failure is due, nothing. */
+  async recordDeliveries(batch: DeliveryBatch): Promise<Delivery[]> {
+    const accountId = batch.deliveries[0]?.record.accountId ?? batch.cursor?.accountId;
+    if (accountId === undefined) return [];
+    if (this.failNextRecord) {
+      const error = this.failNextRecord;
+      this.failNextRecord = null;
+      throw error;
+    }
+    const accountRow = this.store.requireAccount(accountId);
+    if (batch.leaseOwner !== undefined && accountRow.account.lease?.owner !== batch.leaseOwner)
+      throw new PluginError('ERR_LEASE_LOST', undefined, { accountId });
+    const stored: Delivery[] = [];
+    for (const entry of batch.deliveries)
+      stored.push(
+        await this.recordDelivery(entry.record, {
+          advanceCursor: false,
+          countAttempt: entry.countAttempt,
+          ...(entry.countFetched === undefined ? {} : { countFetched: entry.countFetched }),
+        }),
+      );
+    if (batch.cursor !== null) await this.advanceCursor(batch.cursor);
+    return stored;
+  }
+
+  /** `ingested` -> `post_action_done` for each listed row. */
+  async markPostActionsDone(deliveryIds: readonly string[]): Promise<void> {
+    for (const id of deliveryIds) await this.markPostActionDone(id);
   }
 
   /** Deletes the account's POP3 rows whose UIDL is not listed any more. */

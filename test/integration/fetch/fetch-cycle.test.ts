@@ -18,7 +18,7 @@ import { TEST_REDIRECT_URI } from '../../helpers/test-plugin-host';
 import { createFetchWorld, type FetchWorld } from './fetch-world';
 import { fullCorpus, largeMessage, numberedMessage, servedByDovecot, sha256 } from './mail-corpus';
 
-const extraUsers: TestUser[] = ['dave', 'hank', 'iris', 'kim', 'lou'].map((name) => ({
+const extraUsers: TestUser[] = ['dave', 'hank', 'iris', 'kim', 'lou', 'quinn'].map((name) => ({
   login: `${name}@example.test`,
   email: `${name}@example.test`,
   password: `${name}-password`,
@@ -30,6 +30,8 @@ let oauthServer: OAuthServerHandle;
 let dovecot: DovecotHandle;
 let world: FetchWorld;
 const poison = new Set<string>();
+/** Runs when the host is handed a message containing the key: the test changes the server under the poll. */
+const whenIngested = new Map<string, () => Promise<void>>();
 
 /** A separate IMAP client (its own grant) to look at the server. */
 async function inspect<T>(mailbox: string, folder: string, look: (client: ImapFlow) => Promise<T>): Promise<T> {
@@ -86,9 +88,14 @@ beforeAll(async () => {
     oauthServer,
     dovecot,
     config: { fetch: { quarantineAfter: 2, batchSize: 4, maxMessageBytes: 4 * 1024 * 1024 } },
-    beforeIngest: (message) => {
+    beforeIngest: async (message) => {
       if ([...poison].some((marker) => message.raw.includes(marker)))
         throw new Error('the ticket rules rejected this message');
+      for (const [marker, run] of whenIngested)
+        if (message.raw.includes(marker)) {
+          whenIngested.delete(marker);
+          await run();
+        }
     },
   });
 }, 60_000);
@@ -276,6 +283,58 @@ describe('fetch cycle on Dovecot (SQLite)', () => {
       '<hank-3@example.test>',
       '<hank-4@example.test>',
     ]);
+  });
+
+  it('a post-fetch action refused for the set (a move to a missing folder, a UID expunged meanwhile): nothing lost or doubled', async () => {
+    const mailbox = 'quinn@example.test';
+    const moved = [1, 2, 3, 4].map((n) => numberedMessage(n, 'quinn-move').raw);
+    await dovecot.seed(mailbox, moved, 'MoveFrom');
+    const mover = await world.addAccount(mailbox, { folder: 'MoveFrom', postFetch: 'move:NotThereYet' });
+    const [refused] = await world.poll(mover.id);
+    // UID MOVE 1:4 is refused as a whole, then each UID alone: the rows stay `ingested`, the action is reported.
+    expect(refused).toMatchObject({ outcome: 'polled', fetched: 4, error: { code: 'ERR_MAIL_OPERATION_FAILED' } });
+    const rowsOf = async (accountId: string, folder: string) =>
+      (
+        await world.ledger.listDeliveries({
+          accountId,
+          folder,
+          uidValidity: (await world.ledger.getCursor(accountId, folder))!.uidValidity,
+        })
+      ).map((d) => d.state);
+    expect(await rowsOf(mover.id, 'MoveFrom')).toEqual(Array(4).fill('ingested'));
+    expect(await flagsOf(mailbox, 'MoveFrom')).toHaveLength(4);
+    await dovecot.seed(mailbox, [], 'NotThereYet');
+    const [retried] = await world.poll(mover.id);
+    expect(retried).toMatchObject({ outcome: 'polled', fetched: 0, duplicates: 0 });
+    expect(retried.error).toBeUndefined();
+    expect(await flagsOf(mailbox, 'MoveFrom')).toEqual([]);
+    expect((await flagsOf(mailbox, 'NotThereYet')).map((m) => m.sha)).toEqual(moved.map(sha256));
+    expect(await rowsOf(mover.id, 'MoveFrom')).toEqual(Array(4).fill('post_action_done'));
+    expect(await ticketsOf(mover.id)).toHaveLength(4);
+
+    // Another client expunges UID 2 while the group is with the host: the STORE of 1:4 still marks the others.
+    const seen = [1, 2, 3, 4].map((n) => numberedMessage(n, 'quinn-seen').raw);
+    await dovecot.seed(mailbox, seen, 'SeenFrom');
+    const marker = '<quinn-seen-3@example.test>';
+    whenIngested.set(marker, () =>
+      inspect(mailbox, 'SeenFrom', async (client) => {
+        await client.messageDelete('2', { uid: true });
+      }),
+    );
+    const marking = await world.addAccount(mailbox, { folder: 'SeenFrom', postFetch: 'mark_seen' });
+    const [first] = await world.poll(marking.id);
+    expect(first).toMatchObject({ outcome: 'polled', fetched: 4 });
+    expect(whenIngested.has(marker)).toBe(false);
+    const [second] = await world.poll(marking.id);
+    expect(second).toMatchObject({ outcome: 'polled', fetched: 0, duplicates: 0 });
+    expect(second.error).toBeUndefined();
+    expect((await flagsOf(mailbox, 'SeenFrom')).map((m) => [m.uid, m.seen])).toEqual([
+      [1, true],
+      [3, true],
+      [4, true],
+    ]);
+    expect(await rowsOf(marking.id, 'SeenFrom')).toEqual(Array(4).fill('post_action_done'));
+    expect((await ticketsOf(marking.id)).map((t) => t.sha256)).toEqual(seen.map(sha256));
   });
 
   it('leaves a message over fetch.maxMessageBytes on the server, records it as skipped and reports it once', async () => {

@@ -103,6 +103,11 @@ export async function createFetchWorld(options: FetchWorldOptions): Promise<Fetc
         await options.beforeIngest?.(message);
         return tickets.ingest(message);
       },
+      // The batch path of the reference host: the hook sees each message first, a throw makes nothing of the batch.
+      ingestMany: async (messages) => {
+        for (const message of messages) await options.beforeIngest?.(message);
+        return tickets.ingestMany(messages);
+      },
     },
   });
   const services = await buildServices(host);

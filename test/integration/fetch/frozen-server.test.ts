@@ -109,7 +109,10 @@ beforeAll(async () => {
     knex: db.knex,
     oauthServer,
     dovecot,
-    config: { fetch: { accountTimeoutSeconds: ACCOUNT_TIMEOUT_S, commandTimeoutSeconds: COMMAND_TIMEOUT_S } },
+    // Groups of 3: the freeze at the third ingest comes after a group reached the host and before its STORE.
+    config: {
+      fetch: { accountTimeoutSeconds: ACCOUNT_TIMEOUT_S, commandTimeoutSeconds: COMMAND_TIMEOUT_S, batchSize: 3 },
+    },
     beforeIngest: async (message) => {
       const account = await world.repositories.accounts.find(message.accountId);
       await hooks.get(account?.mailbox ?? '')?.();

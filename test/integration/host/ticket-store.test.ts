@@ -91,6 +91,39 @@ describe.each(testDatabases())('TicketStore on $name', (provider) => {
     }
   });
 
+  it('ingests a batch in one transaction: idempotent per key, in order, a key twice made once, all or nothing', async () => {
+    const known = await store.ingest(message('acc-1:7:b0', PLAIN));
+    const before = await store.count();
+    const results = await store.ingestMany([
+      message('acc-1:7:b1', `${PLAIN}1`),
+      message('acc-1:7:b0', `${PLAIN}other`),
+      message('acc-1:7:b2', `${PLAIN}2`),
+      message('acc-1:7:b1', `${PLAIN}1`),
+    ]);
+    expect(results.map((r) => r.duplicate)).toEqual([false, true, false, true]);
+    expect(results[1]!.ticketId).toBe(known.ticketId);
+    expect(results[3]!.ticketId).toBe(results[0]!.ticketId);
+    expect(await store.count()).toBe(before + 2);
+    expect((await store.raw(results[2]!.ticketId))?.equals(Buffer.from(`${PLAIN}2`))).toBe(true);
+    expect(await store.ingestMany([])).toEqual([]);
+    // A message the store refuses makes nothing of the batch.
+    await expect(store.ingestMany([message('acc-1:7:b3', PLAIN), message('', PLAIN)])).rejects.toMatchObject({
+      code: 'ERR_INPUT_INVALID',
+    });
+    expect(await store.count()).toBe(before + 2);
+    // A second connection racing on the same keys: each key still one ticket.
+    const other = createKnex(db.url);
+    try {
+      const batch = [message('acc-1:7:r1', PLAIN), message('acc-1:7:r2', PLAIN)];
+      const [mine, theirs] = await Promise.all([store.ingestMany(batch), new TicketStore(other).ingestMany(batch)]);
+      expect(mine.map((r) => r.ticketId)).toEqual(theirs.map((r) => r.ticketId));
+      expect([...mine, ...theirs].filter((r) => !r.duplicate)).toHaveLength(2);
+      expect(await store.count()).toBe(before + 4);
+    } finally {
+      await other.destroy();
+    }
+  });
+
   it('stores unparsable mail anyway, with empty headers', async () => {
     const garbage = Buffer.concat([
       Buffer.from('Subject: =?x-unknown?Q?=ZZ=?=\r\nFrom: <<<@@@>>>\r\nX-Broken\r\n\x00\xff\r\n'),

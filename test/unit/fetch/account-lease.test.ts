@@ -13,6 +13,8 @@ function deadPid(): number {
 }
 
 const DAY = 24 * 3600_000;
+/** One message per listed batch, so one per settled group: these tests stop a poll between two groups. */
+const ONE_PER_GROUP = { batchSize: 1 };
 
 describe('account lease (fakes)', () => {
   it('takes over at once the lease of a process on this host that is gone, in the first cycle', async () => {
@@ -51,7 +53,7 @@ describe('account lease (fakes)', () => {
   });
 
   it('renews the lease while a poll runs, so no one else can take it though the poll outlasts one lease', async () => {
-    const h = harness({}, { leaseTiming: { durationMs: 1_000, renewEveryMs: 20 } });
+    const h = harness(ONE_PER_GROUP, { leaseTiming: { durationMs: 1_000, renewEveryMs: 20 } });
     const account = await h.addAccount({ initialSync: 'all' });
     const folder = h.server.folder(account.mailbox);
     for (let i = 1; i <= 3; i++) folder.add(mail(i));
@@ -80,7 +82,7 @@ describe('account lease (fakes)', () => {
   });
 
   it('a poll whose lease another process took stops at the next heartbeat and hands the host nothing more', async () => {
-    const h = harness({}, { leaseTiming: { durationMs: 60_000, renewEveryMs: 20 } });
+    const h = harness(ONE_PER_GROUP, { leaseTiming: { durationMs: 60_000, renewEveryMs: 20 } });
     const account = await h.addAccount({ initialSync: 'all' });
     const folder = h.server.folder(account.mailbox);
     for (let i = 1; i <= 4; i++) folder.add(mail(i));
@@ -104,7 +106,7 @@ describe('account lease (fakes)', () => {
   });
 
   it('a poll whose lease was taken between heartbeats writes nothing more: the ledger refuses (ERR_LEASE_LOST)', async () => {
-    const h = harness({}, { leaseTiming: { durationMs: 60_000, renewEveryMs: 3_600_000 } });
+    const h = harness(ONE_PER_GROUP, { leaseTiming: { durationMs: 60_000, renewEveryMs: 3_600_000 } });
     const account = await h.addAccount({ initialSync: 'all' });
     const folder = h.server.folder(account.mailbox);
     for (let i = 1; i <= 4; i++) folder.add(mail(i));
@@ -130,7 +132,7 @@ describe('account lease (fakes)', () => {
   });
 
   it('stops before the lease would lapse when it cannot be renewed (the database does not answer)', async () => {
-    const h = harness({}, { leaseTiming: { durationMs: 1_000, renewEveryMs: 20 } });
+    const h = harness(ONE_PER_GROUP, { leaseTiming: { durationMs: 1_000, renewEveryMs: 20 } });
     const account = await h.addAccount({ initialSync: 'all' });
     const folder = h.server.folder(account.mailbox);
     for (let i = 1; i <= 3; i++) folder.add(mail(i));

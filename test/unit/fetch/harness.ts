@@ -8,7 +8,7 @@ import { AppIncidents } from '../../../plugin/oauth/app-incidents';
 import type { MailAccount, MailAccountInput } from '../../../plugin/ports/account-repository';
 import { CapturingLogger } from '../../helpers/capturing-logger';
 import { FakeHostMail } from '../../helpers/fakes/fake-host-mail';
-import { FakeMailServer } from '../../helpers/fakes/fake-mail-server';
+import { FakeMailServer, type FakeMailServerOptions } from '../../helpers/fakes/fake-mail-server';
 import { FakeTokens } from '../../helpers/fakes/fake-tokens';
 import { ManualClock } from '../../helpers/manual-clock';
 import {
@@ -41,11 +41,18 @@ export interface Harness {
 /** How the cycle treats account leases (defaults: production's). */
 export type LeaseOptions = Pick<FetchCycleDeps, 'leaseTiming' | 'leaseOwnerIsGone'>;
 
-/** Builds a harness; `settings` override the defaults, `lease` the cycle's lease timing and liveness check. */
-export function harness(settings: Partial<FetchSettings> = {}, lease: LeaseOptions = {}): Harness {
+/**
+ * Builds a harness; `settings` override the defaults, `lease` the cycle's lease timing and liveness check, `server`
+ * the fake server's options.
+ */
+export function harness(
+  settings: Partial<FetchSettings> = {},
+  lease: LeaseOptions = {},
+  server: FakeMailServerOptions = {},
+): Harness {
   const clock = new ManualClock();
-  const server = new FakeMailServer();
-  const tokens = new FakeTokens(server);
+  const mailServer = new FakeMailServer(server);
+  const tokens = new FakeTokens(mailServer);
   const host = new FakeHostMail();
   const notify = new MemoryNotify();
   const { apps, accounts, events, ledger } = createMemoryRepositories(clock);
@@ -71,7 +78,7 @@ export function harness(settings: Partial<FetchSettings> = {}, lease: LeaseOptio
     accounts,
     tokens,
     appIncidents,
-    fetcher: server,
+    fetcher: mailServer,
     folderSync,
     notify,
     events,
@@ -93,7 +100,7 @@ export function harness(settings: Partial<FetchSettings> = {}, lease: LeaseOptio
   let n = 0;
   return {
     clock,
-    server,
+    server: mailServer,
     tokens,
     host,
     notify,
@@ -119,7 +126,7 @@ export function harness(settings: Partial<FetchSettings> = {}, lease: LeaseOptio
         ...input,
       });
       const account = await accounts.setStatus(created.id, { status: 'connected', authorizedIdentity: mailbox });
-      server.folder(mailbox, account.folder);
+      mailServer.folder(mailbox, account.folder);
       return account;
     },
     async poll(accountId) {
