@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 
 /** Semver of this contract; a host declares which versions it implements, plugin.json `engines.host` asks for a range. */
-export const HOST_API_VERSION = '1.2.0';
+export const HOST_API_VERSION = '1.3.0';
 
 /** Something registered that can be taken back. */
 export interface Disposable {
@@ -234,7 +234,7 @@ export interface MailPort {
    */
   ingest(message: InboundMessage): Promise<IngestResult>;
   /**
-   * Optional (host API 1.2): hands several messages at once, idempotent per message on `dedupeKey` like `ingest`;
+   * Optional (since host API 1.3.0): hands several messages at once, idempotent per message on `dedupeKey` like `ingest`;
    * the results are in the order given. All or nothing: when it throws, none of them was made, and the plugin hands
    * the same messages to `ingest` one at a time, so one rejected message is told apart from the rest.
    */

@@ -33,6 +33,6 @@ describe('plugin/index.ts public API', () => {
     const entry: api.PluginEntry = { activate: api.activate, deactivate: api.deactivate };
     const apiVersion: api.HostPort['apiVersion'] = api.HOST_API_VERSION;
     const response: api.HostResponse = { kind: 'redirect', location: '/accounts' };
-    expect([typeof entry.activate, apiVersion, response.kind]).toEqual(['function', '1.2.0', 'redirect']);
+    expect([typeof entry.activate, apiVersion, response.kind]).toEqual(['function', '1.3.0', 'redirect']);
   });
 });
