@@ -6,6 +6,7 @@
  * breaks. Nothing is downloaded or changed on the server; the token goes through the token service like any other
  * (and a dead grant changes the account status as usual). Another protocol adds its login step to the step list.
  */
+import { mailConnectionOf } from '../accounts/mail-connection';
 import { PluginError, toPluginError, type PluginErrorCode } from '../errors';
 import type { MailAccount } from '../ports/account-repository';
 import type { Clock } from '../ports/clock';
@@ -268,15 +269,10 @@ export class ConnectionTester {
     fail: (step: ConnectionTestStepName, thrown: unknown) => void,
     signal: AbortSignal | undefined,
   ): Promise<Pick<MailSession, 'close'> | null> {
-    const connection = {
-      host: account.host,
-      port: account.port,
-      tls: account.tls,
-      user: account.mailbox,
-      accessToken,
-      caCertPem: this.deps.caCertPem ?? null,
+    const connection = mailConnectionOf(account, accessToken, {
+      caCertPem: this.deps.caCertPem,
       timeoutMs: this.deps.timeoutMs ?? 30_000,
-    };
+    });
     if (account.protocol === 'pop3' && this.deps.pop3Fetcher)
       return pop3ConnectionSteps(this.deps.pop3Fetcher, account, connection, { ok, fail }, signal);
     let session: MailSession;

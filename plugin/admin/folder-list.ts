@@ -2,6 +2,7 @@
  * The server's folders for the account form's folder fields: listed live when the form of a connected account is
  * opened, so the admin picks a name that exists (typing another stays possible).
  */
+import { mailConnectionOf } from '../accounts/mail-connection';
 import { toPluginError } from '../errors';
 import type { MailAccount } from '../ports/account-repository';
 import type { MailFetcher, MailSession } from '../ports/mail-fetcher';
@@ -42,15 +43,12 @@ export class FolderLister {
     let session: MailSession | null = null;
     try {
       const grant = await this.deps.tokens.getAccessToken(account.id);
-      session = await this.deps.mailFetcher.connect({
-        host: account.host,
-        port: account.port,
-        tls: account.tls,
-        user: account.mailbox,
-        accessToken: grant.accessToken,
-        caCertPem: this.deps.caCertPem ?? null,
-        timeoutMs: this.deps.timeoutMs ?? 10_000,
-      });
+      session = await this.deps.mailFetcher.connect(
+        mailConnectionOf(account, grant.accessToken, {
+          caCertPem: this.deps.caCertPem,
+          timeoutMs: this.deps.timeoutMs ?? 10_000,
+        }),
+      );
       const folders = await session.listFolders();
       return { folders: [...new Set(folders)].slice(0, MAX_FOLDERS), reason: null };
     } catch (error) {

@@ -4,6 +4,7 @@
  * expired token; then the account's status, one notification per incident, and the next poll time (backoff on
  * failure).
  */
+import { mailConnectionOf } from '../accounts/mail-connection';
 import { ERROR_CODES, isPluginError, PluginError, toPluginError, type PluginErrorCode } from '../errors';
 import type { AccessTokenProvider } from '../oauth/access-token-provider';
 import { explainAppMailboxRefusal } from '../oauth/credential-errors';
@@ -150,13 +151,8 @@ export class AccountPoller {
       try {
         mailbox = await this.open(
           account,
-          {
-            host: account.host,
-            port: account.port,
-            tls: account.tls,
-            user: account.mailbox,
-            accessToken: grant.accessToken,
-            caCertPem: this.deps.settings.caCertPem ?? null,
+          mailConnectionOf(account, grant.accessToken, {
+            caCertPem: this.deps.settings.caCertPem,
             timeoutMs: Math.min(
               this.deps.settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
               this.deps.settings.accountTimeoutSeconds * 1000,
@@ -166,7 +162,7 @@ export class AccountPoller {
                 this.deps.settings.commandTimeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_S,
                 this.deps.settings.accountTimeoutSeconds,
               ) * 1000,
-          },
+          }),
           signal,
           counts,
           options,

@@ -4,6 +4,7 @@
  * new token before anything is stored. App tokens (app-only, service account) have no identity: the mailbox
  * login alone proves access.
  */
+import { mailConnectionOf } from '../accounts/mail-connection';
 import { PluginError, toPluginError } from '../errors';
 import type { MailAccount } from '../ports/account-repository';
 import type { Clock } from '../ports/clock';
@@ -81,15 +82,10 @@ export class IdentityCheck {
    * @throws PluginError the mail server's refusal (ERR_MAIL_AUTH_FAILED, ERR_MAILBOX_ACCESS_DENIED, …)
    */
   async proveMailbox(account: MailAccount, accessToken: string): Promise<void> {
-    const connection = {
-      host: account.host,
-      port: account.port,
-      tls: account.tls,
-      user: account.mailbox,
-      accessToken,
-      caCertPem: this.deps.mailCaCertPem ?? null,
+    const connection = mailConnectionOf(account, accessToken, {
+      caCertPem: this.deps.mailCaCertPem,
       timeoutMs: this.deps.mailTimeoutMs ?? 30_000,
-    };
+    });
     if (account.protocol === 'pop3') {
       if (!this.deps.pop3Fetcher) throw new PluginError('ERR_INTERNAL', 'POP3 is not wired into the identity check.');
       // QUIT, not just a closed socket: the maildrop lock ends at once and nothing is marked for deletion.
