@@ -256,7 +256,18 @@ describe.each(testDatabases())('the outbox on $name', (provider) => {
     for (let n = 0; n < 6; n += 1) await store.commit(draft(200 + n));
     transport.hold();
     const draining = worker({ concurrency: 2 }).drain();
-    while (transport.seen.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    let drainFailure: unknown = null;
+    draining.catch((error: unknown) => (drainFailure = error));
+    // Bounded, so a worker that stops early fails here with what it saw instead of hanging until jest's timeout.
+    const deadline = Date.now() + 30_000;
+    while (transport.seen.length < 2) {
+      if (drainFailure !== null || Date.now() > deadline)
+        throw new Error(
+          `${transport.seen.length} attempt(s) started; rows ${JSON.stringify((await store.list()).map((r) => r.state))}; ` +
+            `drain: ${drainFailure === null ? 'still running' : String(drainFailure)}`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     const states = (await store.list()).map((row) => row.state).sort();
     expect(states).toEqual(['queued', 'queued', 'queued', 'queued', 'sending', 'sending']);
     transport.release();
