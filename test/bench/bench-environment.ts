@@ -50,6 +50,56 @@ export function benchUsers(mailboxes: readonly string[]): TestUser[] {
   }));
 }
 
+/** Where {@link connectBenchAccount} creates and connects an account. */
+export interface BenchAccountTarget {
+  readonly plugin: BenchPlugin;
+  readonly appId: string;
+  readonly oauthServer: OAuthServerHandle;
+  readonly dovecot: DovecotHandle;
+}
+
+/**
+ * Creates an account for `mailbox` (a bench user's address) on Dovecot's IMAPS port and connects it through the
+ * real code flow (authorization URL -> the server's login page -> callback).
+ * @param target - the plugin (its database) and the servers
+ * @param mailbox - the address
+ * @param fields - account fields over the defaults (initial sync all, keep)
+ */
+export async function connectBenchAccount(
+  target: BenchAccountTarget,
+  mailbox: string,
+  fields: Record<string, unknown> = {},
+): Promise<MailAccount> {
+  const { plugin, oauthServer } = target;
+  const account = await plugin.oauth.accounts.create(
+    {
+      appId: target.appId,
+      mailbox,
+      host: '127.0.0.1',
+      port: target.dovecot.ports.imaps,
+      tls: 'implicit',
+      initialSync: 'all',
+      postFetch: 'keep',
+      ...fields,
+    },
+    'admin-1',
+  );
+  const user = oauthServer.user(mailbox);
+  const { authorizationUrl } = await plugin.oauth.authorization.start(account.id, 'admin-1');
+  const back = new URL(
+    await completeAuthorization(authorizationUrl, {
+      login: user.login,
+      password: user.password ?? '',
+      caCertPem: oauthServer.caCertPem,
+    }),
+  );
+  await plugin.oauth.authorization.complete(Object.fromEntries(back.searchParams), 'admin-1');
+  const connected = await plugin.repositories.accounts.find(account.id);
+  if (!connected || connected.status !== 'connected')
+    throw new Error(`bench: ${mailbox} did not connect (status ${connected?.status ?? 'missing'})`);
+  return connected;
+}
+
 /**
  * Starts the servers and the database and registers the app.
  * @param mailboxes - the bench's mailboxes (each gets a user at the OAuth server)
@@ -96,35 +146,8 @@ export async function startBenchEnvironment(
       settings,
       plugin,
       appId: app.id,
-      async addAccount(mailbox, fields = {}) {
-        const account = await plugin.oauth.accounts.create(
-          {
-            appId: app.id,
-            mailbox,
-            host: '127.0.0.1',
-            port: running.ports.imaps,
-            tls: 'implicit',
-            initialSync: 'all',
-            postFetch: 'keep',
-            ...fields,
-          },
-          'admin-1',
-        );
-        const user = oauthServer.user(mailbox);
-        const { authorizationUrl } = await plugin.oauth.authorization.start(account.id, 'admin-1');
-        const back = new URL(
-          await completeAuthorization(authorizationUrl, {
-            login: user.login,
-            password: user.password ?? '',
-            caCertPem: oauthServer.caCertPem,
-          }),
-        );
-        await plugin.oauth.authorization.complete(Object.fromEntries(back.searchParams), 'admin-1');
-        const connected = await plugin.repositories.accounts.find(account.id);
-        if (!connected || connected.status !== 'connected')
-          throw new Error(`bench: ${mailbox} did not connect (status ${connected?.status ?? 'missing'})`);
-        return connected;
-      },
+      addAccount: (mailbox, fields = {}) =>
+        connectBenchAccount({ plugin, appId: app.id, oauthServer, dovecot: running }, mailbox, fields),
       async stop() {
         await plugin.close().catch(() => undefined);
         await Promise.all([running.stop(), oauthServer.stop()]);
