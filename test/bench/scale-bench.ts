@@ -62,15 +62,25 @@ interface ScaleRun {
   readonly uniqueDedupeKeys: number;
   /** From the processes being released until the last seeded message was a ticket; null when it never was. */
   readonly seconds: number | null;
+  /** Messages seeded before the processes started. */
+  readonly backlog: number;
+  /** From the release until the backlog was all tickets. */
+  readonly drainSeconds: number | null;
   /** How much of `seconds` went into seeding the later rounds (the mail arriving while they run). */
   readonly seedingSeconds: number;
+  /** Tickets per second until the backlog was settled (mail arriving meanwhile counted too). */
   readonly messagesPerSecond: number | null;
   readonly exactlyOnce: boolean;
   readonly workers: readonly ScaleResult[];
 }
 
-async function count(plugin: BenchPlugin, tag: string, column: 'id' | 'message_id' | 'dedupe_key'): Promise<number> {
-  const query = plugin.knex('host_tickets').where('message_id', 'like', `<${tag}-%`);
+/** Tickets of a run (`pattern`: what their Message-IDs start with, e.g. `<tag-`), or distinct values of a column. */
+async function count(
+  plugin: BenchPlugin,
+  pattern: string,
+  column: 'id' | 'message_id' | 'dedupe_key' = 'id',
+): Promise<number> {
+  const query = plugin.knex('host_tickets').where('message_id', 'like', `${pattern}%`);
   const row = (await (column === 'id' ? query.count({ n: '*' }) : query.countDistinct({ n: column })).first()) as {
     n: number | string;
   };
@@ -95,23 +105,36 @@ async function runOnce(
   // The tag is in every Message-ID of this run (`<tag-…>`), so runs on one database are counted apart.
   const tag = `${database}${processes}p`;
   let seeded = await seedRound(env, mailboxes, tag, 1);
+  const backlog = seeded;
   let seconds: number | null = null;
   let seedingSeconds = 0;
+  let drain = null as { seconds: number; tickets: number } | null;
   const workers = await runScaleWorkers(processes, { settings, idlePauseMs: 100 }, async () => {
     const started = performance.now();
-    for (let round = 2; round <= ROUNDS; round++) seeded += await seedRound(env, mailboxes, tag, round);
+    // Seeding blocks this process (doveadm runs synchronously), so the tickets are counted between two mailboxes.
+    const watchBacklog = async () => {
+      if (drain !== null || (await count(plugin, `<${tag}-`, 'id')) < backlog) return;
+      if ((await count(plugin, `<${tag}-%-r1-`)) < backlog) return;
+      drain = { seconds: (performance.now() - started) / 1000, tickets: await count(plugin, `<${tag}-`) };
+    };
+    for (let round = 2; round <= ROUNDS; round++)
+      for (const mailbox of mailboxes) {
+        seeded += await seedRound(env, [mailbox], tag, round);
+        await watchBacklog();
+      }
     seedingSeconds = (performance.now() - started) / 1000;
     while (performance.now() - started < RUN_DEADLINE_MS) {
-      if ((await count(plugin, tag, 'id')) >= seeded) {
+      await watchBacklog();
+      if ((await count(plugin, `<${tag}-`)) >= seeded) {
         seconds = (performance.now() - started) / 1000;
         return;
       }
-      await sleep(100);
+      await sleep(50);
     }
   });
-  const tickets = await count(plugin, tag, 'id');
-  const uniqueMessageIds = await count(plugin, tag, 'message_id');
-  const uniqueDedupeKeys = await count(plugin, tag, 'dedupe_key');
+  const tickets = await count(plugin, `<${tag}-`);
+  const uniqueMessageIds = await count(plugin, `<${tag}-`, 'message_id');
+  const uniqueDedupeKeys = await count(plugin, `<${tag}-`, 'dedupe_key');
   const fetched = workers.reduce((sum, w) => sum + w.fetched, 0);
   const failed = workers.reduce((sum, w) => sum + w.failed, 0);
   const exactlyOnce =
@@ -128,7 +151,10 @@ async function runOnce(
     uniqueDedupeKeys,
     seconds,
     seedingSeconds,
-    messagesPerSecond: seconds === null ? null : seeded / seconds,
+    backlog,
+    drainSeconds: drain?.seconds ?? null,
+    // All tickets of the run made by the time the backlog was settled (mail that arrived meanwhile included).
+    messagesPerSecond: drain === null ? null : drain.tickets / drain.seconds,
     exactlyOnce,
     workers,
   };
@@ -176,7 +202,7 @@ function describeRun(run: ScaleRun): string {
   const handedTwice = run.workers.reduce((sum, w) => sum + w.duplicates, 0);
   const firstError = run.workers.find((w) => w.firstError)?.firstError;
   return (
-    `${run.processes} process(es): ${run.messagesPerSecond === null ? `not settled within ${RUN_DEADLINE_MS / 1000} s` : `${run.messagesPerSecond.toFixed(0)} msg/s (${run.seconds?.toFixed(1)} s, ${run.seedingSeconds.toFixed(1)} s of it seeding)`}, ` +
+    `${run.processes} process(es): ${run.messagesPerSecond === null ? `not settled within ${RUN_DEADLINE_MS / 1000} s` : `${run.messagesPerSecond.toFixed(0)} msg/s (backlog of ${run.backlog} settled in ${run.drainSeconds?.toFixed(1)} s; everything in ${run.seconds?.toFixed(1) ?? '-'} s, seeding the later rounds took ${run.seedingSeconds.toFixed(1)} s)`}, ` +
     `tickets ${run.tickets} of ${run.seeded} seeded, unique Message-IDs ${run.uniqueMessageIds}, unique dedupe keys ${run.uniqueDedupeKeys}, ` +
     `duplicate tickets ${run.tickets - run.uniqueMessageIds}; fetched per process ${split}; ` +
     `${busy} account poll(s) found leased by another process; ${handedTwice} handed to the host again` +
