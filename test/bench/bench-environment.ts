@@ -32,7 +32,7 @@ export interface BenchEnvironment {
   /** The plugin in this process. */
   readonly plugin: BenchPlugin;
   readonly appId: string;
-  /** Creates an account for `mailbox` (a bench user's address) and connects it through the code flow. */
+  /** Creates an account for `mailbox` (replacing an earlier one for it) and connects it through the code flow. */
   addAccount(mailbox: string, fields?: Record<string, unknown>): Promise<MailAccount>;
   stop(): Promise<void>;
 }
@@ -146,8 +146,13 @@ export async function startBenchEnvironment(
       settings,
       plugin,
       appId: app.id,
-      addAccount: (mailbox, fields = {}) =>
-        connectBenchAccount({ plugin, appId: app.id, oauthServer, dovecot: running }, mailbox, fields),
+      async addAccount(mailbox, fields = {}) {
+        // A mailbox is configured once (a second account is refused): the bench reads a mailbox again from scratch
+        // with a new account, so the earlier one leaves the store first (its token is not revoked: raw runs use it).
+        for (const earlier of await plugin.repositories.accounts.list())
+          if (earlier.mailbox === mailbox) await plugin.repositories.accounts.remove(earlier.id);
+        return connectBenchAccount({ plugin, appId: app.id, oauthServer, dovecot: running }, mailbox, fields);
+      },
       async stop() {
         await plugin.close().catch(() => undefined);
         await Promise.all([running.stop(), oauthServer.stop()]);
