@@ -32,7 +32,7 @@ export interface BenchEnvironment {
   /** The plugin in this process. */
   readonly plugin: BenchPlugin;
   readonly appId: string;
-  /** Creates an account for `mailbox` (a bench user's address) and connects it through the code flow. */
+  /** Creates an account for `mailbox` (replacing an earlier one for it) and connects it through the code flow. */
   addAccount(mailbox: string, fields?: Record<string, unknown>): Promise<MailAccount>;
   stop(): Promise<void>;
 }
@@ -48,6 +48,56 @@ export function benchUsers(mailboxes: readonly string[]): TestUser[] {
     password: `${email.split('@')[0]}-password`,
     name: `Bench ${email}`,
   }));
+}
+
+/** Where {@link connectBenchAccount} creates and connects an account. */
+export interface BenchAccountTarget {
+  readonly plugin: BenchPlugin;
+  readonly appId: string;
+  readonly oauthServer: OAuthServerHandle;
+  readonly dovecot: DovecotHandle;
+}
+
+/**
+ * Creates an account for `mailbox` (a bench user's address) on Dovecot's IMAPS port and connects it through the
+ * real code flow (authorization URL -> the server's login page -> callback).
+ * @param target - the plugin (its database) and the servers
+ * @param mailbox - the address
+ * @param fields - account fields over the defaults (initial sync all, keep)
+ */
+export async function connectBenchAccount(
+  target: BenchAccountTarget,
+  mailbox: string,
+  fields: Record<string, unknown> = {},
+): Promise<MailAccount> {
+  const { plugin, oauthServer } = target;
+  const account = await plugin.oauth.accounts.create(
+    {
+      appId: target.appId,
+      mailbox,
+      host: '127.0.0.1',
+      port: target.dovecot.ports.imaps,
+      tls: 'implicit',
+      initialSync: 'all',
+      postFetch: 'keep',
+      ...fields,
+    },
+    'admin-1',
+  );
+  const user = oauthServer.user(mailbox);
+  const { authorizationUrl } = await plugin.oauth.authorization.start(account.id, 'admin-1');
+  const back = new URL(
+    await completeAuthorization(authorizationUrl, {
+      login: user.login,
+      password: user.password ?? '',
+      caCertPem: oauthServer.caCertPem,
+    }),
+  );
+  await plugin.oauth.authorization.complete(Object.fromEntries(back.searchParams), 'admin-1');
+  const connected = await plugin.repositories.accounts.find(account.id);
+  if (!connected || connected.status !== 'connected')
+    throw new Error(`bench: ${mailbox} did not connect (status ${connected?.status ?? 'missing'})`);
+  return connected;
 }
 
 /**
@@ -97,33 +147,11 @@ export async function startBenchEnvironment(
       plugin,
       appId: app.id,
       async addAccount(mailbox, fields = {}) {
-        const account = await plugin.oauth.accounts.create(
-          {
-            appId: app.id,
-            mailbox,
-            host: '127.0.0.1',
-            port: running.ports.imaps,
-            tls: 'implicit',
-            initialSync: 'all',
-            postFetch: 'keep',
-            ...fields,
-          },
-          'admin-1',
-        );
-        const user = oauthServer.user(mailbox);
-        const { authorizationUrl } = await plugin.oauth.authorization.start(account.id, 'admin-1');
-        const back = new URL(
-          await completeAuthorization(authorizationUrl, {
-            login: user.login,
-            password: user.password ?? '',
-            caCertPem: oauthServer.caCertPem,
-          }),
-        );
-        await plugin.oauth.authorization.complete(Object.fromEntries(back.searchParams), 'admin-1');
-        const connected = await plugin.repositories.accounts.find(account.id);
-        if (!connected || connected.status !== 'connected')
-          throw new Error(`bench: ${mailbox} did not connect (status ${connected?.status ?? 'missing'})`);
-        return connected;
+        // A mailbox is configured once (a second account is refused): the bench reads a mailbox again from scratch
+        // with a new account, so the earlier one leaves the store first (its token is not revoked: raw runs use it).
+        for (const earlier of await plugin.repositories.accounts.list())
+          if (earlier.mailbox === mailbox) await plugin.repositories.accounts.remove(earlier.id);
+        return connectBenchAccount({ plugin, appId: app.id, oauthServer, dovecot: running }, mailbox, fields);
       },
       async stop() {
         await plugin.close().catch(() => undefined);

@@ -22,7 +22,7 @@ export const BENCH_ROW_IDS = [
 ] as const;
 
 /** A row's id. */
-export type BenchRowId = (typeof BENCH_ROW_IDS)[number] | 'idle' | 'ingest' | 'memory' | 'tokenRace';
+export type BenchRowId = (typeof BENCH_ROW_IDS)[number] | 'idle' | 'ingest' | 'memory' | 'tokenRace' | 'scale';
 
 /** One line of the table. */
 export interface BenchRow {

@@ -1,10 +1,19 @@
 /** Forks the bench's child processes (compiled next to this file) and collects their answers. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { ChildMessage, MemoryResult, MemoryTask, TokenRaceResult, TokenRaceTask } from './probe-protocol';
+import type {
+  ChildMessage,
+  MemoryResult,
+  MemoryTask,
+  ScaleResult,
+  ScaleTask,
+  TokenRaceResult,
+  TokenRaceTask,
+} from './probe-protocol';
 
 const MEMORY_PROBE = join(__dirname, 'memory-probe.js');
 const TOKEN_RACE_WORKER = join(__dirname, 'token-race-worker.js');
+const SCALE_WORKER = join(__dirname, 'scale-worker.js');
 
 function start(script: string, execArgv: string[]): ChildProcess {
   return fork(script, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -60,6 +69,43 @@ export async function runTokenRace(
     await Promise.all(ready);
     await beforeGo();
     for (const child of children) child.send({ type: 'go' });
+    return await Promise.all(results);
+  } finally {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+/**
+ * Starts `processes` scale workers, waits until each is ready, releases them all at once, runs `during` (seeding and
+ * watching the tickets), then tells them to stop after their current cycle.
+ * @returns each worker's result
+ */
+export async function runScaleWorkers(
+  processes: number,
+  task: ScaleTask,
+  during: () => Promise<void>,
+): Promise<ScaleResult[]> {
+  const children = Array.from({ length: processes }, () => start(SCALE_WORKER, []));
+  try {
+    const ready = children.map(
+      (child) =>
+        new Promise<void>((resolve, reject) => {
+          child.on('message', (message: ChildMessage) => {
+            if (message.type === 'ready') resolve();
+          });
+          child.once('exit', (code) => reject(new Error(`scale worker exited early (${code})`)));
+        }),
+    );
+    const results = children.map((child) => resultOf<ScaleResult>(child));
+    for (const pending of [...ready, ...results]) pending.catch(() => undefined);
+    for (const child of children) child.send(task);
+    await Promise.all(ready);
+    for (const child of children) child.send({ type: 'go' });
+    try {
+      await during();
+    } finally {
+      for (const child of children) if (child.connected) child.send({ type: 'stop' });
+    }
     return await Promise.all(results);
   } finally {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

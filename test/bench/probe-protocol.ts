@@ -76,6 +76,27 @@ export interface TokenRaceResult {
   readonly ms: number;
 }
 
+/** A scale worker: a host process in miniature polling every account of a shared database until told to stop. */
+export interface ScaleTask {
+  readonly settings: BenchPluginSettings;
+  /** Pause after a cycle that found nothing new, as a scheduler's interval would (ms). */
+  readonly idlePauseMs: number;
+}
+
+/** What one scale worker did between "go" and "stop". */
+export interface ScaleResult {
+  readonly pid: number;
+  /** New tickets this process made. */
+  readonly fetched: number;
+  /** Messages this process was handed that the host or the ledger already had. */
+  readonly duplicates: number;
+  readonly failed: number;
+  readonly cycles: number;
+  /** Account polls by outcome (polled, busy: leased by another process, failed, aborted). */
+  readonly outcomes: Readonly<Record<string, number>>;
+  readonly firstError: string | null;
+}
+
 /** Messages from a child. */
 export type ChildMessage =
   | { readonly type: 'ready' }

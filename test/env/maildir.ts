@@ -74,11 +74,14 @@ export class Maildirs {
       const details: Partial<SeedMessage> = Buffer.isBuffer(message) ? {} : message;
       const flags = details.seen ? 'S' : '';
       const name = `${now}.M${String(this.sequence).padStart(8, '0')}P${process.pid}.oauth2-mail-test:2,${flags}`;
-      const file = path.join(target, 'cur', name);
-      fs.writeFileSync(file, raw, { mode: 0o600 });
-      fs.chownSync(file, this.uid, this.gid);
+      // Written in tmp/ and renamed into cur/ (the Maildir way): a Dovecot session open on the folder never sees
+      // a half-written file when mail is seeded while it runs.
+      const draft = path.join(target, 'tmp', name);
+      fs.writeFileSync(draft, raw, { mode: 0o600 });
+      fs.chownSync(draft, this.uid, this.gid);
       const mtime = details.mtime instanceof Date ? details.mtime : new Date();
-      fs.utimesSync(file, mtime, mtime);
+      fs.utimesSync(draft, mtime, mtime);
+      fs.renameSync(draft, path.join(target, 'cur', name));
     }
   }
 
