@@ -7,9 +7,9 @@
  */
 import { PluginError } from '../../plugin/errors';
 import type { ClientAuthMethod } from '../../plugin/ports/oauth-client';
-import { httpRequest, HttpTransportError, isJsonMediaType } from '../http/http-request';
+import { httpRequest, isJsonMediaType } from '../http/http-request';
 import type { AgentGuard } from '../http/trusted-agent';
-import { errorFromAnswer, isTlsFailure, providerTlsError } from './provider-error';
+import { errorFromAnswer, providerTransportError } from './provider-error';
 
 /** RFC 7523 §2.2: the `client_assertion_type` of a JWT client assertion. */
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -84,14 +84,7 @@ export class FormTokenRequest {
         ...(this.options.guard ? { guard: this.options.guard } : {}),
       });
     } catch (error) {
-      if (error instanceof HttpTransportError && isTlsFailure(error.reason)) throw providerTlsError(what, error.reason);
-      if (error instanceof HttpTransportError) {
-        throw new PluginError('ERR_PROVIDER_UNAVAILABLE', `${what}: ${error.message}`, {
-          networkError: error.reason,
-          timeout: error.reason === 'timeout',
-        });
-      }
-      throw error;
+      throw providerTransportError(what, error);
     }
     let body: unknown = undefined;
     if (isJsonMediaType(response.mediaType) && response.body.length > 0) {

@@ -5,6 +5,7 @@
 import { REFUSED_ADDRESS_CODE } from '../../lib/net/guarded-lookup';
 import { visibleText } from '../../lib/visible-text';
 import { PluginError, type ErrorDetails, type PluginErrorCode } from '../../plugin/errors';
+import { HttpTransportError } from '../http/http-request';
 
 /** RFC 6749 §5.2 / OIDC error values -> the plugin's base code; the provider behaviour in plugin/oauth refines it. */
 const OAUTH_ERROR_CODES: Readonly<Record<string, PluginErrorCode>> = {
@@ -34,6 +35,22 @@ const TLS_ERROR = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ALTNAME/;
 /** True when a socket error code (or an HTTP transport reason) is a failed TLS verification. */
 export function isTlsFailure(code: string): boolean {
   return TLS_ERROR.test(code);
+}
+
+/**
+ * A provider request that got no HTTP answer: the network policy refused the address, the certificate was refused,
+ * or the provider could not be reached (retried). Anything that is not a transport failure is returned unchanged.
+ * @param what - which endpoint, for the message ("token endpoint")
+ */
+export function providerTransportError(what: string, error: unknown): unknown {
+  if (!(error instanceof HttpTransportError)) return error;
+  if (error.reason === REFUSED_ADDRESS_CODE)
+    return new PluginError('ERR_ADDRESS_REFUSED', `${what}: ${error.message}`, { networkError: error.reason });
+  if (isTlsFailure(error.reason)) return providerTlsError(what, error.reason);
+  return new PluginError('ERR_PROVIDER_UNAVAILABLE', `${what}: ${error.message}`, {
+    networkError: error.reason,
+    timeout: error.reason === 'timeout',
+  });
 }
 
 /** The provider's certificate was refused: not the provider being down, so never "nothing to do". */

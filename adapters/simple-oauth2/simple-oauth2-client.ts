@@ -24,12 +24,12 @@ import {
   type ProviderMetadata,
   type TokenSet,
 } from '../../plugin/ports/oauth-client';
-import { httpRequest, HttpTransportError, isJsonMediaType, type HttpResponse } from '../http/http-request';
-import { REFUSED_ADDRESS_CODE, type ResolveAll } from '../../lib/net/guarded-lookup';
+import { httpRequest, isJsonMediaType, type HttpResponse } from '../http/http-request';
+import type { ResolveAll } from '../../lib/net/guarded-lookup';
 import { trustedAgentFor, type AgentGuard } from '../http/trusted-agent';
 import { parseDeviceAuthorization } from './device-authorization-response';
 import { FormTokenRequest, type FormAnswer, type FormClientAuth } from './form-token-request';
-import { errorFromAnswer, errorFromBoom, isTlsFailure, providerTlsError } from './provider-error';
+import { errorFromAnswer, errorFromBoom, providerTransportError } from './provider-error';
 import { parseTokenResponse } from './token-response';
 
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -355,16 +355,7 @@ export class SimpleOAuth2Client implements OAuthClient {
     try {
       return await httpRequest({ ...request, timeoutMs: this.timeoutMs, caCertPem: this.caCertPem, guard: this.guard });
     } catch (error) {
-      if (error instanceof HttpTransportError && error.reason === REFUSED_ADDRESS_CODE)
-        throw new PluginError('ERR_ADDRESS_REFUSED', `${what}: ${error.message}`, { networkError: error.reason });
-      if (error instanceof HttpTransportError && isTlsFailure(error.reason)) throw providerTlsError(what, error.reason);
-      if (error instanceof HttpTransportError) {
-        throw new PluginError('ERR_PROVIDER_UNAVAILABLE', `${what}: ${error.message}`, {
-          networkError: error.reason,
-          timeout: error.reason === 'timeout',
-        });
-      }
-      throw error;
+      throw providerTransportError(what, error);
     }
   }
 

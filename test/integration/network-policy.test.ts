@@ -72,6 +72,10 @@ describe('provider calls', () => {
       await expect(client(address).refresh(config, { refreshToken: 'r' })).rejects.toMatchObject({
         code: 'ERR_ADDRESS_REFUSED',
       });
+      // The form requests (client credentials, certificates, device code) go through the same policy and words.
+      await expect(client(address).clientCredentials(config, { scope: null })).rejects.toMatchObject({
+        code: 'ERR_ADDRESS_REFUSED',
+      });
       expect((await oauthServer.stats()).refreshRequests).toBe(before.refreshRequests);
     },
   );
