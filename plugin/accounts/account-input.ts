@@ -30,6 +30,25 @@ const integer = (min: number, max: number, message: string) =>
     z.number({ error: message }).int(message).min(min, message).max(max, message).optional(),
   );
 
+/** A mail server's host (IMAP / POP3 or SMTP); blank: the provider's default. */
+const optionalHost = () =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((host) => HOSTNAME.test(host) || IPV4.test(host), 'must be a host name or an IPv4 address')
+      .optional(),
+  );
+
+/** A TLS mode (mail server or SMTP); blank: the default for the port. */
+const optionalTlsMode = () =>
+  z.preprocess(
+    blankToUndefined,
+    z.enum(['implicit', 'starttls', 'none'], { error: 'must be implicit, starttls or none' }).optional(),
+  );
+
 /** The raw account fields. Defaults that depend on the app (host, port, TLS) are filled in by the account service. */
 export const AccountFields = z.object({
   appId: z.preprocess(
@@ -49,20 +68,9 @@ export const AccountFields = z.object({
     (value) => (typeof value === 'string' ? blankToUndefined(value.trim().toLowerCase()) : value),
     z.enum(['imap', 'pop3'], { error: 'must be imap or pop3' }).default('imap'),
   ),
-  host: z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .trim()
-      .toLowerCase()
-      .refine((host) => HOSTNAME.test(host) || IPV4.test(host), 'must be a host name or an IPv4 address')
-      .optional(),
-  ),
+  host: optionalHost(),
   port: integer(1, 65535, 'must be a port number between 1 and 65535'),
-  tls: z.preprocess(
-    blankToUndefined,
-    z.enum(['implicit', 'starttls', 'none'], { error: 'must be implicit, starttls or none' }).optional(),
-  ),
+  tls: optionalTlsMode(),
   folder: z.preprocess(
     blankToUndefined,
     z
@@ -93,20 +101,9 @@ export const AccountFields = z.object({
   pollIntervalSeconds: integer(10, 86_400, 'must be a number of seconds between 10 and 86400'),
   sharedViaDelegate: z.preprocess(toBoolean, z.boolean({ error: 'must be true or false' }).default(false)),
   smtpEnabled: z.preprocess(toBoolean, z.boolean({ error: 'must be true or false' }).default(false)),
-  smtpHost: z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .trim()
-      .toLowerCase()
-      .refine((host) => HOSTNAME.test(host) || IPV4.test(host), 'must be a host name or an IPv4 address')
-      .optional(),
-  ),
+  smtpHost: optionalHost(),
   smtpPort: integer(1, 65535, 'must be a port number between 1 and 65535'),
-  smtpTls: z.preprocess(
-    blankToUndefined,
-    z.enum(['implicit', 'starttls', 'none'], { error: 'must be implicit, starttls or none' }).optional(),
-  ),
+  smtpTls: optionalTlsMode(),
   smtpFrom: z.preprocess(blankToUndefined, mailAddress(z.string()).optional()),
   enabled: z.preprocess(toBoolean, z.boolean({ error: 'must be true or false' }).default(true)),
 });
