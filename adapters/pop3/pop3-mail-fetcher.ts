@@ -14,7 +14,7 @@ import type { Pop3Fetcher, Pop3Session } from '../../plugin/ports/pop3-mailbox';
 import { assertCleartextAllowed, verifiedTlsOptions } from '../tls/verified-tls';
 import { mapPop3Error, Pop3CommandRefused } from './pop3-error-mapper';
 import { Pop3WireSession } from './pop3-session';
-import { Pop3Wire, Pop3WireError } from './pop3-wire';
+import { connected, Pop3Wire, Pop3WireError } from './pop3-wire';
 import { authenticateXOAuth2 } from './pop3-xoauth2';
 
 /** How the fetcher is built. */
@@ -116,25 +116,12 @@ export class Pop3MailFetcher implements Pop3Fetcher {
     tls: ReturnType<typeof verifiedTlsOptions> | null,
     lookup: ReturnType<typeof guardedLookup>,
   ): Promise<Socket | TLSSocket> {
-    return new Promise((resolve, reject) => {
-      const implicit = connection.tls === 'implicit' && tls !== null;
-      const socket = implicit
-        ? tlsConnect({ ...tls, host: connection.host, port: connection.port, lookup })
-        : netConnect({ host: connection.host, port: connection.port, lookup });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Pop3WireError(`No connection within ${Math.round(connection.timeoutMs / 1000)} s.`, 'POP3_SILENT'));
-      }, connection.timeoutMs);
-      socket.once(implicit ? 'secureConnect' : 'connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve(socket);
-      });
-      socket.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
+    const implicit = connection.tls === 'implicit' && tls !== null;
+    const socket = implicit
+      ? tlsConnect({ ...tls, host: connection.host, port: connection.port, lookup })
+      : netConnect({ host: connection.host, port: connection.port, lookup });
+    const timeout = `No connection within ${Math.round(connection.timeoutMs / 1000)} s.`;
+    return connected(socket, implicit ? 'secureConnect' : 'connect', connection.timeoutMs, timeout);
   }
 
   private async multiline(wire: Pop3Wire, command: string): Promise<Buffer> {

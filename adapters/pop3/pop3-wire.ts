@@ -33,6 +33,33 @@ const DOT = 0x2e;
 /** A reply line is at most 512 octets (RFC 2449 §4); a longer one is not a POP3 server talking. */
 const MAX_REPLY_LINE = 8192;
 
+/**
+ * Waits until `socket` emits `event` (connected, or the TLS handshake done), at most `timeoutMs`; the socket is
+ * destroyed on timeout and an early socket error rejects.
+ */
+export function connected<S extends Socket>(
+  socket: S,
+  event: 'connect' | 'secureConnect',
+  timeoutMs: number,
+  timeoutMessage: string,
+): Promise<S> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Pop3WireError(timeoutMessage, 'POP3_SILENT'));
+    }, timeoutMs);
+    socket.once(event, () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
 /** Reads and writes one POP3 connection. */
 export class Pop3Wire {
   #socket: Socket | TLSSocket;
@@ -101,22 +128,12 @@ export class Pop3Wire {
     plain.removeAllListeners('error');
     // Keeps a late socket error from becoming an unhandled 'error' event; the TLS socket reports it too.
     plain.on('error', () => undefined);
-    const secure = await new Promise<TLSSocket>((resolve, reject) => {
-      const socket = tlsConnect({ ...options, socket: plain });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Pop3WireError('The TLS handshake did not complete in time.', 'POP3_SILENT'));
-      }, this.silenceMs);
-      socket.once('secureConnect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve(socket);
-      });
-      socket.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
+    const secure = await connected(
+      tlsConnect({ ...options, socket: plain }),
+      'secureConnect',
+      this.silenceMs,
+      'The TLS handshake did not complete in time.',
+    );
     this.#socket = secure;
     this.attach(secure);
   }
